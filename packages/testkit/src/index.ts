@@ -1,0 +1,2 @@
+export * from './temp-dir.js';
+export * from './nats.js';

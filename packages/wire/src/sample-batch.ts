@@ -1,0 +1,46 @@
+import { METRIC_COUNT } from './catalog.js';
+
+/**
+ * A reusable columnar buffer of decoded GPU-samples (one row per GPU per message). Allocated once and refilled:
+ * decoding writes numbers into typed arrays, absent metrics as NaN, and string columns hold references to the strings
+ * the parser already produced.
+ */
+export class SampleBatch {
+  length = 0;
+  readonly ts: Float64Array;
+  readonly gpu: Uint8Array;
+  /** Row-major metric values: values[row * METRIC_COUNT + metricId]; NaN = absent. */
+  readonly values: Float64Array;
+  /** Index of the source message of each row, as numbered by the caller (see decodeMessage). */
+  readonly message: Uint32Array;
+  readonly cluster: string[];
+  readonly rack: string[];
+  readonly host: string[];
+  readonly uuid: string[];
+  /** Scheduler job id; '' when the sample carries none. */
+  readonly job: string[];
+
+  constructor(readonly capacity: number) {
+    this.ts = new Float64Array(capacity);
+    this.gpu = new Uint8Array(capacity);
+    this.values = new Float64Array(capacity * METRIC_COUNT);
+    this.message = new Uint32Array(capacity);
+    this.cluster = new Array<string>(capacity).fill('');
+    this.rack = new Array<string>(capacity).fill('');
+    this.host = new Array<string>(capacity).fill('');
+    this.uuid = new Array<string>(capacity).fill('');
+    this.job = new Array<string>(capacity).fill('');
+  }
+
+  get free(): number {
+    return this.capacity - this.length;
+  }
+
+  clear(): void {
+    this.length = 0;
+  }
+
+  value(row: number, metricId: number): number {
+    return this.values[row * METRIC_COUNT + metricId]!;
+  }
+}
