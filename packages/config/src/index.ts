@@ -1,1 +1,4 @@
-export {};
+export { configSchema, type KilnConfig, type ReceiverConfig, type ThermalRuleConfig } from './schema.js';
+export { loadConfig, parseConfig, ConfigError } from './load.js';
+export { applyEnvOverrides } from './env.js';
+export { parseListen, type ListenAddress } from './listen.js';

@@ -1,0 +1,59 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { configSchema, type KilnConfig } from './schema.js';
+import { applyEnvOverrides } from './env.js';
+
+/** A configuration that failed validation; the message lists every problem with its path. */
+export class ConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`invalid configuration (${source}):\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Validates a configuration object (YAML already parsed), after applying KILN_<SECTION>_<KEY> environment overrides.
+ * Relative paths (data_dir) are resolved against `baseDir`.
+ */
+export function parseConfig(raw: unknown, options: { env?: NodeJS.ProcessEnv; baseDir?: string; source?: string } = {}): KilnConfig {
+  const source = options.source ?? 'config';
+  const input = raw ?? {};
+  if (typeof input !== 'object' || Array.isArray(input)) throw new ConfigError(source, ['top level: expected a mapping']);
+  const merged = applyEnvOverrides(input as Record<string, unknown>, configSchema, options.env ?? process.env);
+  const result = configSchema.safeParse(merged);
+  if (!result.success) {
+    throw new ConfigError(
+      source,
+      result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`),
+    );
+  }
+  const config = result.data;
+  const baseDir = options.baseDir ?? process.cwd();
+  if (!isAbsolute(config.data_dir)) config.data_dir = resolve(baseDir, config.data_dir);
+  return config;
+}
+
+/** Reads a YAML (or JSON) file and validates it. Without a file, defaults plus environment overrides. */
+export async function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<KilnConfig> {
+  if (!file) return parseConfig({}, { env, source: 'defaults' });
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(file, [`cannot read: ${(err as Error).message}`]);
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (err) {
+    throw new ConfigError(file, [`not valid YAML: ${(err as Error).message}`]);
+  }
+  return parseConfig(raw, { env, baseDir: dirname(resolve(file)), source: file });
+}
+
+export { z };

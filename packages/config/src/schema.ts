@@ -1,0 +1,144 @@
+import { z } from 'zod';
+
+/** host:port on which a Kiln HTTP endpoint listens. Loopback by default everywhere. */
+const listen = z.string().regex(/^[^\s:]*:\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:9093');
+const duration = z.number().int().nonnegative();
+const token = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected a subject token: [A-Za-z0-9_-]{1,64}');
+
+const natsSection = z
+  .object({
+    /** One server URL or a list. Unset: `kiln up` starts its own nats-server under data_dir. */
+    url: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+    user: z.string().optional(),
+    password: z.string().optional(),
+    token: z.string().optional(),
+    /** Path of a .creds file (JWT + NKey seed). */
+    creds: z.string().optional(),
+    /** Stream replicas: 1 on one server, 3 in a production cluster. */
+    replicas: z.number().int().min(1).max(5).default(1),
+    /** Port of the nats-server `kiln up` starts; 0 = any free port. */
+    port: z.number().int().min(0).max(65535).default(4222),
+  })
+  .strict();
+
+const clickhouseSection = z
+  .object({
+    /** A ClickHouse server. Unset: the embedded engine (chdb) under data_dir. */
+    url: z.string().url().optional(),
+    user: z.string().optional(),
+    password: z.string().optional(),
+    /** Where `kiln up` / `kiln store` serve the embedded engine over ClickHouse's HTTP interface. */
+    listen: listen.default('127.0.0.1:8123'),
+    /** Raw samples are kept this long (days); older samples are rejected at ingest. */
+    raw_retention_days: z.number().int().min(1).max(3650).default(14),
+  })
+  .strict();
+
+const aggregatorSection = z
+  .object({
+    /** Durable consumer name; instances sharing it share the work. */
+    consumer: token.default('kiln-aggregator'),
+    /** Flush a raw batch when it holds this many GPU-samples … */
+    batch_rows: z.number().int().min(8).max(500_000).default(20_000),
+    /** … or when its oldest message has waited this long. */
+    flush_ms: duration.default(200),
+    /** Accepted clock skew for samples from the future. */
+    future_skew_ms: duration.default(300_000),
+    /** Event-time windows stay open this long after the watermark passes their end. */
+    allowed_lateness_ms: duration.default(5_000),
+    /** Tumbling window lengths, in ms. */
+    windows_ms: z.array(z.number().int().positive()).min(1).default([10_000, 60_000]),
+  })
+  .strict();
+
+const thermalRule = z
+  .object({
+    /** Fire at temp_c >= slowdown_temp_c - margin_c. */
+    margin_c: z.number().min(0).max(50).default(5),
+    /** Used when a GPU reports no slowdown_temp_c. */
+    default_slowdown_c: z.number().min(30).max(150).default(87),
+    /** Exit threshold sits this far below the entry threshold (hysteresis). */
+    hysteresis_c: z.number().min(0).max(20).default(2),
+    for_ms: duration.default(10_000),
+    keep_firing_for_ms: duration.default(0),
+    severity: z.enum(['critical', 'warning', 'info']).default('critical'),
+  })
+  .strict();
+
+const detectSection = z.object({ thermal: thermalRule.prefault({}) }).strict();
+
+const basicAuth = z.object({ user: z.string().min(1), password: z.string().min(1) }).strict();
+
+const alerterSection = z
+  .object({
+    listen: listen.default('127.0.0.1:9093'),
+    basic_auth: basicAuth.optional(),
+    /** Durable consumer of the alert event stream. */
+    consumer: token.default('kiln-alerter'),
+    /** How long a failing receiver is retried before the notification is reported failed. */
+    retry_for_ms: duration.default(600_000),
+    /** Per-request timeout for receivers. */
+    timeout_ms: duration.default(10_000),
+    /** Link put in notifications (Alertmanager's externalURL). */
+    external_url: z.string().optional(),
+  })
+  .strict();
+
+const metricsSection = z.object({ listen: listen.default('127.0.0.1:9464') }).strict();
+
+const agentSection = z
+  .object({
+    cluster: token.optional(),
+    rack: token.optional(),
+    host: token.optional(),
+    source: z.enum(['nvidia-smi', 'dcgm', 'sim']).default('nvidia-smi'),
+    nvidia_smi: z.string().optional(),
+    dcgm_url: z.string().url().optional(),
+    interval_ms: z.number().int().min(100).max(600_000).default(1000),
+    spool_dir: z.string().optional(),
+  })
+  .strict();
+
+const simulateSection = z
+  .object({
+    cluster: token.default('sim-ai1'),
+    racks: z.number().int().min(1).max(2000).default(1),
+    seed: z.number().int().default(1),
+    interval_ms: z.number().int().min(10).default(1000),
+    /** realtime: one tick per interval of wall time; replay: as fast as possible in event time. */
+    mode: z.enum(['realtime', 'replay']).default('realtime'),
+    /** Fault specs, e.g. "overheat:r0001-t03/2@60s+180s". */
+    faults: z.array(z.string()).default([]),
+  })
+  .strict();
+
+const receiver = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('webhook'), name: z.string().optional(), url: z.string().url() }).strict(),
+  z
+    .object({
+      type: z.literal('pagerduty'),
+      name: z.string().optional(),
+      routing_key: z.string().min(1),
+      url: z.string().url().default('https://events.pagerduty.com/v2/enqueue'),
+    })
+    .strict(),
+]);
+
+export const configSchema = z
+  .object({
+    data_dir: z.string().min(1).default('./.kiln'),
+    nats: natsSection.prefault({}),
+    clickhouse: clickhouseSection.prefault({}),
+    aggregator: aggregatorSection.prefault({}),
+    detect: detectSection.prefault({}),
+    alerter: alerterSection.prefault({}),
+    metrics: metricsSection.prefault({}),
+    agent: agentSection.prefault({}),
+    simulate: simulateSection.prefault({}),
+    notify: z.array(receiver).default([]),
+  })
+  .strict();
+
+export type KilnConfig = z.infer<typeof configSchema>;
+export type ReceiverConfig = z.infer<typeof receiver>;
+export type ThermalRuleConfig = z.infer<typeof thermalRule>;
