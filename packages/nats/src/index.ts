@@ -1,1 +1,3 @@
 export * from './server.js';
+export * from './connect.js';
+export * from './streams.js';

@@ -1,1 +1,2 @@
-export {};
+export * from './gpu-registry.js';
+export * from './window-core.js';

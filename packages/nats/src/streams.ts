@@ -1,0 +1,88 @@
+import { DiscardPolicy, RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
+import { nanos } from '@nats-io/nats-core';
+import { GPU_SUBJECTS, DLQ_SUBJECTS } from '@kiln/wire';
+
+/** Streams Kiln owns. Names are part of the operator interface (nats stream info KILN_GPU). */
+export const GPU_STREAM = 'KILN_GPU';
+export const DLQ_STREAM = 'KILN_DLQ';
+export const ALERT_STREAM = 'KILN_ALERTS';
+
+/** Alert events from detectors to the alerter: kiln.v1.alert.<cluster>.<rack>. */
+export const ALERT_SUBJECT_PREFIX = 'kiln.v1.alert';
+export const ALERT_SUBJECTS = `${ALERT_SUBJECT_PREFIX}.>`;
+export function alertSubject(cluster: string, rack: string): string {
+  return `${ALERT_SUBJECT_PREFIX}.${cluster}.${rack}`;
+}
+
+const HOUR_MS = 3_600_000;
+
+export interface StreamOptions {
+  replicas: number;
+  /** How long raw messages stay in the GPU stream: the horizon for replays and crash recovery. */
+  gpuMaxAgeMs?: number;
+  gpuMaxBytes?: number;
+}
+
+/** The stream definitions, kept to fields nats-server 2.9 understands. */
+export type KilnStreamConfig = Partial<StreamConfig> & { name: string };
+
+export function streamConfigs(opts: StreamOptions): KilnStreamConfig[] {
+  return [
+    {
+      name: GPU_STREAM,
+      subjects: [GPU_SUBJECTS],
+      retention: RetentionPolicy.Limits,
+      storage: StorageType.File,
+      discard: DiscardPolicy.Old,
+      max_age: nanos(opts.gpuMaxAgeMs ?? 24 * HOUR_MS),
+      max_bytes: opts.gpuMaxBytes ?? -1,
+      // Covers an agent's retry span: a re-sent message with the same Nats-Msg-Id is dropped by the server.
+      duplicate_window: nanos(10 * 60_000),
+      max_msg_size: 64 * 1024 + 4096,
+      num_replicas: opts.replicas,
+    },
+    {
+      name: DLQ_STREAM,
+      subjects: [DLQ_SUBJECTS],
+      retention: RetentionPolicy.Limits,
+      storage: StorageType.File,
+      discard: DiscardPolicy.Old,
+      max_age: nanos(30 * 24 * HOUR_MS),
+      duplicate_window: nanos(10 * 60_000),
+      num_replicas: opts.replicas,
+    },
+    {
+      name: ALERT_STREAM,
+      subjects: [ALERT_SUBJECTS],
+      retention: RetentionPolicy.Limits,
+      storage: StorageType.File,
+      discard: DiscardPolicy.Old,
+      max_age: nanos(7 * 24 * HOUR_MS),
+      duplicate_window: nanos(10 * 60_000),
+      num_replicas: opts.replicas,
+    },
+  ];
+}
+
+/** Creates Kiln's streams, or updates them in place when they exist (idempotent; safe from several processes). */
+export async function ensureStreams(jsm: JetStreamManager, opts: StreamOptions): Promise<void> {
+  for (const config of streamConfigs(opts)) {
+    const name = config.name;
+    try {
+      await jsm.streams.info(name);
+      await jsm.streams.update(name, config);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      try {
+        await jsm.streams.add(config);
+      } catch (addErr) {
+        // Another process created it between our info() and add(): fine.
+        if (!/already in use|already exists/i.test(String(addErr))) throw addErr;
+      }
+    }
+  }
+}
+
+function isNotFound(err: unknown): boolean {
+  return /not found/i.test(String(err)) || (err as { code?: unknown })?.code === 404;
+}
