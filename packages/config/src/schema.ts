@@ -101,6 +101,8 @@ const agentSection = z
 
 const simulateSection = z
   .object({
+    /** `kiln up` also runs the simulator (the one-machine demo). `kiln simulate` runs it regardless. */
+    enabled: z.boolean().default(false),
     cluster: token.default('sim-ai1'),
     racks: z.number().int().min(1).max(2000).default(1),
     seed: z.number().int().default(1),

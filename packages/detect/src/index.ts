@@ -1,1 +1,3 @@
-export {};
+export * from './detector.js';
+export * from './gpu-labels.js';
+export * from './thermal.js';

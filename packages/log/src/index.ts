@@ -1,0 +1,17 @@
+import { pino, type Logger, type LevelWithSilent } from 'pino';
+
+export type { Logger };
+
+/**
+ * The one logger factory of Kiln: JSON lines on stderr (stdout stays free for command output), level from
+ * KILN_LOG_LEVEL (default info), and a `component` field on every line so one stream can hold every service.
+ */
+export function createLogger(component: string, level?: LevelWithSilent): Logger {
+  const envLevel = process.env.KILN_LOG_LEVEL as LevelWithSilent | undefined;
+  return pino({ level: level ?? envLevel ?? 'info', base: { component } }, pino.destination(2));
+}
+
+/** A logger that drops everything (tests). */
+export function silentLogger(): Logger {
+  return pino({ level: 'silent' });
+}

@@ -1,0 +1,268 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DeliverPolicy, type JetStreamClient, type JsMsg, type ConsumerMessages } from '@nats-io/jetstream';
+import { headers as natsHeaders } from '@nats-io/nats-core';
+import type { AlertEvent } from '@kiln/alerts';
+import type { KilnConfig } from '@kiln/config';
+import type { Detector } from '@kiln/detect';
+import type { Logger } from '@kiln/log';
+import { alertSubject, GPU_STREAM } from '@kiln/nats';
+import { DecodeStats, decodeMessage, dlqSubject, GPU_SUBJECTS, MAX_GPUS_PER_MESSAGE, METRIC_COUNT, type DecodeLimits } from '@kiln/wire';
+import type { ClosedWindow, GpuRegistry, WindowCore } from '@kiln/window';
+import type { CheckpointStore } from './checkpoint.js';
+import { IngestBatch } from './ingest-batch.js';
+import type { AggregatorStore } from './store.js';
+
+export interface AggregatorDeps {
+  js: JetStreamClient;
+  store: AggregatorStore;
+  checkpoint: CheckpointStore;
+  registry: GpuRegistry;
+  windows: WindowCore;
+  detectors: readonly Detector[];
+  log: Logger;
+  config: KilnConfig;
+}
+
+/** Counters for progress lines and the metrics endpoint. */
+export class AggregatorStats {
+  messages = 0;
+  samplesStored = 0;
+  rejected = 0;
+  redeliveriesSkipped = 0;
+  batches = 0;
+  insertRetries = 0;
+  alertsEmitted = 0;
+  lastFlushMs = 0;
+  readonly decode = new DecodeStats();
+}
+
+/**
+ * Reads the GPU stream through one durable pull consumer, decodes every message, runs per-sample detectors and the
+ * window core as samples arrive, and stores raw samples in batches. A message is acknowledged only once the batch
+ * holding it is durable (raw rows, dead letters, alert events); see CheckpointStore for how a crash at any point
+ * leaves every sample stored exactly once.
+ */
+export class Aggregator {
+  readonly stats = new AggregatorStats();
+  private current: IngestBatch;
+  private readonly free: IngestBatch[] = [];
+  private writing: Promise<void> = Promise.resolve();
+  private stored = 0;
+  /** Highest stream sequence accepted into a batch: anything at or below it is a redelivery. */
+  private highestSeen = 0;
+  private lastArrivalWall = Date.now();
+  private messages?: ConsumerMessages;
+  private stopping = false;
+  private timer?: NodeJS.Timeout;
+  private readonly limits: DecodeLimits;
+  private readonly tokenPrefix: string;
+
+  constructor(private readonly deps: AggregatorDeps) {
+    const rows = deps.config.aggregator.batch_rows + MAX_GPUS_PER_MESSAGE;
+    this.current = new IngestBatch(rows);
+    this.free.push(new IngestBatch(rows));
+    this.limits = {
+      futureSkewMs: deps.config.aggregator.future_skew_ms,
+      maxAgeMs: deps.config.clickhouse.raw_retention_days * 86_400_000,
+    };
+    this.tokenPrefix = deps.config.aggregator.consumer;
+  }
+
+  /** Finishes a batch interrupted by a crash, then consumes until stop(). Resolves when consuming ends. */
+  async run(): Promise<void> {
+    const cp = await this.deps.checkpoint.read();
+    this.stored = this.highestSeen = cp.stored;
+    if (cp.pending) await this.replayPending(cp.pending.first, cp.pending.last, cp.pending.nowMs);
+    const consumer = await this.deps.js.consumers.get(GPU_STREAM, this.deps.config.aggregator.consumer);
+    this.timer = setInterval(() => this.onTick(), Math.max(20, Math.floor(this.deps.config.aggregator.flush_ms / 2)));
+    this.timer.unref();
+    while (!this.stopping) {
+      this.messages = await consumer.consume({ max_messages: 2000, expires: 5_000 });
+      for await (const m of this.messages) {
+        this.accept(m, Date.now());
+        const b = this.current;
+        if (b.samples.free < MAX_GPUS_PER_MESSAGE || b.messages.length >= 20_000) await this.flush();
+      }
+    }
+  }
+
+  /** Stops consuming, stores what is in hand and waits for it. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.messages?.close();
+    await this.flush();
+    await this.writing;
+  }
+
+  private accept(m: JsMsg, wallNow: number): void {
+    const seq = m.seq;
+    this.lastArrivalWall = wallNow;
+    if (seq <= this.highestSeen) {
+      // Redelivered: either stored already (its ack was lost) or in a batch still being written.
+      if (seq <= this.stored) m.ack();
+      this.stats.redeliveriesSkipped++;
+      return;
+    }
+    this.highestSeen = seq;
+    const b = this.current;
+    if (b.empty) {
+      b.first = seq;
+      b.nowMs = wallNow;
+      b.openedAt = wallNow;
+    }
+    b.last = seq;
+    b.messages.push(m);
+    this.stats.messages++;
+    const samples = b.samples;
+    const before = samples.length;
+    const result = decodeMessage(m.subject, m.data, b.nowMs, this.limits, samples, this.stats.decode, b.messages.length - 1);
+    if (!result.ok) {
+      b.rejected.push({ msg: m, reason: result.reason, detail: result.detail });
+      this.stats.rejected++;
+      return;
+    }
+    const { registry, windows, detectors } = this.deps;
+    const emit = (e: AlertEvent): void => this.publishAlert(b, e);
+    for (let row = before; row < samples.length; row++) {
+      const gpuId = registry.id(samples.cluster[row]!, samples.rack[row]!, samples.host[row]!, samples.gpu[row]!);
+      for (let d = 0; d < detectors.length; d++) detectors[d]!.onSample?.(samples, row, gpuId, emit);
+      windows.add(gpuId, samples.ts[row]!, samples.values, row * METRIC_COUNT);
+    }
+    windows.closeReady();
+  }
+
+  /** Hands closed windows to the window detectors; wired as the WindowCore's onClose. */
+  onWindowClosed(w: ClosedWindow): void {
+    const emit = (e: AlertEvent): void => this.publishAlert(this.current, e);
+    for (const d of this.deps.detectors) d.onWindow?.(w, emit);
+  }
+
+  private publishAlert(b: IngestBatch, e: AlertEvent): void {
+    const subject = alertSubject(e.labels.cluster ?? 'unknown', e.labels.rack ?? 'unknown');
+    const msgID = `${e.labels.alertname}:${e.fingerprint ?? ''}:${e.status}:${e.startsAt}`;
+    this.stats.alertsEmitted++;
+    this.deps.log.info({ alert: e.labels, status: e.status, startsAt: e.startsAt }, 'alert event');
+    b.alertPublishes.push(this.deps.js.publish(subject, JSON.stringify(e), { msgID }));
+  }
+
+  private onTick(): void {
+    const now = Date.now();
+    const b = this.current;
+    if (!b.empty && now - b.openedAt >= this.deps.config.aggregator.flush_ms) void this.flush();
+    // A quiet partition: let event time follow the wall clock so its last windows close and detectors conclude.
+    const idle = now - this.lastArrivalWall;
+    if (idle > this.deps.config.aggregator.allowed_lateness_ms && Number.isFinite(this.deps.windows.watermark)) {
+      this.deps.windows.advanceTo(this.deps.windows.watermark + this.deps.config.aggregator.allowed_lateness_ms + idle);
+      this.lastArrivalWall = now - this.deps.config.aggregator.allowed_lateness_ms;
+    }
+  }
+
+  /** Swaps in an empty batch and queues the full one for writing; waits only when both buffers are busy. */
+  async flush(): Promise<void> {
+    while (this.free.length === 0) await this.writing;
+    const b = this.current;
+    if (b.empty) return;
+    this.current = this.free.pop()!;
+    this.writing = this.writing
+      .then(() => this.write(b))
+      .catch((err: unknown) => this.deps.log.error({ err, first: b.first, last: b.last }, 'batch left pending for the next start'))
+      .finally(() => {
+        b.clear();
+        this.free.push(b);
+      });
+  }
+
+  /** Makes a batch durable (retrying until it is), then acknowledges its messages. */
+  private async write(b: IngestBatch): Promise<void> {
+    const started = Date.now();
+    const { checkpoint, store, log } = this.deps;
+    const token = `${this.tokenPrefix}:${b.first}-${b.last}`;
+    await this.retrying('checkpoint', () => checkpoint.write({ stored: this.stored, pending: { first: b.first, last: b.last, nowMs: b.nowMs } }));
+    if (b.samples.length > 0) await this.retrying('insert samples', () => store.insertSamples(b.samples, `samples:${token}`));
+    if (b.rejected.length > 0) await this.retrying('dead letters', () => this.deadLetter(b, token));
+    await this.retrying('alert events', () => Promise.all(b.alertPublishes));
+    await this.retrying('checkpoint', () => checkpoint.write({ stored: b.last }));
+    this.stored = b.last;
+    for (const m of b.messages) m.ack();
+    this.stats.samplesStored += b.samples.length;
+    this.stats.batches++;
+    this.stats.lastFlushMs = Date.now() - started;
+    log.debug({ first: b.first, last: b.last, rows: b.samples.length, ms: this.stats.lastFlushMs }, 'batch stored');
+  }
+
+  private async deadLetter(b: IngestBatch, token: string): Promise<void> {
+    const { js, store } = this.deps;
+    await Promise.all(
+      b.rejected.map((r) => {
+        const h = natsHeaders();
+        h.set('Kiln-Reason', r.reason);
+        h.set('Kiln-Detail', r.detail.slice(0, 1000).replace(/[\r\n]/g, ' '));
+        h.set('Kiln-Original-Subject', r.msg.subject);
+        h.set('Kiln-Stream-Seq', String(r.msg.seq));
+        return js.publish(dlqSubject(r.reason), r.msg.data, { msgID: `dlq:${GPU_STREAM}:${r.msg.seq}`, headers: h });
+      }),
+    );
+    await store.insertDeadLetters(
+      b.rejected.map((r) => ({
+        ts: b.nowMs,
+        subject: r.msg.subject,
+        reason: r.reason,
+        detail: r.detail,
+        body: r.msg.data,
+        streamSeq: r.msg.seq,
+      })),
+      `dead_letters:${token}`,
+    );
+  }
+
+  /** Storage or NATS trouble stalls the partition (JetStream keeps the backlog) but never loses or skips a batch. */
+  private async retrying(what: string, op: () => Promise<unknown>): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await op();
+        return;
+      } catch (err) {
+        this.stats.insertRetries++;
+        const delay = Math.min(30_000, 250 * 2 ** Math.min(attempt, 7));
+        this.deps.log.error({ err, attempt, retryInMs: delay }, `${what} failed; retrying`);
+        if (this.stopping && attempt >= 3) throw err;
+        await sleep(delay);
+      }
+    }
+  }
+
+  /** Rebuilds the batch that was being written when the previous process died and writes it under the same token. */
+  private async replayPending(first: number, last: number, nowMs: number): Promise<void> {
+    this.deps.log.warn({ first, last }, 'finishing a batch interrupted by a restart');
+    const oc = await this.deps.js.consumers.get(GPU_STREAM, {
+      filter_subjects: GPU_SUBJECTS,
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: first,
+    });
+    const b = this.current;
+    this.highestSeen = first - 1;
+    let done = false;
+    while (!done) {
+      const iter = await oc.fetch({ max_messages: 1000, expires: 2_000 });
+      let got = 0;
+      for await (const m of iter) {
+        got++;
+        if (m.seq > last) {
+          done = true;
+          break;
+        }
+        this.accept(m, nowMs);
+        if (m.seq === last) done = true;
+      }
+      if (got === 0) break; // the rest of the range has aged out of the stream
+    }
+    // accept() set nowMs from the replay clock; pin the range to the recorded one even if its ends aged out.
+    b.first = first;
+    b.last = last;
+    b.nowMs = nowMs;
+    await this.flush();
+    await this.writing;
+  }
+}
+

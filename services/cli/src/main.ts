@@ -1,0 +1,27 @@
+import { ConfigError } from '@kiln/config';
+import { NatsServerMissingError } from '@kiln/nats';
+import { COMMANDS, usage } from './commands/index.js';
+import { UsageError } from './usage-error.js';
+
+/** Runs one kiln command; resolves with the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '-h' || name === '--help' || name === 'help') {
+    process.stdout.write(usage());
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    process.stderr.write(`kiln: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    return await command.run(rest);
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof NatsServerMissingError || err instanceof UsageError) {
+      process.stderr.write(`kiln ${name}: ${err.message}\n`);
+      return err instanceof UsageError ? 2 : 1;
+    }
+    throw err;
+  }
+}
