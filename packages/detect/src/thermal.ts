@@ -1,4 +1,4 @@
-import { AlertLifecycle } from '@kiln/alerts';
+import { AlertLifecycle, type Annotations, type Labels } from '@kiln/alerts';
 import type { ThermalRuleConfig } from '@kiln/config';
 import { METRIC_COUNT, METRIC_ID, type SampleBatch } from '@kiln/wire';
 import type { GpuRegistry } from '@kiln/window';
@@ -8,6 +8,10 @@ import { gpuAlertLabels } from './gpu-labels.js';
 const TEMP = METRIC_ID.temp_c;
 const SLOWDOWN = METRIC_ID.slowdown_temp_c;
 const ALERTNAME = 'GpuTemperatureNearSlowdown';
+const IDLE = 0;
+const PENDING = 1;
+const FIRING = 2;
+const COOLING = 3;
 
 /**
  * GPU temperature at or above its own reported slowdown threshold minus a margin (or a configured default threshold
@@ -16,7 +20,8 @@ const ALERTNAME = 'GpuTemperatureNearSlowdown';
  */
 export class ThermalDetector implements Detector {
   readonly name = 'thermal';
-  private hot = new Uint8Array(1024);
+  /** Per GPU: IDLE, PENDING, FIRING, or COOLING (firing, condition cleared, inside keep_firing_for). */
+  private state = new Uint8Array(1024);
   private readonly keys: string[] = [];
   private readonly lifecycle: AlertLifecycle;
 
@@ -31,30 +36,33 @@ export class ThermalDetector implements Detector {
     const o = row * METRIC_COUNT;
     const temp = batch.values[o + TEMP]!;
     if (temp !== temp) return; // not read this tick: no judgement
-    if (gpuId >= this.hot.length) this.grow(gpuId + 1);
+    if (gpuId >= this.state.length) this.grow(gpuId + 1);
     const reported = batch.values[o + SLOWDOWN]!;
     const slowdown = reported === reported ? reported : this.rule.default_slowdown_c;
     const enter = slowdown - this.rule.margin_c;
-    const wasHot = this.hot[gpuId] === 1;
+    const state = this.state[gpuId]!;
+    const wasHot = state === PENDING || state === FIRING;
     const isHot = wasHot ? temp >= enter - this.rule.hysteresis_c : temp >= enter;
-    if (!isHot && !wasHot) return; // the healthy fast path
-    this.hot[gpuId] = isHot ? 1 : 0;
+    if (!isHot && state === IDLE) return; // the healthy fast path
     const ts = batch.ts[row]!;
     const labels = gpuAlertLabels(this.registry, gpuId, batch.uuid[row]!, ALERTNAME, this.rule.severity, 'thermal');
-    const source = reported === reported ? 'reported' : 'default';
+    const event = this.lifecycle.observe(this.key(gpuId), isHot, ts, labels, this.annotations(labels, temp, slowdown, enter, reported === reported));
+    if (isHot) this.state[gpuId] = event?.status === 'firing' || state === FIRING || state === COOLING ? FIRING : PENDING;
+    else this.state[gpuId] = state === PENDING || event?.status === 'resolved' ? IDLE : COOLING;
+    if (event) emit(event);
+  }
+
+  private annotations(labels: Labels, temp: number, slowdown: number, enter: number, reported: boolean): Annotations {
     const where = `GPU ${labels.gpu} on ${labels.host} (rack ${labels.rack}, ${labels.cluster})`;
-    const annotations = {
-      summary: isHot
-        ? `${where} is at ${fmt(temp)} °C, ${fmt(slowdown - temp)} °C below its ${fmt(slowdown)} °C slowdown threshold`
-        : `${where} cooled to ${fmt(temp)} °C`,
+    return {
+      summary: `${where} is at ${fmt(temp)} °C, ${fmt(slowdown - temp)} °C below its ${fmt(slowdown)} °C slowdown threshold`,
       description:
-        `temp_c=${fmt(temp)} threshold=${fmt(enter)} (slowdown_temp_c ${fmt(slowdown)} ${source} − margin ${fmt(this.rule.margin_c)}); ` +
-        `clears below ${fmt(enter - this.rule.hysteresis_c)}. Above the slowdown threshold the GPU throttles its clocks.`,
+        `temp_c=${fmt(temp)} threshold=${fmt(enter)} (slowdown_temp_c ${fmt(slowdown)} ${reported ? 'reported by the GPU' : 'configured default'} ` +
+        `− margin ${fmt(this.rule.margin_c)}); clears below ${fmt(enter - this.rule.hysteresis_c)}. ` +
+        `Above the slowdown threshold the GPU throttles its clocks.`,
       value: fmt(temp),
       threshold: fmt(enter),
     };
-    const event = this.lifecycle.observe(this.key(gpuId), isHot, ts, labels, annotations);
-    if (event) emit(event);
   }
 
   private key(gpuId: number): string {
@@ -62,11 +70,11 @@ export class ThermalDetector implements Detector {
   }
 
   private grow(n: number): void {
-    let size = this.hot.length;
+    let size = this.state.length;
     while (size < n) size *= 2;
     const next = new Uint8Array(size);
-    next.set(this.hot);
-    this.hot = next;
+    next.set(this.state);
+    this.state = next;
   }
 }
 
