@@ -1,0 +1,3 @@
+export * from './active-alerts.js';
+export * from './api.js';
+export * from './service.js';
