@@ -50,7 +50,8 @@ class WindowRing {
     allowedLatenessMs: number,
     gpus: number,
   ) {
-    this.slots = Math.ceil(allowedLatenessMs / lengthMs) + 2;
+    // Open windows start in (maxTs − lateness − length, maxTs]: at most floor(lateness / length) + 2 aligned starts.
+    this.slots = Math.floor(allowedLatenessMs / lengthMs) + 2;
     const n = gpus * this.slots;
     this.start = new Float64Array(n).fill(NaN);
     this.samples = new Float64Array(n);

@@ -68,6 +68,15 @@ export class Aggregator {
     this.tokenPrefix = deps.config.aggregator.consumer;
   }
 
+  /** Windows closed and samples that arrived after their windows closed, from the window core. */
+  get windowsClosed(): number {
+    return this.deps.windows.windowsClosed;
+  }
+
+  get lateSamples(): number {
+    return this.deps.windows.late;
+  }
+
   /** Finishes a batch interrupted by a crash, then consumes until stop(). Resolves when consuming ends. */
   async run(): Promise<void> {
     const cp = await this.deps.checkpoint.read();

@@ -1,0 +1,23 @@
+import { aggregator } from './aggregator.js';
+import { alerter } from './alerter.js';
+import type { Command } from './command.js';
+import { query } from './query.js';
+import { simulate } from './simulate.js';
+import { store } from './store.js';
+import { up } from './up.js';
+
+export const COMMANDS: readonly Command[] = [up, simulate, store, aggregator, alerter, query];
+
+export function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    'kiln: telemetry and alerting for GPU fleets',
+    '',
+    'usage: kiln <command> [options]   (every command takes --config FILE; KILN_<SECTION>_<KEY> overrides it)',
+    '',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    "Run 'kiln <command> --help' for a command's options.",
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,43 @@
+import { configFrom, parseCommandLine } from '../args.js';
+import { openQueryStore } from '../components.js';
+import { UsageError } from '../usage-error.js';
+import type { Command } from './command.js';
+
+export const query: Command = {
+  name: 'query',
+  summary: 'run SQL against the configured store and print the result (a table, or JSON with --json)',
+  usage: 'kiln query --config FILE [--json] "SQL"',
+  async run(argv) {
+    const { values, positionals } = parseCommandLine(argv, { json: { type: 'boolean' } }, true);
+    if (values.help) return (process.stdout.write(`usage: ${query.usage}\n`), 0);
+    const sql = positionals.join(' ').trim();
+    if (!sql) throw new UsageError(`no SQL given; usage: ${query.usage}`);
+    const config = await configFrom(values);
+    const store = await openQueryStore(config);
+    try {
+      const rows = await store.query<Record<string, unknown>>(sql);
+      process.stdout.write(values.json ? rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : '') : formatTable(rows));
+    } finally {
+      await store.close();
+    }
+    return 0;
+  },
+};
+
+/** Rows as an aligned text table, numbers right-aligned. */
+export function formatTable(rows: Record<string, unknown>[]): string {
+  if (rows.length === 0) return '(no rows)\n';
+  const columns = Object.keys(rows[0]!);
+  const cells = rows.map((r) => columns.map((c) => cellText(r[c])));
+  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i]!.length)));
+  const numeric = columns.map((c) => rows.every((r) => typeof r[c] === 'number' || (typeof r[c] === 'string' && /^-?\d+(\.\d+)?$/.test(r[c]))));
+  const pad = (text: string, i: number): string => (numeric[i] ? text.padStart(widths[i]!) : text.padEnd(widths[i]!));
+  const lines = [columns.map(pad).join('  '), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map((row) => row.map(pad).join('  '))];
+  return lines.map((l) => l.trimEnd()).join('\n') + `\n(${rows.length} row${rows.length === 1 ? '' : 's'})\n`;
+}
+
+function cellText(v: unknown): string {
+  if (v === null || v === undefined) return 'NULL';
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}

@@ -1,0 +1,28 @@
+import { createLogger } from '@kiln/log';
+import { configFrom, parseCommandLine } from '../args.js';
+import { openStore, serveStore } from '../components.js';
+import { ConsoleReport } from '../progress.js';
+import { untilSignal } from '../signals.js';
+import { UsageError } from '../usage-error.js';
+import type { Command } from './command.js';
+
+export const store: Command = {
+  name: 'store',
+  summary: 'serve the embedded ClickHouse engine on its HTTP interface, for other kiln processes and Grafana',
+  usage: 'kiln store --config FILE',
+  async run(argv) {
+    const { values } = parseCommandLine(argv, {});
+    if (values.help) return (process.stdout.write(`usage: ${store.usage}\n`), 0);
+    const config = await configFrom(values);
+    if (config.clickhouse.url) throw new UsageError('clickhouse.url is set: kiln store serves the embedded engine; unset it or use that server directly');
+    const log = createLogger('kiln-store');
+    const report = new ConsoleReport();
+    const s = await openStore(config);
+    const http = await serveStore(s, config, log);
+    report.line(`embedded ClickHouse in ${config.data_dir}/clickhouse serving ${http.url}`);
+    await untilSignal();
+    await http.close();
+    await s.close();
+    return 0;
+  },
+};

@@ -1,0 +1,71 @@
+import { startAggregator } from '@kiln/aggregator';
+import { startAlerter } from '@kiln/alerter';
+import { createLogger } from '@kiln/log';
+import { configFrom, parseCommandLine } from '../args.js';
+import { openNats, openStore, serveStore } from '../components.js';
+import { ConsoleReport } from '../progress.js';
+import { untilSignal } from '../signals.js';
+import { startSimulation } from '../simulation.js';
+import { aggregatorStore, alertHistory } from '../store-adapters.js';
+import type { Command } from './command.js';
+
+export const up: Command = {
+  name: 'up',
+  summary: 'run the whole pipeline on this machine (nats-server, embedded ClickHouse, aggregator, alerter)',
+  usage: 'kiln up --config FILE [--simulate]',
+  async run(argv) {
+    const { values } = parseCommandLine(argv, { simulate: { type: 'boolean' } });
+    if (values.help) return (process.stdout.write(`usage: ${up.usage}\n`), 0);
+    const config = await configFrom(values);
+    // A person is watching: JSON logs only for warnings and errors unless KILN_LOG_LEVEL says otherwise.
+    const log = createLogger('kiln-up', (process.env.KILN_LOG_LEVEL as 'info' | undefined) ?? 'warn');
+    const report = new ConsoleReport();
+    report.line(`kiln up: state in ${config.data_dir}`);
+
+    const nats = await openNats(config, 'kiln-up', { startServer: true });
+    report.line(nats.server ? `nats-server started at ${nats.url} (JetStream in ${config.data_dir}/nats)` : `NATS at ${nats.url}`);
+    const store = await openStore(config);
+    const http = store.embedded ? await serveStore(store, config, log) : undefined;
+    report.line(
+      http
+        ? `embedded ClickHouse in ${config.data_dir}/clickhouse, HTTP interface at ${http.url} (read-only without the writer's credentials)`
+        : `ClickHouse at ${config.clickhouse.url}`,
+    );
+    const aggregator = await startAggregator(config, { nc: nats.nc, store: aggregatorStore(store), log });
+    const alerter = await startAlerter(config, {
+      nc: nats.nc,
+      history: alertHistory(store),
+      log,
+      hooks: { onEvent: (a) => report.alert(a), onOutcome: (o) => report.outcome(o) },
+    });
+    report.line(`aggregator consuming; alerter API at ${alerter.api.url}; ${config.notify.length} receiver(s)`);
+    const simulation = values.simulate || config.simulate.enabled ? await startSimulation(config, nats.nc, report) : undefined;
+    report.line('Ctrl-C stops everything');
+
+    const a = aggregator.aggregator;
+    const timer = setInterval(() => {
+      report.progress({
+        samplesStored: a.stats.samplesStored,
+        rejected: a.stats.rejected,
+        windowsClosed: a.windowsClosed,
+        lateSamples: a.lateSamples,
+        alertsFiring: alerter.active.size,
+        delivered: alerter.stats.delivered,
+        failed: alerter.stats.failed,
+        ...(simulation ? { published: simulation.published() } : {}),
+      });
+    }, 5_000);
+
+    const signal = await untilSignal();
+    clearInterval(timer);
+    report.line(`${signal}: stopping`);
+    await simulation?.stop();
+    await aggregator.stop();
+    await alerter.stop();
+    await http?.close();
+    await nats.close();
+    await store.close();
+    report.line(`stopped cleanly; ${a.stats.samplesStored.toLocaleString('en-US')} samples stored this run`);
+    return 0;
+  },
+};

@@ -1,0 +1,78 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { NatsConnection } from '@nats-io/nats-core';
+import type { KilnConfig } from '@kiln/config';
+import type { Logger } from '@kiln/log';
+import { connectNats, startNatsServer, type NatsServerHandle } from '@kiln/nats';
+import { createStore, serveClickHouseHttp, type Store } from '@kiln/store';
+
+/** The pieces a kiln command may start, each with its own clean shutdown. */
+
+export interface NatsHandle {
+  nc: NatsConnection;
+  /** Set when this process started its own nats-server. */
+  server?: NatsServerHandle;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Connects to nats.url, or (kiln up without nats.url) starts nats-server from PATH with JetStream under data_dir. */
+export async function openNats(config: KilnConfig, name: string, opts: { startServer: boolean }): Promise<NatsHandle> {
+  let server: NatsServerHandle | undefined;
+  if (!config.nats.url && opts.startServer) {
+    server = await startNatsServer({ dir: join(config.data_dir, 'nats'), port: config.nats.port });
+  }
+  const servers = server?.url ?? config.nats.url ?? 'nats://127.0.0.1:4222';
+  const nc = await connectNats(config.nats, { name, servers });
+  return {
+    nc,
+    ...(server ? { server } : {}),
+    url: Array.isArray(servers) ? servers.join(',') : servers,
+    async close() {
+      await nc.drain().catch(() => nc.close());
+      await server?.stop();
+    },
+  };
+}
+
+/** The configured store (a ClickHouse server when clickhouse.url is set, else the embedded engine), migrated. */
+export async function openStore(config: KilnConfig): Promise<Store> {
+  await mkdir(config.data_dir, { recursive: true });
+  const store = await createStore({
+    url: config.clickhouse.url,
+    ...(config.clickhouse.user !== undefined ? { user: config.clickhouse.user } : {}),
+    ...(config.clickhouse.password !== undefined ? { password: config.clickhouse.password } : {}),
+    dataDir: config.data_dir,
+    rawRetentionDays: config.clickhouse.raw_retention_days,
+  });
+  await store.migrate();
+  return store;
+}
+
+/** Serves the embedded engine on ClickHouse's HTTP interface; writes need the configured writer credentials. */
+export async function serveStore(store: Store, config: KilnConfig, log: Logger): Promise<{ url: string; close(): Promise<void> }> {
+  const { user, password } = config.clickhouse;
+  const writer = user !== undefined && password !== undefined ? { user, password } : undefined;
+  if (!writer) log.warn('clickhouse.user/password are not set: the HTTP interface is read-only for everyone');
+  return serveClickHouseHttp(store, { listen: config.clickhouse.listen, ...(writer ? { writer } : {}) });
+}
+
+/**
+ * A store for ad-hoc queries. The embedded engine admits one process per data directory, so while `kiln up` or
+ * `kiln store` serves it, queries go through its HTTP interface (with the configured credentials, if any).
+ */
+export async function openQueryStore(config: KilnConfig): Promise<Store> {
+  if (config.clickhouse.url) return openStore(config);
+  const served = `http://${config.clickhouse.listen}`;
+  const ping = await fetch(`${served}/ping`, { signal: AbortSignal.timeout(1_000) }).then(
+    (r) => r.ok,
+    () => false,
+  );
+  if (!ping) return openStore(config);
+  return createStore({
+    url: served,
+    ...(config.clickhouse.user !== undefined ? { user: config.clickhouse.user } : {}),
+    ...(config.clickhouse.password !== undefined ? { password: config.clickhouse.password } : {}),
+    dataDir: config.data_dir,
+  });
+}
