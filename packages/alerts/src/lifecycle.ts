@@ -98,6 +98,11 @@ export class AlertLifecycle {
     return events;
   }
 
+  /** State of one key: undefined when inactive. Allocates nothing, so detectors may ask on every sample. */
+  stateOf(key: string): LifecycleState | undefined {
+    return this.entries.get(key)?.state;
+  }
+
   /** Pending and firing alerts. */
   active(): ActiveAlert[] {
     const list: ActiveAlert[] = [];
