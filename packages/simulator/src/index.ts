@@ -1,1 +1,28 @@
-export {};
+export { Fleet, type FleetOptions } from './fleet.js';
+export { JobPhase, type JobOptions } from './jobs.js';
+export {
+  FAULT_KINDS,
+  FAULT_KIND_NAMES,
+  faultParam,
+  faultTargetName,
+  isFaultKind,
+  validateFault,
+  type CounterResetFault,
+  type EccDbeFault,
+  type Fault,
+  type FaultKind,
+  type FaultKindSpec,
+  type FaultParam,
+  type FaultTarget,
+  type GpuMissingFault,
+  type OfflineFault,
+  type OverheatFault,
+  type RackCoolingFault,
+  type StallFault,
+  type StragglerFault,
+  type XidFault,
+} from './faults.js';
+export { FAULT_SYNTAX, FaultSyntaxError, formatDuration, formatFault, parseDuration, parseFault, parseFaults } from './fault-syntax.js';
+export { OVERHEAT_RAMP_MS, RACK_COOLING_RAMP_MS } from './fault-effects.js';
+export { ClockEvent, THERMAL_CLOCK_EVENTS } from './clock-events.js';
+export { GPUS_PER_RACK, GPUS_PER_TRAY, TRAYS_PER_RACK, gpuUuid, hostName, rackName } from './topology.js';

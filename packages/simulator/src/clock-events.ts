@@ -1,0 +1,14 @@
+/** Clock-event ("throttle") reason bits, DCGM field 112 / NVML nvmlClocksEventReason* (reference/gpu-telemetry.md §1.4). */
+export const ClockEvent = {
+  GPU_IDLE: 0x001,
+  CLOCKS_SETTING: 0x002,
+  SW_POWER_CAP: 0x004,
+  HW_SLOWDOWN: 0x008,
+  SYNC_BOOST: 0x010,
+  SW_THERMAL: 0x020,
+  HW_THERMAL: 0x040,
+  HW_POWER_BRAKE: 0x080,
+} as const;
+
+/** Bits that mean the clocks are held down by temperature. */
+export const THERMAL_CLOCK_EVENTS = ClockEvent.SW_THERMAL | ClockEvent.HW_THERMAL;
