@@ -12,6 +12,7 @@ export * from './notify/dedup-stage.js';
 export * from './notify/retry-policy.js';
 export * from './notify/retry-stage.js';
 export * from './notify/record-stage.js';
+export * from './notify/concurrency-limit.js';
 export * from './notify/notifier.js';
 
 export * from './receivers/receiver.js';

@@ -142,6 +142,25 @@ describe('Notifier dedup and ordering', () => {
 });
 
 describe('Notifier boundaries', () => {
+  it('keeps at most maxConcurrentRequests requests open per receiver', async () => {
+    let open = 0;
+    let mostOpen = 0;
+    const e = await endpoint((_req, _n, res) => {
+      mostOpen = Math.max(mostOpen, ++open);
+      setTimeout(() => {
+        open--;
+        res.writeHead(200).end();
+      }, 20);
+    });
+    const outcomes: NotifyOutcome[] = [];
+    const notifier = new Notifier({ receivers: [webhook(e)], maxConcurrentRequests: 2, retry: FAST_RETRY, onOutcome: (o) => outcomes.push(o) });
+    const gpus = ['0', '1', '2', '3', '4', '5', '6', '7'];
+    await Promise.all(gpus.map((gpu) => notifier.handle(gpuAlertEvent({ labels: { ...gpuAlertEvent().labels, gpu } }))));
+    expect(e.requests).toHaveLength(8);
+    expect(outcomes.every((o) => o.result === 'delivered')).toBe(true);
+    expect(mostOpen).toBe(2);
+  });
+
   it('rejects events that break the alert contract and sends nothing', async () => {
     const e = await endpoint();
     const { notifier } = notifierFor([webhook(e)]);

@@ -1,6 +1,7 @@
 import type { AlertEvent } from '../alert.js';
 import { AlertValidationError, toAlert, validateAlertEvent } from '../alert.js';
 import type { Receiver } from '../receivers/receiver.js';
+import { limitConcurrency } from './concurrency-limit.js';
 import { DedupStage } from './dedup-stage.js';
 import { singleAlertGroup } from './group.js';
 import type { NotificationLog } from './notification-log.js';
@@ -19,6 +20,8 @@ export interface NotifierOptions {
   /** What was notified; in memory unless given (a persistent log survives restarts without re-paging). */
   readonly log?: NotificationLog;
   readonly retry?: Partial<RetryOptions>;
+  /** Requests open at once per receiver (default 16); further notifications wait their turn. */
+  readonly maxConcurrentRequests?: number;
   /** Link back to the alerter in payloads (Alertmanager's externalURL). */
   readonly externalURL?: string;
   /** Called for every attempt's result and every deduplicated notification; for metrics and alert history. */
@@ -26,6 +29,8 @@ export interface NotifierOptions {
   /** Wall clock for the notification log. */
   readonly now?: () => number;
 }
+
+const DEFAULT_MAX_CONCURRENT_REQUESTS = 16;
 
 export class NotifierClosedError extends Error {
   constructor() {
@@ -62,7 +67,8 @@ export class Notifier {
       if (names.has(r.name)) throw new Error(`two receivers are named ${JSON.stringify(r.name)}; receiver names must be unique`);
       names.add(r.name);
     }
-    this.receivers = options.receivers;
+    const maxConcurrent = options.maxConcurrentRequests ?? DEFAULT_MAX_CONCURRENT_REQUESTS;
+    this.receivers = options.receivers.map((r) => limitConcurrency(r, maxConcurrent));
     const now = options.now ?? Date.now;
     const log = options.log ?? new MemoryNotificationLog({ now });
     this.pipeline = new Pipeline([new DedupStage(log), new RetryStage(resolveRetryOptions(options.retry)), new RecordStage(log, now)]);
