@@ -184,4 +184,14 @@ describe('Notifier boundaries', () => {
     expect(outcomes[1]!.error).toMatch(/notifier closed while waiting to retry/);
     await expect(notifier.handle(gpuAlertEvent())).rejects.toThrow(NotifierClosedError);
   });
+
+  it('close aborts a request in flight and reports it failed', async () => {
+    const e = await endpoint(() => undefined); // never answers
+    const { notifier, outcomes } = notifierFor([webhook(e)], { ...FAST_RETRY, requestTimeoutMs: 60_000 });
+    const handled = notifier.handle(gpuAlertEvent());
+    await e.waitFor((r) => r.length === 1, 10_000);
+    await notifier.close();
+    await handled;
+    expect(outcomes).toMatchObject([{ result: 'failed', attempts: 1, error: 'request aborted: notifier closed' }]);
+  });
 });

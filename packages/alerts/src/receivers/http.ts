@@ -3,28 +3,46 @@ import type { DeliveryResult, SendOptions } from './receiver.js';
 const USER_AGENT = 'kiln-alerter';
 /** Enough of an error response to say what went wrong, not so much that a large page floods logs and history. */
 const ERROR_BODY_CHARS = 512;
+const ABORTED: DeliveryResult = { ok: false, retryable: false, error: 'request aborted: notifier closed' };
 
 /**
  * POSTs `body` as JSON and classifies the answer: 2xx delivered; 408, 429, 5xx, network errors and timeouts
  * retryable (with the Retry-After the endpoint sent); any other status final. Never throws.
  */
 export async function postJson(url: string, body: unknown, options: SendOptions, headers: Readonly<Record<string, string>> = {}): Promise<DeliveryResult> {
-  const timeout = AbortSignal.timeout(options.timeoutMs);
-  const signal = AbortSignal.any([options.signal, timeout]);
-  let response: Response;
+  if (options.signal.aborted) return ABORTED;
+  // One controller per request, tied to the notifier's signal by a listener removed afterwards. AbortSignal.any
+  // would do the same in a line, but Node 20 keeps every signal combined with a long-lived one alive (nodejs#55351).
+  const request = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    request.abort();
+  }, options.timeoutMs);
+  const cancel = () => request.abort();
+  options.signal.addEventListener('abort', cancel, { once: true });
   try {
-    response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'user-agent': USER_AGENT, ...headers },
-      body: JSON.stringify(body),
-      signal,
-    });
-  } catch (err) {
-    if (options.signal.aborted) return { ok: false, retryable: false, error: 'request aborted: notifier closed' };
-    if (timeout.aborted) return { ok: false, retryable: true, error: `no response within ${options.timeoutMs} ms` };
-    return { ok: false, retryable: true, error: networkErrorMessage(err) };
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'user-agent': USER_AGENT, ...headers },
+        body: JSON.stringify(body),
+        signal: request.signal,
+      });
+    } catch (err) {
+      if (options.signal.aborted) return ABORTED;
+      if (timedOut) return { ok: false, retryable: true, error: `no response within ${options.timeoutMs} ms` };
+      return { ok: false, retryable: true, error: networkErrorMessage(err) };
+    }
+    return await classify(response);
+  } finally {
+    clearTimeout(timer);
+    options.signal.removeEventListener('abort', cancel);
   }
+}
 
+async function classify(response: Response): Promise<DeliveryResult> {
   // Read the body in every case: it frees the connection for reuse and says why a request failed. A 2xx stays
   // delivered even if its body never arrives.
   const text = await response.text().catch(() => '');
