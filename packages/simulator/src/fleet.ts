@@ -43,7 +43,7 @@ export class Fleet {
   private readonly writer: MessageWriter;
   private readonly seqBase: number;
   private ticks = 0;
-  private lastTs = NaN;
+  private lastTickTs = NaN;
 
   constructor(options: FleetOptions) {
     const { seed, startMs, intervalMs = 1000 } = options;
@@ -72,6 +72,11 @@ export class Fleet {
   /** Event time the next tick() takes when given none: startMs + tickCount × intervalMs. */
   get nextTs(): number {
     return this.startMs + this.ticks * this.intervalMs;
+  }
+
+  /** Event time of the latest tick; NaN before the first. */
+  get lastTs(): number {
+    return this.lastTickTs;
   }
 
   get gpuCount(): number {
@@ -103,15 +108,15 @@ export class Fleet {
   /** Moves jobs, faults and physics to `atMs`; returns the tick's seq. */
   private advance(atMs: number): number {
     if (!Number.isSafeInteger(atMs)) throw new RangeError(`tick time must be integer Unix milliseconds, got ${atMs}`);
-    if (atMs <= this.lastTs) throw new RangeError(`tick time ${atMs} is not after the previous tick (${this.lastTs})`);
-    const dtS = Number.isNaN(this.lastTs) ? this.intervalMs / 1000 : (atMs - this.lastTs) / 1000;
+    if (atMs <= this.lastTickTs) throw new RangeError(`tick time ${atMs} is not after the previous tick (${this.lastTickTs})`);
+    const dtS = Number.isNaN(this.lastTickTs) ? this.intervalMs / 1000 : (atMs - this.lastTickTs) / 1000;
     const offsetMs = atMs - this.startMs;
     this.jobs.advance(offsetMs);
     this.effects.apply(offsetMs, this.model);
     this.model.step(dtS, this.jobs, this.effects);
     const seq = this.seqBase + this.ticks;
     this.ticks++;
-    this.lastTs = atMs;
+    this.lastTickTs = atMs;
     return seq;
   }
 }
