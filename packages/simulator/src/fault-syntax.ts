@@ -121,7 +121,8 @@ export function parseFaults(specs: readonly string[]): Fault[] {
   return specs.map(parseFault);
 }
 
-/** Writes a fault back in the compact syntax (parseFault(formatFault(f)) is equivalent to f). */
+/** Writes a fault back in the compact syntax: parseFault(formatFault(f)) is equivalent to f, except that the syntax
+ *  has no open-ended counter_reset (it reads back as an instant reload). */
 export function formatFault(fault: Fault): string {
   const spec = FAULT_KINDS[fault.kind];
   const param = spec.param && (fault as unknown as Record<string, unknown>)[spec.param.name] !== undefined ? `=${faultParam(fault)}` : '';

@@ -2,7 +2,6 @@ import type { WireMessage } from '@kiln/wire';
 import { FaultEffects } from './fault-effects.js';
 import type { Fault } from './faults.js';
 import { GpuModel } from './gpu-model.js';
-import * as hw from './gb300.js';
 import { Jobs, type JobOptions } from './jobs.js';
 import { MessageWriter } from './messages.js';
 import { Topology } from './topology.js';
@@ -57,7 +56,7 @@ export class Fleet {
     this.startMs = startMs;
     this.intervalMs = intervalMs;
     this.topology = new Topology(options.cluster, options.racks);
-    this.jobs = new Jobs(this.topology, options.jobs, seed, hw.NVLINK_RATE_BPS);
+    this.jobs = new Jobs(this.topology, options.jobs, seed);
     this.model = new GpuModel(this.topology, seed);
     this.effects = new FaultEffects(this.topology, options.faults ?? []);
     this.writer = new MessageWriter(this.topology, this.jobs);

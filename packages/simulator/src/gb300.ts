@@ -12,8 +12,6 @@ export const IDLE_POWER_W: readonly [number, number] = [160, 230];
 export const DYNAMIC_POWER_W = 1200;
 /** Per-GPU spread of dynamic power (silicon lottery), as a fraction. */
 export const DYNAMIC_POWER_SPREAD = 0.04;
-/** Dynamic power scales with clock^this (frequency and the voltage that goes with it). */
-export const POWER_CLOCK_EXPONENT = 1.5;
 /** The limiter holds power at this fraction of the limit and raises SW_POWER_CAP. */
 export const POWER_CAP_FRACTION = 0.98;
 

@@ -233,7 +233,8 @@ export class GpuModel implements FaultEventSink {
           clock = Math.min(clock, HW_THERMAL_CLOCK);
         }
 
-        // Power, held under the limit by lowering the clock further.
+        // Power: dynamic power scales with clock^1.5 (frequency, and the voltage that goes with it); the limiter holds
+        // it under the limit by lowering the clock further.
         const load = LOAD_SM * sm + LOAD_TENSOR * tensor + LOAD_DRAM * dram;
         let dynamicW = this.dynamicW[g]! * load * clock * Math.sqrt(clock);
         const idleW = this.idleW[g]!;

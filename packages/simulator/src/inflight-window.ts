@@ -10,10 +10,6 @@ export class InflightWindow {
 
   constructor(readonly limit: number) {}
 
-  get size(): number {
-    return this.pending;
-  }
-
   /** Waits for a free slot; throws the first failure of a tracked operation. */
   async acquire(): Promise<void> {
     while (this.pending >= this.limit && !this.failure) await new Promise<void>((resolve) => (this.wake = resolve));

@@ -1,3 +1,4 @@
+import { NVLINK_RATE_BPS } from './gb300.js';
 import { Rng } from './rng.js';
 import { GPUS_PER_TRAY, TRAYS_PER_RACK, type Topology } from './topology.js';
 
@@ -58,7 +59,7 @@ export class Jobs {
   private readonly options: Required<JobOptions>;
   private readonly rng: Rng;
 
-  constructor(topology: Topology, options: JobOptions | undefined, seed: number, nvlinkRange: readonly [number, number]) {
+  constructor(topology: Topology, options: JobOptions | undefined, seed: number) {
     this.options = validateJobOptions(options);
     const perRack = this.options.perRack;
     const count = topology.racks.length * perRack;
@@ -90,7 +91,7 @@ export class Jobs {
       this.tensorShare[j] = rng.range(0.62, 0.78);
       this.dramShare[j] = rng.range(0.4, 0.6);
       this.fbShare[j] = rng.range(0.72, 0.9);
-      this.nvlinkRate[j] = rng.range(nvlinkRange[0], nvlinkRange[1]);
+      this.nvlinkRate[j] = rng.range(NVLINK_RATE_BPS[0], NVLINK_RATE_BPS[1]);
       // Jobs started at different times: their checkpoints fall anywhere in the first interval.
       this.nextCheckpointMs[j] = rng.next() * this.options.checkpointIntervalMs;
       this.nextRestartMs[j] = rng.exponential(this.options.restartMeanMs);
