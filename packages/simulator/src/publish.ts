@@ -60,11 +60,11 @@ export async function publishFleet(js: JetStreamClient, fleet: Fleet, options: P
   if (mode !== 'realtime' && mode !== 'replay') throw new RangeError(`mode must be 'realtime' or 'replay', got ${String(mode)}`);
   const inflight = positiveInteger('inflight', options.inflight ?? DEFAULT_INFLIGHT, MAX_INFLIGHT);
   const timeout = positiveInteger('ackTimeoutMs', options.ackTimeoutMs ?? 5000, 3_600_000);
-  const retries = positiveInteger('attempts', options.attempts ?? 3, 100);
+  const attempts = positiveInteger('attempts', options.attempts ?? 3, 100);
   const tickLimit = tickBudget(fleet.intervalMs, options.ticks, options.durationMs);
 
   const stats: PublishStats = { ticks: 0, messages: 0, samples: 0, duplicates: 0, bytes: 0, lastTs: NaN };
-  const window = new InflightWindow(inflight);
+  const acks = new InflightWindow(inflight);
   const subjects = new Map<string, string>();
   const subjectOf = (m: WireMessage): string => {
     let subject = subjects.get(m.host);
@@ -93,11 +93,11 @@ export async function publishFleet(js: JetStreamClient, fleet: Fleet, options: P
       }
       const messages = fleet.tickShared(at);
       for (const message of messages) {
-        await window.acquire();
+        await acks.acquire();
         const body = encodeMessage(message);
         const samples = message.gpus.length;
-        window.track(
-          js.publish(subjectOf(message), body, { msgID: messageId(message.host, message.seq), timeout, retries }).then((ack) => {
+        acks.track(
+          js.publish(subjectOf(message), body, { msgID: messageId(message.host, message.seq), timeout, retries: attempts }).then((ack) => {
             stats.messages++;
             stats.samples += samples;
             stats.bytes += body.length;
@@ -111,7 +111,7 @@ export async function publishFleet(js: JetStreamClient, fleet: Fleet, options: P
     }
   } finally {
     // Settle what is in flight whatever ended the loop; a publish failure surfaces from drain().
-    await window.drain().catch((error: unknown) => {
+    await acks.drain().catch((error: unknown) => {
       throw new Error(
         `publishing stopped after ${stats.ticks} ticks (${stats.messages} messages acknowledged): ${describe(error)}`,
         { cause: error },
