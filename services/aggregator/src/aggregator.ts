@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DeliverPolicy, type JetStreamClient, type JsMsg, type ConsumerMessages } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/nats-core';
-import type { AlertEvent } from '@kiln/alerts';
+import { fingerprint, type AlertEvent } from '@kiln/alerts';
 import type { KilnConfig } from '@kiln/config';
 import type { Detector } from '@kiln/detect';
 import type { Logger } from '@kiln/log';
@@ -149,7 +149,8 @@ export class Aggregator {
 
   private publishAlert(b: IngestBatch, e: AlertEvent): void {
     const subject = alertSubject(e.labels.cluster ?? 'unknown', e.labels.rack ?? 'unknown');
-    const msgID = `${e.labels.alertname}:${e.fingerprint ?? ''}:${e.status}:${e.startsAt}`;
+    // The same episode and state always gets the same id, so a replay after a crash is dropped by JetStream.
+    const msgID = `${e.labels.alertname}:${fingerprint(e.labels)}:${e.status}:${e.startsAt}`;
     this.stats.alertsEmitted++;
     this.deps.log.info({ alert: e.labels, status: e.status, startsAt: e.startsAt }, 'alert event');
     b.alertPublishes.push(this.deps.js.publish(subject, JSON.stringify(e), { msgID }));

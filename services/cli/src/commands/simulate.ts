@@ -1,0 +1,62 @@
+import { parseDuration } from '@kiln/simulator';
+import { configFrom, parseCommandLine } from '../args.js';
+import { openNats } from '../components.js';
+import { ConsoleReport } from '../progress.js';
+import { untilSignal } from '../signals.js';
+import { startSimulation } from '../simulation.js';
+import { UsageError } from '../usage-error.js';
+import type { Command } from './command.js';
+
+export const simulate: Command = {
+  name: 'simulate',
+  summary: 'publish a simulated GB300 NVL72 fleet (wire v1) to JetStream, live or as a fast event-time replay',
+  usage:
+    'kiln simulate --config FILE [--racks N] [--mode realtime|replay] [--duration 10m] [--seed N] [--fault SPEC]...\n' +
+    '  SPEC: <kind>[=<value>]:<host>[/<gpu>]@<start>[+<duration>], e.g. overheat:r0001-t07/2@60s+3m\n' +
+    '  kinds: overheat stall straggler xid ecc_dbe gpu_missing offline counter_reset rack_cooling',
+  async run(argv) {
+    const { values } = parseCommandLine(argv, {
+      racks: { type: 'string' },
+      mode: { type: 'string' },
+      duration: { type: 'string' },
+      seed: { type: 'string' },
+      cluster: { type: 'string' },
+      fault: { type: 'string', multiple: true },
+    });
+    if (values.help) return (process.stdout.write(`usage: ${simulate.usage}\n`), 0);
+    const config = await configFrom(values);
+    const sim = config.simulate;
+    if (values.racks !== undefined) sim.racks = positiveInt('--racks', values.racks);
+    if (values.seed !== undefined) sim.seed = positiveInt('--seed', values.seed);
+    if (values.cluster !== undefined) sim.cluster = values.cluster;
+    if (values.mode !== undefined) {
+      if (values.mode !== 'realtime' && values.mode !== 'replay') throw new UsageError(`--mode must be realtime or replay, not ${values.mode}`);
+      sim.mode = values.mode;
+    }
+    let durationMs: number | undefined;
+    if (values.duration !== undefined) {
+      durationMs = parseDuration(values.duration);
+      if (durationMs === undefined) throw new UsageError(`--duration ${values.duration}: expected e.g. 90s, 10m, 1h`);
+    }
+    const report = new ConsoleReport();
+    const nats = await openNats(config, `kiln-simulate@${process.pid}`, { startServer: false });
+    const run = await startSimulation(config, nats.nc, report, { ...(durationMs !== undefined ? { durationMs } : {}), faults: values.fault ?? [] });
+    const timer = setInterval(() => report.line(`published ${run.published().toLocaleString('en-US')} messages`), 5_000);
+    const ended = await Promise.race([run.done.then((r) => ({ result: r })), untilSignal().then(() => undefined)]);
+    clearInterval(timer);
+    if (!ended) await run.stop();
+    const result = ended?.result ?? (await run.done);
+    report.line(
+      `published ${result.messages.toLocaleString('en-US')} messages (${result.samples.toLocaleString('en-US')} GPU-samples, ` +
+        `${result.duplicates} duplicates dropped by JetStream)`,
+    );
+    await nats.close();
+    return 0;
+  },
+};
+
+function positiveInt(flag: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive integer, not ${text}`);
+  return n;
+}
