@@ -1,4 +1,4 @@
-export { configSchema, type KilnConfig, type ReceiverConfig, type ThermalRuleConfig } from './schema.js';
+export { configSchema, type InhibitRuleConfig, type KilnConfig, type ReceiverConfig, type RouteConfig, type ThermalRuleConfig } from './schema.js';
 export { loadConfig, parseConfig, ConfigError } from './load.js';
 export { applyEnvOverrides } from './env.js';
 export { parseListen, type ListenAddress } from './listen.js';

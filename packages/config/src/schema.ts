@@ -72,6 +72,7 @@ const basicAuth = z.object({ user: z.string().min(1), password: z.string().min(1
 const alerterSection = z
   .object({
     listen: listen.default('127.0.0.1:9093'),
+    /** Required for creating and expiring silences and posting alerts when set; reads stay open. */
     basic_auth: basicAuth.optional(),
     /** Durable consumer of the alert event stream. */
     consumer: token.default('kiln-alerter'),
@@ -81,6 +82,17 @@ const alerterSection = z
     timeout_ms: duration.default(10_000),
     /** Link put in notifications (Alertmanager's externalURL). */
     external_url: z.string().optional(),
+    /** Prefix of the JetStream KV buckets holding the alerter's state (alerts, notification log, silences). */
+    state_bucket: token.default('kiln_alerter'),
+    /** An alert posted to the API without endsAt resolves this long after its last update (Alertmanager's resolve_timeout). */
+    resolve_timeout_ms: duration.default(300_000),
+    /** An alert that starts this many episodes within flap_window_ms is flapping: one notification, then quiet. 0 disables. */
+    flap_threshold: z.number().int().min(0).max(100).default(3),
+    flap_window_ms: duration.default(600_000),
+    /** A flapping alert resolves once it has stayed clear this long. */
+    flap_quiet_ms: duration.default(600_000),
+    /** Expired silences, the notification log and resolved alerts are kept this long (Alertmanager's --data.retention). */
+    retention_ms: duration.default(120 * 3_600_000),
   })
   .strict();
 
@@ -114,17 +126,119 @@ const simulateSection = z
   })
   .strict();
 
+/** Requests per minute with a burst allowance; notifications over it wait and coalesce, none is dropped. */
+const rateLimit = z.object({ per_minute: z.number().positive().max(600_000), burst: z.number().int().min(1).max(10_000) }).strict();
+/** Keys every receiver takes. `name` is what routes refer to. */
+const receiverCommon = {
+  name: z.string().min(1).max(128).optional(),
+  /** Whether the receiver hears of resolved alerts (default true; false for slack, as in Alertmanager). */
+  send_resolved: z.boolean().optional(),
+  rate_limit: rateLimit.optional(),
+};
+
 const receiver = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('webhook'), name: z.string().optional(), url: z.string().url() }).strict(),
+  z
+    .object({
+      type: z.literal('webhook'),
+      ...receiverCommon,
+      url: z.string().url(),
+      /** At most this many alerts per payload, the rest counted in truncatedAlerts (0 = all). */
+      max_alerts: z.number().int().min(0).optional(),
+    })
+    .strict(),
   z
     .object({
       type: z.literal('pagerduty'),
-      name: z.string().optional(),
+      ...receiverCommon,
       routing_key: z.string().min(1),
       url: z.string().url().default('https://events.pagerduty.com/v2/enqueue'),
     })
     .strict(),
+  z
+    .object({
+      type: z.literal('slack'),
+      ...receiverCommon,
+      /** Incoming webhook URL (a secret). */
+      url: z.string().url(),
+      channel: z.string().min(1).optional(),
+      username: z.string().min(1).optional(),
+      icon_emoji: z.string().min(1).optional(),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('alertmanager'),
+      ...receiverCommon,
+      /** Base URL of the Alertmanager; alerts go to <url>/api/v2/alerts. */
+      url: z.string().url(),
+      basic_auth: basicAuth.optional(),
+      /** Firing alerts are sent again this often so the Alertmanager does not time them out. */
+      resend_interval_ms: z.number().int().min(1_000).optional(),
+    })
+    .strict(),
 ]);
+
+/** A duration as Alertmanager writes it ("500ms", "30s", "5m", "1h30m", "2d") or a number of milliseconds. */
+const amDuration = z.union(
+  [
+    z.number().int().nonnegative(),
+    z
+      .string()
+      .regex(/^(?:\d+y)?(?:\d+w)?(?:\d+d)?(?:\d+h)?(?:\d+m)?(?:\d+s)?(?:\d+ms)?$/)
+      .refine((s) => s !== '')
+      .transform(parseDurationMs),
+  ],
+  { error: 'expected a duration such as 500ms, 30s, 5m, 4h, or a number of milliseconds' },
+);
+
+const DURATION_UNIT_MS: Readonly<Record<string, number>> = { y: 365 * 86_400_000, w: 7 * 86_400_000, d: 86_400_000, h: 3_600_000, m: 60_000, s: 1_000, ms: 1 };
+
+function parseDurationMs(text: string): number {
+  let ms = 0;
+  for (const [, n, unit] of text.matchAll(/(\d+)(ms|[ywdhms])/g)) ms += Number(n) * (DURATION_UNIT_MS[unit as string] as number);
+  return ms;
+}
+
+/** Alertmanager matchers: 'name="value"', 'name!="value"', 'name=~"regex"', 'name!~"regex"' (checked by the alerter). */
+const matchers = z.array(z.string().min(1));
+
+/** A node of the routing tree, in Alertmanager's shape. Unset keys are inherited from the parent. */
+export interface RouteConfig {
+  receiver?: string | undefined;
+  group_by?: string[] | undefined;
+  matchers?: string[] | undefined;
+  continue?: boolean | undefined;
+  group_wait?: number | undefined;
+  group_interval?: number | undefined;
+  repeat_interval?: number | undefined;
+  routes?: RouteConfig[] | undefined;
+}
+
+const route: z.ZodType<RouteConfig, unknown> = z.lazy(() =>
+  z
+    .object({
+      receiver: z.string().min(1).optional(),
+      /** Labels that split alerts into groups; ['...'] groups by all labels (one alert per group). */
+      group_by: z.array(z.string().min(1)).optional(),
+      matchers: matchers.optional(),
+      continue: z.boolean().optional(),
+      group_wait: amDuration.optional(),
+      group_interval: amDuration.optional(),
+      repeat_interval: amDuration.optional(),
+      routes: z.array(route).optional(),
+    })
+    .strict(),
+);
+
+const inhibitRule = z
+  .object({
+    name: z.string().min(1).optional(),
+    source_matchers: matchers.min(1),
+    target_matchers: matchers.min(1),
+    /** Labels that must have equal values on source and target (a missing label equals an empty one). */
+    equal: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
 
 export const configSchema = z
   .object({
@@ -137,10 +251,14 @@ export const configSchema = z
     metrics: metricsSection.prefault({}),
     agent: agentSection.prefault({}),
     simulate: simulateSection.prefault({}),
+    /** The receivers; routes name them by `name`. Without `route`, every alert goes to every receiver. */
     notify: z.array(receiver).default([]),
+    route: route.optional(),
+    inhibit_rules: z.array(inhibitRule).default([]),
   })
   .strict();
 
 export type KilnConfig = z.infer<typeof configSchema>;
 export type ReceiverConfig = z.infer<typeof receiver>;
+export type InhibitRuleConfig = z.infer<typeof inhibitRule>;
 export type ThermalRuleConfig = z.infer<typeof thermalRule>;
