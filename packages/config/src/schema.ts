@@ -14,6 +14,14 @@ const natsSection = z
     token: z.string().optional(),
     /** Path of a .creds file (JWT + NKey seed). */
     creds: z.string().optional(),
+    /** Path of a file holding an NKey user seed (SU…): the server knows the user by its public key. */
+    nkey_seed_file: z.string().optional(),
+    /** TLS to the server: ca_file verifies the server; cert_file + key_file present a client certificate (mutual TLS). */
+    tls: z
+      .object({ ca_file: z.string().optional(), cert_file: z.string().optional(), key_file: z.string().optional() })
+      .strict()
+      .refine((t) => (t.cert_file === undefined) === (t.key_file === undefined), 'cert_file and key_file go together')
+      .optional(),
     /** Stream replicas: 1 on one server, 3 in a production cluster. */
     replicas: z.number().int().min(1).max(5).default(1),
     /** Port of the nats-server `kiln up` starts; 0 = any free port. */
