@@ -108,14 +108,29 @@ const metricsSection = z.object({ listen: listen.default('127.0.0.1:9464') }).st
 
 const agentSection = z
   .object({
+    /** Unset: discovered from the machine where possible (services/agent/README.md, "Identity"). */
     cluster: token.optional(),
     rack: token.optional(),
     host: token.optional(),
     source: z.enum(['nvidia-smi', 'dcgm', 'sim']).default('nvidia-smi'),
+    /** Path of nvidia-smi; default: found on PATH. */
     nvidia_smi: z.string().optional(),
+    /** dcgm-exporter's metrics URL, e.g. http://127.0.0.1:9400/metrics. */
     dcgm_url: z.string().url().optional(),
     interval_ms: z.number().int().min(100).max(600_000).default(1000),
+    /** GPUs this host should report (4 on a GB300 tray); fewer in a tick are reported missing. Unset: those found at start. */
+    expected_gpus: z.number().int().min(1).max(8).optional(),
+    /** Per-GPU thermal limits (slowdown, HBM max) are read at start and again this often. */
+    limits_refresh_ms: z.number().int().min(10_000).default(600_000),
+    /** Where samples wait while NATS is away, and the persisted sequence. Default <data_dir>/agent; relative = under data_dir. */
     spool_dir: z.string().optional(),
+    /** Spool bounds: past either, the oldest samples are dropped (counted and logged). */
+    spool_max_bytes: z.number().int().min(1_048_576).default(256 * 1_048_576),
+    spool_max_age_ms: z.number().int().min(60_000).default(86_400_000),
+    /** Publishes awaiting their PubAck at once (live and replay each). */
+    inflight: z.number().int().min(1).max(4096).default(64),
+    /** A publish not acknowledged within this is spooled (and re-sent with the same Nats-Msg-Id). */
+    ack_timeout_ms: z.number().int().min(100).max(600_000).default(5000),
   })
   .strict();
 
