@@ -22,8 +22,9 @@ export interface MetricDef {
   readonly help: string;
 }
 
-// DCGM's blank sentinels (>= 9.22e18 for INT64, 1.4e14 for FP64) all lie above the ranges below, so the range check
-// alone turns every sentinel into "absent".
+// DCGM's blank sentinels lie above the ranges below, so the range check alone turns every sentinel into "absent":
+// the INT64 ones (>= 9.22e18) above every range, also once an agent scales energy from mJ to J (9.22e15), and the
+// FP64 one (1.4e14) above the ranges of the FP64 fields (power, power limit, the PROF ratios).
 export const METRICS = [
   { name: 'temp_c', dcgm: 150, unit: 'celsius', kind: 'gauge', min: -40, max: 150, integer: false, help: 'GPU temperature' },
   { name: 'mem_temp_c', dcgm: 140, unit: 'celsius', kind: 'gauge', min: -40, max: 150, integer: false, help: 'HBM temperature' },

@@ -2,8 +2,8 @@ import { METRIC_COUNT } from './catalog.js';
 
 /**
  * A reusable columnar buffer of decoded GPU-samples (one row per GPU per message). Allocated once and refilled:
- * decoding writes numbers into typed arrays, absent metrics as NaN, and string columns hold references to the strings
- * the parser already produced.
+ * decoding writes numbers into typed arrays, absent metrics as NaN, and string columns hold references to strings the
+ * decoder already has (mostly the same string objects message after message, see decodeMessage).
  */
 export class SampleBatch {
   length = 0;

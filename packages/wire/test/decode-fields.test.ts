@@ -40,6 +40,22 @@ describe('metrics that are not a finite number in range', () => {
     expect(messageFromRows(decoder.batch, 0, 1, 184467).gpus[0]).toEqual(expected);
   });
 
+  it('every DCGM blank sentinel lies outside the range of every metric it can reach', () => {
+    const int64Blanks = [9223372036854775792, 9223372036854775793, 9223372036854775794, 9223372036854775795];
+    const fp64Blank = 140737488355328.0;
+    const fp64Fields: MetricName[] = ['power_w', 'power_limit_w', 'sm_active', 'tensor_active', 'dram_active'];
+    for (const m of METRICS) {
+      const reachable = [...int64Blanks, ...(m.name === 'energy_j' ? int64Blanks.map((mj) => mj / 1000) : [])];
+      if (fp64Fields.includes(m.name)) reachable.push(fp64Blank);
+      for (const blank of reachable) {
+        const decoder = new Decoder();
+        expect(decoder.decode(oneGpu({ [m.name]: blank }))).toEqual({ ok: true, rows: 1 });
+        expect(decoder.batch.value(0, METRIC_ID[m.name]), `${m.name} = ${blank}`).toBeNaN();
+        expect(faultCounts(decoder.stats)).toEqual({ [m.name]: 1 });
+      }
+    }
+  });
+
   it.each([
     ['util_pct', 100.5],
     ['temp_c', -40.1],
