@@ -52,7 +52,7 @@ const ACCEPTED: readonly DecodeAccepted[] = Array.from({ length: MAX_GPUS_PER_ME
  * scanner took them (interned), else the strings JSON.parse produced.
  *
  * @param nowMs the decoder's clock, Unix milliseconds, for the ts window
- * @param messageIndex the caller's number for this message, stored in out.message of each row it adds
+ * @param messageIndex the caller's number for this message (uint32), stored in out.message of each row it adds
  * @throws RangeError when `out` has fewer than MAX_GPUS_PER_MESSAGE free rows (flush it first)
  */
 export function decodeMessage(
