@@ -1,6 +1,6 @@
 import type { AlertEvent } from '@kiln/alerts';
 import type { SampleBatch } from '@kiln/wire';
-import type { ClosedWindow, GpuRegistry } from '@kiln/window';
+import type { ClosedWindow } from '@kiln/window';
 
 /** Where detectors send alert events (the aggregator publishes them to the alert stream). */
 export type EmitAlert = (event: AlertEvent) => void;
@@ -13,9 +13,6 @@ export interface Detector {
   readonly name: string;
   onSample?(batch: SampleBatch, row: number, gpuId: number, emit: EmitAlert): void;
   onWindow?(window: ClosedWindow, emit: EmitAlert): void;
-}
-
-/** What detectors know about the fleet: dense GPU ids and their labels. */
-export interface DetectionContext {
-  readonly registry: GpuRegistry;
+  onWindowsClosed?(watermarkMs: number, emit: EmitAlert): void;
+  onTick?(wallNowMs: number, watermarkMs: number, emit: EmitAlert): void;
 }

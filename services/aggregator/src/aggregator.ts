@@ -3,11 +3,11 @@ import { DeliverPolicy, type JetStreamClient, type JsMsg, type ConsumerMessages 
 import { headers as natsHeaders } from '@nats-io/nats-core';
 import { fingerprint, type AlertEvent } from '@kiln/alerts';
 import type { KilnConfig } from '@kiln/config';
-import type { Detector } from '@kiln/detect';
+import type { Detection } from '@kiln/detect';
 import type { Logger } from '@kiln/log';
 import { alertSubject, GPU_STREAM } from '@kiln/nats';
 import { DecodeStats, decodeMessage, dlqSubject, GPU_SUBJECTS, MAX_GPUS_PER_MESSAGE, METRIC_COUNT, type DecodeLimits } from '@kiln/wire';
-import type { ClosedWindow, GpuRegistry, WindowCore } from '@kiln/window';
+import type { GpuRegistry, WindowCore } from '@kiln/window';
 import type { CheckpointStore } from './checkpoint.js';
 import { IngestBatch } from './ingest-batch.js';
 import type { AggregatorStore } from './store.js';
@@ -18,7 +18,7 @@ export interface AggregatorDeps {
   checkpoint: CheckpointStore;
   registry: GpuRegistry;
   windows: WindowCore;
-  detectors: readonly Detector[];
+  detection: Detection;
   log: Logger;
   config: KilnConfig;
 }
@@ -131,23 +131,21 @@ export class Aggregator {
       this.stats.rejected++;
       return;
     }
-    const { registry, windows, detectors } = this.deps;
-    const emit = (e: AlertEvent): void => this.publishAlert(b, e);
+    const { registry, windows, detection } = this.deps;
     for (let row = before; row < samples.length; row++) {
       const gpuId = registry.id(samples.cluster[row]!, samples.rack[row]!, samples.host[row]!, samples.gpu[row]!);
-      for (let d = 0; d < detectors.length; d++) detectors[d]!.onSample?.(samples, row, gpuId, emit);
+      detection.onSample(samples, row, gpuId);
       windows.add(gpuId, samples.ts[row]!, samples.values, row * METRIC_COUNT);
     }
-    windows.closeReady();
+    if (windows.closeReady() > 0) detection.onWindowsClosed(windows.watermark);
   }
 
-  /** Hands closed windows to the window detectors; wired as the WindowCore's onClose. */
-  onWindowClosed(w: ClosedWindow): void {
-    const emit = (e: AlertEvent): void => this.publishAlert(this.current, e);
-    for (const d of this.deps.detectors) d.onWindow?.(w, emit);
-  }
-
-  private publishAlert(b: IngestBatch, e: AlertEvent): void {
+  /**
+   * Where detectors' alert events go: published with the batch being filled, so that the batch is acknowledged only
+   * once they are in the alert stream. Wired as Detection's emit.
+   */
+  publishAlert(e: AlertEvent): void {
+    const b = this.current;
     const subject = alertSubject(e.labels.cluster ?? 'unknown', e.labels.rack ?? 'unknown');
     // The same episode and state always gets the same id, so a replay after a crash is dropped by JetStream.
     const msgID = `${e.labels.alertname}:${fingerprint(e.labels)}:${e.status}:${e.startsAt}`;
@@ -163,9 +161,11 @@ export class Aggregator {
     // A quiet partition: let event time follow the wall clock so its last windows close and detectors conclude.
     const idle = now - this.lastArrivalWall;
     if (idle > this.deps.config.aggregator.allowed_lateness_ms && Number.isFinite(this.deps.windows.watermark)) {
-      this.deps.windows.advanceTo(this.deps.windows.watermark + this.deps.config.aggregator.allowed_lateness_ms + idle);
+      const closed = this.deps.windows.advanceTo(this.deps.windows.watermark + this.deps.config.aggregator.allowed_lateness_ms + idle);
+      if (closed > 0) this.deps.detection.onWindowsClosed(this.deps.windows.watermark);
       this.lastArrivalWall = now - this.deps.config.aggregator.allowed_lateness_ms;
     }
+    this.deps.detection.onTick(now, this.deps.windows.watermark);
   }
 
   /** Swaps in an empty batch and queues the full one for writing; waits only when both buffers are busy. */

@@ -2,7 +2,7 @@ import { AckPolicy, DeliverPolicy, jetstreamManager, jetstream, type JetStreamMa
 import { Kvm } from '@nats-io/kv';
 import { nanos, type NatsConnection } from '@nats-io/nats-core';
 import type { KilnConfig } from '@kiln/config';
-import { ThermalDetector, type Detector } from '@kiln/detect';
+import { Detection } from '@kiln/detect';
 import type { Logger } from '@kiln/log';
 import { ensureStreams, GPU_STREAM } from '@kiln/nats';
 import { GPU_SUBJECTS } from '@kiln/wire';
@@ -54,12 +54,12 @@ export async function startAggregator(
   const js = jetstream(deps.nc);
   const kv = await new Kvm(js).create(CHECKPOINT_BUCKET, { history: 1, replicas: config.nats.replicas });
   const registry = new GpuRegistry();
-  const detectors: Detector[] = [new ThermalDetector(registry, config.detect.thermal)];
   let aggregator: Aggregator | undefined;
+  const detection = new Detection(registry, config.detect, (e) => aggregator?.publishAlert(e));
   const windows = new WindowCore({
     windowsMs: config.aggregator.windows_ms,
     allowedLatenessMs: config.aggregator.allowed_lateness_ms,
-    onClose: (w) => aggregator?.onWindowClosed(w),
+    onClose: (w) => detection.onWindow(w),
   });
   aggregator = new Aggregator({
     js,
@@ -67,7 +67,7 @@ export async function startAggregator(
     checkpoint: new CheckpointStore(kv, name),
     registry,
     windows,
-    detectors,
+    detection,
     log: deps.log,
     config,
   });
