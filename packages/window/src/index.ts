@@ -1,2 +1,3 @@
 export * from './gpu-registry.js';
 export * from './window-core.js';
+export * from './latest-sample.js';

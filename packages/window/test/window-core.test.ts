@@ -134,3 +134,18 @@ describe('WindowCore', () => {
     expect(closed.find((c) => c.gpuId === 119)!.sum).toBe(119);
   });
 });
+
+import { LatestSample } from '../src/index.js';
+
+describe('LatestSample', () => {
+  it('calls a sample certainly new only when its GPU is known and it is newer than all before', () => {
+    const latest = new LatestSample();
+    expect(latest.advance(5, 1000)).toBe(false); // first sight since start: may repeat a stored sample
+    expect(latest.advance(5, 2000)).toBe(true);
+    expect(latest.advance(5, 2000)).toBe(false); // same ts again
+    expect(latest.advance(5, 1500)).toBe(false); // out of order
+    expect(latest.advance(5, 3000)).toBe(true);
+    expect(latest.advance(5000, 1)).toBe(false); // grows
+    expect(latest.advance(5000, 2)).toBe(true);
+  });
+});

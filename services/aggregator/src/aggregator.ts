@@ -6,8 +6,8 @@ import type { KilnConfig } from '@kiln/config';
 import type { Detection } from '@kiln/detect';
 import type { Logger } from '@kiln/log';
 import { alertSubject, GPU_STREAM } from '@kiln/nats';
-import { DecodeStats, decodeMessage, dlqSubject, GPU_SUBJECTS, MAX_GPUS_PER_MESSAGE, METRIC_COUNT, type DecodeLimits } from '@kiln/wire';
-import type { GpuRegistry, WindowCore } from '@kiln/window';
+import { DecodeStats, decodeMessage, dlqSubject, GPU_SUBJECTS, MAX_GPUS_PER_MESSAGE, METRIC_COUNT, type DecodeLimits, type SampleBatch } from '@kiln/wire';
+import type { GpuRegistry, LatestSample, WindowCore } from '@kiln/window';
 import type { CheckpointStore } from './checkpoint.js';
 import { IngestBatch } from './ingest-batch.js';
 import type { AggregatorStore } from './store.js';
@@ -17,6 +17,7 @@ export interface AggregatorDeps {
   store: AggregatorStore;
   checkpoint: CheckpointStore;
   registry: GpuRegistry;
+  latest: LatestSample;
   windows: WindowCore;
   detection: Detection;
   log: Logger;
@@ -29,6 +30,8 @@ export class AggregatorStats {
   samplesStored = 0;
   rejected = 0;
   redeliveriesSkipped = 0;
+  /** Samples dropped because their identity was already stored (replays under new message ids). */
+  duplicateSamples = 0;
   batches = 0;
   insertRetries = 0;
   alertsEmitted = 0;
@@ -131,13 +134,54 @@ export class Aggregator {
       this.stats.rejected++;
       return;
     }
-    const { registry, windows, detection } = this.deps;
+    const { registry, latest } = this.deps;
     for (let row = before; row < samples.length; row++) {
       const gpuId = registry.id(samples.cluster[row]!, samples.rack[row]!, samples.host[row]!, samples.gpu[row]!);
-      detection.onSample(samples, row, gpuId);
-      windows.add(gpuId, samples.ts[row]!, samples.values, row * METRIC_COUNT);
+      b.gpuIds[row] = gpuId;
+      if (latest.advance(gpuId, samples.ts[row]!)) this.analyse(samples, row, gpuId);
+      else b.suspects.push(row);
     }
-    if (windows.closeReady() > 0) detection.onWindowsClosed(windows.watermark);
+    this.closeWindows();
+  }
+
+  /** A sample known to be new goes to the detectors and the windows. */
+  private analyse(samples: SampleBatch, row: number, gpuId: number): void {
+    this.deps.detection.onSample(samples, row, gpuId);
+    this.deps.windows.add(gpuId, samples.ts[row]!, samples.values, row * METRIC_COUNT);
+  }
+
+  private closeWindows(): void {
+    if (this.deps.windows.closeReady() > 0) this.deps.detection.onWindowsClosed(this.deps.windows.watermark);
+  }
+
+  /**
+   * Drops the batch's rows whose sample identity is already stored or appears earlier in the batch (an agent replaying
+   * samples under new message ids), then analyses the rest. Only rows LatestSample could not vouch for are checked.
+   */
+  private async dropRepeatedSamples(b: IngestBatch): Promise<void> {
+    const s = b.samples;
+    const seen = new Set<string>();
+    const suspect = new Set(b.suspects);
+    for (let row = 0; row < s.length; row++) if (!suspect.has(row)) seen.add(`${b.gpuIds[row]}:${s.ts[row]}`);
+    const repeated: number[] = [];
+    const unresolved: number[] = [];
+    for (const row of b.suspects) {
+      const key = `${b.gpuIds[row]}:${s.ts[row]}`;
+      if (seen.has(key)) repeated.push(row);
+      else {
+        seen.add(key);
+        unresolved.push(row);
+      }
+    }
+    const stored = unresolved.length > 0 ? await this.deps.store.storedRows(s, unresolved) : new Set<number>();
+    for (const row of unresolved) if (stored.has(row)) repeated.push(row);
+    repeated.sort((x, y) => x - y);
+    const fresh = unresolved.filter((row) => !stored.has(row));
+    for (const row of fresh) this.analyse(s, row, b.gpuIds[row]!);
+    this.closeWindows();
+    b.removeRows(repeated);
+    this.stats.duplicateSamples += repeated.length;
+    if (repeated.length > 0) this.deps.log.info({ first: b.first, last: b.last, dropped: repeated.length }, 'dropped samples already stored');
   }
 
   /**
@@ -189,6 +233,7 @@ export class Aggregator {
     const { checkpoint, store, log } = this.deps;
     const token = `${this.tokenPrefix}:${b.first}-${b.last}`;
     await this.retrying('checkpoint', () => checkpoint.write({ stored: this.stored, pending: { first: b.first, last: b.last, nowMs: b.nowMs } }));
+    if (b.suspects.length > 0) await this.retrying('sample identity check', () => this.dropRepeatedSamples(b));
     if (b.samples.length > 0) await this.retrying('insert samples', () => store.insertSamples(b.samples, `samples:${token}`));
     if (b.rejected.length > 0) await this.retrying('dead letters', () => this.deadLetter(b, token));
     await this.retrying('alert events', () => Promise.all(b.alertPublishes));

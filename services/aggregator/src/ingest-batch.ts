@@ -1,5 +1,5 @@
 import type { JsMsg } from '@nats-io/jetstream';
-import { SampleBatch, type RejectReason } from '@kiln/wire';
+import { METRIC_COUNT, SampleBatch, type RejectReason } from '@kiln/wire';
 
 export interface Rejected {
   msg: JsMsg;
@@ -16,6 +16,10 @@ export class IngestBatch {
   readonly messages: JsMsg[] = [];
   readonly rejected: Rejected[] = [];
   readonly alertPublishes: Promise<unknown>[] = [];
+  /** Dense GPU id of each row. */
+  readonly gpuIds: Int32Array;
+  /** Rows that may repeat a stored sample identity (see LatestSample); resolved before the batch is stored. */
+  readonly suspects: number[] = [];
   first = 0;
   last = 0;
   /** Clock every message of the batch is decoded with (set by the first message). */
@@ -25,6 +29,36 @@ export class IngestBatch {
 
   constructor(rows: number) {
     this.samples = new SampleBatch(rows);
+    this.gpuIds = new Int32Array(rows);
+  }
+
+  /** Removes the given rows (ascending), keeping the order of the others. */
+  removeRows(rows: readonly number[]): void {
+    if (rows.length === 0) return;
+    const s = this.samples;
+    const width = METRIC_COUNT;
+    let write = 0;
+    let next = 0;
+    for (let read = 0; read < s.length; read++) {
+      if (next < rows.length && rows[next] === read) {
+        next++;
+        continue;
+      }
+      if (write !== read) {
+        s.ts[write] = s.ts[read]!;
+        s.gpu[write] = s.gpu[read]!;
+        s.message[write] = s.message[read]!;
+        s.cluster[write] = s.cluster[read]!;
+        s.rack[write] = s.rack[read]!;
+        s.host[write] = s.host[read]!;
+        s.uuid[write] = s.uuid[read]!;
+        s.job[write] = s.job[read]!;
+        this.gpuIds[write] = this.gpuIds[read]!;
+        s.values.copyWithin(write * width, read * width, (read + 1) * width);
+      }
+      write++;
+    }
+    s.length = write;
   }
 
   get empty(): boolean {
@@ -36,6 +70,7 @@ export class IngestBatch {
     this.messages.length = 0;
     this.rejected.length = 0;
     this.alertPublishes.length = 0;
+    this.suspects.length = 0;
     this.first = this.last = this.nowMs = this.openedAt = 0;
   }
 }

@@ -6,7 +6,7 @@ import { Detection } from '@kiln/detect';
 import type { Logger } from '@kiln/log';
 import { ensureStreams, GPU_STREAM } from '@kiln/nats';
 import { GPU_SUBJECTS } from '@kiln/wire';
-import { GpuRegistry, WindowCore } from '@kiln/window';
+import { GpuRegistry, LatestSample, WindowCore } from '@kiln/window';
 import { Aggregator } from './aggregator.js';
 import { CHECKPOINT_BUCKET, CheckpointStore } from './checkpoint.js';
 import type { AggregatorStore } from './store.js';
@@ -66,6 +66,7 @@ export async function startAggregator(
     store: deps.store,
     checkpoint: new CheckpointStore(kv, name),
     registry,
+    latest: new LatestSample(),
     windows,
     detection,
     log: deps.log,

@@ -14,4 +14,6 @@ export interface DeadLetter {
 export interface AggregatorStore {
   insertSamples(batch: SampleBatch, token: string): Promise<void>;
   insertDeadLetters(rows: DeadLetter[], token: string): Promise<void>;
+  /** Of the given rows of `batch`, those whose identity (cluster, rack, host, gpu, ts) is already stored. */
+  storedRows(batch: SampleBatch, rows: readonly number[]): Promise<Set<number>>;
 }
