@@ -9,6 +9,7 @@ import { alertSubject, GPU_STREAM } from '@kiln/nats';
 import { DecodeStats, decodeMessage, dlqSubject, GPU_SUBJECTS, MAX_GPUS_PER_MESSAGE, METRIC_COUNT, type DecodeLimits, type SampleBatch } from '@kiln/wire';
 import type { GpuRegistry, LatestSample, WindowCore } from '@kiln/window';
 import type { CheckpointStore } from './checkpoint.js';
+import { failpoint } from './failpoints.js';
 import { IngestBatch } from './ingest-batch.js';
 import type { AggregatorStore } from './store.js';
 
@@ -233,13 +234,17 @@ export class Aggregator {
     const { checkpoint, store, log } = this.deps;
     const token = `${this.tokenPrefix}:${b.first}-${b.last}`;
     await this.retrying('checkpoint', () => checkpoint.write({ stored: this.stored, pending: { first: b.first, last: b.last, nowMs: b.nowMs } }));
+    failpoint('after-intent');
     if (b.suspects.length > 0) await this.retrying('sample identity check', () => this.dropRepeatedSamples(b));
     if (b.samples.length > 0) await this.retrying('insert samples', () => store.insertSamples(b.samples, `samples:${token}`));
+    failpoint('after-insert');
     if (b.rejected.length > 0) await this.retrying('dead letters', () => this.deadLetter(b, token));
     await this.retrying('alert events', () => Promise.all(b.alertPublishes));
     await this.retrying('checkpoint', () => checkpoint.write({ stored: b.last }));
+    failpoint('after-checkpoint');
     this.stored = b.last;
     for (const m of b.messages) m.ack();
+    failpoint('after-ack');
     this.stats.samplesStored += b.samples.length;
     this.stats.batches++;
     this.stats.lastFlushMs = Date.now() - started;

@@ -1,0 +1,150 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { connect } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { GPU_STREAM, ensureStreams } from '@kiln/nats';
+import { Fleet, publishFleet } from '@kiln/simulator';
+import { startTestNatsServer, tempDir, waitUntil, type TestNatsServer } from '@kiln/testkit';
+import { encodeMessage, gpuSubject } from '@kiln/wire';
+import { freePort, spawnKiln, type KilnProcess } from '../support/kiln-process.js';
+
+/**
+ * Exactly-once storage across crashes: a real `kiln aggregator` process SIGKILLed at every point of a batch's life
+ * (after its intent is recorded, after the insert, after the checkpoint, after the acks) and at a random moment, then
+ * restarted; JetStream redelivers; an agent replays samples under new message ids. Raw rows and rollups stay exact.
+ */
+describe('exactly-once storage', () => {
+  const CLUSTER = 'eo-ai1';
+  let nats: TestNatsServer;
+  let dir: { path: string; remove(): Promise<void> };
+  let store: KilnProcess;
+  let configFile: string;
+  let chUrl: string;
+  let nc: NatsConnection;
+  let js: JetStreamClient;
+  let jsm: JetStreamManager;
+  let ch: ClickHouseClient;
+  let expected = 0;
+  let fleetStart = 0;
+
+  const aggregator = (failpoints?: string): KilnProcess =>
+    spawnKiln('aggregator', ['aggregator', '--config', configFile], {
+      KILN_CLICKHOUSE_URL: chUrl,
+      ...(failpoints ? { KILN_FAILPOINTS: failpoints } : {}),
+    });
+
+  const drained = async (): Promise<boolean> => {
+    const info = await jsm.consumers.info(GPU_STREAM, 'kiln-aggregator');
+    return info.num_pending === 0 && info.num_ack_pending === 0;
+  };
+
+  const counts = async () => {
+    const [raw] = await (
+      await ch.query({
+        query: 'SELECT count() AS n, uniqExact(cluster, rack, host, gpu, ts) AS ids, count(temp_c) AS temps, sum(temp_c) AS temp_sum FROM kiln.gpu_samples',
+        format: 'JSONEachRow',
+      })
+    ).json<{ n: string; ids: string; temps: string; temp_sum: number }>();
+    return { n: Number(raw!.n), ids: Number(raw!.ids), temps: Number(raw!.temps), tempSum: raw!.temp_sum };
+  };
+
+  beforeAll(async () => {
+    nats = await startTestNatsServer();
+    dir = await tempDir('kiln-eo-');
+    const port = await freePort();
+    chUrl = `http://127.0.0.1:${port}`;
+    configFile = join(dir.path, 'kiln.yaml');
+    await writeFile(
+      configFile,
+      JSON.stringify({
+        data_dir: join(dir.path, 'state'),
+        nats: { url: nats.url },
+        clickhouse: { listen: `127.0.0.1:${port}`, user: 'writer', password: 'writer-secret' },
+        // Small batches so a crash lands between many of them.
+        aggregator: { batch_rows: 2_000, flush_ms: 50 },
+        alerter: { listen: `127.0.0.1:${await freePort()}` },
+      }),
+    );
+    store = spawnKiln('store', ['store', '--config', configFile]);
+    await waitUntil('kiln store', async () => (await fetch(`${chUrl}/ping`)).ok, 60_000);
+    ch = createClient({ url: chUrl });
+    nc = await connect({ servers: nats.url });
+    js = jetstream(nc);
+    jsm = await jetstreamManager(nc);
+    await ensureStreams(jsm, { replicas: 1 });
+    fleetStart = Math.floor((Date.now() - 6 * 60_000) / 1000) * 1000;
+    const fleet = new Fleet({ cluster: CLUSTER, racks: 1, seed: 3, startMs: fleetStart });
+    const published = await publishFleet(js, fleet, { mode: 'replay', ticks: 300 });
+    expected = published.samples;
+  }, 180_000);
+
+  afterAll(async () => {
+    await store?.stop();
+    await nc?.close();
+    await ch?.close();
+    await nats?.dispose();
+    await dir?.remove();
+  });
+
+  it('survives a SIGKILL at every point of a batch and at a random moment', async () => {
+    for (const point of ['after-intent=2', 'after-insert=3', 'after-checkpoint=2', 'after-ack=3']) {
+      const p = aggregator(point);
+      await waitUntil(`aggregator to die at ${point}`, () => !p.alive(), 60_000);
+      expect(p.child.signalCode, `${point}\n${p.output()}`).toBe('SIGKILL');
+    }
+    const victim = aggregator();
+    await waitUntil('progress', async () => (await counts()).n > 0, 60_000);
+    await new Promise((r) => setTimeout(r, 150 + Math.random() * 400));
+    await victim.kill();
+
+    const survivor = aggregator();
+    await waitUntil('the stream to drain', drained, 120_000, 250).catch((err: unknown) => {
+      throw new Error(`${String(err)}\n${survivor.output()}`);
+    });
+    const c = await counts();
+    expect(c.n).toBe(expected);
+    expect(c.ids).toBe(expected);
+    await survivor.stop();
+  });
+
+  it('keeps rollups equal to aggregating the raw table', async () => {
+    const c = await counts();
+    for (const table of ['gpu_rollup_10s', 'gpu_rollup_1m']) {
+      const [r] = await (
+        await ch.query({ query: `SELECT sum(temp_c_count) AS n, sum(temp_c_sum) AS s FROM kiln.${table}`, format: 'JSONEachRow' })
+      ).json<{ n: string; s: number }>();
+      expect(Number(r!.n), table).toBe(c.temps);
+      expect(r!.s, table).toBeCloseTo(c.tempSum, 0);
+    }
+    const [w] = await (
+      await ch.query({
+        query: `SELECT count() AS mismatches FROM (
+                  SELECT host, gpu, toStartOfInterval(ts, INTERVAL 10 SECOND) AS w, max(temp_c) AS raw_max
+                  FROM kiln.gpu_samples GROUP BY host, gpu, w) AS raw
+                FULL OUTER JOIN (
+                  SELECT host, gpu, ts AS w, max(temp_c_max) AS roll_max FROM kiln.gpu_rollup_10s GROUP BY host, gpu, w) AS roll
+                USING (host, gpu, w) WHERE raw_max != roll_max`,
+        format: 'JSONEachRow',
+      })
+    ).json<{ mismatches: string }>();
+    expect(Number(w!.mismatches)).toBe(0);
+  });
+
+  it('drops samples an agent replays under new message ids', async () => {
+    const again = new Fleet({ cluster: CLUSTER, racks: 1, seed: 3, startMs: fleetStart });
+    for (let t = 0; t < 30; t++) {
+      for (const m of again.tick()) {
+        await js.publish(gpuSubject(m.cluster, m.rack, m.host), encodeMessage(m), { msgID: `${m.host}:reinstalled-${m.seq}` });
+      }
+    }
+    const p = aggregator();
+    await waitUntil('the replay to drain', drained, 60_000, 250);
+    const c = await counts();
+    expect(c.n).toBe(expected);
+    expect(c.ids).toBe(expected);
+    await p.stop();
+  });
+});
