@@ -1,1 +1,18 @@
-export {};
+export { createStore, type Store, type StoreOptions } from './store.js';
+export type { MigrationReport } from './migrate.js';
+export { DEFAULT_RETENTION, DEDUPLICATION_WINDOW, type Retention } from './migrations/migration.js';
+export { MIGRATIONS } from './migrations/index.js';
+export type { Migration, MigrationContext } from './migrations/migration.js';
+export { METRIC_COLUMNS_V1, type MetricColumn, type RollupKind } from './schema/metric-columns.js';
+export { SAMPLE_COLUMNS, SampleEncoder } from './insert/sample-encoder.js';
+export {
+  DEFAULT_RETRY_POLICY,
+  RetriesExhaustedError,
+  isTransientError,
+  type RetryEvent,
+  type RetryHook,
+  type RetryPolicy,
+} from './insert/retry.js';
+export { DEAD_LETTER_BODY_LIMIT, type DeadLetterRow } from './dead-letters.js';
+export type { AlertEvent, AlertHistoryRow } from './alert-history.js';
+export { EmbeddedEngine } from './engine/embedded-engine.js';

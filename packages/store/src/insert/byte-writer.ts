@@ -1,0 +1,89 @@
+const MINUS = 0x2d;
+const DOT = 0x2e;
+const ZERO = 0x30;
+/** Above this a double no longer holds every integer, so digit extraction by division would drift. */
+const EXACT_INTEGER_LIMIT = 2 ** 53;
+
+/**
+ * A growable byte buffer for building text bodies (ASCII numbers, pre-encoded strings) without intermediate strings.
+ * Writes are unchecked: reserve() room first.
+ */
+export class ByteWriter {
+  #buf: Buffer;
+  #pos = 0;
+  readonly #digits = new Uint8Array(24);
+
+  constructor(initialBytes: number) {
+    this.#buf = Buffer.allocUnsafe(Math.max(64, initialBytes));
+  }
+
+  get length(): number {
+    return this.#pos;
+  }
+
+  /** Makes room for `bytes` more bytes. */
+  reserve(bytes: number): void {
+    if (this.#pos + bytes <= this.#buf.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.#buf.length * 2, this.#pos + bytes));
+    this.#buf.copy(grown, 0, 0, this.#pos);
+    this.#buf = grown;
+  }
+
+  byte(b: number): void {
+    this.#buf[this.#pos++] = b;
+  }
+
+  /** Copies `src`; reserves room itself. */
+  bytes(src: Uint8Array): void {
+    this.reserve(src.length);
+    const buf = this.#buf;
+    let pos = this.#pos;
+    // Label values are short: a plain loop beats Buffer.set's call overhead at these sizes.
+    for (let i = 0; i < src.length; i++) buf[pos++] = src[i]!;
+    this.#pos = pos;
+  }
+
+  /**
+   * Writes `scaled / 10^decimals` in plain decimal notation, e.g. (713, 1) → `71.3`, (5, 3) → `0.005`. `scaled` must
+   * be an integer-valued number; at most 48 bytes are written (reserve them).
+   */
+  scaledInteger(scaled: number, decimals: number): void {
+    if (scaled >= EXACT_INTEGER_LIMIT || scaled <= -EXACT_INTEGER_LIMIT) {
+      this.#bigScaledInteger(scaled, decimals);
+      return;
+    }
+    const buf = this.#buf;
+    const digits = this.#digits;
+    let n = scaled;
+    if (n < 0) {
+      buf[this.#pos++] = MINUS;
+      n = -n;
+    }
+    let count = 0;
+    do {
+      const q = Math.floor(n / 10);
+      digits[count++] = ZERO + (n - q * 10);
+      n = q;
+    } while (n > 0 || count <= decimals);
+    let pos = this.#pos;
+    for (let i = count - 1; i >= 0; i--) {
+      if (i === decimals - 1) buf[pos++] = DOT;
+      buf[pos++] = digits[i]!;
+    }
+    this.#pos = pos;
+  }
+
+  /** The rare path for magnitudes beyond 2^53 (large byte and energy counters): exact through BigInt. */
+  #bigScaledInteger(scaled: number, decimals: number): void {
+    const negative = scaled < 0;
+    const text = BigInt(Math.abs(scaled)).toString().padStart(decimals + 1, '0');
+    const split = text.length - decimals;
+    const formatted = decimals === 0 ? text : `${text.slice(0, split)}.${text.slice(split)}`;
+    this.#pos += this.#buf.write(negative ? `-${formatted}` : formatted, this.#pos, 'latin1');
+  }
+
+  /** The bytes written so far (a view: the writer is done once taken). */
+  take(): Buffer {
+    return this.#buf.subarray(0, this.#pos);
+  }
+}

@@ -1,0 +1,33 @@
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** `name` or `database.name`, checked so that it can be written into SQL unquoted. */
+export function checkedTableName(table: string): string {
+  const parts = table.split('.');
+  if (parts.length > 2 || !parts.every((p) => IDENTIFIER.test(p))) throw new Error(`invalid table name ${JSON.stringify(table)}`);
+  return table;
+}
+
+export function checkedColumnName(column: string): string {
+  if (!IDENTIFIER.test(column)) throw new Error(`invalid column name ${JSON.stringify(column)}`);
+  return column;
+}
+
+/** A ClickHouse string literal. */
+export function sqlString(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/**
+ * The INSERT statement every Kiln insert uses. Its settings travel in the statement's own SETTINGS clause: they hold
+ * for this insert only, on a server and on the embedded engine alike (where the client's `clickhouse_settings` would
+ * become session SETs that outlive the insert, so one batch's token would deduplicate the next batch,
+ * reference/clickhouse.md §2.2). `async_insert = 0`: batches are already batched (ClickHouse >= 26.2 defaults to 1).
+ */
+export function insertStatement(table: string, columns: readonly string[], token: string): string {
+  if (token.length === 0) throw new Error('an insert needs a non-empty deduplication token');
+  const columnList = columns.map(checkedColumnName).join(', ');
+  return (
+    `INSERT INTO ${checkedTableName(table)} (${columnList}) ` +
+    `SETTINGS insert_deduplication_token = ${sqlString(token)}, async_insert = 0 FORMAT JSONCompactEachRow`
+  );
+}

@@ -1,0 +1,93 @@
+import { METRICS, type SampleBatch } from '@kiln/wire';
+import { METRIC_COLUMNS_V1, type MetricColumn } from '../schema/metric-columns.js';
+import { ByteWriter } from './byte-writer.js';
+import { JsonStringCache } from './json-string-cache.js';
+
+/** gpu_samples columns in the order the encoder writes them. */
+export const SAMPLE_COLUMNS: readonly string[] = [
+  'ts',
+  'cluster',
+  'rack',
+  'host',
+  'gpu',
+  'uuid',
+  'job',
+  ...METRICS.map((m) => m.name),
+];
+
+function columnOf(name: string): MetricColumn {
+  const column = METRIC_COLUMNS_V1.find((c) => c.name === name);
+  if (column === undefined) throw new Error(`metric ${name} has no gpu_samples column: add a migration for it`);
+  return column;
+}
+
+const COMMA = 0x2c;
+const OPEN = 0x5b;
+const CLOSE = 0x5d;
+const NEWLINE = 0x0a;
+const NULL = Buffer.from('null');
+/** Room for one row's numbers: ts, gpu and every metric at their longest, with separators. */
+const ROW_NUMBERS_BYTES = 32 + 48 * METRICS.length;
+
+/**
+ * Encodes SampleBatch rows as a JSONCompactEachRow body for gpu_samples, straight from the batch's typed arrays into
+ * bytes: no row arrays, no number-to-string conversions (3x faster than JSON.stringify of a reused row array, see
+ * test/bench/store-insert.js). Per metric, in catalog order: NaN or a value outside the catalog range becomes null
+ * (absent); the value is rounded to the decimals its column keeps (the engine would truncate Decimals otherwise).
+ */
+export class SampleEncoder {
+  readonly #labels = new JsonStringCache();
+  readonly #decimals: Int32Array;
+  readonly #scale: Float64Array;
+  readonly #min: Float64Array;
+  readonly #max: Float64Array;
+
+  constructor() {
+    this.#decimals = Int32Array.from(METRICS, (m) => columnOf(m.name).decimals);
+    this.#scale = Float64Array.from(this.#decimals, (d) => 10 ** d);
+    this.#min = Float64Array.from(METRICS, (m) => m.min);
+    this.#max = Float64Array.from(METRICS, (m) => m.max);
+  }
+
+  /** Rows [from, to) of `batch`, one JSON array per line. */
+  encode(batch: SampleBatch, from = 0, to = batch.length): Buffer {
+    const metrics = this.#scale.length;
+    const decimals = this.#decimals;
+    const scale = this.#scale;
+    const min = this.#min;
+    const max = this.#max;
+    const values = batch.values;
+    const labels = this.#labels;
+    const out = new ByteWriter((to - from) * 256);
+    for (let row = from; row < to; row++) {
+      out.reserve(ROW_NUMBERS_BYTES);
+      out.byte(OPEN);
+      out.scaledInteger(Math.round(batch.ts[row]!), 0);
+      out.byte(COMMA);
+      out.bytes(labels.encoded(batch.cluster[row]!));
+      out.byte(COMMA);
+      out.bytes(labels.encoded(batch.rack[row]!));
+      out.byte(COMMA);
+      out.bytes(labels.encoded(batch.host[row]!));
+      out.reserve(ROW_NUMBERS_BYTES);
+      out.byte(COMMA);
+      out.scaledInteger(batch.gpu[row]!, 0);
+      out.byte(COMMA);
+      out.bytes(labels.encoded(batch.uuid[row]!));
+      out.byte(COMMA);
+      out.bytes(labels.encoded(batch.job[row]!));
+      out.reserve(ROW_NUMBERS_BYTES);
+      const base = row * metrics;
+      for (let m = 0; m < metrics; m++) {
+        const v = values[base + m]!;
+        out.byte(COMMA);
+        // NaN fails both comparisons, so it lands in the null branch with the out-of-range values.
+        if (v >= min[m]! && v <= max[m]!) out.scaledInteger(Math.round(v * scale[m]!), decimals[m]!);
+        else out.bytes(NULL);
+      }
+      out.byte(CLOSE);
+      out.byte(NEWLINE);
+    }
+    return out.take();
+  }
+}

@@ -1,0 +1,5 @@
+import { initialSchema } from './0001-initial-schema.js';
+import type { Migration } from './migration.js';
+
+/** Every migration, in version order. Append only. */
+export const MIGRATIONS: readonly Migration[] = [initialSchema];

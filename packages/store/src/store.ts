@@ -1,0 +1,158 @@
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import type { SampleBatch } from '@kiln/wire';
+import { ALERT_HISTORY_COLUMNS, alertHistoryValues, type AlertHistoryRow } from './alert-history.js';
+import { DEAD_LETTER_COLUMNS, deadLetterValues, type DeadLetterRow } from './dead-letters.js';
+import { EmbeddedEngine } from './engine/embedded-engine.js';
+import { checkedColumnName, insertStatement } from './insert/insert-statement.js';
+import { encodeJsonRows } from './insert/json-rows.js';
+import { DEFAULT_RETRY_POLICY, withRetry, type RetryHook, type RetryPolicy } from './insert/retry.js';
+import { SAMPLE_COLUMNS, SampleEncoder } from './insert/sample-encoder.js';
+import { migrate, type MigrationReport } from './migrate.js';
+import { DEFAULT_RETENTION, type Retention } from './migrations/migration.js';
+
+export interface StoreOptions {
+  /** A ClickHouse server's HTTP endpoint (or `kiln store`'s). Without it, the embedded engine runs in this process. */
+  url?: string | undefined;
+  user?: string | undefined;
+  password?: string | undefined;
+  /** Kiln's data directory; the embedded engine keeps its data under `<dataDir>/clickhouse`. */
+  dataDir: string;
+  /** Default 'kiln'. */
+  database?: string | undefined;
+  /** Retry policy for inserts and queries (transient failures only). */
+  retry?: Partial<RetryPolicy> | undefined;
+  /** Called before each retry, e.g. to count and log it. */
+  onRetry?: RetryHook | undefined;
+  /** Table retention, applied by the migrations that create the tables. */
+  retention?: Partial<Retention> | undefined;
+  /** Per-request timeout against a server (default 60 s). */
+  requestTimeoutMs?: number | undefined;
+}
+
+export interface Store {
+  readonly client: ClickHouseClient;
+  /** True when the data lives in the in-process engine. */
+  readonly embedded: boolean;
+  /** The in-process engine (what `serveClickHouseHttp` serves); undefined against a server. */
+  readonly engine: EmbeddedEngine | undefined;
+  readonly database: string;
+  /** Applies pending schema migrations; a no-op when the schema is current. */
+  migrate(): Promise<MigrationReport>;
+  /**
+   * Inserts every row of `batch` into gpu_samples. The same token with the same rows (a replay, a retry) is stored
+   * once; build it deterministically from what the batch holds.
+   */
+  insertSamples(batch: SampleBatch, token: string): Promise<void>;
+  /** Inserts rows (values in `columns` order; DateTime64 as epoch ms) into `table` (`db.table` or a table of `database`). */
+  insertRows(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[], token: string): Promise<void>;
+  insertDeadLetters(rows: readonly DeadLetterRow[], token: string): Promise<void>;
+  insertAlertHistory(rows: readonly AlertHistoryRow[], token: string): Promise<void>;
+  /** Runs a query and returns its rows as JSONEachRow objects (64-bit integers come as strings). `{name:Type}`
+   *  placeholders take their values from `params`. */
+  query<T>(sql: string, params?: Record<string, unknown>): Promise<T[]>;
+  /** Runs a statement that returns no rows (DDL, OPTIMIZE, SYSTEM …). */
+  command(sql: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+const DATABASE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export async function createStore(options: StoreOptions): Promise<Store> {
+  const database = options.database ?? 'kiln';
+  if (!DATABASE_NAME.test(database)) throw new Error(`invalid database name ${JSON.stringify(database)}`);
+  if (options.url !== undefined && options.url !== '') {
+    const client = createClient({
+      url: options.url,
+      username: options.user ?? 'default',
+      password: options.password ?? '',
+      request_timeout: options.requestTimeoutMs ?? 60_000,
+      application: 'kiln',
+    });
+    return new ClickHouseStore(client, undefined, database, options);
+  }
+  const engine = new EmbeddedEngine(join(options.dataDir, 'clickhouse'));
+  const client = createClient({ connection: engine.connection });
+  return new ClickHouseStore(client, engine, database, options);
+}
+
+class ClickHouseStore implements Store {
+  readonly embedded: boolean;
+  readonly #retry: RetryPolicy;
+  readonly #onRetry: RetryHook | undefined;
+  readonly #retention: Retention;
+  readonly #samples = new SampleEncoder();
+
+  constructor(
+    readonly client: ClickHouseClient,
+    readonly engine: EmbeddedEngine | undefined,
+    readonly database: string,
+    options: StoreOptions,
+  ) {
+    this.embedded = engine !== undefined;
+    this.#retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.#onRetry = options.onRetry;
+    this.#retention = { ...DEFAULT_RETENTION, ...options.retention };
+  }
+
+  migrate(): Promise<MigrationReport> {
+    return migrate(this, { database: this.database, retention: this.#retention });
+  }
+
+  async insertSamples(batch: SampleBatch, token: string): Promise<void> {
+    if (batch.length === 0) return;
+    await this.#insertBody('gpu_samples', SAMPLE_COLUMNS, this.#samples.encode(batch), token);
+  }
+
+  async insertRows(
+    table: string,
+    columns: readonly string[],
+    rows: readonly (readonly unknown[])[],
+    token: string,
+  ): Promise<void> {
+    if (rows.length === 0) return;
+    columns.forEach(checkedColumnName);
+    for (const row of rows) {
+      if (row.length !== columns.length) throw new Error(`insert into ${table}: a row has ${row.length} values for ${columns.length} columns`);
+    }
+    await this.#insertBody(table, columns, encodeJsonRows(rows), token);
+  }
+
+  insertDeadLetters(rows: readonly DeadLetterRow[], token: string): Promise<void> {
+    return this.insertRows('dead_letters', DEAD_LETTER_COLUMNS, rows.map(deadLetterValues), token);
+  }
+
+  insertAlertHistory(rows: readonly AlertHistoryRow[], token: string): Promise<void> {
+    return this.insertRows('alerts', ALERT_HISTORY_COLUMNS, rows.map(alertHistoryValues), token);
+  }
+
+  query<T>(sql: string, params?: Record<string, unknown>): Promise<T[]> {
+    return withRetry('query', this.#retry, this.#onRetry, async () => {
+      const result = await this.client.query({ query: sql, format: 'JSONEachRow', query_params: params ?? {} });
+      return result.json<T>();
+    });
+  }
+
+  command(sql: string): Promise<void> {
+    return withRetry('command', this.#retry, this.#onRetry, async () => {
+      await this.client.command({ query: sql });
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+
+  /** One INSERT of a prepared JSONCompactEachRow body, retried with the same token on transient failures. */
+  #insertBody(table: string, columns: readonly string[], body: string | Buffer, token: string): Promise<void> {
+    const qualified = table.includes('.') ? table : `${this.database}.${table}`;
+    const statement = insertStatement(qualified, columns, token);
+    return withRetry(`insert into ${qualified}`, this.#retry, this.#onRetry, async () => {
+      const result = await this.client.exec({ query: statement, values: Readable.from([body], { objectMode: false }) });
+      result.stream.resume();
+      await finished(result.stream);
+    });
+  }
+}
