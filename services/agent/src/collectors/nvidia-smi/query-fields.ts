@@ -1,0 +1,100 @@
+import { METRIC_ID, type MetricName } from '@kiln/wire';
+
+/** How a column's text becomes a number. */
+export type ColumnParse = 'decimal' | 'hex';
+
+/** One column of the --query-gpu list: its names (newest first), and what it fills. */
+export interface QueryField {
+  /** Names nvidia-smi has used for it: the first is tried first; older drivers reject it and get the next. */
+  readonly names: readonly string[];
+  /** The GPU's index, uuid or PCI bus id, or a wire metric. */
+  readonly role: 'index' | 'uuid' | 'bus_id' | MetricName;
+  readonly parse: ColumnParse;
+  /** Without it a row is unusable: no fallback if every name is rejected. */
+  readonly required?: boolean;
+}
+
+/**
+ * The columns Kiln reads (reference/gpu-telemetry.md §2.1). Per-GPU thermal limits come from `nvidia-smi -q`
+ * instead; energy, Xid, PCIe replays and remapped rows have no --query-gpu field.
+ */
+export const QUERY_FIELDS: readonly QueryField[] = [
+  { names: ['index'], role: 'index', parse: 'decimal', required: true },
+  { names: ['uuid'], role: 'uuid', parse: 'decimal', required: true },
+  { names: ['pci.bus_id'], role: 'bus_id', parse: 'decimal' },
+  { names: ['temperature.gpu'], role: 'temp_c', parse: 'decimal' },
+  { names: ['temperature.memory'], role: 'mem_temp_c', parse: 'decimal' },
+  { names: ['power.draw'], role: 'power_w', parse: 'decimal' },
+  { names: ['enforced.power.limit', 'power.limit'], role: 'power_limit_w', parse: 'decimal' },
+  { names: ['utilization.gpu'], role: 'util_pct', parse: 'decimal' },
+  { names: ['utilization.memory'], role: 'mem_util_pct', parse: 'decimal' },
+  { names: ['clocks.sm', 'clocks.current.sm'], role: 'sm_clock_mhz', parse: 'decimal' },
+  { names: ['clocks.mem', 'clocks.current.memory'], role: 'mem_clock_mhz', parse: 'decimal' },
+  { names: ['memory.used'], role: 'fb_used_mib', parse: 'decimal' },
+  { names: ['memory.free'], role: 'fb_free_mib', parse: 'decimal' },
+  // Renamed from clocks_throttle_reasons.* in drivers >= 535.
+  { names: ['clocks_event_reasons.active', 'clocks_throttle_reasons.active'], role: 'clock_events', parse: 'hex' },
+  { names: ['ecc.errors.corrected.volatile.total'], role: 'ecc_sbe_vol', parse: 'decimal' },
+  { names: ['ecc.errors.uncorrected.volatile.total'], role: 'ecc_dbe_vol', parse: 'decimal' },
+];
+
+/** A column the current query asks for. */
+export interface QueryColumn {
+  readonly name: string;
+  readonly field: QueryField;
+  /** Metric id for metric columns, -1 for index/uuid/bus_id. */
+  readonly metric: number;
+}
+
+/**
+ * The --query-gpu list for this driver: starts with each field's newest name and, each time nvidia-smi rejects a
+ * name ("Field "x" is not a valid field to query."), moves that field to its next name or leaves it out.
+ */
+export class QuerySelection {
+  private readonly choice: number[] = QUERY_FIELDS.map(() => 0);
+  private current: QueryColumn[] = [];
+
+  constructor() {
+    this.rebuild();
+  }
+
+  get columns(): readonly QueryColumn[] {
+    return this.current;
+  }
+
+  /** The --query-gpu argument. */
+  get argument(): string {
+    return this.current.map((c) => c.name).join(',');
+  }
+
+  /**
+   * nvidia-smi rejected `name`: use the field's next name, or drop the field. Returns what changed, or throws when a
+   * required field has no name left (the tool cannot be used).
+   */
+  reject(name: string): string {
+    const i = QUERY_FIELDS.findIndex((f, k) => f.names[this.choice[k]!] === name);
+    if (i < 0) throw new Error(`nvidia-smi rejected the field "${name}", which Kiln did not ask for`);
+    const field = QUERY_FIELDS[i]!;
+    this.choice[i]!++;
+    const next = field.names[this.choice[i]!];
+    if (next === undefined && field.required) throw new Error(`nvidia-smi does not know the field "${name}", which Kiln needs`);
+    this.rebuild();
+    return next === undefined ? `dropped ${name}` : `${name} -> ${next}`;
+  }
+
+  private rebuild(): void {
+    this.current = QUERY_FIELDS.flatMap((field, i) => {
+      const name = field.names[this.choice[i]!];
+      if (name === undefined) return [];
+      const metric = field.role === 'index' || field.role === 'uuid' || field.role === 'bus_id' ? -1 : METRIC_ID[field.role];
+      return [{ name, field, metric }];
+    });
+  }
+}
+
+const INVALID_FIELD = /Field "([^"]+)" is not a valid field to query/;
+
+/** The field name in nvidia-smi's "not a valid field" message, if `text` is one. */
+export function invalidFieldIn(text: string): string | undefined {
+  return INVALID_FIELD.exec(text)?.[1];
+}

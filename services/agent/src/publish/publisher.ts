@@ -1,0 +1,230 @@
+import type { JetStreamClient } from '@nats-io/jetstream';
+import type { Logger } from '@kiln/log';
+import { Backoff } from '../backoff.js';
+import { AckWindow } from './ack-window.js';
+import type { Spool, SpooledRecord, SpoolRecord } from './spool.js';
+
+export interface PublisherOptions {
+  spool: Spool;
+  /** PubAcks awaited at once, on the live path and on the replay path each. */
+  inflight: number;
+  ackTimeoutMs: number;
+  log: Logger;
+}
+
+export interface PublishCounters {
+  /** Fresh messages the server acknowledged. */
+  live: number;
+  /** Spooled messages the server acknowledged. */
+  replayed: number;
+  /** Acknowledged as duplicates (a Nats-Msg-Id the stream had already stored). */
+  duplicates: number;
+  /** Publishes that failed (timeout, no stream, connection lost). */
+  failures: number;
+  /** Messages put in the spool. */
+  spooled: number;
+}
+
+const enum State {
+  InFlight,
+  Acked,
+  ToSpool,
+}
+
+interface OutboxEntry {
+  readonly record: SpoolRecord;
+  state: State;
+}
+
+/**
+ * JetStream publishing with a disk spool behind it. A fresh message is published at once when NATS is connected and
+ * the live window has room; otherwise, or when its PubAck fails, it goes to the spool. Messages reach the spool in
+ * the order they were submitted, even when an earlier one is still awaiting its PubAck, so the spool replays an
+ * outage in order. While connected, a replay loop drains the spool oldest first with its own window, alongside the
+ * fresh messages. After a failed replay it retries one message at a time (with back-off) until the server answers.
+ */
+export class Publisher {
+  readonly counters: PublishCounters = { live: 0, replayed: 0, duplicates: 0, failures: 0, spooled: 0 };
+  private js: JetStreamClient | undefined;
+  private connected = false;
+  private stopped = false;
+  private readonly outbox: OutboxEntry[] = [];
+  private readonly live: AckWindow;
+  private readonly replayWindow: AckWindow;
+  private readonly replayDone: Promise<void>;
+  private wakeReplay: (() => void) | undefined;
+  private interruptSleep: (() => void) | undefined;
+  private failingSince = 0;
+  private lastFailureLog = 0;
+
+  constructor(private readonly options: PublisherOptions) {
+    this.live = new AckWindow(options.inflight);
+    this.replayWindow = new AckWindow(options.inflight);
+    this.replayDone = this.replayLoop();
+  }
+
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
+  /** NATS is reachable: publish live and replay the spool. */
+  online(js: JetStreamClient): void {
+    this.js = js;
+    this.connected = true;
+    this.wake();
+    this.interruptSleep?.();
+  }
+
+  /** NATS is away: fresh messages go straight to the spool. */
+  offline(): void {
+    this.connected = false;
+  }
+
+  submit(record: SpoolRecord): void {
+    const entry: OutboxEntry = { record, state: State.ToSpool };
+    this.outbox.push(entry);
+    const js = this.js;
+    if (this.connected && js !== undefined && !this.stopped && !this.live.full) {
+      entry.state = State.InFlight;
+      this.live.take();
+      js.publish(record.subject, record.body, { msgID: record.msgId, timeout: this.options.ackTimeoutMs }).then(
+        (ack) => {
+          entry.state = State.Acked;
+          this.counters.live++;
+          if (ack.duplicate) this.counters.duplicates++;
+          this.noteSuccess();
+        },
+        (err: unknown) => {
+          entry.state = State.ToSpool;
+          this.noteFailure(err);
+        },
+      ).finally(() => {
+        this.live.release();
+        this.settle();
+      });
+      return;
+    }
+    this.settle();
+  }
+
+  /** Stops: what is in flight is awaited, what is not acknowledged is spooled. */
+  async close(): Promise<void> {
+    this.stopped = true;
+    this.wake();
+    this.interruptSleep?.();
+    await this.live.idle();
+    this.settle();
+    await this.replayDone;
+  }
+
+  /** Moves settled entries off the front of the outbox, spooling those that were not acknowledged. */
+  private settle(): void {
+    const outbox = this.outbox;
+    let n = 0;
+    while (n < outbox.length && outbox[n]!.state !== State.InFlight) {
+      const entry = outbox[n++]!;
+      if (entry.state === State.ToSpool) {
+        this.options.spool.append(entry.record);
+        this.counters.spooled++;
+      }
+    }
+    if (n > 0) {
+      outbox.splice(0, n);
+      this.wake();
+    }
+  }
+
+  private async replayLoop(): Promise<void> {
+    const backoff = new Backoff(500, 30_000);
+    let healthy = true;
+    while (!this.stopped) {
+      if (!this.connected || this.options.spool.pending === 0) {
+        await new Promise<void>((resolve) => (this.wakeReplay = resolve));
+        continue;
+      }
+      let ok: boolean;
+      try {
+        const batch = await this.options.spool.read(healthy ? this.options.inflight * 4 : 1);
+        if (batch.length === 0) continue;
+        ok = await this.replay(batch);
+      } catch (err) {
+        this.options.log.error({ err: String(err) }, 'spool replay failed');
+        ok = false;
+      }
+      healthy = ok;
+      if (ok) backoff.reset();
+      else await this.sleep(backoff.next());
+    }
+  }
+
+  /** Publishes a batch in order through the replay window; commits the acknowledged prefix. True if all were. */
+  private async replay(batch: readonly SpooledRecord[]): Promise<boolean> {
+    const js = this.js!;
+    const acked = new Uint8Array(batch.length);
+    let failed = false;
+    for (let i = 0; i < batch.length && !failed && this.connected && !this.stopped; i++) {
+      await this.replayWindow.acquire();
+      if (failed) {
+        this.replayWindow.release();
+        break;
+      }
+      const record = batch[i]!;
+      js.publish(record.subject, record.body, { msgID: record.msgId, timeout: this.options.ackTimeoutMs }).then(
+        (ack) => {
+          acked[i] = 1;
+          this.counters.replayed++;
+          if (ack.duplicate) this.counters.duplicates++;
+          this.noteSuccess();
+        },
+        (err: unknown) => {
+          failed = true;
+          this.noteFailure(err);
+        },
+      ).finally(() => this.replayWindow.release());
+    }
+    await this.replayWindow.idle();
+    const prefix = acked.indexOf(0);
+    const done = prefix < 0 ? batch.length : prefix;
+    if (done > 0) this.options.spool.commit(batch[done - 1]!);
+    return done === batch.length;
+  }
+
+  private wake(): void {
+    const wake = this.wakeReplay;
+    this.wakeReplay = undefined;
+    wake?.();
+  }
+
+  /** Waits `ms`, or less when NATS comes back or the publisher stops. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const self = this;
+      function done(): void {
+        clearTimeout(timer);
+        self.interruptSleep = undefined;
+        resolve();
+      }
+      this.interruptSleep = done;
+    });
+  }
+
+  private noteSuccess(): void {
+    if (this.failingSince === 0) return;
+    this.options.log.info({ failedForMs: Date.now() - this.failingSince, spooled: this.options.spool.pending }, 'publishing again');
+    this.failingSince = 0;
+  }
+
+  /** Logs the first failure of an outage and then one a minute: an outage must not flood the log. */
+  private noteFailure(err: unknown): void {
+    this.counters.failures++;
+    const now = Date.now();
+    if (this.failingSince === 0) this.failingSince = now;
+    if (now - this.lastFailureLog < 60_000) return;
+    this.lastFailureLog = now;
+    this.options.log.warn(
+      { err: String(err), connected: this.connected, spooled: this.options.spool.pending },
+      'publish failed; samples are spooled and sent again later',
+    );
+  }
+}
