@@ -59,21 +59,192 @@ const aggregatorSection = z
   })
   .strict();
 
+const alertSeverity = z.enum(['critical', 'warning', 'info']);
+
+/**
+ * Keys every detection rule takes: whether it runs (every rule does by default), Prometheus' `for` (how long the
+ * condition must hold before the alert fires) and `keep_firing_for` (how long a firing alert stays firing once the
+ * condition clears), both in event time.
+ */
+function ruleTiming(forMs: number, keepFiringForMs: number) {
+  return {
+    enabled: z.boolean().default(true),
+    for_ms: duration.default(forMs),
+    keep_firing_for_ms: duration.default(keepFiringForMs),
+  };
+}
+
+/** GpuTemperatureNearSlowdown: GPU temperature against the GPU's own slowdown threshold. */
 const thermalRule = z
   .object({
+    ...ruleTiming(10_000, 0),
     /** Fire at temp_c >= slowdown_temp_c - margin_c. */
     margin_c: z.number().min(0).max(50).default(5),
     /** Used when a GPU reports no slowdown_temp_c. */
     default_slowdown_c: z.number().min(30).max(150).default(87),
     /** Exit threshold sits this far below the entry threshold (hysteresis). */
     hysteresis_c: z.number().min(0).max(20).default(2),
-    for_ms: duration.default(10_000),
-    keep_firing_for_ms: duration.default(0),
-    severity: z.enum(['critical', 'warning', 'info']).default('critical'),
+    severity: alertSeverity.default('critical'),
   })
   .strict();
 
-const detectSection = z.object({ thermal: thermalRule.prefault({}) }).strict();
+/** GpuMemoryTemperatureNearLimit: HBM temperature against the GPU's own memory maximum operating temperature. */
+const hbmTemperatureRule = z
+  .object({
+    ...ruleTiming(10_000, 0),
+    /** Fire at mem_temp_c >= mem_max_temp_c - margin_c. */
+    margin_c: z.number().min(0).max(50).default(3),
+    /** Used when a GPU reports no mem_max_temp_c. */
+    default_max_c: z.number().min(30).max(150).default(95),
+    hysteresis_c: z.number().min(0).max(20).default(2),
+    severity: alertSeverity.default('critical'),
+  })
+  .strict();
+
+/** A clock-event (throttle reason) bitmask: DCGM field 112. */
+const clockEventMask = z.number().int().min(1).max(0xffff_ffff);
+
+/** GpuThermalThrottling: clock_events carries a thermal slowdown bit (SW thermal 0x20, HW thermal 0x40), sustained. */
+const thermalThrottleRule = z
+  .object({ ...ruleTiming(30_000, 60_000), mask: clockEventMask.default(0x60), severity: alertSeverity.default('critical') })
+  .strict();
+
+/**
+ * GpuTemperatureRising: the GPU temperature climbs fast enough that a linear forecast reaches the slowdown threshold
+ * within `horizon_ms`, while already within `near_c` of it. Judged on closed windows.
+ */
+const temperatureRiseRule = z
+  .object({
+    ...ruleTiming(10_000, 30_000),
+    /** The rate is the least-squares slope of the window means over this span. */
+    span_ms: z.number().int().min(10_000).max(600_000).default(30_000),
+    min_rate_c_per_min: z.number().positive().max(100).default(3),
+    horizon_ms: z.number().int().min(1_000).max(3_600_000).default(60_000),
+    near_c: z.number().min(0).max(60).default(12),
+    severity: alertSeverity.default('critical'),
+  })
+  .strict();
+
+/**
+ * RackCoolingFailure: one rack-level alert when many GPUs of one rack heat up without a rise in power (coolant, not
+ * load) or are hot (near their slowdown threshold, or thermally throttled) at the same time.
+ */
+const rackCoolingRule = z
+  .object({
+    ...ruleTiming(20_000, 300_000),
+    /** Affected GPUs needed: at least min_gpus and at least min_fraction of the rack's reporting GPUs. */
+    min_gpus: z.number().int().min(2).max(1000).default(8),
+    min_fraction: z.number().gt(0).max(1).default(0.25),
+    /** Once firing, the alert holds while at least exit_ratio of that count stays affected. */
+    exit_ratio: z.number().gt(0).max(1).default(0.5),
+    /** Heating: temperature up by rise_c over lookback_ms … */
+    rise_c: z.number().positive().max(50).default(4),
+    lookback_ms: z.number().int().min(20_000).max(1_800_000).default(120_000),
+    /** … while power stayed within power_tolerance_w over the lookback and settle_ms before it (thermal lag). */
+    power_tolerance_w: z.number().positive().max(2000).default(100),
+    settle_ms: z.number().int().min(0).max(1_800_000).default(90_000),
+    /** Hot: temp_c >= slowdown_temp_c - hot_margin_c, or a thermal clock event. */
+    hot_margin_c: z.number().min(0).max(50).default(5),
+    severity: alertSeverity.default('critical'),
+  })
+  .strict();
+
+/** Activity of a GPU: the window mean of sm_active, or util_pct / 100 where sm_active is not read. */
+const activity = z.number().min(0).max(1);
+
+/** GpuStalled: near-zero activity while the GPU's peer group (its job, else its rack) is busy. */
+const stallRule = z
+  .object({
+    ...ruleTiming(60_000, 30_000),
+    max_activity: activity.default(0.05),
+    /** Once stalled, the GPU counts as running again above this activity. */
+    exit_activity: activity.default(0.1),
+    /** The peer group is busy when its median activity reaches this. */
+    peer_busy: activity.default(0.5),
+    /** Peers (other GPUs of the group with a window) needed for a judgement. */
+    min_peers: z.number().int().min(1).max(10_000).default(4),
+    severity: alertSeverity.default('critical'),
+  })
+  .strict()
+  .refine((r) => r.exit_activity >= r.max_activity, { message: 'exit_activity must be >= max_activity', path: ['exit_activity'] });
+
+/**
+ * GpuStraggler: SM clock, SM activity or power well below the peer-group median: robust z = 0.6745·(x − median)/MAD
+ * at or below −z and at least min_drop below the median, persistent for `for_ms`.
+ */
+const stragglerRule = z
+  .object({
+    ...ruleTiming(180_000, 60_000),
+    z: z.number().positive().max(100).default(3.5),
+    /** Once straggling, the GPU stays so while some metric keeps z <= −exit_z and half of min_drop. */
+    exit_z: z.number().positive().max(100).default(2.5),
+    /** Relative shortfall to the median needed as well, so a tight group's tiny spread does not make outliers. */
+    min_drop: z.number().gt(0).max(1).default(0.08),
+    /** GPUs below this activity are idle or stalled, not slow. */
+    min_activity: activity.default(0.2),
+    peer_busy: activity.default(0.5),
+    min_peers: z.number().int().min(2).max(10_000).default(8),
+    severity: alertSeverity.default('warning'),
+  })
+  .strict()
+  .refine((r) => r.exit_z <= r.z, { message: 'exit_z must be <= z', path: ['exit_z'] });
+
+/** GpuXidError: the GPU's last Xid is one of the listed codes (reference/gpu-telemetry.md §4). */
+const xidCode = z.number().int().min(1).max(65535);
+const xidRule = z
+  .object({
+    ...ruleTiming(0, 300_000),
+    /** Paged as critical: the FATAL class of NVIDIA's Xid catalog. */
+    fatal_codes: z
+      .array(xidCode)
+      .default([46, 48, 62, 64, 74, 79, 95, 109, 119, 120, 136, 140, 144, 145, 146, 147, 148, 149, 150, 155, 156]),
+    /** Raised as warnings: hardware Xids that do not stop the GPU. Application Xids (13, 31, 43, 45) are not listed. */
+    warning_codes: z.array(xidCode).default([63, 92, 94, 121]),
+  })
+  .strict();
+
+/** GpuEccDoubleBitErrors: ecc_dbe_vol increased (a counter that goes down restarted; never a negative delta). */
+const eccRule = z.object({ ...ruleTiming(0, 600_000), severity: alertSeverity.default('critical') }).strict();
+
+/** GpuRowRemapFailure: row_remap_failure is set. */
+const rowRemapRule = z.object({ ...ruleTiming(0, 0), severity: alertSeverity.default('critical') }).strict();
+
+/** GpuPowerBrakeSlowdown: clock_events carries HW power brake (0x80), sustained. */
+const powerBrakeRule = z.object({ ...ruleTiming(10_000, 60_000), severity: alertSeverity.default('critical') }).strict();
+
+/**
+ * GpuMissing, HostSilent, RackSilent: a GPU absent from its host's messages, a host silent while its rack goes on, a
+ * rack silent while the partition goes on, each for `after_ms` of the container's event time.
+ */
+const silenceRule = (afterMs: number) =>
+  z
+    .object({ enabled: z.boolean().default(true), after_ms: z.number().int().min(1_000).default(afterMs), severity: alertSeverity.default('critical') })
+    .strict();
+
+/** PartitionSilent: no sample at all for `after_ms` of wall-clock time, after samples had arrived. */
+const partitionSilentRule = z
+  .object({ enabled: z.boolean().default(true), after_ms: z.number().int().min(1_000).default(60_000), severity: alertSeverity.default('critical') })
+  .strict();
+
+const detectSection = z
+  .object({
+    thermal: thermalRule.prefault({}),
+    hbm_temperature: hbmTemperatureRule.prefault({}),
+    thermal_throttle: thermalThrottleRule.prefault({}),
+    temperature_rise: temperatureRiseRule.prefault({}),
+    rack_cooling: rackCoolingRule.prefault({}),
+    stall: stallRule.prefault({}),
+    straggler: stragglerRule.prefault({}),
+    xid: xidRule.prefault({}),
+    ecc_dbe: eccRule.prefault({}),
+    row_remap_failure: rowRemapRule.prefault({}),
+    power_brake: powerBrakeRule.prefault({}),
+    gpu_missing: silenceRule(30_000).prefault({}),
+    host_silent: silenceRule(30_000).prefault({}),
+    rack_silent: silenceRule(60_000).prefault({}),
+    partition_silent: partitionSilentRule.prefault({}),
+  })
+  .strict();
 
 const basicAuth = z.object({ user: z.string().min(1), password: z.string().min(1) }).strict();
 
