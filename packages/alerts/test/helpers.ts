@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
-import type { AlertEvent, NotifyOutcome, Receiver, RetryOptions } from '../src/index.js';
-import { Notifier } from '../src/index.js';
 import type { Responder } from '@kiln/testkit';
+import type { AlertEvent, GroupSnapshot, NotifierOptions, NotifyOutcome, Receiver, RetryOptions } from '../src/index.js';
+import { formatLabels, Notifier, toAlert } from '../src/index.js';
 
 export const T0 = Date.UTC(2026, 10, 26, 12, 0, 0);
 
@@ -26,16 +26,55 @@ export function gpuAlertEvent(overrides: Partial<AlertEvent> = {}): AlertEvent {
   };
 }
 
+/** The same alert on another GPU of the same host. */
+export function onGpu(gpu: string, overrides: Partial<AlertEvent> = {}): AlertEvent {
+  const base = gpuAlertEvent(overrides);
+  return { ...base, labels: { ...base.labels, gpu, uuid: `GPU-0000000${gpu}` } };
+}
+
 export function resolvedOf(event: AlertEvent, endsAt = event.startsAt + 60_000): AlertEvent {
   return { ...event, status: 'resolved', endsAt };
+}
+
+/** A group holding exactly these alert states, keyed like Alertmanager's single-alert group `{}:{labels}`. */
+export function snapshotOf(...events: AlertEvent[]): GroupSnapshot {
+  const alerts = events.map(toAlert);
+  const first = events[0] as AlertEvent;
+  return {
+    groupKey: `{}:${formatLabels(first.labels)}`,
+    groupLabels: first.labels,
+    firing: alerts.filter((a) => a.status === 'firing'),
+    resolved: alerts.filter((a) => a.status === 'resolved'),
+  };
+}
+
+/**
+ * Asks the notifier to bring `receiver` up to date with a group holding these alert states, as the dispatcher does
+ * when it flushes a group; resolves with whether the receiver ended up up to date.
+ */
+export async function notifyState(notifier: Notifier, receiver: string, ...events: AlertEvent[]): Promise<boolean> {
+  const snapshot = snapshotOf(...events);
+  let upToDate = false;
+  await notifier.notify({
+    receiver,
+    lane: `${receiver} ${snapshot.groupKey}`,
+    repeatIntervalMs: 4 * 3_600_000,
+    snapshot: () => snapshot,
+    settled: (ok) => (upToDate = ok),
+  });
+  return upToDate;
 }
 
 /** Small delays so retries take milliseconds; the suite asserts counts and orders, never speed. */
 export const FAST_RETRY: Partial<RetryOptions> = { initialDelayMs: 10, maxDelayMs: 40, requestTimeoutMs: 5_000, maxElapsedMs: 20_000 };
 
-export function notifierFor(receivers: Receiver[], retry: Partial<RetryOptions> = FAST_RETRY): { notifier: Notifier; outcomes: NotifyOutcome[] } {
+export function notifierFor(
+  receivers: Receiver[],
+  retry: Partial<RetryOptions> = FAST_RETRY,
+  extra: Partial<NotifierOptions> = {},
+): { notifier: Notifier; outcomes: NotifyOutcome[] } {
   const outcomes: NotifyOutcome[] = [];
-  const notifier = new Notifier({ receivers, retry, externalURL: 'http://127.0.0.1:9093', onOutcome: (o) => outcomes.push(o) });
+  const notifier = new Notifier({ receivers, retry, externalURL: 'http://127.0.0.1:9093', onOutcome: (o) => outcomes.push(o), ...extra });
   return { notifier, outcomes };
 }
 

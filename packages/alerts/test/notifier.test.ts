@@ -2,9 +2,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startHttpReceiver, type HttpReceiver } from '@kiln/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { NotificationLog, NotifyOutcome } from '../src/index.js';
-import { AlertValidationError, createReceiver, MemoryNotificationLog, Notifier, NotifierClosedError } from '../src/index.js';
-import { answerWith, FAST_RETRY, gpuAlertEvent, notifierFor, resolvedOf, T0 } from './helpers.js';
+import type { NotificationLogEntry, NotifyOutcome, StateStore } from '../src/index.js';
+import { createReceiver, NotificationLog, Notifier, NotifierClosedError } from '../src/index.js';
+import { answerWith, FAST_RETRY, gpuAlertEvent, notifierFor, notifyState, onGpu, resolvedOf, snapshotOf, T0 } from './helpers.js';
 
 const endpoints: HttpReceiver[] = [];
 async function endpoint(...args: Parameters<typeof startHttpReceiver>): Promise<HttpReceiver> {
@@ -16,29 +16,29 @@ afterEach(async () => {
   await Promise.all(endpoints.splice(0).map((e) => e.close()));
 });
 
-const webhook = (e: HttpReceiver, name = 'hook') => createReceiver({ type: 'webhook', url: e.url, name });
+const webhook = (e: HttpReceiver, name = 'hook', extra: object = {}) => createReceiver({ type: 'webhook', url: e.url, name, ...extra });
 const summarize = (outcomes: NotifyOutcome[]) => outcomes.map((o) => [o.result, o.attempts, o.httpStatus]);
-const statusesSeen = (e: HttpReceiver) => e.requests.map((r) => (JSON.parse(r.body) as { status: string }).status);
+const bodies = (e: HttpReceiver) => e.requests.map((r) => JSON.parse(r.body) as { status: string; alerts: { status: string; labels: { gpu: string } }[] });
+const statusesSeen = (e: HttpReceiver) => bodies(e).map((b) => b.status);
 
 describe('Notifier retries', () => {
   it('retries 5xx and succeeds on the third attempt', async () => {
     const e = await endpoint(answerWith([500, 500, 200]));
     const { notifier, outcomes } = notifierFor([webhook(e)]);
-    await notifier.handle(gpuAlertEvent());
+    expect(await notifyState(notifier, 'hook', gpuAlertEvent())).toBe(true);
     expect(e.requests).toHaveLength(3);
     expect(summarize(outcomes)).toEqual([
       ['retrying', 1, 500],
       ['retrying', 2, 500],
       ['delivered', 3, 200],
     ]);
-    expect(outcomes[0]!.error).toBe('HTTP 500: status 500 from test endpoint');
-    expect(outcomes[0]!.alerts[0]!.fingerprint).toMatch(/^[0-9a-f]{16}$/);
+    expect(outcomes[0]).toMatchObject({ error: 'HTTP 500: status 500 from test endpoint', reason: 'first notification' });
   });
 
   it('waits as long as a 429 Retry-After asks, not the backoff', async () => {
     const e = await endpoint(answerWith([429, 200], { 429: { 'retry-after': '1' } }));
     const { notifier, outcomes } = notifierFor([webhook(e)]);
-    await notifier.handle(gpuAlertEvent());
+    await notifyState(notifier, 'hook', gpuAlertEvent());
     expect(summarize(outcomes)).toEqual([
       ['retrying', 1, 429],
       ['delivered', 2, 200],
@@ -47,17 +47,14 @@ describe('Notifier retries', () => {
     // The backoff alone would have retried within FAST_RETRY.maxDelayMs (40 ms); Retry-After: 1 asks for a second.
     expect(outcomes[0]!.retryInMs).toBeGreaterThanOrEqual(1000);
     expect(gap).toBeGreaterThanOrEqual(990);
-    expect(gap).toBeGreaterThan(10 * FAST_RETRY.maxDelayMs!);
   });
 
-  it('treats 400 as final, reports it, and leaves the alert unrecorded so it is tried again', async () => {
-    const e = await endpoint(answerWith([400]));
+  it('treats 400 as final, reports it, and leaves the alert unrecorded so the next flush tries again', async () => {
+    const e = await endpoint(answerWith([400, 200]));
     const { notifier, outcomes } = notifierFor([webhook(e)]);
-    await notifier.handle(gpuAlertEvent());
-    expect(e.requests).toHaveLength(1);
+    expect(await notifyState(notifier, 'hook', gpuAlertEvent())).toBe(false);
     expect(outcomes).toMatchObject([{ result: 'failed', attempts: 1, httpStatus: 400, receiver: 'hook', receiverType: 'webhook', status: 'firing' }]);
-    expect(outcomes[0]!.error).toBe('HTTP 400: status 400 from test endpoint');
-    await notifier.handle(gpuAlertEvent());
+    expect(await notifyState(notifier, 'hook', gpuAlertEvent())).toBe(true);
     expect(e.requests).toHaveLength(2);
   });
 
@@ -66,8 +63,7 @@ describe('Notifier retries', () => {
       if (n > 0) res.writeHead(200).end();
     });
     const { notifier, outcomes } = notifierFor([webhook(e)], { ...FAST_RETRY, requestTimeoutMs: 200 });
-    await notifier.handle(gpuAlertEvent());
-    expect(e.requests).toHaveLength(2);
+    await notifyState(notifier, 'hook', gpuAlertEvent());
     expect(summarize(outcomes)).toEqual([
       ['retrying', 1, undefined],
       ['delivered', 2, 200],
@@ -82,62 +78,85 @@ describe('Notifier retries', () => {
     await new Promise<void>((r) => closed.close(() => r()));
     const receiver = createReceiver({ type: 'webhook', url: `http://127.0.0.1:${port}/`, name: 'gone' });
     const { notifier, outcomes } = notifierFor([receiver], { ...FAST_RETRY, maxElapsedMs: 150 });
-    await notifier.handle(gpuAlertEvent());
+    await notifyState(notifier, 'gone', gpuAlertEvent());
     const last = outcomes.at(-1)!;
     expect(last.result).toBe('failed');
     expect(last.attempts).toBeGreaterThan(1);
     expect(last.error).toMatch(/ECONNREFUSED.*gave up: next attempt in \d+ ms would pass the 150 ms retry limit/);
-    expect(outcomes.slice(0, -1).every((o) => o.result === 'retrying')).toBe(true);
   });
 });
 
-describe('Notifier dedup and ordering', () => {
-  it('notifies once for an event delivered twice, also when both arrive together', async () => {
-    const e = await endpoint();
-    const { notifier, outcomes } = notifierFor([webhook(e)]);
-    await notifier.handle(gpuAlertEvent());
-    await notifier.handle(gpuAlertEvent());
-    await Promise.all([notifier.handle(resolvedOf(gpuAlertEvent())), notifier.handle(resolvedOf(gpuAlertEvent()))]);
-    expect(statusesSeen(e)).toEqual(['firing', 'resolved']);
-    expect(outcomes.map((o) => `${o.result}:${o.status}`)).toEqual(['delivered:firing', 'deduplicated:firing', 'delivered:resolved', 'deduplicated:resolved']);
-  });
-
-  it('replaying an episode sends nothing new, a new episode of the same alert is sent', async () => {
+describe('Notifier dedup, ordering and coalescing', () => {
+  it('notifies each state of an episode once, and a resolution only to a receiver that heard it fire', async () => {
     const e = await endpoint();
     const { notifier } = notifierFor([webhook(e)]);
     const episode = [gpuAlertEvent(), resolvedOf(gpuAlertEvent())];
-    for (const ev of [...episode, ...episode]) await notifier.handle(ev);
+    for (const ev of [...episode, ...episode]) await notifyState(notifier, 'hook', ev);
     expect(statusesSeen(e)).toEqual(['firing', 'resolved']);
-    await notifier.handle(gpuAlertEvent({ startsAt: T0 + 3_600_000 }));
+    await notifyState(notifier, 'hook', gpuAlertEvent({ startsAt: T0 + 3_600_000 }));
     expect(statusesSeen(e)).toEqual(['firing', 'resolved', 'firing']);
+    // An alert that fired and cleared before anyone was told pages nobody.
+    await notifyState(notifier, 'hook', resolvedOf(onGpu('5')));
+    expect(e.requests).toHaveLength(3);
   });
 
   it('holds a resolve back until its trigger got through', async () => {
     const e = await endpoint(answerWith([503, 503, 200]));
     const { notifier } = notifierFor([webhook(e)]);
-    await Promise.all([notifier.handle(gpuAlertEvent()), notifier.handle(resolvedOf(gpuAlertEvent()))]);
+    await Promise.all([notifyState(notifier, 'hook', gpuAlertEvent()), notifyState(notifier, 'hook', resolvedOf(gpuAlertEvent()))]);
     expect(statusesSeen(e)).toEqual(['firing', 'firing', 'firing', 'resolved']);
   });
 
-  it('keeps receivers independent: one failing does not hold back or mark the other', async () => {
-    const bad = await endpoint(answerWith([400]));
-    const good = await endpoint();
-    const { notifier, outcomes } = notifierFor([webhook(bad, 'bad'), webhook(good, 'good')]);
-    await notifier.handle(gpuAlertEvent());
-    expect(outcomes.map((o) => `${o.receiver}:${o.result}`).sort()).toEqual(['bad:failed', 'good:delivered']);
-    expect(() => new Notifier({ receivers: [webhook(good, 'x'), webhook(bad, 'x')] })).toThrow(/two receivers are named "x"/);
+  it('collapses the requests that arrive while a group is being notified into one follow-up with the latest state', async () => {
+    const e = await endpoint((_req, n, res) => setTimeout(() => res.writeHead(200).end(), n === 0 ? 300 : 0));
+    const { notifier } = notifierFor([webhook(e)]);
+    let state = snapshotOf(onGpu('0'));
+    const request = { receiver: 'hook', lane: 'rack r0042', repeatIntervalMs: 3_600_000, snapshot: () => state };
+    const first = notifier.notify(request);
+    await e.waitFor((r) => r.length === 1, 5_000);
+    const later: Promise<void>[] = [];
+    for (const gpu of ['1', '2', '3']) {
+      state = snapshotOf(onGpu('0'), ...['1', '2', '3'].filter((g) => g <= gpu).map((g) => onGpu(g)));
+      later.push(notifier.notify(request));
+    }
+    await Promise.all([first, ...later]);
+    expect(bodies(e).map((b) => b.alerts.map((a) => a.labels.gpu).join(''))).toEqual(['0', '0123']);
   });
 
-  it('notifies anyway when the notification log cannot be read, and says so', async () => {
+  it('reports a notification log it cannot write, and notifies again since nothing was recorded', async () => {
     const e = await endpoint();
-    const memory = new MemoryNotificationLog();
-    const broken: NotificationLog = { get: () => Promise.reject(new Error('KV bucket unavailable')), set: (...args) => memory.set(...args) };
-    const outcomes: NotifyOutcome[] = [];
-    const notifier = new Notifier({ receivers: [webhook(e)], log: broken, retry: FAST_RETRY, onOutcome: (o) => outcomes.push(o) });
-    await notifier.handle(gpuAlertEvent());
-    expect(e.requests).toHaveLength(1);
-    expect(outcomes.map((o) => o.result)).toEqual(['error', 'delivered']);
-    expect(outcomes[0]!.error).toBe('dedup stage: notification log unreadable, notifying anyway: KV bucket unavailable');
+    const failing: StateStore<NotificationLogEntry> = { load: async () => new Map(), put: () => Promise.reject(new Error('KV bucket unavailable')), delete: async () => {} };
+    const { notifier, outcomes } = notifierFor([webhook(e)], FAST_RETRY, { log: new NotificationLog({ store: failing }) });
+    expect(await notifyState(notifier, 'hook', gpuAlertEvent())).toBe(false);
+    expect(outcomes.map((o) => o.result)).toEqual(['delivered', 'error']);
+    expect(outcomes[1]!.error).toMatch(/notification log not written.*KV bucket unavailable/);
+  });
+});
+
+describe('Notifier rate limit', () => {
+  it('holds notifications over the limit and sends the latest state of each group, dropping none', async () => {
+    const e = await endpoint();
+    const limited = webhook(e, 'slow', { rate_limit: { per_minute: 120, burst: 1 } });
+    const { notifier, outcomes } = notifierFor([limited]);
+    // Three groups at once: one goes now, the other two wait half a second each (120/min).
+    await Promise.all(['0', '1', '2'].map((gpu) => notifyState(notifier, 'slow', onGpu(gpu))));
+    expect(e.requests).toHaveLength(3);
+    expect(new Set(bodies(e).map((b) => b.alerts[0]!.labels.gpu))).toEqual(new Set(['0', '1', '2']));
+    expect(outcomes.filter((o) => o.result === 'throttled').length).toBeGreaterThanOrEqual(2);
+    const gaps = e.requests.slice(1).map((r, i) => r.at - e.requests[i]!.at);
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(450);
+  });
+
+  it('sends a group that changed while it waited for the limit once, with the change in it', async () => {
+    const e = await endpoint();
+    const limited = webhook(e, 'slow', { rate_limit: { per_minute: 60, burst: 1 } });
+    const { notifier } = notifierFor([limited]);
+    await notifyState(notifier, 'slow', onGpu('7'));
+    let state = snapshotOf(onGpu('0'));
+    const waiting = notifier.notify({ receiver: 'slow', lane: 'rack', repeatIntervalMs: 3_600_000, snapshot: () => state });
+    state = snapshotOf(onGpu('0'), onGpu('1'));
+    await waiting;
+    expect(bodies(e).map((b) => b.alerts.map((a) => a.labels.gpu).join(''))).toEqual(['7', '01']);
   });
 });
 
@@ -152,43 +171,39 @@ describe('Notifier boundaries', () => {
         res.writeHead(200).end();
       }, 20);
     });
-    const outcomes: NotifyOutcome[] = [];
-    const notifier = new Notifier({ receivers: [webhook(e)], maxConcurrentRequests: 2, retry: FAST_RETRY, onOutcome: (o) => outcomes.push(o) });
-    const gpus = ['0', '1', '2', '3', '4', '5', '6', '7'];
-    await Promise.all(gpus.map((gpu) => notifier.handle(gpuAlertEvent({ labels: { ...gpuAlertEvent().labels, gpu } }))));
+    const { notifier, outcomes } = notifierFor([webhook(e)], FAST_RETRY, { maxConcurrentRequests: 2 });
+    await Promise.all(['0', '1', '2', '3', '4', '5', '6', '7'].map((gpu) => notifyState(notifier, 'hook', onGpu(gpu))));
     expect(e.requests).toHaveLength(8);
     expect(outcomes.every((o) => o.result === 'delivered')).toBe(true);
     expect(mostOpen).toBe(2);
   });
 
-  it('rejects events that break the alert contract and sends nothing', async () => {
+  it('refuses duplicate receiver names and unknown receivers', async () => {
     const e = await endpoint();
+    expect(() => new Notifier({ receivers: [webhook(e, 'x'), webhook(e, 'x')] })).toThrow(/two receivers are named "x"/);
     const { notifier } = notifierFor([webhook(e)]);
-    const bad = gpuAlertEvent({ labels: { alertname: 'X', severity: 'page', category: 'thermal', cluster: 'c', rack: 'r' } });
-    await expect(notifier.handle(bad)).rejects.toThrow(AlertValidationError);
-    await notifier.flush();
-    expect(e.requests).toHaveLength(0);
+    await expect(notifyState(notifier, 'nobody', gpuAlertEvent())).rejects.toThrow(/no receiver named "nobody"/);
   });
 
-  it('close cancels pending retries, reports them failed and refuses new events', async () => {
+  it('close cancels pending retries, reports them failed and refuses new requests', async () => {
     const e = await endpoint(answerWith([503]));
     const { notifier, outcomes } = notifierFor([webhook(e)], { ...FAST_RETRY, initialDelayMs: 60_000, maxDelayMs: 60_000, maxElapsedMs: 120_000 });
-    const handled = notifier.handle(gpuAlertEvent());
+    const handled = notifyState(notifier, 'hook', gpuAlertEvent());
     await e.waitFor((r) => r.length === 1, 10_000);
     await notifier.close();
-    await handled;
+    expect(await handled).toBe(false);
     expect(summarize(outcomes)).toEqual([
       ['retrying', 1, 503],
       ['failed', 1, 503],
     ]);
     expect(outcomes[1]!.error).toMatch(/notifier closed while waiting to retry/);
-    await expect(notifier.handle(gpuAlertEvent())).rejects.toThrow(NotifierClosedError);
+    await expect(notifyState(notifier, 'hook', gpuAlertEvent())).rejects.toThrow(NotifierClosedError);
   });
 
   it('close aborts a request in flight and reports it failed', async () => {
     const e = await endpoint(() => undefined); // never answers
     const { notifier, outcomes } = notifierFor([webhook(e)], { ...FAST_RETRY, requestTimeoutMs: 60_000 });
-    const handled = notifier.handle(gpuAlertEvent());
+    const handled = notifyState(notifier, 'hook', gpuAlertEvent());
     await e.waitFor((r) => r.length === 1, 10_000);
     await notifier.close();
     await handled;

@@ -1,8 +1,8 @@
 import { startHttpReceiver, type HttpReceiver } from '@kiln/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PagerDutyTriggerEvent } from '../src/index.js';
-import { createReceiver, encodePagerDutyEvent, PAGERDUTY_SUMMARY_MAX_CHARS, pagerDutyDedupKey, toAlert } from '../src/index.js';
-import { answerWith, gpuAlertEvent, notifierFor, resolvedOf } from './helpers.js';
+import { createReceiver, encodePagerDutyEvent, FLAPPING_ANNOTATION, PAGERDUTY_SUMMARY_MAX_CHARS, pagerDutyDedupKey, toAlert } from '../src/index.js';
+import { answerWith, gpuAlertEvent, notifierFor, notifyState, onGpu, resolvedOf } from './helpers.js';
 
 let endpoint: HttpReceiver | undefined;
 afterEach(async () => {
@@ -15,12 +15,12 @@ const ROUTING_KEY = 'R0UT1NGKEY0000000000000000000042';
 describe('PagerDuty receiver', () => {
   it('sends trigger then resolve with the same dedup_key and a summary within 1024 characters', async () => {
     endpoint = await startHttpReceiver(answerWith([202]));
-    const receiver = createReceiver({ type: 'pagerduty', routing_key: ROUTING_KEY, url: `${endpoint.url}/v2/enqueue` });
+    const receiver = createReceiver({ type: 'pagerduty', name: 'pd', routing_key: ROUTING_KEY, url: `${endpoint.url}/v2/enqueue` });
     const { notifier, outcomes } = notifierFor([receiver]);
     const longSummary = `GPU 3 on r0042-t07 is at 91 °C ${'and climbing '.repeat(200)}`;
     const event = gpuAlertEvent({ annotations: { summary: longSummary, description: 'temp_c=91' } });
-    await notifier.handle(event);
-    await notifier.handle(resolvedOf(event));
+    await notifyState(notifier, 'pd', event);
+    await notifyState(notifier, 'pd', resolvedOf(event));
 
     expect(endpoint.requests.map((r) => r.path)).toEqual(['/v2/enqueue', '/v2/enqueue']);
     const [trigger, resolve] = endpoint.requests.map((r) => JSON.parse(r.body) as Record<string, unknown>);
@@ -53,6 +53,33 @@ describe('PagerDuty receiver', () => {
       ['delivered', 'firing', 202],
       ['delivered', 'resolved', 202],
     ]);
+  });
+
+  it('sends an event only for the alerts whose state is news, so a GPU joining a paged rack group is one event', async () => {
+    endpoint = await startHttpReceiver(answerWith([202]));
+    const receiver = createReceiver({ type: 'pagerduty', name: 'pd', routing_key: ROUTING_KEY, url: endpoint.url });
+    const { notifier } = notifierFor([receiver]);
+    await notifyState(notifier, 'pd', onGpu('0'), onGpu('1'));
+    await notifyState(notifier, 'pd', onGpu('0'), onGpu('1'), onGpu('2'));
+    await notifyState(notifier, 'pd', resolvedOf(onGpu('0')), onGpu('1'), onGpu('2'));
+    const events = endpoint.requests.map((r) => JSON.parse(r.body) as { event_action: string; dedup_key: string });
+    const keyOf = (gpu: string) => pagerDutyDedupKey(toAlert(onGpu(gpu)).fingerprint);
+    expect(events.map((e) => [e.event_action, e.dedup_key])).toEqual([
+      ['trigger', keyOf('0')],
+      ['trigger', keyOf('1')],
+      ['trigger', keyOf('2')],
+      ['resolve', keyOf('0')],
+    ]);
+  });
+
+  it('marks a flapping alert in the summary and limits events per routing key, shared by receivers of one key', () => {
+    const flapping = toAlert(gpuAlertEvent({ annotations: { summary: 'GPU 3 hot', description: 'd', [FLAPPING_ANNOTATION]: 'true' } }));
+    expect((encodePagerDutyEvent(flapping, ROUTING_KEY, '') as PagerDutyTriggerEvent).payload.summary).toBe('[flapping] GPU 3 hot');
+    const a = createReceiver({ type: 'pagerduty', name: 'a', routing_key: ROUTING_KEY });
+    const b = createReceiver({ type: 'pagerduty', name: 'b', routing_key: ROUTING_KEY });
+    expect(a.rateLimit).toEqual({ perMinute: 100, burst: 20 });
+    expect(a.rateLimitKey).toBe(b.rateLimitKey);
+    expect(a.rateLimitKey).not.toContain(ROUTING_KEY);
   });
 
   it('uses the rack as source for rack-wide alerts and maps severities', () => {

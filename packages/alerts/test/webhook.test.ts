@@ -1,7 +1,7 @@
 import { startHttpReceiver, type HttpReceiver } from '@kiln/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createReceiver, encodeWebhookPayload, fingerprint, ReceiverConfigError, toAlert } from '../src/index.js';
-import { gpuAlertEvent, notifierFor, resolvedOf, T0 } from './helpers.js';
+import { gpuAlertEvent, notifierFor, notifyState, resolvedOf, T0 } from './helpers.js';
 
 let endpoint: HttpReceiver | undefined;
 afterEach(async () => {
@@ -15,8 +15,8 @@ describe('webhook receiver', () => {
     const receiver = createReceiver({ type: 'webhook', url: `${endpoint.url}/alerts`, name: 'ops-webhook' });
     const { notifier, outcomes } = notifierFor([receiver]);
     const event = gpuAlertEvent();
-    await notifier.handle(event);
-    await notifier.handle(resolvedOf(event, T0 + 90_500));
+    await notifyState(notifier, 'ops-webhook', event);
+    await notifyState(notifier, 'ops-webhook', resolvedOf(event, T0 + 90_500));
 
     expect(endpoint.requests.map((r) => `${r.method} ${r.path} ${r.headers['content-type']}`)).toEqual([
       'POST /alerts application/json',
@@ -44,8 +44,13 @@ describe('webhook receiver', () => {
       commonAnnotations: event.annotations,
       externalURL: 'http://127.0.0.1:9093',
     };
-    expect(firing).toEqual({ ...envelope, status: 'firing', alerts: [alert] });
-    expect(resolved).toEqual({ ...envelope, status: 'resolved', alerts: [{ ...alert, status: 'resolved', endsAt: '2026-11-26T12:01:30.5Z' }] });
+    expect(firing).toEqual({ ...envelope, status: 'firing', notification_reason: 'first notification', alerts: [alert] });
+    expect(resolved).toEqual({
+      ...envelope,
+      status: 'resolved',
+      notification_reason: 'all alerts resolved',
+      alerts: [{ ...alert, status: 'resolved', endsAt: '2026-11-26T12:01:30.5Z' }],
+    });
     expect(outcomes.map((o) => [o.result, o.status, o.attempts, o.httpStatus])).toEqual([
       ['delivered', 'firing', 1, 200],
       ['delivered', 'resolved', 1, 200],
@@ -55,10 +60,14 @@ describe('webhook receiver', () => {
   it('puts only shared labels and annotations in the common sets', () => {
     const a = toAlert(gpuAlertEvent());
     const b = toAlert(gpuAlertEvent({ labels: { ...a.labels, gpu: '5', uuid: 'GPU-5' }, annotations: { ...a.annotations, summary: 'other' } }));
-    const payload = encodeWebhookPayload({ receiver: 'r', groupKey: 'k', groupLabels: { rack: 'r0042' }, status: 'firing', alerts: [a, b], externalURL: '' });
+    const notification = { receiver: 'r', groupKey: 'k', groupLabels: { rack: 'r0042' }, status: 'firing', alerts: [a, b], updates: [b], reason: 'new alerts added', externalURL: '' } as const;
+    const payload = encodeWebhookPayload(notification);
     expect(payload.commonLabels).toEqual({ alertname: 'GpuTemperatureNearSlowdown', severity: 'critical', category: 'thermal', cluster: 'eus2-ai1', rack: 'r0042', host: 'r0042-t07' });
     expect(payload.commonAnnotations).toEqual({ description: a.annotations['description'] });
     expect(payload.alerts.map((x) => x.fingerprint)).toEqual([a.fingerprint, b.fingerprint]);
+    const truncated = encodeWebhookPayload(notification, 1);
+    expect(truncated).toMatchObject({ truncatedAlerts: 1, commonLabels: payload.commonLabels, notification_reason: 'new alerts added' });
+    expect(truncated.alerts.map((x) => x.fingerprint)).toEqual([a.fingerprint]);
   });
 
   it('rejects a bad URL and names receivers without revealing the URL', () => {

@@ -1,3 +1,6 @@
-export * from './active-alerts.js';
-export * from './api.js';
 export * from './service.js';
+export * from './history.js';
+export * from './alerting-config.js';
+export * from './kv-state-store.js';
+export { serveApi, type AlerterApi, type ApiRoute } from './api/server.js';
+export { alertmanagerConfig, formatDuration } from './api/status.js';

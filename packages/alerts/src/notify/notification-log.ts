@@ -1,90 +1,79 @@
-import type { Alert, AlertStatus } from '../alert.js';
+import type { AlertStatus } from '../alert.js';
+import { hashString } from '../fingerprint.js';
+import type { StateStore } from '../state-store.js';
+import { MemoryStateStore } from '../state-store.js';
 
 /** The last state of one alert that one receiver was notified of. */
 export interface NotificationLogEntry {
   readonly status: AlertStatus;
-  /** Identifies the firing episode (the alert event's startsAt). */
+  /** Identifies the firing episode (the alert's startsAt). */
   readonly startsAt: number;
-  /** Wall-clock ms of the notification: what a repeat interval or a retention period measures from. */
+  /** Wall-clock ms of the notification: what repeat_interval and the retention period measure from. */
   readonly notifiedAt: number;
 }
 
-/**
- * What each receiver was notified of, per alert (Alertmanager's nflog). Asynchronous so that a shared, persistent
- * implementation (a NATS KV bucket) can stand in for the in-memory one and survive restarts and fail-over.
- */
-export interface NotificationLog {
-  get(receiver: string, fingerprint: string): Promise<NotificationLogEntry | undefined>;
-  set(receiver: string, fingerprint: string, entry: NotificationLogEntry): Promise<void>;
-}
-
-/**
- * Whether a receiver must hear of `alert` given what it last heard of it: each episode's firing once and its
- * resolution once. A later episode (a larger startsAt) is news; an earlier one is a stale replay. With no entry the
- * alert is sent even when resolved: a lost or expired log must not leave an incident open forever (at least once).
- */
-export function needsNotification(entry: NotificationLogEntry | undefined, alert: Alert): boolean {
-  if (entry === undefined || alert.startsAt > entry.startsAt) return true;
-  if (alert.startsAt < entry.startsAt) return false;
-  return alert.status === 'resolved' && entry.status === 'firing';
-}
-
-export interface MemoryNotificationLogOptions {
+export interface NotificationLogOptions {
+  /** Where entries persist; in memory unless given (a NATS KV bucket survives restarts without re-paging). */
+  readonly store?: StateStore<NotificationLogEntry>;
   /** How long an entry is kept after its notification (Alertmanager's --data.retention, 120 h). */
   readonly retentionMs?: number;
   readonly now?: () => number;
 }
 
 const DEFAULT_RETENTION_MS = 120 * 3600_000;
-/** Alertmanager's --data.maintenance-interval. */
-const SWEEP_INTERVAL_MS = 15 * 60_000;
 
-/** The notification log of a single alerter process; lost on restart. */
-export class MemoryNotificationLog implements NotificationLog {
+/**
+ * What each receiver was notified of, per alert (Alertmanager's nflog, kept per alert rather than per group so that
+ * a receiver hears of each alert state once even when several routes lead to it). Reads come from memory; every
+ * write goes through to the store before the notification counts as recorded.
+ */
+export class NotificationLog {
   private readonly entries = new Map<string, NotificationLogEntry>();
+  private readonly store: StateStore<NotificationLogEntry>;
   private readonly retentionMs: number;
   private readonly now: () => number;
-  private nextSweepAt: number;
 
-  constructor(options: MemoryNotificationLogOptions = {}) {
+  constructor(options: NotificationLogOptions = {}) {
+    this.store = options.store ?? new MemoryStateStore();
     this.retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
     this.now = options.now ?? Date.now;
-    this.nextSweepAt = this.now() + Math.min(this.retentionMs, SWEEP_INTERVAL_MS);
   }
 
-  async get(receiver: string, fingerprint: string): Promise<NotificationLogEntry | undefined> {
-    const key = logKey(receiver, fingerprint);
-    const entry = this.entries.get(key);
-    if (entry !== undefined && this.isExpired(entry, this.now())) {
-      this.entries.delete(key);
-      return undefined;
-    }
-    return entry;
+  /** Reads the persisted entries; call once before use. */
+  async load(): Promise<void> {
+    for (const [key, entry] of await this.store.load()) this.entries.set(key, entry);
+  }
+
+  get(receiver: string, fingerprint: string): NotificationLogEntry | undefined {
+    const entry = this.entries.get(logKey(receiver, fingerprint));
+    return entry !== undefined && this.now() - entry.notifiedAt < this.retentionMs ? entry : undefined;
   }
 
   async set(receiver: string, fingerprint: string, entry: NotificationLogEntry): Promise<void> {
-    this.entries.set(logKey(receiver, fingerprint), entry);
-    const now = this.now();
-    if (now >= this.nextSweepAt) this.sweep(now);
+    const key = logKey(receiver, fingerprint);
+    this.entries.set(key, entry);
+    await this.store.put(key, entry);
   }
 
-  /** Entries held, expired ones not yet swept included. */
+  /** Drops entries past the retention period; returns how many. */
+  async gc(): Promise<number> {
+    const now = this.now();
+    const expired = [...this.entries].filter(([, e]) => now - e.notifiedAt >= this.retentionMs).map(([k]) => k);
+    for (const key of expired) this.entries.delete(key);
+    await Promise.all(expired.map((key) => this.store.delete(key)));
+    return expired.length;
+  }
+
+  /** Entries held, expired ones not yet collected included. */
   get size(): number {
     return this.entries.size;
   }
-
-  private sweep(now: number): void {
-    for (const [key, entry] of this.entries) {
-      if (this.isExpired(entry, now)) this.entries.delete(key);
-    }
-    this.nextSweepAt = now + Math.min(this.retentionMs, SWEEP_INTERVAL_MS);
-  }
-
-  private isExpired(entry: NotificationLogEntry, now: number): boolean {
-    return now - entry.notifiedAt >= this.retentionMs;
-  }
 }
 
+/**
+ * Receiver names are free text (and may name secrets' destinations), so the key uses a hash of the name: short,
+ * stable, and valid as a KV key.
+ */
 function logKey(receiver: string, fingerprint: string): string {
-  return `${receiver}\u0000${fingerprint}`;
+  return `${hashString(receiver)}.${fingerprint}`;
 }

@@ -1,19 +1,16 @@
-import type { AlertEvent } from '../alert.js';
-import { AlertValidationError, toAlert, validateAlertEvent } from '../alert.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Alert } from '../alert.js';
 import type { Receiver } from '../receivers/receiver.js';
-import { limitConcurrency } from './concurrency-limit.js';
-import { DedupStage } from './dedup-stage.js';
-import { singleAlertGroup } from './group.js';
-import type { NotificationLog } from './notification-log.js';
-import { MemoryNotificationLog } from './notification-log.js';
-import { groupStatus } from './notification.js';
+import { ConcurrencyLimit } from './concurrency-limit.js';
+import type { GroupSnapshot, NotifyDecision } from './dedup.js';
+import { decideNotification } from './dedup.js';
+import { NotificationLog } from './notification-log.js';
+import type { Notification } from './notification.js';
 import type { NotifyOutcome, OutcomeDetail } from './outcome.js';
-import { RecordStage } from './record-stage.js';
+import { TokenBucket } from './rate-limit.js';
 import type { RetryOptions } from './retry-policy.js';
 import { resolveRetryOptions } from './retry-policy.js';
-import { RetryStage } from './retry-stage.js';
-import type { NotifyJob, StageContext } from './stage.js';
-import { Pipeline } from './stage.js';
+import { sendWithRetries } from './retry.js';
 
 export interface NotifierOptions {
   readonly receivers: readonly Receiver[];
@@ -24,10 +21,25 @@ export interface NotifierOptions {
   readonly maxConcurrentRequests?: number;
   /** Link back to the alerter in payloads (Alertmanager's externalURL). */
   readonly externalURL?: string;
-  /** Called for every attempt's result and every deduplicated notification; for metrics and alert history. */
+  /** Called for every attempt's result; for metrics and alert history. */
   readonly onOutcome?: (outcome: NotifyOutcome) => void;
-  /** Wall clock for the notification log. */
+  /** Wall clock for the notification log and repeat intervals. */
   readonly now?: () => number;
+}
+
+/** One group to bring one receiver up to date with. */
+export interface NotifyRequest {
+  readonly receiver: string;
+  /** Identifies the group: requests of one lane run one after another, and those waiting coalesce into one. */
+  readonly lane: string;
+  readonly repeatIntervalMs: number;
+  /** The group's current state; read when the notification is built, and again after a rate-limit wait. */
+  snapshot(): GroupSnapshot;
+  /**
+   * Called when a run ends: `upToDate` when the receiver has been told everything in `snapshot` (delivered, or nothing
+   * was news), false when delivery failed and the group's next flush must try again.
+   */
+  settled?(upToDate: boolean, snapshot: GroupSnapshot): void;
 }
 
 const DEFAULT_MAX_CONCURRENT_REQUESTS = 16;
@@ -39,73 +51,94 @@ export class NotifierClosedError extends Error {
   }
 }
 
+interface Lane {
+  /** A request that arrived while the lane was busy; a later one replaces it (it carries the newer state). */
+  next?: { request: NotifyRequest; done: Promise<void>; resolve: () => void };
+}
+
+interface ReceiverSlot {
+  readonly receiver: Receiver;
+  readonly concurrency: ConcurrencyLimit;
+  readonly bucket: TokenBucket | undefined;
+}
+
 /**
- * Delivers alert events to every receiver through the notification pipeline: dedup against the notification log →
- * send with retries → record in the log. Notifications for one group and receiver go out one after another, in the
- * order their events arrived, so a resolve never overtakes its trigger and a repeated event meets the log entry of
- * the first. Different groups and receivers proceed independently.
- *
- * Further stages (inhibition, silences, rate limits) go into the pipeline before dedup; grouping replaces
- * singleAlertGroup.
+ * Brings receivers up to date with alert groups: decide what is news against the notification log → wait for the
+ * receiver's rate limit (re-reading the group afterwards, so whatever changed meanwhile goes out in the same
+ * notification) → send with retries → record in the log. Requests for one group and receiver run one after another,
+ * so a resolve never overtakes its trigger, and while one runs the requests that arrive collapse into one follow-up:
+ * a storm of changes to a group costs at most two notifications in flight, never a queue. Different groups proceed
+ * independently.
  */
 export class Notifier {
-  private readonly receivers: readonly Receiver[];
-  private readonly pipeline: Pipeline;
+  readonly log: NotificationLog;
+  private readonly slots = new Map<string, ReceiverSlot>();
+  private readonly retry: RetryOptions;
   private readonly externalURL: string;
   private readonly onOutcome: ((outcome: NotifyOutcome) => void) | undefined;
+  private readonly now: () => number;
   private readonly abort = new AbortController();
-  private readonly context: StageContext;
-  /** Last job queued per receiver and group, which the next one waits for. */
-  private readonly tails = new Map<string, Promise<void>>();
+  private readonly lanes = new Map<string, Lane>();
   private readonly inFlight = new Set<Promise<void>>();
   private closed = false;
 
   constructor(options: NotifierOptions) {
-    if (options.receivers.length === 0) throw new Error('notifier needs at least one receiver');
-    const names = new Set<string>();
-    for (const r of options.receivers) {
-      if (names.has(r.name)) throw new Error(`two receivers are named ${JSON.stringify(r.name)}; receiver names must be unique`);
-      names.add(r.name);
-    }
     const maxConcurrent = options.maxConcurrentRequests ?? DEFAULT_MAX_CONCURRENT_REQUESTS;
-    this.receivers = options.receivers.map((r) => limitConcurrency(r, maxConcurrent));
-    const now = options.now ?? Date.now;
-    const log = options.log ?? new MemoryNotificationLog({ now });
-    this.pipeline = new Pipeline([new DedupStage(log), new RetryStage(resolveRetryOptions(options.retry)), new RecordStage(log, now)]);
+    const buckets = new Map<string, TokenBucket>();
+    for (const receiver of options.receivers) {
+      if (this.slots.has(receiver.name)) throw new Error(`two receivers are named ${JSON.stringify(receiver.name)}; receiver names must be unique`);
+      let bucket: TokenBucket | undefined;
+      if (receiver.rateLimit) {
+        const key = receiver.rateLimitKey ?? `receiver:${receiver.name}`;
+        bucket = buckets.get(key) ?? new TokenBucket(receiver.rateLimit);
+        buckets.set(key, bucket);
+      }
+      this.slots.set(receiver.name, { receiver, concurrency: new ConcurrencyLimit(maxConcurrent), bucket });
+    }
+    this.now = options.now ?? Date.now;
+    this.log = options.log ?? new NotificationLog({ now: this.now });
+    this.retry = resolveRetryOptions(options.retry);
     this.externalURL = options.externalURL ?? '';
     this.onOutcome = options.onOutcome;
-    this.context = { signal: this.abort.signal, report: (job, detail) => this.report(job, detail) };
+  }
+
+  get receivers(): Receiver[] {
+    return [...this.slots.values()].map((s) => s.receiver);
   }
 
   /**
-   * Notifies every receiver of `event`. Resolves once each receiver has delivered it, found it already notified,
-   * or given up; delivery failures are reported through onOutcome, not thrown. Rejects only for an event that
-   * breaks the alert contract (AlertValidationError) or after close (NotifierClosedError).
+   * Brings `request.receiver` up to date with the group. Resolves once a run that read the group after this call
+   * has ended; delivery failures are reported through onOutcome, not thrown. Rejects for an unknown receiver and
+   * after close.
    */
-  handle(event: AlertEvent): Promise<void> {
+  notify(request: NotifyRequest): Promise<void> {
     if (this.closed) return Promise.reject(new NotifierClosedError());
-    const validation = validateAlertEvent(event);
-    if (!validation.ok) return Promise.reject(new AlertValidationError(validation.errors));
-    const group = singleAlertGroup(toAlert(validation.event));
-    const status = groupStatus(group.alerts);
-    const runs = this.receivers.map((receiver) =>
-      this.enqueue(`${receiver.name}\u0000${group.groupKey}`, {
-        receiver,
-        notification: { receiver: receiver.name, ...group, status, externalURL: this.externalURL },
-      }),
-    );
-    return Promise.all(runs).then(() => undefined);
+    if (!this.slots.has(request.receiver)) return Promise.reject(new Error(`no receiver named ${JSON.stringify(request.receiver)}`));
+    const lane = this.lanes.get(request.lane);
+    if (lane === undefined) {
+      const fresh: Lane = {};
+      this.lanes.set(request.lane, fresh);
+      return this.track(this.runLane(request.lane, fresh, request));
+    }
+    if (lane.next) {
+      lane.next = { ...lane.next, request };
+      return lane.next.done;
+    }
+    let resolve!: () => void;
+    const done = new Promise<void>((r) => (resolve = r));
+    lane.next = { request, done, resolve };
+    return done;
   }
 
-  /** Waits until every notification handed in so far has been delivered, deduplicated or given up. */
+  /** Waits until every notification requested so far has been delivered, found unneeded, or given up. */
   async flush(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.all(this.inFlight);
   }
 
   /**
-   * Refuses new events, cancels pending retries and in-flight requests (each reported as failed and left out of
-   * the log, so it is sent again after a restart that replays it) and waits for everything to settle. Call flush
-   * first to let deliveries finish.
+   * Refuses new requests, cancels rate-limit waits, pending retries and requests in flight (each reported as failed
+   * and left out of the log, so the group is notified again after a restart) and waits for everything to settle.
+   * Call flush first to let deliveries finish.
    */
   async close(): Promise<void> {
     this.closed = true;
@@ -113,27 +146,88 @@ export class Notifier {
     await this.flush();
   }
 
-  private enqueue(key: string, job: NotifyJob): Promise<void> {
-    const previous = this.tails.get(key) ?? Promise.resolve();
-    const run = previous.then(() => this.pipeline.run(job, this.context));
-    this.tails.set(key, run);
+  private track(run: Promise<void>): Promise<void> {
     this.inFlight.add(run);
-    void run.then(() => {
-      this.inFlight.delete(run);
-      if (this.tails.get(key) === run) this.tails.delete(key);
-    });
+    void run.then(() => this.inFlight.delete(run));
     return run;
   }
 
-  private report(job: NotifyJob, detail: OutcomeDetail): void {
+  private async runLane(key: string, lane: Lane, first: NotifyRequest): Promise<void> {
+    let request: NotifyRequest | undefined = first;
+    let finished: (() => void) | undefined;
+    while (request) {
+      await this.deliver(request);
+      finished?.();
+      const next: Lane['next'] = lane.next;
+      lane.next = undefined;
+      request = next?.request;
+      finished = next?.resolve;
+    }
+    this.lanes.delete(key);
+  }
+
+  private async deliver(request: NotifyRequest): Promise<void> {
+    const slot = this.slots.get(request.receiver) as ReceiverSlot;
+    const { receiver, bucket } = slot;
+    const decide = (snapshot: GroupSnapshot): NotifyDecision | undefined =>
+      decideNotification(receiver, snapshot, this.log, this.now(), request.repeatIntervalMs, this.externalURL);
+    let snapshot = request.snapshot();
+    let decision = decide(snapshot);
+    if (bucket) {
+      for (let wait = bucket.delay(); decision?.notification && wait > 0; wait = bucket.delay()) {
+        this.report(receiver, decision.notification, { result: 'throttled', attempts: 0, retryInMs: wait });
+        try {
+          await sleep(wait, undefined, { signal: this.abort.signal });
+        } catch {
+          this.report(receiver, decision.notification, { result: 'failed', attempts: 0, error: 'notifier closed while rate limited' });
+          request.settled?.(false, snapshot);
+          return;
+        }
+        snapshot = request.snapshot();
+        decision = decide(snapshot);
+      }
+    }
+    if (decision === undefined) {
+      request.settled?.(true, snapshot);
+      return;
+    }
+    const { notification } = decision;
+    if (notification) {
+      bucket?.take(receiver.requestsFor?.(notification) ?? 1);
+      const send: Receiver['send'] = (n, options) => slot.concurrency.run(() => receiver.send(n, options));
+      const delivered = await sendWithRetries(send, notification, this.retry, this.abort.signal, (detail) => this.report(receiver, notification, detail));
+      if (!delivered) {
+        request.settled?.(false, snapshot);
+        return;
+      }
+    }
+    try {
+      await this.record(receiver, decision.record);
+    } catch (err) {
+      if (notification) {
+        this.report(receiver, notification, { result: 'error', attempts: 0, error: `notification log not written, the group may be notified again: ${String(err)}` });
+      }
+      request.settled?.(false, snapshot);
+      return;
+    }
+    request.settled?.(true, snapshot);
+  }
+
+  private async record(receiver: Receiver, alerts: readonly Alert[]): Promise<void> {
+    const notifiedAt = this.now();
+    await Promise.all(alerts.map((a) => this.log.set(receiver.name, a.fingerprint, { status: a.status, startsAt: a.startsAt, notifiedAt })));
+  }
+
+  private report(receiver: Receiver, notification: Notification, detail: OutcomeDetail): void {
     if (this.onOutcome === undefined) return;
-    const { receiver, notification } = job;
     const outcome: NotifyOutcome = {
       receiver: receiver.name,
       receiverType: receiver.type,
       groupKey: notification.groupKey,
       status: notification.status,
+      reason: notification.reason,
       alerts: notification.alerts,
+      updates: notification.updates,
       ...detail,
     };
     try {

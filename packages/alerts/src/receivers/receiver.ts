@@ -21,11 +21,27 @@ export type DeliveryResult =
       readonly retryAfterMs?: number;
     };
 
+/** Requests per minute a destination accepts, with a burst allowance. */
+export interface RateLimit {
+  readonly perMinute: number;
+  readonly burst: number;
+}
+
 /** An integration that delivers notifications to one destination (Alertmanager's notify.Integration). */
 export interface Receiver {
   /** Unique among the notifier's receivers; keys the notification log, so it must stay the same across restarts. */
   readonly name: string;
   readonly type: string;
+  /** Whether resolved alerts are sent (default true). */
+  readonly sendResolved?: boolean;
+  /** The destination's rate limit; notifications over it wait and coalesce. None when unset. */
+  readonly rateLimit?: RateLimit;
+  /** Receivers with the same key share one rate limit (e.g. two receivers posting to one PagerDuty routing key). */
+  readonly rateLimitKey?: string;
+  /** A destination that forgets firing alerts unless told again (Alertmanager): firing groups are re-sent this often. */
+  readonly resendIntervalMs?: number;
+  /** Requests one notification costs against the rate limit (default 1). */
+  requestsFor?(notification: Notification): number;
   send(notification: Notification, options: SendOptions): Promise<DeliveryResult>;
 }
 

@@ -1,5 +1,7 @@
 import type { Alert } from '../../alert.js';
+import { isFlapping } from '../../flap.js';
 import { formatRfc3339 } from '../../time.js';
+import { truncate } from '../text.js';
 
 /** PagerDuty's limit on payload.summary. */
 export const PAGERDUTY_SUMMARY_MAX_CHARS = 1024;
@@ -56,7 +58,7 @@ export function encodePagerDutyEvent(alert: Alert, routingKey: string, externalU
 
   const { labels, annotations } = alert;
   const payload: PagerDutyPayload = {
-    summary: truncate(annotations['summary'] || labels['alertname'] || 'Kiln alert', PAGERDUTY_SUMMARY_MAX_CHARS),
+    summary: truncate(`${isFlapping(alert) ? '[flapping] ' : ''}${annotations['summary'] || labels['alertname'] || 'Kiln alert'}`, PAGERDUTY_SUMMARY_MAX_CHARS),
     source: labels['host'] || labels['rack'] || labels['cluster'] || 'kiln',
     severity: SEVERITY[labels['severity'] ?? ''] ?? 'error',
     timestamp: formatRfc3339(alert.startsAt),
@@ -74,13 +76,4 @@ export function encodePagerDutyEvent(alert: Alert, routingKey: string, externalU
     payload,
     ...(alert.generatorURL ? { links: [{ href: alert.generatorURL, text: 'Source' }] } : {}),
   };
-}
-
-/** Cuts `text` to at most `max` UTF-16 units, never inside a surrogate pair, marking the cut with an ellipsis. */
-function truncate(text: string, max: number): string {
-  if (text.length <= max) return text;
-  let end = max - 1;
-  const last = text.charCodeAt(end - 1);
-  if (last >= 0xd800 && last <= 0xdbff) end--;
-  return `${text.slice(0, end)}…`;
 }

@@ -1,13 +1,16 @@
+import { hashString } from '../../fingerprint.js';
+import { commonReceiverFields } from '../config-checks.js';
 import { postJson } from '../http.js';
 import type { DeliveryResult, Receiver } from '../receiver.js';
 import { defaultReceiverName, ReceiverConfigError } from '../receiver.js';
 import type { PagerDutyConfig } from './config.js';
-import { PAGERDUTY_EVENTS_URL, validatePagerDutyConfig } from './config.js';
+import { PAGERDUTY_EVENTS_URL, PAGERDUTY_RATE_LIMIT, validatePagerDutyConfig } from './config.js';
 import { encodePagerDutyEvent } from './encode.js';
 
 /**
- * Sends one Events API v2 event per alert of the notification, in order, stopping at the first failure. A retry
- * sends them all again; PagerDuty folds the repeats into the open alerts by dedup_key.
+ * Sends one Events API v2 event per alert whose state is news to PagerDuty (the notification's updates), in order,
+ * stopping at the first failure. A retry sends them all again; PagerDuty folds the repeats into the open alerts by
+ * dedup_key. Receivers sharing a routing key share its rate limit.
  */
 export function createPagerDutyReceiver(config: PagerDutyConfig): Receiver {
   const problems = validatePagerDutyConfig(config);
@@ -17,9 +20,12 @@ export function createPagerDutyReceiver(config: PagerDutyConfig): Receiver {
   return {
     name: config.name ?? defaultReceiverName('pagerduty', `${url} ${routingKey}`),
     type: 'pagerduty',
+    ...commonReceiverFields(config, { sendResolved: true, rateLimit: PAGERDUTY_RATE_LIMIT }),
+    rateLimitKey: `pagerduty:${hashString(routingKey)}`,
+    requestsFor: (notification) => notification.updates.length,
     async send(notification, options) {
-      let result: DeliveryResult = { ok: false, retryable: false, error: 'notification without alerts' };
-      for (const alert of notification.alerts) {
+      let result: DeliveryResult = { ok: false, retryable: false, error: 'notification without updates' };
+      for (const alert of notification.updates) {
         result = await postJson(url, encodePagerDutyEvent(alert, routingKey, notification.externalURL), options);
         if (!result.ok) return result;
       }

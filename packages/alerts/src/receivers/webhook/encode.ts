@@ -1,5 +1,6 @@
 import type { Alert, Annotations, Labels } from '../../alert.js';
 import type { Notification } from '../../notify/notification.js';
+import { commonEntries } from '../../labels/format.js';
 import { formatRfc3339, ZERO_TIME_RFC3339 } from '../../time.js';
 
 /** Alertmanager's webhook payload, version 4 (am:docs/configuration.md `<webhook_config>`). */
@@ -13,6 +14,8 @@ export interface WebhookPayload {
   readonly commonLabels: Labels;
   readonly commonAnnotations: Annotations;
   readonly externalURL: string;
+  /** Why the group is notified now (Alertmanager v0.34). */
+  readonly notification_reason: string;
   readonly alerts: readonly WebhookAlert[];
 }
 
@@ -28,18 +31,21 @@ export interface WebhookAlert {
   readonly fingerprint: string;
 }
 
-export function encodeWebhookPayload(notification: Notification): WebhookPayload {
-  const { alerts } = notification;
+/** The payload for a notification; with `maxAlerts` > 0 only that many alerts, the rest counted as truncated. */
+export function encodeWebhookPayload(notification: Notification, maxAlerts = 0): WebhookPayload {
+  const all = notification.alerts;
+  const alerts = maxAlerts > 0 && all.length > maxAlerts ? all.slice(0, maxAlerts) : all;
   return {
     version: '4',
     groupKey: notification.groupKey,
-    truncatedAlerts: 0,
+    truncatedAlerts: all.length - alerts.length,
     status: notification.status,
     receiver: notification.receiver,
     groupLabels: notification.groupLabels,
-    commonLabels: commonEntries(alerts.map((a) => a.labels)),
-    commonAnnotations: commonEntries(alerts.map((a) => a.annotations)),
+    commonLabels: commonEntries(all.map((a) => a.labels)),
+    commonAnnotations: commonEntries(all.map((a) => a.annotations)),
     externalURL: notification.externalURL,
+    notification_reason: notification.reason,
     alerts: alerts.map(encodeAlert),
   };
 }
@@ -54,15 +60,4 @@ function encodeAlert(alert: Alert): WebhookAlert {
     generatorURL: alert.generatorURL ?? '',
     fingerprint: alert.fingerprint,
   };
-}
-
-/** The name/value pairs every record shares. */
-function commonEntries(records: readonly Readonly<Record<string, string>>[]): Record<string, string> {
-  const [first, ...rest] = records;
-  const common: Record<string, string> = {};
-  if (first === undefined) return common;
-  for (const [name, value] of Object.entries(first)) {
-    if (rest.every((r) => r[name] === value)) common[name] = value;
-  }
-  return common;
 }

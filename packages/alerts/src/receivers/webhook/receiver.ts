@@ -1,3 +1,4 @@
+import { commonReceiverFields } from '../config-checks.js';
 import { postJson } from '../http.js';
 import type { Receiver } from '../receiver.js';
 import { defaultReceiverName, ReceiverConfigError } from '../receiver.js';
@@ -9,9 +10,11 @@ export function createWebhookReceiver(config: WebhookConfig): Receiver {
   const problems = validateWebhookConfig(config);
   if (problems.length > 0) throw new ReceiverConfigError('webhook', problems);
   const { url } = config;
+  const maxAlerts = config.max_alerts ?? 0;
   return {
     name: config.name ?? defaultReceiverName('webhook', url),
     type: 'webhook',
-    send: (notification, options) => postJson(url, encodeWebhookPayload(notification), options),
+    ...commonReceiverFields(config, { sendResolved: true }),
+    send: (notification, options) => postJson(url, encodeWebhookPayload(notification, maxAlerts), options),
   };
 }

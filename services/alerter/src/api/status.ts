@@ -1,0 +1,88 @@
+import type { InhibitRule, Route } from '@kiln/alerts';
+import type { ApiRoute } from './server.js';
+
+export interface StatusApiContext {
+  readonly route: Route;
+  readonly receivers: readonly string[];
+  readonly inhibitRules: readonly InhibitRule[];
+  readonly resolveTimeoutMs: number;
+  readonly startedAt: number;
+  /** Whether the alerter has loaded its state and consumes events. */
+  readonly ready: () => boolean;
+}
+
+/** GET /api/v2/status and /api/v2/receivers, and the health endpoints /-/healthy and /-/ready. */
+export function statusRoutes(ctx: StatusApiContext): ApiRoute[] {
+  const original = alertmanagerConfig(ctx);
+  return [
+    { method: 'GET', path: '/-/healthy', writes: false, handle: () => ({ status: 200, text: 'OK\n' }) },
+    { method: 'GET', path: '/-/ready', writes: false, handle: () => (ctx.ready() ? { status: 200, text: 'OK\n' } : { status: 503, text: 'starting\n' }) },
+    {
+      method: 'GET',
+      path: '/api/v2/status',
+      writes: false,
+      handle: () => ({
+        status: 200,
+        body: {
+          cluster: { status: 'disabled', peers: [] },
+          config: { original },
+          uptime: new Date(ctx.startedAt).toISOString(),
+          versionInfo: { version: 'kiln', revision: '', branch: '', buildUser: '', buildDate: '', goVersion: `node ${process.version}` },
+        },
+      }),
+    },
+    { method: 'GET', path: '/api/v2/receivers', writes: false, handle: () => ({ status: 200, body: ctx.receivers.map((name) => ({ name })) }) },
+  ];
+}
+
+/**
+ * The routing part of the configuration as an Alertmanager configuration (JSON, which is YAML), so that
+ * `amtool config routes show|test` works against the alerter. Receivers are listed by name only: their
+ * destinations are secrets.
+ */
+export function alertmanagerConfig(ctx: Pick<StatusApiContext, 'route' | 'receivers' | 'inhibitRules' | 'resolveTimeoutMs'>): string {
+  const routeOf = (r: Route): Record<string, unknown> => ({
+    receiver: r.receiver,
+    group_by: r.groupBy ?? ['...'],
+    ...(r.matchers.length > 0 ? { matchers: r.matchers.map((m) => m.toString()) } : {}),
+    ...(r.continueMatching ? { continue: true } : {}),
+    group_wait: formatDuration(r.groupWaitMs),
+    group_interval: formatDuration(r.groupIntervalMs),
+    repeat_interval: formatDuration(r.repeatIntervalMs),
+    ...(r.routes.length > 0 ? { routes: r.routes.map(routeOf) } : {}),
+  });
+  return JSON.stringify(
+    {
+      global: { resolve_timeout: formatDuration(ctx.resolveTimeoutMs) },
+      route: routeOf(ctx.route),
+      receivers: ctx.receivers.map((name) => ({ name })),
+      inhibit_rules: ctx.inhibitRules.map((r) => ({
+        source_matchers: r.source.map((m) => m.toString()),
+        target_matchers: r.target.map((m) => m.toString()),
+        equal: r.equal,
+      })),
+    },
+    null,
+    2,
+  );
+}
+
+const UNITS: readonly [string, number][] = [
+  ['d', 86_400_000],
+  ['h', 3_600_000],
+  ['m', 60_000],
+  ['s', 1_000],
+  ['ms', 1],
+];
+
+/** Milliseconds as a Prometheus duration: 4h, 1h30m, 500ms, 0s. */
+export function formatDuration(ms: number): string {
+  let rest = Math.round(ms);
+  let out = '';
+  for (const [unit, size] of UNITS) {
+    const n = Math.floor(rest / size);
+    if (n > 0) out += `${n}${unit}`;
+    rest -= n * size;
+  }
+  return out || '0s';
+}
