@@ -1,0 +1,71 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect, it } from 'vitest';
+
+/**
+ * DESIGN.md invariant 5: the agent runs on every GPU host and installs only what it uses. This walks the production
+ * dependency closure of @kiln/agent from the package.json files, resolving workspace packages to their folders and
+ * the others through node_modules as Node and npm do, i.e. what `npm install --workspace services/agent --omit=dev`
+ * installs, and checks what it must never contain.
+ */
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+interface Manifest {
+  name: string;
+  dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+}
+
+const read = (dir: string): Manifest => JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Manifest;
+
+const workspaces = new Map<string, string>();
+for (const group of ['packages', 'services']) {
+  for (const name of readdirSync(join(repo, group))) {
+    const dir = join(repo, group, name);
+    if (existsSync(join(dir, 'package.json'))) workspaces.set(read(dir).name, dir);
+  }
+}
+
+/** The folder `name` resolves to when required from `from`: a workspace, or the nearest node_modules holding it. */
+function resolvePackage(name: string, from: string): string {
+  const workspace = workspaces.get(name);
+  if (workspace) return workspace;
+  for (let dir = from; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'node_modules', name);
+    if (existsSync(join(candidate, 'package.json'))) return candidate;
+    if (dir === dirname(dir)) throw new Error(`${name} (required from ${from}) is not installed`);
+  }
+}
+
+function closure(root: string): Set<string> {
+  const seen = new Set<string>();
+  const queue = [root];
+  while (queue.length > 0) {
+    const dir = queue.pop()!;
+    const manifest = read(dir);
+    if (seen.has(manifest.name)) continue;
+    seen.add(manifest.name);
+    const deps = { ...manifest.dependencies, ...manifest.optionalDependencies, ...manifest.peerDependencies };
+    for (const dep of Object.keys(deps)) {
+      try {
+        queue.push(resolvePackage(dep, dir));
+      } catch (err) {
+        // An optional or peer dependency that is not installed is not pulled either.
+        if (manifest.dependencies?.[dep] !== undefined) throw err;
+      }
+    }
+  }
+  return seen;
+}
+
+it('installing the agent pulls neither chdb, the ClickHouse client, the store nor the aggregator', () => {
+  const agent = closure(workspaces.get('@kiln/agent')!);
+  for (const forbidden of ['chdb', '@clickhouse/client', '@kiln/store', '@kiln/aggregator', '@kiln/alerter', '@kiln/window', '@kiln/cli']) {
+    expect(agent, forbidden).not.toContain(forbidden);
+  }
+  expect(agent).toContain('@nats-io/transport-node');
+  // The walk does see chdb where it is: from the store.
+  expect(closure(workspaces.get('@kiln/store')!)).toContain('chdb');
+});
