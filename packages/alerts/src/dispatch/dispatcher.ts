@@ -55,6 +55,11 @@ export interface AlertMuting {
  * fires again. Silences that end, inhibiting alerts that resolve and held flapping resolutions also flush the groups
  * they concern promptly.
  *
+ * An alert that arrives already resolved but lasted at least group_wait in event time (a backlog, a replay, a late
+ * detector) was a real incident that nobody heard of: its groups first report it firing, then resolved, so the
+ * incident is paged and closed rather than lost. One that lasted less is dropped, as Alertmanager drops an alert
+ * resolved within group_wait.
+ *
  * Timers are not persisted as such: at start every stored alert is regrouped and every group flushed after
  * group_wait, and the notification log decides what is still news, so a restart neither re-pages nor loses a due
  * resolution, and repeat_interval runs on from each alert's last notification.
@@ -67,6 +72,8 @@ export class Dispatcher {
   private readonly silenceTimer: KeyedTimers;
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly resendIntervals = new Map<string, number>();
+  /** Resolved alerts to report firing first (group id, NUL, fingerprint): incidents their receiver never heard of. */
+  private readonly catchUp = new Set<string>();
   private readonly now: () => number;
   private lastSilenceCheck: number;
   private stopped = false;
@@ -159,8 +166,12 @@ export class Dispatcher {
     const groups = this.place(fp, alert.labels);
     const now = this.now();
     if (change === 'fired' || change === 'started-flapping') {
-      for (const g of groups) if (g.flushed) this.dueBy(g, now + g.route.groupWaitMs);
+      for (const g of groups) {
+        this.catchUp.delete(catchUpKey(g, fp));
+        if (g.flushed) this.dueBy(g, now + g.route.groupWaitMs);
+      }
     } else if (change === 'resolved') {
+      for (const g of groups) if (this.missed(g, alert)) this.catchUp.add(catchUpKey(g, fp));
       this.wakeInhibitedBy(alert.labels);
       this.track(this.expireResolvedSilences(), 'expiring silences whose alerts resolved');
     }
@@ -188,7 +199,16 @@ export class Dispatcher {
     return groups;
   }
 
+  /** Whether the group's receiver never heard of this resolved episode, which lasted long enough to be an incident. */
+  private missed(group: AggregationGroup, alert: Alert): boolean {
+    const { receiver, groupWaitMs } = group.route;
+    if (receiver === '' || (alert.endsAt ?? alert.startsAt) - alert.startsAt < groupWaitMs) return false;
+    const heard = this.options.notifier.log.get(receiver, alert.fingerprint);
+    return heard === undefined || heard.startsAt < alert.startsAt;
+  }
+
   private leave(group: AggregationGroup, fp: string): void {
+    this.catchUp.delete(catchUpKey(group, fp));
     group.members.delete(fp);
     const rest = (this.groupsOf.get(fp) ?? []).filter((g) => g !== group);
     if (rest.length > 0) this.groupsOf.set(fp, rest);
@@ -215,6 +235,8 @@ export class Dispatcher {
     this.groupTimers.schedule(group.id, this.now() + tick, () => this.flush(group));
     const settled = (upToDate: boolean, snapshot: GroupSnapshot): void => {
       if (!upToDate) return;
+      // Missed incidents now reported firing are reported resolved from the next flush on.
+      for (const a of snapshot.firing) this.catchUp.delete(catchUpKey(group, a.fingerprint));
       for (const a of snapshot.resolved) {
         const stored = this.options.alerts.get(a.fingerprint);
         if (stored?.status === 'resolved' && stored.startsAt === a.startsAt) this.leave(group, a.fingerprint);
@@ -228,7 +250,7 @@ export class Dispatcher {
     this.track(this.options.notifier.notify(request), `notifying ${route.receiver} of ${group.key}`);
   }
 
-  /** The group as it stands: firing alerts that are not muted, and resolved ones. */
+  /** The group as it stands: firing alerts that are not muted (missed incidents as they were), and resolved ones. */
   private snapshot(group: AggregationGroup): GroupSnapshot {
     const { alerts, silences, inhibitor } = this.options;
     const firing: Alert[] = [];
@@ -236,13 +258,23 @@ export class Dispatcher {
     for (const fp of group.members) {
       const alert = alerts.view(fp);
       if (alert === undefined) continue;
-      if (alert.status === 'resolved') {
+      const missed = alert.status === 'resolved' && this.catchUp.has(catchUpKey(group, fp));
+      if (alert.status === 'resolved' && !missed) {
         resolved.push(alert);
         continue;
       }
       const silencedBy = silences.mutedBy(alert.labels);
       if (silencedBy.length > 0) this.track(silences.noteMuted(silencedBy), 'recording that a silence muted an alert');
-      if (silencedBy.length === 0 && inhibitor.inhibitedBy(fp, alert.labels).length === 0) firing.push(alert);
+      const muted = silencedBy.length > 0 || inhibitor.inhibitedBy(fp, alert.labels).length > 0;
+      if (!missed) {
+        if (!muted) firing.push(alert);
+      } else if (muted) {
+        this.catchUp.delete(catchUpKey(group, fp));
+        resolved.push(alert);
+      } else {
+        const { endsAt: _ended, ...asFired } = alert;
+        firing.push({ ...asFired, status: 'firing' });
+      }
     }
     return { groupKey: group.key, groupLabels: group.labels, firing, resolved };
   }
@@ -318,4 +350,8 @@ export class Dispatcher {
     this.inFlight.add(p);
     void p.finally(() => this.inFlight.delete(p));
   }
+}
+
+function catchUpKey(group: AggregationGroup, fp: string): string {
+  return `${group.id}\u0000${fp}`;
 }

@@ -1,0 +1,162 @@
+import { connect } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { startTestNatsServer, type TestNatsServer } from '@kiln/testkit';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Scenario } from './scenario.js';
+
+let nats: TestNatsServer;
+let nc: NatsConnection;
+let running: Scenario | undefined;
+beforeAll(async () => {
+  nats = await startTestNatsServer();
+  nc = await connect({ servers: nats.url });
+});
+afterEach(async () => {
+  await running?.stop();
+  running = undefined;
+});
+afterAll(async () => {
+  await nc?.close();
+  await nats?.dispose();
+});
+const start = async (...args: Parameters<typeof Scenario.start> extends [unknown, ...infer R] ? R : never) => (running = await Scenario.start(nc, ...args));
+
+describe('alerter scenarios against real receivers', () => {
+  it('groups by rack, pages a GPU joining a paged rack promptly, batches the resolution, one PagerDuty event per alert', async () => {
+    const s = await start('grouping', {
+      receivers: { hook: { type: 'webhook' }, pd: { type: 'pagerduty', answers: '202' } },
+      route: {
+        receiver: 'hook',
+        group_by: ['alertname', 'rack'],
+        group_wait: '300ms',
+        group_interval: '2s',
+        routes: [{ matchers: ['severity="critical"'], receiver: 'pd', continue: true }, { receiver: 'hook' }],
+      },
+    });
+    await s.play(`
+      0.0 +GpuHot{r1,0}
+      0.1 +GpuHot{r1,1}
+      0.1 +GpuHot{r2,0}:warning
+      1.0 +GpuHot{r1,2}
+      1.6 -GpuHot{r1,0}
+    `);
+    await s.until(4.3);
+    s.expect('hook', `
+      0.3..0.8  firing +GpuHot{r1,0} +GpuHot{r1,1}
+      0.4..0.9  firing +GpuHot{r2,0}:warning
+      # GpuHot{r1,2} joins a group that already paged: group_wait, not group_interval
+      1.3..1.8  firing +GpuHot{r1,0} +GpuHot{r1,1} +GpuHot{r1,2}
+      # the resolution waits for the group_interval tick after that flush
+      3.3..4.0  firing +GpuHot{r1,1} +GpuHot{r1,2} -GpuHot{r1,0}
+    `);
+    s.expect('pd', `
+      0.3..0.8  trigger GpuHot{r1,0} → 202
+      0.3..0.8  trigger GpuHot{r1,1} → 202
+      1.3..1.8  trigger GpuHot{r1,2} → 202
+      3.3..4.0  resolve GpuHot{r1,0} → 202
+    `);
+    expect(s.body('hook', 2)).toMatchObject({
+      version: '4',
+      receiver: 'hook',
+      groupKey: '{}/{}:{alertname="GpuHot", rack="r1"}',
+      groupLabels: { alertname: 'GpuHot', rack: 'r1' },
+      commonLabels: { alertname: 'GpuHot', severity: 'critical', category: 'thermal', cluster: 'eus2-ai1', rack: 'r1' },
+      notification_reason: 'new alerts added',
+    });
+    const trigger = s.body('pd', 0) as { dedup_key: string; routing_key: string; payload: { severity: string; summary: string } };
+    const resolve = s.body('pd', 3) as { dedup_key: string; event_action: string };
+    expect(trigger).toMatchObject({ routing_key: 'key-pd', payload: { severity: 'critical', summary: 'GpuHot{r1,0} summary' } });
+    expect(resolve.dedup_key).toBe(trigger.dedup_key);
+  });
+
+  it('retries 500s, waits out a 429 Retry-After, lets a slow receiver answer within its timeout, and a dead one holds up nobody', async () => {
+    const s = await start('failures', {
+      receivers: {
+        flaky: { type: 'webhook', answers: '500 500 200' },
+        limited: { type: 'slack', answers: '429/1 200' },
+        slow: { type: 'webhook', answers: 'slow/700' },
+        dead: { type: 'webhook', answers: 'never' },
+      },
+      route: {
+        receiver: 'flaky',
+        group_by: ['alertname', 'rack'],
+        group_wait: '200ms',
+        routes: ['flaky', 'limited', 'slow', 'dead'].map((receiver) => ({ receiver, continue: true })),
+      },
+      alerter: { timeout_ms: 1_000, retry_for_ms: 3_000 },
+    });
+    await s.play('0 +GpuHot{r1,0}');
+    await s.until(2.2);
+    s.expect('flaky', `
+      0.2..0.6  firing +GpuHot{r1,0} → 500
+      0.3..0.9  firing +GpuHot{r1,0} → 500
+      0.4..1.4  firing +GpuHot{r1,0} → 200
+    `);
+    s.expect('limited', `
+      0.2..0.6  [FIRING:1] GpuHot rack=r1 → 429/1
+      1.2..1.8  [FIRING:1] GpuHot rack=r1 → 200
+    `);
+    s.expect('slow', '0.2..0.6  firing +GpuHot{r1,0} → slow/700');
+    expect(s.alerter.stats.delivered).toBe(3);
+    await s.until(4.5);
+    const dead = s.received('dead');
+    expect(dead.length).toBeGreaterThanOrEqual(2);
+    expect(dead.every((r) => r.what === 'firing +GpuHot{r1,0}')).toBe(true);
+    expect(dead[1]!.at - dead[0]!.at).toBeGreaterThanOrEqual(1); // each attempt waited out the 1 s request timeout
+    expect(s.alerter.stats.failed).toBe(1);
+  });
+
+  it("mutes a rack's per-GPU thermal pages while its cooling alert fires, and pages them once it resolves", async () => {
+    const s = await start('inhibition', {
+      receivers: { hook: { type: 'webhook' } },
+      route: { receiver: 'hook', group_by: ['alertname', 'rack'], group_wait: '300ms', group_interval: '1s' },
+      inhibit_rules: [
+        { source_matchers: ['alertname="RackCoolingFailure"'], target_matchers: ['category="thermal"', 'gpu=~".+"'], equal: ['cluster', 'rack'] },
+      ],
+    });
+    await s.play(`
+      0.0 +GpuHot{r1,0}
+      0.0 +GpuHot{r2,0}
+      0.1 +RackCoolingFailure{r1}
+      1.5 -RackCoolingFailure{r1}
+    `);
+    await s.until(3.0);
+    s.expect('hook', `
+      0.3..0.7  firing +GpuHot{r2,0}
+      0.4..0.8  firing +RackCoolingFailure{r1}
+      1.8..2.3  firing +GpuHot{r1,0}
+      2.3..2.9  resolved -RackCoolingFailure{r1}
+    `);
+  });
+
+  it('turns an alert that keeps toggling into one flapping page and one resolution', async () => {
+    const s = await start('flapping', {
+      receivers: { hook: { type: 'webhook' }, pd: { type: 'pagerduty', answers: '202' } },
+      route: { receiver: 'hook', group_by: ['alertname', 'rack'], group_wait: '200ms', group_interval: '1s', routes: [{ receiver: 'pd', continue: true }, { receiver: 'hook' }] },
+      alerter: { flap_threshold: 3, flap_window_ms: 60_000, flap_quiet_ms: 1_500 },
+    });
+    await s.play(`
+      0.0 +GpuHot{r1,0}
+      0.1 -GpuHot{r1,0}
+      0.4 +GpuHot{r1,0}
+      0.5 -GpuHot{r1,0}
+      0.8 +GpuHot{r1,0}
+      0.9 -GpuHot{r1,0}
+      1.2 +GpuHot{r1,0}
+      1.3 -GpuHot{r1,0}
+      1.6 +GpuHot{r1,0}
+      1.7 -GpuHot{r1,0}
+    `);
+    await s.until(4.6);
+    // The first two episodes clear within group_wait and page nobody; the third starts the flap.
+    s.expect('hook', `
+      0.9..1.4  firing +GpuHot{r1,0}~
+      3.9..4.5  resolved -GpuHot{r1,0}
+    `);
+    s.expect('pd', `
+      0.9..1.4  trigger GpuHot{r1,0}~
+      3.9..4.5  resolve GpuHot{r1,0}
+    `);
+    expect(s.alerter.stats.flapping).toBe(1);
+  });
+});
