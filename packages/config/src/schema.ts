@@ -152,10 +152,13 @@ const rackCoolingRule = z
 /** Activity of a GPU: the window mean of sm_active, or util_pct / 100 where sm_active is not read. */
 const activity = z.number().min(0).max(1);
 
-/** GpuStalled: near-zero activity while the GPU's peer group (its job, else its rack) is busy. */
+/**
+ * GpuStalled: near-zero activity while the GPU's peer group (its job, else its rack) is busy. keep_firing_for outlasts
+ * a checkpoint (20–40 s), when the group is not busy and nobody is judged stalled.
+ */
 const stallRule = z
   .object({
-    ...ruleTiming(60_000, 30_000),
+    ...ruleTiming(60_000, 120_000),
     max_activity: activity.default(0.05),
     /** Once stalled, the GPU counts as running again above this activity. */
     exit_activity: activity.default(0.1),
@@ -174,7 +177,7 @@ const stallRule = z
  */
 const stragglerRule = z
   .object({
-    ...ruleTiming(180_000, 60_000),
+    ...ruleTiming(180_000, 120_000),
     z: z.number().positive().max(100).default(3.5),
     /** Once straggling, the GPU stays so while some metric keeps z <= −exit_z and half of min_drop. */
     exit_z: z.number().positive().max(100).default(2.5),
