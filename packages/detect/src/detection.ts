@@ -1,36 +1,80 @@
 import type { KilnConfig } from '@kiln/config';
 import type { SampleBatch } from '@kiln/wire';
 import type { ClosedWindow, GpuRegistry } from '@kiln/window';
+import { ClockEventBit, ClockEventDetector, POWER_BRAKE_SPEC, THERMAL_THROTTLE_SPEC } from './clock-events.js';
 import type { Detector, EmitAlert } from './detector.js';
-import { ThermalDetector } from './thermal.js';
+import { EccDoubleBitDetector } from './ecc.js';
+import { PartitionSilentDetector } from './partition-silent.js';
+import { PartitionState } from './partition-state.js';
+import { RackCoolingDetector } from './rack-cooling.js';
+import { RowRemapFailureDetector } from './row-remap.js';
+import { SilenceDetector } from './silence.js';
+import { StallDetector } from './stall.js';
+import { StragglerDetector } from './straggler.js';
+import { TemperatureRiseDetector } from './temperature-rise.js';
+import { HbmTemperatureDetector, ThermalDetector } from './thermal.js';
+import { XidDetector } from './xid.js';
 
 /**
  * Every detector of one partition behind the four calls the aggregator makes, in event time:
  * each decoded sample, each closed window, the end of a window-closing pass (when group-level judgements such as peer
  * comparison or rack-wide events can be made), and a periodic tick for what only wall-clock time reveals.
+ * Each rule of `config` runs unless its `enabled` is false.
  */
 export class Detection {
   readonly detectors: readonly Detector[];
+  /** Detectors with a per-sample judgement, in one array so the hot loop skips the others. */
+  private readonly perSample: readonly Detector[];
+  private readonly state: PartitionState;
 
   constructor(
     registry: GpuRegistry,
     config: KilnConfig['detect'],
     private readonly emit: EmitAlert,
   ) {
-    this.detectors = [new ThermalDetector(registry, config.thermal)];
+    const { rack_cooling, temperature_rise } = config;
+    this.state = new PartitionState(Math.max(rack_cooling.lookback_ms + rack_cooling.settle_ms, temperature_rise.span_ms));
+    const state = this.state;
+    const slowdownC = config.thermal.default_slowdown_c;
+    const candidates: [boolean, () => Detector][] = [
+      [config.thermal.enabled, () => new ThermalDetector(registry, config.thermal)],
+      [config.hbm_temperature.enabled, () => new HbmTemperatureDetector(registry, config.hbm_temperature)],
+      [config.thermal_throttle.enabled, () => new ClockEventDetector(registry, config.thermal_throttle, THERMAL_THROTTLE_SPEC)],
+      [config.temperature_rise.enabled, () => new TemperatureRiseDetector(registry, temperature_rise, slowdownC, state)],
+      [rack_cooling.enabled, () => new RackCoolingDetector(registry, rack_cooling, slowdownC, state)],
+      [config.stall.enabled, () => new StallDetector(registry, config.stall, state)],
+      [config.straggler.enabled, () => new StragglerDetector(registry, config.straggler, state)],
+      [config.xid.enabled, () => new XidDetector(registry, config.xid)],
+      [config.ecc_dbe.enabled, () => new EccDoubleBitDetector(registry, config.ecc_dbe)],
+      [config.row_remap_failure.enabled, () => new RowRemapFailureDetector(registry, config.row_remap_failure)],
+      [
+        config.power_brake.enabled,
+        () => new ClockEventDetector(registry, { ...config.power_brake, mask: ClockEventBit.HW_POWER_BRAKE }, POWER_BRAKE_SPEC),
+      ],
+      [
+        config.gpu_missing.enabled || config.host_silent.enabled || config.rack_silent.enabled,
+        () => new SilenceDetector(registry, { gpu: config.gpu_missing, host: config.host_silent, rack: config.rack_silent }, state),
+      ],
+      [config.partition_silent.enabled, () => new PartitionSilentDetector(config.partition_silent, state.topology)],
+    ];
+    this.detectors = candidates.filter(([enabled]) => enabled).map(([, make]) => make());
+    this.perSample = this.detectors.filter((d) => d.onSample !== undefined);
   }
 
   onSample(batch: SampleBatch, row: number, gpuId: number): void {
-    const { detectors, emit } = this;
-    for (let i = 0; i < detectors.length; i++) detectors[i]!.onSample?.(batch, row, gpuId, emit);
+    this.state.onSample(batch, row, gpuId);
+    const { perSample, emit } = this;
+    for (let i = 0; i < perSample.length; i++) perSample[i]!.onSample!(batch, row, gpuId, emit);
   }
 
   onWindow(window: ClosedWindow): void {
+    this.state.onWindow(window);
     for (const d of this.detectors) d.onWindow?.(window, this.emit);
   }
 
   /** After the windows ending at or before `watermarkMs` have all been handed over. */
   onWindowsClosed(watermarkMs: number): void {
+    this.state.closePass();
     for (const d of this.detectors) d.onWindowsClosed?.(watermarkMs, this.emit);
   }
 

@@ -1,83 +1,128 @@
-import { AlertLifecycle, type Annotations, type Labels } from '@kiln/alerts';
-import type { ThermalRuleConfig } from '@kiln/config';
+import type { Annotations, Labels, Severity } from '@kiln/alerts';
+import type { KilnConfig, ThermalRuleConfig } from '@kiln/config';
 import { METRIC_COUNT, METRIC_ID, type SampleBatch } from '@kiln/wire';
 import type { GpuRegistry } from '@kiln/window';
+import { gpuAlertLabels } from './alert-labels.js';
+import { AlertTrack } from './alert-track.js';
 import type { Detector, EmitAlert } from './detector.js';
-import { gpuAlertLabels } from './gpu-labels.js';
+import { fmt, gpuPlace } from './format.js';
 
-const TEMP = METRIC_ID.temp_c;
-const SLOWDOWN = METRIC_ID.slowdown_temp_c;
-const ALERTNAME = 'GpuTemperatureNearSlowdown';
-const IDLE = 0;
-const PENDING = 1;
-const FIRING = 2;
-const COOLING = 3;
+/** A rule's thresholds, whatever the temperature it watches. */
+export interface TemperatureLimitRule {
+  readonly for_ms: number;
+  readonly keep_firing_for_ms: number;
+  readonly margin_c: number;
+  readonly hysteresis_c: number;
+  readonly severity: Severity;
+  /** Used when the GPU reports no limit. */
+  readonly defaultLimitC: number;
+}
+
+/** Which temperature is held against which of the GPU's own limits, and how the alert names them. */
+export interface TemperatureLimitSpec {
+  readonly alertname: string;
+  readonly name: string;
+  readonly valueMetric: number;
+  readonly limitMetric: number;
+  /** "GPU 2 on … is at", "HBM of GPU 2 on … is at". */
+  readonly subject: (place: string) => string;
+  readonly limitName: string;
+  readonly consequence: string;
+}
 
 /**
- * GPU temperature at or above its own reported slowdown threshold minus a margin (or a configured default threshold
- * when the GPU reports none). Leaves the hot state only below the entry threshold minus a hysteresis, so a GPU hovering
- * at the threshold does not flap. Judged on every sample; `for` and `keep_firing_for` run in event time.
+ * A temperature at or above the GPU's own reported limit minus a margin (or a configured default limit when the GPU
+ * reports none). Leaves the hot state only below the entry threshold minus a hysteresis, so a GPU hovering at the
+ * threshold does not flap. Judged on every sample; `for` and `keep_firing_for` run in event time.
  */
-export class ThermalDetector implements Detector {
-  readonly name = 'thermal';
-  /** Per GPU: IDLE, PENDING, FIRING, or COOLING (firing, condition cleared, inside keep_firing_for). */
-  private state = new Uint8Array(1024);
-  private readonly keys: string[] = [];
-  private readonly lifecycle: AlertLifecycle;
+export class TemperatureLimitDetector implements Detector {
+  readonly name: string;
+  private readonly track: AlertTrack;
 
   constructor(
     private readonly registry: GpuRegistry,
-    private readonly rule: ThermalRuleConfig,
+    private readonly rule: TemperatureLimitRule,
+    private readonly spec: TemperatureLimitSpec,
   ) {
-    this.lifecycle = new AlertLifecycle({ for: rule.for_ms, keepFiringFor: rule.keep_firing_for_ms });
+    this.name = spec.name;
+    this.track = new AlertTrack(spec.alertname, rule);
   }
 
   onSample(batch: SampleBatch, row: number, gpuId: number, emit: EmitAlert): void {
     const o = row * METRIC_COUNT;
-    const temp = batch.values[o + TEMP]!;
+    const temp = batch.values[o + this.spec.valueMetric]!;
     if (temp !== temp) return; // not read this tick: no judgement
-    if (gpuId >= this.state.length) this.grow(gpuId + 1);
-    const reported = batch.values[o + SLOWDOWN]!;
-    const slowdown = reported === reported ? reported : this.rule.default_slowdown_c;
-    const enter = slowdown - this.rule.margin_c;
-    const state = this.state[gpuId]!;
-    const wasHot = state === PENDING || state === FIRING;
-    const isHot = wasHot ? temp >= enter - this.rule.hysteresis_c : temp >= enter;
-    if (!isHot && state === IDLE) return; // the healthy fast path
-    const ts = batch.ts[row]!;
-    const labels = gpuAlertLabels(this.registry, gpuId, batch.uuid[row]!, ALERTNAME, this.rule.severity, 'thermal');
-    const event = this.lifecycle.observe(this.key(gpuId), isHot, ts, labels, this.annotations(labels, temp, slowdown, enter, reported === reported));
-    if (isHot) this.state[gpuId] = event?.status === 'firing' || state === FIRING || state === COOLING ? FIRING : PENDING;
-    else this.state[gpuId] = state === PENDING || event?.status === 'resolved' ? IDLE : COOLING;
-    if (event) emit(event);
+    const reported = batch.values[o + this.spec.limitMetric]!;
+    const limit = reported === reported ? reported : this.rule.defaultLimitC;
+    const enter = limit - this.rule.margin_c;
+    const track = this.track;
+    const isHot = track.held(gpuId) ? temp >= enter - this.rule.hysteresis_c : temp >= enter;
+    if (!isHot) {
+      if (track.engaged(gpuId)) track.clear(gpuId, batch.ts[row]!, emit);
+      return; // the healthy fast path
+    }
+    const labels = gpuAlertLabels(this.registry, gpuId, batch.uuid[row]!, this.spec.alertname, this.rule.severity, 'thermal');
+    track.observe(gpuId, true, batch.ts[row]!, labels, this.annotations(labels, temp, limit, enter, reported === reported), emit);
   }
 
-  private annotations(labels: Labels, temp: number, slowdown: number, enter: number, reported: boolean): Annotations {
-    const where = `GPU ${labels.gpu} on ${labels.host} (rack ${labels.rack}, ${labels.cluster})`;
+  onWindowsClosed(watermarkMs: number, emit: EmitAlert): void {
+    this.track.advance(watermarkMs, emit);
+  }
+
+  private annotations(labels: Labels, temp: number, limit: number, enter: number, reported: boolean): Annotations {
+    const { spec, rule } = this;
+    const gap = limit - temp;
+    const field = METRIC_NAME[spec.limitMetric];
     return {
-      summary: `${where} is at ${fmt(temp)} °C, ${fmt(slowdown - temp)} °C below its ${fmt(slowdown)} °C slowdown threshold`,
+      summary:
+        `${spec.subject(gpuPlace(labels))} ${fmt(temp)} °C, ` +
+        `${gap >= 0 ? `${fmt(gap)} °C below` : `${fmt(-gap)} °C above`} its ${fmt(limit)} °C ${spec.limitName}`,
       description:
-        `temp_c=${fmt(temp)} threshold=${fmt(enter)} (slowdown_temp_c ${fmt(slowdown)} ${reported ? 'reported by the GPU' : 'configured default'} ` +
-        `− margin ${fmt(this.rule.margin_c)}); clears below ${fmt(enter - this.rule.hysteresis_c)}. ` +
-        `Above the slowdown threshold the GPU throttles its clocks.`,
+        `${METRIC_NAME[spec.valueMetric]}=${fmt(temp)} threshold=${fmt(enter)} (${field} ${fmt(limit)} ${reported ? 'reported by the GPU' : 'configured default'} ` +
+        `− margin ${fmt(rule.margin_c)}); clears below ${fmt(enter - rule.hysteresis_c)}. ${spec.consequence}`,
       value: fmt(temp),
       threshold: fmt(enter),
+      limit: fmt(limit),
     };
-  }
-
-  private key(gpuId: number): string {
-    return (this.keys[gpuId] ??= `${ALERTNAME}/${gpuId}`);
-  }
-
-  private grow(n: number): void {
-    let size = this.state.length;
-    while (size < n) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.state);
-    this.state = next;
   }
 }
 
-function fmt(v: number): string {
-  return (Math.round(v * 10) / 10).toString();
+const METRIC_NAME: Readonly<Record<number, string>> = Object.fromEntries(Object.entries(METRIC_ID).map(([name, id]) => [id, name]));
+
+/** GpuTemperatureNearSlowdown: the GPU die against its slowdown threshold (slowdown_temp_c). */
+export class ThermalDetector extends TemperatureLimitDetector {
+  constructor(registry: GpuRegistry, rule: ThermalRuleConfig) {
+    super(
+      registry,
+      { ...rule, defaultLimitC: rule.default_slowdown_c },
+      {
+        alertname: 'GpuTemperatureNearSlowdown',
+        name: 'thermal',
+        valueMetric: METRIC_ID.temp_c,
+        limitMetric: METRIC_ID.slowdown_temp_c,
+        subject: (place) => `${place} is at`,
+        limitName: 'slowdown threshold',
+        consequence: 'Above the slowdown threshold the GPU throttles its clocks.',
+      },
+    );
+  }
+}
+
+/** GpuMemoryTemperatureNearLimit: the HBM stacks against their maximum operating temperature (mem_max_temp_c). */
+export class HbmTemperatureDetector extends TemperatureLimitDetector {
+  constructor(registry: GpuRegistry, rule: KilnConfig['detect']['hbm_temperature']) {
+    super(
+      registry,
+      { ...rule, defaultLimitC: rule.default_max_c },
+      {
+        alertname: 'GpuMemoryTemperatureNearLimit',
+        name: 'hbm_temperature',
+        valueMetric: METRIC_ID.mem_temp_c,
+        limitMetric: METRIC_ID.mem_max_temp_c,
+        subject: (place) => `HBM of ${place} is at`,
+        limitName: 'memory maximum operating temperature',
+        consequence: 'At the memory maximum the GPU slows its clocks to protect the HBM (SW thermal slowdown).',
+      },
+    );
+  }
 }

@@ -1,0 +1,33 @@
+import type { Category, Labels, Severity } from '@kiln/alerts';
+import type { GpuRegistry } from '@kiln/window';
+
+/** Contract labels of an alert about one GPU (DESIGN.md, alert contract). */
+export function gpuAlertLabels(
+  registry: GpuRegistry,
+  gpuId: number,
+  uuid: string,
+  alertname: string,
+  severity: Severity,
+  category: Category,
+): Labels {
+  return {
+    alertname,
+    severity,
+    category,
+    cluster: registry.cluster[gpuId]!,
+    rack: registry.rack[gpuId]!,
+    host: registry.host[gpuId]!,
+    gpu: String(registry.gpuIndex[gpuId]!),
+    uuid,
+  };
+}
+
+/** Contract labels of an alert about one host: no gpu or uuid. */
+export function hostAlertLabels(cluster: string, rack: string, host: string, alertname: string, severity: Severity, category: Category): Labels {
+  return { alertname, severity, category, cluster, rack, host };
+}
+
+/** Contract labels of an alert about a whole rack: no host, gpu or uuid, so it can inhibit the rack's per-GPU alerts. */
+export function rackAlertLabels(cluster: string, rack: string, alertname: string, severity: Severity, category: Category): Labels {
+  return { alertname, severity, category, cluster, rack };
+}

@@ -1,0 +1,128 @@
+import type { Category, Severity } from '@kiln/alerts';
+import { METRIC_COUNT, METRIC_ID, type SampleBatch } from '@kiln/wire';
+import type { GpuRegistry } from '@kiln/window';
+import { gpuAlertLabels } from './alert-labels.js';
+import { AlertTrack, type RuleTiming } from './alert-track.js';
+import type { Detector, EmitAlert } from './detector.js';
+import { duration, gpuPlace, hex } from './format.js';
+
+const CLOCK_EVENTS = METRIC_ID.clock_events;
+
+/** Clock-event ("throttle") reason bits, DCGM field 112 (reference/gpu-telemetry.md §1.4). */
+export const ClockEventBit = {
+  GPU_IDLE: 0x001,
+  CLOCKS_SETTING: 0x002,
+  SW_POWER_CAP: 0x004,
+  HW_SLOWDOWN: 0x008,
+  SYNC_BOOST: 0x010,
+  SW_THERMAL: 0x020,
+  HW_THERMAL: 0x040,
+  HW_POWER_BRAKE: 0x080,
+} as const;
+
+/** Bits that mean temperature holds the clocks down. */
+export const THERMAL_CLOCK_EVENTS = ClockEventBit.SW_THERMAL | ClockEventBit.HW_THERMAL;
+
+const BIT_NAMES: readonly [number, string][] = [
+  [ClockEventBit.SW_POWER_CAP, 'SW power cap'],
+  [ClockEventBit.HW_SLOWDOWN, 'HW slowdown'],
+  [ClockEventBit.SYNC_BOOST, 'sync boost'],
+  [ClockEventBit.SW_THERMAL, 'SW thermal slowdown'],
+  [ClockEventBit.HW_THERMAL, 'HW thermal slowdown'],
+  [ClockEventBit.HW_POWER_BRAKE, 'HW power brake'],
+];
+
+/** The reasons named in a bitmask, for alert text. */
+export function clockEventNames(events: number): string {
+  const names = BIT_NAMES.filter(([bit]) => (events & bit) !== 0).map(([, name]) => name);
+  return names.length > 0 ? names.join(', ') : 'none';
+}
+
+export interface ClockEventSpec {
+  readonly alertname: string;
+  readonly name: string;
+  readonly category: Category;
+  /** What the bits mean for the person on call. */
+  readonly meaning: string;
+}
+
+export interface ClockEventRule extends RuleTiming {
+  readonly mask: number;
+  readonly severity: Severity;
+}
+
+/**
+ * A GPU whose clock_events carries any bit of `mask` for `for_ms`: sustained thermal slowdown (SW 0x20, HW 0x40) or HW
+ * power brake (0x80). Judged on every sample; a sample without clock_events is no judgement.
+ */
+export class ClockEventDetector implements Detector {
+  readonly name: string;
+  private readonly track: AlertTrack;
+  /** Event time the current run of set bits began, per GPU (NaN when not set). */
+  private since = new Float64Array(64).fill(NaN);
+
+  constructor(
+    private readonly registry: GpuRegistry,
+    private readonly rule: ClockEventRule,
+    private readonly spec: ClockEventSpec,
+  ) {
+    this.name = spec.name;
+    this.track = new AlertTrack(spec.alertname, rule);
+  }
+
+  onSample(batch: SampleBatch, row: number, gpuId: number, emit: EmitAlert): void {
+    const events = batch.values[row * METRIC_COUNT + CLOCK_EVENTS]!;
+    if (events !== events) return;
+    const ts = batch.ts[row]!;
+    if ((events & this.rule.mask) === 0) {
+      if (this.track.engaged(gpuId)) this.track.clear(gpuId, ts, emit);
+      return;
+    }
+    if (gpuId >= this.since.length) this.grow(gpuId + 1);
+    if (!this.track.held(gpuId)) this.since[gpuId] = ts;
+    const labels = gpuAlertLabels(this.registry, gpuId, batch.uuid[row]!, this.spec.alertname, this.rule.severity, this.spec.category);
+    const held = ts - this.since[gpuId]!;
+    this.track.observe(
+      gpuId,
+      true,
+      ts,
+      labels,
+      {
+        summary: `${gpuPlace(labels)}: ${clockEventNames(events & this.rule.mask)} for ${duration(held)}`,
+        description:
+          `clock_events=${hex(events)} (${clockEventNames(events)}) has carried a bit of ${hex(this.rule.mask)} since ` +
+          `${new Date(this.since[gpuId]!).toISOString()}. ${this.spec.meaning}`,
+        value: hex(events),
+        mask: hex(this.rule.mask),
+        held_for_s: String(Math.round(held / 1000)),
+      },
+      emit,
+    );
+  }
+
+  onWindowsClosed(watermarkMs: number, emit: EmitAlert): void {
+    this.track.advance(watermarkMs, emit);
+  }
+
+  private grow(n: number): void {
+    let size = this.since.length;
+    while (size < n) size *= 2;
+    const next = new Float64Array(size).fill(NaN);
+    next.set(this.since);
+    this.since = next;
+  }
+}
+
+export const THERMAL_THROTTLE_SPEC: ClockEventSpec = {
+  alertname: 'GpuThermalThrottling',
+  name: 'thermal_throttle',
+  category: 'thermal',
+  meaning: 'The GPU is cutting its clocks to stay within its temperature limits (HW thermal: at least a 2x cut); its job runs slower.',
+};
+
+export const POWER_BRAKE_SPEC: ClockEventSpec = {
+  alertname: 'GpuPowerBrakeSlowdown',
+  name: 'power_brake',
+  category: 'hardware',
+  meaning: 'An external power-brake signal (power shelf or PSU) has cut the clocks at least 2x: a facility or power-supply problem.',
+};

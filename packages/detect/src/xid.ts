@@ -1,0 +1,108 @@
+import type { Labels, Severity } from '@kiln/alerts';
+import type { KilnConfig } from '@kiln/config';
+import { METRIC_COUNT, METRIC_ID, type SampleBatch } from '@kiln/wire';
+import type { GpuRegistry } from '@kiln/window';
+import { gpuAlertLabels } from './alert-labels.js';
+import { AlertTrack } from './alert-track.js';
+import type { Detector, EmitAlert } from './detector.js';
+import { gpuPlace } from './format.js';
+
+const XID = METRIC_ID.xid;
+const ALERTNAME = 'GpuXidError';
+
+/** What each listed Xid means and what to do (reference/gpu-telemetry.md §4, NVIDIA's Xid catalog). */
+const XID_MEANING: Readonly<Record<number, string>> = {
+  46: 'GPU stopped processing (timeout); reset the GPU',
+  48: 'double-bit ECC error; drain, reset the GPU, service if it repeats',
+  62: 'internal micro-controller halt; reset the GPU',
+  63: 'ECC page retirement or row-remap recording event; reset at the next drain',
+  64: 'page retirement or row-remap recording failure; reset the GPU',
+  74: 'NVLink error; on NVL72 it can affect the whole NVLink domain',
+  79: 'GPU has fallen off the bus; reboot the node',
+  92: 'high single-bit ECC error rate; watch the trend',
+  94: 'contained ECC error; only the affected application died',
+  95: 'uncontained ECC error; reset the GPU',
+  109: 'context switch timeout; reset the GPU',
+  119: 'GSP RPC timeout; reset the GPU',
+  120: 'GSP error; reset the GPU',
+  121: 'C2C (Grace-GPU) link error',
+  136: 'ALI training failure; reset the GPU',
+  140: 'unrecoverable ECC error escape; reset the GPU',
+  155: 'NVLink software-defined error; reset the GPU',
+  156: 'NVLink resource retirement event; reset the GPU',
+};
+
+function meaning(code: number): string {
+  if (code >= 144 && code <= 150) return 'NVLink5 error; follow the NVLink5 workflow';
+  return XID_MEANING[code] ?? 'see the NVIDIA Xid catalog';
+}
+
+/**
+ * A GPU whose last Xid (the `xid` field holds the latest code until a reset clears it, DCGM field 230) is a fatal code
+ * (critical) or a hardware warning code (warning). Each severity is its own alert, so a warning Xid followed by a
+ * fatal one still pages. Application Xids (13, 31, 43, 45) are listed in neither by default.
+ */
+export class XidDetector implements Detector {
+  readonly name = 'xid';
+  private readonly fatal: AlertTrack;
+  private readonly warning: AlertTrack;
+  /** 1 = fatal, 2 = warning, by code. */
+  private readonly classOf = new Uint8Array(65536);
+
+  constructor(
+    private readonly registry: GpuRegistry,
+    rule: KilnConfig['detect']['xid'],
+  ) {
+    this.fatal = new AlertTrack(ALERTNAME, rule);
+    this.warning = new AlertTrack(ALERTNAME, rule);
+    for (const code of rule.warning_codes) this.classOf[code] = 2;
+    for (const code of rule.fatal_codes) this.classOf[code] = 1;
+  }
+
+  onSample(batch: SampleBatch, row: number, gpuId: number, emit: EmitAlert): void {
+    const code = batch.values[row * METRIC_COUNT + XID]!;
+    if (code !== code) return;
+    const cls = this.classOf[code] ?? 0;
+    const ts = batch.ts[row]!;
+    this.judge(this.fatal, cls === 1, 'critical', batch, row, gpuId, code, ts, emit);
+    this.judge(this.warning, cls === 2, 'warning', batch, row, gpuId, code, ts, emit);
+  }
+
+  onWindowsClosed(watermarkMs: number, emit: EmitAlert): void {
+    this.fatal.advance(watermarkMs, emit);
+    this.warning.advance(watermarkMs, emit);
+  }
+
+  private judge(
+    track: AlertTrack,
+    active: boolean,
+    severity: Severity,
+    batch: SampleBatch,
+    row: number,
+    gpuId: number,
+    code: number,
+    ts: number,
+    emit: EmitAlert,
+  ): void {
+    if (!active) {
+      if (track.engaged(gpuId)) track.clear(gpuId, ts, emit);
+      return;
+    }
+    // The `xid` label is the code that opened the episode (labels are fixed then); `value` follows the latest.
+    const labels: Labels = { ...gpuAlertLabels(this.registry, gpuId, batch.uuid[row]!, ALERTNAME, severity, 'hardware'), xid: String(code) };
+    track.observe(
+      gpuId,
+      true,
+      ts,
+      labels,
+      {
+        summary: `${gpuPlace(labels)} reported Xid ${code}: ${meaning(code)}`,
+        description:
+          `The GPU's last Xid is ${code} (${severity === 'critical' ? 'fatal' : 'hardware warning'} in the Xid catalog): ${meaning(code)}. ` +
+          `The alert holds until a reset clears the Xid.`,
+        value: String(code),
+      },
+      emit,
+    );
+  }
+}
