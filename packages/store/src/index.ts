@@ -16,3 +16,9 @@ export {
 export { DEAD_LETTER_BODY_LIMIT, type DeadLetterRow } from './dead-letters.js';
 export type { AlertEvent, AlertHistoryRow } from './alert-history.js';
 export { EmbeddedEngine } from './engine/embedded-engine.js';
+export {
+  serveClickHouseHttp,
+  type ClickHouseHttpOptions,
+  type ClickHouseHttpServer,
+} from './http/clickhouse-http-server.js';
+export type { Credentials } from './http/credentials.js';

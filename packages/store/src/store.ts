@@ -50,8 +50,8 @@ export interface Store {
   insertRows(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[], token: string): Promise<void>;
   insertDeadLetters(rows: readonly DeadLetterRow[], token: string): Promise<void>;
   insertAlertHistory(rows: readonly AlertHistoryRow[], token: string): Promise<void>;
-  /** Runs a query and returns its rows as JSONEachRow objects (64-bit integers come as strings). `{name:Type}`
-   *  placeholders take their values from `params`. */
+  /** Runs a query and returns its rows as JSONEachRow objects (64-bit integers as the engine prints them: numbers
+   *  by default since ClickHouse 25, strings before; cast to be sure). `{name:Type}` placeholders take `params`. */
   query<T>(sql: string, params?: Record<string, unknown>): Promise<T[]>;
   /** Runs a statement that returns no rows (DDL, OPTIMIZE, SYSTEM …). */
   command(sql: string): Promise<void>;
