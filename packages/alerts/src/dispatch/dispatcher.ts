@@ -108,7 +108,16 @@ export class Dispatcher {
 
   /** A silence was created, updated or expired: flush the groups whose alerts it may (un)mute, and re-arm timers. */
   silenceChanged(silence: Silence): void {
-    this.wakeMatching(this.options.silences.matchersOf(silence));
+    const { silences, alerts } = this.options;
+    const matchers = silences.matchersOf(silence);
+    this.wakeMatching(matchers);
+    if (silence.endsWhenResolved && silences.state(silence) === 'active') {
+      const mutesOne = [...alerts.fingerprints()].some((fp) => {
+        const a = alerts.get(fp);
+        return a?.status === 'firing' && matchesAll(matchers, a.labels);
+      });
+      if (mutesOne) this.track(silences.noteMuted([silence.id]), 'recording that a silence muted an alert');
+    }
     this.armSilenceTimer();
   }
 
@@ -166,6 +175,8 @@ export class Dispatcher {
     const groups = this.place(fp, alert.labels);
     const now = this.now();
     if (change === 'fired' || change === 'started-flapping') {
+      const silencedBy = this.options.silences.mutedBy(alert.labels);
+      if (silencedBy.length > 0) this.track(this.options.silences.noteMuted(silencedBy), 'recording that a silence muted an alert');
       for (const g of groups) {
         this.catchUp.delete(catchUpKey(g, fp));
         if (g.flushed) this.dueBy(g, now + g.route.groupWaitMs);
@@ -263,9 +274,7 @@ export class Dispatcher {
         resolved.push(alert);
         continue;
       }
-      const silencedBy = silences.mutedBy(alert.labels);
-      if (silencedBy.length > 0) this.track(silences.noteMuted(silencedBy), 'recording that a silence muted an alert');
-      const muted = silencedBy.length > 0 || inhibitor.inhibitedBy(fp, alert.labels).length > 0;
+      const muted = silences.mutedBy(alert.labels).length > 0 || inhibitor.inhibitedBy(fp, alert.labels).length > 0;
       if (!missed) {
         if (!muted) firing.push(alert);
       } else if (muted) {
