@@ -167,7 +167,8 @@ class AgentRuntime implements Agent {
       onOnline: (js) => this.publisher.online(js),
       onOffline: () => this.publisher.offline(),
     });
-    this.nextDue = Date.now();
+    // The first tick comes one interval in, once the source has had time to answer.
+    this.nextDue = Date.now() + this.intervalMs;
     this.schedule();
   }
 
