@@ -47,6 +47,10 @@ export interface Scenario {
   detect?: Record<string, Record<string, unknown>>;
   /** Wall-clock time with no samples and no event time passing, appended after the run (partition silence). */
   wallOnlyAfter?: string;
+  /** Hosts whose clock runs ahead (or behind, negative) of the others: their samples carry ts + skew. */
+  clockSkew?: Record<string, string>;
+  /** Replay as fast as possible: the wall clock advances 1 ms per sample interval instead of keeping up. */
+  replay?: boolean;
 }
 
 export interface ScenarioResult {
@@ -206,7 +210,9 @@ export function runScenario(s: Scenario): ScenarioResult {
   });
   const windows = new WindowCore({ windowsMs: WINDOWS_MS, allowedLatenessMs: LATENESS_MS, onClose: (w) => detection.onWindow(w) });
   const batch = new SampleBatch(8);
-  let lastArrivalWall = T0;
+  const skew = new Map(Object.entries(s.clockSkew ?? {}).map(([host, d]) => [host, d.startsWith('-') ? -parseDuration(d.slice(1)) : parseDuration(d)]));
+  const wallAt = (i: number): number => (s.replay ? T0 + 3_600_000 + i : T0 + i * interval + WALL_DELAY_MS);
+  let lastArrivalWall = wallAt(0);
 
   // The aggregator's wall-clock tick: a quiet partition lets event time follow the wall clock (Aggregator.onTick).
   const tick = (now: number): void => {
@@ -220,8 +226,8 @@ export function runScenario(s: Scenario): ScenarioResult {
   };
 
   for (let i = 0; i < steps; i++) {
-    const ts = T0 + i * interval;
     for (const [host, members] of hosts) {
+      const ts = T0 + i * interval + (skew.get(host) ?? 0);
       batch.clear();
       for (const g of members) {
         const present = g.series.get('present');
@@ -248,7 +254,7 @@ export function runScenario(s: Scenario): ScenarioResult {
         batch.job[row] = g.job;
       }
       if (batch.length === 0) continue;
-      lastArrivalWall = ts + WALL_DELAY_MS;
+      lastArrivalWall = wallAt(i);
       for (let row = 0; row < batch.length; row++) {
         const gpuId = registry.id(CLUSTER, batch.rack[row]!, batch.host[row]!, batch.gpu[row]!);
         detection.onSample(batch, row, gpuId);
@@ -256,9 +262,9 @@ export function runScenario(s: Scenario): ScenarioResult {
       }
       if (windows.closeReady() > 0) detection.onWindowsClosed(windows.watermark);
     }
-    tick(ts + WALL_DELAY_MS);
+    tick(wallAt(i));
   }
-  const end = T0 + steps * interval + WALL_DELAY_MS;
+  const end = wallAt(steps);
   const wallOnly = s.wallOnlyAfter ? parseDuration(s.wallOnlyAfter) : 0;
   for (let w = 0; w < wallOnly; w += interval) tick(end + w);
   // In time order (a pass judges windows that ended before the samples that triggered it).
@@ -290,4 +296,9 @@ export function expectAlerts(result: ScenarioResult, expected: string[]): void {
       return e.status === status && gotName === alertname && gotTarget === target && t >= lo! && t <= hi! && got !== undefined;
     });
   if (!ok) expect(result.lines).toEqual(expected);
+}
+
+/** The lines of one alertname. */
+export function linesOf(result: ScenarioResult, alertname: string): string[] {
+  return result.lines.filter((l) => l.split(' ')[2] === alertname);
 }
