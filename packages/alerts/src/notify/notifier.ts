@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Alert } from '../alert.js';
 import type { Receiver } from '../receivers/receiver.js';
@@ -95,6 +96,9 @@ export class Notifier {
       }
       this.slots.set(receiver.name, { receiver, concurrency: new ConcurrencyLimit(maxConcurrent), bucket });
     }
+    // Every request in flight and every wait listens to this signal: with 16 requests per receiver that is more than
+    // the 10 listeners Node warns about, and none of them leaks (each is removed when its request ends).
+    setMaxListeners(0, this.abort.signal);
     this.now = options.now ?? Date.now;
     this.log = options.log ?? new NotificationLog({ now: this.now });
     this.retry = resolveRetryOptions(options.retry);
