@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import type { SampleBatch } from '@kiln/wire';
 import { ALERT_HISTORY_COLUMNS, alertHistoryValues, type AlertHistoryRow } from './alert-history.js';
 import { DEAD_LETTER_COLUMNS, deadLetterValues, type DeadLetterRow } from './dead-letters.js';
@@ -70,6 +70,8 @@ export async function createStore(options: StoreOptions): Promise<Store> {
       password: options.password ?? '',
       request_timeout: options.requestTimeoutMs ?? 60_000,
       application: 'kiln',
+      // Failures reach the caller as thrown errors and onRetry events; the client logging each one again is noise.
+      log: { level: ClickHouseLogLevel.OFF },
     });
     return new ClickHouseStore(client, undefined, database, options);
   }
