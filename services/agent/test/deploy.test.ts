@@ -8,9 +8,12 @@ import { startTestNatsServer, tempDir, waitUntil } from '@kiln/testkit';
 import { gpuSubject } from '@kiln/wire';
 import { startAgent, type Agent } from '../src/index.js';
 import { makeTlsFiles } from './nats-auth.js';
+import { parseAllDocuments } from 'yaml';
+import { parseConfig } from '@kiln/config';
 import { adminConnection, ADMIN, quiet, readSubject, testConfig } from './support.js';
 
-const deploy = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'deploy', 'nats');
+const deployRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'deploy');
+const deploy = join(deployRoot, 'nats');
 const cleanup: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
   for (const c of cleanup.reverse()) await c().catch(() => undefined);
@@ -71,4 +74,18 @@ it('agent-users.sh gives each host its own subject: its key works there and nowh
   expect(await readSubject(admin.jsm, gpuSubject('c1', 'r5', 'r5-t02'))).toEqual([]);
   expect((await readSubject(admin.jsm, gpuSubject('c1', 'r5', 'r5-t01'))).length).toBeGreaterThanOrEqual(3);
   expect(readFileSync(join(server.dir, 'nats-server.log'), 'utf8')).toMatch(/Publish Violation|Permissions Violation/);
+});
+
+it('the agent configurations of deploy/systemd and deploy/k8s are valid Kiln configurations', async () => {
+  const systemd = parseConfig(parseAllDocuments(readFileSync(join(deployRoot, 'systemd', 'kiln-agent.yaml'), 'utf8'))[0]!.toJS(), { env: {} });
+  expect(systemd.agent).toMatchObject({ source: 'nvidia-smi', expected_gpus: 4 });
+  expect(systemd.nats.nkey_seed_file).toBe('/etc/kiln/agent.nkey');
+  const k8s = parseAllDocuments(readFileSync(join(deployRoot, 'k8s', 'agent-daemonset.yaml'), 'utf8')).map((d) => d.toJS() as Record<string, any>);
+  expect(k8s.map((d) => d.kind)).toEqual(['Namespace', 'ConfigMap', 'DaemonSet']);
+  const env = Object.fromEntries(
+    (k8s[2]!.spec.template.spec.containers[0].env as { name: string; value?: string }[]).map((e) => [e.name, e.value ?? 'from-the-node']),
+  );
+  const config = parseConfig(parseAllDocuments(k8s[1]!.data['agent.yaml'])[0]!.toJS(), { env });
+  expect(config.agent).toMatchObject({ host: 'from-the-node', cluster: 'eus2-ai1', source: 'nvidia-smi' });
+  expect(config.nats.nkey_seed_file).toBe('/etc/kiln/node/agent.nkey');
 });
