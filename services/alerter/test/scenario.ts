@@ -110,6 +110,12 @@ export class Scenario {
     }
   }
 
+  /** Publishes one event as it is, e.g. with event times in the past (a backlog); starts the clock if not started. */
+  async publish(event: AlertEvent): Promise<void> {
+    if (this.t0 === 0) this.t0 = Date.now();
+    await jetstream(this.nc).publish(alertSubject(event.labels['cluster'] as string, event.labels['rack'] as string), JSON.stringify(event));
+  }
+
   /** Waits until `seconds` since the start of the timeline. */
   async until(seconds: number): Promise<void> {
     const wait = this.t0 + seconds * 1000 - Date.now();

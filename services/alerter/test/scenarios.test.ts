@@ -2,7 +2,7 @@ import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { startTestNatsServer, type TestNatsServer } from '@kiln/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Scenario } from './scenario.js';
+import { alertLabels, Scenario } from './scenario.js';
 
 let nats: TestNatsServer;
 let nc: NatsConnection;
@@ -40,20 +40,20 @@ describe('alerter scenarios against real receivers', () => {
       1.0 +GpuHot{r1,2}
       1.6 -GpuHot{r1,0}
     `);
-    await s.until(4.3);
+    await s.until(4.6);
     s.expect('hook', `
-      0.3..0.8  firing +GpuHot{r1,0} +GpuHot{r1,1}
-      0.4..0.9  firing +GpuHot{r2,0}:warning
+      0.3..1.0  firing +GpuHot{r1,0} +GpuHot{r1,1}
+      0.4..1.1  firing +GpuHot{r2,0}:warning
       # GpuHot{r1,2} joins a group that already paged: group_wait, not group_interval
-      1.3..1.8  firing +GpuHot{r1,0} +GpuHot{r1,1} +GpuHot{r1,2}
+      1.3..2.0  firing +GpuHot{r1,0} +GpuHot{r1,1} +GpuHot{r1,2}
       # the resolution waits for the group_interval tick after that flush
-      3.3..4.0  firing +GpuHot{r1,1} +GpuHot{r1,2} -GpuHot{r1,0}
+      3.3..4.3  firing +GpuHot{r1,1} +GpuHot{r1,2} -GpuHot{r1,0}
     `);
     s.expect('pd', `
-      0.3..0.8  trigger GpuHot{r1,0} → 202
-      0.3..0.8  trigger GpuHot{r1,1} → 202
-      1.3..1.8  trigger GpuHot{r1,2} → 202
-      3.3..4.0  resolve GpuHot{r1,0} → 202
+      0.3..1.0  trigger GpuHot{r1,0} → 202
+      0.3..1.0  trigger GpuHot{r1,1} → 202
+      1.3..2.0  trigger GpuHot{r1,2} → 202
+      3.3..4.3  resolve GpuHot{r1,0} → 202
     `);
     expect(s.body('hook', 2)).toMatchObject({
       version: '4',
@@ -120,12 +120,12 @@ describe('alerter scenarios against real receivers', () => {
       0.1 +RackCoolingFailure{r1}
       1.5 -RackCoolingFailure{r1}
     `);
-    await s.until(3.0);
+    await s.until(3.3);
     s.expect('hook', `
-      0.3..0.7  firing +GpuHot{r2,0}
-      0.4..0.8  firing +RackCoolingFailure{r1}
+      0.3..0.9  firing +GpuHot{r2,0}
+      0.4..1.0  firing +RackCoolingFailure{r1}
       1.8..2.3  firing +GpuHot{r1,0}
-      2.3..2.9  resolved -RackCoolingFailure{r1}
+      2.3..3.2  resolved -RackCoolingFailure{r1}
     `);
   });
 
@@ -147,16 +147,35 @@ describe('alerter scenarios against real receivers', () => {
       1.6 +GpuHot{r1,0}
       1.7 -GpuHot{r1,0}
     `);
-    await s.until(4.6);
+    await s.until(4.9);
     // The first two episodes clear within group_wait and page nobody; the third starts the flap.
     s.expect('hook', `
-      0.9..1.4  firing +GpuHot{r1,0}~
-      3.9..4.5  resolved -GpuHot{r1,0}
+      0.9..1.5  firing +GpuHot{r1,0}~
+      3.9..4.8  resolved -GpuHot{r1,0}
     `);
     s.expect('pd', `
-      0.9..1.4  trigger GpuHot{r1,0}~
-      3.9..4.5  resolve GpuHot{r1,0}
+      0.9..1.5  trigger GpuHot{r1,0}~
+      3.9..4.8  resolve GpuHot{r1,0}
     `);
     expect(s.alerter.stats.flapping).toBe(1);
+  });
+
+  it('pages an incident it only learns of after it ended (a replayed backlog), then resolves it; a blip it ignores', async () => {
+    const s = await start('backlog', {
+      receivers: { pd: { type: 'pagerduty', answers: '202' } },
+      route: { receiver: 'pd', group_by: ['alertname', 'rack'], group_wait: '300ms', group_interval: '1s' },
+    });
+    const ago = Date.now() - 3_600_000;
+    const episode = (notation: string, minutes: number) => {
+      const firing = { labels: alertLabels(notation), annotations: { summary: `${notation} summary`, description: 'replayed' }, status: 'firing' as const, startsAt: ago };
+      return [firing, { ...firing, status: 'resolved' as const, endsAt: ago + minutes * 60_000 }];
+    };
+    // Four minutes above the slowdown threshold an hour ago, replayed in a moment; and a blip shorter than group_wait.
+    for (const e of [...episode('GpuHot{r1,0}', 4), ...episode('GpuHot{r1,1}', 0.001)]) await s.publish(e);
+    await s.until(2.0);
+    s.expect('pd', `
+      0.2..0.9  trigger GpuHot{r1,0} → 202
+      1.2..1.9  resolve GpuHot{r1,0} → 202
+    `);
   });
 });
