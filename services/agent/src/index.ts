@@ -3,3 +3,4 @@ export { resolveIdentity, IdentityError, type AgentIdentity, type IdentityInputs
 export { agentConnectionOptions, agentInboxPrefix } from './publish/nats-link.js';
 export { NvidiaSmiMissingError } from './collectors/nvidia-smi/collector.js';
 export type { Collector, CollectorFacts, CollectorStats } from './collectors/collector.js';
+export { runAgentCommand } from './main.js';
