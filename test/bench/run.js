@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The benchmark harness: runs every module in this folder (or those named on the command line) and prints their
-// figures as one table. Each module exports `run()` returning [{ name, value, unit, note? }].
+// The benchmark harness: runs every benchmark module (this folder, and test/bench/ of each package and service), or
+// those whose file name contains a word given on the command line, and prints their figures as one table.
+// Each module exports `run()` returning [{ name, value, unit, note? }].
 import { readdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,10 +9,19 @@ import { cpus, totalmem } from 'node:os';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const wanted = process.argv.slice(2);
-const files = (await readdir(here))
-  .filter((f) => f.endsWith('.js') && f !== 'run.js' && !f.startsWith('_'))
-  .filter((f) => wanted.length === 0 || wanted.some((w) => f.includes(w)))
-  .sort();
+const repo = join(here, '..', '..');
+async function modulesIn(dir) {
+  const names = await readdir(dir).catch(() => []);
+  return names.filter((f) => f.endsWith('.js') && f !== 'run.js' && !f.startsWith('_')).map((f) => join(dir, f));
+}
+const dirs = [here];
+for (const group of ['packages', 'services']) {
+  for (const name of await readdir(join(repo, group)).catch(() => [])) dirs.push(join(repo, group, name, 'test', 'bench'));
+}
+const files = (await Promise.all(dirs.map(modulesIn)))
+  .flat()
+  .filter((f) => wanted.length === 0 || wanted.some((w) => basename(f).includes(w)))
+  .sort((a, b) => basename(a).localeCompare(basename(b)));
 
 const cpu = cpus()[0]?.model ?? 'unknown cpu';
 console.log(`kiln bench: node ${process.version}, ${cpus().length} cores (${cpu}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB`);
@@ -23,7 +33,7 @@ for (const file of files) {
   const area = basename(file, '.js');
   process.stderr.write(`running ${area} …\n`);
   try {
-    const mod = await import(join(here, file));
+    const mod = await import(file);
     const started = performance.now();
     const results = await mod.run();
     for (const r of results) rows.push({ area, ...r });

@@ -45,6 +45,8 @@ export interface AgentStats {
   publishFailures: number;
   /** Messages put in the spool, waiting there now, its size, and those dropped unsent (full, too old, unreadable). */
   spooled: number;
+  /** Lost because the spool could not be written (disk full). */
+  unspoolable: number;
   spoolPending: number;
   spoolBytes: number;
   spoolDroppedFull: number;
@@ -157,7 +159,7 @@ class AgentRuntime implements Agent {
     this.intervalMs = section.interval_ms;
     this.expectedGpus = section.expected_gpus ?? facts.expectedGpus ?? 0;
     this.writer = new MessageWriter(identity.cluster, identity.rack, identity.host);
-    this.sequence = new Sequence(spoolDir);
+    this.sequence = new Sequence(spoolDir, log);
     this.spool = new Spool({ dir: join(spoolDir, 'spool'), maxBytes: section.spool_max_bytes, maxAgeMs: section.spool_max_age_ms, log });
     this.publisher = new Publisher({ spool: this.spool, inflight: section.inflight, ackTimeoutMs: section.ack_timeout_ms, log });
     // Ticks start at once and are spooled until NATS answers.
@@ -185,6 +187,7 @@ class AgentRuntime implements Agent {
       duplicates: p.duplicates,
       publishFailures: p.failures,
       spooled: p.spooled,
+      unspoolable: p.unspoolable,
       spoolPending: this.spool.pending,
       spoolBytes: this.spool.bytes,
       spoolDroppedFull: s.droppedFull,

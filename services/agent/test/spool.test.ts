@@ -104,13 +104,13 @@ describe('spool', () => {
 describe('sequence', () => {
   it('never hands out a number twice, across clean stops and crashes', async () => {
     const dir = await freshDir();
-    const a = new Sequence(dir, 5000);
+    const a = new Sequence(dir, log, 5000);
     expect([a.next(), a.next(), a.next()]).toEqual([5000, 5001, 5002]);
     a.close();
-    const b = new Sequence(dir, 1);
+    const b = new Sequence(dir, log, 1);
     expect(b.next()).toBe(5003);
     // b "crashes" (no close): the next run starts above everything b may have used.
-    const c = new Sequence(dir);
+    const c = new Sequence(dir, log);
     const next = c.next();
     expect(next).toBeGreaterThan(5003);
     expect(next).toBeLessThanOrEqual(5003 + 1000);
@@ -118,6 +118,6 @@ describe('sequence', () => {
 
   it('starts a fresh host at the clock, above any earlier installation', async () => {
     const dir = await freshDir();
-    expect(new Sequence(dir, 1_764_151_200_000).next()).toBe(1_764_151_200_000);
+    expect(new Sequence(dir, log, 1_764_151_200_000).next()).toBe(1_764_151_200_000);
   });
 });

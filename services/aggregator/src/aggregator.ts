@@ -11,7 +11,7 @@ import type { GpuRegistry, LatestSample, WindowCore } from '@kiln/window';
 import type { CheckpointStore } from './checkpoint.js';
 import { failpoint } from './failpoints.js';
 import { IngestBatch } from './ingest-batch.js';
-import type { AggregatorStore } from './store.js';
+import { storedRows, type AggregatorStore } from './store.js';
 
 export interface AggregatorDeps {
   js: JetStreamClient;
@@ -174,7 +174,7 @@ export class Aggregator {
         unresolved.push(row);
       }
     }
-    const stored = unresolved.length > 0 ? await this.deps.store.storedRows(s, unresolved) : new Set<number>();
+    const stored = unresolved.length > 0 ? await storedRows(this.deps.store, s, unresolved) : new Set<number>();
     for (const row of unresolved) if (stored.has(row)) repeated.push(row);
     repeated.sort((x, y) => x - y);
     const fresh = unresolved.filter((row) => !stored.has(row));
@@ -253,7 +253,7 @@ export class Aggregator {
 
   private async deadLetter(b: IngestBatch, token: string): Promise<void> {
     const { js, store } = this.deps;
-    await Promise.all(
+    const acks = await Promise.all(
       b.rejected.map((r) => {
         const h = natsHeaders();
         h.set('Kiln-Reason', r.reason);
@@ -264,13 +264,14 @@ export class Aggregator {
       }),
     );
     await store.insertDeadLetters(
-      b.rejected.map((r) => ({
-        ts: b.nowMs,
+      b.rejected.map((r, i) => ({
+        receivedAt: b.nowMs,
         subject: r.msg.subject,
         reason: r.reason,
         detail: r.detail,
         body: r.msg.data,
-        streamSeq: r.msg.seq,
+        // Where the original bytes are kept: its sequence in the dead-letter stream.
+        streamSeq: acks[i]!.seq,
       })),
       `dead_letters:${token}`,
     );

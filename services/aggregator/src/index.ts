@@ -1,4 +1,4 @@
 export * from './aggregator.js';
 export * from './checkpoint.js';
 export * from './service.js';
-export type * from './store.js';
+export * from './store.js';

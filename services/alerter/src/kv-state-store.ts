@@ -43,8 +43,11 @@ export class KvStateStore<T> implements StateStore<T> {
     await this.kv.delete(key);
   }
 
-  /** Purges deletion markers older than half an hour; returns how many messages went. */
-  async compact(): Promise<number> {
-    return (await this.kv.purgeDeletes(DELETE_MARKER_AGE_MS)).purged;
+  /**
+   * Purges deletion markers older than `olderThanMs` (half an hour: a watcher that fell behind by less still sees the
+   * deletion); returns how many messages went.
+   */
+  async compact(olderThanMs = DELETE_MARKER_AGE_MS): Promise<number> {
+    return (await this.kv.purgeDeletes(olderThanMs)).purged;
   }
 }

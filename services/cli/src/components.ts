@@ -43,7 +43,7 @@ export async function openStore(config: KilnConfig): Promise<Store> {
     ...(config.clickhouse.user !== undefined ? { user: config.clickhouse.user } : {}),
     ...(config.clickhouse.password !== undefined ? { password: config.clickhouse.password } : {}),
     dataDir: config.data_dir,
-    rawRetentionDays: config.clickhouse.raw_retention_days,
+    retention: { rawDays: config.clickhouse.raw_retention_days },
   });
   await store.migrate();
   return store;

@@ -7,12 +7,31 @@ export function aggregatorStore(store: Store): AggregatorStore {
   return {
     insertSamples: (batch, token) => store.insertSamples(batch, token),
     insertDeadLetters: (rows, token) => store.insertDeadLetters(rows, token),
+    query: (sql) => store.query(sql),
   };
 }
 
-/** Alert history rows for Grafana, from the alerter's history entries. */
+const HISTORY_EVENT = { delivered: 'notified', failed: 'notify_failed' } as const;
+
+/** Alert history rows (kiln.alerts, for Grafana) from the alerter's history entries. */
 export function alertHistory(store: Store): AlertHistorySink {
   return {
-    record: (entries, token) => store.insertAlertHistory(entries, token),
+    record: (entries, token) =>
+      store.insertAlertHistory(
+        entries.map((e) => ({
+          at: e.at,
+          event: e.event === 'delivered' || e.event === 'failed' ? HISTORY_EVENT[e.event] : e.event,
+          labels: e.alert.labels,
+          annotations: e.alert.annotations,
+          fingerprint: e.alert.fingerprint,
+          startsAt: e.alert.startsAt,
+          endsAt: e.alert.endsAt ?? null,
+          ...(e.receiver !== undefined ? { receiver: e.receiver } : {}),
+          ...(e.event === 'delivered' || e.event === 'failed' ? { outcome: e.event === 'delivered' ? 'ok' : 'failed' } : {}),
+          ...(e.detail !== undefined ? { detail: e.detail } : {}),
+          ...(e.attempts !== undefined ? { attempts: e.attempts } : {}),
+        })),
+        token,
+      ),
   };
 }

@@ -23,6 +23,8 @@ export interface PublishCounters {
   failures: number;
   /** Messages put in the spool. */
   spooled: number;
+  /** Messages lost because the spool could not be written (disk full or unwritable). */
+  unspoolable: number;
 }
 
 const enum State {
@@ -44,7 +46,7 @@ interface OutboxEntry {
  * fresh messages. After a failed replay it retries one message at a time (with back-off) until the server answers.
  */
 export class Publisher {
-  readonly counters: PublishCounters = { live: 0, replayed: 0, duplicates: 0, failures: 0, spooled: 0 };
+  readonly counters: PublishCounters = { live: 0, replayed: 0, duplicates: 0, failures: 0, spooled: 0, unspoolable: 0 };
   private js: JetStreamClient | undefined;
   private connected = false;
   private stopped = false;
@@ -56,6 +58,7 @@ export class Publisher {
   private interruptSleep: (() => void) | undefined;
   private failingSince = 0;
   private lastFailureLog = 0;
+  private lastSpoolErrorLog = 0;
 
   constructor(private readonly options: PublisherOptions) {
     this.live = new AckWindow(options.inflight);
@@ -123,14 +126,24 @@ export class Publisher {
     let n = 0;
     while (n < outbox.length && outbox[n]!.state !== State.InFlight) {
       const entry = outbox[n++]!;
-      if (entry.state === State.ToSpool) {
-        this.options.spool.append(entry.record);
-        this.counters.spooled++;
-      }
+      if (entry.state === State.ToSpool) this.toSpool(entry.record);
     }
     if (n > 0) {
       outbox.splice(0, n);
       this.wake();
+    }
+  }
+
+  private toSpool(record: SpoolRecord): void {
+    try {
+      this.options.spool.append(record);
+      this.counters.spooled++;
+    } catch (err) {
+      this.counters.unspoolable++;
+      const now = Date.now();
+      if (now - this.lastSpoolErrorLog < 60_000) return;
+      this.lastSpoolErrorLog = now;
+      this.options.log.error({ err: String(err), lost: this.counters.unspoolable }, 'cannot write the spool: samples that NATS did not take are lost');
     }
   }
 

@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Logger } from '@kiln/log';
 
 /** Sequence numbers reserved on disk at a time: a crash skips at most this many, and never reuses one. */
 const RESERVE = 1000;
@@ -16,7 +17,13 @@ export class Sequence {
   private reserved: number;
   private readonly file: string;
 
-  constructor(dir: string, now: number = Date.now()) {
+  private lastErrorLog = 0;
+
+  constructor(
+    dir: string,
+    private readonly log: Logger,
+    now: number = Date.now(),
+  ) {
     mkdirSync(dir, { recursive: true });
     this.file = join(dir, 'seq');
     this.nextSeq = readSeq(this.file) ?? now;
@@ -28,16 +35,31 @@ export class Sequence {
     return this.nextSeq;
   }
 
+  /**
+   * The next number. When the reservation cannot be written (disk full), samples keep flowing and the error is logged:
+   * reuse would need that and a crash and a restart within the stream's duplicate window, while refusing would lose
+   * every sample for as long as the disk stays full.
+   */
   next(): number {
     if (this.nextSeq >= this.reserved) {
       this.reserved = this.nextSeq + RESERVE;
-      this.persist(this.reserved);
+      this.tryPersist(this.reserved);
     }
     return this.nextSeq++;
   }
 
   close(): void {
-    this.persist(this.nextSeq);
+    this.tryPersist(this.nextSeq);
+  }
+
+  private tryPersist(value: number): void {
+    try {
+      this.persist(value);
+    } catch (err) {
+      if (Date.now() - this.lastErrorLog < 60_000) return;
+      this.lastErrorLog = Date.now();
+      this.log.error({ file: this.file, err: String(err) }, 'cannot persist the message sequence');
+    }
   }
 
   private persist(value: number): void {

@@ -1,0 +1,196 @@
+// Storage throughput and size: insertSamples into the embedded engine (gpu_samples with both rollup views attached,
+// as in production) at two batch sizes, the encoder alone against JSON.stringify of row arrays, and the bytes one
+// GPU-sample takes on disk after OPTIMIZE FINAL, on data shaped like DCGM readings from GB300 racks (slow
+// temperatures, noisy power, monotonic counters, mostly-constant clocks and memory, jittered 1 Hz timestamps).
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createStore, SampleEncoder } from '@kiln/store';
+import { METRIC_COUNT, METRIC_ID, SampleBatch } from '@kiln/wire';
+
+const RACKS = 8;
+const GPUS_PER_RACK = 72;
+const GPUS = RACKS * GPUS_PER_RACK;
+const SECONDS = 500; // 576 GPUs x 500 s = 288,000 GPU-samples per pass
+const BATCH_SIZES = [5_000, 20_000];
+
+function rng(seed) {
+  let state = seed >>> 0;
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 4294967296;
+  };
+}
+
+/** Every GPU-sample of the fleet over SECONDS seconds, time-major (as the aggregator sees them arrive). */
+function fleetSamples(startMs) {
+  const random = rng(0x6b696c6e);
+  const gauss = () => random() + random() + random() - 1.5;
+  const total = GPUS * SECONDS;
+  const batch = new SampleBatch(total);
+  const gpu = Array.from({ length: GPUS }, (_, g) => ({
+    rack: `r${String(40 + Math.floor(g / GPUS_PER_RACK)).padStart(4, '0')}`,
+    host: `r${String(40 + Math.floor(g / GPUS_PER_RACK)).padStart(4, '0')}-t${String(Math.floor((g % GPUS_PER_RACK) / 4)).padStart(2, '0')}`,
+    index: g % 4,
+    uuid: `GPU-${(0x3f2a9c1e + g).toString(16)}-7b4d-11ef-9a10-0242ac12${String(g).padStart(4, '0')}`,
+    job: `llm-pretrain-${Math.floor(g / 144)}`,
+    offsetMs: Math.floor(random() * 1000),
+    temp: 62 + 10 * random(),
+    energy: 4e6 + 1e6 * random(),
+    nvlink: Math.floor(1e13 * random()),
+    fbUsed: 150_000 + Math.floor(30_000 * random()),
+  }));
+  let row = 0;
+  for (let s = 0; s < SECONDS; s++) {
+    for (let g = 0; g < GPUS; g++, row++) {
+      const st = gpu[g];
+      st.temp = Math.min(90, Math.max(45, st.temp + 0.3 * gauss()));
+      const power = 1050 + 180 * gauss();
+      st.energy += power;
+      st.nvlink += Math.floor(4e10 * (0.5 + random()));
+      batch.ts[row] = startMs + s * 1000 + st.offsetMs + Math.floor(random() * 5);
+      batch.cluster[row] = 'eus2-ai1';
+      batch.rack[row] = st.rack;
+      batch.host[row] = st.host;
+      batch.gpu[row] = st.index;
+      batch.uuid[row] = st.uuid;
+      batch.job[row] = st.job;
+      const v = (name, value) => (batch.values[row * METRIC_COUNT + METRIC_ID[name]] = value);
+      v('temp_c', Math.round(st.temp));
+      v('mem_temp_c', Math.round(st.temp + 6 + gauss()));
+      v('slowdown_temp_c', 87);
+      v('mem_max_temp_c', 95);
+      v('power_w', power);
+      v('power_limit_w', 1400);
+      v('energy_j', st.energy);
+      v('util_pct', Math.min(100, Math.round(96 + 4 * gauss())));
+      v('mem_util_pct', Math.round(40 + 10 * gauss()));
+      v('sm_active', Math.min(1, 0.88 + 0.05 * gauss()));
+      v('tensor_active', Math.min(1, 0.64 + 0.08 * gauss()));
+      v('dram_active', Math.min(1, 0.5 + 0.1 * gauss()));
+      v('sm_clock_mhz', random() < 0.02 ? 1800 : 1965);
+      v('mem_clock_mhz', 3996);
+      v('fb_used_mib', st.fbUsed);
+      v('fb_free_mib', 184_320 - st.fbUsed);
+      v('clock_events', random() < 0.01 ? 0x40 : 0);
+      v('xid', 0);
+      v('ecc_sbe_vol', 0);
+      v('ecc_dbe_vol', 0);
+      v('remapped_rows_unc', 0);
+      v('row_remap_failure', 0);
+      v('pcie_replay', 0);
+      v('nvlink_bytes', st.nvlink);
+    }
+  }
+  batch.length = total;
+  return batch;
+}
+
+/** Rows [from, to) of `source` as their own batch (what one aggregator flush holds). */
+function slice(source, from, to) {
+  const batch = new SampleBatch(to - from);
+  for (const key of ['cluster', 'rack', 'host', 'uuid', 'job']) for (let i = from; i < to; i++) batch[key][i - from] = source[key][i];
+  batch.ts.set(source.ts.subarray(from, to));
+  batch.gpu.set(source.gpu.subarray(from, to));
+  batch.values.set(source.values.subarray(from * METRIC_COUNT, to * METRIC_COUNT));
+  batch.length = to - from;
+  return batch;
+}
+
+function encodeWithStringify(batch) {
+  const row = new Array(7 + METRIC_COUNT);
+  let body = '';
+  for (let r = 0; r < batch.length; r++) {
+    row[0] = batch.ts[r];
+    row[1] = batch.cluster[r];
+    row[2] = batch.rack[r];
+    row[3] = batch.host[r];
+    row[4] = batch.gpu[r];
+    row[5] = batch.uuid[r];
+    row[6] = batch.job[r];
+    for (let m = 0; m < METRIC_COUNT; m++) {
+      const value = batch.values[r * METRIC_COUNT + m];
+      row[7 + m] = Number.isNaN(value) ? null : Math.round(value * 100) / 100;
+    }
+    body += JSON.stringify(row) + '\n';
+  }
+  return body;
+}
+
+function bestRate(rows, rounds, work) {
+  let best = Infinity;
+  for (let i = 0; i < rounds; i++) {
+    const started = performance.now();
+    work();
+    best = Math.min(best, performance.now() - started);
+  }
+  return (rows / best) * 1000;
+}
+
+export async function run() {
+  const dir = await mkdtemp(join(tmpdir(), 'kiln-bench-store-'));
+  const store = await createStore({ dataDir: dir });
+  try {
+    await store.migrate();
+    const results = [];
+    const startMs = Math.floor((Date.now() - 3 * 3_600_000) / 1000) * 1000;
+    const samples = fleetSamples(startMs);
+
+    const encodeBatch = slice(samples, 0, 20_000);
+    const encoder = new SampleEncoder();
+    results.push({
+      name: 'encode, SampleEncoder (bytes)',
+      value: bestRate(encodeBatch.length, 7, () => encoder.encode(encodeBatch)),
+      unit: 'GPU-samples/s',
+      note: '20k-row batch, one core',
+    });
+    results.push({
+      name: 'encode, JSON.stringify per row (baseline)',
+      value: bestRate(encodeBatch.length, 7, () => encodeWithStringify(encodeBatch)),
+      unit: 'GPU-samples/s',
+      note: 'the same rows as reused arrays',
+    });
+
+    // Each batch size inserts the whole fleet window once (a different hour each, so nothing deduplicates).
+    for (const [pass, size] of BATCH_SIZES.entries()) {
+      const shifted = slice(samples, 0, samples.length);
+      for (let i = 0; i < shifted.length; i++) shifted.ts[i] += pass * 3_600_000;
+      const batches = [];
+      for (let from = 0; from < shifted.length; from += size) batches.push(slice(shifted, from, Math.min(shifted.length, from + size)));
+      const started = performance.now();
+      for (const [i, batch] of batches.entries()) await store.insertSamples(batch, `bench:${size}:${i}`);
+      const seconds = (performance.now() - started) / 1000;
+      results.push({
+        name: `insertSamples, embedded, ${size / 1000}k-row batches`,
+        value: shifted.length / seconds,
+        unit: 'GPU-samples/s',
+        note: `${shifted.length.toLocaleString('en-US')} rows, both rollup views attached, wall clock`,
+      });
+    }
+
+    for (const table of ['gpu_samples', 'gpu_rollup_10s', 'gpu_rollup_1m']) await store.command(`OPTIMIZE TABLE kiln.${table} FINAL`);
+    const sizes = await store.query(
+      "SELECT table, toUInt64(sum(rows)) AS rows, toUInt64(sum(data_compressed_bytes)) AS bytes FROM system.parts WHERE database = 'kiln' AND active GROUP BY table",
+    );
+    const byTable = Object.fromEntries(sizes.map((s) => [s.table, { rows: Number(s.rows), bytes: Number(s.bytes) }]));
+    const raw = byTable.gpu_samples;
+    results.push({
+      name: 'stored bytes per GPU-sample (gpu_samples)',
+      value: raw.bytes / raw.rows,
+      unit: 'B',
+      note: `compressed, after OPTIMIZE FINAL; ${raw.rows.toLocaleString('en-US')} rows, ${METRIC_COUNT} metrics`,
+    });
+    for (const table of ['gpu_rollup_10s', 'gpu_rollup_1m']) {
+      results.push({
+        name: `stored bytes per GPU-sample (${table})`,
+        value: byTable[table].bytes / raw.rows,
+        unit: 'B',
+        note: `${byTable[table].rows.toLocaleString('en-US')} rollup rows, ${(byTable[table].bytes / byTable[table].rows).toFixed(0)} B each`,
+      });
+    }
+    return results;
+  } finally {
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
