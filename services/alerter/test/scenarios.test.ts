@@ -1,6 +1,8 @@
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { startTestNatsServer, type TestNatsServer } from '@kiln/testkit';
+import { alertSubject, DLQ_STREAM } from '@kiln/nats';
+import { startTestNatsServer, waitUntil, type TestNatsServer } from '@kiln/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { alertLabels, Scenario } from './scenario.js';
 
@@ -177,5 +179,16 @@ describe('alerter scenarios against real receivers', () => {
       0.2..0.9  trigger GpuHot{r1,0} → 202
       1.2..1.9  resolve GpuHot{r1,0} → 202
     `);
+  });
+
+  it('dead-letters an event that breaks the alert contract and goes on with the next', async () => {
+    const s = await start('invalid', { receivers: { hook: { type: 'webhook' } }, route: { receiver: 'hook', group_wait: '100ms' } });
+    const bad = JSON.stringify({ labels: { alertname: 'NoContract' }, status: 'firing', startsAt: Date.now() });
+    await jetstream(nc).publish(alertSubject('eus2-ai1', 'r1'), bad);
+    await s.play('0 +GpuHot{r1,0}');
+    await waitUntil('the valid event to page', () => s.received('hook').length === 1, 5_000, 20);
+    expect(s.alerter.stats.invalid).toBe(1);
+    const dead = await (await jetstreamManager(nc)).streams.getMessage(DLQ_STREAM, { last_by_subj: 'kiln.v1.dlq.invalid_alert' });
+    expect(dead?.string()).toBe(bad);
   });
 });
