@@ -8,8 +8,7 @@ import { startTestNatsServer, tempDir, waitUntil } from '@kiln/testkit';
 import { gpuSubject } from '@kiln/wire';
 import { startAgent, type Agent } from '../src/index.js';
 import { makeTlsFiles } from './nats-auth.js';
-import { parseAllDocuments } from 'yaml';
-import { parseConfig } from '@kiln/config';
+import { loadConfig } from '@kiln/config';
 import { adminConnection, ADMIN, quiet, readSubject, testConfig } from './support.js';
 
 const deployRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'deploy');
@@ -77,15 +76,31 @@ it('agent-users.sh gives each host its own subject: its key works there and nowh
 });
 
 it('the agent configurations of deploy/systemd and deploy/k8s are valid Kiln configurations', async () => {
-  const systemd = parseConfig(parseAllDocuments(readFileSync(join(deployRoot, 'systemd', 'kiln-agent.yaml'), 'utf8'))[0]!.toJS(), { env: {} });
+  const systemd = await loadConfig(join(deployRoot, 'systemd', 'kiln-agent.yaml'), {});
   expect(systemd.agent).toMatchObject({ source: 'nvidia-smi', expected_gpus: 4 });
   expect(systemd.nats.nkey_seed_file).toBe('/etc/kiln/agent.nkey');
-  const k8s = parseAllDocuments(readFileSync(join(deployRoot, 'k8s', 'agent-daemonset.yaml'), 'utf8')).map((d) => d.toJS() as Record<string, any>);
-  expect(k8s.map((d) => d.kind)).toEqual(['Namespace', 'ConfigMap', 'DaemonSet']);
-  const env = Object.fromEntries(
-    (k8s[2]!.spec.template.spec.containers[0].env as { name: string; value?: string }[]).map((e) => [e.name, e.value ?? 'from-the-node']),
-  );
-  const config = parseConfig(parseAllDocuments(k8s[1]!.data['agent.yaml'])[0]!.toJS(), { env });
-  expect(config.agent).toMatchObject({ host: 'from-the-node', cluster: 'eus2-ai1', source: 'nvidia-smi' });
-  expect(config.nats.nkey_seed_file).toBe('/etc/kiln/node/agent.nkey');
+
+  const manifest = readFileSync(join(deployRoot, 'k8s', 'agent-daemonset.yaml'), 'utf8');
+  expect(manifest.match(/^kind: \w+/gm)).toEqual(['kind: Namespace', 'kind: ConfigMap', 'kind: DaemonSet']);
+  expect(manifest).toMatch(/- name: KILN_AGENT_HOST\n\s+valueFrom: \{ fieldRef: \{ fieldPath: spec.nodeName \} \}/);
+  const dir = await tempDir('kiln-deploy-k8s-');
+  cleanup.push(() => dir.remove());
+  const file = join(dir.path, 'agent.yaml');
+  writeFileSync(file, literalBlock(manifest, 'agent.yaml'));
+  const k8s = await loadConfig(file, { KILN_AGENT_HOST: 'gb300-node-1' });
+  expect(k8s.agent).toMatchObject({ host: 'gb300-node-1', cluster: 'eus2-ai1', source: 'nvidia-smi' });
+  expect(k8s.nats.nkey_seed_file).toBe('/etc/kiln/node/agent.nkey');
 });
+
+/** The text of a YAML literal block `key: |`, de-indented. */
+function literalBlock(text: string, key: string): string {
+  const lines = text.split('\n');
+  const at = lines.findIndex((l) => l.trim() === `${key}: |`);
+  expect(at).toBeGreaterThanOrEqual(0);
+  const body: string[] = [];
+  for (const line of lines.slice(at + 1)) {
+    if (line.trim() !== '' && !line.startsWith('    ')) break;
+    body.push(line.slice(4));
+  }
+  return body.join('\n');
+}
