@@ -14,13 +14,15 @@ const ALERTNAME = 'GpuEccDoubleBitErrors';
  * Double-bit (uncorrectable) ECC errors: the volatile counter ecc_dbe_vol increased. The counter counts since the
  * driver was loaded, so a value lower than the previous one means the driver reloaded and the counter restarted: the
  * increase is then the new value itself (errors since the restart), never a negative delta, and a reset to 0 is no
- * error. The first value seen of a GPU is its baseline. Fires on the increase (`for` 0 by default) and resolves once
+ * error. The first value seen of a GPU is its baseline; a sample older than the last one compared is skipped. Fires on the increase (`for` 0 by default) and resolves once
  * no new error has come for keep_firing_for.
  */
 export class EccDoubleBitDetector implements Detector {
   readonly name = 'ecc_dbe';
   private readonly track: AlertTrack;
   private previous = new Float64Array(64).fill(NaN);
+  /** Event time of `previous`: an older sample arriving late is not compared (it would look like a restart). */
+  private previousTs = new Float64Array(64);
   /** Errors counted in the current episode, per GPU. */
   private episodeErrors = new Float64Array(64);
 
@@ -36,10 +38,12 @@ export class EccDoubleBitDetector implements Detector {
     const count = batch.values[o + DBE]!;
     if (count !== count) return;
     if (gpuId >= this.previous.length) this.grow(gpuId + 1);
-    const previous = this.previous[gpuId]!;
-    this.previous[gpuId] = count;
-    const increase = previous !== previous ? 0 : count >= previous ? count - previous : count;
     const ts = batch.ts[row]!;
+    const previous = this.previous[gpuId]!;
+    if (previous === previous && ts <= this.previousTs[gpuId]!) return;
+    this.previous[gpuId] = count;
+    this.previousTs[gpuId] = ts;
+    const increase = previous !== previous ? 0 : count >= previous ? count - previous : count;
     if (increase === 0) {
       if (this.track.engaged(gpuId)) this.track.clear(gpuId, ts, emit);
       return;
@@ -75,6 +79,9 @@ export class EccDoubleBitDetector implements Detector {
     const previous = new Float64Array(size).fill(NaN);
     previous.set(this.previous);
     this.previous = previous;
+    const previousTs = new Float64Array(size);
+    previousTs.set(this.previousTs);
+    this.previousTs = previousTs;
     const errors = new Float64Array(size);
     errors.set(this.episodeErrors);
     this.episodeErrors = errors;

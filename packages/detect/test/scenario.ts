@@ -15,19 +15,16 @@
  * firing at startsAt, resolved at endsAt), target `r0001-t03/2` (GPU), `r0001-t03` (host), `r0001` (rack) or `*`.
  */
 import { expect } from 'vitest';
-import { validateAlertEvent, type AlertEvent } from '@kiln/alerts';
+import type { AlertEvent } from '@kiln/alerts';
 import { parseConfig } from '@kiln/config';
 import { METRIC_COUNT, METRIC_ID, SampleBatch, type MetricName } from '@kiln/wire';
-import { GpuRegistry, WindowCore } from '@kiln/window';
-import { Detection } from '../src/index.js';
+import { DetectionRig, eventTime } from './rig.js';
 
 /** 2026-01-15T00:00:00Z: minute-aligned, so windows start on round times. */
 export const T0 = Date.UTC(2026, 0, 15);
 export const CLUSTER = 'test-ai1';
 const HOSTS_PER_RACK = 18;
 const GPUS_PER_HOST = 4;
-const LATENESS_MS = 5_000;
-const WINDOWS_MS = [10_000, 60_000];
 /** Wall clock runs this far behind event time, as in a live partition. */
 const WALL_DELAY_MS = 0;
 
@@ -100,14 +97,18 @@ export function expandSeries(text: string): (number | undefined)[] {
   return out;
 }
 
+type Expanded = (number | undefined)[];
+
 interface Gpu {
   rack: string;
   host: string;
   index: number;
   uuid: string;
   job: string;
-  /** Series per key, expanded; a key without one takes the healthy default. */
-  series: Map<SeriesKey, (number | undefined)[]>;
+  /** By metric id: the series replacing the healthy value, and the series added to it. */
+  replace: (Expanded | undefined)[];
+  offset: (Expanded | undefined)[];
+  present?: Expanded;
   k: number;
 }
 
@@ -168,7 +169,7 @@ function buildGpus(s: Scenario): Gpu[] {
       for (let index = 0; index < GPUS_PER_HOST; index++) {
         const k = gpus.length;
         const uuid = `GPU-${String(k).padStart(8, '0')}-0000-4000-8000-000000000000`;
-        gpus.push({ rack, host, index, uuid, job: s.job ?? 'train-a', series: new Map(), k });
+        gpus.push({ rack, host, index, uuid, job: s.job ?? 'train-a', replace: [], offset: [], k });
       }
     }
   }
@@ -181,7 +182,13 @@ function buildGpus(s: Scenario): Gpu[] {
     for (const g of matched) {
       for (const [key, text] of Object.entries(series)) {
         if (key === 'job') g.job = text;
-        else g.series.set(key as SeriesKey, expandSeries(text));
+        else if (key === 'present') g.present = expandSeries(text);
+        else {
+          const name = key.endsWith('+') ? key.slice(0, -1) : key;
+          const id = METRIC_ID[name as MetricName];
+          if (id === undefined) throw new Error(`no metric ${name}`);
+          (key.endsWith('+') ? g.offset : g.replace)[id] = expandSeries(text);
+        }
       }
     }
   }
@@ -201,44 +208,23 @@ export function runScenario(s: Scenario): ScenarioResult {
   const hosts = new Map<string, Gpu[]>();
   for (const g of gpus) hosts.set(g.host, [...(hosts.get(g.host) ?? []), g]);
 
-  const events: AlertEvent[] = [];
-  const registry = new GpuRegistry();
-  const detection = new Detection(registry, detect, (e) => {
-    const checked = validateAlertEvent(e);
-    if (!checked.ok) throw new Error(`alert event breaks the contract: ${checked.errors.join('; ')}\n${JSON.stringify(e)}`);
-    events.push(e);
-  });
-  const windows = new WindowCore({ windowsMs: WINDOWS_MS, allowedLatenessMs: LATENESS_MS, onClose: (w) => detection.onWindow(w) });
-  const batch = new SampleBatch(8);
   const skew = new Map(Object.entries(s.clockSkew ?? {}).map(([host, d]) => [host, d.startsWith('-') ? -parseDuration(d.slice(1)) : parseDuration(d)]));
   const wallAt = (i: number): number => (s.replay ? T0 + 3_600_000 + i : T0 + i * interval + WALL_DELAY_MS);
-  let lastArrivalWall = wallAt(0);
-
-  // The aggregator's wall-clock tick: a quiet partition lets event time follow the wall clock (Aggregator.onTick).
-  const tick = (now: number): void => {
-    const idle = now - lastArrivalWall;
-    if (idle > LATENESS_MS && Number.isFinite(windows.watermark)) {
-      const closed = windows.advanceTo(windows.watermark + LATENESS_MS + idle);
-      if (closed > 0) detection.onWindowsClosed(windows.watermark);
-      lastArrivalWall = now - LATENESS_MS;
-    }
-    detection.onTick(now, windows.watermark);
-  };
+  const rig = new DetectionRig(detect, wallAt(0));
+  const batch = new SampleBatch(8);
 
   for (let i = 0; i < steps; i++) {
     for (const [host, members] of hosts) {
       const ts = T0 + i * interval + (skew.get(host) ?? 0);
       batch.clear();
       for (const g of members) {
-        const present = g.series.get('present');
-        if (present && !at(present, i)) continue;
+        if (g.present && !at(g.present, i)) continue;
         const row = batch.length++;
         const o = row * METRIC_COUNT;
         for (let m = 0; m < METRIC_COUNT; m++) {
-          const name = METRICS[m]!;
-          const series = g.series.get(name);
-          const offset = g.series.get(`${name}+`);
-          let v = series ? at(series, i) : healthy(name, g.k, i);
+          const series = g.replace[m];
+          const offset = g.offset[m];
+          let v = series ? at(series, i) : healthy(METRICS[m]!, g.k, i);
           if (offset && v !== undefined) {
             const d = at(offset, i);
             v = d === undefined ? undefined : v + d;
@@ -253,23 +239,15 @@ export function runScenario(s: Scenario): ScenarioResult {
         batch.uuid[row] = g.uuid;
         batch.job[row] = g.job;
       }
-      if (batch.length === 0) continue;
-      lastArrivalWall = wallAt(i);
-      for (let row = 0; row < batch.length; row++) {
-        const gpuId = registry.id(CLUSTER, batch.rack[row]!, batch.host[row]!, batch.gpu[row]!);
-        detection.onSample(batch, row, gpuId);
-        windows.add(gpuId, batch.ts[row]!, batch.values, row * METRIC_COUNT);
-      }
-      if (windows.closeReady() > 0) detection.onWindowsClosed(windows.watermark);
+      if (batch.length > 0) rig.message(batch, 0, wallAt(i));
     }
-    tick(wallAt(i));
+    rig.tick(wallAt(i));
   }
   const end = wallAt(steps);
   const wallOnly = s.wallOnlyAfter ? parseDuration(s.wallOnlyAfter) : 0;
-  for (let w = 0; w < wallOnly; w += interval) tick(end + w);
+  for (let w = 0; w < wallOnly; w += interval) rig.tick(end + w);
   // In time order (a pass judges windows that ended before the samples that triggered it).
-  const timeOf = (e: AlertEvent): number => (e.status === 'firing' ? e.startsAt : e.endsAt!);
-  const sorted = events.map((e, i) => ({ e, i })).sort((a, b) => timeOf(a.e) - timeOf(b.e) || a.i - b.i).map(({ e }) => e);
+  const sorted = rig.events.map((e, i) => ({ e, i })).sort((a, b) => eventTime(a.e) - eventTime(b.e) || a.i - b.i).map(({ e }) => e);
   return { events: sorted, lines: sorted.map(describeEvent) };
 }
 
@@ -277,8 +255,7 @@ export function runScenario(s: Scenario): ScenarioResult {
 export function describeEvent(e: AlertEvent): string {
   const { labels } = e;
   const target = labels.gpu !== undefined ? `${labels.host}/${labels.gpu}` : (labels.host ?? labels.rack);
-  const time = e.status === 'firing' ? e.startsAt : e.endsAt!;
-  return `${formatOffset(time - T0)} ${e.status} ${labels.alertname} ${target}`;
+  return `${formatOffset(eventTime(e) - T0)} ${e.status} ${labels.alertname} ${target}`;
 }
 
 /** Asserts the events are exactly the expected ones, in order, each at its time or inside its time range. */

@@ -1,0 +1,60 @@
+import { validateAlertEvent, type AlertEvent } from '@kiln/alerts';
+import type { KilnConfig } from '@kiln/config';
+import { METRIC_COUNT, type SampleBatch } from '@kiln/wire';
+import { GpuRegistry, WindowCore } from '@kiln/window';
+import { Detection } from '../src/index.js';
+
+export const LATENESS_MS = 5_000;
+const WINDOWS_MS = [10_000, 60_000];
+
+/**
+ * The real GpuRegistry, WindowCore and Detection, driven as the aggregator drives them: every sample to the
+ * detectors and the windows, a closing pass after each message, and a wall-clock tick that lets event time follow
+ * the wall clock when the partition is quiet. Every alert event is checked against the alert contract.
+ */
+export class DetectionRig {
+  readonly events: AlertEvent[] = [];
+  readonly registry = new GpuRegistry();
+  readonly detection: Detection;
+  readonly windows: WindowCore;
+  private lastArrivalWall: number;
+
+  constructor(detect: KilnConfig['detect'], startWallMs: number) {
+    this.lastArrivalWall = startWallMs;
+    this.detection = new Detection(this.registry, detect, (e) => {
+      const checked = validateAlertEvent(e);
+      if (!checked.ok) throw new Error(`alert event breaks the contract: ${checked.errors.join('; ')}\n${JSON.stringify(e)}`);
+      this.events.push(e);
+    });
+    this.windows = new WindowCore({ windowsMs: WINDOWS_MS, allowedLatenessMs: LATENESS_MS, onClose: (w) => this.detection.onWindow(w) });
+  }
+
+  /** One host's message, decoded into batch rows [from, batch.length), arriving at wall time `wallMs`. */
+  message(batch: SampleBatch, from: number, wallMs: number): void {
+    this.lastArrivalWall = wallMs;
+    const { registry, detection, windows } = this;
+    for (let row = from; row < batch.length; row++) {
+      const gpuId = registry.id(batch.cluster[row]!, batch.rack[row]!, batch.host[row]!, batch.gpu[row]!);
+      detection.onSample(batch, row, gpuId);
+      windows.add(gpuId, batch.ts[row]!, batch.values, row * METRIC_COUNT);
+    }
+    if (windows.closeReady() > 0) detection.onWindowsClosed(windows.watermark);
+  }
+
+  /** The aggregator's periodic tick (Aggregator.onTick). */
+  tick(wallMs: number): void {
+    const { windows, detection } = this;
+    const idle = wallMs - this.lastArrivalWall;
+    if (idle > LATENESS_MS && Number.isFinite(windows.watermark)) {
+      const closed = windows.advanceTo(windows.watermark + LATENESS_MS + idle);
+      if (closed > 0) detection.onWindowsClosed(windows.watermark);
+      this.lastArrivalWall = wallMs - LATENESS_MS;
+    }
+    detection.onTick(wallMs, windows.watermark);
+  }
+}
+
+/** Firing events at startsAt, resolved ones at endsAt. */
+export function eventTime(e: AlertEvent): number {
+  return e.status === 'firing' ? e.startsAt : e.endsAt!;
+}
