@@ -25,7 +25,3 @@ export interface Notification {
   /** Link back to the alerter (Alertmanager's externalURL). */
   readonly externalURL: string;
 }
-
-export function groupStatus(alerts: readonly Alert[]): AlertStatus {
-  return alerts.some((a) => a.status === 'firing') ? 'firing' : 'resolved';
-}
