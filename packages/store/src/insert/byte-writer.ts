@@ -60,6 +60,15 @@ export class ByteWriter {
       n = -n;
     }
     let count = 0;
+    // Two digits per division while more than two are left, then one at a time (and at least decimals + 1 digits).
+    while (n >= 100) {
+      const q = Math.floor(n / 100);
+      const pair = n - q * 100;
+      const tens = (pair / 10) | 0;
+      digits[count++] = ZERO + pair - tens * 10;
+      digits[count++] = ZERO + tens;
+      n = q;
+    }
     do {
       const q = Math.floor(n / 10);
       digits[count++] = ZERO + (n - q * 10);
