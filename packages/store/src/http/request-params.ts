@@ -35,6 +35,8 @@ const PROTOCOL_PARAMS = new Set([
 ]);
 
 const PARAM_PREFIX = 'param_';
+/** User-defined settings, as ClickHouse allows them (the name is also an engine command-line option, so: plain). */
+const CUSTOM_SETTING = /^custom_[A-Za-z0-9_]+$/;
 
 export interface QueryParams {
   database: string | undefined;
@@ -78,7 +80,7 @@ export function queryParams(search: URLSearchParams, knownSettings: ReadonlySet<
     if (name.startsWith(PARAM_PREFIX)) {
       params[name.slice(PARAM_PREFIX.length)] = unescapeParam(value);
     } else if (!PROTOCOL_PARAMS.has(name)) {
-      if (!knownSettings.has(name) && !name.startsWith('custom_')) {
+      if (!knownSettings.has(name) && !CUSTOM_SETTING.test(name)) {
         throw new ClickHouseHttpError(
           ErrorCode.UNKNOWN_SETTING,
           `Setting ${name} is neither a builtin setting nor started with the prefix 'custom_' registered for user-defined settings`,
