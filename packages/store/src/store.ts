@@ -6,7 +6,7 @@ import type { SampleBatch } from '@kiln/wire';
 import { ALERT_HISTORY_COLUMNS, alertHistoryValues, type AlertHistoryRow } from './alert-history.js';
 import { DEAD_LETTER_COLUMNS, deadLetterValues, type DeadLetterRow } from './dead-letters.js';
 import { EmbeddedEngine } from './engine/embedded-engine.js';
-import { checkedColumnName, insertStatement } from './insert/insert-statement.js';
+import { insertStatement } from './insert/insert-statement.js';
 import { encodeJsonRows } from './insert/json-rows.js';
 import { DEFAULT_RETRY_POLICY, withRetry, type RetryHook, type RetryPolicy } from './insert/retry.js';
 import { SAMPLE_COLUMNS, SampleEncoder } from './insert/sample-encoder.js';
@@ -22,7 +22,7 @@ export interface StoreOptions {
   dataDir: string;
   /** Default 'kiln'. */
   database?: string | undefined;
-  /** Retry policy for inserts and queries (transient failures only). */
+  /** Retry policy for inserts and `query` reads (transient failures only; `command` is not retried). */
   retry?: Partial<RetryPolicy> | undefined;
   /** Called before each retry, e.g. to count and log it. */
   onRetry?: RetryHook | undefined;
@@ -50,10 +50,13 @@ export interface Store {
   insertRows(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[], token: string): Promise<void>;
   insertDeadLetters(rows: readonly DeadLetterRow[], token: string): Promise<void>;
   insertAlertHistory(rows: readonly AlertHistoryRow[], token: string): Promise<void>;
-  /** Runs a query and returns its rows as JSONEachRow objects (64-bit integers as the engine prints them: numbers
-   *  by default since ClickHouse 25, strings before; cast to be sure). `{name:Type}` placeholders take `params`. */
+  /**
+   * Runs a read query (retried on transient failures) and returns its rows as JSONEachRow objects; 64-bit integers
+   * as the engine prints them (numbers by default since ClickHouse 25, strings before: cast to be sure).
+   * `{name:Type}` placeholders take their values from `params`.
+   */
   query<T>(sql: string, params?: Record<string, unknown>): Promise<T[]>;
-  /** Runs a statement that returns no rows (DDL, OPTIMIZE, SYSTEM …). */
+  /** Runs a statement that returns no rows (DDL, OPTIMIZE, SYSTEM …), once. */
   command(sql: string): Promise<void>;
   close(): Promise<void>;
 }
@@ -115,7 +118,6 @@ class ClickHouseStore implements Store {
     token: string,
   ): Promise<void> {
     if (rows.length === 0) return;
-    columns.forEach(checkedColumnName);
     for (const row of rows) {
       if (row.length !== columns.length) throw new Error(`insert into ${table}: a row has ${row.length} values for ${columns.length} columns`);
     }
@@ -137,10 +139,9 @@ class ClickHouseStore implements Store {
     });
   }
 
-  command(sql: string): Promise<void> {
-    return withRetry('command', this.#retry, this.#onRetry, async () => {
-      await this.client.command({ query: sql });
-    });
+  async command(sql: string): Promise<void> {
+    // Not retried: a statement is not known to be safe to repeat (a CREATE without IF NOT EXISTS, an INSERT SELECT).
+    await this.client.command({ query: sql });
   }
 
   async close(): Promise<void> {
