@@ -12,8 +12,8 @@ export interface Statement {
 
 /** What the engine reports about itself, once. */
 export interface EngineFacts {
+  /** Names of its query settings. */
   settings: ReadonlySet<string>;
-  version: string;
   timezone: string;
 }
 
@@ -36,19 +36,14 @@ export class HttpEngineSessions {
     private readonly options: { maxExecutionTimeS: number; maxReaderSessions: number },
   ) {}
 
-  /** The engine's setting names, version and time zone. */
+  /** The engine's setting names and time zone. */
   facts(): Promise<EngineFacts> {
     return this.engine.queue.run(async () => {
       const session = this.engine.openSession([]);
       try {
         const names = (await session.queryAsync('SELECT name FROM system.settings', { format: 'TSV' })).text();
-        const [version = '', timezone = 'UTC'] = (
-          await session.queryAsync('SELECT version(), timezone()', { format: 'TSV' })
-        )
-          .text()
-          .trim()
-          .split('\t');
-        return { settings: new Set(names.split('\n').filter((n) => n !== '')), version, timezone };
+        const timezone = (await session.queryAsync('SELECT timezone()', { format: 'TSV' })).text().trim();
+        return { settings: new Set(names.split('\n').filter((n) => n !== '')), timezone };
       } finally {
         session.close();
       }
