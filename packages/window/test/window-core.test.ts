@@ -138,14 +138,17 @@ describe('WindowCore', () => {
 import { LatestSample } from '../src/index.js';
 
 describe('LatestSample', () => {
-  it('calls a sample certainly new only when its GPU is known and it is newer than all before', () => {
+  it('vouches for a sample only once its GPU is seeded and the sample is newer than all it knows', () => {
     const latest = new LatestSample();
-    expect(latest.advance(5, 1000)).toBe(false); // first sight since start: may repeat a stored sample
-    expect(latest.advance(5, 2000)).toBe(true);
+    expect(latest.advance(5, 1000)).toBe(false); // never seen: storage may hold newer samples
+    expect(latest.unseeded(5)).toBe(true);
+    expect(latest.advance(5, 2000)).toBe(false); // still waiting for the seed
+    latest.seed(5, 1_500); // storage's newest
+    latest.seed(5, 2_000); // a sample just confirmed new
+    expect(latest.unseeded(5)).toBe(false);
     expect(latest.advance(5, 2000)).toBe(false); // same ts again
     expect(latest.advance(5, 1500)).toBe(false); // out of order
     expect(latest.advance(5, 3000)).toBe(true);
     expect(latest.advance(5000, 1)).toBe(false); // grows
-    expect(latest.advance(5000, 2)).toBe(true);
   });
 });

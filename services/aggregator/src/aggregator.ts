@@ -1,17 +1,20 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DeliverPolicy, type JetStreamClient, type JsMsg, type ConsumerMessages } from '@nats-io/jetstream';
+import type { JetStreamClient, JsMsg, ConsumerMessages } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/nats-core';
 import { fingerprint, type AlertEvent } from '@kiln/alerts';
 import type { KilnConfig } from '@kiln/config';
 import type { Detection } from '@kiln/detect';
 import type { Logger } from '@kiln/log';
 import { alertSubject, GPU_STREAM } from '@kiln/nats';
-import { DecodeStats, decodeMessage, dlqSubject, GPU_SUBJECTS, MAX_GPUS_PER_MESSAGE, METRIC_COUNT, type DecodeLimits, type SampleBatch } from '@kiln/wire';
+import { DecodeStats, decodeMessage, dlqSubject, MAX_GPUS_PER_MESSAGE, METRIC_COUNT, type DecodeLimits, type SampleBatch } from '@kiln/wire';
 import type { GpuRegistry, LatestSample, WindowCore } from '@kiln/window';
-import type { CheckpointStore } from './checkpoint.js';
+import type { Checkpoint, CheckpointStore, PendingBatch } from './checkpoint.js';
 import { failpoint } from './failpoints.js';
 import { IngestBatch } from './ingest-batch.js';
-import { storedRows, type AggregatorStore } from './store.js';
+import { gpuKey, lookupStored, type AggregatorStore } from './store.js';
+
+/** How long a rebuilt run waits for the rest of its messages before it is stored as it is. */
+const REPLAY_QUIET_MS = 3_000;
 
 export interface AggregatorDeps {
   js: JetStreamClient;
@@ -57,6 +60,8 @@ export class Aggregator {
   private lastArrivalWall = Date.now();
   private messages?: ConsumerMessages;
   private stopping = false;
+  /** The run recorded as pending by a process that died, being rebuilt from redelivered messages. */
+  private replaying: PendingBatch | undefined;
   private timer?: NodeJS.Timeout;
   private readonly limits: DecodeLimits;
   private readonly tokenPrefix: string;
@@ -82,10 +87,12 @@ export class Aggregator {
   }
 
   /** Finishes a batch interrupted by a crash, then consumes until stop(). Resolves when consuming ends. */
-  async run(): Promise<void> {
-    const cp = await this.deps.checkpoint.read();
+  async run(cp: Checkpoint): Promise<void> {
     this.stored = this.highestSeen = cp.stored;
-    if (cp.pending) await this.replayPending(cp.pending.first, cp.pending.last, cp.pending.nowMs);
+    if (cp.pending) {
+      this.deps.log.warn({ first: cp.pending.first, last: cp.pending.last }, 'finishing a batch interrupted by a restart');
+      this.replaying = cp.pending;
+    }
     const consumer = await this.deps.js.consumers.get(GPU_STREAM, this.deps.config.aggregator.consumer);
     this.timer = setInterval(() => this.onTick(), Math.max(20, Math.floor(this.deps.config.aggregator.flush_ms / 2)));
     this.timer.unref();
@@ -111,6 +118,8 @@ export class Aggregator {
   private accept(m: JsMsg, wallNow: number): void {
     const seq = m.seq;
     this.lastArrivalWall = wallNow;
+    const replaying = this.replaying;
+    if (replaying && seq > replaying.last) this.finishReplay();
     if (seq <= this.highestSeen) {
       // Redelivered: either stored already (its ack was lost) or in a batch still being written.
       if (seq <= this.stored) m.ack();
@@ -121,7 +130,7 @@ export class Aggregator {
     const b = this.current;
     if (b.empty) {
       b.first = seq;
-      b.nowMs = wallNow;
+      b.nowMs = replaying ? replaying.nowMs : wallNow;
       b.openedAt = wallNow;
     }
     b.last = seq;
@@ -133,6 +142,7 @@ export class Aggregator {
     if (!result.ok) {
       b.rejected.push({ msg: m, reason: result.reason, detail: result.detail });
       this.stats.rejected++;
+      if (replaying && seq === replaying.last) this.finishReplay();
       return;
     }
     const { registry, latest } = this.deps;
@@ -143,6 +153,23 @@ export class Aggregator {
       else b.suspects.push(row);
     }
     this.closeWindows();
+    if (replaying && seq === replaying.last) this.finishReplay();
+  }
+
+  /**
+   * Closes the batch rebuilt from the interrupted run [first, last] and queues it under that run's range (and so its
+   * deduplication token), whether or not every message of the range is still in the stream.
+   */
+  private finishReplay(): void {
+    const run = this.replaying;
+    if (!run) return;
+    this.replaying = undefined;
+    this.highestSeen = Math.max(this.highestSeen, run.last);
+    const b = this.current;
+    if (b.empty) return; // the whole run aged out of the stream: nothing left to store
+    b.first = run.first;
+    b.last = run.last;
+    void this.flush();
   }
 
   /** A sample known to be new goes to the detectors and the windows. */
@@ -157,10 +184,12 @@ export class Aggregator {
 
   /**
    * Drops the batch's rows whose sample identity is already stored or appears earlier in the batch (an agent replaying
-   * samples under new message ids), then analyses the rest. Only rows LatestSample could not vouch for are checked.
+   * samples under new message ids), then analyses the rest and tells LatestSample what storage holds, so that the
+   * GPUs' next samples take the fast path again. Only rows LatestSample could not vouch for are looked up.
    */
   private async dropRepeatedSamples(b: IngestBatch): Promise<void> {
     const s = b.samples;
+    const { latest } = this.deps;
     const seen = new Set<string>();
     const suspect = new Set(b.suspects);
     for (let row = 0; row < s.length; row++) if (!suspect.has(row)) seen.add(`${b.gpuIds[row]}:${s.ts[row]}`);
@@ -174,12 +203,19 @@ export class Aggregator {
         unresolved.push(row);
       }
     }
-    const stored = unresolved.length > 0 ? await storedRows(this.deps.store, s, unresolved) : new Set<number>();
-    for (const row of unresolved) if (stored.has(row)) repeated.push(row);
-    repeated.sort((x, y) => x - y);
-    const fresh = unresolved.filter((row) => !stored.has(row));
-    for (const row of fresh) this.analyse(s, row, b.gpuIds[row]!);
+    const stored = unresolved.length > 0 ? await lookupStored(this.deps.store, s, unresolved) : undefined;
+    for (const row of unresolved) {
+      const gpuId = b.gpuIds[row]!;
+      const newest = stored?.newest.get(gpuKey(s, row));
+      if (newest !== undefined) latest.seed(gpuId, newest);
+      if (stored?.rows.has(row)) repeated.push(row);
+      else {
+        latest.seed(gpuId, s.ts[row]!);
+        this.analyse(s, row, gpuId);
+      }
+    }
     this.closeWindows();
+    repeated.sort((x, y) => x - y);
     b.removeRows(repeated);
     this.stats.duplicateSamples += repeated.length;
     if (repeated.length > 0) this.deps.log.info({ first: b.first, last: b.last, dropped: repeated.length }, 'dropped samples already stored');
@@ -202,7 +238,10 @@ export class Aggregator {
   private onTick(): void {
     const now = Date.now();
     const b = this.current;
-    if (!b.empty && now - b.openedAt >= this.deps.config.aggregator.flush_ms) void this.flush();
+    if (this.replaying) {
+      // The rest of the interrupted run never came (aged out of the stream): store what there is under its range.
+      if (now - this.lastArrivalWall > REPLAY_QUIET_MS) this.finishReplay();
+    } else if (!b.empty && now - b.openedAt >= this.deps.config.aggregator.flush_ms) void this.flush();
     // A quiet partition: let event time follow the wall clock so its last windows close and detectors conclude.
     const idle = now - this.lastArrivalWall;
     if (idle > this.deps.config.aggregator.allowed_lateness_ms && Number.isFinite(this.deps.windows.watermark)) {
@@ -293,37 +332,6 @@ export class Aggregator {
     }
   }
 
-  /** Rebuilds the batch that was being written when the previous process died and writes it under the same token. */
-  private async replayPending(first: number, last: number, nowMs: number): Promise<void> {
-    this.deps.log.warn({ first, last }, 'finishing a batch interrupted by a restart');
-    const oc = await this.deps.js.consumers.get(GPU_STREAM, {
-      filter_subjects: GPU_SUBJECTS,
-      deliver_policy: DeliverPolicy.StartSequence,
-      opt_start_seq: first,
-    });
-    const b = this.current;
-    this.highestSeen = first - 1;
-    let done = false;
-    while (!done) {
-      const iter = await oc.fetch({ max_messages: 1000, expires: 2_000 });
-      let got = 0;
-      for await (const m of iter) {
-        got++;
-        if (m.seq > last) {
-          done = true;
-          break;
-        }
-        this.accept(m, nowMs);
-        if (m.seq === last) done = true;
-      }
-      if (got === 0) break; // the rest of the range has aged out of the stream
-    }
-    // accept() set nowMs from the replay clock; pin the range to the recorded one even if its ends aged out.
-    b.first = first;
-    b.last = last;
-    b.nowMs = nowMs;
-    await this.flush();
-    await this.writing;
-  }
+
 }
 

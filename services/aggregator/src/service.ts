@@ -18,25 +18,26 @@ export interface AggregatorService {
   stop(): Promise<void>;
 }
 
-/** Creates the durable consumer the aggregator reads through (idempotent). */
-export async function ensureAggregatorConsumer(jsm: JetStreamManager, name: string): Promise<void> {
-  const config = {
+/**
+ * (Re)creates the durable consumer the aggregator reads through, positioned just after what the checkpoint says is
+ * stored. The checkpoint, not the consumer, is the record of progress: starting from it means messages that a dead
+ * process held unacknowledged come again at once instead of after their ack wait, and nothing stored is read twice
+ * beyond acks that were lost.
+ */
+export async function resetAggregatorConsumer(jsm: JetStreamManager, name: string, stored: number): Promise<void> {
+  await jsm.consumers.delete(GPU_STREAM, name).catch((err: unknown) => {
+    if (!/not found/i.test(String(err))) throw err;
+  });
+  await jsm.consumers.add(GPU_STREAM, {
     durable_name: name,
     ack_policy: AckPolicy.Explicit,
-    deliver_policy: DeliverPolicy.All,
     filter_subject: GPU_SUBJECTS,
+    ...(stored > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: stored + 1 } : { deliver_policy: DeliverPolicy.All }),
     // Acks wait for a durable batch; a ClickHouse hiccup must not turn into a redelivery storm.
     ack_wait: nanos(60_000),
     max_ack_pending: 100_000,
     max_deliver: -1,
-  };
-  try {
-    await jsm.consumers.info(GPU_STREAM, name);
-    await jsm.consumers.update(GPU_STREAM, name, { ack_wait: config.ack_wait, max_ack_pending: config.max_ack_pending });
-  } catch (err) {
-    if (!/not found/i.test(String(err))) throw err;
-    await jsm.consumers.add(GPU_STREAM, config);
-  }
+  });
 }
 
 /** Wires the aggregator: streams, consumer, checkpoint bucket, the window core and the detectors. */
@@ -50,9 +51,11 @@ export async function startAggregator(
     gpuMaxAgeMs: 24 * 3_600_000,
   });
   const name = config.aggregator.consumer;
-  await ensureAggregatorConsumer(jsm, name);
   const js = jetstream(deps.nc);
   const kv = await new Kvm(js).create(CHECKPOINT_BUCKET, { history: 1, replicas: config.nats.replicas });
+  const checkpoint = new CheckpointStore(kv, name);
+  const cp = await checkpoint.read();
+  await resetAggregatorConsumer(jsm, name, cp.stored);
   const registry = new GpuRegistry();
   let aggregator: Aggregator | undefined;
   const detection = new Detection(registry, config.detect, (e) => aggregator?.publishAlert(e));
@@ -64,7 +67,7 @@ export async function startAggregator(
   aggregator = new Aggregator({
     js,
     store: deps.store,
-    checkpoint: new CheckpointStore(kv, name),
+    checkpoint,
     registry,
     latest: new LatestSample(),
     windows,
@@ -73,6 +76,6 @@ export async function startAggregator(
     config,
   });
   const a = aggregator;
-  const done = a.run();
+  const done = a.run(cp);
   return { aggregator: a, done, stop: async () => { await a.stop(); await done.catch(() => undefined); } };
 }

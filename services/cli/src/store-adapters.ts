@@ -28,7 +28,8 @@ export function alertHistory(store: Store): AlertHistorySink {
           endsAt: e.alert.endsAt ?? null,
           ...(e.receiver !== undefined ? { receiver: e.receiver } : {}),
           ...(e.event === 'delivered' || e.event === 'failed' ? { outcome: e.event === 'delivered' ? 'ok' : 'failed' } : {}),
-          ...(e.detail !== undefined ? { detail: e.detail } : {}),
+          // Why the group was notified (Alertmanager's notification_reason) travels with the outcome's detail.
+          ...(e.detail !== undefined || e.reason !== undefined ? { detail: [e.detail, e.reason && `reason: ${e.reason}`].filter(Boolean).join('; ') } : {}),
           ...(e.attempts !== undefined ? { attempts: e.attempts } : {}),
         })),
         token,

@@ -8,7 +8,7 @@ import type { Command } from './command.js';
 
 export const alerter: Command = {
   name: 'alerter',
-  summary: 'consume alert events and page on-call (webhook, PagerDuty)',
+  summary: 'consume alert events: route, group, inhibit, silence, and page on-call (PagerDuty, Slack, webhooks, Alertmanager)',
   usage: 'kiln alerter --config FILE',
   async run(argv) {
     const { values } = parseCommandLine(argv, {});
