@@ -131,7 +131,7 @@ const temperatureRiseRule = z
  */
 const rackCoolingRule = z
   .object({
-    ...ruleTiming(20_000, 300_000),
+    ...ruleTiming(10_000, 300_000),
     /** Affected GPUs needed: at least min_gpus and at least min_fraction of the rack's reporting GPUs. */
     min_gpus: z.number().int().min(2).max(1000).default(8),
     min_fraction: z.number().gt(0).max(1).default(0.25),
@@ -139,10 +139,13 @@ const rackCoolingRule = z
     exit_ratio: z.number().gt(0).max(1).default(0.5),
     /** Heating: temperature up by rise_c over lookback_ms … */
     rise_c: z.number().positive().max(50).default(4),
-    lookback_ms: z.number().int().min(20_000).max(1_800_000).default(120_000),
-    /** … while power stayed within power_tolerance_w over the lookback and settle_ms before it (thermal lag). */
+    lookback_ms: z.number().int().min(20_000).max(1_800_000).default(60_000),
+    /**
+     * … while power stayed within power_tolerance_w over the lookback and settle_ms before it: after a load step the
+     * die still follows its thermal lag (time constant ~25 s on a cold plate), which is not heating.
+     */
     power_tolerance_w: z.number().positive().max(2000).default(100),
-    settle_ms: z.number().int().min(0).max(1_800_000).default(90_000),
+    settle_ms: z.number().int().min(0).max(1_800_000).default(60_000),
     /** Hot: temp_c >= slowdown_temp_c - hot_margin_c, or a thermal clock event. */
     hot_margin_c: z.number().min(0).max(50).default(5),
     severity: alertSeverity.default('critical'),
