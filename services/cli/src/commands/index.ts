@@ -1,3 +1,4 @@
+import { agent } from './agent.js';
 import { aggregator } from './aggregator.js';
 import { alerter } from './alerter.js';
 import type { Command } from './command.js';
@@ -6,7 +7,7 @@ import { simulate } from './simulate.js';
 import { store } from './store.js';
 import { up } from './up.js';
 
-export const COMMANDS: readonly Command[] = [up, simulate, store, aggregator, alerter, query];
+export const COMMANDS: readonly Command[] = [up, simulate, store, aggregator, alerter, agent, query];
 
 export function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
