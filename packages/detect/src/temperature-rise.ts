@@ -2,6 +2,7 @@ import type { KilnConfig } from '@kiln/config';
 import type { GpuRegistry } from '@kiln/window';
 import { gpuAlertLabels } from './alert-labels.js';
 import { AlertTrack } from './alert-track.js';
+import { THERMAL_CLOCK_EVENTS } from './clock-events.js';
 import type { Detector, EmitAlert } from './detector.js';
 import { fmt, gpuPlace } from './format.js';
 import type { PartitionState } from './partition-state.js';
@@ -16,7 +17,9 @@ const EXIT_FORECAST_C = 2;
  * Rapid temperature rise: the least-squares slope of the GPU's window mean temperatures over span_ms is at least
  * min_rate_c_per_min, the GPU is already within near_c of its slowdown threshold, and the linear forecast
  * horizon_ms ahead reaches the threshold. Pages before the GPU throttles. The nearness condition keeps a job start
- * (a fast rise from idle that levels off at the working temperature) from paging. Judged on each closing pass.
+ * (a fast rise from idle that levels off at the working temperature) from paging. A GPU already thermally throttled
+ * is past the warning (its temperature now follows its clock control, GpuThermalThrottling has it): not rising.
+ * Judged on each closing pass.
  */
 export class TemperatureRiseDetector implements Detector {
   readonly name = 'temperature_rise';
@@ -46,7 +49,10 @@ export class TemperatureRiseDetector implements Detector {
       const forecast = temp + slope * this.rule.horizon_ms;
       const ratePerMin = slope * 60_000;
       const held = this.track.held(gpu);
-      const rising = held
+      const throttled = (windows.clockEvents[gpu]! & THERMAL_CLOCK_EVENTS) !== 0;
+      const rising = throttled
+        ? false
+        : held
         ? ratePerMin >= this.rule.min_rate_c_per_min * EXIT_RATE_SHARE && forecast >= limit - EXIT_FORECAST_C
         : ratePerMin >= this.rule.min_rate_c_per_min && temp >= limit - this.rule.near_c && forecast >= limit;
       if (!rising) {

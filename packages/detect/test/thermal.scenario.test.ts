@@ -55,9 +55,9 @@ describe('thermal detectors', () => {
   it('raises one rack-level alert when a rack heats up without load, and no per-GPU page', () => {
     // Every GPU of the rack +6 °C over a minute from 300 s, at constant power: the coolant, not the load.
     const result = runScenario({ duration: '15m', series: { r0001: { 'temp_c+': '0x299 0+0.1x59 6' } } });
-    // Windows ending 350 s rose ≥ 4 °C over 2 min with power steady: pending; 20 s later fires. Heating ends when the
-    // lookback passes the ramp (window ending 450 s); keep_firing_for 5 min.
-    expectAlerts(result, ['6m10s firing RackCoolingFailure r0001', '12m30s resolved RackCoolingFailure r0001']);
+    // The window ending 350 s rose ≥ 4 °C over a minute with power steady: pending; 10 s later fires. Heating ends
+    // once the minute looked back over holds less than 4 °C of the ramp (window ending 390 s); keep_firing_for 5 min.
+    expectAlerts(result, ['6m firing RackCoolingFailure r0001', '11m30s resolved RackCoolingFailure r0001']);
     const { labels, annotations } = result.events[0]!;
     expect(labels).toEqual({ alertname: 'RackCoolingFailure', severity: 'critical', category: 'thermal', cluster: 'test-ai1', rack: 'r0001' });
     expect(annotations).toMatchObject({ affected_gpus: '72', reporting_gpus: '72', heating_gpus: '72', hot_gpus: '0', threshold: '18' });
@@ -67,9 +67,9 @@ describe('thermal detectors', () => {
   it('tells a hot rack from hot GPUs: a quarter of the rack near its limit is a rack event, one host is not', () => {
     const heat = { temp_c: '70x59 70+0.35x40 84x239 70' };
     const rack = runScenario({ duration: '11m', series: { 'r0001-t01': heat, 'r0001-t02': heat, 'r0001-t03': heat, 'r0001-t04': heat, 'r0001-t05': heat } });
-    // 20 GPUs (over a quarter of 72) at or above 82 °C in the window ending 100 s, for 20 s; cooled by the window
+    // 20 GPUs (over a quarter of 72) at or above 82 °C in the window ending 100 s, for 10 s; cooled by the window
     // ending 350 s, then keep_firing_for 5 min.
-    expect(linesOf(rack, 'RackCoolingFailure')).toEqual(['2m firing RackCoolingFailure r0001', '10m50s resolved RackCoolingFailure r0001']);
+    expect(linesOf(rack, 'RackCoolingFailure')).toEqual(['1m50s firing RackCoolingFailure r0001', '10m50s resolved RackCoolingFailure r0001']);
     // The per-GPU pages are there too; the alerter's inhibition (source RackCoolingFailure, equal cluster, rack) mutes them.
     expect(linesOf(rack, 'GpuTemperatureNearSlowdown')).toHaveLength(40);
     const host = runScenario({ duration: '11m', series: { 'r0001-t03': heat } });
@@ -78,10 +78,12 @@ describe('thermal detectors', () => {
   });
 
   it('pages nothing when a job starts on an idle rack, though the whole rack heats up (with its power)', () => {
+    // From 40 °C towards 70 °C with a 25 s thermal time constant (piecewise linear), as power steps to 1100 W at 300 s.
+    const warmUp = '40x299 40+0.76x24 59+0.28x24 66+0.1x24 68.5+0.04x24 69.5+0.02x24 70';
     expectAlerts(
       runScenario({
         duration: '12m',
-        series: { r0001: { temp_c: '40x299 40+0.33x90 70', power_w: '200x299 1100', util_pct: '0x299 97', sm_active: '0x299 0.88', clock_events: '1x299 0' } },
+        series: { r0001: { temp_c: warmUp, power_w: '200x299 1100', util_pct: '0x299 97', sm_active: '0x299 0.88', clock_events: '1x299 0' } },
       }),
       [],
     );
