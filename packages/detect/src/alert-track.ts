@@ -44,11 +44,6 @@ export class AlertTrack {
     return this.engagedIds[id] === 1 && this.lifecycle.stateOf(this.key(id)) !== undefined;
   }
 
-  /** The alert of `id` is firing (not merely pending). */
-  firing(id: number): boolean {
-    return this.engagedIds[id] === 1 && this.lifecycle.stateOf(this.key(id)) === 'firing';
-  }
-
   /** Observes the condition of `id` at event time `atMs` and emits what that causes. */
   observe(id: number, active: boolean, atMs: number, labels: Labels, annotations: Annotations, emit: EmitAlert): void {
     if (id >= this.engagedIds.length) this.grow(id + 1);

@@ -25,8 +25,4 @@ export class GroupIndex {
     }
     this.groups = groupCount;
   }
-
-  size(group: number): number {
-    return this.start[group + 1]! - this.start[group]!;
-  }
 }

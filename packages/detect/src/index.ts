@@ -14,7 +14,4 @@ export * from './row-remap.js';
 export * from './silence.js';
 export * from './partition-silent.js';
 export * from './partition-state.js';
-export { PartitionTopology, PeerGroupKind } from './topology.js';
-export { WindowSnapshot } from './window-snapshot.js';
-export { GroupIndex } from './group-index.js';
-export { madInPlace, medianInPlace, robustZ } from './robust-stats.js';
+export { PeerGroupKind } from './topology.js';

@@ -31,7 +31,6 @@ export class PartitionTopology {
   readonly groupKind: number[] = [];
   /** Job id, or rack name, of each group. */
   readonly groupName: string[] = [];
-  readonly groupCluster: string[] = [];
   private readonly hostIds = new Map<string, number>();
   private readonly rackIds = new Map<string, number>();
   private readonly jobGroupIds = new Map<string, number>();
@@ -118,7 +117,7 @@ export class PartitionTopology {
       this.rackIds.set(key, id);
       this.rackName.push(rack);
       this.rackCluster.push(cluster);
-      this.rackGroup.push(this.newGroup(PeerGroupKind.rack, rack, cluster));
+      this.rackGroup.push(this.newGroup(PeerGroupKind.rack, rack));
     }
     return id;
   }
@@ -134,16 +133,15 @@ export class PartitionTopology {
     const key = `${cluster}\u0000${job}`;
     let group = this.jobGroupIds.get(key);
     if (group === undefined) {
-      group = this.newGroup(PeerGroupKind.job, job, cluster);
+      group = this.newGroup(PeerGroupKind.job, job);
       this.jobGroupIds.set(key, group);
     }
     this.groupOf[gpuId] = group;
   }
 
-  private newGroup(kind: number, name: string, cluster: string): number {
+  private newGroup(kind: number, name: string): number {
     this.groupKind.push(kind);
     this.groupName.push(name);
-    this.groupCluster.push(cluster);
     return this.groupName.length - 1;
   }
 
