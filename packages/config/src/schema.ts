@@ -281,7 +281,20 @@ const alerterSection = z
   })
   .strict();
 
-const metricsSection = z.object({ listen: listen.default('127.0.0.1:9464') }).strict();
+const metricsSection = z
+  .object({
+    /** Kiln's own Prometheus endpoint: /metrics, /healthz (process up), /readyz (connected, streams present). */
+    listen: listen.default('127.0.0.1:9464'),
+    /**
+     * An OTLP/HTTP receiver (e.g. http://otel-collector:4318): metrics are pushed to <otlp_endpoint>/v1/metrics every
+     * otlp_interval_ms and sampled traces to <otlp_endpoint>/v1/traces. Unset: no push and no traces.
+     */
+    otlp_endpoint: z.string().url().optional(),
+    otlp_interval_ms: z.number().int().min(1_000).max(3_600_000).default(15_000),
+    /** Share of insert batches and notifications traced when otlp_endpoint is set (head sampling by trace id). */
+    trace_sample_ratio: z.number().min(0).max(1).default(0.1),
+  })
+  .strict();
 
 const agentSection = z
   .object({
