@@ -65,7 +65,7 @@ export class AlertTrack {
 
   /** Lets event time pass to `atMs`: firing alerts whose keep_firing_for has run out resolve. */
   advance(atMs: number, emit: EmitAlert): void {
-    if (this.lifecycle.size === 0) return;
+    if (this.lifecycle.size === 0 || !Number.isFinite(atMs)) return; // no event time yet: nothing has passed
     const events: AlertEvent[] = this.lifecycle.advance(atMs);
     for (const e of events) emit(e);
   }
