@@ -1,0 +1,245 @@
+// End to end: a 20,000-GPU backlog (278 GB300 NVL72 racks, 15 ticks) already in JetStream, drained by `kiln up`
+// with the embedded engine, against JetStream's own rates in the same run:
+//   - ingest: publishing the backlog (JetStream-acked, Nats-Msg-Id, 256 in flight);
+//   - bare drain: a consumer that only acknowledges, the ceiling any consumer of this stream has;
+//   - kiln drain: decode, windows, detectors, raw insert + rollup views, dead letters, checkpoints, acks.
+// Then the CPU each stage of the aggregator spends per GPU-sample (decode, window, detect, encode, insert), measured
+// in this process on the same messages, and the memory each tracked GPU costs the aggregator's state.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { connect } from '@nats-io/transport-node';
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { parseConfig } from '@kiln/config';
+import { Detection } from '@kiln/detect';
+import { ensureStreams, GPU_STREAM } from '@kiln/nats';
+import { Fleet } from '@kiln/simulator';
+import { createStore, SampleEncoder } from '@kiln/store';
+import { startTestNatsServer, tempDir } from '@kiln/testkit';
+import { DecodeStats, DEFAULT_DECODE_LIMITS, decodeMessage, encodeMessage, gpuSubject, METRIC_COUNT, messageId, SampleBatch } from '@kiln/wire';
+import { GpuRegistry, LatestSample, WindowCore } from '@kiln/window';
+
+const RACKS = 278; // 20,016 GPUs
+const TICKS = 15;
+const KILN = fileURLToPath(new URL('../../services/cli/bin/kiln.js', import.meta.url));
+
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+const freePort = () =>
+  new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+
+async function publishBacklog(js, startMs) {
+  const fleet = new Fleet({ cluster: 'bench-ai1', racks: RACKS, seed: 11, startMs });
+  const bodies = [];
+  let inflight = [];
+  let samples = 0;
+  const t0 = performance.now();
+  for (let t = 0; t < TICKS; t++) {
+    for (const m of fleet.tickShared()) {
+      const body = encodeMessage(m);
+      if (t === 0) bodies.push({ subject: gpuSubject(m.cluster, m.rack, m.host), body: Buffer.from(body) });
+      samples += m.gpus.length;
+      inflight.push(js.publish(gpuSubject(m.cluster, m.rack, m.host), body, { msgID: messageId(m.host, m.seq) }));
+      if (inflight.length >= 256) {
+        await Promise.all(inflight);
+        inflight = [];
+      }
+    }
+  }
+  await Promise.all(inflight);
+  const seconds = (performance.now() - t0) / 1000;
+  return { samples, messages: TICKS * fleet.hostCount, seconds, firstTick: bodies, gpus: fleet.gpuCount };
+}
+
+async function bareDrain(nc, jsm, messages) {
+  await jsm.consumers.add(GPU_STREAM, { durable_name: 'bench-bare', ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, max_ack_pending: 100_000 });
+  const c = await jetstream(nc).consumers.get(GPU_STREAM, 'bench-bare');
+  const t0 = performance.now();
+  const iter = await c.consume({ max_messages: 2000 });
+  let n = 0;
+  for await (const m of iter) {
+    m.ack();
+    if (++n === messages) break;
+  }
+  await nc.flush();
+  const seconds = (performance.now() - t0) / 1000;
+  await jsm.consumers.delete(GPU_STREAM, 'bench-bare');
+  return seconds;
+}
+
+async function kilnDrain(dir, natsUrl, jsm, messages) {
+  const configFile = join(dir, 'kiln.yaml');
+  await writeFile(
+    configFile,
+    JSON.stringify({
+      data_dir: join(dir, 'state'),
+      nats: { url: natsUrl },
+      clickhouse: { listen: `127.0.0.1:${await freePort()}`, user: 'w', password: 'w' },
+      alerter: { listen: `127.0.0.1:${await freePort()}` },
+    }),
+  );
+  const child = spawn(process.execPath, [KILN, 'up', '--config', configFile], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, KILN_LOG_LEVEL: 'error' } });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
+  let t0 = 0;
+  let first = 0;
+  const deadline = Date.now() + 600_000;
+  try {
+    for (;;) {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`kiln up did not drain the backlog: ${stderr}`);
+      const info = await jsm.consumers.info(GPU_STREAM, 'kiln-aggregator').catch(() => undefined);
+      if (info) {
+        const acked = info.ack_floor.stream_seq;
+        if (!t0 && acked > 0) {
+          t0 = performance.now();
+          first = acked;
+        }
+        if (info.num_pending === 0 && info.num_ack_pending === 0 && acked >= messages) break;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const usage = await cpuOf(child.pid);
+    return { seconds: (performance.now() - t0) / 1000, fromMessage: first, cpuSeconds: usage };
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  }
+}
+
+/** CPU seconds a process has used so far (Linux /proc). */
+async function cpuOf(pid) {
+  const { readFile } = await import('node:fs/promises');
+  const stat = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ');
+  return (Number(stat[11]) + Number(stat[12])) / 100; // utime + stime, clock ticks of 1/100 s
+}
+
+async function stageCosts(bodies, dir) {
+  const config = parseConfig({}, { env: {} });
+  const batch = new SampleBatch(bodies.length * 4 + 8);
+  const stats = new DecodeStats();
+  const now = Date.now();
+  const reps = 5;
+  // decode
+  let c0 = cpuMs();
+  for (let r = 0; r < reps; r++) {
+    batch.clear();
+    for (let i = 0; i < bodies.length; i++) decodeMessage(bodies[i].subject, bodies[i].body, now, DEFAULT_DECODE_LIMITS, batch, stats, i);
+  }
+  const rows = batch.length;
+  const decode = (cpuMs() - c0) / (reps * rows);
+  // window (registry + latest + core), then detection, on the decoded rows
+  const registry = new GpuRegistry();
+  const latest = new LatestSample();
+  const windows = new WindowCore({ windowsMs: config.aggregator.windows_ms, allowedLatenessMs: 5_000, initialGpus: rows, onClose: () => {} });
+  const ids = new Int32Array(rows);
+  c0 = cpuMs();
+  for (let r = 0; r < reps; r++) {
+    for (let row = 0; row < rows; row++) {
+      const id = (ids[row] = registry.id(batch.cluster[row], batch.rack[row], batch.host[row], batch.gpu[row]));
+      latest.advance(id, batch.ts[row] + r * 1000);
+      windows.add(id, batch.ts[row] + r * 1000, batch.values, row * METRIC_COUNT);
+    }
+    windows.closeReady();
+  }
+  const window = (cpuMs() - c0) / (reps * rows);
+  const detection = new Detection(registry, config.detect, () => {});
+  c0 = cpuMs();
+  for (let r = 0; r < reps; r++) for (let row = 0; row < rows; row++) detection.onSample(batch, row, ids[row]);
+  const detect = (cpuMs() - c0) / (reps * rows);
+  // encode
+  const encoder = new SampleEncoder();
+  c0 = cpuMs();
+  for (let r = 0; r < reps; r++) encoder.encode(batch);
+  const encode = (cpuMs() - c0) / (reps * rows);
+  // insert (embedded engine, both rollup views), 20k-row batches as the aggregator sends them
+  await mkdir(join(dir, 'stage'), { recursive: true });
+  const store = await createStore({ dataDir: join(dir, 'stage') });
+  await store.migrate();
+  await store.insertSamples(batch, 'warm-up');
+  c0 = cpuMs();
+  for (let r = 0; r < reps; r++) {
+    for (let row = 0; row < rows; row++) batch.ts[row] += 1000;
+    await store.insertSamples(batch, `bench-${r}`);
+  }
+  const insertAll = (cpuMs() - c0) / (reps * rows);
+  await store.close();
+  return { decode, window, detect, encode, insert: insertAll - encode, rows };
+}
+
+function statePerGpu() {
+  const gpus = 100_000;
+  const config = parseConfig({}, { env: {} });
+  const before = process.memoryUsage();
+  const registry = new GpuRegistry();
+  const latest = new LatestSample();
+  const windows = new WindowCore({ windowsMs: config.aggregator.windows_ms, allowedLatenessMs: 5_000, onClose: () => {} });
+  const detection = new Detection(registry, config.detect, () => {});
+  const batch = new SampleBatch(8);
+  batch.length = 1;
+  for (let m = 0; m < METRIC_COUNT; m++) batch.values[m] = 50;
+  for (let g = 0; g < gpus; g++) {
+    batch.cluster[0] = 'c';
+    batch.rack[0] = `r${Math.floor(g / 72)}`;
+    batch.host[0] = `r${Math.floor(g / 72)}-t${Math.floor((g % 72) / 4)}`;
+    batch.gpu[0] = g % 4;
+    batch.uuid[0] = `GPU-${g}`;
+    batch.ts[0] = 1_764_000_000_000;
+    const id = registry.id(batch.cluster[0], batch.rack[0], batch.host[0], batch.gpu[0]);
+    latest.advance(id, batch.ts[0]);
+    windows.add(id, batch.ts[0], batch.values, 0);
+    detection.onSample(batch, 0, id);
+  }
+  const after = process.memoryUsage();
+  return {
+    heapAndArrays: (after.heapUsed - before.heapUsed + after.arrayBuffers - before.arrayBuffers) / gpus,
+    rss: (after.rss - before.rss) / gpus,
+  };
+}
+
+export async function run() {
+  const nats = await startTestNatsServer();
+  const dir = await tempDir('kiln-bench-pipeline-');
+  try {
+    const nc = await connect({ servers: nats.url });
+    const jsm = await jetstreamManager(nc);
+    await ensureStreams(jsm, { replicas: 1 });
+    const startMs = Math.floor(Date.now() / 1000) * 1000 - (TICKS + 5) * 1000;
+    const backlog = await publishBacklog(jetstream(nc), startMs);
+    const bare = await bareDrain(nc, jsm, backlog.messages);
+    const kiln = await kilnDrain(dir.path, nats.url, jsm, backlog.messages);
+    await nc.close();
+    const counted = backlog.samples * ((backlog.messages - kiln.fromMessage) / backlog.messages);
+    const kilnRate = counted / kiln.seconds;
+    const bareRate = backlog.samples / bare;
+    const ingestRate = backlog.samples / backlog.seconds;
+    const stages = await stageCosts(backlog.firstTick, dir.path);
+    const mem = statePerGpu();
+    const us = (ms) => ms * 1000;
+    return [
+      { name: 'kiln up drain, end to end', value: kilnRate, unit: 'GPU-samples/s', note: `${backlog.gpus} GPUs x ${TICKS} ticks backlog, embedded engine; ${(kiln.cpuSeconds * 1e6 / counted).toFixed(1)} CPU-us/sample in kiln up` },
+      { name: 'JetStream bare drain (ack only)', value: bareRate, unit: 'GPU-samples/s', note: `${backlog.messages} messages of 4 GPUs` },
+      { name: 'kiln drain / bare drain', value: kilnRate / bareRate, unit: 'ratio', note: 'goal >= 0.8' },
+      { name: 'JetStream ingest (acked publish)', value: ingestRate, unit: 'GPU-samples/s', note: 'Node publisher, 256 in flight' },
+      { name: 'kiln drain / ingest', value: kilnRate / ingestRate, unit: 'ratio' },
+      { name: 'stage CPU: decode', value: us(stages.decode), unit: 'CPU-us/sample', note: `${stages.rows} samples x 5` },
+      { name: 'stage CPU: window (registry, dedup, core)', value: us(stages.window), unit: 'CPU-us/sample' },
+      { name: 'stage CPU: detect (all detectors)', value: us(stages.detect), unit: 'CPU-us/sample' },
+      { name: 'stage CPU: encode (insert body)', value: us(stages.encode), unit: 'CPU-us/sample' },
+      { name: 'stage CPU: insert (engine, rollup views)', value: us(stages.insert), unit: 'CPU-us/sample', note: 'embedded engine in process' },
+      { name: 'aggregator state per tracked GPU', value: mem.heapAndArrays, unit: 'bytes', note: `heap + typed arrays, 100,000 GPUs; RSS growth ${Math.round(mem.rss)} B/GPU; goal <= 2048` },
+    ];
+  } finally {
+    await nats.dispose();
+    await dir.remove();
+  }
+}
