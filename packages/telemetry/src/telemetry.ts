@@ -1,0 +1,108 @@
+import { context, metrics, propagation, trace, type Meter, type Tracer } from '@opentelemetry/api';
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { envDetector, hostDetector } from '@opentelemetry/resources';
+import { PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace';
+import type { KilnConfig } from '@kiln/config';
+import type { Logger } from '@kiln/log';
+import { serveTelemetryEndpoint, type TelemetryEndpoint } from './endpoint.js';
+import { observeProcess } from './process-metrics.js';
+import { Readiness } from './readiness.js';
+
+/** The name of Kiln's meter and tracer (the instrumentation scope). */
+export const KILN_SCOPE = 'kiln';
+
+export type MetricsSection = KilnConfig['metrics'];
+
+export interface TelemetryOptions {
+  /** service.name of this process: kiln-up, kiln-aggregator, kiln-alerter, kiln-store, kiln-agent. */
+  service: string;
+  metrics: MetricsSection;
+  log: Logger;
+}
+
+/** One process's telemetry: its meter and tracer, the endpoint Prometheus scrapes, and readiness. */
+export interface Telemetry {
+  readonly meter: Meter;
+  /** Spans are recorded only with metrics.otlp_endpoint set, and then for trace_sample_ratio of the traces. */
+  readonly tracer: Tracer;
+  /** What /readyz answers; not ready until the service hands over its checks. */
+  readonly readiness: Readiness;
+  /** http://host:port of /metrics, /healthz and /readyz; undefined when metrics.listen could not be bound. */
+  readonly url: string | undefined;
+  /** Pushes pending metrics and finished spans over OTLP (when configured). */
+  flush(): Promise<void>;
+  /** Closes the endpoint, exports what is pending, and releases the process-wide OpenTelemetry registrations. */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Starts the OpenTelemetry SDK (@opentelemetry/sdk-node) for one Kiln process: a pull reader behind the Prometheus
+ * endpoint on metrics.listen, and with metrics.otlp_endpoint set, OTLP/HTTP push of metrics and sampled traces. No
+ * auto-instrumentation: Kiln's instruments read the counters the services already keep (observable instruments,
+ * evaluated per collection), and histograms and spans are recorded per insert batch and per notification, never per
+ * sample. One per process: a second start before shutdown() is refused by the OpenTelemetry API.
+ *
+ * A metrics.listen that cannot be bound (another Kiln process on the same host with the default port) is logged as an
+ * error and the service runs on without its endpoint: a pipeline stage never stops for its own observability.
+ */
+export async function startTelemetry(options: TelemetryOptions): Promise<Telemetry> {
+  const { metrics: section, log } = options;
+  // The Prometheus exporter serves nothing itself: the Kiln endpoint serializes its collections next to /readyz.
+  const prometheus = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true });
+  const readers: IMetricReader[] = [prometheus];
+  const otlp = section.otlp_endpoint?.replace(/\/+$/, '');
+  if (otlp !== undefined) {
+    readers.push(
+      new PeriodicExportingMetricReader({
+        exporter: new OTLPMetricExporter({ url: `${otlp}/v1/metrics` }),
+        exportIntervalMillis: section.otlp_interval_ms,
+        exportTimeoutMillis: Math.min(section.otlp_interval_ms, 10_000),
+      }),
+    );
+  }
+  const spans = otlp !== undefined ? new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${otlp}/v1/traces` }) }) : undefined;
+  const sdk = new NodeSDK({
+    serviceName: options.service,
+    // Host and OTEL_RESOURCE_ATTRIBUTES; not the process detector, whose command line would land in target_info.
+    resourceDetectors: [envDetector, hostDetector],
+    metricReaders: readers,
+    // Without an OTLP endpoint no span processor: the tracer is a no-op and spans cost nothing.
+    spanProcessors: spans ? [spans] : [],
+    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(section.trace_sample_ratio) }),
+    // Logs stay pino's on stderr; NodeSDK would otherwise set up an OTLP log exporter from the environment.
+    logRecordProcessors: [],
+    instrumentations: [],
+  });
+  sdk.start();
+  const meter = metrics.getMeter(KILN_SCOPE);
+  const processMetrics = observeProcess(meter);
+  const readiness = new Readiness();
+  let endpoint: TelemetryEndpoint | undefined;
+  try {
+    endpoint = await serveTelemetryEndpoint(section.listen, { reader: prometheus, readiness, log });
+  } catch (err) {
+    log.error({ err, listen: section.listen }, 'metrics endpoint not served: set metrics.listen (KILN_METRICS_LISTEN) to a free address for each process');
+  }
+  return {
+    meter,
+    tracer: trace.getTracer(KILN_SCOPE),
+    readiness,
+    url: endpoint?.url,
+    async flush() {
+      await Promise.all([...readers.map((r) => r.forceFlush()), spans?.forceFlush()]);
+    },
+    async shutdown() {
+      await endpoint?.close();
+      processMetrics.stop();
+      await sdk.shutdown().catch((err: unknown) => log.warn({ err }, 'telemetry export at shutdown failed'));
+      metrics.disable();
+      trace.disable();
+      context.disable();
+      propagation.disable();
+    },
+  };
+}
