@@ -13,6 +13,8 @@ import type { AggregatorStore } from './store.js';
 
 export interface AggregatorService {
   readonly aggregator: Aggregator;
+  /** The event-time window core: its watermark and counters, for the metrics endpoint. */
+  readonly windows: WindowCore;
   /** Resolves when the consume loop ends (after stop()). */
   readonly done: Promise<void>;
   stop(): Promise<void>;
@@ -77,5 +79,5 @@ export async function startAggregator(
   });
   const a = aggregator;
   const done = a.run(cp);
-  return { aggregator: a, done, stop: async () => { await a.stop(); await done.catch(() => undefined); } };
+  return { aggregator: a, windows, done, stop: async () => { await a.stop(); await done.catch(() => undefined); } };
 }
