@@ -1,4 +1,5 @@
 import { METRIC_COUNT } from '@kiln/wire';
+import { WindowStats } from './window-stats.js';
 
 /** Per-window statistics for every metric of one GPU, read from the core's arrays at close. */
 export interface ClosedWindow {
@@ -9,17 +10,17 @@ export interface ClosedWindow {
   readonly gpuId: number;
   /** Offset of this window's stats in count/sum/min/max/last: stats for metric m are at offset + m. */
   readonly offset: number;
-  readonly count: Float64Array;
+  readonly count: Uint32Array;
   readonly sum: Float64Array;
-  readonly min: Float64Array;
-  readonly max: Float64Array;
-  readonly last: Float64Array;
+  readonly min: Float32Array;
+  readonly max: Float32Array;
+  readonly last: Float32Array;
   /** Samples (rows) that fell into the window, whatever metrics they carried. */
   readonly samples: number;
 }
 
 export interface WindowCoreOptions {
-  /** Tumbling window lengths in ms, e.g. [10_000, 60_000]. */
+  /** Tumbling window lengths in ms, shortest first, each a multiple of the first, e.g. [10_000, 60_000]. */
   windowsMs: readonly number[];
   /** A window closes once the watermark (max event time − allowed lateness) passes its end. */
   allowedLatenessMs: number;
@@ -29,90 +30,45 @@ export interface WindowCoreOptions {
 }
 
 /**
- * One window length: a ring of `slots` open windows per GPU (current plus those still inside the lateness), each a
- * block of METRIC_COUNT statistics. Slot of a window = (start / length) mod slots.
- */
-class WindowRing {
-  readonly slots: number;
-  start: Float64Array;
-  samples: Float64Array;
-  count: Float64Array;
-  sum: Float64Array;
-  min: Float64Array;
-  max: Float64Array;
-  last: Float64Array;
-  lastTs: Float64Array;
-  /** The earliest window start that may still be open (everything before it has been closed). */
-  closedBefore = -Infinity;
-
-  constructor(
-    readonly lengthMs: number,
-    allowedLatenessMs: number,
-    gpus: number,
-  ) {
-    // Open windows start in (maxTs − lateness − length, maxTs]: at most floor(lateness / length) + 2 aligned starts.
-    this.slots = Math.floor(allowedLatenessMs / lengthMs) + 2;
-    const n = gpus * this.slots;
-    this.start = new Float64Array(n).fill(NaN);
-    this.samples = new Float64Array(n);
-    this.lastTs = new Float64Array(n * METRIC_COUNT);
-    this.count = new Float64Array(n * METRIC_COUNT);
-    this.sum = new Float64Array(n * METRIC_COUNT);
-    this.min = new Float64Array(n * METRIC_COUNT).fill(Infinity);
-    this.max = new Float64Array(n * METRIC_COUNT).fill(-Infinity);
-    this.last = new Float64Array(n * METRIC_COUNT).fill(NaN);
-  }
-
-  grow(gpus: number): void {
-    const n = gpus * this.slots;
-    const grow = (a: Float64Array, size: number, fill: number): Float64Array => {
-      const b = new Float64Array(size);
-      if (fill !== 0) b.fill(fill);
-      b.set(a);
-      return b;
-    };
-    this.start = grow(this.start, n, NaN);
-    this.samples = grow(this.samples, n, 0);
-    this.lastTs = grow(this.lastTs, n * METRIC_COUNT, 0);
-    this.count = grow(this.count, n * METRIC_COUNT, 0);
-    this.sum = grow(this.sum, n * METRIC_COUNT, 0);
-    this.min = grow(this.min, n * METRIC_COUNT, Infinity);
-    this.max = grow(this.max, n * METRIC_COUNT, -Infinity);
-    this.last = grow(this.last, n * METRIC_COUNT, NaN);
-  }
-
-  reset(slot: number): void {
-    const o = slot * METRIC_COUNT;
-    this.start[slot] = NaN;
-    this.samples[slot] = 0;
-    this.count.fill(0, o, o + METRIC_COUNT);
-    this.sum.fill(0, o, o + METRIC_COUNT);
-    this.min.fill(Infinity, o, o + METRIC_COUNT);
-    this.max.fill(-Infinity, o, o + METRIC_COUNT);
-    this.last.fill(NaN, o, o + METRIC_COUNT);
-    this.lastTs.fill(0, o, o + METRIC_COUNT);
-  }
-}
-
-/**
- * The event-time windowed-aggregation core: tumbling windows per GPU with a watermark, state in typed arrays keyed by
- * dense GPU ids. `add` touches only numbers; closed windows are handed to `onClose` as views on the arrays.
+ * The event-time windowed-aggregation core. The shortest window is kept per GPU in a ring of open windows (the current
+ * one plus those still inside the allowed lateness); each longer window is one accumulator per GPU into which the
+ * shortest windows fold as they close, so a sample is added once whatever the number of window lengths. State lives in
+ * typed arrays keyed by dense GPU ids; `add` touches only numbers; closed windows are handed to `onClose` as views on
+ * the arrays, valid during the call.
+ *
+ * A sample is late when its shortest window has closed; it is counted (it is still stored raw, and the storage
+ * rollups merge it) but not windowed here.
  */
 export class WindowCore {
-  private readonly rings: WindowRing[];
+  private readonly baseMs: number;
+  private readonly slots: number;
+  private readonly base: WindowStats;
+  /** One accumulator per longer window length. */
+  private readonly longer: { lengthMs: number; stats: WindowStats; closedBefore: number }[];
   private capacity: number;
   private maxEventTs = -Infinity;
-  /** Samples whose windows had all closed when they arrived (they are still stored raw; rollups merge them). */
+  /** Every shortest window starting before this has been closed. */
+  private baseClosedBefore = -Infinity;
+  /** Samples whose windows had all closed when they arrived. */
   late = 0;
   windowsClosed = 0;
 
   constructor(private readonly options: WindowCoreOptions) {
-    if (options.windowsMs.length === 0) throw new Error('at least one window length is required');
-    this.capacity = Math.max(16, options.initialGpus ?? 1024);
-    this.rings = options.windowsMs.map((len) => {
+    const lengths = options.windowsMs;
+    if (lengths.length === 0) throw new Error('at least one window length is required');
+    const baseMs = lengths[0]!;
+    lengths.forEach((len, i) => {
       if (!Number.isInteger(len) || len <= 0) throw new Error(`invalid window length ${len}`);
-      return new WindowRing(len, options.allowedLatenessMs, this.capacity);
+      if (i > 0 && (len <= lengths[i - 1]! || len % baseMs !== 0)) {
+        throw new Error(`window lengths must increase and be multiples of the first (${baseMs} ms); got ${lengths.join(', ')}`);
+      }
     });
+    this.baseMs = baseMs;
+    // Open windows start in (maxTs − lateness − length, maxTs]: at most floor(lateness / length) + 2 aligned starts.
+    this.slots = Math.floor(options.allowedLatenessMs / baseMs) + 2;
+    this.capacity = Math.max(16, options.initialGpus ?? 1024);
+    this.base = new WindowStats(this.capacity * this.slots);
+    this.longer = lengths.slice(1).map((lengthMs) => ({ lengthMs, stats: new WindowStats(this.capacity), closedBefore: -Infinity }));
   }
 
   /** Max event time seen − allowed lateness. */
@@ -120,70 +76,74 @@ export class WindowCore {
     return this.maxEventTs - this.options.allowedLatenessMs;
   }
 
-  /**
-   * Adds one GPU-sample: `values[valuesOffset + m]` for each metric m, NaN = absent.
-   * Returns false when the sample was late for every window (counted in `late`).
-   */
-  add(gpuId: number, ts: number, values: Float64Array, valuesOffset: number): boolean {
-    if (gpuId >= this.capacity) this.grow(gpuId + 1);
-    let accepted = false;
-    for (let r = 0; r < this.rings.length; r++) {
-      const ring = this.rings[r]!;
-      const len = ring.lengthMs;
-      const ws = Math.floor(ts / len) * len;
-      if (ws < ring.closedBefore || ws + len <= this.watermark) continue;
-      const slot = gpuId * ring.slots + (Math.floor(ts / len) % ring.slots);
-      const open = ring.start[slot]!;
-      if (open !== ws) {
-        // A slot still holding an older window means the watermark jumped past it without a close: close it now.
-        if (!Number.isNaN(open)) this.emit(r, ring, gpuId, slot);
-        ring.start[slot] = ws;
-      }
-      accepted = true;
-      ring.samples[slot]!++;
-      const o = slot * METRIC_COUNT;
-      for (let m = 0; m < METRIC_COUNT; m++) {
-        const v = values[valuesOffset + m]!;
-        if (v !== v) continue; // NaN: absent
-        const i = o + m;
-        ring.count[i]!++;
-        ring.sum[i]! += v;
-        if (v < ring.min[i]!) ring.min[i] = v;
-        if (v > ring.max[i]!) ring.max[i] = v;
-        if (ts >= ring.lastTs[i]!) {
-          ring.last[i] = v;
-          ring.lastTs[i] = ts;
-        }
-      }
-    }
-    if (!accepted) this.late++;
-    if (ts > this.maxEventTs) this.maxEventTs = ts;
-    return accepted;
+  /** Bytes of window state per tracked GPU. */
+  get bytesPerGpu(): number {
+    return WindowStats.bytesPerSlot * (this.slots + this.longer.length);
   }
 
   /**
-   * Closes every window whose end is at or before the watermark. Call after each batch of samples, and with a
-   * wall-clock driven `advanceTo` when a partition goes quiet so the last windows close too.
+   * Adds one GPU-sample: `values[valuesOffset + m]` for each metric m, NaN = absent.
+   * Returns false when the sample was late (counted in `late`).
+   */
+  add(gpuId: number, ts: number, values: Float64Array, valuesOffset: number): boolean {
+    if (gpuId >= this.capacity) this.grow(gpuId + 1);
+    if (ts > this.maxEventTs) this.maxEventTs = ts;
+    const len = this.baseMs;
+    const index = Math.floor(ts / len);
+    const ws = index * len;
+    if (ws < this.baseClosedBefore || ws + len <= this.watermark) {
+      this.late++;
+      return false;
+    }
+    const slot = gpuId * this.slots + (index % this.slots);
+    const base = this.base;
+    const open = base.start[slot]!;
+    if (open !== ws) {
+      // A slot still holding an older window means the watermark passed it without a closing pass: close it now.
+      if (open === open) this.closeBase(gpuId, slot);
+      base.start[slot] = ws;
+    }
+    base.add(slot, ts, values, valuesOffset);
+    return true;
+  }
+
+  /**
+   * Closes every window whose end is at or before the watermark. Call after each batch of samples, and through
+   * `advanceTo` when a partition goes quiet so that its last windows close too. Returns the windows closed.
    */
   closeReady(): number {
     const wm = this.watermark;
-    let closed = 0;
-    for (let r = 0; r < this.rings.length; r++) {
-      const ring = this.rings[r]!;
-      const len = ring.lengthMs;
-      const limit = Math.floor(wm / len) * len; // windows starting before this have end <= wm
-      if (!(limit > ring.closedBefore)) continue;
-      const n = this.capacity * ring.slots;
-      for (let slot = 0; slot < n; slot++) {
-        const s = ring.start[slot]!;
-        if (s === s && s < limit) {
-          this.emit(r, ring, Math.floor(slot / ring.slots), slot);
-          closed++;
+    const before = this.windowsClosed;
+    const limit = Math.floor(wm / this.baseMs) * this.baseMs; // shortest windows starting before this have ended
+    if (limit > this.baseClosedBefore) {
+      const slots = this.slots;
+      const start = this.base.start;
+      for (let g = 0; g < this.capacity; g++) {
+        // A GPU's ready windows close oldest first, so that longer windows fold them in order.
+        for (;;) {
+          let oldest = -1;
+          for (let s = g * slots; s < (g + 1) * slots; s++) {
+            const st = start[s]!;
+            if (st === st && st < limit && (oldest < 0 || st < start[oldest]!)) oldest = s;
+          }
+          if (oldest < 0) break;
+          this.closeBase(g, oldest);
         }
       }
-      ring.closedBefore = limit;
+      this.baseClosedBefore = limit;
     }
-    return closed;
+    for (let k = 0; k < this.longer.length; k++) {
+      const acc = this.longer[k]!;
+      const accLimit = Math.floor(wm / acc.lengthMs) * acc.lengthMs;
+      if (!(accLimit > acc.closedBefore)) continue;
+      const start = acc.stats.start;
+      for (let g = 0; g < this.capacity; g++) {
+        const st = start[g]!;
+        if (st === st && st < accLimit) this.emit(k + 1, acc.lengthMs, acc.stats, g, g);
+      }
+      acc.closedBefore = accLimit;
+    }
+    return this.windowsClosed - before;
   }
 
   /** Moves the watermark forward as if an event at `eventTs` had been seen (idle partitions). */
@@ -192,28 +152,44 @@ export class WindowCore {
     return this.closeReady();
   }
 
-  private emit(r: number, ring: WindowRing, gpuId: number, slot: number): void {
+  /** Hands over a shortest window and folds it into the longer windows it belongs to. */
+  private closeBase(gpuId: number, slot: number): void {
+    const base = this.base;
+    const ws = base.start[slot]!;
+    for (let k = 0; k < this.longer.length; k++) {
+      const acc = this.longer[k]!;
+      const accStart = Math.floor(ws / acc.lengthMs) * acc.lengthMs;
+      const held = acc.stats.start[gpuId]!;
+      if (held === held && held !== accStart) this.emit(k + 1, acc.lengthMs, acc.stats, gpuId, gpuId);
+      acc.stats.start[gpuId] = accStart;
+      acc.stats.fold(gpuId, base, slot);
+    }
+    this.emit(0, this.baseMs, base, gpuId, slot);
+  }
+
+  private emit(window: number, lengthMs: number, stats: WindowStats, gpuId: number, slot: number): void {
     this.options.onClose({
-      window: r,
-      lengthMs: ring.lengthMs,
-      startMs: ring.start[slot]!,
+      window,
+      lengthMs,
+      startMs: stats.start[slot]!,
       gpuId,
       offset: slot * METRIC_COUNT,
-      count: ring.count,
-      sum: ring.sum,
-      min: ring.min,
-      max: ring.max,
-      last: ring.last,
-      samples: ring.samples[slot]!,
+      count: stats.count,
+      sum: stats.sum,
+      min: stats.min,
+      max: stats.max,
+      last: stats.last,
+      samples: stats.samples[slot]!,
     });
     this.windowsClosed++;
-    ring.reset(slot);
+    stats.reset(slot);
   }
 
   private grow(gpus: number): void {
     let cap = this.capacity;
     while (cap < gpus) cap *= 2;
-    for (const ring of this.rings) ring.grow(cap);
+    this.base.grow(cap * this.slots);
+    for (const acc of this.longer) acc.stats.grow(cap);
     this.capacity = cap;
   }
 }

@@ -1,0 +1,106 @@
+import { METRIC_COUNT } from '@kiln/wire';
+
+/**
+ * Window statistics for `slots` windows, each a block of METRIC_COUNT metrics: count, sum, min, max and last value
+ * per metric, plus the window's start, its sample count and the event time of its last sample.
+ *
+ * Sums are Float64 so that means stay exact to the input's precision; min, max and last are Float32, which keeps every
+ * catalog metric to well under its sensor resolution (7 significant digits) at half the memory.
+ */
+export class WindowStats {
+  start: Float64Array;
+  samples: Uint32Array;
+  lastTs: Float64Array;
+  count: Uint32Array;
+  sum: Float64Array;
+  min: Float32Array;
+  max: Float32Array;
+  last: Float32Array;
+
+  constructor(slots: number) {
+    const n = slots * METRIC_COUNT;
+    this.start = new Float64Array(slots).fill(NaN);
+    this.samples = new Uint32Array(slots);
+    this.lastTs = new Float64Array(slots).fill(-Infinity);
+    this.count = new Uint32Array(n);
+    this.sum = new Float64Array(n);
+    this.min = new Float32Array(n).fill(Infinity);
+    this.max = new Float32Array(n).fill(-Infinity);
+    this.last = new Float32Array(n).fill(NaN);
+  }
+
+  /** Bytes of state per slot. */
+  static get bytesPerSlot(): number {
+    return 8 + 4 + 8 + METRIC_COUNT * (4 + 8 + 4 + 4 + 4);
+  }
+
+  grow(slots: number): void {
+    const n = slots * METRIC_COUNT;
+    this.start = grown(this.start, slots, NaN);
+    this.samples = grown(this.samples, slots, 0);
+    this.lastTs = grown(this.lastTs, slots, -Infinity);
+    this.count = grown(this.count, n, 0);
+    this.sum = grown(this.sum, n, 0);
+    this.min = grown(this.min, n, Infinity);
+    this.max = grown(this.max, n, -Infinity);
+    this.last = grown(this.last, n, NaN);
+  }
+
+  /** Adds one sample (values[offset + m], NaN = absent) to the window in `slot`. */
+  add(slot: number, ts: number, values: Float64Array, offset: number): void {
+    this.samples[slot]!++;
+    const newer = ts >= this.lastTs[slot]!;
+    if (newer) this.lastTs[slot] = ts;
+    const o = slot * METRIC_COUNT;
+    for (let m = 0; m < METRIC_COUNT; m++) {
+      const v = values[offset + m]!;
+      if (v !== v) continue; // NaN: absent
+      const i = o + m;
+      this.count[i]!++;
+      this.sum[i]! += v;
+      if (v < this.min[i]!) this.min[i] = v;
+      if (v > this.max[i]!) this.max[i] = v;
+      if (newer) this.last[i] = v;
+    }
+  }
+
+  /** Merges the window in `from.slot` into this window in `slot` (a longer window built from shorter ones). */
+  fold(slot: number, from: WindowStats, fromSlot: number): void {
+    this.samples[slot]! += from.samples[fromSlot]!;
+    const newer = from.lastTs[fromSlot]! >= this.lastTs[slot]!;
+    if (newer) this.lastTs[slot] = from.lastTs[fromSlot]!;
+    const o = slot * METRIC_COUNT;
+    const p = fromSlot * METRIC_COUNT;
+    for (let m = 0; m < METRIC_COUNT; m++) {
+      const n = from.count[p + m]!;
+      if (n === 0) continue;
+      const i = o + m;
+      this.count[i]! += n;
+      this.sum[i]! += from.sum[p + m]!;
+      if (from.min[p + m]! < this.min[i]!) this.min[i] = from.min[p + m]!;
+      if (from.max[p + m]! > this.max[i]!) this.max[i] = from.max[p + m]!;
+      if (newer || this.count[i] === n) this.last[i] = from.last[p + m]!;
+    }
+  }
+
+  reset(slot: number): void {
+    const o = slot * METRIC_COUNT;
+    this.start[slot] = NaN;
+    this.samples[slot] = 0;
+    this.lastTs[slot] = -Infinity;
+    this.count.fill(0, o, o + METRIC_COUNT);
+    this.sum.fill(0, o, o + METRIC_COUNT);
+    this.min.fill(Infinity, o, o + METRIC_COUNT);
+    this.max.fill(-Infinity, o, o + METRIC_COUNT);
+    this.last.fill(NaN, o, o + METRIC_COUNT);
+  }
+}
+
+type TypedArray = Float64Array | Float32Array | Uint32Array;
+
+function grown<T extends TypedArray>(a: T, size: number, fill: number): T {
+  const b = new (a.constructor as new (n: number) => T)(size);
+  if (fill !== 0) b.fill(fill);
+  b.set(a);
+  return b;
+}
