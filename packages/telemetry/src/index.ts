@@ -6,3 +6,4 @@ export { instrumentInserts, type SampleInserter } from './insert-instruments.js'
 export { observeAlerter, type AlerterCounters, type AlertStates, type AlertMutes } from './alerter-metrics.js';
 export { recordNotifications, type NotificationOutcome, type ReceiverRef } from './notification-instruments.js';
 export { observeAgent, type AgentCounters } from './agent-metrics.js';
+export { observeAggregatorService, observeAlerterService, type AggregatorServiceView, type AlerterServiceView } from './service-instruments.js';
