@@ -1,4 +1,5 @@
 import { createLogger } from '@kiln/log';
+import { clickhouseReadiness, startTelemetry } from '@kiln/telemetry';
 import { configFrom, parseCommandLine } from '../args.js';
 import { openStore, serveStore } from '../components.js';
 import { ConsoleReport } from '../progress.js';
@@ -16,11 +17,14 @@ export const store: Command = {
     const config = await configFrom(values);
     if (config.clickhouse.url) throw new UsageError('clickhouse.url is set: kiln store serves the embedded engine; unset it or use that server directly');
     const log = createLogger('kiln-store');
+    const telemetry = await startTelemetry({ service: 'kiln-store', metrics: config.metrics, log });
     const report = new ConsoleReport();
     const s = await openStore(config);
     const http = await serveStore(s, config, log);
+    telemetry.readiness.use([clickhouseReadiness(s)]);
     report.line(`embedded ClickHouse in ${config.data_dir}/clickhouse serving ${http.url}`);
     await untilSignal();
+    await telemetry.shutdown();
     await http.close();
     await s.close();
     return 0;

@@ -1,6 +1,18 @@
+import { jetstreamManager } from '@nats-io/jetstream';
 import { startAggregator } from '@kiln/aggregator';
-import { startAlerter } from '@kiln/alerter';
+import { buildAlerting, startAlerter } from '@kiln/alerter';
 import { createLogger } from '@kiln/log';
+import { ALERT_STREAM, DLQ_STREAM, GPU_STREAM } from '@kiln/nats';
+import {
+  clickhouseReadiness,
+  instrumentInserts,
+  natsReadiness,
+  observeAggregatorService,
+  observeAlerterService,
+  recordNotifications,
+  startTelemetry,
+  streamsReadiness,
+} from '@kiln/telemetry';
 import { configFrom, parseCommandLine } from '../args.js';
 import { openNats, openStore, serveStore } from '../components.js';
 import { ConsoleReport } from '../progress.js';
@@ -19,6 +31,7 @@ export const up: Command = {
     const config = await configFrom(values);
     // A person is watching: JSON logs only for warnings and errors unless KILN_LOG_LEVEL says otherwise.
     const log = createLogger('kiln-up', (process.env.KILN_LOG_LEVEL as 'info' | undefined) ?? 'warn');
+    const telemetry = await startTelemetry({ service: 'kiln-up', metrics: config.metrics, log });
     const report = new ConsoleReport();
     report.line(`kiln up: state in ${config.data_dir}`);
 
@@ -31,13 +44,25 @@ export const up: Command = {
         ? `embedded ClickHouse in ${config.data_dir}/clickhouse, HTTP interface at ${http.url} (read-only without the writer's credentials)`
         : `ClickHouse at ${config.clickhouse.url}`,
     );
-    const aggregator = await startAggregator(config, { nc: nats.nc, store: aggregatorStore(store), log });
+    const aggregator = await startAggregator(config, { nc: nats.nc, store: instrumentInserts(aggregatorStore(store), telemetry, log), log });
+    const notified = recordNotifications(telemetry, buildAlerting(config).receivers);
     const alerter = await startAlerter(config, {
       nc: nats.nc,
       history: alertHistory(store),
       log,
-      hooks: { onEvent: (a) => report.alert(a), onOutcome: (o) => report.outcome(o) },
+      hooks: {
+        onEvent: (a) => report.alert(a),
+        onOutcome: (o) => {
+          notified(o);
+          report.outcome(o);
+        },
+      },
     });
+    const jsm = await jetstreamManager(nats.nc);
+    observeAggregatorService(telemetry, aggregator, jsm, config.aggregator.consumer);
+    observeAlerterService(telemetry, alerter, jsm, config.alerter.consumer);
+    telemetry.readiness.use([natsReadiness(nats.nc), streamsReadiness(jsm, [GPU_STREAM, DLQ_STREAM, ALERT_STREAM]), clickhouseReadiness(store)]);
+    if (telemetry.url) report.line(`Kiln's own metrics at ${telemetry.url}/metrics (health: /healthz, /readyz)`);
     report.line(`aggregator consuming; alerter API at ${alerter.api.url}; ${config.notify.length} receiver(s)`);
     const simulation = values.simulate || config.simulate.enabled ? await startSimulation(config, nats.nc, report) : undefined;
     report.line('Ctrl-C stops everything');
@@ -62,6 +87,7 @@ export const up: Command = {
     await simulation?.stop();
     await aggregator.stop();
     await alerter.stop();
+    await telemetry.shutdown();
     await http?.close();
     await nats.close();
     await store.close();
