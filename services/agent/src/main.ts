@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '@kiln/config';
 import { createLogger } from '@kiln/log';
+import { observeAgent, startTelemetry, type Telemetry } from '@kiln/telemetry';
 import { startAgent } from './agent.js';
 
 const USAGE = `usage: kiln-agent --config FILE
@@ -25,17 +26,33 @@ export async function runAgentCommand(argv: readonly string[]): Promise<number> 
   }
   const log = createLogger('kiln-agent');
   let agent;
+  let telemetry: Telemetry | undefined;
   try {
-    agent = await startAgent(await loadConfig(values.config), { log });
+    const config = await loadConfig(values.config);
+    telemetry = await startTelemetry({ service: 'kiln-agent', metrics: config.metrics, log });
+    agent = await startAgent(config, { log });
   } catch (err) {
+    await telemetry?.shutdown();
     process.stderr.write(`kiln-agent: ${err instanceof ConfigError ? err.message : String((err as Error).message ?? err)}\n`);
     return 1;
   }
+  const running = agent;
+  observeAgent(telemetry.meter, () => running.stats());
+  // Ready while connected to NATS; samples taken while it is away wait in the spool.
+  telemetry.readiness.use([
+    {
+      name: 'nats',
+      check: () => {
+        if (!running.stats().connected) throw new Error('not connected to NATS; samples are spooled');
+      },
+    },
+  ]);
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
   log.info({ signal }, 'stopping');
   await agent.stop();
+  await telemetry.shutdown();
   return 0;
 }
