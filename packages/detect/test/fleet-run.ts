@@ -16,6 +16,8 @@ export interface FleetRun {
   seed?: number;
   /** Each message through the wire codec (encode, then the aggregator's decoder), as in production; else copied. */
   codec?: boolean;
+  /** Messages between closing passes (bigger batches); default 1. */
+  closeEvery?: number;
 }
 
 export interface FleetResult {
@@ -30,7 +32,7 @@ export interface FleetResult {
  */
 export function runFleet(run: FleetRun): FleetResult {
   const fleet = new Fleet({ cluster: 'sim-ai1', racks: run.racks, seed: run.seed ?? 1, startMs: T0, faults: parseFaults(run.faults ?? []), ...(run.jobs ? { jobs: run.jobs } : {}) });
-  const rig = new DetectionRig(parseConfig({}, { env: {} }).detect, T0);
+  const rig = new DetectionRig(parseConfig({}, { env: {} }).detect, T0, run.closeEvery);
   const batch = new SampleBatch(64);
   const stats = new DecodeStats();
   const encoder = new TextEncoder();

@@ -9,8 +9,9 @@ const WINDOWS_MS = [10_000, 60_000];
 
 /**
  * The real GpuRegistry, WindowCore and Detection, driven as the aggregator drives them: every sample to the
- * detectors and the windows, a closing pass after each message, and a wall-clock tick that lets event time follow
- * the wall clock when the partition is quiet. Every alert event is checked against the alert contract.
+ * detectors and the windows, closing passes after each message (or every `closeEvery` messages, as bigger batches
+ * would), and a wall-clock tick that lets event time follow the wall clock when the partition is quiet. Every alert
+ * event is checked against the alert contract.
  */
 export class DetectionRig {
   readonly events: AlertEvent[] = [];
@@ -18,15 +19,25 @@ export class DetectionRig {
   readonly detection: Detection;
   readonly windows: WindowCore;
   private lastArrivalWall: number;
+  private sinceClose = 0;
 
-  constructor(detect: KilnConfig['detect'], startWallMs: number) {
+  constructor(
+    detect: KilnConfig['detect'],
+    startWallMs: number,
+    private readonly closeEvery = 1,
+  ) {
     this.lastArrivalWall = startWallMs;
     this.detection = new Detection(this.registry, detect, (e) => {
       const checked = validateAlertEvent(e);
       if (!checked.ok) throw new Error(`alert event breaks the contract: ${checked.errors.join('; ')}\n${JSON.stringify(e)}`);
       this.events.push(e);
     });
-    this.windows = new WindowCore({ windowsMs: WINDOWS_MS, allowedLatenessMs: LATENESS_MS, onClose: (w) => this.detection.onWindow(w) });
+    this.windows = new WindowCore({
+      windowsMs: WINDOWS_MS,
+      allowedLatenessMs: LATENESS_MS,
+      onClose: (w) => this.detection.onWindow(w),
+      onPass: (endMs) => this.detection.onWindowsClosed(endMs),
+    });
   }
 
   /** One host's message, decoded into batch rows [from, batch.length), arriving at wall time `wallMs`. */
@@ -38,7 +49,10 @@ export class DetectionRig {
       detection.onSample(batch, row, gpuId);
       windows.add(gpuId, batch.ts[row]!, batch.values, row * METRIC_COUNT);
     }
-    if (windows.closeReady() > 0) detection.onWindowsClosed(windows.watermark);
+    if (++this.sinceClose >= this.closeEvery) {
+      this.sinceClose = 0;
+      windows.closeReady();
+    }
   }
 
   /** The aggregator's periodic tick (Aggregator.onTick). */
@@ -46,8 +60,7 @@ export class DetectionRig {
     const { windows, detection } = this;
     const idle = wallMs - this.lastArrivalWall;
     if (idle > LATENESS_MS && Number.isFinite(windows.watermark)) {
-      const closed = windows.advanceTo(windows.watermark + LATENESS_MS + idle);
-      if (closed > 0) detection.onWindowsClosed(windows.watermark);
+      windows.advanceTo(windows.watermark + LATENESS_MS + idle);
       this.lastArrivalWall = wallMs - LATENESS_MS;
     }
     detection.onTick(wallMs, windows.watermark);

@@ -27,6 +27,12 @@ export interface WindowCoreOptions {
   /** Initial GPU capacity; grows by doubling. */
   initialGpus?: number;
   onClose: (w: ClosedWindow) => void;
+  /**
+   * Called after all the shortest windows that start at one time have closed, with their end: the moment group
+   * judgements (peer groups, rack-wide events) can be made. Windows close one start time at a time, oldest first,
+   * so replaying a stream in different batches gives the same sequence of calls.
+   */
+  onPass?: (endMs: number) => void;
 }
 
 /**
@@ -87,7 +93,12 @@ export class WindowCore {
    */
   add(gpuId: number, ts: number, values: Float64Array, valuesOffset: number): boolean {
     if (gpuId >= this.capacity) this.grow(gpuId + 1);
-    if (ts > this.maxEventTs) this.maxEventTs = ts;
+    if (ts > this.maxEventTs) {
+      this.maxEventTs = ts;
+      // Windows close the moment the watermark passes them, whatever the caller's batching: the sequence of closes
+      // and passes is a function of the sample sequence alone, so a replay judges exactly what living through it did.
+      if (this.watermark >= this.baseClosedBefore + this.baseMs) this.closeReady();
+    }
     const len = this.baseMs;
     const index = Math.floor(ts / len);
     const ws = index * len;
@@ -108,42 +119,57 @@ export class WindowCore {
   }
 
   /**
-   * Closes every window whose end is at or before the watermark. Call after each batch of samples, and through
-   * `advanceTo` when a partition goes quiet so that its last windows close too. Returns the windows closed.
+   * Closes every window whose end is at or before the watermark (`add` does this as the watermark moves; through
+   * `advanceTo`, a quiet partition's last windows close too). Returns the windows closed.
    */
   closeReady(): number {
     const wm = this.watermark;
     const before = this.windowsClosed;
-    const limit = Math.floor(wm / this.baseMs) * this.baseMs; // shortest windows starting before this have ended
+    const len = this.baseMs;
+    const limit = Math.floor(wm / len) * len; // shortest windows starting before this have ended
     if (limit > this.baseClosedBefore) {
-      const slots = this.slots;
-      const start = this.base.start;
-      for (let g = 0; g < this.capacity; g++) {
-        // A GPU's ready windows close oldest first, so that longer windows fold them in order.
-        for (;;) {
-          let oldest = -1;
-          for (let s = g * slots; s < (g + 1) * slots; s++) {
-            const st = start[s]!;
-            if (st === st && st < limit && (oldest < 0 || st < start[oldest]!)) oldest = s;
-          }
-          if (oldest < 0) break;
-          this.closeBase(g, oldest);
+      for (let ws = this.oldestOpenStart(limit); ws < limit; ws = this.oldestOpenStart(limit)) {
+        this.closeLongerBefore(ws);
+        const slotOf = Math.floor(ws / len) % this.slots;
+        const start = this.base.start;
+        for (let g = 0; g < this.capacity; g++) {
+          const slot = g * this.slots + slotOf;
+          if (start[slot] === ws) this.closeBase(g, slot);
         }
+        this.baseClosedBefore = ws + len;
+        this.options.onPass?.(ws + len);
       }
       this.baseClosedBefore = limit;
     }
+    this.closeLongerBefore(wm);
+    return this.windowsClosed - before;
+  }
+
+  /** The earliest start of an open shortest window before `limit`, or `limit` when there is none. */
+  private oldestOpenStart(limit: number): number {
+    let oldest = limit;
+    const start = this.base.start;
+    const n = this.capacity * this.slots;
+    for (let s = 0; s < n; s++) {
+      const st = start[s]!;
+      if (st < oldest) oldest = st; // NaN compares false: empty slots are skipped
+    }
+    return oldest;
+  }
+
+  /** Emits the longer windows that end at or before `t`. */
+  private closeLongerBefore(t: number): void {
     for (let k = 0; k < this.longer.length; k++) {
       const acc = this.longer[k]!;
-      const accLimit = Math.floor(wm / acc.lengthMs) * acc.lengthMs;
+      const accLimit = Math.floor(t / acc.lengthMs) * acc.lengthMs;
       if (!(accLimit > acc.closedBefore)) continue;
       const start = acc.stats.start;
       for (let g = 0; g < this.capacity; g++) {
         const st = start[g]!;
-        if (st === st && st < accLimit) this.emit(k + 1, acc.lengthMs, acc.stats, g, g);
+        if (st < accLimit) this.emit(k + 1, acc.lengthMs, acc.stats, g, g);
       }
       acc.closedBefore = accLimit;
     }
-    return this.windowsClosed - before;
   }
 
   /** Moves the watermark forward as if an event at `eventTs` had been seen (idle partitions). */

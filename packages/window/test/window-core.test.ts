@@ -59,11 +59,10 @@ describe('WindowCore', () => {
   it('closes a 10 s window once the watermark passes its end, with exact stats', () => {
     const { core, closed, add } = collect([10_000], 5_000);
     for (let s = 0; s < 10; s++) add(0, 1_000_000 + s * 1000, 60 + s);
-    expect(core.closeReady()).toBe(0);
     add(0, 1_014_000, 99); // watermark 1_009_000: first window [1_000_000, 1_010_000) still open
-    expect(core.closeReady()).toBe(0);
-    add(0, 1_015_000, 99); // watermark 1_010_000 = end
-    expect(core.closeReady()).toBe(1);
+    expect(closed).toHaveLength(0);
+    add(0, 1_015_000, 99); // watermark 1_010_000 = end: closed as the watermark passes, no call needed
+    expect(closed).toHaveLength(1);
     expect(closed[0]).toEqual({ window: 0, gpuId: 0, startMs: 1_000_000, samples: 10, count: 10, sum: 645, min: 60, max: 69, last: 69 });
   });
 

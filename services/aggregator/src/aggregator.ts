@@ -152,7 +152,7 @@ export class Aggregator {
       if (latest.advance(gpuId, samples.ts[row]!)) this.analyse(samples, row, gpuId);
       else b.suspects.push(row);
     }
-    this.closeWindows();
+    this.deps.windows.closeReady();
     if (replaying && seq === replaying.last) this.finishReplay();
   }
 
@@ -176,10 +176,6 @@ export class Aggregator {
   private analyse(samples: SampleBatch, row: number, gpuId: number): void {
     this.deps.detection.onSample(samples, row, gpuId);
     this.deps.windows.add(gpuId, samples.ts[row]!, samples.values, row * METRIC_COUNT);
-  }
-
-  private closeWindows(): void {
-    if (this.deps.windows.closeReady() > 0) this.deps.detection.onWindowsClosed(this.deps.windows.watermark);
   }
 
   /**
@@ -214,7 +210,7 @@ export class Aggregator {
         this.analyse(s, row, gpuId);
       }
     }
-    this.closeWindows();
+    this.deps.windows.closeReady();
     repeated.sort((x, y) => x - y);
     b.removeRows(repeated);
     this.stats.duplicateSamples += repeated.length;
@@ -245,8 +241,7 @@ export class Aggregator {
     // A quiet partition: let event time follow the wall clock so its last windows close and detectors conclude.
     const idle = now - this.lastArrivalWall;
     if (idle > this.deps.config.aggregator.allowed_lateness_ms && Number.isFinite(this.deps.windows.watermark)) {
-      const closed = this.deps.windows.advanceTo(this.deps.windows.watermark + this.deps.config.aggregator.allowed_lateness_ms + idle);
-      if (closed > 0) this.deps.detection.onWindowsClosed(this.deps.windows.watermark);
+      this.deps.windows.advanceTo(this.deps.windows.watermark + this.deps.config.aggregator.allowed_lateness_ms + idle);
       this.lastArrivalWall = now - this.deps.config.aggregator.allowed_lateness_ms;
     }
     this.deps.detection.onTick(now, this.deps.windows.watermark);

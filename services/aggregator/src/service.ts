@@ -65,6 +65,7 @@ export async function startAggregator(
     windowsMs: config.aggregator.windows_ms,
     allowedLatenessMs: config.aggregator.allowed_lateness_ms,
     onClose: (w) => detection.onWindow(w),
+    onPass: (endMs) => detection.onWindowsClosed(endMs),
   });
   aggregator = new Aggregator({
     js,
