@@ -1,5 +1,7 @@
 import { MIGRATIONS } from './migrations/index.js';
 import type { Migration, MigrationContext } from './migrations/migration.js';
+import { renderCreateDatabase, renderStatement, type SchemaTarget } from './migrations/render-statement.js';
+import type { CreateTable } from './migrations/schema-statement.js';
 
 export interface MigrationReport {
   /** Migrations this run applied, in order. */
@@ -16,35 +18,69 @@ export interface MigrationTarget {
 }
 
 /**
+ * The record of applied versions. Every node of a cluster holds it whole, so the node a migration runs on reads
+ * what any earlier run recorded.
+ */
+const SCHEMA_MIGRATIONS: CreateTable = {
+  kind: 'table',
+  name: 'schema_migrations',
+  columns: `    version UInt32,
+    name String,
+    applied_at DateTime64(3, 'UTC')`,
+  engine: 'ReplacingMergeTree',
+  orderBy: 'version',
+  settings: {},
+  deduplicationWindow: 1000,
+  shardingKey: 'replicated',
+};
+
+function sortedMigrations(migrations: readonly Migration[]): Migration[] {
+  return [...migrations].sort((a, b) => a.version - b.version);
+}
+
+/**
+ * Every statement that migrating an empty database runs, in order (without the version records): the schema as
+ * DDL, for review or for applying by hand with clickhouse-client.
+ */
+export function schemaStatements(
+  target: SchemaTarget,
+  context: MigrationContext,
+  migrations: readonly Migration[] = MIGRATIONS,
+): string[] {
+  return [
+    renderCreateDatabase(target),
+    ...renderStatement(SCHEMA_MIGRATIONS, target),
+    ...sortedMigrations(migrations).flatMap((m) => m.statements(context).flatMap((s) => renderStatement(s, target))),
+  ];
+}
+
+/**
  * Brings the database to the latest schema: applies, in version order, every migration that
  * `<database>.schema_migrations` does not list, recording each after its statements ran. Re-running is a no-op, in
  * this process or any later one. The version record is inserted with a fixed token into a ReplacingMergeTree, so two
  * processes migrating at once still record each version once (and their idempotent statements do no harm).
  */
 export async function migrate(
-  target: MigrationTarget,
+  store: MigrationTarget,
+  target: SchemaTarget,
   context: MigrationContext,
   migrations: readonly Migration[] = MIGRATIONS,
 ): Promise<MigrationReport> {
-  const { database } = context;
-  await target.command(`CREATE DATABASE IF NOT EXISTS ${database}`);
-  await target.command(`CREATE TABLE IF NOT EXISTS ${database}.schema_migrations (
-    version UInt32,
-    name String,
-    applied_at DateTime64(3, 'UTC')
-) ENGINE = ReplacingMergeTree
-ORDER BY version
-SETTINGS non_replicated_deduplication_window = 1000`);
+  const { database } = target;
+  await store.command(renderCreateDatabase(target));
+  for (const statement of renderStatement(SCHEMA_MIGRATIONS, target)) await store.command(statement);
   const done = new Set(
-    (await target.query<{ version: number }>(`SELECT DISTINCT version FROM ${database}.schema_migrations`)).map((r) =>
+    (await store.query<{ version: number }>(`SELECT DISTINCT version FROM ${database}.schema_migrations`)).map((r) =>
       Number(r.version),
     ),
   );
   const applied: MigrationReport['applied'] = [];
-  for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
+  for (const migration of sortedMigrations(migrations)) {
     if (done.has(migration.version)) continue;
-    for (const statement of migration.statements(context)) await target.command(statement);
-    await target.insertRows(
+    for (const statement of migration.statements(context)) {
+      for (const sql of renderStatement(statement, target)) await store.command(sql);
+    }
+    await store.insertRows(
       `${database}.schema_migrations`,
       ['version', 'name', 'applied_at'],
       [[migration.version, migration.name, Date.now()]],

@@ -12,6 +12,7 @@ import { DEFAULT_RETRY_POLICY, withRetry, type RetryHook, type RetryPolicy } fro
 import { SAMPLE_COLUMNS, SampleEncoder } from './insert/sample-encoder.js';
 import { migrate, type MigrationReport } from './migrate.js';
 import { DEFAULT_RETENTION, type Retention } from './migrations/migration.js';
+import { checkedClusterName } from './migrations/render-statement.js';
 
 export interface StoreOptions {
   /** A ClickHouse server's HTTP endpoint (or `kiln store`'s). Without it, the embedded engine runs in this process. */
@@ -30,6 +31,12 @@ export interface StoreOptions {
   retention?: Partial<Retention> | undefined;
   /** Per-request timeout against a server (default 60 s). */
   requestTimeoutMs?: number | undefined;
+  /**
+   * The ClickHouse cluster (a `remote_servers` name) the server belongs to: migrations create every table ON CLUSTER
+   * as `<name>_local` with a Replicated engine plus a Distributed `<name>` over the shards, and inserts into the
+   * Distributed tables wait for the shards (see deploy/clickhouse/). Only with `url`.
+   */
+  cluster?: string | undefined;
 }
 
 export interface Store {
@@ -66,6 +73,7 @@ const DATABASE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export async function createStore(options: StoreOptions): Promise<Store> {
   const database = options.database ?? 'kiln';
   if (!DATABASE_NAME.test(database)) throw new Error(`invalid database name ${JSON.stringify(database)}`);
+  if (options.cluster !== undefined) checkedClusterName(options.cluster);
   if (options.url !== undefined && options.url !== '') {
     const client = createClient({
       url: options.url,
@@ -78,6 +86,7 @@ export async function createStore(options: StoreOptions): Promise<Store> {
     });
     return new ClickHouseStore(client, undefined, database, options);
   }
+  if (options.cluster !== undefined) throw new Error('a cluster is a set of ClickHouse servers: set url as well as cluster');
   const engine = new EmbeddedEngine(join(options.dataDir, 'clickhouse'));
   const client = createClient({ connection: engine.connection });
   return new ClickHouseStore(client, engine, database, options);
@@ -89,6 +98,9 @@ class ClickHouseStore implements Store {
   readonly #onRetry: RetryHook | undefined;
   readonly #retention: Retention;
   readonly #samples = new SampleEncoder();
+  readonly #cluster: string | undefined;
+  /** Settings every insert carries besides its token. */
+  readonly #insertSettings: Readonly<Record<string, number>>;
 
   constructor(
     readonly client: ClickHouseClient,
@@ -100,10 +112,14 @@ class ClickHouseStore implements Store {
     this.#retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.#onRetry = options.onRetry;
     this.#retention = { ...DEFAULT_RETENTION, ...options.retention };
+    this.#cluster = options.cluster;
+    // A Distributed table acknowledges an insert once every shard has its rows (so each shard deduplicates a retry
+    // by the token), instead of once they are queued on the node that took the insert.
+    this.#insertSettings = options.cluster === undefined ? {} : { distributed_foreground_insert: 1 };
   }
 
   migrate(): Promise<MigrationReport> {
-    return migrate(this, { database: this.database, retention: this.#retention });
+    return migrate(this, { database: this.database, cluster: this.#cluster }, { retention: this.#retention });
   }
 
   async insertSamples(batch: SampleBatch, token: string): Promise<void> {
@@ -151,7 +167,7 @@ class ClickHouseStore implements Store {
   /** One INSERT of a prepared JSONCompactEachRow body, retried with the same token on transient failures. */
   #insertBody(table: string, columns: readonly string[], body: string | Buffer, token: string): Promise<void> {
     const qualified = table.includes('.') ? table : `${this.database}.${table}`;
-    const statement = insertStatement(qualified, columns, token);
+    const statement = insertStatement(qualified, columns, token, this.#insertSettings);
     return withRetry(`insert into ${qualified}`, this.#retry, this.#onRetry, async () => {
       const result = await this.client.exec({ query: statement, values: Readable.from([body], { objectMode: false }) });
       result.stream.resume();

@@ -30,6 +30,8 @@ describe('migrations', () => {
       'dead_letters',
       'gpu_rollup_10s',
       'gpu_rollup_10s_mv',
+      'gpu_rollup_1h',
+      'gpu_rollup_1h_mv',
       'gpu_rollup_1m',
       'gpu_rollup_1m_mv',
       'gpu_samples',

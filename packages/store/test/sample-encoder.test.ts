@@ -64,7 +64,10 @@ describe('insert statements and generic rows', () => {
       "INSERT INTO kiln.t (a, b) SETTINGS insert_deduplication_token = 'tok\\'\\\\1', async_insert = 0 FORMAT JSONCompactEachRow",
     );
     expect(() => insertStatement('kiln.t; DROP', ['a'], 't')).toThrow(/invalid table/);
-    expect(() => insertStatement('t', ['a b'], 't')).toThrow(/invalid column/);
+    expect(() => insertStatement('t', ['a b'], 't')).toThrow(/invalid identifier/);
+    expect(insertStatement('kiln.t', ['a'], 'tok', { distributed_foreground_insert: 1 })).toBe(
+      "INSERT INTO kiln.t (a) SETTINGS insert_deduplication_token = 'tok', async_insert = 0, distributed_foreground_insert = 1 FORMAT JSONCompactEachRow",
+    );
     expect(() => insertStatement('t', ['a'], '')).toThrow(/token/);
   });
 

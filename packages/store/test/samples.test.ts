@@ -126,6 +126,7 @@ describe('rollups', () => {
     for (const [table, interval, windows] of [
       ['gpu_rollup_10s', '10 SECOND', 3],
       ['gpu_rollup_1m', '1 MINUTE', 1],
+      ['gpu_rollup_1h', '1 HOUR', 1],
     ] as const) {
       const { fromRollup, fromRaw } = await rollupVersusRaw(table, interval, host);
       expect(fromRollup, table).toEqual(fromRaw);

@@ -7,9 +7,10 @@ export function checkedTableName(table: string): string {
   return table;
 }
 
-export function checkedColumnName(column: string): string {
-  if (!IDENTIFIER.test(column)) throw new Error(`invalid column name ${JSON.stringify(column)}`);
-  return column;
+/** A column or setting name, checked so that it can be written into SQL unquoted. */
+export function checkedIdentifier(name: string): string {
+  if (!IDENTIFIER.test(name)) throw new Error(`invalid identifier ${JSON.stringify(name)}`);
+  return name;
 }
 
 /** A ClickHouse string literal. */
@@ -23,11 +24,17 @@ export function sqlString(value: string): string {
  * become session SETs that outlive the insert, so one batch's token would deduplicate the next batch,
  * reference/clickhouse.md §2.2). `async_insert = 0`: batches are already batched (ClickHouse >= 26.2 defaults to 1).
  */
-export function insertStatement(table: string, columns: readonly string[], token: string): string {
+export function insertStatement(
+  table: string,
+  columns: readonly string[],
+  token: string,
+  settings: Readonly<Record<string, number>> = {},
+): string {
   if (token.length === 0) throw new Error('an insert needs a non-empty deduplication token');
-  const columnList = columns.map(checkedColumnName).join(', ');
+  const columnList = columns.map(checkedIdentifier).join(', ');
+  const more = Object.entries(settings).map(([name, value]) => `, ${checkedIdentifier(name)} = ${value}`).join('');
   return (
     `INSERT INTO ${checkedTableName(table)} (${columnList}) ` +
-    `SETTINGS insert_deduplication_token = ${sqlString(token)}, async_insert = 0 FORMAT JSONCompactEachRow`
+    `SETTINGS insert_deduplication_token = ${sqlString(token)}, async_insert = 0${more} FORMAT JSONCompactEachRow`
   );
 }

@@ -1,116 +1,114 @@
-import { METRIC_COLUMNS_V1, type MetricColumn } from '../schema/metric-columns.js';
+import { METRIC_COLUMNS_V1 } from '../schema/metric-columns.js';
+import { ROLLUP_COLUMNS } from '../schema/rollup-columns.js';
 import { DEDUPLICATION_WINDOW, type Migration, type MigrationContext } from './migration.js';
+import type { CreateMaterializedView, CreateTable } from './schema-statement.js';
 
-const LABELS = `cluster LowCardinality(String) CODEC(ZSTD(1)),
+export const LABEL_COLUMNS = `    cluster LowCardinality(String) CODEC(ZSTD(1)),
     rack LowCardinality(String) CODEC(ZSTD(1)),
     host LowCardinality(String) CODEC(ZSTD(1)),
     gpu UInt8 CODEC(ZSTD(1))`;
 
-const GPU_KEY = 'cluster, rack, host, gpu';
+export const GPU_KEY = 'cluster, rack, host, gpu';
 
-function gpuSamples({ database, retention }: MigrationContext): string {
+/** A rack's rows stay on one shard: the aggregator partitions by rack, and rack dashboards read one shard. */
+export const RACK_SHARDING_KEY = 'cityHash64(cluster, rack)';
+
+/** Settings of every table: expired data goes by whole parts (cheap with partitions by time). */
+const TTL_BY_PARTS = { ttl_only_drop_parts: 1 };
+
+function gpuSamples({ retention }: MigrationContext): CreateTable {
   const metrics = METRIC_COLUMNS_V1.map((c) => `    ${c.name} Nullable(${c.type}) CODEC(${c.codec})`).join(',\n');
-  return `CREATE TABLE IF NOT EXISTS ${database}.gpu_samples (
-    ts DateTime64(3, 'UTC') CODEC(Delta, ZSTD(1)),
-    ${LABELS},
+  return {
+    kind: 'table',
+    name: 'gpu_samples',
+    columns: `    ts DateTime64(3, 'UTC') CODEC(Delta, ZSTD(1)),
+${LABEL_COLUMNS},
     uuid LowCardinality(String) CODEC(ZSTD(1)),
     job LowCardinality(String) CODEC(ZSTD(1)),
-${metrics}
-) ENGINE = MergeTree
-PARTITION BY toDate(ts)
-ORDER BY (${GPU_KEY}, ts)
-TTL toDateTime(ts) + INTERVAL ${retention.rawDays} DAY DELETE
-SETTINGS ttl_only_drop_parts = 1, non_replicated_deduplication_window = ${DEDUPLICATION_WINDOW}`;
+${metrics}`,
+    engine: 'MergeTree',
+    partitionBy: 'toDate(ts)',
+    orderBy: `(${GPU_KEY}, ts)`,
+    ttl: `toDateTime(ts) + INTERVAL ${retention.rawDays} DAY DELETE`,
+    settings: TTL_BY_PARTS,
+    deduplicationWindow: DEDUPLICATION_WINDOW,
+    shardingKey: RACK_SHARDING_KEY,
+  };
 }
 
-interface RollupColumn {
-  name: string;
-  type: string;
-  /** The aggregate over gpu_samples that fills it. */
-  aggregate: string;
+/** A rollup table: its partitions and how long it is kept. */
+export interface RollupTableShape {
+  readonly table: string;
+  readonly partition: string;
+  readonly ttlDays: number;
 }
 
-/** The rollup columns of one metric. */
-function rollupColumns(c: MetricColumn): RollupColumn[] {
-  const value = `Nullable(${c.type})`;
-  const max = { name: `${c.name}_max`, type: `SimpleAggregateFunction(max, ${value})`, aggregate: `max(${c.name})` };
-  const min = { name: `${c.name}_min`, type: `SimpleAggregateFunction(min, ${value})`, aggregate: `min(${c.name})` };
-  switch (c.rollup) {
-    case 'gauge':
-      return [
-        // count() of a Nullable column counts the present values only: the mean is sum / count over what was read.
-        { name: `${c.name}_count`, type: 'SimpleAggregateFunction(sum, UInt64)', aggregate: `count(${c.name})` },
-        {
-          name: `${c.name}_sum`,
-          type: 'SimpleAggregateFunction(sum, Float64)',
-          aggregate: `sum(toFloat64(ifNull(${c.name}, 0)))`,
-        },
-        min,
-        max,
-      ];
-    case 'counter':
-      return [min, max];
-    case 'bits':
-      return [{ name: `${c.name}_or`, type: `SimpleAggregateFunction(groupBitOr, ${value})`, aggregate: `groupBitOr(${c.name})` }];
-    case 'code':
-      return [max];
-  }
+/** A rollup table filled from gpu_samples, and its window. */
+interface RollupShape extends RollupTableShape {
+  /** The window, as a ClickHouse interval (`10 SECOND`). */
+  readonly interval: string;
 }
 
-const ROLLUP_COLUMNS: readonly RollupColumn[] = METRIC_COLUMNS_V1.flatMap(rollupColumns);
-
-interface RollupShape {
-  table: string;
-  interval: string;
-  partition: string;
-  ttlDays: number;
-}
-
-function rollupTable({ database }: MigrationContext, shape: RollupShape): string {
-  const columns = ROLLUP_COLUMNS.map((c) => `    ${c.name} ${c.type}`).join(',\n');
-  return `CREATE TABLE IF NOT EXISTS ${database}.${shape.table} (
-    ts DateTime('UTC') CODEC(Delta, ZSTD(1)),
-    ${LABELS},
-    samples SimpleAggregateFunction(sum, UInt64),
-${columns}
-) ENGINE = AggregatingMergeTree
-PARTITION BY ${shape.partition}
-ORDER BY (${GPU_KEY}, ts)
-TTL ts + INTERVAL ${shape.ttlDays} DAY DELETE
-SETTINGS ttl_only_drop_parts = 1, non_replicated_deduplication_window = ${DEDUPLICATION_WINDOW}`;
+export function rollupTable(shape: RollupTableShape): CreateTable {
+  return {
+    kind: 'table',
+    name: shape.table,
+    columns: `    ts DateTime('UTC') CODEC(Delta, ZSTD(1)),
+${LABEL_COLUMNS},
+${ROLLUP_COLUMNS.map((c) => `    ${c.name} ${c.type}`).join(',\n')}`,
+    engine: 'AggregatingMergeTree',
+    partitionBy: shape.partition,
+    orderBy: `(${GPU_KEY}, ts)`,
+    ttl: `ts + INTERVAL ${shape.ttlDays} DAY DELETE`,
+    settings: TTL_BY_PARTS,
+    deduplicationWindow: DEDUPLICATION_WINDOW,
+    shardingKey: RACK_SHARDING_KEY,
+  };
 }
 
 /** Every insert into gpu_samples becomes partial rollup rows (one per GPU and window in that insert) that merge. */
-function rollupView({ database }: MigrationContext, shape: RollupShape): string {
+function rollupView(shape: RollupShape): CreateMaterializedView {
   const aggregates = ROLLUP_COLUMNS.map((c) => `    ${c.aggregate} AS ${c.name}`).join(',\n');
-  return `CREATE MATERIALIZED VIEW IF NOT EXISTS ${database}.${shape.table}_mv TO ${database}.${shape.table} AS
-SELECT
+  return {
+    kind: 'view',
+    name: `${shape.table}_mv`,
+    target: shape.table,
+    source: 'gpu_samples',
+    select: (source) => `SELECT
     toStartOfInterval(ts, INTERVAL ${shape.interval}) AS ts,
     ${GPU_KEY},
-    count() AS samples,
 ${aggregates}
-FROM ${database}.gpu_samples
-GROUP BY ts, ${GPU_KEY}`;
+FROM ${source}
+GROUP BY ts, ${GPU_KEY}`,
+  };
 }
 
-function deadLetters({ database, retention }: MigrationContext): string {
-  return `CREATE TABLE IF NOT EXISTS ${database}.dead_letters (
-    ts DateTime64(3, 'UTC') CODEC(Delta, ZSTD(1)),
+function deadLetters({ retention }: MigrationContext): CreateTable {
+  return {
+    kind: 'table',
+    name: 'dead_letters',
+    columns: `    ts DateTime64(3, 'UTC') CODEC(Delta, ZSTD(1)),
     subject String CODEC(ZSTD(1)),
     reason LowCardinality(String) CODEC(ZSTD(1)),
     detail String CODEC(ZSTD(1)),
     body String CODEC(ZSTD(3)),
-    stream_seq UInt64 CODEC(Delta, ZSTD(1))
-) ENGINE = MergeTree
-PARTITION BY toDate(ts)
-ORDER BY (reason, ts)
-TTL toDateTime(ts) + INTERVAL ${retention.deadLetterDays} DAY DELETE
-SETTINGS ttl_only_drop_parts = 1, non_replicated_deduplication_window = ${DEDUPLICATION_WINDOW}`;
+    stream_seq UInt64 CODEC(Delta, ZSTD(1))`,
+    engine: 'MergeTree',
+    partitionBy: 'toDate(ts)',
+    orderBy: '(reason, ts)',
+    ttl: `toDateTime(ts) + INTERVAL ${retention.deadLetterDays} DAY DELETE`,
+    settings: TTL_BY_PARTS,
+    deduplicationWindow: DEDUPLICATION_WINDOW,
+    // The dead-letter stream's sequence: a retried batch of dead letters lands on the shards it went to before.
+    shardingKey: 'stream_seq',
+  };
 }
 
-function alerts({ database, retention }: MigrationContext): string {
-  return `CREATE TABLE IF NOT EXISTS ${database}.alerts (
-    ts DateTime64(3, 'UTC') CODEC(Delta, ZSTD(1)),
+function alerts({ retention }: MigrationContext): CreateTable {
+  return {
+    kind: 'table',
+    name: 'alerts',
+    columns: `    ts DateTime64(3, 'UTC') CODEC(Delta, ZSTD(1)),
     event LowCardinality(String),
     alertname LowCardinality(String),
     severity LowCardinality(String),
@@ -128,12 +126,16 @@ function alerts({ database, retention }: MigrationContext): string {
     receiver LowCardinality(String),
     outcome LowCardinality(String),
     detail String CODEC(ZSTD(1)),
-    attempts UInt16
-) ENGINE = MergeTree
-PARTITION BY toYYYYMM(ts)
-ORDER BY (ts, fingerprint)
-TTL toDateTime(ts) + INTERVAL ${retention.alertDays} DAY DELETE
-SETTINGS ttl_only_drop_parts = 1, non_replicated_deduplication_window = ${DEDUPLICATION_WINDOW}`;
+    attempts UInt16`,
+    engine: 'MergeTree',
+    partitionBy: 'toYYYYMM(ts)',
+    orderBy: '(ts, fingerprint)',
+    ttl: `toDateTime(ts) + INTERVAL ${retention.alertDays} DAY DELETE`,
+    settings: TTL_BY_PARTS,
+    deduplicationWindow: DEDUPLICATION_WINDOW,
+    // One alert's whole history on one shard: its lifecycle reads as a sequence there.
+    shardingKey: 'cityHash64(fingerprint)',
+  };
 }
 
 /**
@@ -158,10 +160,10 @@ export const initialSchema: Migration = {
     };
     return [
       gpuSamples(context),
-      rollupTable(context, rollup10s),
-      rollupTable(context, rollup1m),
-      rollupView(context, rollup10s),
-      rollupView(context, rollup1m),
+      rollupTable(rollup10s),
+      rollupTable(rollup1m),
+      rollupView(rollup10s),
+      rollupView(rollup1m),
       deadLetters(context),
       alerts(context),
     ];

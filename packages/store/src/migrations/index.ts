@@ -1,5 +1,6 @@
 import { initialSchema } from './0001-initial-schema.js';
+import { hourlyRollup } from './0002-hourly-rollup.js';
 import type { Migration } from './migration.js';
 
 /** Every migration, in version order. Append only. */
-export const MIGRATIONS: readonly Migration[] = [initialSchema];
+export const MIGRATIONS: readonly Migration[] = [initialSchema, hourlyRollup];

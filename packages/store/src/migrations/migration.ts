@@ -1,3 +1,5 @@
+import type { SchemaStatement } from './schema-statement.js';
+
 /** Retention of each table, in days: parameters of the migrations that create them. */
 export interface Retention {
   /** gpu_samples (default 14). */
@@ -6,6 +8,8 @@ export interface Retention {
   rollup10sDays: number;
   /** gpu_rollup_1m (default 400). */
   rollup1mDays: number;
+  /** gpu_rollup_1h (default 730). */
+  rollup1hDays: number;
   /** dead_letters (default 30). */
   deadLetterDays: number;
   /** alerts history (default 400). */
@@ -16,24 +20,24 @@ export const DEFAULT_RETENTION: Readonly<Retention> = {
   rawDays: 14,
   rollup10sDays: 30,
   rollup1mDays: 400,
+  rollup1hDays: 730,
   deadLetterDays: 30,
   alertDays: 400,
 };
 
 export interface MigrationContext {
-  /** The database every table lives in ('kiln'). */
-  readonly database: string;
   readonly retention: Readonly<Retention>;
 }
 
 /**
- * One schema change. Its statements run in order and each must be idempotent (IF NOT EXISTS and the like): a process
- * that dies between a statement and the version record runs them again.
+ * One schema change. Its statements run in order, rendered for a single server or a cluster (render-statement.ts);
+ * each is idempotent (IF NOT EXISTS, a backfill's fixed token): a process that dies between a statement and the
+ * version record runs them again.
  */
 export interface Migration {
   readonly version: number;
   readonly name: string;
-  statements(context: MigrationContext): readonly string[];
+  statements(context: MigrationContext): readonly SchemaStatement[];
 }
 
 /**

@@ -1,0 +1,56 @@
+/**
+ * Schema changes as data rather than SQL text, so that one migration renders both for a single server (or the
+ * embedded engine) and for a cluster (Replicated engines, Distributed tables, ON CLUSTER): see render-statement.ts.
+ */
+
+/** The MergeTree family members Kiln's tables use; a cluster gets the Replicated variant of each. */
+export type TableEngine = 'MergeTree' | 'AggregatingMergeTree' | 'ReplacingMergeTree';
+
+export interface CreateTable {
+  readonly kind: 'table';
+  /** Unqualified name, as queries use it. */
+  readonly name: string;
+  /** Column definitions, one per line, without the enclosing parentheses. */
+  readonly columns: string;
+  readonly engine: TableEngine;
+  readonly partitionBy?: string;
+  readonly orderBy: string;
+  /** The TTL expression and action, e.g. `toDateTime(ts) + INTERVAL 14 DAY DELETE`. */
+  readonly ttl?: string;
+  /** MergeTree settings other than the deduplication window, which the renderer adds for the target it renders for. */
+  readonly settings: Readonly<Record<string, number>>;
+  /** Rows that the same insert, replayed with its token, must not store twice (the deduplication window, in blocks). */
+  readonly deduplicationWindow: number;
+  /**
+   * How a cluster spreads the rows over its shards (the Distributed table's sharding key). Deterministic, so that a
+   * retried insert sends the same rows to the same shard, where its token deduplicates them. `'replicated'`: not
+   * sharded, every node holds every row (small tables the migration tool itself reads).
+   */
+  readonly shardingKey: string | 'replicated';
+}
+
+export interface CreateMaterializedView {
+  readonly kind: 'view';
+  readonly name: string;
+  /** The table the view writes into. */
+  readonly target: string;
+  /** The table whose inserts the view transforms. */
+  readonly source: string;
+  /** The view's SELECT, given the qualified source table to read. */
+  readonly select: (source: string) => string;
+}
+
+/**
+ * Fills a table from another once, as an INSERT … SELECT that carries a fixed deduplication token: a re-run with the
+ * same source rows (a migration interrupted before its version was recorded) is dropped by the target's
+ * deduplication window.
+ */
+export interface Backfill {
+  readonly kind: 'backfill';
+  readonly target: string;
+  readonly source: string;
+  readonly token: string;
+  readonly select: (source: string) => string;
+}
+
+export type SchemaStatement = CreateTable | CreateMaterializedView | Backfill;

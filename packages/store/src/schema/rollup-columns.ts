@@ -1,0 +1,47 @@
+import { METRIC_COLUMNS_V1, type MetricColumn } from './metric-columns.js';
+
+/** One column of the rollup tables (gpu_rollup_10s, _1m, _1h). */
+export interface RollupColumn {
+  readonly name: string;
+  readonly type: string;
+  /** The aggregate over gpu_samples that fills it. */
+  readonly aggregate: string;
+  /**
+   * The function of its SimpleAggregateFunction type: what combines partial rows when parts merge, what queries
+   * apply across rows, and what a coarser rollup cascaded from a finer one applies to it.
+   */
+  readonly combine: 'sum' | 'min' | 'max' | 'groupBitOr';
+}
+
+function column(name: string, combine: RollupColumn['combine'], valueType: string, aggregate: string): RollupColumn {
+  return { name, type: `SimpleAggregateFunction(${combine}, ${valueType})`, aggregate, combine };
+}
+
+/** The rollup columns of one metric. */
+function metricRollupColumns(c: MetricColumn): RollupColumn[] {
+  const value = `Nullable(${c.type})`;
+  const min = column(`${c.name}_min`, 'min', value, `min(${c.name})`);
+  const max = column(`${c.name}_max`, 'max', value, `max(${c.name})`);
+  switch (c.rollup) {
+    case 'gauge':
+      return [
+        // count() of a Nullable column counts the present values only: the mean is sum / count over what was read.
+        column(`${c.name}_count`, 'sum', 'UInt64', `count(${c.name})`),
+        column(`${c.name}_sum`, 'sum', 'Float64', `sum(toFloat64(ifNull(${c.name}, 0)))`),
+        min,
+        max,
+      ];
+    case 'counter':
+      return [min, max];
+    case 'bits':
+      return [column(`${c.name}_or`, 'groupBitOr', value, `groupBitOr(${c.name})`)];
+    case 'code':
+      return [max];
+  }
+}
+
+/** Every rollup column after the key (ts, cluster, rack, host, gpu): `samples`, then each metric's. */
+export const ROLLUP_COLUMNS: readonly RollupColumn[] = [
+  column('samples', 'sum', 'UInt64', 'count()'),
+  ...METRIC_COLUMNS_V1.flatMap(metricRollupColumns),
+];
