@@ -1,4 +1,4 @@
-import { METRIC_COUNT } from '@kiln/wire';
+import { COUNTER_IDS, METRIC_COUNT } from '@kiln/wire';
 import { WindowStats } from './window-stats.js';
 
 /** Per-window statistics for every metric of one GPU, read from the core's arrays at close. */
@@ -8,7 +8,10 @@ export interface ClosedWindow {
   readonly lengthMs: number;
   readonly startMs: number;
   readonly gpuId: number;
-  /** Offset of this window's stats in count/sum/min/max/last: stats for metric m are at offset + m. */
+  /**
+   * Offset of this window's stats in count/sum/min/max/last: stats for metric m are at offset + m. For counters,
+   * count and sum are of increases (sum = the window's delta, sum / seconds = its rate); min/max/last of raw values.
+   */
   readonly offset: number;
   readonly count: Uint32Array;
   readonly sum: Float64Array;
@@ -55,6 +58,12 @@ export class WindowCore {
   private maxEventTs = -Infinity;
   /** Every shortest window starting before this has been closed. */
   private baseClosedBefore = -Infinity;
+  /** Each counter's previous value and the event time of the GPU's previous sample, for increases. */
+  private prevCounter: Float64Array;
+  private prevTs: Float64Array;
+  private readonly increases = new Float64Array(METRIC_COUNT).fill(NaN);
+  /** Counters seen going down: restarted (driver reload), never a negative increase. */
+  counterResets = 0;
   /** Samples whose windows had all closed when they arrived. */
   late = 0;
   windowsClosed = 0;
@@ -75,6 +84,8 @@ export class WindowCore {
     this.capacity = Math.max(16, options.initialGpus ?? 1024);
     this.base = new WindowStats(this.capacity * this.slots);
     this.longer = lengths.slice(1).map((lengthMs) => ({ lengthMs, stats: new WindowStats(this.capacity), closedBefore: -Infinity }));
+    this.prevCounter = new Float64Array(this.capacity * COUNTER_IDS.length).fill(NaN);
+    this.prevTs = new Float64Array(this.capacity).fill(-Infinity);
   }
 
   /** Max event time seen − allowed lateness. */
@@ -84,7 +95,7 @@ export class WindowCore {
 
   /** Bytes of window state per tracked GPU. */
   get bytesPerGpu(): number {
-    return WindowStats.bytesPerSlot * (this.slots + this.longer.length);
+    return WindowStats.bytesPerSlot * (this.slots + this.longer.length) + 8 * (COUNTER_IDS.length + 1);
   }
 
   /**
@@ -114,8 +125,37 @@ export class WindowCore {
       if (open === open) this.closeBase(gpuId, slot);
       base.start[slot] = ws;
     }
-    base.add(slot, ts, values, valuesOffset);
+    base.add(slot, ts, values, valuesOffset, this.counterIncreases(gpuId, ts, values, valuesOffset));
     return true;
+  }
+
+  /**
+   * Each counter's increase since the GPU's previous sample: NaN for the first sample or one older than the previous
+   * (out of order), and the new value itself when the counter went down — it restarted from zero, so its increase
+   * since the restart is what it reads now.
+   */
+  private counterIncreases(gpuId: number, ts: number, values: Float64Array, offset: number): Float64Array {
+    const out = this.increases;
+    const inOrder = ts > this.prevTs[gpuId]!;
+    if (inOrder) this.prevTs[gpuId] = ts;
+    const base = gpuId * COUNTER_IDS.length;
+    for (let c = 0; c < COUNTER_IDS.length; c++) {
+      const m = COUNTER_IDS[c]!;
+      const v = values[offset + m]!;
+      if (!inOrder || v !== v) {
+        out[m] = NaN;
+        continue;
+      }
+      const prev = this.prevCounter[base + c]!;
+      this.prevCounter[base + c] = v;
+      if (prev !== prev) out[m] = NaN;
+      else if (v >= prev) out[m] = v - prev;
+      else {
+        out[m] = v;
+        this.counterResets++;
+      }
+    }
+    return out;
   }
 
   /**
@@ -216,6 +256,12 @@ export class WindowCore {
     while (cap < gpus) cap *= 2;
     this.base.grow(cap * this.slots);
     for (const acc of this.longer) acc.stats.grow(cap);
+    const prev = new Float64Array(cap * COUNTER_IDS.length).fill(NaN);
+    prev.set(this.prevCounter);
+    this.prevCounter = prev;
+    const prevTs = new Float64Array(cap).fill(-Infinity);
+    prevTs.set(this.prevTs);
+    this.prevTs = prevTs;
     this.capacity = cap;
   }
 }

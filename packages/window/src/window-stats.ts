@@ -1,8 +1,14 @@
-import { METRIC_COUNT } from '@kiln/wire';
+import { COUNTER_IDS, METRIC_COUNT } from '@kiln/wire';
+
+/** 1 for counter metrics (energy, ECC, PCIe replays, NVLink bytes), by metric id. */
+export const IS_COUNTER = new Uint8Array(METRIC_COUNT);
+for (const m of COUNTER_IDS) IS_COUNTER[m] = 1;
 
 /**
- * Window statistics for `slots` windows, each a block of METRIC_COUNT metrics: count, sum, min, max and last value
- * per metric, plus the window's start, its sample count and the event time of its last sample.
+ * Window statistics for `slots` windows, each a block of METRIC_COUNT metrics, plus the window's start, its sample
+ * count and the event time of its last sample. For a gauge or state metric: count, sum, min, max and last of its
+ * values. For a counter: min, max and last of its raw values, and count and sum of its increases between consecutive
+ * samples (so sum is the window's delta and sum / length its rate; see WindowCore for resets).
  *
  * Sums are Float64 so that means stay exact to the input's precision; min, max and last are Float32, which keeps every
  * catalog metric to well under its sensor resolution (7 significant digits) at half the memory.
@@ -46,8 +52,11 @@ export class WindowStats {
     this.last = grown(this.last, n, NaN);
   }
 
-  /** Adds one sample (values[offset + m], NaN = absent) to the window in `slot`. */
-  add(slot: number, ts: number, values: Float64Array, offset: number): void {
+  /**
+   * Adds one sample (values[offset + m], NaN = absent) to the window in `slot`; `increases[m]` is each counter's
+   * increase since the GPU's previous sample (NaN when unknown).
+   */
+  add(slot: number, ts: number, values: Float64Array, offset: number, increases: Float64Array): void {
     this.samples[slot]!++;
     const newer = ts >= this.lastTs[slot]!;
     if (newer) this.lastTs[slot] = ts;
@@ -56,8 +65,11 @@ export class WindowStats {
       const v = values[offset + m]!;
       if (v !== v) continue; // NaN: absent
       const i = o + m;
-      this.count[i]!++;
-      this.sum[i]! += v;
+      const summed = IS_COUNTER[m] === 1 ? increases[m]! : v;
+      if (summed === summed) {
+        this.count[i]!++;
+        this.sum[i]! += summed;
+      }
       if (v < this.min[i]!) this.min[i] = v;
       if (v > this.max[i]!) this.max[i] = v;
       if (newer) this.last[i] = v;
@@ -72,14 +84,14 @@ export class WindowStats {
     const o = slot * METRIC_COUNT;
     const p = fromSlot * METRIC_COUNT;
     for (let m = 0; m < METRIC_COUNT; m++) {
-      const n = from.count[p + m]!;
-      if (n === 0) continue;
+      const last = from.last[p + m]!;
+      if (last !== last) continue; // the metric was absent from every sample of that window
       const i = o + m;
-      this.count[i]! += n;
+      this.count[i]! += from.count[p + m]!;
       this.sum[i]! += from.sum[p + m]!;
       if (from.min[p + m]! < this.min[i]!) this.min[i] = from.min[p + m]!;
       if (from.max[p + m]! > this.max[i]!) this.max[i] = from.max[p + m]!;
-      if (newer || this.count[i] === n) this.last[i] = from.last[p + m]!;
+      if (newer || this.last[i] !== this.last[i]) this.last[i] = last;
     }
   }
 
