@@ -1,16 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { parseConfig } from '@kiln/config';
-import { startTestNatsServer, type TestNatsServer } from '@kiln/testkit';
-import { ALERT_STREAM, DLQ_STREAM, GPU_STREAM, connectNats, ensureStreams, natsConnectionOptions, startNatsServer, NatsServerMissingError } from '../src/index.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ALERT_STREAM, DLQ_STREAM, GPU_STREAM, connectNats, ensureStreams, natsConnectionOptions, startNatsServer, NatsServerMissingError, type NatsServerHandle } from '../src/index.js';
 
 describe('nats', () => {
-  let server: TestNatsServer;
+  let dir: string;
+  let server: NatsServerHandle;
   beforeAll(async () => {
-    server = await startTestNatsServer();
+    dir = await mkdtemp(join(tmpdir(), 'kiln-nats-test-'));
+    server = await startNatsServer({ dir, port: 0 });
   });
   afterAll(async () => {
-    await server?.dispose();
+    await server?.stop();
+    await rm(dir, { recursive: true, force: true });
   });
 
   it('starts nats-server on a free port with JetStream and stops it', async () => {
@@ -42,7 +47,7 @@ describe('nats', () => {
   });
 
   it('says how to install nats-server when it is missing', async () => {
-    await expect(startNatsServer({ dir: server.dir, binary: 'nats-server-that-does-not-exist' })).rejects.toThrow(NatsServerMissingError);
-    await expect(startNatsServer({ dir: server.dir, binary: 'nats-server-that-does-not-exist' })).rejects.toThrow(/apt-get install nats-server/);
+    await expect(startNatsServer({ dir, binary: 'nats-server-that-does-not-exist' })).rejects.toThrow(NatsServerMissingError);
+    await expect(startNatsServer({ dir, binary: 'nats-server-that-does-not-exist' })).rejects.toThrow(/apt-get install nats-server/);
   });
 });
