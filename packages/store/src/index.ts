@@ -25,3 +25,6 @@ export {
   type ClickHouseHttpServer,
 } from './http/clickhouse-http-server.js';
 export type { Credentials } from './http/credentials.js';
+export { expandGrafanaQuery, type GrafanaQueryContext } from './grafana/expand-query.js';
+export { grafanaInterval, parseGrafanaInterval } from './grafana/grafana-interval.js';
+export type { TemplateVariable } from './grafana/template-variables.js';

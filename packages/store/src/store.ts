@@ -6,7 +6,7 @@ import type { SampleBatch } from '@kiln/wire';
 import { ALERT_HISTORY_COLUMNS, alertHistoryValues, type AlertHistoryRow } from './alert-history.js';
 import { DEAD_LETTER_COLUMNS, deadLetterValues, type DeadLetterRow } from './dead-letters.js';
 import { EmbeddedEngine } from './engine/embedded-engine.js';
-import { insertStatement } from './insert/insert-statement.js';
+import { checkedIdentifier, checkedTableName, insertSettings, insertStatement, type InsertSettings } from './insert/insert-statement.js';
 import { encodeJsonRows } from './insert/json-rows.js';
 import { DEFAULT_RETRY_POLICY, withRetry, type RetryHook, type RetryPolicy } from './insert/retry.js';
 import { SAMPLE_COLUMNS, SampleEncoder } from './insert/sample-encoder.js';
@@ -100,7 +100,7 @@ class ClickHouseStore implements Store {
   readonly #samples = new SampleEncoder();
   readonly #cluster: string | undefined;
   /** Settings every insert carries besides its token. */
-  readonly #insertSettings: Readonly<Record<string, number>>;
+  readonly #insertSettings: InsertSettings;
 
   constructor(
     readonly client: ClickHouseClient,
@@ -164,14 +164,23 @@ class ClickHouseStore implements Store {
     await this.client.close();
   }
 
-  /** One INSERT of a prepared JSONCompactEachRow body, retried with the same token on transient failures. */
+  /**
+   * One INSERT of a prepared JSONCompactEachRow body, retried with the same token on transient failures. The
+   * embedded engine takes the bytes through chdb's own insert; a server through the client.
+   */
   #insertBody(table: string, columns: readonly string[], body: string | Buffer, token: string): Promise<void> {
-    const qualified = table.includes('.') ? table : `${this.database}.${table}`;
-    const statement = insertStatement(qualified, columns, token, this.#insertSettings);
-    return withRetry(`insert into ${qualified}`, this.#retry, this.#onRetry, async () => {
-      const result = await this.client.exec({ query: statement, values: Readable.from([body], { objectMode: false }) });
-      result.stream.resume();
-      await finished(result.stream);
-    });
+    const qualified = checkedTableName(table.includes('.') ? table : `${this.database}.${table}`);
+    const settings = insertSettings(token, this.#insertSettings);
+    const engine = this.engine;
+    const attempt =
+      engine !== undefined
+        ? () => engine.insert(qualified, columns.map(checkedIdentifier), typeof body === 'string' ? Buffer.from(body) : body, settings)
+        : async () => {
+            const statement = insertStatement(qualified, columns, settings);
+            const result = await this.client.exec({ query: statement, values: Readable.from([body], { objectMode: false }) });
+            result.stream.resume();
+            await finished(result.stream);
+          };
+    return withRetry(`insert into ${qualified}`, this.#retry, this.#onRetry, attempt);
   }
 }

@@ -2,7 +2,7 @@ import { METRIC_COUNT, METRICS } from '@kiln/wire';
 import { describe, expect, it } from 'vitest';
 import { ByteWriter } from '../src/insert/byte-writer.js';
 import { encodeJsonRows } from '../src/insert/json-rows.js';
-import { insertStatement } from '../src/insert/insert-statement.js';
+import { insertSettings, insertStatement } from '../src/insert/insert-statement.js';
 import { SAMPLE_COLUMNS, SampleEncoder } from '../src/index.js';
 import { sampleBatch } from './helpers.js';
 
@@ -60,15 +60,15 @@ describe('SampleEncoder', () => {
 
 describe('insert statements and generic rows', () => {
   it('carries the token and async_insert=0 in the statement itself', () => {
-    expect(insertStatement('kiln.t', ['a', 'b'], "tok'\\1")).toBe(
+    expect(insertStatement('kiln.t', ['a', 'b'], insertSettings("tok'\\1"))).toBe(
       "INSERT INTO kiln.t (a, b) SETTINGS insert_deduplication_token = 'tok\\'\\\\1', async_insert = 0 FORMAT JSONCompactEachRow",
     );
-    expect(() => insertStatement('kiln.t; DROP', ['a'], 't')).toThrow(/invalid table/);
-    expect(() => insertStatement('t', ['a b'], 't')).toThrow(/invalid identifier/);
-    expect(insertStatement('kiln.t', ['a'], 'tok', { distributed_foreground_insert: 1 })).toBe(
+    expect(() => insertStatement('kiln.t; DROP', ['a'], insertSettings('t'))).toThrow(/invalid table/);
+    expect(() => insertStatement('t', ['a b'], insertSettings('t'))).toThrow(/invalid identifier/);
+    expect(() => insertSettings('')).toThrow(/token/);
+    expect(insertStatement('kiln.t', ['a'], insertSettings('tok', { distributed_foreground_insert: 1 }))).toBe(
       "INSERT INTO kiln.t (a) SETTINGS insert_deduplication_token = 'tok', async_insert = 0, distributed_foreground_insert = 1 FORMAT JSONCompactEachRow",
     );
-    expect(() => insertStatement('t', ['a'], '')).toThrow(/token/);
   });
 
   it('encodes rows as JSON arrays, dates as epoch ms and big integers exactly', () => {

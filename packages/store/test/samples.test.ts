@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStore, type Store } from '../src/index.js';
+import { ClickHouseError } from '@clickhouse/client';
+import { createStore, isTransientError, type Store } from '../src/index.js';
 import { recentWindowStart, sampleBatch, tempDir, type SampleRow } from './helpers.js';
 
 let dir: Awaited<ReturnType<typeof tempDir>>;
@@ -31,6 +32,10 @@ describe('insertSamples', () => {
     expect(await count("host = 'dedup'")).toBe(2);
     await store.insertSamples(batch, 'dedup:2');
     expect(await count("host = 'dedup'")).toBe(4);
+    // A token with quotes and backslashes is one token, written into the statement as a literal.
+    await store.insertSamples(batch, "dedup:'3'\\");
+    await store.insertSamples(batch, "dedup:'3'\\");
+    expect(await count("host = 'dedup'")).toBe(6);
   });
 
   it('keeps a token to its own insert: a later insert with another token is not deduplicated by it', async () => {
@@ -39,6 +44,13 @@ describe('insertSamples', () => {
     await store.insertSamples(sampleBatch([{ ts: ts + 1000, host: 'tokens', values: { temp_c: 2 } }]), 'tokens:b');
     await store.insertRows('gpu_samples', ['ts', 'cluster', 'rack', 'host', 'gpu'], [[ts + 2000, 'c', 'r', 'tokens', 0]], 'tokens:c');
     expect(await count("host = 'tokens'")).toBe(3);
+  });
+
+  it('reports an engine error as ClickHouseError with its code and name, which decide whether to retry', async () => {
+    const failing = store.insertRows('gpu_samples', ['no_such_column'], [[1]], 'schema');
+    await expect(failing).rejects.toBeInstanceOf(ClickHouseError);
+    await expect(failing).rejects.toMatchObject({ code: '16', type: 'NO_SUCH_COLUMN_IN_TABLE' });
+    expect(isTransientError(await failing.catch((e: unknown) => e))).toBe(false);
   });
 
   it('keeps absent apart from zero, and rounds to each column’s resolution', async () => {

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
+import { parseError } from '@clickhouse/client';
 import { Session } from 'chdb';
-import { createChdbConnection } from 'chdb/connection';
+import { createChdbConnection, type ChdbConnection } from 'chdb/connection';
 import { queuedConnection, type ClientConnection } from './queued-connection.js';
 import { SerialQueue } from './serial-queue.js';
 
@@ -13,13 +14,36 @@ export class EmbeddedEngine {
   readonly queue = new SerialQueue();
   /** The connection `@clickhouse/client` runs on, already queued; closing the client closes it. */
   readonly connection: ClientConnection;
+  readonly #chdb: ChdbConnection;
 
   constructor(readonly path: string) {
     mkdirSync(path, { recursive: true });
-    const chdb = createChdbConnection({ path });
+    this.#chdb = createChdbConnection({ path });
     // chdb implements the contract of @clickhouse/client-common 1.23.0, the client bundles its own copy (1.23.1) of
     // the same declarations; the shapes agree at run time, only the settings type's nominal identity differs.
-    this.connection = queuedConnection(chdb as unknown as ClientConnection, this.queue);
+    this.connection = queuedConnection(this.#chdb as unknown as ClientConnection, this.queue);
+  }
+
+  /**
+   * Inserts a JSONCompactEachRow body through chdb's own insert: the bytes reach the engine's parser as they are,
+   * where the client's connection hook would decode them into a JS string, append it to the statement and encode it
+   * again (test/bench/store-insert.js measures both). `settings` go into the statement's SETTINGS clause, so they
+   * hold for this insert only. Engine errors are thrown as the client's ClickHouseError (code and type), as on the
+   * client's path.
+   */
+  insert(
+    table: string,
+    columns: readonly string[],
+    body: Uint8Array,
+    settings: Readonly<Record<string, string | number>>,
+  ): Promise<void> {
+    return this.queue.run(async () => {
+      try {
+        await this.#chdb.chdb.rawInsert({ table, columns, values: body, format: 'JSONCompactEachRow', settings: { ...settings } });
+      } catch (error) {
+        throw error instanceof Error ? Object.assign(parseError(error.message), { cause: error }) : error;
+      }
+    });
   }
 
   /**

@@ -18,23 +18,24 @@ export function sqlString(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
+export type InsertSettings = Readonly<Record<string, string | number>>;
+
 /**
- * The INSERT statement every Kiln insert uses. Its settings travel in the statement's own SETTINGS clause: they hold
- * for this insert only, on a server and on the embedded engine alike (where the client's `clickhouse_settings` would
- * become session SETs that outlive the insert, so one batch's token would deduplicate the next batch,
- * reference/clickhouse.md §2.2). `async_insert = 0`: batches are already batched (ClickHouse >= 26.2 defaults to 1).
+ * The settings every Kiln insert carries, in the statement's own SETTINGS clause: they hold for this insert only, on
+ * a server and on the embedded engine alike (where the client's `clickhouse_settings` would become session SETs that
+ * outlive the insert, so one batch's token would deduplicate the next batch, reference/clickhouse.md §2.2).
+ * `async_insert = 0`: batches are already batched (ClickHouse >= 26.2 defaults to 1).
  */
-export function insertStatement(
-  table: string,
-  columns: readonly string[],
-  token: string,
-  settings: Readonly<Record<string, number>> = {},
-): string {
+export function insertSettings(token: string, more: InsertSettings = {}): InsertSettings {
   if (token.length === 0) throw new Error('an insert needs a non-empty deduplication token');
+  return { insert_deduplication_token: token, async_insert: 0, ...more };
+}
+
+/** `INSERT INTO table (columns) SETTINGS … FORMAT JSONCompactEachRow`, the body to follow. */
+export function insertStatement(table: string, columns: readonly string[], settings: InsertSettings): string {
   const columnList = columns.map(checkedIdentifier).join(', ');
-  const more = Object.entries(settings).map(([name, value]) => `, ${checkedIdentifier(name)} = ${value}`).join('');
-  return (
-    `INSERT INTO ${checkedTableName(table)} (${columnList}) ` +
-    `SETTINGS insert_deduplication_token = ${sqlString(token)}, async_insert = 0${more} FORMAT JSONCompactEachRow`
-  );
+  const settingList = Object.entries(settings)
+    .map(([name, value]) => `${checkedIdentifier(name)} = ${typeof value === 'string' ? sqlString(value) : value}`)
+    .join(', ');
+  return `INSERT INTO ${checkedTableName(table)} (${columnList}) SETTINGS ${settingList} FORMAT JSONCompactEachRow`;
 }
