@@ -1,3 +1,15 @@
+/** How a sample relates to what is known of its GPU (LatestSample.advance). */
+export const SampleNovelty = {
+  /** Newer than every known sample of a GPU whose stored history is known: certainly new. */
+  NEW: 0,
+  /** The GPU's stored history is not known yet (first samples since the process started): in order, most likely new,
+   *  but storage may hold it already. */
+  UNVERIFIED: 1,
+  /** Not newer than a known sample: out of order, or a replay of one under a new message id. */
+  NOT_NEWER: 2,
+} as const;
+export type SampleNovelty = (typeof SampleNovelty)[keyof typeof SampleNovelty];
+
 /**
  * The newest stored event time per GPU: the cheap half of sample-identity deduplication. A sample newer than its
  * GPU's newest is certainly new. Anything else — out of order, a replay under a new message id — may repeat a stored
@@ -5,41 +17,39 @@
  * `seed`ed with what storage holds (after a start, the store may already have newer samples than anything seen).
  */
 export class LatestSample {
-  /** -Infinity: never seen; NaN: seen, waiting for its seed; else the newest known stored ts. */
+  /** Newest event time seen or stored, per GPU (-Infinity: never seen). */
   private ts = new Float64Array(1024).fill(-Infinity);
+  /** 1 once storage's newest sample of the GPU has been taken into account (`seed`). */
+  private seeded = new Uint8Array(1024);
 
-  /** True when the sample is certainly new (its GPU is seeded and `ts` is newer than all it knows); records it. */
-  advance(gpuId: number, ts: number): boolean {
+  /** Classifies a sample of the GPU and records its time. */
+  advance(gpuId: number, ts: number): SampleNovelty {
     if (gpuId >= this.ts.length) this.grow(gpuId + 1);
-    const newest = this.ts[gpuId]!;
-    if (newest === -Infinity) {
-      this.ts[gpuId] = NaN;
-      return false;
-    }
-    if (ts > newest) {
-      this.ts[gpuId] = ts;
-      return true;
-    }
-    return false;
+    if (!(ts > this.ts[gpuId]!)) return SampleNovelty.NOT_NEWER;
+    this.ts[gpuId] = ts;
+    return this.seeded[gpuId] === 1 ? SampleNovelty.NEW : SampleNovelty.UNVERIFIED;
   }
 
   /** Whether the GPU still needs its seed from storage. */
   unseeded(gpuId: number): boolean {
-    return gpuId < this.ts.length && Number.isNaN(this.ts[gpuId]);
+    return gpuId >= this.seeded.length || this.seeded[gpuId] === 0;
   }
 
-  /** Raises the GPU's newest known ts to `ts` (the newest stored sample, or a sample just confirmed new). */
-  seed(gpuId: number, ts: number): void {
+  /** Takes storage's newest sample of the GPU into account (-Infinity when storage has none from the time asked). */
+  seed(gpuId: number, storedNewest: number): void {
     if (gpuId >= this.ts.length) this.grow(gpuId + 1);
-    const newest = this.ts[gpuId]!;
-    if (Number.isNaN(newest) || ts > newest) this.ts[gpuId] = ts;
+    if (storedNewest > this.ts[gpuId]!) this.ts[gpuId] = storedNewest;
+    this.seeded[gpuId] = 1;
   }
 
   private grow(n: number): void {
     let size = this.ts.length;
     while (size < n) size *= 2;
-    const next = new Float64Array(size).fill(-Infinity);
-    next.set(this.ts);
-    this.ts = next;
+    const ts = new Float64Array(size).fill(-Infinity);
+    ts.set(this.ts);
+    this.ts = ts;
+    const seeded = new Uint8Array(size);
+    seeded.set(this.seeded);
+    this.seeded = seeded;
   }
 }

@@ -135,20 +135,19 @@ describe('WindowCore', () => {
   });
 });
 
-import { LatestSample } from '../src/index.js';
+import { LatestSample, SampleNovelty } from '../src/index.js';
 
 describe('LatestSample', () => {
   it('vouches for a sample only once its GPU is seeded and the sample is newer than all it knows', () => {
     const latest = new LatestSample();
-    expect(latest.advance(5, 1000)).toBe(false); // never seen: storage may hold newer samples
+    expect(latest.advance(5, 1000)).toBe(SampleNovelty.UNVERIFIED); // never seen: storage may hold it already
+    expect(latest.advance(5, 1000)).toBe(SampleNovelty.NOT_NEWER); // the same sample again
     expect(latest.unseeded(5)).toBe(true);
-    expect(latest.advance(5, 2000)).toBe(false); // still waiting for the seed
-    latest.seed(5, 1_500); // storage's newest
-    latest.seed(5, 2_000); // a sample just confirmed new
+    expect(latest.advance(5, 2000)).toBe(SampleNovelty.UNVERIFIED); // in order, still waiting for the seed
+    latest.seed(5, 2_500); // storage already holds newer samples
     expect(latest.unseeded(5)).toBe(false);
-    expect(latest.advance(5, 2000)).toBe(false); // same ts again
-    expect(latest.advance(5, 1500)).toBe(false); // out of order
-    expect(latest.advance(5, 3000)).toBe(true);
-    expect(latest.advance(5000, 1)).toBe(false); // grows
+    expect(latest.advance(5, 2_400)).toBe(SampleNovelty.NOT_NEWER);
+    expect(latest.advance(5, 3000)).toBe(SampleNovelty.NEW);
+    expect(latest.advance(5000, 1)).toBe(SampleNovelty.UNVERIFIED); // grows
   });
 });

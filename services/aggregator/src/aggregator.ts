@@ -7,7 +7,7 @@ import type { Detection } from '@kiln/detect';
 import type { Logger } from '@kiln/log';
 import { alertSubject, GPU_STREAM } from '@kiln/nats';
 import { DecodeStats, decodeMessage, dlqSubject, MAX_GPUS_PER_MESSAGE, METRIC_COUNT, type DecodeLimits, type SampleBatch } from '@kiln/wire';
-import type { GpuRegistry, LatestSample, WindowCore } from '@kiln/window';
+import { SampleNovelty, type GpuRegistry, type LatestSample, type WindowCore } from '@kiln/window';
 import type { Checkpoint, CheckpointStore, PendingBatch } from './checkpoint.js';
 import { failpoint } from './failpoints.js';
 import { IngestBatch } from './ingest-batch.js';
@@ -149,8 +149,12 @@ export class Aggregator {
     for (let row = before; row < samples.length; row++) {
       const gpuId = registry.id(samples.cluster[row]!, samples.rack[row]!, samples.host[row]!, samples.gpu[row]!);
       b.gpuIds[row] = gpuId;
-      if (latest.advance(gpuId, samples.ts[row]!)) this.analyse(samples, row, gpuId);
-      else b.suspects.push(row);
+      const novelty = latest.advance(gpuId, samples.ts[row]!);
+      // In-order samples are analysed as they come, so detectors and windows see event time in order; storage
+      // verifies the unverified ones before they are stored. A sample not newer than a known one waits for that check.
+      if (novelty !== SampleNovelty.NOT_NEWER) this.analyse(samples, row, gpuId);
+      else b.deferred.push(row);
+      if (novelty !== SampleNovelty.NEW) b.suspects.push(row);
     }
     this.deps.windows.closeReady();
     if (replaying && seq === replaying.last) this.finishReplay();
@@ -180,8 +184,8 @@ export class Aggregator {
 
   /**
    * Drops the batch's rows whose sample identity is already stored or appears earlier in the batch (an agent replaying
-   * samples under new message ids), then analyses the rest and tells LatestSample what storage holds, so that the
-   * GPUs' next samples take the fast path again. Only rows LatestSample could not vouch for are looked up.
+   * samples under new message ids), analyses the deferred ones that turn out new, and tells LatestSample what storage
+   * holds, so that the GPUs' next samples take the fast path. Only rows LatestSample could not vouch for are looked up.
    */
   private async dropRepeatedSamples(b: IngestBatch): Promise<void> {
     const s = b.samples;
@@ -200,17 +204,13 @@ export class Aggregator {
       }
     }
     const stored = unresolved.length > 0 ? await lookupStored(this.deps.store, s, unresolved) : undefined;
+    const deferred = new Set(b.deferred);
     for (const row of unresolved) {
       const gpuId = b.gpuIds[row]!;
-      const newest = stored?.newest.get(gpuKey(s, row));
-      if (newest !== undefined) latest.seed(gpuId, newest);
+      if (latest.unseeded(gpuId)) latest.seed(gpuId, stored?.newest.get(gpuKey(s, row)) ?? -Infinity);
       if (stored?.rows.has(row)) repeated.push(row);
-      else {
-        latest.seed(gpuId, s.ts[row]!);
-        this.analyse(s, row, gpuId);
-      }
+      else if (deferred.has(row)) this.analyse(s, row, gpuId);
     }
-    this.deps.windows.closeReady();
     repeated.sort((x, y) => x - y);
     b.removeRows(repeated);
     this.stats.duplicateSamples += repeated.length;

@@ -20,6 +20,8 @@ export class IngestBatch {
   readonly gpuIds: Int32Array;
   /** Rows that may repeat a stored sample identity (see LatestSample); resolved before the batch is stored. */
   readonly suspects: number[] = [];
+  /** Suspects not analysed yet (not newer than a known sample): analysed once storage shows they are new. */
+  readonly deferred: number[] = [];
   first = 0;
   last = 0;
   /** Clock every message of the batch is decoded with (set by the first message). */
@@ -71,6 +73,7 @@ export class IngestBatch {
     this.rejected.length = 0;
     this.alertPublishes.length = 0;
     this.suspects.length = 0;
+    this.deferred.length = 0;
     this.first = this.last = this.nowMs = this.openedAt = 0;
   }
 }
