@@ -23,9 +23,15 @@ afterAll(async () => {
 describe('the schema for a cluster', () => {
   it('runs every DDL statement ON CLUSTER', () => {
     expect(cluster[0]).toBe('CREATE DATABASE IF NOT EXISTS kiln ON CLUSTER kiln_cluster');
-    const ddl = cluster.slice(1).filter((s) => s.startsWith('CREATE'));
+    const ddl = cluster.slice(1).filter((s) => !s.startsWith('INSERT'));
     expect(ddl).toHaveLength(cluster.length - 2); // all but the database and the backfill
-    for (const sql of ddl) expect(sql).toMatch(/^CREATE [A-Z ]+ kiln\.\w+ ON CLUSTER kiln_cluster /);
+    for (const sql of ddl) expect(sql).toMatch(/^(CREATE [A-Z ]+|ALTER TABLE) kiln\.\w+ ON CLUSTER kiln_cluster\b/);
+  });
+
+  it('alters the local tables, where the rows are', () => {
+    const alters = cluster.filter((s) => s.startsWith('ALTER'));
+    expect(alters.map((s) => /^ALTER TABLE kiln\.(\w+) /.exec(s)![1])).toEqual(['gpu_rollup_10s_local', 'gpu_rollup_1m_local', 'gpu_rollup_1h_local']);
+    expect(alters[0]).toContain('MODIFY COLUMN energy_j_max CODEC(Delta, ZSTD(1))');
   });
 
   it('keeps each shard’s rows in a Replicated local table and puts a Distributed table under the name queries use', () => {

@@ -1,6 +1,7 @@
 import { initialSchema } from './0001-initial-schema.js';
 import { hourlyRollup } from './0002-hourly-rollup.js';
+import { rollupCodecs } from './0003-rollup-codecs.js';
 import type { Migration } from './migration.js';
 
 /** Every migration, in version order. Append only. */
-export const MIGRATIONS: readonly Migration[] = [initialSchema, hourlyRollup];
+export const MIGRATIONS: readonly Migration[] = [initialSchema, hourlyRollup, rollupCodecs];

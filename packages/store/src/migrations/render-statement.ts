@@ -1,4 +1,4 @@
-import type { Backfill, CreateMaterializedView, CreateTable, SchemaStatement } from './schema-statement.js';
+import type { AlterTable, Backfill, CreateMaterializedView, CreateTable, SchemaStatement } from './schema-statement.js';
 
 /** Where a migration's statements run. */
 export interface SchemaTarget {
@@ -95,6 +95,13 @@ function renderBackfill(statement: Backfill, target: SchemaTarget): string[] {
   ];
 }
 
+function renderAlter(statement: AlterTable, target: SchemaTarget): string[] {
+  const { database, cluster } = target;
+  const onCluster = cluster === undefined ? '' : ` ON CLUSTER ${cluster}`;
+  return [`ALTER TABLE ${database}.${storageName(statement.table, target)}${onCluster}
+    ${statement.actions.join(',\n    ')}`];
+}
+
 /** The SQL statements that apply `statement` to `target`, in order. */
 export function renderStatement(statement: SchemaStatement, target: SchemaTarget): string[] {
   if (target.cluster !== undefined) checkedClusterName(target.cluster);
@@ -105,6 +112,8 @@ export function renderStatement(statement: SchemaStatement, target: SchemaTarget
       return renderView(statement, target);
     case 'backfill':
       return renderBackfill(statement, target);
+    case 'alter':
+      return renderAlter(statement, target);
   }
 }
 

@@ -53,4 +53,12 @@ export interface Backfill {
   readonly select: (source: string) => string;
 }
 
-export type SchemaStatement = CreateTable | CreateMaterializedView | Backfill;
+/** Changes a table (the table that holds the rows, in a cluster: each node's local table) with ALTER actions. */
+export interface AlterTable {
+  readonly kind: 'alter';
+  readonly table: string;
+  /** ALTER actions (`MODIFY COLUMN c CODEC(ZSTD(1))`), applied together. Idempotent ones only. */
+  readonly actions: readonly string[];
+}
+
+export type SchemaStatement = CreateTable | CreateMaterializedView | Backfill | AlterTable;
