@@ -39,8 +39,14 @@ export class ConsoleReport {
 
   alert(a: Alert): void {
     const l = a.labels;
-    const state = a.status === 'firing' ? 'FIRING  ' : 'RESOLVED';
-    this.line(`${state} ${l.alertname} [${l.severity}/${l.category}] ${a.annotations.summary ?? ''}`);
+    if (a.status === 'firing') {
+      this.line(`FIRING   ${l.alertname} [${l.severity}/${l.category}] ${a.annotations.summary ?? ''}`);
+      return;
+    }
+    // The summary describes the condition while it held; for a resolution say what and for how long.
+    const what = l.gpu !== undefined ? `GPU ${l.gpu} on ${l.host}` : l.host !== undefined ? `host ${l.host}` : `rack ${l.rack}`;
+    const lasted = a.endsAt !== undefined ? ` after ${duration(a.endsAt - a.startsAt)}` : '';
+    this.line(`RESOLVED ${l.alertname} [${l.severity}/${l.category}] ${what} (rack ${l.rack}, ${l.cluster})${lasted}`);
   }
 
   outcome(o: NotifyOutcome): void {
@@ -48,6 +54,11 @@ export class ConsoleReport {
     else if (o.result === 'failed') this.line(`PAGE FAILED ${o.receiver} (${o.receiverType}) after ${o.attempts} attempt(s): ${o.error ?? 'unknown error'}`);
     else if (o.result === 'retrying') this.line(`retrying ${o.receiver}: ${o.error ?? ''} (next in ${o.retryInMs} ms)`);
   }
+}
+
+function duration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  return s < 120 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
 }
 
 function fmt(n: number): string {
