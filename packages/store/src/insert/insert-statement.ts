@@ -25,10 +25,12 @@ export type InsertSettings = Readonly<Record<string, string | number>>;
  * a server and on the embedded engine alike (where the client's `clickhouse_settings` would become session SETs that
  * outlive the insert, so one batch's token would deduplicate the next batch, reference/clickhouse.md §2.2).
  * `async_insert = 0`: batches are already batched (ClickHouse >= 26.2 defaults to 1).
+ * `deduplicate_blocks_in_dependent_materialized_views = 1` (the default since 26.2, not before): a retry whose
+ * rows reached gpu_samples but not every rollup fills in the rollups instead of being dropped whole.
  */
 export function insertSettings(token: string, more: InsertSettings = {}): InsertSettings {
   if (token.length === 0) throw new Error('an insert needs a non-empty deduplication token');
-  return { insert_deduplication_token: token, async_insert: 0, ...more };
+  return { insert_deduplication_token: token, async_insert: 0, deduplicate_blocks_in_dependent_materialized_views: 1, ...more };
 }
 
 /** `INSERT INTO table (columns) SETTINGS … FORMAT JSONCompactEachRow`, the body to follow. */
