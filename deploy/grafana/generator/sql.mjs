@@ -4,8 +4,8 @@
 /**
  * The tables a time-bucketed panel reads, finest first. Exactly one tier's condition holds for any interval (in
  * whole seconds): the coarsest table whose window divides the panel's bucket, so every bucket is made of whole
- * windows. Grafana's automatic intervals of 1, 2, 5 and 15 s read raw samples (ranges up to a few hours), 10–30 s the
- * 10 s rollup, 1–30 min the minute rollup, 1 h and up the hourly one. The other branches' conditions are constant
+ * windows. Grafana's automatic intervals of 1, 2, 5 and 15 s read raw samples (ranges up to about 5 hours at 1,000
+ * points), 10–30 s the 10 s rollup, 1–30 min the minute rollup, 1 h and up the hourly one. The other branches' conditions are constant
  * false once the plugin has expanded `$__interval_s`, so ClickHouse reads nothing for them.
  */
 export const TIERS = [
