@@ -1,4 +1,4 @@
-import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { Logger } from '@kiln/log';
 import type { Telemetry } from './telemetry.js';
 
@@ -14,9 +14,11 @@ const ERROR = { outcome: 'error' } as const;
 
 /**
  * `store` with each raw-sample insert measured: its size and latency (histograms, one record per insert call: per
- * batch, and per retry of a batch), failed attempts counted, and a span per insert, sampled. While a sampled span is
- * open it is the active one, so log lines written during the insert carry its trace id. Everything else the store
- * does passes through untouched.
+ * batch, and per retry of a batch), failed attempts counted, and a span per insert, sampled; a sampled insert's
+ * debug line carries the span's trace id. Everything else the store does passes through untouched.
+ *
+ * The span is not made the active context: that would switch on AsyncLocalStorage's hooks for every promise of the
+ * process, a cost the hot path would pay for a handful of sampled batches.
  */
 export function instrumentInserts<S extends SampleInserter>(store: S, telemetry: Pick<Telemetry, 'meter' | 'tracer'>, log: Logger): S {
   const { meter, tracer } = telemetry;
@@ -39,14 +41,14 @@ export function instrumentInserts<S extends SampleInserter>(store: S, telemetry:
     });
     const started = performance.now();
     try {
-      if (span.isRecording()) {
-        await context.with(trace.setSpan(context.active(), span), async () => {
-          await insert(batch, token);
-          log.debug({ token, samples: batch.length, ms: Math.round(performance.now() - started) }, 'samples inserted');
-        });
-      } else await insert(batch, token);
-      duration.record((performance.now() - started) / 1000, OK);
+      await insert(batch, token);
+      const seconds = (performance.now() - started) / 1000;
+      duration.record(seconds, OK);
       size.record(batch.length);
+      if (span.isRecording()) {
+        const { traceId, spanId } = span.spanContext();
+        log.debug({ token, samples: batch.length, ms: Math.round(seconds * 1000), trace_id: traceId, span_id: spanId }, 'samples inserted');
+      }
     } catch (err) {
       duration.record((performance.now() - started) / 1000, ERROR);
       failures.add(1);

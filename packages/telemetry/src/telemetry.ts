@@ -5,7 +5,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { envDetector, hostDetector } from '@opentelemetry/resources';
 import { PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace';
+import { BatchSpanProcessor, ParentBasedSampler, StackContextManager, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace';
 import type { KilnConfig } from '@kiln/config';
 import type { Logger } from '@kiln/log';
 import { serveTelemetryEndpoint, type TelemetryEndpoint } from './endpoint.js';
@@ -75,6 +75,10 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
     sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(section.trace_sample_ratio) }),
     // Logs stay pino's on stderr; NodeSDK would otherwise set up an OTLP log exporter from the environment.
     logRecordProcessors: [],
+    // Kiln's spans are leaves and never the active context, so context need not follow async calls. The default
+    // (AsyncLocalStorage) would switch on promise hooks for the whole process the first time an exporter sets a
+    // context, a cost on every promise of the hot path; the synchronous stack costs nothing.
+    contextManager: new StackContextManager(),
     instrumentations: [],
   });
   sdk.start();
