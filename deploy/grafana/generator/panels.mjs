@@ -20,7 +20,7 @@ function target(sql, format) {
  * One panel. `type`: timeseries, stat, table, heatmap, state-timeline, barchart. `w`, `h`: grid units (24 wide).
  * `custom` goes to fieldConfig.defaults.custom, `options` to the panel's options.
  */
-export function panel({ type, title, description, sql, format = 'timeSeries', w = 12, h = 8, unit, min, max, decimals, displayName, custom, options, overrides, links }) {
+export function panel({ type, title, description, sql, format = 'timeSeries', w = 12, h = 8, unit, min, max, decimals, displayName, custom, options, overrides }) {
   const defaults = {
     ...(unit !== undefined ? { unit } : {}),
     ...(min !== undefined ? { min } : {}),
@@ -28,7 +28,6 @@ export function panel({ type, title, description, sql, format = 'timeSeries', w 
     ...(decimals !== undefined ? { decimals } : {}),
     ...(displayName !== undefined ? { displayName } : {}),
     ...(custom !== undefined ? { custom } : {}),
-    ...(links !== undefined ? { links } : {}),
   };
   return {
     type,

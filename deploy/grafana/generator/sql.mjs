@@ -21,15 +21,13 @@ export const agg = {
   mean: (m) => ({ raw: `avg(${m})`, rollup: `sum(${m}_sum) / sum(${m}_count)` }),
   max: (m) => ({ raw: `max(${m})`, rollup: `max(${m}_max)` }),
   min: (m) => ({ raw: `min(${m})`, rollup: `min(${m}_min)` }),
-  /** A counter's increase over the bucket, for one GPU (a reset inside the bucket reads as a drop). */
-  increase: (m) => ({ raw: `max(${m}) - min(${m})`, rollup: `max(${m}_max) - min(${m}_min)` }),
-  /** Every bit set in the bucket. */
   /** Every bit set in the bucket (an integer, for bitAnd). */
   bits: (m) => ({ raw: `groupBitOr(${m})`, rollup: `groupBitOr(${m}_or)`, type: 'UInt32' }),
   /**
    * A counter's rate per second. Over a bucket of n samples the counter's max − min spans n − 1 sample intervals,
    * (n − 1) / n of the bucket (whether the bucket is read from raw samples or from rollup windows: the first
-   * window's min and the last window's max bound it), so nothing is lost at window or bucket edges.
+   * window's min and the last window's max bound it), so nothing is lost at window or bucket edges. One GPU only;
+   * a counter reset (driver reload) inside a bucket reads as a spike there.
    */
   rate: (m) => ({
     raw: `(toFloat64(max(${m})) - toFloat64(min(${m}))) * count() / (nullIf(count() - 1, 0) * $__interval_s)`,
