@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
@@ -8,7 +8,7 @@ import { Fleet, parseFaults, publishFleet } from '@kiln/simulator';
 import { startHttpReceiver, tempDir, waitUntil, type HttpReceiver } from '@kiln/testkit';
 import { gpuSubject } from '@kiln/wire';
 import { startOtlpSink, type OtlpSink } from './otlp-sink.js';
-import { freePort, KILN_AGENT_BIN, KILN_BIN, sampleValue, SELF_ALERT_RULES, startProcess, type RunningProcess } from './processes.js';
+import { freePort, KILN_AGENT_BIN, KILN_BIN, PIPELINE_DASHBOARD, sampleValue, SELF_ALERT_RULES, startProcess, type RunningProcess } from './processes.js';
 import { promtool } from './promtool.js';
 
 /**
@@ -29,6 +29,9 @@ describe("Kiln's own telemetry on a running pipeline", () => {
   let metricsUrl: string;
   let clickhouseUrl: string;
   let natsUrl: string;
+  let promUrl: string;
+  /** What the agent served, for the dashboard's agent panels (Prometheus scrapes only kiln up). */
+  let agentMetrics = '';
   let nc: NatsConnection;
   let js: JetStreamClient;
   let published = 0;
@@ -89,7 +92,7 @@ describe("Kiln's own telemetry on a running pipeline", () => {
         scrape_configs: [{ job_name: 'kiln', static_configs: [{ targets: [`127.0.0.1:${metricsPort}`] }] }],
       }),
     );
-    const promUrl = `http://127.0.0.1:${await freePort()}`;
+    promUrl = `http://127.0.0.1:${await freePort()}`;
     others.push(startProcess('prometheus', 'prometheus', [`--config.file=${promConfig}`, `--storage.tsdb.path=${promDir}`, `--web.listen-address=${promUrl.slice(7)}`]));
     // A counter's first increment shows only against an earlier sample: Prometheus must hold the zero before any page.
     await waitUntil(
@@ -145,6 +148,7 @@ describe("Kiln's own telemetry on a running pipeline", () => {
     }, 30_000, 200).catch((err: unknown) => {
       throw new Error(`${String(err)}\n${agent.tail()}`);
     });
+    agentMetrics = text;
     expect(sampleValue(text, 'kiln_agent_connected')).toBe(1);
     expect(sampleValue(text, 'kiln_agent_spool_messages')).toBe(0);
     expect(text).toMatch(/^kiln_agent_spool_dropped_messages_total\{reason="full"\} 0$/m);
@@ -217,5 +221,27 @@ describe("Kiln's own telemetry on a running pipeline", () => {
     expect(traces.includes('kiln.insert_samples')).toBe(true);
     expect(traces.includes('kiln.notify')).toBe(true);
     expect(Buffer.concat(otlp.bodies('/v1/metrics')).includes('kiln_ingest_samples_stored_total')).toBe(true);
+  });
+
+  it("every query of the Kiln / Pipeline dashboard runs in Prometheus on this pipeline; the ingest panels show it", async () => {
+    const dashboard = JSON.parse(await readFile(PIPELINE_DASHBOARD, 'utf8')) as { panels: { title: string; type: string; datasource?: { type: string }; targets?: { expr: string }[] }[] };
+    const panels = dashboard.panels.filter((p) => p.type !== 'row');
+    expect(panels.every((p) => p.datasource?.type === 'prometheus')).toBe(true);
+    // Grafana's variables as it expands them here: every instance, a rate window of four 1 s scrapes.
+    const expand = (expr: string) => expr.replaceAll('$__rate_interval', '4s').replaceAll('$instance', '.*').replaceAll('$job', '.*');
+    const served = new Set([...(await (await fetch(`${promUrl}/api/v1/label/__name__/values`)).json() as { data: string[] }).data, ...agentMetrics.split('\n').map((l) => l.split(/[{ ]/)[0]!)]);
+    const empty: string[] = [];
+    for (const panel of panels) {
+      for (const { expr } of panel.targets ?? []) {
+        for (const name of expr.match(/\bkiln_\w+/g) ?? []) expect(served, `${panel.title}: ${name}`).toContain(name);
+        const res = await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(expand(expr))}`);
+        const body = (await res.json()) as { status: string; error?: string; data?: { result: unknown[] } };
+        expect(body.status, `${panel.title}: ${expr}: ${body.error ?? ''}`).toBe('success');
+        if (body.data!.result.length === 0) empty.push(panel.title);
+      }
+    }
+    for (const title of ['Samples stored', 'Partition lag', 'Messages', 'GPU-samples', 'Consumer lag', 'Insert latency', 'Batch size', 'Firing alerts', 'Notifications by receiver and outcome', 'CPU']) {
+      expect(empty, title).not.toContain(title);
+    }
   });
 });

@@ -8,6 +8,7 @@ const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const KILN_BIN = join(repo, 'services', 'cli', 'bin', 'kiln.js');
 export const KILN_AGENT_BIN = join(repo, 'services', 'agent', 'bin', 'kiln-agent.js');
 export const SELF_ALERT_RULES = join(repo, 'deploy', 'kiln-self-alerts.yaml');
+export const PIPELINE_DASHBOARD = join(repo, 'deploy', 'grafana', 'dashboards', 'kiln-pipeline.json');
 
 /** A real child process whose every output line is kept (the logs are what some tests read). */
 export interface RunningProcess {
