@@ -17,15 +17,19 @@ const EXPOSITION_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 const COLLECT_TIMEOUT_MS = 5_000;
 
 /**
- * Serves /metrics (what `reader` collects, in Prometheus' text format), /healthz (the process is up and its event
+ * Serves /metrics (what `reader` collects, in Prometheus' text format; 503 without a reader), /healthz (the process is up and its event
  * loop turns) and /readyz (200 when every readiness check passes, else 503, with the checks as JSON).
  */
 export async function serveTelemetryEndpoint(
   listen: string,
-  deps: { reader: MetricReader; readiness: Readiness; log: Logger },
+  deps: { reader: MetricReader | undefined; readiness: Readiness; log: Logger },
 ): Promise<TelemetryEndpoint> {
   const serializer = new PrometheusSerializer(undefined, false, undefined, false, true);
   const metrics = async (res: ServerResponse): Promise<void> => {
+    if (deps.reader === undefined) {
+      res.writeHead(503, { 'content-type': 'text/plain' }).end('metrics are off: OTEL_SDK_DISABLED is set\n');
+      return;
+    }
     const { resourceMetrics, errors } = await deps.reader.collect({ timeoutMillis: COLLECT_TIMEOUT_MS });
     if (errors.length > 0) deps.log.debug({ errors: errors.map(String) }, 'some metrics were not collected');
     res.writeHead(200, { 'content-type': EXPOSITION_CONTENT_TYPE }).end(serializer.serialize(resourceMetrics));

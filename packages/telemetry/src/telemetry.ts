@@ -87,7 +87,9 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
   const readiness = new Readiness();
   let endpoint: TelemetryEndpoint | undefined;
   try {
-    endpoint = await serveTelemetryEndpoint(section.listen, { reader: prometheus, readiness, log });
+    // OpenTelemetry's own switch turns the SDK off (OTEL_SDK_DISABLED=true): instruments are no-ops, /metrics says so.
+    const disabled = process.env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true';
+    endpoint = await serveTelemetryEndpoint(section.listen, { reader: disabled ? undefined : prometheus, readiness, log });
   } catch (err) {
     log.error({ err, listen: section.listen }, 'metrics endpoint not served: set metrics.listen (KILN_METRICS_LISTEN) to a free address for each process');
   }
