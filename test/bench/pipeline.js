@@ -77,7 +77,7 @@ async function bareDrain(nc, jsm, messages) {
   return seconds;
 }
 
-async function kilnDrain(dir, natsUrl, jsm, messages) {
+async function kilnDrain(dir, natsUrl, jsm, messages, batchRows = process.env.KILN_AGGREGATOR_BATCH_ROWS) {
   const configFile = join(dir, 'kiln.yaml');
   await writeFile(
     configFile,

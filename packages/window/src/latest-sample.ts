@@ -21,6 +21,8 @@ export class LatestSample {
   private ts = new Float64Array(1024).fill(-Infinity);
   /** 1 once storage's newest sample of the GPU has been taken into account (`seed`). */
   private seeded = new Uint8Array(1024);
+  /** Storage's newest sample of the GPU when it was seeded (-Infinity: none). */
+  private stored = new Float64Array(1024).fill(-Infinity);
 
   /** Classifies a sample of the GPU and records its time. */
   advance(gpuId: number, ts: number): SampleNovelty {
@@ -39,7 +41,13 @@ export class LatestSample {
   seed(gpuId: number, storedNewest: number): void {
     if (gpuId >= this.ts.length) this.grow(gpuId + 1);
     if (storedNewest > this.ts[gpuId]!) this.ts[gpuId] = storedNewest;
+    this.stored[gpuId] = storedNewest;
     this.seeded[gpuId] = 1;
+  }
+
+  /** Storage's newest sample of the GPU as of its seed: a sample up to it may be stored already. */
+  storedNewest(gpuId: number): number {
+    return gpuId < this.stored.length ? this.stored[gpuId]! : -Infinity;
   }
 
   private grow(n: number): void {
@@ -51,5 +59,8 @@ export class LatestSample {
     const seeded = new Uint8Array(size);
     seeded.set(this.seeded);
     this.seeded = seeded;
+    const stored = new Float64Array(size).fill(-Infinity);
+    stored.set(this.stored);
+    this.stored = stored;
   }
 }

@@ -11,7 +11,7 @@ import { SampleNovelty, type GpuRegistry, type LatestSample, type WindowCore } f
 import type { Checkpoint, CheckpointStore, PendingBatch } from './checkpoint.js';
 import { failpoint } from './failpoints.js';
 import { IngestBatch } from './ingest-batch.js';
-import { gpuKey, lookupStored, type AggregatorStore } from './store.js';
+import { gpuKey, newestStored, storedIdentities, type AggregatorStore } from './store.js';
 
 /** How long a rebuilt run waits for the rest of its messages before it is stored as it is. */
 const REPLAY_QUIET_MS = 3_000;
@@ -101,7 +101,7 @@ export class Aggregator {
       for await (const m of this.messages) {
         this.accept(m, Date.now());
         const b = this.current;
-        if (b.samples.free < MAX_GPUS_PER_MESSAGE || b.messages.length >= 20_000) await this.flush();
+        if (b.samples.free < MAX_GPUS_PER_MESSAGE) await this.flush();
       }
     }
   }
@@ -203,13 +203,17 @@ export class Aggregator {
         unresolved.push(row);
       }
     }
-    const stored = unresolved.length > 0 ? await lookupStored(this.deps.store, s, unresolved) : undefined;
+    // First what storage holds of the GPUs not seeded yet: a sample newer than its GPU's newest stored one is new.
+    const unseeded = unresolved.filter((row) => latest.unseeded(b.gpuIds[row]!));
+    const newest = unseeded.length > 0 ? await newestStored(this.deps.store, s, unseeded) : new Map<string, number>();
+    for (const row of unseeded) latest.seed(b.gpuIds[row]!, newest.get(gpuKey(s, row)) ?? -Infinity);
+    // Then the exact identities of the rest: out-of-order samples, and those not newer than what is stored.
     const deferred = new Set(b.deferred);
+    const toCheck = unresolved.filter((row) => deferred.has(row) || s.ts[row]! <= latest.storedNewest(b.gpuIds[row]!));
+    const stored = toCheck.length > 0 ? await storedIdentities(this.deps.store, s, toCheck) : new Set<number>();
     for (const row of unresolved) {
-      const gpuId = b.gpuIds[row]!;
-      if (latest.unseeded(gpuId)) latest.seed(gpuId, stored?.newest.get(gpuKey(s, row)) ?? -Infinity);
-      if (stored?.rows.has(row)) repeated.push(row);
-      else if (deferred.has(row)) this.analyse(s, row, gpuId);
+      if (stored.has(row)) repeated.push(row);
+      else if (deferred.has(row)) this.analyse(s, row, b.gpuIds[row]!);
     }
     repeated.sort((x, y) => x - y);
     b.removeRows(repeated);
