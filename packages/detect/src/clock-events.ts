@@ -1,5 +1,5 @@
 import type { Category, Severity } from '@kiln/alerts';
-import { METRIC_COUNT, METRIC_ID, type SampleBatch } from '@kiln/wire';
+import { ClockEvent, METRIC_COUNT, METRIC_ID, type SampleBatch } from '@kiln/wire';
 import type { GpuRegistry } from '@kiln/window';
 import { gpuAlertLabels } from './alert-labels.js';
 import { AlertTrack, type RuleTiming } from './alert-track.js';
@@ -8,28 +8,13 @@ import { duration, gpuPlace, hex } from './format.js';
 
 const CLOCK_EVENTS = METRIC_ID.clock_events;
 
-/** Clock-event ("throttle") reason bits, DCGM field 112 (reference/gpu-telemetry.md §1.4). */
-export const ClockEventBit = {
-  GPU_IDLE: 0x001,
-  CLOCKS_SETTING: 0x002,
-  SW_POWER_CAP: 0x004,
-  HW_SLOWDOWN: 0x008,
-  SYNC_BOOST: 0x010,
-  SW_THERMAL: 0x020,
-  HW_THERMAL: 0x040,
-  HW_POWER_BRAKE: 0x080,
-} as const;
-
-/** Bits that mean temperature holds the clocks down. */
-export const THERMAL_CLOCK_EVENTS = ClockEventBit.SW_THERMAL | ClockEventBit.HW_THERMAL;
-
 const BIT_NAMES: readonly [number, string][] = [
-  [ClockEventBit.SW_POWER_CAP, 'SW power cap'],
-  [ClockEventBit.HW_SLOWDOWN, 'HW slowdown'],
-  [ClockEventBit.SYNC_BOOST, 'sync boost'],
-  [ClockEventBit.SW_THERMAL, 'SW thermal slowdown'],
-  [ClockEventBit.HW_THERMAL, 'HW thermal slowdown'],
-  [ClockEventBit.HW_POWER_BRAKE, 'HW power brake'],
+  [ClockEvent.SW_POWER_CAP, 'SW power cap'],
+  [ClockEvent.HW_SLOWDOWN, 'HW slowdown'],
+  [ClockEvent.SYNC_BOOST, 'sync boost'],
+  [ClockEvent.SW_THERMAL, 'SW thermal slowdown'],
+  [ClockEvent.HW_THERMAL, 'HW thermal slowdown'],
+  [ClockEvent.HW_POWER_BRAKE, 'HW power brake'],
 ];
 
 /** The reasons named in a bitmask, for alert text. */

@@ -1,7 +1,7 @@
 import type { KilnConfig } from '@kiln/config';
-import type { SampleBatch } from '@kiln/wire';
 import type { ClosedWindow, GpuRegistry } from '@kiln/window';
-import { ClockEventBit, ClockEventDetector, POWER_BRAKE_SPEC, THERMAL_THROTTLE_SPEC } from './clock-events.js';
+import { ClockEvent, type SampleBatch } from '@kiln/wire';
+import { ClockEventDetector, POWER_BRAKE_SPEC, THERMAL_THROTTLE_SPEC } from './clock-events.js';
 import type { Detector, EmitAlert } from './detector.js';
 import { EccDoubleBitDetector } from './ecc.js';
 import { PartitionSilentDetector } from './partition-silent.js';
@@ -49,7 +49,7 @@ export class Detection {
       [config.row_remap_failure.enabled, () => new RowRemapFailureDetector(registry, config.row_remap_failure)],
       [
         config.power_brake.enabled,
-        () => new ClockEventDetector(registry, { ...config.power_brake, mask: ClockEventBit.HW_POWER_BRAKE }, POWER_BRAKE_SPEC),
+        () => new ClockEventDetector(registry, { ...config.power_brake, mask: ClockEvent.HW_POWER_BRAKE }, POWER_BRAKE_SPEC),
       ],
       [
         config.gpu_missing.enabled || config.host_silent.enabled || config.rack_silent.enabled,

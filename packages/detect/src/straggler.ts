@@ -2,7 +2,7 @@ import type { KilnConfig } from '@kiln/config';
 import type { GpuRegistry } from '@kiln/window';
 import { gpuAlertLabels } from './alert-labels.js';
 import { AlertTrack } from './alert-track.js';
-import { ClockEventBit, THERMAL_CLOCK_EVENTS } from './clock-events.js';
+import { ClockEvent, THERMAL_CLOCK_EVENTS } from '@kiln/wire';
 import type { Detector, EmitAlert } from './detector.js';
 import { fmt, gpuPlace } from './format.js';
 import type { PartitionState } from './partition-state.js';
@@ -19,7 +19,7 @@ const METRICS = [
 ] as const;
 
 /** Clock cuts that have their own alerts (thermal slowdown, power brake): such a GPU is slow for a known reason. */
-const EXPLAINED_SLOWDOWN = THERMAL_CLOCK_EVENTS | ClockEventBit.HW_POWER_BRAKE;
+const EXPLAINED_SLOWDOWN = THERMAL_CLOCK_EVENTS | ClockEvent.HW_POWER_BRAKE;
 
 /**
  * A fail-slow GPU: its SM clock, SM activity or power sits well below its peer group's median (its job, else its

@@ -2,7 +2,7 @@ import type { KilnConfig } from '@kiln/config';
 import type { GpuRegistry } from '@kiln/window';
 import { gpuAlertLabels } from './alert-labels.js';
 import { AlertTrack } from './alert-track.js';
-import { THERMAL_CLOCK_EVENTS } from './clock-events.js';
+import { THERMAL_CLOCK_EVENTS } from '@kiln/wire';
 import type { Detector, EmitAlert } from './detector.js';
 import { fmt, gpuPlace } from './format.js';
 import type { PartitionState } from './partition-state.js';

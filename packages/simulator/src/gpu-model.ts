@@ -1,5 +1,5 @@
 import { METRIC_COUNT, METRIC_ID } from '@kiln/wire';
-import { ClockEvent } from './clock-events.js';
+import { ClockEvent } from '@kiln/wire';
 import type { FaultEffects, FaultEventSink } from './fault-effects.js';
 import * as hw from './gb300.js';
 import { JobPhase, type Jobs } from './jobs.js';

@@ -24,7 +24,6 @@ export {
 } from './faults.js';
 export { FAULT_SYNTAX, FaultSyntaxError, formatDuration, formatFault, parseDuration, parseFault, parseFaults } from './fault-syntax.js';
 export { OVERHEAT_RAMP_MS, RACK_COOLING_RAMP_MS } from './fault-effects.js';
-export { ClockEvent, THERMAL_CLOCK_EVENTS } from './clock-events.js';
 export { GPUS_PER_RACK, GPUS_PER_TRAY, TRAYS_PER_RACK, gpuUuid, hostName, rackName } from './topology.js';
 export { publishFleet, type PublishOptions, type PublishResult, type PublishStats } from './publish.js';
 export type { Jobs } from './jobs.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ClockEvent, parseFault, THERMAL_CLOCK_EVENTS } from '../src/index.js';
+import { ClockEvent, THERMAL_CLOCK_EVENTS } from '@kiln/wire';
+import { parseFault } from '../src/index.js';
 import { byTick, max, mean, median, min, run, series } from './helpers.js';
 
 const THROTTLE = THERMAL_CLOCK_EVENTS | ClockEvent.HW_SLOWDOWN | ClockEvent.SW_POWER_CAP;

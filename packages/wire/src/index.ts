@@ -6,3 +6,4 @@ export * from './decode-stats.js';
 export * from './decode.js';
 export * from './wire-schema.js';
 export * from './encode.js';
+export * from './clock-events.js';

@@ -1,4 +1,7 @@
-/** Clock-event ("throttle") reason bits, DCGM field 112 / NVML nvmlClocksEventReason* (reference/gpu-telemetry.md §1.4). */
+/**
+ * Clock-event ("throttle") reason bits of the `clock_events` metric: DCGM field 112, NVML nvmlClocksEventReason*
+ * (reference/gpu-telemetry.md §1.4). Agents report them, the simulator sets them, detectors read them.
+ */
 export const ClockEvent = {
   GPU_IDLE: 0x001,
   CLOCKS_SETTING: 0x002,
@@ -10,5 +13,5 @@ export const ClockEvent = {
   HW_POWER_BRAKE: 0x080,
 } as const;
 
-/** Bits that mean the clocks are held down by temperature. */
+/** Bits that mean temperature holds the clocks down. */
 export const THERMAL_CLOCK_EVENTS = ClockEvent.SW_THERMAL | ClockEvent.HW_THERMAL;
