@@ -21,7 +21,8 @@ export interface KilnProcess {
 /** Runs `kiln <args>` as a real child process, the way an operator would. */
 export function spawnKiln(name: string, args: string[], env: Record<string, string> = {}): KilnProcess {
   const child = spawn(process.execPath, [KILN_BIN, ...args], {
-    env: { ...process.env, KILN_LOG_LEVEL: 'warn', ...env },
+    // Each process its own metrics port: several kiln processes share this host.
+    env: { ...process.env, KILN_LOG_LEVEL: 'warn', KILN_METRICS_LISTEN: '127.0.0.1:0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
