@@ -118,8 +118,8 @@ export class Aggregator {
   private accept(m: JsMsg, wallNow: number): void {
     const seq = m.seq;
     this.lastArrivalWall = wallNow;
+    if (this.replaying && seq > this.replaying.last) this.finishReplay();
     const replaying = this.replaying;
-    if (replaying && seq > replaying.last) this.finishReplay();
     if (seq <= this.highestSeen) {
       // Redelivered: either stored already (its ack was lost) or in a batch still being written.
       if (seq <= this.stored) m.ack();
