@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { configSchema, type KilnConfig } from './schema.js';
@@ -18,7 +18,8 @@ export class ConfigError extends Error {
 
 /**
  * Validates a configuration object (YAML already parsed), after applying KILN_<SECTION>_<KEY> environment overrides.
- * Relative paths (data_dir) are resolved against `baseDir`.
+ * Relative paths (data_dir) are resolved against `baseDir`, by default the working directory (as the command line's
+ * own relative paths are).
  */
 export function parseConfig(raw: unknown, options: { env?: NodeJS.ProcessEnv; baseDir?: string; source?: string } = {}): KilnConfig {
   const source = options.source ?? 'config';
@@ -53,7 +54,7 @@ export async function loadConfig(file: string | undefined, env: NodeJS.ProcessEn
   } catch (err) {
     throw new ConfigError(file, [`not valid YAML: ${(err as Error).message}`]);
   }
-  return parseConfig(raw, { env, baseDir: dirname(resolve(file)), source: file });
+  return parseConfig(raw, { env, source: file });
 }
 
 export { z };

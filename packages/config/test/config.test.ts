@@ -52,12 +52,12 @@ describe('config', () => {
     expect(text).toMatch(/bogus/);
   });
 
-  it('loads YAML (and JSON, which is YAML) relative to the file', async () => {
+  it('loads YAML (and JSON, which is YAML); a relative data_dir is taken from the working directory', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'kiln-config-'));
     const file = join(dir, 'kiln.yaml');
     await writeFile(file, 'data_dir: state\nnotify:\n  - { type: pagerduty, routing_key: abc }\n');
     const c = await loadConfig(file, {});
-    expect(c.data_dir).toBe(join(dir, 'state'));
+    expect(c.data_dir).toBe(join(process.cwd(), 'state'));
     expect(c.notify[0]).toEqual({ type: 'pagerduty', routing_key: 'abc', url: 'https://events.pagerduty.com/v2/enqueue' });
     await writeFile(file, '{"simulate": {"racks": 2}}');
     expect((await loadConfig(file, {})).simulate.racks).toBe(2);

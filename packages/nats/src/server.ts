@@ -80,7 +80,14 @@ export async function startNatsServer(opts: NatsServerOptions): Promise<NatsServ
     opts.extraConfig ?? '',
   ].join('\n');
   await writeFile(configFile, config + '\n');
-  const child = spawn(resolved, ['-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Its own process group: Ctrl-C in a terminal signals the whole foreground group, and the server must outlive the
+  // parent's shutdown (the last batch is stored through it). The parent stops it, and kills it if it exits first.
+  const child = spawn(resolved, ['-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  const killOnExit = (): void => {
+    child.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);
