@@ -17,6 +17,8 @@ export const aggregator: Command = {
     const { values } = parseCommandLine(argv, {});
     if (values.help) return (process.stdout.write(`usage: ${aggregator.usage}\n`), 0);
     const config = await configFrom(values);
+    // Listen from the start: a Ctrl-C during start-up lets start-up finish, then stops everything cleanly.
+    const stopRequested = untilSignal();
     const log = createLogger('kiln-aggregator');
     const telemetry = await startTelemetry({ service: 'kiln-aggregator', metrics: config.metrics, log });
     const store = await openStore(config);
@@ -27,7 +29,7 @@ export const aggregator: Command = {
     telemetry.readiness.use([natsReadiness(nats.nc), streamsReadiness(jsm, [GPU_STREAM, DLQ_STREAM, ALERT_STREAM]), clickhouseReadiness(store)]);
     log.info({ nats: nats.url, clickhouse: config.clickhouse.url ?? 'embedded', metrics: telemetry.url }, 'aggregator started');
     const stats = setInterval(() => log.info({ ...service.aggregator.stats, decode: undefined }, 'progress'), 10_000);
-    await untilSignal();
+    await stopRequested;
     clearInterval(stats);
     await service.stop();
     await telemetry.shutdown();

@@ -17,6 +17,8 @@ export const alerter: Command = {
     const { values } = parseCommandLine(argv, {});
     if (values.help) return (process.stdout.write(`usage: ${alerter.usage}\n`), 0);
     const config = await configFrom(values);
+    // Listen from the start: a Ctrl-C during start-up lets start-up finish, then stops everything cleanly.
+    const stopRequested = untilSignal();
     const log = createLogger('kiln-alerter');
     const telemetry = await startTelemetry({ service: 'kiln-alerter', metrics: config.metrics, log });
     const store = await openStore(config);
@@ -27,7 +29,7 @@ export const alerter: Command = {
     observeAlerterService(telemetry, service, jsm, config.alerter.consumer);
     telemetry.readiness.use([natsReadiness(nats.nc), streamsReadiness(jsm, [ALERT_STREAM]), clickhouseReadiness(store)]);
     log.info({ api: service.api.url, receivers: config.notify.length, metrics: telemetry.url }, 'alerter started');
-    await untilSignal();
+    await stopRequested;
     await service.stop();
     await telemetry.shutdown();
     await nats.close();

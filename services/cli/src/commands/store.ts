@@ -15,6 +15,8 @@ export const store: Command = {
     const { values } = parseCommandLine(argv, {});
     if (values.help) return (process.stdout.write(`usage: ${store.usage}\n`), 0);
     const config = await configFrom(values);
+    // Listen from the start: a Ctrl-C during start-up lets start-up finish, then stops everything cleanly.
+    const stopRequested = untilSignal();
     if (config.clickhouse.url) throw new UsageError('clickhouse.url is set: kiln store serves the embedded engine; unset it or use that server directly');
     const log = createLogger('kiln-store');
     const telemetry = await startTelemetry({ service: 'kiln-store', metrics: config.metrics, log });
@@ -23,7 +25,7 @@ export const store: Command = {
     const http = await serveStore(s, config, log);
     telemetry.readiness.use([clickhouseReadiness(s)]);
     report.line(`embedded ClickHouse in ${config.data_dir}/clickhouse serving ${http.url}`);
-    await untilSignal();
+    await stopRequested;
     await telemetry.shutdown();
     await http.close();
     await s.close();

@@ -29,6 +29,8 @@ export const up: Command = {
     const { values } = parseCommandLine(argv, { simulate: { type: 'boolean' } });
     if (values.help) return (process.stdout.write(`usage: ${up.usage}\n`), 0);
     const config = await configFrom(values);
+    // Listen from the start: a Ctrl-C during start-up lets start-up finish, then stops everything cleanly.
+    const stopRequested = untilSignal();
     // A person is watching: JSON logs only for warnings and errors unless KILN_LOG_LEVEL says otherwise.
     const log = createLogger('kiln-up', (process.env.KILN_LOG_LEVEL as 'info' | undefined) ?? 'warn');
     const telemetry = await startTelemetry({ service: 'kiln-up', metrics: config.metrics, log });
@@ -81,7 +83,7 @@ export const up: Command = {
       });
     }, 5_000);
 
-    const signal = await untilSignal();
+    const signal = await stopRequested;
     clearInterval(timer);
     report.line(`${signal}: stopping`);
     await simulation?.stop();
