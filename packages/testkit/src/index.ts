@@ -2,3 +2,4 @@ export * from './temp-dir.js';
 export * from './nats.js';
 export * from './http-receiver.js';
 export * from './wait.js';
+export * from './process.js';
