@@ -37,6 +37,9 @@ const clickhouseSection = z
     password: z.string().optional(),
     /** Where `kiln up` / `kiln store` serve the embedded engine over ClickHouse's HTTP interface. */
     listen: listen.default('127.0.0.1:8123'),
+    /** A ClickHouse cluster (remote_servers name) to create the schema on: Replicated tables and Distributed ones
+     *  over the shards, `ON CLUSTER` (deploy/clickhouse). Needs `url`. */
+    cluster: z.string().regex(/^[A-Za-z0-9_]{1,64}$/, 'expected a cluster name from remote_servers').optional(),
     /** Raw samples are kept this long (days); older samples are rejected at ingest. */
     raw_retention_days: z.number().int().min(1).max(3650).default(14),
   })

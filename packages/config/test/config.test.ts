@@ -70,3 +70,10 @@ describe('config', () => {
     expect(parseListen(':8123')).toEqual({ host: '127.0.0.1', port: 8123 });
   });
 });
+
+describe('clickhouse.cluster', () => {
+  it('names the cluster the schema is created on, and refuses what is not a remote_servers name', () => {
+    expect(parseConfig({ clickhouse: { url: 'http://ch:8123', cluster: 'kiln_gpu' } }, { env: {} }).clickhouse.cluster).toBe('kiln_gpu');
+    expect(() => parseConfig({ clickhouse: { cluster: 'kiln gpu; DROP' } }, { env: {} })).toThrow(/clickhouse\.cluster/);
+  });
+});

@@ -44,6 +44,7 @@ export async function openStore(config: KilnConfig): Promise<Store> {
     ...(config.clickhouse.password !== undefined ? { password: config.clickhouse.password } : {}),
     dataDir: config.data_dir,
     retention: { rawDays: config.clickhouse.raw_retention_days },
+    ...(config.clickhouse.cluster !== undefined ? { cluster: config.clickhouse.cluster } : {}),
   });
   await store.migrate();
   return store;
