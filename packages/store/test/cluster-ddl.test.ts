@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createStore, DEFAULT_RETENTION, schemaStatements, type Store } from '../src/index.js';
-import { tempDir } from './helpers.js';
+import { embeddedStoreForFile } from './helpers.js';
 
 // No cluster is available to tests: the statements are checked as text, and each is parsed by the engine's own
 // parser (formatQuery), which is the parser a cluster's servers run.
@@ -8,16 +8,11 @@ const cluster = schemaStatements({ database: 'kiln', cluster: 'kiln_cluster' }, 
 const single = schemaStatements({ database: 'kiln' }, { retention: DEFAULT_RETENTION });
 const creating = (name: string) => cluster.find((s) => new RegExp(`^CREATE (TABLE|MATERIALIZED VIEW) IF NOT EXISTS kiln\\.${name} `).test(s));
 
-let dir: Awaited<ReturnType<typeof tempDir>>;
 let store: Store;
-
-beforeAll(async () => {
-  dir = await tempDir();
-  store = await createStore({ dataDir: dir.path });
-});
-afterAll(async () => {
-  await store.close();
-  await dir.remove();
+let dataDir: string;
+embeddedStoreForFile((s, d) => {
+  store = s;
+  dataDir = d;
 });
 
 describe('the schema for a cluster', () => {
@@ -92,6 +87,6 @@ describe('the schema for a cluster', () => {
 
   it('refuses a cluster name that is not a plain identifier, and a cluster without a server', async () => {
     expect(() => schemaStatements({ database: 'kiln', cluster: 'x; DROP' }, { retention: DEFAULT_RETENTION })).toThrow(/invalid cluster name/);
-    await expect(createStore({ dataDir: dir.path, cluster: 'kiln_cluster' })).rejects.toThrow(/set url/);
+    await expect(createStore({ dataDir, cluster: 'kiln_cluster' })).rejects.toThrow(/set url/);
   });
 });

@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStore, DEFAULT_RETENTION, schemaStatements, serveClickHouseHttp, type ClickHouseHttpServer, type Store } from '../src/index.js';
-import { tempDir } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_RETENTION, schemaStatements, serveClickHouseHttp, type ClickHouseHttpServer, type Store } from '../src/index.js';
+import { embeddedStoreForFile } from './helpers.js';
 
 const DEPLOY = fileURLToPath(new URL('../../../deploy/clickhouse/', import.meta.url));
 const read = (path: string) => readFileSync(`${DEPLOY}${path}`, 'utf8');
@@ -32,16 +32,9 @@ interface ComposeService {
 }
 const compose = parse(read('cluster/docker-compose.yaml')) as { services: Record<string, ComposeService> };
 
-let dir: Awaited<ReturnType<typeof tempDir>>;
 let store: Store;
-
-beforeAll(async () => {
-  dir = await tempDir();
-  store = await createStore({ dataDir: dir.path });
-});
-afterAll(async () => {
-  await store.close();
-  await dir.remove();
+embeddedStoreForFile((s) => {
+  store = s;
 });
 
 describe('deploy/clickhouse', () => {

@@ -1,7 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { METRIC_COUNT, METRIC_ID, SampleBatch, type MetricName } from '@kiln/wire';
+import { createStore, type Store } from '../src/index.js';
 
 export interface SampleRow {
   ts: number;
@@ -43,4 +45,22 @@ export function recentWindowStart(): number {
 export async function tempDir(): Promise<{ path: string; remove(): Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), 'kiln-store-'));
   return { path, remove: () => rm(path, { recursive: true, force: true }) };
+}
+
+/**
+ * An embedded store in a fresh directory for the whole test file (vitest runs each file in its own process, and chdb
+ * takes one data directory per process); `use` receives it and its directory before the tests run.
+ */
+export function embeddedStoreForFile(use: (store: Store, dataDir: string) => void): void {
+  let dir: Awaited<ReturnType<typeof tempDir>> | undefined;
+  let store: Store | undefined;
+  beforeAll(async () => {
+    dir = await tempDir();
+    store = await createStore({ dataDir: dir.path });
+    use(store, dir.path);
+  });
+  afterAll(async () => {
+    await store?.close();
+    await dir?.remove();
+  });
 }

@@ -1,20 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStore, MIGRATIONS, type Store } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { MIGRATIONS, type Store } from '../src/index.js';
 import { migrate } from '../src/migrate.js';
 import { DEFAULT_RETENTION } from '../src/migrations/migration.js';
 import { renderStatement } from '../src/migrations/render-statement.js';
-import { recentWindowStart, sampleBatch, tempDir, type SampleRow } from './helpers.js';
+import { recentWindowStart, sampleBatch, embeddedStoreForFile, type SampleRow } from './helpers.js';
 
-let dir: Awaited<ReturnType<typeof tempDir>>;
 let store: Store;
-
-beforeAll(async () => {
-  dir = await tempDir();
-  store = await createStore({ dataDir: dir.path });
-});
-afterAll(async () => {
-  await store.close();
-  await dir.remove();
+embeddedStoreForFile((s) => {
+  store = s;
 });
 
 /** Two hours of one GPU at one sample per 10 s, temperatures rising with time, one throttle event per hour. */
