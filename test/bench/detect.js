@@ -10,14 +10,13 @@ import vm from 'node:vm';
 import { parseConfig } from '@kiln/config';
 import { Detection } from '@kiln/detect';
 import { Fleet } from '@kiln/simulator';
-import { METRIC_COUNT, METRIC_ID, SampleBatch } from '@kiln/wire';
+import { METRIC_COUNT, SampleBatch } from '@kiln/wire';
 import { GpuRegistry, WindowCore } from '@kiln/window';
 
 const RACKS = 139;
 const T0 = Date.UTC(2026, 0, 15);
 const WARMUP_TICKS = 30;
 const TICKS = 150;
-const METRIC_NAMES = Object.keys(METRIC_ID);
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc');
@@ -26,24 +25,7 @@ const gc = vm.runInNewContext('gc');
 function fill(messages, batch, starts) {
   batch.clear();
   starts.length = 0;
-  for (const m of messages) {
-    starts.push(batch.length);
-    for (const g of m.gpus) {
-      const row = batch.length++;
-      const o = row * METRIC_COUNT;
-      for (let k = 0; k < METRIC_COUNT; k++) {
-        const v = g[METRIC_NAMES[k]];
-        batch.values[o + k] = v === undefined ? NaN : v;
-      }
-      batch.ts[row] = m.ts;
-      batch.gpu[row] = g.gpu;
-      batch.cluster[row] = m.cluster;
-      batch.rack[row] = m.rack;
-      batch.host[row] = m.host;
-      batch.uuid[row] = g.uuid;
-      batch.job[row] = g.job ?? '';
-    }
-  }
+  for (const m of messages) starts.push(batch.appendMessage(m));
   starts.push(batch.length);
 }
 

@@ -1,11 +1,10 @@
 import type { AlertEvent } from '@kiln/alerts';
 import { parseConfig } from '@kiln/config';
 import { Fleet, parseFaults, type JobOptions } from '@kiln/simulator';
-import { DecodeStats, DEFAULT_DECODE_LIMITS, decodeMessage, encodeMessage, gpuSubject, METRIC_COUNT, METRIC_ID, SampleBatch, type WireMessage } from '@kiln/wire';
+import { DecodeStats, DEFAULT_DECODE_LIMITS, decodeMessage, encodeMessage, gpuSubject, SampleBatch } from '@kiln/wire';
 import { DetectionRig, eventTime } from './rig.js';
 
 export const T0 = Date.UTC(2026, 0, 15);
-const METRIC_NAMES = Object.keys(METRIC_ID) as (keyof typeof METRIC_ID)[];
 
 export interface FleetRun {
   racks: number;
@@ -44,7 +43,7 @@ export function runFleet(run: FleetRun): FleetResult {
       if (run.codec) {
         const result = decodeMessage(gpuSubject(m.cluster, m.rack, m.host), encoder.encode(encodeMessage(m)), now, DEFAULT_DECODE_LIMITS, batch, stats, 0);
         if (!result.ok) throw new Error(`simulated message rejected: ${result.reason} ${result.detail}`);
-      } else copyMessage(m, batch);
+      } else batch.appendMessage(m);
       samples += batch.length;
       rig.message(batch, 0, now);
     }
@@ -52,23 +51,4 @@ export function runFleet(run: FleetRun): FleetResult {
   }
   const events = rig.events.map((e, i) => ({ e, i })).sort((a, b) => eventTime(a.e) - eventTime(b.e) || a.i - b.i).map(({ e }) => e);
   return { events, samples, gpus: fleet.gpuCount };
-}
-
-/** The message's GPUs as batch rows, as the decoder would write them (absent metric = NaN, no job = ''). */
-function copyMessage(m: WireMessage, batch: SampleBatch): void {
-  for (const g of m.gpus) {
-    const row = batch.length++;
-    const o = row * METRIC_COUNT;
-    for (let k = 0; k < METRIC_COUNT; k++) {
-      const v = g[METRIC_NAMES[k]!];
-      batch.values[o + k] = v === undefined ? NaN : v;
-    }
-    batch.ts[row] = m.ts;
-    batch.gpu[row] = g.gpu;
-    batch.cluster[row] = m.cluster;
-    batch.rack[row] = m.rack;
-    batch.host[row] = m.host;
-    batch.uuid[row] = g.uuid;
-    batch.job[row] = g.job ?? '';
-  }
 }

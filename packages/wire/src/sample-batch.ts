@@ -1,4 +1,5 @@
-import { METRIC_COUNT } from './catalog.js';
+import { METRIC_COUNT, METRIC_NAMES } from './catalog.js';
+import type { WireMessage } from './message.js';
 
 /**
  * A reusable columnar buffer of decoded GPU-samples (one row per GPU per message). Allocated once and refilled:
@@ -42,5 +43,26 @@ export class SampleBatch {
 
   value(row: number, metricId: number): number {
     return this.values[row * METRIC_COUNT + metricId]!;
+  }
+
+  /**
+   * Appends the rows the decoder would write for `message`, taken as valid (no checks): for simulations and benches
+   * that feed the aggregation path without the JSON round trip. Returns the first appended row.
+   */
+  appendMessage(message: WireMessage): number {
+    const first = this.length;
+    for (const g of message.gpus) {
+      const row = this.length++;
+      const o = row * METRIC_COUNT;
+      for (let m = 0; m < METRIC_COUNT; m++) this.values[o + m] = g[METRIC_NAMES[m]!] ?? NaN;
+      this.ts[row] = message.ts;
+      this.gpu[row] = g.gpu;
+      this.cluster[row] = message.cluster;
+      this.rack[row] = message.rack;
+      this.host[row] = message.host;
+      this.uuid[row] = g.uuid;
+      this.job[row] = g.job ?? '';
+    }
+    return first;
   }
 }
