@@ -26,6 +26,12 @@ const natsSection = z
     replicas: z.number().int().min(1).max(5).default(1),
     /** Port of the nats-server `kiln up` starts; 0 = any free port. */
     port: z.number().int().min(0).max(65535).default(4222),
+    /**
+     * Partitions of the GPU stream. Above 1 the NATS servers map each sample subject to a partition by its rack
+     * (`kiln nats-config` prints the mapping; `kiln up` writes it into the server it starts), and aggregators share
+     * the partitions. Every process and every server must agree on it.
+     */
+    partitions: z.number().int().min(1).max(1024).default(1),
   })
   .strict();
 
@@ -47,8 +53,12 @@ const clickhouseSection = z
 
 const aggregatorSection = z
   .object({
-    /** Durable consumer name; instances sharing it share the work. */
+    /** Name of the durable consumers and checkpoints: `<consumer>` with one partition, `<consumer>-p<k>` with more. */
     consumer: token.default('kiln-aggregator'),
+    /** This process among the aggregators sharing the partitions; unset: `<hostname>-<pid>`. */
+    instance: token.optional(),
+    /** A partition whose owner has not renewed its lease for this long moves to another aggregator. */
+    lease_ms: z.number().int().min(1_000).max(600_000).default(6_000),
     /** Flush a raw batch when it holds this many GPU-samples … */
     batch_rows: z.number().int().min(8).max(500_000).default(20_000),
     /** … or when its oldest message has waited this long. */

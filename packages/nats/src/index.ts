@@ -1,3 +1,4 @@
 export * from './server.js';
 export * from './connect.js';
 export * from './streams.js';
+export * from './partitions.js';

@@ -13,7 +13,7 @@ import {
   type RejectReason,
 } from './message.js';
 import type { SampleBatch } from './sample-batch.js';
-import { isGpuSubjectOf, isSubjectToken, parseGpuSubject } from './subjects.js';
+import { isGpuSubjectOf, isSubjectToken, parseGpuSubject, partitionOf } from './subjects.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -77,7 +77,7 @@ export function decodeWithJsonParse(
   if (!Array.isArray(gpus) || gpus.length < 1 || gpus.length > MAX_GPUS_PER_MESSAGE) {
     return rejection('bad_field', `gpus: expected an array of 1..${MAX_GPUS_PER_MESSAGE} GPU entries, got ${show(gpus)}`);
   }
-  if (!isGpuSubjectOf(subject, cluster, rack, host)) return subjectMismatch(subject, cluster, rack, host);
+  if (!isGpuSubjectOf(subject, cluster, rack, host, limits.partitions)) return subjectMismatch(subject, cluster, rack, host, limits.partitions ?? 1);
   if (ts > nowMs + limits.futureSkewMs) {
     return rejection('future_ts', `ts: ${ts} is ${ts - nowMs} ms ahead of now (${nowMs}), the allowed skew is ${limits.futureSkewMs} ms`);
   }
@@ -181,13 +181,23 @@ function missingField(path: string): DecodeRejected {
   return rejection('missing_field', `${path}: required field is missing`);
 }
 
-function subjectMismatch(subject: string, cluster: string, rack: string, host: string): DecodeRejected {
+function subjectMismatch(subject: string, cluster: string, rack: string, host: string, partitions: number): DecodeRejected {
   const parts = parseGpuSubject(subject);
   if (parts === undefined) {
     return rejection('subject_mismatch', `subject ${show(subject)} is not kiln.v1.gpu.<cluster>.<rack>.<host>`);
   }
   const body = { cluster, rack, host };
-  const field = (['cluster', 'rack', 'host'] as const).find((k) => parts[k] !== body[k]) ?? 'cluster';
+  const field = (['cluster', 'rack', 'host'] as const).find((k) => parts[k] !== body[k]);
+  if (field === undefined) {
+    // Tokens agree: the partition suffix is wrong (published past the servers' mapping) or missing.
+    const expected = partitionOf(rack, partitions);
+    return rejection(
+      'subject_mismatch',
+      parts.partition === undefined
+        ? `subject ${show(subject)} has no partition token; with ${partitions} partitions rack ${show(rack)} maps to partition ${expected}`
+        : `subject ${show(subject)} names partition ${parts.partition}, but rack ${show(rack)} is in partition ${expected} of ${partitions}`,
+    );
+  }
   return rejection(
     'subject_mismatch',
     `${field}: body has ${show(body[field])} but subject ${show(subject)} has ${show(parts[field])}`,

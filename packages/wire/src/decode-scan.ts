@@ -191,7 +191,7 @@ class MessageScanner {
     if (this.next() !== undefined) return SCAN_DECLINED; // only whitespace may follow the object
     if (
       seen !== ALL_TOP_LEVEL_SEEN ||
-      !isGpuSubjectOf(subject, cluster, rack, host) ||
+      !isGpuSubjectOf(subject, cluster, rack, host, limits.partitions) ||
       ts > nowMs + limits.futureSkewMs ||
       ts < nowMs - limits.maxAgeMs
     ) {

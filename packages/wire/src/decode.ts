@@ -10,6 +10,11 @@ export interface DecodeLimits {
   readonly futureSkewMs: number;
   /** How old a sample may be: the raw retention, beyond which the store would drop it anyway. */
   readonly maxAgeMs: number;
+  /**
+   * Partitions of the GPU stream (default 1). A subject may carry the partition token the servers' mapping appends,
+   * and it must be the rack's partition; the bare subject is valid only with one partition.
+   */
+  readonly partitions?: number;
 }
 
 export const DEFAULT_DECODE_LIMITS: DecodeLimits = Object.freeze({

@@ -4,6 +4,7 @@ import {
   MAX_BODY_BYTES,
   REJECT_REASONS,
   REJECT_REASON_ID,
+  partitionOf,
   type RejectReason,
   type WireMessage,
 } from '../src/index.js';
@@ -151,6 +152,30 @@ describe('decodeMessage rejects a message whole', () => {
   it('the base of the rejected cases is itself accepted', () => {
     const decoder = new Decoder();
     expect(decoder.decode(base())).toEqual({ ok: true, rows: 3 });
+  });
+});
+
+describe('decodeMessage on partitioned subjects', () => {
+  const partitions = 16;
+  const rack = exampleMessage(1).rack;
+  const mine = partitionOf(rack, partitions);
+
+  it("accepts the subject the servers' mapping gives the rack (both decode paths)", () => {
+    const decoder = new Decoder({ ...DEFAULT_DECODE_LIMITS, partitions });
+    expect(decoder.decode(exampleMessage(2), `${SUBJECT}.${mine}`)).toEqual({ ok: true, rows: 2 });
+    // A field the scanner declines sends the message down the JSON.parse path, which must agree.
+    expect(decoder.decode({ ...exampleMessage(2), extra: 1 }, `${SUBJECT}.${mine}`)).toEqual({ ok: true, rows: 2 });
+  });
+
+  it('rejects a partition token that is not the rack’s, and the bare subject, saying which partition the rack is in', () => {
+    const decoder = new Decoder({ ...DEFAULT_DECODE_LIMITS, partitions });
+    const other = (mine + 1) % partitions;
+    expect(decoder.decode(exampleMessage(2), `${SUBJECT}.${other}`)).toEqual({
+      ok: false,
+      reason: 'subject_mismatch',
+      detail: `subject "${SUBJECT}.${other}" names partition ${other}, but rack "${rack}" is in partition ${mine} of ${partitions}`,
+    });
+    expect(decoder.decode(exampleMessage(2), SUBJECT)).toMatchObject({ ok: false, reason: 'subject_mismatch', detail: /has no partition token/ });
   });
 });
 
