@@ -2,3 +2,4 @@ export * from './server.js';
 export * from './connect.js';
 export * from './streams.js';
 export * from './partitions.js';
+export * from './partition-leases.js';

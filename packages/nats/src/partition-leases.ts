@@ -1,0 +1,186 @@
+import { Kvm, type KV } from '@nats-io/kv';
+import type { JetStreamClient } from '@nats-io/jetstream';
+import { partitionOf } from '@kiln/wire';
+
+/** The KV bucket holding partition leases and the aggregators' membership; its TTL is the lease duration. */
+export const PARTITION_BUCKET = 'kiln_partitions';
+
+/** What an owner does when a partition comes or goes. */
+export interface PartitionOwner {
+  /** Start serving the partition. A throw gives the lease back at once. */
+  assigned(partition: number): Promise<void>;
+  /**
+   * Stop serving the partition. `handover`: this instance gives it up (rebalancing, shutdown) and still holds the
+   * lease, so finish what is in hand first; the lease is released when this resolves. `lost`: the lease is gone
+   * (expired, or taken by another instance); stop at once, another owner may be serving it already.
+   */
+  revoked(partition: number, how: 'handover' | 'lost'): Promise<void>;
+}
+
+export interface PartitionLeaseOptions {
+  /** This instance's name, unique among the aggregators (a KV key token). */
+  instance: string;
+  partitions: number;
+  /** A lease not renewed for this long expires; renewals happen three times per lease. */
+  leaseMs: number;
+  log: { info(o: object, msg: string): void; warn(o: object, msg: string): void };
+}
+
+/** How many partitions each of `members` instances should hold at most: the partitions spread evenly. */
+export function fairShare(partitions: number, members: number): number {
+  return Math.ceil(partitions / Math.max(1, members));
+}
+
+const leaseKey = (partition: number): string => `lease.${partition}`;
+const memberKey = (instance: string): string => `member.${instance}`;
+
+/**
+ * Shares partitions among aggregator instances with leases in a JetStream KV bucket (works on nats-server 2.9):
+ * - every instance renews a membership key, so each knows how many are alive and takes at most its fair share;
+ * - a lease is a key `lease.<k>` holding the owner's name, taken with create() (fails if another holds it) and renewed
+ *   with a compare-and-set update() on its revision, so two instances never both renew one lease;
+ * - the bucket's TTL expires the keys of an instance that stopped renewing (crashed, partitioned away), and survivors
+ *   take its partitions on their next round; an instance shutting down hands its partitions over at once.
+ * A lease alone cannot stop an owner that stalls past its TTL from writing: the aggregator's checkpoint is written
+ * with compare-and-set too, and a new owner's first write fences the old one (see CheckpointStore).
+ */
+export class PartitionLeases {
+  /** Held partitions and the revision of their lease key. */
+  private readonly held = new Map<number, number>();
+  /** Held partitions being handed over: renewed until their owner has finished, then released. */
+  private readonly handingOver = new Map<number, Promise<void>>();
+  private readonly handedOver = new Set<number>();
+  private timer?: NodeJS.Timeout;
+  private round: Promise<void> = Promise.resolve();
+  private stopped = false;
+  private members = 1;
+
+  private constructor(
+    private readonly kv: KV,
+    private readonly options: PartitionLeaseOptions,
+    private readonly owner: PartitionOwner,
+  ) {}
+
+  /** Opens (or creates) the lease bucket with `replicas`, takes this instance's first share and keeps it renewed. */
+  static async start(js: JetStreamClient, replicas: number, options: PartitionLeaseOptions, owner: PartitionOwner): Promise<PartitionLeases> {
+    const kv = await new Kvm(js).create(PARTITION_BUCKET, { history: 1, replicas, ttl: options.leaseMs });
+    const leases = new PartitionLeases(kv, options, owner);
+    await leases.runRound();
+    leases.timer = setInterval(() => void leases.runRound(), Math.max(100, Math.floor(options.leaseMs / 3)));
+    leases.timer.unref();
+    return leases;
+  }
+
+  /** The partitions this instance serves now, in order. */
+  owned(): number[] {
+    return [...this.held.keys()].filter((k) => !this.handingOver.has(k)).sort((a, b) => a - b);
+  }
+
+  /**
+   * Forgets a partition whose owner found it was fenced off (another instance wrote its checkpoint): the lease is
+   * someone else's now, so it is neither renewed nor released.
+   */
+  lost(partition: number): void {
+    if (!this.held.delete(partition)) return;
+    this.handingOver.delete(partition);
+    this.options.log.warn({ partition }, 'partition taken over by another aggregator');
+    void this.owner.revoked(partition, 'lost');
+  }
+
+  /** Hands every partition over (each owner finishes what it has in hand), releases the leases and leaves. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.round;
+    await Promise.all(
+      [...this.held.keys()].map(async (k) => {
+        await (this.handingOver.get(k) ?? this.owner.revoked(k, 'handover').catch(() => undefined));
+        await this.release(k);
+      }),
+    );
+    await this.kv.delete(memberKey(this.options.instance)).catch(() => undefined);
+  }
+
+  /** Rounds never overlap: a slow one delays the next instead of racing it. */
+  private runRound(): Promise<void> {
+    this.round = this.round.then(() => (this.stopped ? undefined : this.renewAndBalance())).catch((err: unknown) =>
+      this.options.log.warn({ err }, 'partition lease round failed; retrying'),
+    );
+    return this.round;
+  }
+
+  private async renewAndBalance(): Promise<void> {
+    const { instance, partitions, log } = this.options;
+    await this.kv.put(memberKey(instance), String(Date.now()));
+    this.members = (await this.list('member.*')).length;
+    for (const k of this.handedOver) await this.release(k);
+    this.handedOver.clear();
+    for (const [k, revision] of this.held) {
+      try {
+        this.held.set(k, await this.kv.update(leaseKey(k), instance, revision));
+      } catch (err) {
+        // Expired or taken: someone else may be serving it now.
+        log.warn({ partition: k, err: String(err) }, 'partition lease lost');
+        this.held.delete(k);
+        this.handingOver.delete(k);
+        void this.owner.revoked(k, 'lost');
+      }
+    }
+    const share = fairShare(partitions, this.members);
+    let excess = this.held.size - this.handingOver.size - share;
+    for (const k of [...this.held.keys()].sort((a, b) => b - a)) {
+      if (excess <= 0) break;
+      if (this.handingOver.has(k)) continue;
+      excess--;
+      this.handOver(k);
+    }
+    if (this.held.size >= share) return;
+    const taken = new Set((await this.list('lease.*')).map((key) => Number(key.slice('lease.'.length))));
+    // Instances start their search at different partitions, so that simultaneous claims rarely collide.
+    const start = partitionOf(instance, partitions);
+    for (let i = 0; i < partitions && this.held.size < share; i++) {
+      const k = (start + i) % partitions;
+      if (taken.has(k) || this.held.has(k)) continue;
+      let revision: number;
+      try {
+        revision = await this.kv.create(leaseKey(k), instance);
+      } catch {
+        continue; // another instance was quicker
+      }
+      this.held.set(k, revision);
+      log.info({ partition: k, members: this.members }, 'partition assigned');
+      try {
+        await this.owner.assigned(k);
+      } catch (err) {
+        log.warn({ partition: k, err: String(err) }, 'could not start serving the partition; giving it back');
+        await this.release(k);
+      }
+    }
+  }
+
+  private handOver(k: number): void {
+    this.options.log.info({ partition: k, members: this.members }, 'handing partition over');
+    const done = this.owner
+      .revoked(k, 'handover')
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.handingOver.delete(k) && this.held.has(k)) this.handedOver.add(k);
+      });
+    this.handingOver.set(k, done);
+  }
+
+  /** Deletes the lease if this instance still holds it, so the next round of any instance can take it. */
+  private async release(k: number): Promise<void> {
+    const revision = this.held.get(k);
+    this.held.delete(k);
+    this.handingOver.delete(k);
+    if (revision === undefined) return;
+    await this.kv.delete(leaseKey(k), { previousSeq: revision }).catch(() => undefined);
+  }
+
+  private async list(filter: string): Promise<string[]> {
+    const keys: string[] = [];
+    for await (const key of await this.kv.keys(filter)) keys.push(key);
+    return keys;
+  }
+}
