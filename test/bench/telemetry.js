@@ -220,7 +220,7 @@ async function perCollectionCost(nc, jsm, sink, scraper) {
   await jsm.consumers.add(GPU_STREAM, { durable_name: 'bench-lag', ack_policy: AckPolicy.Explicit });
   const telemetry = await startTelemetry({ service: 'kiln-bench', metrics: { listen: '127.0.0.1:0', otlp_endpoint: sink.url, otlp_interval_ms: 3_600_000, trace_sample_ratio: 1 }, log });
   const windows = new WindowCore({ windowsMs: [10_000, 60_000], allowedLatenessMs: 5_000, onClose: () => {} });
-  observeAggregatorService(telemetry, { aggregator: { stats: new AggregatorStats() }, windows }, jsm, 'bench-lag');
+  observeAggregatorService(telemetry, { stats: new AggregatorStats(), windows, consumers: () => ['bench-lag'] }, jsm);
   const url = `${telemetry.url}/metrics`;
   const n = 300;
   await scraper.burst(url, 20);

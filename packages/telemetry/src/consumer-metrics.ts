@@ -8,11 +8,11 @@ export interface ConsumerRef {
 }
 
 /**
- * Consumer lag and pending acknowledgements per partition, polled from JetStream (consumer info) at each collection.
+ * Consumer lag and pending acknowledgements per partition (the consumers `consumers` lists at that moment), polled from JetStream (consumer info) at each collection.
  * A consumer that cannot be asked (NATS away, consumer not yet created) is left out of that collection rather than
  * reported as zero: a gap in the series is not a drained partition.
  */
-export function observeConsumers(meter: Meter, jsm: JetStreamManager, consumers: readonly ConsumerRef[]): void {
+export function observeConsumers(meter: Meter, jsm: JetStreamManager, consumers: () => readonly ConsumerRef[]): void {
   const pending = meter.createObservableGauge('kiln_consumer_pending_messages', {
     description: 'Messages in the stream not yet delivered to the consumer (its lag)',
   });
@@ -22,9 +22,10 @@ export function observeConsumers(meter: Meter, jsm: JetStreamManager, consumers:
   const redelivered = meter.createObservableGauge('kiln_consumer_redelivered_messages', {
     description: 'Messages delivered more than once and not yet acknowledged',
   });
-  const labelled = consumers.map((c) => ({ ref: c, attributes: { stream: c.stream, consumer: c.consumer } }));
   meter.addBatchObservableCallback(
     async (result) => {
+      // Asked at each collection: an aggregator's partitions change as instances come and go.
+      const labelled = consumers().map((c) => ({ ref: c, attributes: { stream: c.stream, consumer: c.consumer } }));
       const infos = await Promise.all(labelled.map(({ ref }) => jsm.consumers.info(ref.stream, ref.consumer).catch(() => undefined)));
       infos.forEach((info, i) => {
         if (info === undefined) return;

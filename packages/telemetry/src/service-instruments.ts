@@ -7,8 +7,10 @@ import type { Telemetry } from './telemetry.js';
 
 /** What the metrics read of a running aggregator (AggregatorService of @kiln/aggregator). */
 export interface AggregatorServiceView {
-  readonly aggregator: { readonly stats: AggregatorCounters };
+  readonly stats: AggregatorCounters;
   readonly windows: WindowCounters;
+  /** The durable consumers of the partitions the process serves now. */
+  consumers(): readonly string[];
 }
 
 /** What the metrics read of a running alerter (AlerterService of @kiln/alerter). */
@@ -18,14 +20,15 @@ export interface AlerterServiceView {
   readonly dispatcher: AlertMutes;
 }
 
-/** The aggregator's metrics, and the lag of its partition's durable consumer on the GPU stream. */
-export function observeAggregatorService(telemetry: Pick<Telemetry, 'meter'>, service: AggregatorServiceView, jsm: JetStreamManager, consumer: string): void {
-  observeAggregator(telemetry.meter, service.aggregator.stats, service.windows);
-  observeConsumers(telemetry.meter, jsm, [{ stream: GPU_STREAM, consumer }]);
+/** The aggregator's metrics, and the lag of the durable consumers of the partitions it serves. */
+export function observeAggregatorService(telemetry: Pick<Telemetry, 'meter'>, service: AggregatorServiceView, jsm: JetStreamManager): void {
+  observeAggregator(telemetry.meter, service.stats, service.windows);
+  observeConsumers(telemetry.meter, jsm, () => service.consumers().map((consumer) => ({ stream: GPU_STREAM, consumer })));
 }
 
 /** The alerter's metrics, and the lag of its durable consumer on the alert stream. */
 export function observeAlerterService(telemetry: Pick<Telemetry, 'meter'>, service: AlerterServiceView, jsm: JetStreamManager, consumer: string): void {
   observeAlerter(telemetry.meter, service.stats, service.active, service.dispatcher);
-  observeConsumers(telemetry.meter, jsm, [{ stream: ALERT_STREAM, consumer }]);
+  const alerts = [{ stream: ALERT_STREAM, consumer }];
+  observeConsumers(telemetry.meter, jsm, () => alerts);
 }

@@ -8,7 +8,7 @@ import type { Logger } from '@kiln/log';
 import { alertSubject, GPU_STREAM } from '@kiln/nats';
 import { DecodeStats, decodeMessage, dlqSubject, MAX_GPUS_PER_MESSAGE, METRIC_COUNT, type DecodeLimits, type SampleBatch } from '@kiln/wire';
 import { SampleNovelty, type GpuRegistry, type LatestSample, type WindowCore } from '@kiln/window';
-import type { Checkpoint, CheckpointStore, PendingBatch } from './checkpoint.js';
+import { FencedError, type Checkpoint, type CheckpointStore, type PendingBatch } from './checkpoint.js';
 import { failpoint } from './failpoints.js';
 import { IngestBatch } from './ingest-batch.js';
 import { gpuKey, newestStored, storedIdentities, type AggregatorStore } from './store.js';
@@ -17,6 +17,12 @@ import { gpuKey, newestStored, storedIdentities, type AggregatorStore } from './
 const REPLAY_QUIET_MS = 3_000;
 
 export interface AggregatorDeps {
+  /** The partition's durable consumer; also names its checkpoint and prefixes its insert deduplication tokens. */
+  consumer: string;
+  /** Counters, shared by the partitions of one process. */
+  stats: AggregatorStats;
+  /** Called once when another aggregator has taken the partition over (a checkpoint write was fenced off). */
+  onFenced: () => void;
   js: JetStreamClient;
   store: AggregatorStore;
   checkpoint: CheckpointStore;
@@ -44,13 +50,13 @@ export class AggregatorStats {
 }
 
 /**
- * Reads the GPU stream through one durable pull consumer, decodes every message, runs per-sample detectors and the
- * window core as samples arrive, and stores raw samples in batches. A message is acknowledged only once the batch
+ * Serves one partition of the GPU stream: reads it through the partition's durable pull consumer, decodes every
+ * message, runs per-sample detectors and the window core as samples arrive, and stores raw samples in batches. A message is acknowledged only once the batch
  * holding it is durable (raw rows, dead letters, alert events); see CheckpointStore for how a crash at any point
  * leaves every sample stored exactly once.
  */
 export class Aggregator {
-  readonly stats = new AggregatorStats();
+  readonly stats: AggregatorStats;
   private current: IngestBatch;
   private readonly free: IngestBatch[] = [];
   private writing: Promise<void> = Promise.resolve();
@@ -73,17 +79,10 @@ export class Aggregator {
     this.limits = {
       futureSkewMs: deps.config.aggregator.future_skew_ms,
       maxAgeMs: deps.config.clickhouse.raw_retention_days * 86_400_000,
+      partitions: deps.config.nats.partitions,
     };
-    this.tokenPrefix = deps.config.aggregator.consumer;
-  }
-
-  /** Windows closed and samples that arrived after their windows closed, from the window core. */
-  get windowsClosed(): number {
-    return this.deps.windows.windowsClosed;
-  }
-
-  get lateSamples(): number {
-    return this.deps.windows.late;
+    this.tokenPrefix = deps.consumer;
+    this.stats = deps.stats;
   }
 
   /** Finishes a batch interrupted by a crash, then consumes until stop(). Resolves when consuming ends. */
@@ -93,15 +92,22 @@ export class Aggregator {
       this.deps.log.warn({ first: cp.pending.first, last: cp.pending.last }, 'finishing a batch interrupted by a restart');
       this.replaying = cp.pending;
     }
-    const consumer = await this.deps.js.consumers.get(GPU_STREAM, this.deps.config.aggregator.consumer);
+    const consumer = await this.deps.js.consumers.get(GPU_STREAM, this.deps.consumer);
     this.timer = setInterval(() => this.onTick(), Math.max(20, Math.floor(this.deps.config.aggregator.flush_ms / 2)));
     this.timer.unref();
     while (!this.stopping) {
-      this.messages = await consumer.consume({ max_messages: 2000, expires: 5_000 });
-      for await (const m of this.messages) {
-        this.accept(m, Date.now());
-        const b = this.current;
-        if (b.samples.free < MAX_GPUS_PER_MESSAGE) await this.flush();
+      try {
+        this.messages = await consumer.consume({ max_messages: 2000, expires: 5_000 });
+        for await (const m of this.messages) {
+          this.accept(m, Date.now());
+          const b = this.current;
+          if (b.samples.free < MAX_GPUS_PER_MESSAGE) await this.flush();
+        }
+      } catch (err) {
+        // NATS away, or the consumer recreated by a new owner of the partition (which fences this one off).
+        if (this.stopping) break;
+        this.deps.log.warn({ err, consumer: this.deps.consumer }, 'consuming interrupted; resuming');
+        await sleep(1_000);
       }
     }
   }
@@ -113,6 +119,16 @@ export class Aggregator {
     await this.messages?.close();
     await this.flush();
     await this.writing;
+  }
+
+  /**
+   * Stops consuming and drops what is in hand unstored and unacknowledged: the partition has another owner, which
+   * reads those messages again from the checkpoint.
+   */
+  async abandon(): Promise<void> {
+    this.stopping = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.messages?.close();
   }
 
   private accept(m: JsMsg, wallNow: number): void {
@@ -259,7 +275,12 @@ export class Aggregator {
     this.current = this.free.pop()!;
     this.writing = this.writing
       .then(() => this.write(b))
-      .catch((err: unknown) => this.deps.log.error({ err, first: b.first, last: b.last }, 'batch left pending for the next start'))
+      .catch((err: unknown) => {
+        if (err instanceof FencedError) {
+          this.stopping = true;
+          this.deps.onFenced();
+        } else this.deps.log.error({ err, first: b.first, last: b.last }, 'batch left pending for the next start');
+      })
       .finally(() => {
         b.clear();
         this.free.push(b);
@@ -322,6 +343,7 @@ export class Aggregator {
         await op();
         return;
       } catch (err) {
+        if (err instanceof FencedError) throw err;
         this.stats.insertRetries++;
         const delay = Math.min(30_000, 250 * 2 ** Math.min(attempt, 7));
         this.deps.log.error({ err, attempt, retryInMs: delay }, `${what} failed; retrying`);
@@ -330,7 +352,5 @@ export class Aggregator {
       }
     }
   }
-
-
 }
 

@@ -1,84 +1,106 @@
-import { AckPolicy, DeliverPolicy, jetstreamManager, jetstream, type JetStreamManager } from '@nats-io/jetstream';
+import { hostname } from 'node:os';
+import { jetstreamManager, jetstream } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
-import { nanos, type NatsConnection } from '@nats-io/nats-core';
+import type { NatsConnection } from '@nats-io/nats-core';
 import type { KilnConfig } from '@kiln/config';
-import { Detection } from '@kiln/detect';
 import type { Logger } from '@kiln/log';
-import { ensureStreams, GPU_STREAM } from '@kiln/nats';
-import { GPU_SUBJECTS } from '@kiln/wire';
-import { GpuRegistry, LatestSample, WindowCore } from '@kiln/window';
-import { Aggregator } from './aggregator.js';
-import { CHECKPOINT_BUCKET, CheckpointStore } from './checkpoint.js';
+import { ensureStreams, PartitionLeases } from '@kiln/nats';
+import { AggregatorStats } from './aggregator.js';
+import { CHECKPOINT_BUCKET } from './checkpoint.js';
+import { startPartition, type RunningPartition } from './partition.js';
 import type { AggregatorStore } from './store.js';
 
+/** The window counters of all partitions this process serves and has served. */
+export interface WindowTotals {
+  readonly windowsClosed: number;
+  readonly late: number;
+  /** The lowest watermark among the partitions served now: how far behind the slowest one closes windows. */
+  readonly watermark: number;
+}
+
 export interface AggregatorService {
-  readonly aggregator: Aggregator;
-  /** The event-time window core: its watermark and counters, for the metrics endpoint. */
-  readonly windows: WindowCore;
-  /** Resolves when the consume loop ends (after stop()). */
-  readonly done: Promise<void>;
+  /** This process's name among the aggregators. */
+  readonly instance: string;
+  readonly stats: AggregatorStats;
+  readonly windows: WindowTotals;
+  /** The partitions served now, in order. */
+  partitions(): number[];
+  /** The durable consumers of the partitions served now. */
+  consumers(): string[];
+  /** Hands every partition over (storing what is in hand) and leaves. */
   stop(): Promise<void>;
 }
 
 /**
- * (Re)creates the durable consumer the aggregator reads through, positioned just after what the checkpoint says is
- * stored. The checkpoint, not the consumer, is the record of progress: starting from it means messages that a dead
- * process held unacknowledged come again at once instead of after their ack wait, and nothing stored is read twice
- * beyond acks that were lost.
+ * Wires an aggregator process: streams, the checkpoint bucket, and a share of the partitions held through leases.
+ * Each partition served runs its own consumer, windows and detectors (startPartition); a partition whose owner dies
+ * is taken by a survivor, which resumes from the partition's checkpoint.
  */
-export async function resetAggregatorConsumer(jsm: JetStreamManager, name: string, stored: number): Promise<void> {
-  await jsm.consumers.delete(GPU_STREAM, name).catch((err: unknown) => {
-    if (!/not found/i.test(String(err))) throw err;
-  });
-  await jsm.consumers.add(GPU_STREAM, {
-    durable_name: name,
-    ack_policy: AckPolicy.Explicit,
-    filter_subject: GPU_SUBJECTS,
-    ...(stored > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: stored + 1 } : { deliver_policy: DeliverPolicy.All }),
-    // Acks wait for a durable batch; a ClickHouse hiccup must not turn into a redelivery storm.
-    ack_wait: nanos(60_000),
-    max_ack_pending: 100_000,
-    max_deliver: -1,
-  });
-}
-
-/** Wires the aggregator: streams, consumer, checkpoint bucket, the window core and the detectors. */
 export async function startAggregator(
   config: KilnConfig,
   deps: { nc: NatsConnection; store: AggregatorStore; log: Logger },
 ): Promise<AggregatorService> {
   const jsm = await jetstreamManager(deps.nc);
-  await ensureStreams(jsm, {
-    replicas: config.nats.replicas,
-    gpuMaxAgeMs: 24 * 3_600_000,
-  });
-  const name = config.aggregator.consumer;
+  await ensureStreams(jsm, { replicas: config.nats.replicas, gpuMaxAgeMs: 24 * 3_600_000 });
   const js = jetstream(deps.nc);
-  const kv = await new Kvm(js).create(CHECKPOINT_BUCKET, { history: 1, replicas: config.nats.replicas });
-  const checkpoint = new CheckpointStore(kv, name);
-  const cp = await checkpoint.read();
-  await resetAggregatorConsumer(jsm, name, cp.stored);
-  const registry = new GpuRegistry();
-  let aggregator: Aggregator | undefined;
-  const detection = new Detection(registry, config.detect, (e) => aggregator?.publishAlert(e));
-  const windows = new WindowCore({
-    windowsMs: config.aggregator.windows_ms,
-    allowedLatenessMs: config.aggregator.allowed_lateness_ms,
-    onClose: (w) => detection.onWindow(w),
-    onPass: (endMs) => detection.onWindowsClosed(endMs),
-  });
-  aggregator = new Aggregator({
+  const checkpoints = await new Kvm(js).create(CHECKPOINT_BUCKET, { history: 1, replicas: config.nats.replicas });
+  const instance = config.aggregator.instance ?? `${hostname().replace(/[^A-Za-z0-9_-]/g, '_')}-${process.pid}`;
+  const log = deps.log.child({ instance });
+  const stats = new AggregatorStats();
+  const running = new Map<number, RunningPartition>();
+  /** Counters of partitions no longer served, so that totals never go down. */
+  const retired = { windowsClosed: 0, late: 0 };
+  const retire = (p: RunningPartition): void => {
+    if (running.get(p.partition) !== p) return;
+    running.delete(p.partition);
+    retired.windowsClosed += p.windows.windowsClosed;
+    retired.late += p.windows.late;
+  };
+  let leases: PartitionLeases | undefined;
+  leases = await PartitionLeases.start(
     js,
-    store: deps.store,
-    checkpoint,
-    registry,
-    latest: new LatestSample(),
-    windows,
-    detection,
-    log: deps.log,
-    config,
-  });
-  const a = aggregator;
-  const done = a.run(cp);
-  return { aggregator: a, windows, done, stop: async () => { await a.stop(); await done.catch(() => undefined); } };
+    config.nats.replicas,
+    { instance, partitions: config.nats.partitions, leaseMs: config.aggregator.lease_ms, log },
+    {
+      async assigned(k) {
+        const p = await startPartition(k, {
+          config,
+          js,
+          jsm,
+          checkpoints,
+          store: deps.store,
+          stats,
+          log,
+          onFenced: (partition) => leases?.lost(partition),
+        });
+        running.set(k, p);
+      },
+      async revoked(k, how) {
+        const p = running.get(k);
+        if (!p) return;
+        retire(p);
+        if (how === 'handover') await p.stop();
+        else await p.abandon();
+      },
+    },
+  );
+  const served = (): RunningPartition[] => [...running.values()].sort((a, b) => a.partition - b.partition);
+  return {
+    instance,
+    stats,
+    windows: {
+      get windowsClosed() {
+        return served().reduce((n, p) => n + p.windows.windowsClosed, retired.windowsClosed);
+      },
+      get late() {
+        return served().reduce((n, p) => n + p.windows.late, retired.late);
+      },
+      get watermark() {
+        return served().reduce((w, p) => (Number.isFinite(p.windows.watermark) ? Math.min(w, p.windows.watermark) : w), Infinity);
+      },
+    },
+    partitions: () => served().map((p) => p.partition),
+    consumers: () => served().map((p) => p.consumer),
+    stop: () => leases.stop(),
+  };
 }

@@ -59,10 +59,12 @@ describe('aggregator', () => {
     await waitUntil('drain', drained, 60_000, 100);
     expect(await count('SELECT count() AS n FROM kiln.gpu_samples')).toBe(first.samples);
     expect(await count("SELECT count() AS n FROM kiln.dead_letters WHERE reason = 'invalid_json'")).toBe(1);
-    const stats = service.aggregator.stats;
+    const stats = service.stats;
     expect(stats.rejected).toBe(1);
     expect(stats.samplesStored).toBe(first.samples);
-    expect(service.aggregator.windowsClosed).toBeGreaterThan(72 * 4);
+    expect(service.windows.windowsClosed).toBeGreaterThan(72 * 4);
+    expect(service.partitions()).toEqual([0]);
+    expect(service.consumers()).toEqual([config.aggregator.consumer]);
     await service.stop();
 
     // A second process-lifetime picks up after the checkpoint: nothing twice, nothing missed.
@@ -71,7 +73,7 @@ describe('aggregator', () => {
     await waitUntil('drain', drained, 60_000, 100);
     expect(await count('SELECT count() AS n FROM kiln.gpu_samples')).toBe(first.samples + second.samples);
     expect(await count('SELECT uniqExact(host, gpu, ts) AS n FROM kiln.gpu_samples')).toBe(first.samples + second.samples);
-    expect(again.aggregator.stats.duplicateSamples).toBe(0);
+    expect(again.stats.duplicateSamples).toBe(0);
     await again.stop();
   });
 });

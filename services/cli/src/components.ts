@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { KilnConfig } from '@kiln/config';
 import type { Logger } from '@kiln/log';
-import { connectNats, startNatsServer, type NatsServerHandle } from '@kiln/nats';
+import { connectNats, partitionMapping, startNatsServer, type NatsServerHandle } from '@kiln/nats';
 import { createStore, serveClickHouseHttp, type Store } from '@kiln/store';
 
 /** The pieces a kiln command may start, each with its own clean shutdown. */
@@ -20,7 +20,13 @@ export interface NatsHandle {
 export async function openNats(config: KilnConfig, name: string, opts: { startServer: boolean }): Promise<NatsHandle> {
   let server: NatsServerHandle | undefined;
   if (!config.nats.url && opts.startServer) {
-    server = await startNatsServer({ dir: join(config.data_dir, 'nats'), port: config.nats.port });
+    const partitions = config.nats.partitions;
+    server = await startNatsServer({
+      dir: join(config.data_dir, 'nats'),
+      port: config.nats.port,
+      // The server maps each sample subject to its rack's partition, as every server of a partitioned deployment must.
+      ...(partitions > 1 ? { extraConfig: partitionMapping(partitions) } : {}),
+    });
   }
   const servers = server?.url ?? config.nats.url ?? 'nats://127.0.0.1:4222';
   const nc = await connectNats(config.nats, { name, servers });

@@ -25,10 +25,10 @@ export const aggregator: Command = {
     const nats = await openNats(config, `kiln-aggregator@${process.pid}`, { startServer: false });
     const service = await startAggregator(config, { nc: nats.nc, store: instrumentInserts(aggregatorStore(store), telemetry, log), log });
     const jsm = await jetstreamManager(nats.nc);
-    observeAggregatorService(telemetry, service, jsm, config.aggregator.consumer);
+    observeAggregatorService(telemetry, service, jsm);
     telemetry.readiness.use([natsReadiness(nats.nc), streamsReadiness(jsm, [GPU_STREAM, DLQ_STREAM, ALERT_STREAM]), clickhouseReadiness(store)]);
-    log.info({ nats: nats.url, clickhouse: config.clickhouse.url ?? 'embedded', metrics: telemetry.url }, 'aggregator started');
-    const stats = setInterval(() => log.info({ ...service.aggregator.stats, decode: undefined }, 'progress'), 10_000);
+    log.info({ nats: nats.url, clickhouse: config.clickhouse.url ?? 'embedded', metrics: telemetry.url, instance: service.instance, partitions: service.partitions() }, 'aggregator started');
+    const stats = setInterval(() => log.info({ ...service.stats, decode: undefined, partitions: service.partitions() }, 'progress'), 10_000);
     await stopRequested;
     clearInterval(stats);
     await service.stop();

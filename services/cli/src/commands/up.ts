@@ -61,7 +61,7 @@ export const up: Command = {
       },
     });
     const jsm = await jetstreamManager(nats.nc);
-    observeAggregatorService(telemetry, aggregator, jsm, config.aggregator.consumer);
+    observeAggregatorService(telemetry, aggregator, jsm);
     observeAlerterService(telemetry, alerter, jsm, config.alerter.consumer);
     telemetry.readiness.use([natsReadiness(nats.nc), streamsReadiness(jsm, [GPU_STREAM, DLQ_STREAM, ALERT_STREAM]), clickhouseReadiness(store)]);
     if (telemetry.url) report.line(`Kiln's own metrics at ${telemetry.url}/metrics (health: /healthz, /readyz)`);
@@ -69,13 +69,12 @@ export const up: Command = {
     const simulation = values.simulate || config.simulate.enabled ? await startSimulation(config, nats.nc, report) : undefined;
     report.line('Ctrl-C stops everything');
 
-    const a = aggregator.aggregator;
     const timer = setInterval(() => {
       report.progress({
-        samplesStored: a.stats.samplesStored,
-        rejected: a.stats.rejected,
-        windowsClosed: a.windowsClosed,
-        lateSamples: a.lateSamples,
+        samplesStored: aggregator.stats.samplesStored,
+        rejected: aggregator.stats.rejected,
+        windowsClosed: aggregator.windows.windowsClosed,
+        lateSamples: aggregator.windows.late,
         alertsFiring: alerter.active.size,
         delivered: alerter.stats.delivered,
         failed: alerter.stats.failed,
@@ -93,7 +92,7 @@ export const up: Command = {
     await http?.close();
     await nats.close();
     await store.close();
-    report.line(`stopped cleanly; ${a.stats.samplesStored.toLocaleString('en-US')} samples stored this run`);
+    report.line(`stopped cleanly; ${aggregator.stats.samplesStored.toLocaleString('en-US')} samples stored this run`);
     return 0;
   },
 };

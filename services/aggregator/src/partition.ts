@@ -1,0 +1,118 @@
+import { AckPolicy, DeliverPolicy, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import type { KV } from '@nats-io/kv';
+import { nanos } from '@nats-io/nats-core';
+import type { KilnConfig } from '@kiln/config';
+import { Detection } from '@kiln/detect';
+import type { Logger } from '@kiln/log';
+import { GPU_STREAM, partitionFilter } from '@kiln/nats';
+import { GpuRegistry, LatestSample, WindowCore } from '@kiln/window';
+import { Aggregator, type AggregatorStats } from './aggregator.js';
+import { CheckpointStore } from './checkpoint.js';
+import type { AggregatorStore } from './store.js';
+
+/**
+ * The durable consumer (and checkpoint key) of partition k: the configured name alone with one partition, so that a
+ * single-partition deployment keeps the name it always had.
+ */
+export function partitionConsumer(config: KilnConfig, partition: number): string {
+  const name = config.aggregator.consumer;
+  return config.nats.partitions === 1 ? name : `${name}-p${partition}`;
+}
+
+/**
+ * (Re)creates a partition's durable consumer, positioned just after what the checkpoint says is stored. The
+ * checkpoint, not the consumer, is the record of progress: starting from it means messages that a dead owner held
+ * unacknowledged come again at once instead of after their ack wait, and nothing stored is read twice beyond acks that
+ * were lost. Recreating it also cuts a previous owner off the consumer.
+ */
+export async function resetPartitionConsumer(jsm: JetStreamManager, name: string, filter: string, stored: number): Promise<void> {
+  await jsm.consumers.delete(GPU_STREAM, name).catch((err: unknown) => {
+    if (!/not found/i.test(String(err))) throw err;
+  });
+  await jsm.consumers.add(GPU_STREAM, {
+    durable_name: name,
+    ack_policy: AckPolicy.Explicit,
+    filter_subject: filter,
+    ...(stored > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: stored + 1 } : { deliver_policy: DeliverPolicy.All }),
+    // Acks wait for a durable batch; a ClickHouse hiccup must not turn into a redelivery storm.
+    ack_wait: nanos(60_000),
+    max_ack_pending: 100_000,
+    max_deliver: -1,
+  });
+}
+
+export interface PartitionDeps {
+  config: KilnConfig;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  checkpoints: KV;
+  store: AggregatorStore;
+  stats: AggregatorStats;
+  log: Logger;
+  /** The partition was taken over by another aggregator. */
+  onFenced: (partition: number) => void;
+}
+
+/** One partition being served: its consumer loop and the state only it owns (GPU ids, windows, detectors). */
+export interface RunningPartition {
+  readonly partition: number;
+  readonly consumer: string;
+  readonly aggregator: Aggregator;
+  readonly windows: WindowCore;
+  /** Stores what is in hand, then stops (handover, shutdown). */
+  stop(): Promise<void>;
+  /** Stops at once, storing nothing more (the partition has another owner). */
+  abandon(): Promise<void>;
+}
+
+/**
+ * Starts serving partition k: takes its checkpoint over (fencing off a previous owner), repositions its consumer and
+ * builds fresh windows and detectors; event-time state starts empty, as after any restart.
+ */
+export async function startPartition(partition: number, deps: PartitionDeps): Promise<RunningPartition> {
+  const { config } = deps;
+  const consumer = partitionConsumer(config, partition);
+  const log = deps.log.child({ partition });
+  const checkpoint = new CheckpointStore(deps.checkpoints, consumer);
+  const cp = await checkpoint.claim();
+  await resetPartitionConsumer(deps.jsm, consumer, partitionFilter(partition, config.nats.partitions), cp.stored);
+  const registry = new GpuRegistry();
+  let aggregator: Aggregator | undefined;
+  const detection = new Detection(registry, config.detect, (e) => aggregator?.publishAlert(e));
+  const windows = new WindowCore({
+    windowsMs: config.aggregator.windows_ms,
+    allowedLatenessMs: config.aggregator.allowed_lateness_ms,
+    onClose: (w) => detection.onWindow(w),
+    onPass: (endMs) => detection.onWindowsClosed(endMs),
+  });
+  aggregator = new Aggregator({
+    consumer,
+    stats: deps.stats,
+    onFenced: () => deps.onFenced(partition),
+    js: deps.js,
+    store: deps.store,
+    checkpoint,
+    registry,
+    latest: new LatestSample(),
+    windows,
+    detection,
+    log,
+    config,
+  });
+  const a = aggregator;
+  const done = a.run(cp).catch((err: unknown) => log.error({ err }, 'partition stopped on an error'));
+  log.info({ consumer, stored: cp.stored, pending: cp.pending }, 'serving partition');
+  return {
+    partition,
+    consumer,
+    aggregator: a,
+    windows,
+    async stop() {
+      await a.stop();
+      await done;
+    },
+    async abandon() {
+      await a.abandon();
+    },
+  };
+}
