@@ -14,10 +14,10 @@ export function gpuAlertLabels(
     alertname,
     severity,
     category,
-    cluster: registry.cluster[gpuId]!,
-    rack: registry.rack[gpuId]!,
-    host: registry.host[gpuId]!,
-    gpu: String(registry.gpuIndex[gpuId]!),
+    cluster: registry.clusterOf(gpuId),
+    rack: registry.rackOf(gpuId),
+    host: registry.hostOf(gpuId),
+    gpu: String(registry.gpuIndexOf(gpuId)),
     uuid,
   };
 }

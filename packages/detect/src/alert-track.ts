@@ -1,4 +1,5 @@
 import { AlertLifecycle, type AlertEvent, type Annotations, type Labels } from '@kiln/alerts';
+import { grownCapacity, resized } from '@kiln/window';
 import type { EmitAlert } from './detector.js';
 
 /** Timing of a rule in event time (Prometheus `for` and `keep_firing_for`). */
@@ -15,11 +16,15 @@ const NO_ANNOTATIONS: Annotations = {};
  * it keeps two bytes per id in typed arrays, so a detector can skip a healthy id without a map lookup or a string:
  * `engaged` (the lifecycle may hold a pending or firing alert for the id) and `held` (the condition held at the id's
  * last observation, which is what hysteresis needs).
+ *
+ * An id's alert lives in the lifecycle under a key of its own, not derived from the id, so that an id given to another
+ * GPU (GpuRegistry.reclaimIdle) can leave a firing alert behind (`retire`) and its GPU can take it up again (`resume`).
  */
 export class AlertTrack {
   private engagedIds = new Uint8Array(64);
   private heldIds = new Uint8Array(64);
-  private readonly keys: string[] = [];
+  private readonly keys: (string | undefined)[] = [];
+  private keysMade = 0;
   private readonly lifecycle: AlertLifecycle;
 
   constructor(
@@ -70,18 +75,41 @@ export class AlertTrack {
     for (const e of events) emit(e);
   }
 
+  /**
+   * Detaches `id` from its alert, emitting nothing, so the id starts clean for another GPU. A pending alert is dropped
+   * (it never notified anyone). A firing one stays firing in the lifecycle, where nothing observes it any more — it
+   * must not resolve merely because its GPU's state was reclaimed — and its key is returned for `resume`. One already
+   * counting down its keep_firing_for still resolves when that runs out (`advance`), as it would have.
+   */
+  retire(id: number): string | undefined {
+    if (id >= this.engagedIds.length) return undefined;
+    const key = this.keys[id];
+    const engaged = this.engagedIds[id] === 1;
+    this.engagedIds[id] = 0;
+    this.heldIds[id] = 0;
+    this.keys[id] = undefined;
+    if (!engaged || key === undefined) return undefined;
+    const state = this.lifecycle.stateOf(key);
+    if (state === 'pending') this.lifecycle.observe(key, false, Infinity, NO_LABELS, NO_ANNOTATIONS); // leaves no trace
+    return state === 'firing' ? key : undefined;
+  }
+
+  /** Gives `id` the retired alert under `key` back, when it is still firing: observations of `id` carry it on. */
+  resume(id: number, key: string): void {
+    if (this.lifecycle.stateOf(key) === undefined) return;
+    if (id >= this.engagedIds.length) this.grow(id + 1);
+    this.keys[id] = key;
+    this.engagedIds[id] = 1;
+    this.heldIds[id] = 0;
+  }
+
   private key(id: number): string {
-    return (this.keys[id] ??= `${this.alertname}/${id}`);
+    return (this.keys[id] ??= `${this.alertname}#${this.keysMade++}`);
   }
 
   private grow(n: number): void {
-    let size = this.engagedIds.length;
-    while (size < n) size *= 2;
-    const engaged = new Uint8Array(size);
-    engaged.set(this.engagedIds);
-    this.engagedIds = engaged;
-    const held = new Uint8Array(size);
-    held.set(this.heldIds);
-    this.heldIds = held;
+    const size = grownCapacity(this.engagedIds.length, n);
+    this.engagedIds = resized(this.engagedIds, size, 0);
+    this.heldIds = resized(this.heldIds, size, 0);
   }
 }

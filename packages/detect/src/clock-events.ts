@@ -1,6 +1,6 @@
 import type { Category, Severity } from '@kiln/alerts';
 import { ClockEvent, METRIC_COUNT, METRIC_ID, type SampleBatch } from '@kiln/wire';
-import type { GpuRegistry } from '@kiln/window';
+import { grownCapacity, resized, type GpuRegistry } from '@kiln/window';
 import { gpuAlertLabels } from './alert-labels.js';
 import { AlertTrack, type RuleTiming } from './alert-track.js';
 import type { Detector, EmitAlert } from './detector.js';
@@ -42,6 +42,7 @@ export interface ClockEventRule extends RuleTiming {
  */
 export class ClockEventDetector implements Detector {
   readonly name: string;
+  readonly gpuTracks: readonly AlertTrack[];
   private readonly track: AlertTrack;
   /** Event time the current run of set bits began, per GPU (NaN when not set). */
   private since = new Float64Array(64).fill(NaN);
@@ -53,6 +54,7 @@ export class ClockEventDetector implements Detector {
   ) {
     this.name = spec.name;
     this.track = new AlertTrack(spec.alertname, rule);
+    this.gpuTracks = [this.track];
   }
 
   onSample(batch: SampleBatch, row: number, gpuId: number, emit: EmitAlert): void {
@@ -89,12 +91,12 @@ export class ClockEventDetector implements Detector {
     this.track.advance(watermarkMs, emit);
   }
 
+  forgetGpu(gpuId: number): void {
+    if (gpuId < this.since.length) this.since[gpuId] = NaN;
+  }
+
   private grow(n: number): void {
-    let size = this.since.length;
-    while (size < n) size *= 2;
-    const next = new Float64Array(size).fill(NaN);
-    next.set(this.since);
-    this.since = next;
+    this.since = resized(this.since, grownCapacity(this.since.length, n), NaN);
   }
 }
 

@@ -1,12 +1,14 @@
 import type { KilnConfig } from '@kiln/config';
-import type { ClosedWindow, GpuRegistry } from '@kiln/window';
+import type { ClosedWindow, GpuRegistry, GpuStateOwner } from '@kiln/window';
 import { ClockEvent, type SampleBatch } from '@kiln/wire';
 import { ClockEventDetector, POWER_BRAKE_SPEC, THERMAL_THROTTLE_SPEC } from './clock-events.js';
+import type { AlertTrack } from './alert-track.js';
 import type { Detector, EmitAlert } from './detector.js';
 import { EccDoubleBitDetector } from './ecc.js';
 import { PartitionSilentDetector } from './partition-silent.js';
 import { PartitionState } from './partition-state.js';
 import { RackCoolingDetector } from './rack-cooling.js';
+import { gpuIdentity, RetiredEpisodes } from './retired-episodes.js';
 import { RowRemapFailureDetector } from './row-remap.js';
 import { SilenceDetector } from './silence.js';
 import { StallDetector } from './stall.js';
@@ -20,15 +22,20 @@ import { XidDetector } from './xid.js';
  * each decoded sample, each closed window, the end of a window-closing pass (when group-level judgements such as peer
  * comparison or rack-wide events can be made), and a periodic tick for what only wall-clock time reveals.
  * Each rule of `config` runs unless its `enabled` is false.
+ *
+ * Detection is a GpuStateOwner: added to the GpuRegistry, it forgets what it knows of a GPU the registry reclaims.
  */
-export class Detection {
+export class Detection implements GpuStateOwner {
   readonly detectors: readonly Detector[];
   /** Detectors with a per-sample judgement, in one array so the hot loop skips the others. */
   private readonly perSample: readonly Detector[];
+  private readonly gpuTracks: readonly AlertTrack[];
+  private readonly forgetters: readonly Detector[];
+  private readonly retired = new RetiredEpisodes();
   private readonly state: PartitionState;
 
   constructor(
-    registry: GpuRegistry,
+    private readonly registry: GpuRegistry,
     config: KilnConfig['detect'],
     private readonly emit: EmitAlert,
   ) {
@@ -59,9 +66,19 @@ export class Detection {
     ];
     this.detectors = candidates.filter(([enabled]) => enabled).map(([, make]) => make());
     this.perSample = this.detectors.filter((d) => d.onSample !== undefined);
+    this.gpuTracks = this.detectors.flatMap((d) => d.gpuTracks ?? []);
+    this.forgetters = this.detectors.filter((d) => d.forgetGpu !== undefined);
+  }
+
+  /** Event time of the newest sample seen: the partition's own clock, which stands still while nothing arrives. */
+  get newestEventMs(): number {
+    return this.state.topology.newestTs;
   }
 
   onSample(batch: SampleBatch, row: number, gpuId: number): void {
+    if (this.retired.size > 0 && !this.state.topology.isKnown(gpuId)) {
+      this.retired.resume(gpuIdentity(batch.cluster[row]!, batch.host[row]!, batch.gpu[row]!, batch.uuid[row]!), gpuId);
+    }
     this.state.onSample(batch, row, gpuId);
     const { perSample, emit } = this;
     for (let i = 0; i < perSample.length; i++) perSample[i]!.onSample!(batch, row, gpuId, emit);
@@ -76,6 +93,24 @@ export class Detection {
   onWindowsClosed(watermarkMs: number): void {
     this.state.closePass();
     for (const d of this.detectors) d.onWindowsClosed?.(watermarkMs, this.emit);
+  }
+
+  /**
+   * Forgets the GPU (GpuRegistry.reclaimIdle): every detector drops its state for the id, which starts clean for the
+   * next GPU given it; the GPU's firing alerts are retired, still firing, until the same GPU reports again
+   * (RetiredEpisodes). Emits nothing.
+   */
+  forgetGpu(gpuId: number): void {
+    let identity: string | undefined;
+    for (const track of this.gpuTracks) {
+      const key = track.retire(gpuId);
+      if (key === undefined) continue;
+      const { registry } = this;
+      identity ??= gpuIdentity(registry.clusterOf(gpuId), registry.hostOf(gpuId), registry.gpuIndexOf(gpuId), this.state.topology.uuid[gpuId] ?? '');
+      this.retired.add(identity, track, key);
+    }
+    for (const d of this.forgetters) d.forgetGpu!(gpuId);
+    this.state.forgetGpu(gpuId);
   }
 
   /** Periodically, with the wall clock and the partition's watermark (NaN before any sample). */

@@ -1,6 +1,7 @@
 import type { AlertEvent } from '@kiln/alerts';
 import type { SampleBatch } from '@kiln/wire';
 import type { ClosedWindow } from '@kiln/window';
+import type { AlertTrack } from './alert-track.js';
 
 /** Where detectors send alert events (the aggregator publishes them to the alert stream). */
 export type EmitAlert = (event: AlertEvent) => void;
@@ -11,8 +12,12 @@ export type EmitAlert = (event: AlertEvent) => void;
  */
 export interface Detector {
   readonly name: string;
+  /** Its alerts about single GPUs, by gpuId: Detection retires them when a GPU is forgotten (see forgetGpu). */
+  readonly gpuTracks?: readonly AlertTrack[];
   onSample?(batch: SampleBatch, row: number, gpuId: number, emit: EmitAlert): void;
   onWindow?(window: ClosedWindow, emit: EmitAlert): void;
   onWindowsClosed?(watermarkMs: number, emit: EmitAlert): void;
   onTick?(wallNowMs: number, watermarkMs: number, emit: EmitAlert): void;
+  /** Drops what it keeps of the GPU besides its gpuTracks: the id is about to be given to another GPU. */
+  forgetGpu?(gpuId: number): void;
 }

@@ -1,6 +1,6 @@
 import type { KilnConfig } from '@kiln/config';
 import { METRIC_COUNT, METRIC_ID, type SampleBatch } from '@kiln/wire';
-import type { GpuRegistry } from '@kiln/window';
+import { grownCapacity, resized, type GpuRegistry } from '@kiln/window';
 import { gpuAlertLabels } from './alert-labels.js';
 import { AlertTrack } from './alert-track.js';
 import type { Detector, EmitAlert } from './detector.js';
@@ -19,6 +19,7 @@ const ALERTNAME = 'GpuEccDoubleBitErrors';
  */
 export class EccDoubleBitDetector implements Detector {
   readonly name = 'ecc_dbe';
+  readonly gpuTracks: readonly AlertTrack[];
   private readonly track: AlertTrack;
   private previous = new Float64Array(64).fill(NaN);
   /** Event time of `previous`: an older sample arriving late is not compared (it would look like a restart). */
@@ -31,6 +32,7 @@ export class EccDoubleBitDetector implements Detector {
     private readonly rule: KilnConfig['detect']['ecc_dbe'],
   ) {
     this.track = new AlertTrack(ALERTNAME, rule);
+    this.gpuTracks = [this.track];
   }
 
   onSample(batch: SampleBatch, row: number, gpuId: number, emit: EmitAlert): void {
@@ -73,17 +75,18 @@ export class EccDoubleBitDetector implements Detector {
     this.track.advance(watermarkMs, emit);
   }
 
+  /** Forgets the GPU's baseline: the next holder of its id starts from its own first value. */
+  forgetGpu(gpuId: number): void {
+    if (gpuId >= this.previous.length) return;
+    this.previous[gpuId] = NaN;
+    this.previousTs[gpuId] = 0;
+    this.episodeErrors[gpuId] = 0;
+  }
+
   private grow(n: number): void {
-    let size = this.previous.length;
-    while (size < n) size *= 2;
-    const previous = new Float64Array(size).fill(NaN);
-    previous.set(this.previous);
-    this.previous = previous;
-    const previousTs = new Float64Array(size);
-    previousTs.set(this.previousTs);
-    this.previousTs = previousTs;
-    const errors = new Float64Array(size);
-    errors.set(this.episodeErrors);
-    this.episodeErrors = errors;
+    const size = grownCapacity(this.previous.length, n);
+    this.previous = resized(this.previous, size, NaN);
+    this.previousTs = resized(this.previousTs, size, 0);
+    this.episodeErrors = resized(this.episodeErrors, size, 0);
   }
 }

@@ -15,3 +15,4 @@ export * from './silence.js';
 export * from './partition-silent.js';
 export * from './partition-state.js';
 export { PeerGroupKind } from './topology.js';
+export { WINDOW_METRICS } from './window-snapshot.js';

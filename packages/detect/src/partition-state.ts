@@ -28,6 +28,12 @@ export class PartitionState {
     if (this.topology.isKnown(w.gpuId)) this.windows.record(w);
   }
 
+  /** Forgets the GPU: it leaves its peer group, and its windows and history go. */
+  forgetGpu(gpuId: number): void {
+    this.topology.forgetGpu(gpuId);
+    this.windows.forgetGpu(gpuId);
+  }
+
   /** Ends a closing pass; afterwards the judged GPUs are bucketed. */
   closePass(): void {
     const { windows, topology } = this;

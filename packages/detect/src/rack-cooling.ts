@@ -127,7 +127,7 @@ export class RackCoolingDetector implements Detector {
           `${n.heating} GPUs heated up without a rise in power (median rise ${medianRise === medianRise ? `${fmt(medianRise)} °C` : 'unknown'} over ${duration(this.rule.lookback_ms)}) and ` +
           `${n.hot} are within ${fmt(this.rule.hot_margin_c)} °C of their slowdown threshold or thermally throttled; ` +
           `${n.needed} affected GPUs make a rack-wide event. Check the rack's CDU and facility water. Hottest: ` +
-          named.map((g) => `${this.registry.host[g]}/${this.registry.gpuIndex[g]} ${fmt(windows.temp[g]!)} °C`).join(', ') +
+          named.map((g) => `${this.registry.hostOf(g)}/${this.registry.gpuIndexOf(g)} ${fmt(windows.temp[g]!)} °C`).join(', ') +
           `. Per-GPU thermal alerts of this rack are inhibited while this fires.`,
         affected_gpus: String(n.affected),
         reporting_gpus: String(n.reporting),

@@ -22,6 +22,7 @@ type SilenceRule = KilnConfig['detect']['host_silent'];
  */
 export class SilenceDetector implements Detector {
   readonly name = 'silence';
+  readonly gpuTracks: readonly AlertTrack[];
   private readonly gpuTrack: AlertTrack;
   private readonly hostTrack: AlertTrack;
   private readonly rackTrack: AlertTrack;
@@ -39,6 +40,7 @@ export class SilenceDetector implements Detector {
     this.gpuTrack = new AlertTrack(SILENCE_ALERTNAMES.gpu, noTiming);
     this.hostTrack = new AlertTrack(SILENCE_ALERTNAMES.host, noTiming);
     this.rackTrack = new AlertTrack(SILENCE_ALERTNAMES.rack, noTiming);
+    this.gpuTracks = [this.gpuTrack];
   }
 
   onWindowsClosed(_watermarkMs: number, emit: EmitAlert): void {

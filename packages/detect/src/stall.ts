@@ -18,6 +18,7 @@ const ALERTNAME = 'GpuStalled';
  */
 export class StallDetector implements Detector {
   readonly name = 'stall';
+  readonly gpuTracks: readonly AlertTrack[];
   private readonly track: AlertTrack;
   private scratch = new Float64Array(64);
 
@@ -27,6 +28,7 @@ export class StallDetector implements Detector {
     private readonly state: PartitionState,
   ) {
     this.track = new AlertTrack(ALERTNAME, rule);
+    this.gpuTracks = [this.track];
   }
 
   onWindowsClosed(_watermarkMs: number, emit: EmitAlert): void {

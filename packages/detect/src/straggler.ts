@@ -30,6 +30,7 @@ const EXPLAINED_SLOWDOWN = THERMAL_CLOCK_EVENTS | ClockEvent.HW_POWER_BRAKE;
  */
 export class StragglerDetector implements Detector {
   readonly name = 'straggler';
+  readonly gpuTracks: readonly AlertTrack[];
   private readonly track: AlertTrack;
   private scratch = new Float64Array(64);
   /** Per metric: the group's median and MAD in this pass. */
@@ -43,6 +44,7 @@ export class StragglerDetector implements Detector {
     private readonly state: PartitionState,
   ) {
     this.track = new AlertTrack(ALERTNAME, rule);
+    this.gpuTracks = [this.track];
   }
 
   onWindowsClosed(_watermarkMs: number, emit: EmitAlert): void {

@@ -37,6 +37,7 @@ export interface TemperatureLimitSpec {
  */
 export class TemperatureLimitDetector implements Detector {
   readonly name: string;
+  readonly gpuTracks: readonly AlertTrack[];
   private readonly track: AlertTrack;
 
   constructor(
@@ -46,6 +47,7 @@ export class TemperatureLimitDetector implements Detector {
   ) {
     this.name = spec.name;
     this.track = new AlertTrack(spec.alertname, rule);
+    this.gpuTracks = [this.track];
   }
 
   onSample(batch: SampleBatch, row: number, gpuId: number, emit: EmitAlert): void {

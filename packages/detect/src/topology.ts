@@ -1,4 +1,5 @@
 import type { SampleBatch } from '@kiln/wire';
+import { grownCapacity, resized } from '@kiln/window';
 
 /** Kinds of peer group: GPUs of one scheduler job, or (for GPUs without a job) of one rack. */
 export const PeerGroupKind = { job: 0, rack: 1 } as const;
@@ -7,18 +8,18 @@ export const PeerGroupKind = { job: 0, rack: 1 } as const;
  * What one partition knows of its GPUs, hosts and racks, in dense ids and typed arrays: which host and rack each GPU
  * sits in, its peer group (its job when the sample names one, else its rack), and the newest event time seen of each
  * GPU, host and rack. Updated from every sample; learning a GPU, a host, a rack or a job allocates, a known GPU's
- * sample does not.
+ * sample does not. A job's group is freed, and its id given to the next new job, once no GPU runs it any more, so
+ * job churn leaves nothing behind.
  */
 export class PartitionTopology {
   // Per GPU (dense gpuId of the GpuRegistry).
   private known = new Uint8Array(64);
   hostOf = new Int32Array(64);
   rackOf = new Int32Array(64);
-  groupOf = new Int32Array(64);
+  groupOf = new Int32Array(64).fill(-1);
   gpuLastTs = new Float64Array(64);
+  /** The uuid the GPU reports (one string per GPU: a sample's copy replaces it only when it differs). */
   readonly uuid: string[] = [];
-  /** The job string of the GPU's latest sample ('' for none). */
-  private readonly job: string[] = [];
   // Per host.
   hostLastTs = new Float64Array(16);
   hostRack = new Int32Array(16);
@@ -29,8 +30,10 @@ export class PartitionTopology {
   private readonly rackGroup: number[] = [];
   // Per peer group.
   readonly groupKind: number[] = [];
-  /** Job id, or rack name, of each group. */
+  /** Job id, or rack name, of each group ('' for a freed job group). */
   readonly groupName: string[] = [];
+  private groupMembers = new Int32Array(16);
+  private readonly freeGroups: number[] = [];
   private readonly hostIds = new Map<string, number>();
   private readonly rackIds = new Map<string, number>();
   private readonly jobGroupIds = new Map<string, number>();
@@ -63,8 +66,9 @@ export class PartitionTopology {
     if (this.known[gpuId] === 0) this.learnGpu(batch, row, gpuId);
     else if (batch.rack[row] !== this.rackName[this.rackOf[gpuId]!]) this.moveHost(batch, row, gpuId);
     const job = batch.job[row]!;
-    if (job !== this.job[gpuId]) this.assignGroup(gpuId, job);
-    this.uuid[gpuId] = batch.uuid[row]!;
+    if (job !== this.jobOf(gpuId)) this.assignGroup(gpuId, job);
+    const uuid = batch.uuid[row]!;
+    if (uuid !== this.uuid[gpuId]) this.uuid[gpuId] = uuid;
     const ts = batch.ts[row]!;
     if (ts > this.gpuLastTs[gpuId]!) this.gpuLastTs[gpuId] = ts;
     const host = this.hostOf[gpuId]!;
@@ -78,17 +82,34 @@ export class PartitionTopology {
     return `${this.groupKind[group] === PeerGroupKind.job ? 'job' : 'rack'} ${this.groupName[group]}`;
   }
 
+  /** Forgets the GPU (its id goes to another GPU): it leaves its peer group; its host and rack stay known. */
+  forgetGpu(gpuId: number): void {
+    if (!this.isKnown(gpuId)) return;
+    this.known[gpuId] = 0;
+    this.leaveGroup(gpuId);
+    this.uuid[gpuId] = '';
+    this.gpuLastTs[gpuId] = -Infinity;
+  }
+
+  /** The job id of the GPU's peer group, '' when the group is its rack's (no job). */
+  private jobOf(gpuId: number): string {
+    const group = this.groupOf[gpuId]!;
+    return this.groupKind[group] === PeerGroupKind.job ? this.groupName[group]! : '';
+  }
+
   private learnGpu(batch: SampleBatch, row: number, gpuId: number): void {
     this.known[gpuId] = 1;
     if (gpuId >= this.gpuCount) this.gpuCount = gpuId + 1;
     this.gpuLastTs[gpuId] = -Infinity;
     this.placeHost(batch, row, gpuId);
-    this.job[gpuId] = '\u0000'; // never a job id, so the first sample assigns a group
+    this.groupOf[gpuId] = -1;
+    this.assignGroup(gpuId, batch.job[row]!);
   }
 
   private moveHost(batch: SampleBatch, row: number, gpuId: number): void {
+    const job = this.jobOf(gpuId);
     this.placeHost(batch, row, gpuId);
-    this.assignGroup(gpuId, this.job[gpuId]!);
+    this.assignGroup(gpuId, job);
   }
 
   /** Puts the GPU on its host, and the host in the sample's rack (a host moves rack only when re-cabled). */
@@ -122,49 +143,54 @@ export class PartitionTopology {
     return id;
   }
 
+  /** Puts the GPU in the peer group of `job` (its rack's when ''), leaving the group it was in. */
   private assignGroup(gpuId: number, job: string): void {
-    this.job[gpuId] = job;
+    this.leaveGroup(gpuId);
     const rack = this.rackOf[gpuId]!;
-    if (job === '') {
-      this.groupOf[gpuId] = this.rackGroup[rack]!;
-      return;
-    }
-    const cluster = this.rackCluster[rack]!;
-    const key = `${cluster}\u0000${job}`;
-    let group = this.jobGroupIds.get(key);
-    if (group === undefined) {
-      group = this.newGroup(PeerGroupKind.job, job);
-      this.jobGroupIds.set(key, group);
+    let group: number;
+    if (job === '') group = this.rackGroup[rack]!;
+    else {
+      const key = `${this.rackCluster[rack]!}\u0000${job}`;
+      const found = this.jobGroupIds.get(key);
+      group = found ?? this.newGroup(PeerGroupKind.job, job);
+      if (found === undefined) this.jobGroupIds.set(key, group);
     }
     this.groupOf[gpuId] = group;
+    this.groupMembers[group]!++;
+  }
+
+  /** Takes the GPU out of its group; a job's group left empty is freed. */
+  private leaveGroup(gpuId: number): void {
+    const group = this.groupOf[gpuId]!;
+    if (group < 0) return;
+    this.groupOf[gpuId] = -1;
+    if (--this.groupMembers[group]! > 0 || this.groupKind[group] !== PeerGroupKind.job) return;
+    this.jobGroupIds.delete(`${this.rackCluster[this.rackOf[gpuId]!]!}\u0000${this.groupName[group]!}`);
+    this.groupName[group] = '';
+    this.freeGroups.push(group);
   }
 
   private newGroup(kind: number, name: string): number {
-    this.groupKind.push(kind);
-    this.groupName.push(name);
-    return this.groupName.length - 1;
+    const group = this.freeGroups.pop() ?? this.groupName.length;
+    this.groupKind[group] = kind;
+    this.groupName[group] = name;
+    if (group >= this.groupMembers.length) this.groupMembers = resized(this.groupMembers, grownCapacity(this.groupMembers.length, group + 1), 0);
+    return group;
   }
 
   private growGpus(n: number): void {
-    let size = this.gpuCapacity;
-    while (size < n) size *= 2;
-    this.known = grow(this.known, new Uint8Array(size));
-    this.hostOf = grow(this.hostOf, new Int32Array(size));
-    this.rackOf = grow(this.rackOf, new Int32Array(size));
-    this.groupOf = grow(this.groupOf, new Int32Array(size));
-    this.gpuLastTs = grow(this.gpuLastTs, new Float64Array(size));
+    const size = grownCapacity(this.gpuCapacity, n);
+    this.known = resized(this.known, size, 0);
+    this.hostOf = resized(this.hostOf, size, 0);
+    this.rackOf = resized(this.rackOf, size, 0);
+    this.groupOf = resized(this.groupOf, size, -1);
+    this.gpuLastTs = resized(this.gpuLastTs, size, 0);
     this.gpuCapacity = size;
   }
 
   private growHosts(n: number): void {
-    let size = this.hostLastTs.length;
-    while (size < n) size *= 2;
-    this.hostLastTs = grow(this.hostLastTs, new Float64Array(size));
-    this.hostRack = grow(this.hostRack, new Int32Array(size));
+    const size = grownCapacity(this.hostLastTs.length, n);
+    this.hostLastTs = resized(this.hostLastTs, size, 0);
+    this.hostRack = resized(this.hostRack, size, 0);
   }
-}
-
-function grow<T extends Uint8Array | Int32Array | Float64Array>(from: T, to: T): T {
-  to.set(from);
-  return to;
 }

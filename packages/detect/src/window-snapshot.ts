@@ -1,5 +1,5 @@
-import { METRIC_ID } from '@kiln/wire';
-import type { ClosedWindow } from '@kiln/window';
+import { METRIC_ID, METRIC_NAMES } from '@kiln/wire';
+import { grownCapacity, resized, type ClosedWindow } from '@kiln/window';
 
 const TEMP = METRIC_ID.temp_c;
 const POWER = METRIC_ID.power_w;
@@ -8,6 +8,9 @@ const SM_ACTIVE = METRIC_ID.sm_active;
 const SM_CLOCK = METRIC_ID.sm_clock_mhz;
 const SLOWDOWN = METRIC_ID.slowdown_temp_c;
 const CLOCK_EVENTS = METRIC_ID.clock_events;
+
+/** The metrics window-judging detectors read: the window core need keep statistics of these alone. */
+export const WINDOW_METRICS: readonly number[] = [TEMP, POWER, UTIL, SM_ACTIVE, SM_CLOCK, SLOWDOWN, CLOCK_EVENTS];
 
 /**
  * The latest closed window of each GPU, for the detectors that judge windows (rates, peer groups, rack-wide events),
@@ -32,11 +35,13 @@ export class WindowSnapshot {
   slowdown: Float64Array = new Float64Array(64);
   /** Bits of clock_events in the window's last and highest values (its real readings, unlike an OR of them). */
   clockEvents: Int32Array = new Int32Array(64);
-  // History: per GPU `depth` slots of mean temperature and power, slot = (start / length) mod depth.
+  // History: per GPU `depth` slots of mean temperature and power (Float32: a tenth of a degree or watt is far above its
+  // rounding), slot = (start / length) mod depth. The slots hold the GPU's windows from `historyFrom` on without a gap:
+  // a GPU that misses a window starts its history again, so one start per GPU tells which slots are current.
   private depth = 0;
-  private historyStart: Float64Array = new Float64Array(0);
-  private historyTemp: Float64Array = new Float64Array(0);
-  private historyPower: Float64Array = new Float64Array(0);
+  private historyFrom: Float64Array = new Float64Array(64).fill(NaN);
+  private historyTemp: Float32Array = new Float32Array(0);
+  private historyPower: Float32Array = new Float32Array(0);
   // The current pass: its number, the pass each GPU last had a window in, and the GPUs with a window in this one.
   private passNo = 1;
   private passOf: Int32Array = new Int32Array(64);
@@ -56,28 +61,30 @@ export class WindowSnapshot {
   record(w: ClosedWindow): void {
     if (w.lengthMs !== this.lengthMs) {
       if (w.lengthMs > this.lengthMs) return; // a longer window: not judged
-      this.adopt(w.lengthMs); // the first window, or a shorter one than so far
+      this.adopt(w); // the first window, or a shorter one than so far
     }
     const g = w.gpuId;
     if (g >= this.start.length) this.growGpus(g + 1);
     const o = w.offset;
+    const c = w.column;
+    const previous = this.start[g]!;
     this.start[g] = w.startMs;
-    this.temp[g] = mean(w, o + TEMP);
-    this.power[g] = mean(w, o + POWER);
-    this.smClock[g] = mean(w, o + SM_CLOCK);
-    const sm = mean(w, o + SM_ACTIVE);
-    this.activity[g] = sm === sm ? sm : mean(w, o + UTIL) / 100;
-    this.slowdown[g] = w.last[o + SLOWDOWN]!;
-    const last = w.last[o + CLOCK_EVENTS]!;
-    const max = w.max[o + CLOCK_EVENTS]!;
+    this.temp[g] = mean(w, o + c[TEMP]!);
+    this.power[g] = mean(w, o + c[POWER]!);
+    this.smClock[g] = mean(w, o + c[SM_CLOCK]!);
+    const sm = mean(w, o + c[SM_ACTIVE]!);
+    this.activity[g] = sm === sm ? sm : mean(w, o + c[UTIL]!) / 100;
+    this.slowdown[g] = w.last[o + c[SLOWDOWN]!]!;
+    const last = w.last[o + c[CLOCK_EVENTS]!]!;
+    const max = w.max[o + c[CLOCK_EVENTS]!]!;
     this.clockEvents[g] = (last === last ? last : 0) | (max > 0 ? max : 0);
+    if (w.startMs !== previous + w.lengthMs) this.historyFrom[g] = w.startMs;
     const slot = g * this.depth + (Math.floor(w.startMs / w.lengthMs) % this.depth);
-    this.historyStart[slot] = w.startMs;
     this.historyTemp[slot] = this.temp[g]!;
     this.historyPower[slot] = this.power[g]!;
     if (this.passOf[g] !== this.passNo) {
       this.passOf[g] = this.passNo;
-      if (this.passCount >= this.pass.length) this.pass = grown(this.pass, this.pass.length * 2);
+      if (this.passCount >= this.pass.length) this.pass = resized(this.pass, this.pass.length * 2, 0);
       this.pass[this.passCount++] = g;
     }
     if (w.startMs > this.passStart) this.passStart = w.startMs;
@@ -110,61 +117,51 @@ export class WindowSnapshot {
     return slot < 0 ? NaN : this.historyPower[slot]!;
   }
 
+  /** Forgets the GPU's windows and history (its id goes to another GPU). */
+  forgetGpu(g: number): void {
+    if (g >= this.start.length) return;
+    this.start[g] = NaN;
+    this.historyFrom[g] = NaN;
+  }
+
   private slotOf(g: number, startMs: number): number {
-    if (this.depth === 0 || g >= this.start.length) return -1;
-    const slot = g * this.depth + (Math.floor(startMs / this.lengthMs) % this.depth);
-    return this.historyStart[slot] === startMs ? slot : -1;
+    if (g >= this.start.length) return -1;
+    const newest = this.start[g]!;
+    // NaN bounds (no window yet) compare false: not held.
+    if (!(startMs >= this.historyFrom[g]! && startMs <= newest && newest - startMs < this.depth * this.lengthMs)) return -1;
+    return g * this.depth + (Math.floor(startMs / this.lengthMs) % this.depth);
   }
 
   /** Judges windows of this length from now on; the history restarts. */
-  private adopt(lengthMs: number): void {
-    this.lengthMs = lengthMs;
-    this.depth = Math.ceil(this.historyMs / lengthMs) + 2;
+  private adopt(w: ClosedWindow): void {
+    for (const m of WINDOW_METRICS) {
+      if (w.column[m]! < 0) throw new Error(`the window core must keep statistics of every metric in WINDOW_METRICS; ${METRIC_NAMES[m]} is missing`);
+    }
+    this.lengthMs = w.lengthMs;
+    this.depth = Math.ceil(this.historyMs / w.lengthMs) + 2;
     const n = this.start.length * this.depth;
-    this.historyStart = new Float64Array(n).fill(NaN);
-    this.historyTemp = new Float64Array(n);
-    this.historyPower = new Float64Array(n);
+    this.historyFrom.fill(NaN);
+    this.historyTemp = new Float32Array(n);
+    this.historyPower = new Float32Array(n);
   }
 
   private growGpus(n: number): void {
-    let size = this.start.length;
-    while (size < n) size *= 2;
-    const f64 = (a: Float64Array, fill: number): Float64Array => {
-      const b = new Float64Array(size);
-      if (fill !== 0) b.fill(fill);
-      b.set(a);
-      return b;
-    };
-    this.start = f64(this.start, NaN);
-    this.temp = f64(this.temp, 0);
-    this.power = f64(this.power, 0);
-    this.smClock = f64(this.smClock, 0);
-    this.activity = f64(this.activity, 0);
-    this.slowdown = f64(this.slowdown, 0);
-    this.clockEvents = grown(this.clockEvents, size);
-    this.passOf = grown(this.passOf, size);
-    const d = this.depth;
-    const hs = new Float64Array(size * d).fill(NaN);
-    hs.set(this.historyStart);
-    this.historyStart = hs;
-    this.historyTemp = f64Sized(this.historyTemp, size * d);
-    this.historyPower = f64Sized(this.historyPower, size * d);
+    const size = grownCapacity(this.start.length, n);
+    this.start = resized(this.start, size, NaN);
+    this.temp = resized(this.temp, size, 0);
+    this.power = resized(this.power, size, 0);
+    this.smClock = resized(this.smClock, size, 0);
+    this.activity = resized(this.activity, size, 0);
+    this.slowdown = resized(this.slowdown, size, 0);
+    this.clockEvents = resized(this.clockEvents, size, 0);
+    this.passOf = resized(this.passOf, size, 0);
+    this.historyFrom = resized(this.historyFrom, size, NaN);
+    this.historyTemp = resized(this.historyTemp, size * this.depth, 0);
+    this.historyPower = resized(this.historyPower, size * this.depth, 0);
   }
 }
 
 function mean(w: ClosedWindow, i: number): number {
   const n = w.count[i]!;
   return n > 0 ? w.sum[i]! / n : NaN;
-}
-
-function grown(a: Int32Array, size: number): Int32Array {
-  const b = new Int32Array(size);
-  b.set(a);
-  return b;
-}
-
-function f64Sized(a: Float64Array, size: number): Float64Array {
-  const b = new Float64Array(size);
-  b.set(a);
-  return b;
 }

@@ -2,22 +2,24 @@ import { validateAlertEvent, type AlertEvent } from '@kiln/alerts';
 import type { KilnConfig } from '@kiln/config';
 import { METRIC_COUNT, type SampleBatch } from '@kiln/wire';
 import { GpuRegistry, WindowCore } from '@kiln/window';
-import { Detection } from '../src/index.js';
+import { Detection, WINDOW_METRICS } from '../src/index.js';
 
 export const LATENESS_MS = 5_000;
 const WINDOWS_MS = [10_000, 60_000];
 
 /**
- * The real GpuRegistry, WindowCore and Detection, driven as the aggregator drives them: every sample to the
+ * The real GpuRegistry, WindowCore and Detection, wired and driven as the aggregator drives them: every sample to the
  * detectors and the windows, closing passes after each message (or every `closeEvery` messages, as bigger batches
- * would), and a wall-clock tick that lets event time follow the wall clock when the partition is quiet. Every alert
- * event is checked against the alert contract.
+ * would), and a wall-clock tick that lets event time follow the wall clock when the partition is quiet and forgets
+ * GPUs silent for `forgetAfterMs` of event time. Every alert event is checked against the alert contract.
  */
 export class DetectionRig {
   readonly events: AlertEvent[] = [];
-  readonly registry = new GpuRegistry();
+  readonly registry: GpuRegistry;
   readonly detection: Detection;
   readonly windows: WindowCore;
+  /** GPUs forgotten so far. */
+  forgotten = 0;
   private lastArrivalWall: number;
   private sinceClose = 0;
 
@@ -25,8 +27,10 @@ export class DetectionRig {
     detect: KilnConfig['detect'],
     startWallMs: number,
     private readonly closeEvery = 1,
+    forgetAfterMs = 3_600_000,
   ) {
     this.lastArrivalWall = startWallMs;
+    this.registry = new GpuRegistry({ forgetAfterMs });
     this.detection = new Detection(this.registry, detect, (e) => {
       const checked = validateAlertEvent(e);
       if (!checked.ok) throw new Error(`alert event breaks the contract: ${checked.errors.join('; ')}\n${JSON.stringify(e)}`);
@@ -35,9 +39,12 @@ export class DetectionRig {
     this.windows = new WindowCore({
       windowsMs: WINDOWS_MS,
       allowedLatenessMs: LATENESS_MS,
+      metrics: WINDOW_METRICS,
       onClose: (w) => this.detection.onWindow(w),
       onPass: (endMs) => this.detection.onWindowsClosed(endMs),
     });
+    this.registry.addStateOwner(this.windows);
+    this.registry.addStateOwner(this.detection);
   }
 
   /** One host's message, decoded into batch rows [from, batch.length), arriving at wall time `wallMs`. */
@@ -64,6 +71,7 @@ export class DetectionRig {
       this.lastArrivalWall = wallMs - LATENESS_MS;
     }
     detection.onTick(wallMs, windows.watermark);
+    this.forgotten += this.registry.reclaimIdle(detection.newestEventMs);
   }
 }
 

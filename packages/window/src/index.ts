@@ -1,4 +1,7 @@
+export * from './capacity.js';
 export * from './gpu-registry.js';
+export * from './gpu-state-owner.js';
 export * from './window-core.js';
+export * from './window-columns.js';
 export * from './latest-sample.js';
 export * from './window-stats.js';

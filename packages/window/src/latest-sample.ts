@@ -1,3 +1,6 @@
+import { grownCapacity, resized } from './capacity.js';
+import type { GpuStateOwner } from './gpu-state-owner.js';
+
 /** How a sample relates to what is known of its GPU (LatestSample.advance). */
 export const SampleNovelty = {
   /** Newer than every known sample of a GPU whose stored history is known: certainly new. */
@@ -16,7 +19,7 @@ export type SampleNovelty = (typeof SampleNovelty)[keyof typeof SampleNovelty];
  * sample and must be checked against storage first. So must every sample of a GPU that this process has not yet
  * `seed`ed with what storage holds (after a start, the store may already have newer samples than anything seen).
  */
-export class LatestSample {
+export class LatestSample implements GpuStateOwner {
   /** Newest event time seen or stored, per GPU (-Infinity: never seen). */
   private ts = new Float64Array(1024).fill(-Infinity);
   /** 1 once storage's newest sample of the GPU has been taken into account (`seed`). */
@@ -50,17 +53,18 @@ export class LatestSample {
     return gpuId < this.stored.length ? this.stored[gpuId]! : -Infinity;
   }
 
+  /** Forgets the GPU: the next holder of its id starts unseen and unseeded, so storage is asked about it afresh. */
+  forgetGpu(gpuId: number): void {
+    if (gpuId >= this.ts.length) return;
+    this.ts[gpuId] = -Infinity;
+    this.seeded[gpuId] = 0;
+    this.stored[gpuId] = -Infinity;
+  }
+
   private grow(n: number): void {
-    let size = this.ts.length;
-    while (size < n) size *= 2;
-    const ts = new Float64Array(size).fill(-Infinity);
-    ts.set(this.ts);
-    this.ts = ts;
-    const seeded = new Uint8Array(size);
-    seeded.set(this.seeded);
-    this.seeded = seeded;
-    const stored = new Float64Array(size).fill(-Infinity);
-    stored.set(this.stored);
-    this.stored = stored;
+    const size = grownCapacity(this.ts.length, n);
+    this.ts = resized(this.ts, size, -Infinity);
+    this.seeded = resized(this.seeded, size, 0);
+    this.stored = resized(this.stored, size, -Infinity);
   }
 }

@@ -1,7 +1,9 @@
-import { COUNTER_IDS, METRIC_COUNT } from '@kiln/wire';
+import { grownCapacity, resized } from './capacity.js';
+import type { GpuStateOwner } from './gpu-state-owner.js';
+import { WindowColumns } from './window-columns.js';
 import { WindowStats } from './window-stats.js';
 
-/** Per-window statistics for every metric of one GPU, read from the core's arrays at close. */
+/** Per-window statistics of the windowed metrics of one GPU, read from the core's arrays at close. */
 export interface ClosedWindow {
   /** Index into WindowCoreOptions.windowsMs. */
   readonly window: number;
@@ -9,10 +11,13 @@ export interface ClosedWindow {
   readonly startMs: number;
   readonly gpuId: number;
   /**
-   * Offset of this window's stats in count/sum/min/max/last: stats for metric m are at offset + m. For counters,
-   * count and sum are of increases (sum = the window's delta, sum / seconds = its rate); min/max/last of raw values.
+   * Offset of this window's stats in count/sum/min/max/last: stats for metric m are at offset + column[m]. For
+   * counters, count and sum are of increases (sum = the window's delta, sum / seconds = its rate); min/max/last of raw
+   * values.
    */
   readonly offset: number;
+  /** Column of each metric id (-1: not windowed); every metric's column is its id when the core windows them all. */
+  readonly column: Int8Array;
   readonly count: Uint32Array;
   readonly sum: Float64Array;
   readonly min: Float32Array;
@@ -27,7 +32,12 @@ export interface WindowCoreOptions {
   windowsMs: readonly number[];
   /** A window closes once the watermark (max event time − allowed lateness) passes its end. */
   allowedLatenessMs: number;
-  /** Initial GPU capacity; grows by doubling. */
+  /**
+   * Metric ids to keep statistics of (every metric by default). The windows' consumers read few of them: windowing
+   * only those (Detection's WINDOW_METRICS) is most of the core's memory per GPU.
+   */
+  metrics?: readonly number[];
+  /** Initial GPU capacity; grows by a quarter at a time. */
   initialGpus?: number;
   onClose: (w: ClosedWindow) => void;
   /**
@@ -38,17 +48,20 @@ export interface WindowCoreOptions {
   onPass?: (endMs: number) => void;
 }
 
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
+
 /**
  * The event-time windowed-aggregation core. The shortest window is kept per GPU in a ring of open windows (the current
  * one plus those still inside the allowed lateness); each longer window is one accumulator per GPU into which the
  * shortest windows fold as they close, so a sample is added once whatever the number of window lengths. State lives in
- * typed arrays keyed by dense GPU ids; `add` touches only numbers; closed windows are handed to `onClose` as views on
- * the arrays, valid during the call.
+ * typed arrays keyed by dense GPU ids; `add` touches only numbers; closed windows are handed to `onClose` as one reused
+ * view on the arrays, valid during the call.
  *
  * A sample is late when its shortest window has closed; it is counted (it is still stored raw, and the storage
  * rollups merge it) but not windowed here.
  */
-export class WindowCore {
+export class WindowCore implements GpuStateOwner {
+  readonly columns: WindowColumns;
   private readonly baseMs: number;
   private readonly slots: number;
   private readonly base: WindowStats;
@@ -61,7 +74,10 @@ export class WindowCore {
   /** Each counter's previous value and the event time of the GPU's previous sample, for increases. */
   private prevCounter: Float64Array;
   private prevTs: Float64Array;
-  private readonly increases = new Float64Array(METRIC_COUNT).fill(NaN);
+  /** Each windowed counter's increase in the sample being added, by column. */
+  private readonly increases: Float64Array;
+  /** The view handed to onClose, refilled for every window. */
+  private readonly closed: Writable<ClosedWindow>;
   /** Counters seen going down: restarted (driver reload), never a negative increase. */
   counterResets = 0;
   /** Samples whose windows had all closed when they arrived. */
@@ -79,13 +95,18 @@ export class WindowCore {
       }
     });
     this.baseMs = baseMs;
+    this.columns = new WindowColumns(options.metrics);
     // Open windows start in (maxTs − lateness − length, maxTs]: at most floor(lateness / length) + 2 aligned starts.
     this.slots = Math.floor(options.allowedLatenessMs / baseMs) + 2;
     this.capacity = Math.max(16, options.initialGpus ?? 1024);
-    this.base = new WindowStats(this.capacity * this.slots);
-    this.longer = lengths.slice(1).map((lengthMs) => ({ lengthMs, stats: new WindowStats(this.capacity), closedBefore: -Infinity }));
-    this.prevCounter = new Float64Array(this.capacity * COUNTER_IDS.length).fill(NaN);
+    const columns = this.columns;
+    this.base = new WindowStats(this.capacity * this.slots, columns);
+    this.longer = lengths.slice(1).map((lengthMs) => ({ lengthMs, stats: new WindowStats(this.capacity, columns), closedBefore: -Infinity }));
+    this.prevCounter = new Float64Array(this.capacity * columns.counters.length).fill(NaN);
     this.prevTs = new Float64Array(this.capacity).fill(-Infinity);
+    this.increases = new Float64Array(columns.width).fill(NaN);
+    const base = this.base;
+    this.closed = { window: 0, lengthMs: 0, startMs: NaN, gpuId: 0, offset: 0, column: columns.column, count: base.count, sum: base.sum, min: base.min, max: base.max, last: base.last, samples: 0 };
   }
 
   /** Max event time seen − allowed lateness. */
@@ -93,13 +114,13 @@ export class WindowCore {
     return this.maxEventTs - this.options.allowedLatenessMs;
   }
 
-  /** Bytes of window state per tracked GPU. */
+  /** Bytes of window state per tracked GPU, by layout (capacity not yet used aside). */
   get bytesPerGpu(): number {
-    return WindowStats.bytesPerSlot * (this.slots + this.longer.length) + 8 * (COUNTER_IDS.length + 1);
+    return WindowStats.bytesPerSlot(this.columns.width) * (this.slots + this.longer.length) + 8 * (this.columns.counters.length + 1);
   }
 
   /**
-   * Adds one GPU-sample: `values[valuesOffset + m]` for each metric m, NaN = absent.
+   * Adds one GPU-sample: `values[valuesOffset + m]` for each metric m, NaN = absent (metrics not windowed are not read).
    * Returns false when the sample was late (counted in `late`).
    */
   add(gpuId: number, ts: number, values: Float64Array, valuesOffset: number): boolean {
@@ -130,28 +151,29 @@ export class WindowCore {
   }
 
   /**
-   * Each counter's increase since the GPU's previous sample: NaN for the first sample or one older than the previous
-   * (out of order), and the new value itself when the counter went down — it restarted from zero, so its increase
-   * since the restart is what it reads now.
+   * Each windowed counter's increase since the GPU's previous sample, by column: NaN for the first sample or one older
+   * than the previous (out of order), and the new value itself when the counter went down — it restarted from zero, so
+   * its increase since the restart is what it reads now.
    */
   private counterIncreases(gpuId: number, ts: number, values: Float64Array, offset: number): Float64Array {
     const out = this.increases;
+    const { counters, metricOf } = this.columns;
     const inOrder = ts > this.prevTs[gpuId]!;
     if (inOrder) this.prevTs[gpuId] = ts;
-    const base = gpuId * COUNTER_IDS.length;
-    for (let c = 0; c < COUNTER_IDS.length; c++) {
-      const m = COUNTER_IDS[c]!;
-      const v = values[offset + m]!;
+    const base = gpuId * counters.length;
+    for (let k = 0; k < counters.length; k++) {
+      const c = counters[k]!;
+      const v = values[offset + metricOf[c]!]!;
       if (!inOrder || v !== v) {
-        out[m] = NaN;
+        out[c] = NaN;
         continue;
       }
-      const prev = this.prevCounter[base + c]!;
-      this.prevCounter[base + c] = v;
-      if (prev !== prev) out[m] = NaN;
-      else if (v >= prev) out[m] = v - prev;
+      const prev = this.prevCounter[base + k]!;
+      this.prevCounter[base + k] = v;
+      if (prev !== prev) out[c] = NaN;
+      else if (v >= prev) out[c] = v - prev;
       else {
-        out[m] = v;
+        out[c] = v;
         this.counterResets++;
       }
     }
@@ -234,34 +256,42 @@ export class WindowCore {
   }
 
   private emit(window: number, lengthMs: number, stats: WindowStats, gpuId: number, slot: number): void {
-    this.options.onClose({
-      window,
-      lengthMs,
-      startMs: stats.start[slot]!,
-      gpuId,
-      offset: slot * METRIC_COUNT,
-      count: stats.count,
-      sum: stats.sum,
-      min: stats.min,
-      max: stats.max,
-      last: stats.last,
-      samples: stats.samples[slot]!,
-    });
+    const w = this.closed;
+    w.window = window;
+    w.lengthMs = lengthMs;
+    w.startMs = stats.start[slot]!;
+    w.gpuId = gpuId;
+    w.offset = slot * this.columns.width;
+    w.count = stats.count;
+    w.sum = stats.sum;
+    w.min = stats.min;
+    w.max = stats.max;
+    w.last = stats.last;
+    w.samples = stats.samples[slot]!;
+    this.options.onClose(w);
     this.windowsClosed++;
     stats.reset(slot);
   }
 
+  /**
+   * Drops the GPU's open windows unreported and its counters' previous values: its id goes to another GPU, which must
+   * start with nothing of this one's (GpuRegistry.reclaimIdle; a GPU silent that long has no open window left).
+   */
+  forgetGpu(gpuId: number): void {
+    if (gpuId >= this.capacity) return;
+    for (let s = 0; s < this.slots; s++) this.base.reset(gpuId * this.slots + s);
+    for (const acc of this.longer) acc.stats.reset(gpuId);
+    const counters = this.columns.counters.length;
+    this.prevCounter.fill(NaN, gpuId * counters, (gpuId + 1) * counters);
+    this.prevTs[gpuId] = -Infinity;
+  }
+
   private grow(gpus: number): void {
-    let cap = this.capacity;
-    while (cap < gpus) cap *= 2;
+    const cap = grownCapacity(this.capacity, gpus);
     this.base.grow(cap * this.slots);
     for (const acc of this.longer) acc.stats.grow(cap);
-    const prev = new Float64Array(cap * COUNTER_IDS.length).fill(NaN);
-    prev.set(this.prevCounter);
-    this.prevCounter = prev;
-    const prevTs = new Float64Array(cap).fill(-Infinity);
-    prevTs.set(this.prevTs);
-    this.prevTs = prevTs;
+    this.prevCounter = resized(this.prevCounter, cap * this.columns.counters.length, NaN);
+    this.prevTs = resized(this.prevTs, cap, -Infinity);
     this.capacity = cap;
   }
 }
