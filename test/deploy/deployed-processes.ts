@@ -1,0 +1,105 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { hostFileOf, type Compose, type ComposeService } from './compose.js';
+import { readDockerfile } from './dockerfile.js';
+import { configMapFileOf, type Container, type Manifests, type Workload } from './k8s.js';
+import { configPathOf, isKilnCommand } from './kiln-process.js';
+
+/** One Kiln process a deployment runs, with what it reads. */
+export interface DeployedProcess {
+  /** `compose aggregator-1`, `k8s aggregator.yaml Deployment/kiln-aggregator aggregator`. */
+  readonly where: string;
+  /** The command line in the container, entrypoint included. */
+  readonly argv: readonly string[];
+  /** Where the image holds the repository. */
+  readonly installRoot: string;
+  /** Environment: literal values, and example values for what Secrets and the Downward API fill in. */
+  readonly env: Readonly<Record<string, string>>;
+  /** The Kiln configuration file it reads (--config), and where that text comes from. */
+  readonly configText: string;
+  readonly configSource: string;
+  readonly compose?: ComposeService;
+  readonly workload?: Workload;
+  readonly container?: Container;
+}
+
+/** Example values for the fields the Downward API fills in, shaped as Kubernetes fills them. */
+const FIELD_EXAMPLES: Readonly<Record<string, string>> = {
+  'metadata.name': 'kiln-aggregator-6d5f8b7c9d-x2x7k',
+  'spec.nodeName': 'gb300-r0042-t07',
+  'status.hostIP': '10.20.30.40',
+};
+
+/** Example values of Secrets by key (the notify list is YAML, as deploy/README.md describes); other keys are strings. */
+const SECRET_EXAMPLES: Readonly<Record<string, string>> = {
+  notify: '[{ type: pagerduty, routing_key: example-routing-key }]',
+};
+
+/** The Dockerfile a compose service builds from, or undefined for a service that pulls an image. */
+export function composeDockerfile(compose: Compose, service: ComposeService): string | undefined {
+  return service.build && resolve(dirname(compose.file), service.build.context, service.build.dockerfile);
+}
+
+/** Every compose service built from Kiln's Dockerfile, with the configuration file it mounts. */
+export function composeProcesses(compose: Compose): DeployedProcess[] {
+  const out: DeployedProcess[] = [];
+  for (const service of compose.services.values()) {
+    const dockerfile = composeDockerfile(compose, service);
+    if (dockerfile === undefined) continue;
+    const where = `compose ${service.name}`;
+    if (!existsSync(dockerfile)) throw new Error(`${where}: builds from ${dockerfile}, which does not exist`);
+    const image = readDockerfile(dockerfile);
+    const argv = [...image.entrypoint, ...(service.command ?? [])];
+    const configPath = configPathOf(argv);
+    const configFile = configPath === undefined ? undefined : hostFileOf(compose, service, configPath);
+    if (configFile === undefined || !existsSync(configFile)) throw new Error(`${where}: --config ${configPath ?? '(none)'} is not a file it mounts`);
+    out.push({
+      where,
+      argv,
+      installRoot: image.workdir,
+      env: service.environment,
+      configText: readFileSync(configFile, 'utf8'),
+      configSource: configFile,
+      compose: service,
+    });
+  }
+  return out;
+}
+
+/** Every container of the manifests that runs Kiln (`node <installRoot>/…`), with the ConfigMap entry it reads. */
+export function kubernetesProcesses(manifests: Manifests, installRoot: string): DeployedProcess[] {
+  const out: DeployedProcess[] = [];
+  for (const workload of manifests.workloads) {
+    const pod = workload.spec.template.spec;
+    for (const container of [...pod.initContainers, ...pod.containers]) {
+      const argv = [...container.command, ...container.args];
+      if (!isKilnCommand(argv, installRoot)) continue;
+      const where = `k8s ${workload.file} ${workload.kind}/${workload.metadata.name} ${container.name}`;
+      const configPath = configPathOf(argv);
+      const entry = configPath === undefined ? undefined : configMapFileOf(workload, container, configPath);
+      const text = entry && manifests.configMaps.get(entry.configMap)?.data[entry.key];
+      if (entry === undefined || text === undefined) throw new Error(`${where}: --config ${configPath ?? '(none)'} is not an entry of a ConfigMap it mounts`);
+      const env: Record<string, string> = {};
+      for (const e of container.env) {
+        if (e.value !== undefined) env[e.name] = e.value;
+        else if (e.valueFrom?.secretKeyRef) env[e.name] = SECRET_EXAMPLES[e.valueFrom.secretKeyRef.key] ?? `example-${e.valueFrom.secretKeyRef.key}`;
+        else if (e.valueFrom?.fieldRef) {
+          const example = FIELD_EXAMPLES[e.valueFrom.fieldRef.fieldPath];
+          if (example === undefined) throw new Error(`${where}: no example value for the field ${e.valueFrom.fieldRef.fieldPath}`);
+          env[e.name] = example;
+        }
+      }
+      out.push({
+        where,
+        argv,
+        installRoot,
+        env,
+        configText: text,
+        configSource: `ConfigMap ${entry.configMap} key ${entry.key}`,
+        workload,
+        container,
+      });
+    }
+  }
+  return out;
+}
