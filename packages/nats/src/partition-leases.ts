@@ -119,6 +119,9 @@ export class PartitionLeases {
       try {
         this.held.set(k, await this.kv.update(leaseKey(k), instance, revision));
       } catch (err) {
+        // NATS unreachable for a moment (a node restarting, an election): keep serving and try again next round. If
+        // the lease expires meanwhile, the next renewal finds it gone; a new owner fences this one off regardless.
+        if (!/wrong last sequence/i.test(String(err))) throw err;
         // Expired or taken: someone else may be serving it now.
         log.warn({ partition: k, err: String(err) }, 'partition lease lost');
         this.held.delete(k);

@@ -3,3 +3,4 @@ export * from './nats.js';
 export * from './http-receiver.js';
 export * from './wait.js';
 export * from './process.js';
+export * from './nats-cluster.js';

@@ -49,8 +49,8 @@ export interface PartitionDeps {
   store: AggregatorStore;
   stats: AggregatorStats;
   log: Logger;
-  /** The partition was taken over by another aggregator. */
-  onFenced: (partition: number) => void;
+  /** The partition was taken over by another aggregator (its checkpoint was written by a newer owner). */
+  onFenced: () => void;
 }
 
 /** One partition being served: its consumer loop and the state only it owns (GPU ids, windows, detectors). */
@@ -88,7 +88,7 @@ export async function startPartition(partition: number, deps: PartitionDeps): Pr
   aggregator = new Aggregator({
     consumer,
     stats: deps.stats,
-    onFenced: () => deps.onFenced(partition),
+    onFenced: deps.onFenced,
     js: deps.js,
     store: deps.store,
     checkpoint,

@@ -63,7 +63,7 @@ export async function startAggregator(
     { instance, partitions: config.nats.partitions, leaseMs: config.aggregator.lease_ms, log },
     {
       async assigned(k) {
-        const p = await startPartition(k, {
+        const p: RunningPartition = await startPartition(k, {
           config,
           js,
           jsm,
@@ -71,7 +71,11 @@ export async function startAggregator(
           store: deps.store,
           stats,
           log,
-          onFenced: (partition) => leases?.lost(partition),
+          // Only while this run serves k: a run abandoned earlier may still finish a write that is fenced off by a
+          // later run of this same process.
+          onFenced: () => {
+            if (running.get(k) === p) leases?.lost(k);
+          },
         });
         running.set(k, p);
       },
