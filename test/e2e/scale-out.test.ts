@@ -4,9 +4,8 @@ import { join } from 'node:path';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
-import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { GPU_STREAM, PARTITION_BUCKET, ensureStreams, partitionMapping } from '@kiln/nats';
+import { GPU_STREAM, ensureStreams, partitionMapping, readLeaseOwners } from '@kiln/nats';
 import { Fleet, parseFaults, publishFleet, rackName } from '@kiln/simulator';
 import { startHttpReceiver, startTestNatsCluster, tempDir, waitUntil, type HttpReceiver, type TestNatsCluster } from '@kiln/testkit';
 import { partitionOf } from '@kiln/wire';
@@ -36,18 +35,10 @@ describe('scale-out: two aggregators on a 3-node NATS cluster, one of each kille
   let ch: ClickHouseClient;
   let published = 0;
   let victim = '';
+  let configFile = '';
 
   const diagnostics = (): string => processes.map((p) => p.tail(30)).join('\n');
-  /** Which aggregator instance holds each partition's lease now. */
-  const leaseOwners = async (): Promise<Map<number, string>> => {
-    const kv = await new Kvm(js).open(PARTITION_BUCKET);
-    const owners = new Map<number, string>();
-    for await (const key of await kv.keys('lease.*')) {
-      const entry = await kv.get(key);
-      if (entry?.operation === 'PUT') owners.set(Number(key.slice('lease.'.length)), entry.string());
-    }
-    return owners;
-  };
+  const leaseOwners = () => readLeaseOwners(js);
   const stored = async (): Promise<{ n: number; distinct: number }> => {
     const [row] = await (
       await ch.query({ query: 'SELECT count() AS n, uniqExact(cluster, rack, host, gpu, ts) AS d FROM kiln.gpu_samples', format: 'JSONEachRow' })
@@ -60,7 +51,7 @@ describe('scale-out: two aggregators on a 3-node NATS cluster, one of each kille
     dir = await tempDir('kiln-scale-');
     webhook = await startHttpReceiver();
     const chPort = await freePort();
-    const configFile = join(dir.path, 'kiln.yaml');
+    configFile = join(dir.path, 'kiln.yaml');
     await writeFile(
       configFile,
       JSON.stringify({
@@ -151,6 +142,13 @@ describe('scale-out: two aggregators on a 3-node NATS cluster, one of each kille
     // The survivor serves every partition now.
     const after = await leaseOwners();
     expect([...after.values()], `${JSON.stringify([...after])}\n${aggregators.get(survivor)!.output().slice(-6000)}`).toEqual(Array.from({ length: PARTITIONS }, () => survivor));
+
+    // What an operator sees: every partition served by the survivor, nothing pending.
+    const shown = spawnKiln('partitions', ['partitions', '--config', configFile]);
+    await waitUntil('kiln partitions to finish', async () => !shown.alive(), 30_000);
+    const table = shown.lines().filter((l) => /^\s*\d+\s/.test(l));
+    expect(table, shown.output()).toHaveLength(PARTITIONS);
+    for (const line of table) expect(line).toMatch(new RegExp(`^\\s*\\d+\\s+${survivor}\\s+kiln-aggregator-p\\d+\\s+0\\s+0$`));
 
     type Hook = { status: string; alerts: { labels: Record<string, string>; status: string }[] };
     const pages = (): Hook[] => webhook.requests.map((r) => JSON.parse(r.body) as Hook);

@@ -32,6 +32,22 @@ export function fairShare(partitions: number, members: number): number {
 }
 
 const leaseKey = (partition: number): string => `lease.${partition}`;
+
+/** Which instance holds each partition's lease now (partitions nobody holds are absent), for operators and tests. */
+export async function readLeaseOwners(js: JetStreamClient): Promise<Map<number, string>> {
+  const owners = new Map<number, string>();
+  let kv: KV;
+  try {
+    kv = await new Kvm(js).open(PARTITION_BUCKET);
+  } catch {
+    return owners; // no aggregator has started yet
+  }
+  for await (const key of await kv.keys('lease.*')) {
+    const entry = await kv.get(key);
+    if (entry?.operation === 'PUT') owners.set(Number(key.slice('lease.'.length)), entry.string());
+  }
+  return owners;
+}
 const memberKey = (instance: string): string => `member.${instance}`;
 
 /**

@@ -14,7 +14,7 @@ describe('kiln command line', () => {
   it('lists its commands, and refuses an unknown one', () => {
     const help = kiln(['--help']);
     expect(help.status).toBe(0);
-    for (const c of ['up', 'simulate', 'store', 'aggregator', 'alerter', 'agent', 'query']) expect(help.stdout).toMatch(new RegExp(`^  ${c} `, 'm'));
+    for (const c of ['up', 'simulate', 'store', 'aggregator', 'alerter', 'agent', 'partitions', 'query']) expect(help.stdout).toMatch(new RegExp(`^  ${c} `, 'm'));
     const unknown = kiln(['frobnicate']);
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toMatch(/unknown command 'frobnicate'/);
@@ -28,6 +28,13 @@ describe('kiln command line', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/nats\.replicas/);
     expect(r.stderr).toMatch(/simulate\.racks/);
+  });
+
+  it('prints the NATS servers’ partition mapping for the configured partition count', () => {
+    const r = kiln(['partitions', '--mapping'], { KILN_NATS_PARTITIONS: '12' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('"kiln.v1.gpu.*.*.*": "kiln.v1.gpu.{{wildcard(1)}}.{{wildcard(2)}}.{{wildcard(3)}}.{{partition(12,2)}}"');
+    expect(kiln(['partitions', '--mapping']).stderr).toMatch(/nats.partitions is 1/);
   });
 
   it('says how to install nats-server when kiln up cannot find it', () => {

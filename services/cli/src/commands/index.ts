@@ -2,12 +2,13 @@ import { agent } from './agent.js';
 import { aggregator } from './aggregator.js';
 import { alerter } from './alerter.js';
 import type { Command } from './command.js';
+import { partitions } from './partitions.js';
 import { query } from './query.js';
 import { simulate } from './simulate.js';
 import { store } from './store.js';
 import { up } from './up.js';
 
-export const COMMANDS: readonly Command[] = [up, simulate, store, aggregator, alerter, agent, query];
+export const COMMANDS: readonly Command[] = [up, simulate, store, aggregator, alerter, agent, partitions, query];
 
 export function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
