@@ -51,6 +51,8 @@ const natsNodes = readdirSync(clusterDir)
   });
 const natsClientPort = confPort(natsNodes[0]?.top ?? '', 'listen');
 const natsHttpPort = confPort(natsNodes[0]?.top ?? '', 'http');
+/** The partition count of the servers' mapping. */
+const mappedPartitions = Number(/\{\{partition\((\d+),/.exec(natsNodes[0]?.text ?? '')?.[1]);
 
 const SECRET_NAME = /PASSWORD|SECRET|TOKEN|NOTIFY|_KEY$/;
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
@@ -108,15 +110,15 @@ describe('the Kiln processes of deploy/compose and deploy/k8s', () => {
   });
 
   it('agree with the NATS cluster on partitions, replicas and the client port, and listen beyond loopback', () => {
-    expect(natsClientPort).toBe(4222);
+    expect(natsClientPort).toBeGreaterThan(0);
     for (const p of processes) {
       const config = configOf(p);
       const urls = [config.nats.url ?? []].flat();
       expect(urls, p.where).toHaveLength(natsNodes.length);
       for (const url of urls) expect(hostPort(url).port, `${p.where}: ${url}`).toBe(natsClientPort);
-      // Agents publish the unmapped subject and need no partition count; every other process decodes partitions.
+      // Agents publish the unmapped subject and take no partition count; the kiln processes all use the mapped one.
       if (cliProcesses.includes(p)) {
-        expect(config.nats.partitions, p.where).toBe(16);
+        expect(config.nats.partitions, p.where).toBe(mappedPartitions);
         expect(config.nats.replicas, p.where).toBe(natsNodes.length);
         // Probes, Prometheus and published ports reach these from outside the container.
         expect(LOOPBACK.has(hostPort(config.metrics.listen).host), `${p.where}: metrics.listen`).toBe(false);
@@ -308,10 +310,9 @@ describe('deploy/nats/cluster', () => {
     }
   });
 
-  it("carries exactly partitionMapping(n) for the Kiln processes' nats.partitions, and nothing else mapped", () => {
-    const counts = new Set(cliProcesses.map((p) => configOf(p).nats.partitions));
-    expect(counts.size).toBe(1);
-    const expected = partitionMapping([...counts][0]!).split('\n').map((l) => l.trim());
+  it('carries exactly partitionMapping(n), n being the Kiln processes’ nats.partitions, and nothing else mapped', () => {
+    expect(mappedPartitions).toBeGreaterThan(1);
+    const expected = partitionMapping(mappedPartitions).split('\n').map((l) => l.trim());
     for (const n of natsNodes) {
       expect(n.text.match(/^\s*mappings\b/gm), n.file).toHaveLength(1);
       expect(n.text.match(/^\s*accounts\b/gm), `${n.file}: the mapping applies to the users' global account`).toBeNull();
