@@ -38,7 +38,7 @@ describe('scale-out: two aggregators on a 3-node NATS cluster, one of each kille
   let configFile = '';
 
   const diagnostics = (): string => processes.map((p) => p.tail(30)).join('\n');
-  const leaseOwners = () => readLeaseOwners(js);
+  const leaseOwners = () => readLeaseOwners(js, 'kiln-aggregator');
   const stored = async (): Promise<{ n: number; distinct: number }> => {
     const [row] = await (
       await ch.query({ query: 'SELECT count() AS n, uniqExact(cluster, rack, host, gpu, ts) AS d FROM kiln.gpu_samples', format: 'JSONEachRow' })

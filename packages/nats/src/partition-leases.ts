@@ -18,6 +18,8 @@ export interface PartitionOwner {
 }
 
 export interface PartitionLeaseOptions {
+  /** The aggregators sharing these partitions (their consumer name): groups on one NATS system never mix. */
+  group: string;
   /** This instance's name, unique among the aggregators (a KV key token). */
   instance: string;
   partitions: number;
@@ -31,10 +33,11 @@ export function fairShare(partitions: number, members: number): number {
   return Math.ceil(partitions / Math.max(1, members));
 }
 
-const leaseKey = (partition: number): string => `lease.${partition}`;
+const leaseKey = (group: string, partition: number): string => `${group}.lease.${partition}`;
+const memberKey = (group: string, instance: string): string => `${group}.member.${instance}`;
 
-/** Which instance holds each partition's lease now (partitions nobody holds are absent), for operators and tests. */
-export async function readLeaseOwners(js: JetStreamClient): Promise<Map<number, string>> {
+/** Which instance of `group` holds each partition's lease now (absent: nobody), for operators and tests. */
+export async function readLeaseOwners(js: JetStreamClient, group: string): Promise<Map<number, string>> {
   const owners = new Map<number, string>();
   let kv: KV;
   try {
@@ -42,18 +45,19 @@ export async function readLeaseOwners(js: JetStreamClient): Promise<Map<number, 
   } catch {
     return owners; // no aggregator has started yet
   }
-  for await (const key of await kv.keys('lease.*')) {
+  const prefix = leaseKey(group, 0).slice(0, -1);
+  for await (const key of await kv.keys(`${prefix}*`)) {
     const entry = await kv.get(key);
-    if (entry?.operation === 'PUT') owners.set(Number(key.slice('lease.'.length)), entry.string());
+    if (entry?.operation === 'PUT') owners.set(Number(key.slice(prefix.length)), entry.string());
   }
   return owners;
 }
-const memberKey = (instance: string): string => `member.${instance}`;
 
 /**
  * Shares partitions among aggregator instances with leases in a JetStream KV bucket (works on nats-server 2.9):
- * - every instance renews a membership key, so each knows how many are alive and takes at most its fair share;
- * - a lease is a key `lease.<k>` holding the owner's name, taken with create() (fails if another holds it) and renewed
+ * - every instance renews a membership key `<group>.member.<instance>`, so each knows how many are alive and takes at
+ *   most its fair share;
+ * - a lease is a key `<group>.lease.<k>` holding the owner's name, taken with create() (fails if another holds it) and renewed
  *   with a compare-and-set update() on its revision, so two instances never both renew one lease;
  * - the bucket's TTL expires the keys of an instance that stopped renewing (crashed, partitioned away), and survivors
  *   take its partitions on their next round; an instance shutting down hands its partitions over at once.
@@ -114,7 +118,7 @@ export class PartitionLeases {
         await this.release(k);
       }),
     );
-    await this.kv.delete(memberKey(this.options.instance)).catch(() => undefined);
+    await this.kv.delete(memberKey(this.options.group, this.options.instance)).catch(() => undefined);
   }
 
   /** Rounds never overlap: a slow one delays the next instead of racing it. */
@@ -126,14 +130,14 @@ export class PartitionLeases {
   }
 
   private async renewAndBalance(): Promise<void> {
-    const { instance, partitions, log } = this.options;
-    await this.kv.put(memberKey(instance), String(Date.now()));
-    this.members = (await this.list('member.*')).length;
+    const { group, instance, partitions, log } = this.options;
+    await this.kv.put(memberKey(group, instance), String(Date.now()));
+    this.members = (await this.list(memberKey(group, '*'))).length;
     for (const k of this.handedOver) await this.release(k);
     this.handedOver.clear();
     for (const [k, revision] of this.held) {
       try {
-        this.held.set(k, await this.kv.update(leaseKey(k), instance, revision));
+        this.held.set(k, await this.kv.update(leaseKey(group, k), instance, revision));
       } catch (err) {
         // NATS unreachable for a moment (a node restarting, an election): keep serving and try again next round. If
         // the lease expires meanwhile, the next renewal finds it gone; a new owner fences this one off regardless.
@@ -154,7 +158,8 @@ export class PartitionLeases {
       this.handOver(k);
     }
     if (this.held.size >= share) return;
-    const taken = new Set((await this.list('lease.*')).map((key) => Number(key.slice('lease.'.length))));
+    const leasePrefix = leaseKey(group, 0).slice(0, -1);
+    const taken = new Set((await this.list(`${leasePrefix}*`)).map((key) => Number(key.slice(leasePrefix.length))));
     // Instances start their search at different partitions, so that simultaneous claims rarely collide.
     const start = partitionOf(instance, partitions);
     for (let i = 0; i < partitions && this.held.size < share; i++) {
@@ -162,7 +167,7 @@ export class PartitionLeases {
       if (taken.has(k) || this.held.has(k)) continue;
       let revision: number;
       try {
-        revision = await this.kv.create(leaseKey(k), instance);
+        revision = await this.kv.create(leaseKey(group, k), instance);
       } catch {
         continue; // another instance was quicker
       }
@@ -194,7 +199,7 @@ export class PartitionLeases {
     this.held.delete(k);
     this.handingOver.delete(k);
     if (revision === undefined) return;
-    await this.kv.delete(leaseKey(k), { previousSeq: revision }).catch(() => undefined);
+    await this.kv.delete(leaseKey(this.options.group, k), { previousSeq: revision }).catch(() => undefined);
   }
 
   private async list(filter: string): Promise<string[]> {

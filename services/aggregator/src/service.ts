@@ -60,7 +60,7 @@ export async function startAggregator(
   leases = await PartitionLeases.start(
     js,
     config.nats.replicas,
-    { instance, partitions: config.nats.partitions, leaseMs: config.aggregator.lease_ms, log },
+    { group: config.aggregator.consumer, instance, partitions: config.nats.partitions, leaseMs: config.aggregator.lease_ms, log },
     {
       async assigned(k) {
         const p: RunningPartition = await startPartition(k, {
