@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { connect } from '@nats-io/transport-node';
-import { credsAuthenticator, type NatsConnection, type ConnectionOptions } from '@nats-io/nats-core';
+import { credsAuthenticator, nkeyAuthenticator, type Authenticator, type NatsConnection, type ConnectionOptions } from '@nats-io/nats-core';
 import type { KilnConfig } from '@kiln/config';
 
 export type NatsSection = KilnConfig['nats'];
@@ -14,7 +14,10 @@ export interface ConnectOptions {
   inboxPrefix?: string;
 }
 
-/** Builds nats.js connection options from the `nats` config section. */
+/**
+ * Builds nats.js connection options from the `nats` config section: servers, user/password, token, a .creds file, an
+ * NKey seed file, TLS. Every Kiln process connects through it, agents and services alike.
+ */
 export async function natsConnectionOptions(section: NatsSection, opts: ConnectOptions): Promise<ConnectionOptions> {
   const servers = opts.servers ?? section.url ?? 'nats://127.0.0.1:4222';
   const options: ConnectionOptions = {
@@ -28,7 +31,21 @@ export async function natsConnectionOptions(section: NatsSection, opts: ConnectO
   if (section.user !== undefined) options.user = section.user;
   if (section.password !== undefined) options.pass = section.password;
   if (section.token !== undefined) options.token = section.token;
-  if (section.creds !== undefined) options.authenticator = credsAuthenticator(await readFile(section.creds));
+  const authenticators: Authenticator[] = [];
+  if (section.creds !== undefined) authenticators.push(credsAuthenticator(await readFile(section.creds)));
+  if (section.nkey_seed_file !== undefined) {
+    const seed = (await readFile(section.nkey_seed_file, 'utf8')).trim();
+    authenticators.push(nkeyAuthenticator(new TextEncoder().encode(seed)));
+  }
+  if (authenticators.length > 0) options.authenticator = authenticators;
+  if (section.tls !== undefined) {
+    const { ca_file, cert_file, key_file } = section.tls;
+    options.tls = {
+      ...(ca_file !== undefined ? { caFile: ca_file } : {}),
+      ...(cert_file !== undefined ? { certFile: cert_file } : {}),
+      ...(key_file !== undefined ? { keyFile: key_file } : {}),
+    };
+  }
   if (opts.inboxPrefix !== undefined) options.inboxPrefix = opts.inboxPrefix;
   return options;
 }

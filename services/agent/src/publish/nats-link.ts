@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
-import { nkeyAuthenticator, type Authenticator, type ConnectionOptions, type NatsConnection } from '@nats-io/nats-core';
+import type { ConnectionOptions, NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import type { Logger } from '@kiln/log';
 import { natsConnectionOptions, type NatsSection } from '@kiln/nats';
@@ -12,30 +11,14 @@ export function agentInboxPrefix(host: string): string {
 }
 
 /**
- * Connection options of a host's agent: the `nats` section's servers and credentials (user/password, token, .creds)
- * plus an NKey seed file and TLS, the host's private inbox prefix, and a ping interval short enough to notice a
- * silent server within a minute.
+ * Connection options of a host's agent: the `nats` section's servers, credentials and TLS, the host's private inbox
+ * prefix, and a ping interval short enough to notice a silent server within a minute.
  */
 export async function agentConnectionOptions(section: NatsSection, host: string): Promise<ConnectionOptions> {
   const options = await natsConnectionOptions(section, { name: `kiln-agent@${host}`, inboxPrefix: agentInboxPrefix(host) });
   // The agent runs its own first-connect loop (NatsLink), so that it keeps spooling and can stop meanwhile.
   options.waitOnFirstConnect = false;
   options.pingInterval = 15_000;
-  if (section.nkey_seed_file !== undefined) {
-    const seed = (await readFile(section.nkey_seed_file, 'utf8')).trim();
-    const nkey = nkeyAuthenticator(new TextEncoder().encode(seed));
-    const existing = options.authenticator;
-    const others: Authenticator[] = existing === undefined ? [] : Array.isArray(existing) ? existing : [existing];
-    options.authenticator = [...others, nkey];
-  }
-  if (section.tls !== undefined) {
-    const { ca_file, cert_file, key_file } = section.tls;
-    options.tls = {
-      ...(ca_file !== undefined ? { caFile: ca_file } : {}),
-      ...(cert_file !== undefined ? { certFile: cert_file } : {}),
-      ...(key_file !== undefined ? { keyFile: key_file } : {}),
-    };
-  }
   return options;
 }
 
