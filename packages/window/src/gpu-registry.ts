@@ -12,6 +12,8 @@ export interface GpuRegistryOptions {
 
 /** How often reclaimIdle looks, as a share of the horizon: a GPU is forgotten within 1/32 of the horizon past it. */
 const SCANS_PER_HORIZON = 64;
+/** Times of the latest looks kept: they span at least two horizons. */
+const SCAN_TIMES = 2 * SCANS_PER_HORIZON;
 
 /**
  * Dense integer ids for GPUs, so that all per-GPU state can live in typed arrays. A GPU is (cluster, host, gpu index);
@@ -41,8 +43,11 @@ export class GpuRegistry {
   private gpuIndex = new Uint8Array(64);
   /** 1 when a sample arrived since reclaimIdle last looked. */
   private touched = new Uint8Array(64);
-  /** Partition event time at which reclaimIdle last saw the GPU touched. */
-  private seenAt = new Float64Array(64);
+  /**
+   * The look of reclaimIdle that last saw the GPU touched, by number: small integers, so that the look over every GPU
+   * loads no float, and allocates nothing even before the JIT has compiled it.
+   */
+  private seenScan = new Int32Array(64);
   private idCount = 0;
   private live = 0;
   /** Free ids, oldest first (a ring): an id stays unused as long as possible before it is given again. */
@@ -50,6 +55,9 @@ export class GpuRegistry {
   private freeHead = 0;
   private freeCount = 0;
   private nextScanMs = -Infinity;
+  /** Looks so far, and the event time of the latest SCAN_TIMES of them (look k at k % SCAN_TIMES). */
+  private scans = 0;
+  private readonly scanTimes = new Float64Array(SCAN_TIMES);
 
   constructor(options: GpuRegistryOptions = {}) {
     const after = options.forgetAfterMs ?? 3_600_000;
@@ -116,13 +124,19 @@ export class GpuRegistry {
   reclaimIdle(nowEventMs: number): number {
     if (!Number.isFinite(nowEventMs) || nowEventMs < this.nextScanMs) return 0;
     this.nextScanMs = nowEventMs + this.forgetAfterMs / SCANS_PER_HORIZON;
+    const scan = this.scans++;
+    this.scanTimes[scan % SCAN_TIMES] = nowEventMs;
+    // The latest look more than the horizon ago: a GPU last seen touched at or before it is idle. Looks are at least
+    // 1/64 of the horizon apart, so it is among the kept ones, or older than all of them.
     const cutoff = nowEventMs - this.forgetAfterMs;
+    let idleUpTo = scan - 1;
+    while (idleUpTo >= 0 && idleUpTo > scan - SCAN_TIMES && this.scanTimes[idleUpTo % SCAN_TIMES]! >= cutoff) idleUpTo--;
     let forgotten = 0;
     for (let id = 0; id < this.idCount; id++) {
       if (this.touched[id] === 1) {
         this.touched[id] = 0;
-        this.seenAt[id] = nowEventMs;
-      } else if (this.seenAt[id]! < cutoff && this.gpuHost[id]! >= 0) {
+        this.seenScan[id] = scan;
+      } else if (this.seenScan[id]! <= idleUpTo && this.gpuHost[id]! >= 0) {
         this.forget(id);
         forgotten++;
       }
@@ -193,7 +207,7 @@ export class GpuRegistry {
     this.gpuHost = resized(this.gpuHost, size, -1);
     this.gpuIndex = resized(this.gpuIndex, size, 0);
     this.touched = resized(this.touched, size, 0);
-    this.seenAt = resized(this.seenAt, size, 0);
+    this.seenScan = resized(this.seenScan, size, 0);
     // The ring of free ids unrolled into the larger array, oldest first.
     const free = new Int32Array(size);
     for (let i = 0; i < this.freeCount; i++) free[i] = this.free[(this.freeHead + i) % this.free.length]!;
