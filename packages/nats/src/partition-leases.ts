@@ -39,16 +39,16 @@ const memberKey = (group: string, instance: string): string => `${group}.member.
 /** Which instance of `group` holds each partition's lease now (absent: nobody), for operators and tests. */
 export async function readLeaseOwners(js: JetStreamClient, group: string): Promise<Map<number, string>> {
   const owners = new Map<number, string>();
-  let kv: KV;
-  try {
-    kv = await new Kvm(js).open(PARTITION_BUCKET);
-  } catch {
-    return owners; // no aggregator has started yet
-  }
   const prefix = leaseKey(group, 0).slice(0, -1);
-  for await (const key of await kv.keys(`${prefix}*`)) {
-    const entry = await kv.get(key);
-    if (entry?.operation === 'PUT') owners.set(Number(key.slice(prefix.length)), entry.string());
+  try {
+    const kv = await new Kvm(js).open(PARTITION_BUCKET);
+    for await (const key of await kv.keys(`${prefix}*`)) {
+      const entry = await kv.get(key);
+      if (entry?.operation === 'PUT') owners.set(Number(key.slice(prefix.length)), entry.string());
+    }
+  } catch (err) {
+    if (!/stream not found/i.test(String(err))) throw err;
+    // No aggregator has started yet: nobody holds anything.
   }
   return owners;
 }

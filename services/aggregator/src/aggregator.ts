@@ -19,6 +19,8 @@ const REPLAY_QUIET_MS = 3_000;
 export interface AggregatorDeps {
   /** The partition's durable consumer; also names its checkpoint and prefixes its insert deduplication tokens. */
   consumer: string;
+  /** When this run created the consumer: a different one means another owner has recreated it since. */
+  consumerCreated: string;
   /** Counters, shared by the partitions of one process. */
   stats: AggregatorStats;
   /** Called once when another aggregator has taken the partition over (a checkpoint write was fenced off). */
@@ -104,8 +106,16 @@ export class Aggregator {
           if (b.samples.free < MAX_GPUS_PER_MESSAGE) await this.flush();
         }
       } catch (err) {
-        // NATS away, or the consumer recreated by a new owner of the partition (which fences this one off).
         if (this.stopping) break;
+        // NATS away for a moment: resume. The consumer recreated by a new owner of the partition: this run must not
+        // pull from it (what it pulled would wait out the ack wait before reaching the new owner); it is fenced off.
+        const info = await consumer.info(false).catch(() => undefined);
+        if (info !== undefined && info.created !== this.deps.consumerCreated) {
+          this.deps.log.warn({ consumer: this.deps.consumer }, 'the partition consumer was recreated by another aggregator');
+          this.stopping = true;
+          this.deps.onFenced();
+          break;
+        }
         this.deps.log.warn({ err, consumer: this.deps.consumer }, 'consuming interrupted; resuming');
         await sleep(1_000);
       }

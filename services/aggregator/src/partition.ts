@@ -1,4 +1,4 @@
-import { AckPolicy, DeliverPolicy, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, type ConsumerInfo, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import { nanos } from '@nats-io/nats-core';
 import type { KilnConfig } from '@kiln/config';
@@ -25,11 +25,11 @@ export function partitionConsumer(config: KilnConfig, partition: number): string
  * unacknowledged come again at once instead of after their ack wait, and nothing stored is read twice beyond acks that
  * were lost. Recreating it also cuts a previous owner off the consumer.
  */
-export async function resetPartitionConsumer(jsm: JetStreamManager, name: string, filter: string, stored: number): Promise<void> {
+export async function resetPartitionConsumer(jsm: JetStreamManager, name: string, filter: string, stored: number): Promise<ConsumerInfo> {
   await jsm.consumers.delete(GPU_STREAM, name).catch((err: unknown) => {
     if (!/not found/i.test(String(err))) throw err;
   });
-  await jsm.consumers.add(GPU_STREAM, {
+  return jsm.consumers.add(GPU_STREAM, {
     durable_name: name,
     ack_policy: AckPolicy.Explicit,
     filter_subject: filter,
@@ -75,7 +75,7 @@ export async function startPartition(partition: number, deps: PartitionDeps): Pr
   const log = deps.log.child({ partition });
   const checkpoint = new CheckpointStore(deps.checkpoints, consumer);
   const cp = await checkpoint.claim();
-  await resetPartitionConsumer(deps.jsm, consumer, partitionFilter(partition, config.nats.partitions), cp.stored);
+  const created = await resetPartitionConsumer(deps.jsm, consumer, partitionFilter(partition, config.nats.partitions), cp.stored);
   const registry = new GpuRegistry();
   let aggregator: Aggregator | undefined;
   const detection = new Detection(registry, config.detect, (e) => aggregator?.publishAlert(e));
@@ -87,6 +87,7 @@ export async function startPartition(partition: number, deps: PartitionDeps): Pr
   });
   aggregator = new Aggregator({
     consumer,
+    consumerCreated: created.created,
     stats: deps.stats,
     onFenced: deps.onFenced,
     js: deps.js,
