@@ -58,7 +58,7 @@ const aggregatorSection = z
     /** This process among the aggregators sharing the partitions; unset: `<hostname>-<pid>`. */
     instance: token.optional(),
     /** A partition whose owner has not renewed its lease for this long moves to another aggregator. */
-    lease_ms: z.number().int().min(1_000).max(600_000).default(6_000),
+    lease_ms: z.number().int().min(1_000).max(600_000).default(10_000),
     /** Flush a raw batch when it holds this many GPU-samples … */
     batch_rows: z.number().int().min(8).max(500_000).default(20_000),
     /** … or when its oldest message has waited this long. */

@@ -23,7 +23,7 @@ export interface PartitionLeaseOptions {
   /** This instance's name, unique among the aggregators (a KV key token). */
   instance: string;
   partitions: number;
-  /** A lease not renewed for this long expires; renewals happen three times per lease. */
+  /** A lease not renewed for this long expires; renewals happen four times per lease. */
   leaseMs: number;
   log: { info(o: object, msg: string): void; warn(o: object, msg: string): void };
 }
@@ -83,10 +83,13 @@ export class PartitionLeases {
 
   /** Opens (or creates) the lease bucket with `replicas`, takes this instance's first share and keeps it renewed. */
   static async start(js: JetStreamClient, replicas: number, options: PartitionLeaseOptions, owner: PartitionOwner): Promise<PartitionLeases> {
-    const kv = await new Kvm(js).create(PARTITION_BUCKET, { history: 1, replicas, ttl: options.leaseMs });
+    // A request that takes a fifth of the lease has failed: the round gives up and the next one, a quarter of a lease
+    // later, tries again, so one slow answer (an election after a NATS node died) does not let the leases run out.
+    const timeout = Math.max(250, Math.floor(options.leaseMs / 5));
+    const kv = await new Kvm(js).create(PARTITION_BUCKET, { history: 1, replicas, ttl: options.leaseMs, timeout });
     const leases = new PartitionLeases(kv, options, owner);
     await leases.runRound();
-    leases.timer = setInterval(() => void leases.runRound(), Math.max(100, Math.floor(options.leaseMs / 3)));
+    leases.timer = setInterval(() => void leases.runRound(), Math.max(100, Math.floor(options.leaseMs / 4)));
     leases.timer.unref();
     return leases;
   }
@@ -131,24 +134,12 @@ export class PartitionLeases {
 
   private async renewAndBalance(): Promise<void> {
     const { group, instance, partitions, log } = this.options;
+    // Renewals first and all at once: a round's time is that of its slowest request, not their sum.
+    await Promise.all([...this.held].map(([k, revision]) => this.renew(k, revision)));
     await this.kv.put(memberKey(group, instance), String(Date.now()));
     this.members = (await this.list(memberKey(group, '*'))).length;
     for (const k of this.handedOver) await this.release(k);
     this.handedOver.clear();
-    for (const [k, revision] of this.held) {
-      try {
-        this.held.set(k, await this.kv.update(leaseKey(group, k), instance, revision));
-      } catch (err) {
-        // NATS unreachable for a moment (a node restarting, an election): keep serving and try again next round. If
-        // the lease expires meanwhile, the next renewal finds it gone; a new owner fences this one off regardless.
-        if (!/wrong last sequence/i.test(String(err))) throw err;
-        // Expired or taken: someone else may be serving it now.
-        log.warn({ partition: k, err: String(err) }, 'partition lease lost');
-        this.held.delete(k);
-        this.handingOver.delete(k);
-        void this.owner.revoked(k, 'lost');
-      }
-    }
     const share = fairShare(partitions, this.members);
     let excess = this.held.size - this.handingOver.size - share;
     for (const k of [...this.held.keys()].sort((a, b) => b - a)) {
@@ -179,6 +170,22 @@ export class PartitionLeases {
         log.warn({ partition: k, err: String(err) }, 'could not start serving the partition; giving it back');
         await this.release(k);
       }
+    }
+  }
+
+  private async renew(k: number, revision: number): Promise<void> {
+    try {
+      const renewed = await this.kv.update(leaseKey(this.options.group, k), this.options.instance, revision);
+      if (this.held.get(k) === revision) this.held.set(k, renewed);
+    } catch (err) {
+      // NATS unreachable for a moment (a node restarting, an election): keep serving and try again next round. If
+      // the lease expires meanwhile, the next renewal finds it gone; a new owner fences this one off regardless.
+      if (!/wrong last sequence/i.test(String(err))) return;
+      // Expired or taken: someone else may be serving it now.
+      this.options.log.warn({ partition: k, err: String(err) }, 'partition lease lost');
+      if (!this.held.delete(k)) return;
+      this.handingOver.delete(k);
+      void this.owner.revoked(k, 'lost');
     }
   }
 
