@@ -1,6 +1,6 @@
 // Detection cost on a healthy 10,000-GPU fleet (139 GB300 NVL72 racks, one training job per rack, checkpoints):
 // the same simulated samples go, tick by tick, through three set-ups, each the aggregator's per-sample path:
-//   windows    GpuRegistry + WindowCore (the baseline),
+//   windows    GpuRegistry + WindowCore of the detectors' metrics (the baseline), reclaimIdle on each tick,
 //   full       the same plus Detection (every detector, defaults) on samples, windows and closing passes,
 //   onSample   Detection.onSample alone (the per-sample hot path).
 // Figures are CPU time of this process per GPU-sample (other tenants of the machine do not count), and the bytes
@@ -8,7 +8,7 @@
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { parseConfig } from '@kiln/config';
-import { Detection } from '@kiln/detect';
+import { Detection, WINDOW_METRICS } from '@kiln/detect';
 import { Fleet } from '@kiln/simulator';
 import { METRIC_COUNT, SampleBatch } from '@kiln/wire';
 import { GpuRegistry, WindowCore } from '@kiln/window';
@@ -38,8 +38,11 @@ function setup(withDetection) {
     windowsMs: [10_000, 60_000],
     allowedLatenessMs: 5_000,
     initialGpus: RACKS * 72,
+    metrics: WINDOW_METRICS,
     onClose: detection ? (w) => detection.onWindow(w) : () => {},
   });
+  registry.addStateOwner(windows);
+  if (detection) registry.addStateOwner(detection);
   return {
     registry,
     detection,
@@ -56,6 +59,7 @@ function setup(withDetection) {
         if (windows.closeReady() > 0) detection?.onWindowsClosed(windows.watermark);
       }
       detection?.onTick(batch.ts[0], windows.watermark);
+      registry.reclaimIdle(batch.ts[0]);
     },
   };
 }

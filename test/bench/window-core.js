@@ -1,6 +1,8 @@
 // The window core against a naive reference (a Map of per-window objects keyed by strings), on the same stream:
-// updates per second per core and the ratio, plus bytes of core state per tracked GPU.
+// updates per second per core and the ratio, plus bytes of core state per tracked GPU, windowing every metric and
+// windowing only those the detectors read (Detection's WINDOW_METRICS, as the aggregator does).
 import { METRIC_COUNT } from '@kiln/wire';
+import { WINDOW_METRICS } from '@kiln/detect';
 import { WindowCore } from '@kiln/window';
 
 const GPUS = 20_000;
@@ -70,10 +72,12 @@ export async function run() {
   const coreRate = updates / (core.cpuMs / 1000);
   const naiveRate = updates / (naive.cpuMs / 1000);
   const state = new WindowCore({ windowsMs: WINDOWS, allowedLatenessMs: 5_000, onClose: () => {} }).bytesPerGpu;
+  const detectorState = new WindowCore({ windowsMs: WINDOWS, allowedLatenessMs: 5_000, metrics: WINDOW_METRICS, onClose: () => {} }).bytesPerGpu;
   return [
     { name: 'window core updates per CPU-second', value: coreRate, unit: 'GPU-samples/s', note: `${GPUS} GPUs x ${TICKS} ticks, windows 10s+1m, ${METRIC_COUNT} metrics` },
     { name: 'naive reference updates per CPU-second', value: naiveRate, unit: 'GPU-samples/s', note: 'Map of objects keyed by strings' },
     { name: 'core speed-up over naive', value: coreRate / naiveRate, unit: 'x' },
     { name: 'window state per tracked GPU', value: state, unit: 'bytes', note: `ring of 10 s windows + 1 min accumulator; RSS growth ${Math.round(rssCore / GPUS)} B/GPU` },
+    { name: 'window state per tracked GPU, detectors\' metrics', value: detectorState, unit: 'bytes', note: `${WINDOW_METRICS.length} of ${METRIC_COUNT} metrics (WINDOW_METRICS), by layout` },
   ];
 }
