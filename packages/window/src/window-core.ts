@@ -61,7 +61,7 @@ type Writable<T> = { -readonly [K in keyof T]: T[K] };
  * rollups merge it) but not windowed here.
  */
 export class WindowCore implements GpuStateOwner {
-  readonly columns: WindowColumns;
+  private readonly columns: WindowColumns;
   private readonly baseMs: number;
   private readonly slots: number;
   private readonly base: WindowStats;
@@ -106,7 +106,20 @@ export class WindowCore implements GpuStateOwner {
     this.prevTs = new Float64Array(this.capacity).fill(-Infinity);
     this.increases = new Float64Array(columns.width).fill(NaN);
     const base = this.base;
-    this.closed = { window: 0, lengthMs: 0, startMs: NaN, gpuId: 0, offset: 0, column: columns.column, count: base.count, sum: base.sum, min: base.min, max: base.max, last: base.last, samples: 0 };
+    this.closed = {
+      window: 0,
+      lengthMs: 0,
+      startMs: NaN,
+      gpuId: 0,
+      offset: 0,
+      column: columns.column,
+      count: base.count,
+      sum: base.sum,
+      min: base.min,
+      max: base.max,
+      last: base.last,
+      samples: 0,
+    };
   }
 
   /** Max event time seen − allowed lateness. */
@@ -114,7 +127,7 @@ export class WindowCore implements GpuStateOwner {
     return this.maxEventTs - this.options.allowedLatenessMs;
   }
 
-  /** Bytes of window state per tracked GPU, by layout (capacity not yet used aside). */
+  /** Bytes of window state per tracked GPU, by layout (capacity not in use yet not counted). */
   get bytesPerGpu(): number {
     return WindowStats.bytesPerSlot(this.columns.width) * (this.slots + this.longer.length) + 8 * (this.columns.counters.length + 1);
   }
