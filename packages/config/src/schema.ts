@@ -32,6 +32,10 @@ const natsSection = z
      * the partitions. Every process and every server must agree on it.
      */
     partitions: z.number().int().min(1).max(1024).default(1),
+    /** How long raw messages stay in the GPU stream: the horizon for replays and crash recovery (README: capacity). */
+    gpu_retention_ms: z.number().int().min(60_000).default(24 * 3_600_000),
+    /** A disk budget for the GPU stream, in bytes; the oldest messages go first when it is full. Unset: no budget. */
+    gpu_max_bytes: z.number().int().positive().optional(),
   })
   .strict();
 

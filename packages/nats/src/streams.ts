@@ -23,6 +23,15 @@ export interface StreamOptions {
   gpuMaxBytes?: number;
 }
 
+/** The stream options a `nats` config section asks for: every process that creates the streams passes the same. */
+export function streamOptions(section: { replicas: number; gpu_retention_ms: number; gpu_max_bytes?: number | undefined }): StreamOptions {
+  return {
+    replicas: section.replicas,
+    gpuMaxAgeMs: section.gpu_retention_ms,
+    ...(section.gpu_max_bytes !== undefined ? { gpuMaxBytes: section.gpu_max_bytes } : {}),
+  };
+}
+
 /** The stream definitions, kept to fields nats-server 2.9 understands. */
 export type KilnStreamConfig = Partial<StreamConfig> & { name: string };
 

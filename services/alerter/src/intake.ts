@@ -2,7 +2,7 @@ import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMes
 import { nanos, type NatsConnection } from '@nats-io/nats-core';
 import { validateAlertEvent, type AlertEvent } from '@kiln/alerts';
 import type { Logger } from '@kiln/log';
-import { ALERT_STREAM, ALERT_SUBJECTS, ensureStreams } from '@kiln/nats';
+import { ALERT_STREAM, ALERT_SUBJECTS, ensureStreams, type StreamOptions } from '@kiln/nats';
 import { dlqSubject } from '@kiln/wire';
 
 export interface Intake {
@@ -23,12 +23,12 @@ export interface IntakeCounters {
  */
 export async function consumeAlertEvents(
   nc: NatsConnection,
-  options: { consumer: string; replicas: number; log: Logger; counters: IntakeCounters },
+  options: { consumer: string; streams: StreamOptions; log: Logger; counters: IntakeCounters },
   apply: (event: AlertEvent) => Promise<unknown>,
 ): Promise<Intake> {
   const { log, counters } = options;
   const jsm = await jetstreamManager(nc);
-  await ensureStreams(jsm, { replicas: options.replicas });
+  await ensureStreams(jsm, options.streams);
   try {
     await jsm.consumers.info(ALERT_STREAM, options.consumer);
   } catch (err) {

@@ -16,6 +16,7 @@ import {
 } from '@kiln/alerts';
 import type { KilnConfig } from '@kiln/config';
 import type { Logger } from '@kiln/log';
+import { streamOptions } from '@kiln/nats';
 import { buildAlerting } from './alerting-config.js';
 import { alertRoutes } from './api/alerts.js';
 import { serveApi, type AlerterApi } from './api/server.js';
@@ -146,7 +147,7 @@ export async function startAlerter(
     a.basic_auth,
   );
 
-  const intake = await consumeAlertEvents(nc, { consumer: a.consumer, replicas: config.nats.replicas, log, counters: stats }, (event) => dispatcher.ingest(event));
+  const intake = await consumeAlertEvents(nc, { consumer: a.consumer, streams: streamOptions(config.nats), log, counters: stats }, (event) => dispatcher.ingest(event));
   ready = true;
 
   const maintenance = setInterval(() => {
