@@ -117,9 +117,10 @@ export class GpuRegistry {
    * forgets nothing). Called from a periodic tick; looks at most 64 times per horizon and allocates nothing when there
    * is nothing to forget. Returns how many GPUs were forgotten.
    *
-   * Arrival, not the samples' own times, is what counts: a host replaying an old spool is not gone, and an id stays
-   * with its GPU for at least the horizon after its last sample arrived, far longer than a batch holding that sample
-   * takes to be stored.
+   * Arrival, not the samples' own times, is what counts: a host replaying an old spool is not gone. An id stays with
+   * its GPU for at least the horizon of event time after its last sample arrived, so whatever still holds the id for
+   * that sample (a batch awaiting storage) must be done before event time has moved that far; in a catch-up replay
+   * event time runs fast, so the horizon must stay well above the event time a few batches span.
    */
   reclaimIdle(nowEventMs: number): number {
     if (!Number.isFinite(nowEventMs) || nowEventMs < this.nextScanMs) return 0;
