@@ -63,6 +63,11 @@ const aggregatorSection = z
     instance: token.optional(),
     /** A partition whose owner has not renewed its lease for this long moves to another aggregator. */
     lease_ms: z.number().int().min(1_000).max(600_000).default(10_000),
+    /**
+     * A GPU from which no sample has arrived for this long (the partition's event time) has left the fleet: its state
+     * is reclaimed and its id reused. Its firing alerts stay firing (a pulled GPU's page is a person's to close).
+     */
+    forget_gpu_after_ms: z.number().int().min(600_000).default(3_600_000),
     /** Flush a raw batch when it holds this many GPU-samples … */
     batch_rows: z.number().int().min(8).max(500_000).default(20_000),
     /** … or when its oldest message has waited this long. */

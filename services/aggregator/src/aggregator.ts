@@ -63,6 +63,8 @@ export class Aggregator {
   private readonly free: IngestBatch[] = [];
   private writing: Promise<void> = Promise.resolve();
   private stored = 0;
+  /** Batches being written whose rows still wait for their identity check (they hold GPU ids). */
+  private checking = 0;
   /** Highest stream sequence accepted into a batch: anything at or below it is a redelivery. */
   private highestSeen = 0;
   private lastArrivalWall = Date.now();
@@ -275,6 +277,9 @@ export class Aggregator {
       this.lastArrivalWall = now - this.deps.config.aggregator.allowed_lateness_ms;
     }
     this.deps.detection.onTick(now, this.deps.windows.watermark);
+    // Reclaim GPUs that left, but never while rows awaiting their identity check hold GPU ids: a fast replay can
+    // pass a whole horizon of event time within one batch, and a reused id would give such a row another GPU's state.
+    if (b.suspects.length === 0 && this.checking === 0) this.deps.registry.reclaimIdle(this.deps.detection.newestEventMs);
   }
 
   /** Swaps in an empty batch and queues the full one for writing; waits only when both buffers are busy. */
@@ -304,7 +309,14 @@ export class Aggregator {
     const token = `${this.tokenPrefix}:${b.first}-${b.last}`;
     await this.retrying('checkpoint', () => checkpoint.write({ stored: this.stored, pending: { first: b.first, last: b.last, nowMs: b.nowMs } }));
     failpoint('after-intent');
-    if (b.suspects.length > 0) await this.retrying('sample identity check', () => this.dropRepeatedSamples(b));
+    if (b.suspects.length > 0) {
+      this.checking++;
+      try {
+        await this.retrying('sample identity check', () => this.dropRepeatedSamples(b));
+      } finally {
+        this.checking--;
+      }
+    }
     if (b.samples.length > 0) await this.retrying('insert samples', () => store.insertSamples(b.samples, `samples:${token}`));
     failpoint('after-insert');
     if (b.rejected.length > 0) await this.retrying('dead letters', () => this.deadLetter(b, token));

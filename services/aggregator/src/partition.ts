@@ -2,7 +2,7 @@ import { AckPolicy, DeliverPolicy, type ConsumerInfo, type JetStreamClient, type
 import type { KV } from '@nats-io/kv';
 import { nanos } from '@nats-io/nats-core';
 import type { KilnConfig } from '@kiln/config';
-import { Detection } from '@kiln/detect';
+import { Detection, WINDOW_METRICS } from '@kiln/detect';
 import type { Logger } from '@kiln/log';
 import { GPU_STREAM, partitionFilter } from '@kiln/nats';
 import { GpuRegistry, LatestSample, WindowCore } from '@kiln/window';
@@ -59,6 +59,8 @@ export interface RunningPartition {
   readonly consumer: string;
   readonly aggregator: Aggregator;
   readonly windows: WindowCore;
+  /** The partition's GPUs: how many it tracks now. */
+  readonly registry: GpuRegistry;
   /** Stores what is in hand, then stops (handover, shutdown). */
   stop(): Promise<void>;
   /** Stops at once, storing nothing more (the partition has another owner). */
@@ -76,15 +78,22 @@ export async function startPartition(partition: number, deps: PartitionDeps): Pr
   const checkpoint = new CheckpointStore(deps.checkpoints, consumer);
   const cp = await checkpoint.claim();
   const created = await resetPartitionConsumer(deps.jsm, consumer, partitionFilter(partition, config.nats.partitions), cp.stored);
-  const registry = new GpuRegistry();
+  const registry = new GpuRegistry({ forgetAfterMs: config.aggregator.forget_gpu_after_ms });
+  const latest = new LatestSample();
   let aggregator: Aggregator | undefined;
   const detection = new Detection(registry, config.detect, (e) => aggregator?.publishAlert(e));
   const windows = new WindowCore({
     windowsMs: config.aggregator.windows_ms,
     allowedLatenessMs: config.aggregator.allowed_lateness_ms,
+    // Closed windows feed the detectors only (rollups are views over the raw table): window what they read.
+    metrics: WINDOW_METRICS,
     onClose: (w) => detection.onWindow(w),
     onPass: (endMs) => detection.onWindowsClosed(endMs),
   });
+  // A GPU that left the fleet is forgotten by everything that keeps state for it.
+  registry.addStateOwner(latest);
+  registry.addStateOwner(windows);
+  registry.addStateOwner(detection);
   aggregator = new Aggregator({
     consumer,
     consumerCreated: created.created,
@@ -94,7 +103,7 @@ export async function startPartition(partition: number, deps: PartitionDeps): Pr
     store: deps.store,
     checkpoint,
     registry,
-    latest: new LatestSample(),
+    latest,
     windows,
     detection,
     log,
@@ -108,6 +117,7 @@ export async function startPartition(partition: number, deps: PartitionDeps): Pr
     consumer,
     aggregator: a,
     windows,
+    registry,
     async stop() {
       await a.stop();
       await done;

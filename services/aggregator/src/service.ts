@@ -27,6 +27,8 @@ export interface AggregatorService {
   partitions(): number[];
   /** The durable consumers of the partitions served now. */
   consumers(): string[];
+  /** GPUs tracked by the partitions served now (GPUs that left the fleet are forgotten after a horizon). */
+  trackedGpus(): number;
   /** Hands every partition over (storing what is in hand) and leaves. */
   stop(): Promise<void>;
 }
@@ -105,6 +107,7 @@ export async function startAggregator(
     },
     partitions: () => served().map((p) => p.partition),
     consumers: () => served().map((p) => p.consumer),
+    trackedGpus: () => served().reduce((n, p) => n + p.registry.size, 0),
     stop: () => leases.stop(),
   };
 }

@@ -5,7 +5,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { parseConfig, type KilnConfig } from '@kiln/config';
 import { silentLogger } from '@kiln/log';
 import { ensureStreams, GPU_STREAM } from '@kiln/nats';
-import { Fleet, publishFleet } from '@kiln/simulator';
+import { Fleet, parseFaults, publishFleet } from '@kiln/simulator';
 import { createStore, type Store } from '@kiln/store';
 import { startTestNatsServer, tempDir, waitUntil, type TestNatsServer } from '@kiln/testkit';
 import { gpuSubject } from '@kiln/wire';
@@ -75,5 +75,36 @@ describe('aggregator', () => {
     expect(await count('SELECT uniqExact(host, gpu, ts) AS n FROM kiln.gpu_samples')).toBe(first.samples + second.samples);
     expect(again.stats.duplicateSamples).toBe(0);
     await again.stop();
+  });
+
+  it('forgets the GPUs of a host that left the fleet, once the horizon has passed in event time', async () => {
+    const js = jetstream(nc);
+    const horizonMs = 600_000;
+    // After the first rack's samples (event time is the partition's newest sample), reaching into the future: the
+    // skew limit is raised for this consumer.
+    const startMs = Math.floor(Date.now() / 1000) * 1000;
+    // A second rack whose first tray goes offline after a minute and never comes back.
+    const fleet = new Fleet({ cluster: 'agg-ai2', racks: 1, seed: 3, startMs, faults: parseFaults(['offline:r0001-t01@60s']) });
+    const forgetting = parseConfig(
+      { data_dir: dir.path, nats: { url: nats.url }, aggregator: { batch_rows: 500, flush_ms: 50, consumer: 'agg-forget', forget_gpu_after_ms: horizonMs, future_skew_ms: 3_600_000 } },
+      { env: {} },
+    );
+    const service = await startAggregator(forgetting, { nc, store: sink, log: silentLogger() });
+    const drainedOf = async (): Promise<boolean> => {
+      const info = await (await jetstreamManager(nc)).consumers.info(GPU_STREAM, 'agg-forget');
+      return info.num_pending === 0 && info.num_ack_pending === 0;
+    };
+    // Four minutes after the tray went silent: everything is still tracked, the first rack's 72 GPUs too (this
+    // consumer reads the whole stream).
+    await publishFleet(js, fleet, { mode: 'replay', ticks: 5 * 60 });
+    await waitUntil('drain', drainedOf, 60_000, 100);
+    expect(service.trackedGpus()).toBe(72 + 72);
+    // Ten more minutes: the silent tray's 4 GPUs and the first rack, silent since before this rack began, are past
+    // the horizon and forgotten; this rack's other 68 GPUs stay.
+    await publishFleet(js, fleet, { mode: 'replay', ticks: 10 * 60 });
+    await waitUntil('the silent GPUs forgotten', () => service.trackedGpus() === 68, 30_000, 100).catch(() => {
+      throw new Error(`tracked ${service.trackedGpus()}, expected 68`);
+    });
+    await service.stop();
   });
 });
