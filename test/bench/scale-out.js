@@ -8,9 +8,8 @@ import { writeFile } from 'node:fs/promises';
 import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { ensureStreams, fairShare, GPU_STREAM, partitionMapping, readLeaseOwners } from '@kiln/nats';
-import { Fleet } from '@kiln/simulator';
+import { Fleet, publishFleet } from '@kiln/simulator';
 import { freePort, startProcess, startTestNatsServer, tempDir } from '@kiln/testkit';
-import { encodeMessage, gpuSubject, messageId } from '@kiln/wire';
 import { cpuSecondsOf, KILN_BIN } from './_processes.js';
 
 const RACKS = 40;
@@ -50,23 +49,9 @@ export async function run() {
 async function publishBacklog(js) {
   const startMs = Math.floor(Date.now() / 1000) * 1000 - TICKS * 1000 - 60_000;
   const fleet = new Fleet({ cluster: 'scale-ai1', racks: RACKS, seed: 5, startMs });
-  let inflight = [];
-  let samples = 0;
-  let messages = 0;
   const t0 = performance.now();
-  for (let t = 0; t < TICKS; t++) {
-    for (const m of fleet.tickShared()) {
-      samples += m.gpus.length;
-      messages++;
-      inflight.push(js.publish(gpuSubject(m.cluster, m.rack, m.host), encodeMessage(m), { msgID: messageId(m.host, m.seq) }));
-      if (inflight.length >= 256) {
-        await Promise.all(inflight);
-        inflight = [];
-      }
-    }
-  }
-  await Promise.all(inflight);
-  return { samples, messages, seconds: (performance.now() - t0) / 1000 };
+  const published = await publishFleet(js, fleet, { mode: 'replay', ticks: TICKS, inflight: 256 });
+  return { samples: published.samples, messages: published.messages, seconds: (performance.now() - t0) / 1000 };
 }
 
 /** Messages of the group's partitions not yet acknowledged; undefined while a partition has no consumer yet. */

@@ -12,22 +12,20 @@ import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { createServer as createTcpServer } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { connect } from '@nats-io/transport-node';
 import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { AggregatorStats } from '@kiln/aggregator';
 import { silentLogger } from '@kiln/log';
 import { ensureStreams, GPU_STREAM } from '@kiln/nats';
-import { Fleet } from '@kiln/simulator';
+import { Fleet, publishFleet } from '@kiln/simulator';
 import { instrumentInserts, observeAggregatorService, startTelemetry } from '@kiln/telemetry';
 import { startTestNatsServer, tempDir } from '@kiln/testkit';
-import { encodeMessage, gpuSubject, messageId } from '@kiln/wire';
 import { WindowCore } from '@kiln/window';
+import { KILN_BIN as KILN } from './_processes.js';
 
 const RACKS = 40; // 2,880 GPUs
 const TICKS = 100; // 288,000 GPU-samples, 72,000 messages
 const ROUNDS = 4;
-const KILN = fileURLToPath(new URL('../../services/cli/bin/kiln.js', import.meta.url));
 const log = silentLogger();
 
 const freePort = () =>
@@ -108,21 +106,7 @@ function startScraper() {
 async function publishBacklog(js) {
   const startMs = Math.floor(Date.now() / 1000) * 1000 - (TICKS + 30) * 1000;
   const fleet = new Fleet({ cluster: 'bench-ai1', racks: RACKS, seed: 5, startMs });
-  let inflight = [];
-  let samples = 0;
-  let messages = 0;
-  for (let t = 0; t < TICKS; t++) {
-    for (const m of fleet.tickShared()) {
-      samples += m.gpus.length;
-      messages++;
-      inflight.push(js.publish(gpuSubject(m.cluster, m.rack, m.host), encodeMessage(m), { msgID: messageId(m.host, m.seq) }));
-      if (inflight.length >= 256) {
-        await Promise.all(inflight);
-        inflight = [];
-      }
-    }
-  }
-  await Promise.all(inflight);
+  const { samples, messages } = await publishFleet(js, fleet, { mode: 'replay', ticks: TICKS, inflight: 256 });
   return { samples, messages };
 }
 

@@ -2,10 +2,10 @@ import { AckPolicy, DeliverPolicy, type ConsumerInfo, type JetStreamClient, type
 import type { KV } from '@nats-io/kv';
 import { nanos } from '@nats-io/nats-core';
 import type { KilnConfig } from '@kiln/config';
-import { Detection, WINDOW_METRICS } from '@kiln/detect';
+import { createPartitionAnalysis } from '@kiln/detect';
 import type { Logger } from '@kiln/log';
 import { GPU_STREAM, partitionFilter } from '@kiln/nats';
-import { GpuRegistry, LatestSample, WindowCore } from '@kiln/window';
+import type { GpuRegistry, WindowCore } from '@kiln/window';
 import { Aggregator, type AggregatorStats } from './aggregator.js';
 import { CheckpointStore } from './checkpoint.js';
 import type { AggregatorStore } from './store.js';
@@ -78,22 +78,8 @@ export async function startPartition(partition: number, deps: PartitionDeps): Pr
   const checkpoint = new CheckpointStore(deps.checkpoints, consumer);
   const cp = await checkpoint.claim();
   const created = await resetPartitionConsumer(deps.jsm, consumer, partitionFilter(partition, config.nats.partitions), cp.stored);
-  const registry = new GpuRegistry({ forgetAfterMs: config.aggregator.forget_gpu_after_ms });
-  const latest = new LatestSample();
   let aggregator: Aggregator | undefined;
-  const detection = new Detection(registry, config.detect, (e) => aggregator?.publishAlert(e));
-  const windows = new WindowCore({
-    windowsMs: config.aggregator.windows_ms,
-    allowedLatenessMs: config.aggregator.allowed_lateness_ms,
-    // Closed windows feed the detectors only (rollups are views over the raw table): window what they read.
-    metrics: WINDOW_METRICS,
-    onClose: (w) => detection.onWindow(w),
-    onPass: (endMs) => detection.onWindowsClosed(endMs),
-  });
-  // A GPU that left the fleet is forgotten by everything that keeps state for it.
-  registry.addStateOwner(latest);
-  registry.addStateOwner(windows);
-  registry.addStateOwner(detection);
+  const { registry, latest, windows, detection } = createPartitionAnalysis(config, (e) => aggregator?.publishAlert(e));
   aggregator = new Aggregator({
     consumer,
     consumerCreated: created.created,

@@ -13,10 +13,10 @@
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { parseConfig } from '@kiln/config';
-import { Detection, WINDOW_METRICS } from '@kiln/detect';
+import { createPartitionAnalysis, WINDOW_METRICS } from '@kiln/detect';
 import { Fleet } from '@kiln/simulator';
 import { DecodeStats, DEFAULT_DECODE_LIMITS, decodeMessage, encodeMessage, gpuSubject, METRIC_COUNT, SampleBatch } from '@kiln/wire';
-import { GpuRegistry, LatestSample, WindowCore } from '@kiln/window';
+import { WindowCore } from '@kiln/window';
 
 const RACKS = 1389;
 const TICKS = 20;
@@ -62,23 +62,10 @@ function cpuMs(work) {
   return (used.user + used.system) / 1000;
 }
 
-/** The aggregator's per-GPU state, wired as services/aggregator wires it. */
+/** The aggregator's per-GPU state, as services/aggregator builds it for each partition. */
 function aggregatorState(config) {
-  const registry = new GpuRegistry({ forgetAfterMs: HORIZON_MS });
-  const latest = new LatestSample();
   const alerts = [];
-  const detection = new Detection(registry, config.detect, (e) => alerts.push(e));
-  const windows = new WindowCore({
-    windowsMs: config.aggregator.windows_ms,
-    allowedLatenessMs: config.aggregator.allowed_lateness_ms,
-    metrics: WINDOW_METRICS,
-    onClose: (w) => detection.onWindow(w),
-    onPass: (endMs) => detection.onWindowsClosed(endMs),
-  });
-  registry.addStateOwner(latest);
-  registry.addStateOwner(windows);
-  registry.addStateOwner(detection);
-  return { registry, latest, windows, detection, alerts };
+  return { ...createPartitionAnalysis(config, (e) => alerts.push(e)), alerts };
 }
 
 /** TICKS seconds of the fleet through the state, the aggregator's path; the first tick through the wire codec. */
@@ -166,7 +153,7 @@ function reclaimFigures(state, fleet, batch) {
 }
 
 export async function run() {
-  const config = parseConfig({}, { env: {} });
+  const config = parseConfig({ aggregator: { forget_gpu_after_ms: HORIZON_MS } }, { env: {} });
   const fleet = new Fleet({ cluster: 'bench-ai1', racks: RACKS, seed: 3, startMs: T0 });
   const gpus = fleet.gpuCount;
   const batch = new SampleBatch(gpus + 8);
