@@ -9,7 +9,7 @@ import { GPU_STREAM, ensureStreams } from '@kiln/nats';
 import { Fleet, publishFleet } from '@kiln/simulator';
 import { startTestNatsServer, tempDir, waitUntil, type TestNatsServer } from '@kiln/testkit';
 import { encodeMessage, gpuSubject } from '@kiln/wire';
-import { freePort, spawnKiln, type KilnProcess } from '../support/kiln-process.js';
+import { freePort, spawnKiln, spawnKilnStore, type KilnProcess } from '../support/kiln-process.js';
 
 /**
  * Exactly-once storage across crashes: a real `kiln aggregator` process SIGKILLed at every point of a batch's life
@@ -68,8 +68,7 @@ describe('exactly-once storage', () => {
         alerter: { listen: `127.0.0.1:${await freePort()}` },
       }),
     );
-    store = spawnKiln('store', ['store', '--config', configFile]);
-    await waitUntil('kiln store', async () => (await fetch(`${chUrl}/ping`)).ok, 60_000);
+    store = (await spawnKilnStore(configFile, port)).process;
     ch = createClient({ url: chUrl });
     nc = await connect({ servers: nats.url });
     js = jetstream(nc);

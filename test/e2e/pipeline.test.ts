@@ -8,7 +8,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { DLQ_STREAM, GPU_STREAM, ensureStreams } from '@kiln/nats';
 import { Fleet, parseFaults, publishFleet } from '@kiln/simulator';
 import { startHttpReceiver, startTestNatsServer, tempDir, waitUntil, type HttpReceiver, type TestNatsServer } from '@kiln/testkit';
-import { freePort, spawnKiln, type KilnProcess } from '../support/kiln-process.js';
+import { freePort, spawnKiln, spawnKilnStore, type KilnProcess } from '../support/kiln-process.js';
 import { malformedMessages } from '../support/malformed.js';
 
 /**
@@ -58,12 +58,8 @@ describe('pipeline: ten minutes of one rack, replayed', () => {
         ],
       }),
     );
-    const store = spawnKiln('store', ['store', '--config', configFile]);
+    const { process: store, url: chUrl } = await spawnKilnStore(configFile, chPort);
     processes.push(store);
-    const chUrl = `http://127.0.0.1:${chPort}`;
-    await waitUntil('kiln store to answer /ping', async () => (await fetch(`${chUrl}/ping`)).ok, 60_000).catch((err: unknown) => {
-      throw new Error(`${String(err)}\n${store.output()}`);
-    });
     const viaStore = { KILN_CLICKHOUSE_URL: chUrl };
     processes.push(spawnKiln('aggregator', ['aggregator', '--config', configFile], viaStore));
     processes.push(spawnKiln('alerter', ['alerter', '--config', configFile], viaStore));

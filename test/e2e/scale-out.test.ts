@@ -9,7 +9,7 @@ import { GPU_STREAM, ensureStreams, partitionMapping, readLeaseOwners } from '@k
 import { Fleet, parseFaults, publishFleet, rackName } from '@kiln/simulator';
 import { startHttpReceiver, startTestNatsCluster, tempDir, waitUntil, type HttpReceiver, type TestNatsCluster } from '@kiln/testkit';
 import { partitionOf } from '@kiln/wire';
-import { freePort, spawnKiln, type KilnProcess } from '../support/kiln-process.js';
+import { freePort, spawnKiln, spawnKilnStore, type KilnProcess } from '../support/kiln-process.js';
 
 /**
  * Scale-out on one machine: a 3-node JetStream cluster (R3 streams, subjects mapped to 8 partitions by rack),
@@ -65,12 +65,8 @@ describe('scale-out: two aggregators on a 3-node NATS cluster, one of each kille
         notify: [{ type: 'webhook', url: `${webhook.url}/hook` }],
       }),
     );
-    const store = spawnKiln('store', ['store', '--config', configFile]);
+    const { process: store, url: chUrl } = await spawnKilnStore(configFile, chPort);
     processes.push(store);
-    const chUrl = `http://127.0.0.1:${chPort}`;
-    await waitUntil('kiln store to answer /ping', async () => (await fetch(`${chUrl}/ping`)).ok, 60_000).catch((err: unknown) => {
-      throw new Error(`${String(err)}\n${store.output()}`);
-    });
     const viaStore = { KILN_CLICKHOUSE_URL: chUrl };
     for (const name of ['agg-a', 'agg-b']) {
       const p = spawnKiln(name, ['aggregator', '--config', configFile], { ...viaStore, KILN_AGGREGATOR_INSTANCE: name });
