@@ -1,7 +1,8 @@
 import { MIGRATIONS } from './migrations/index.js';
 import type { Migration, MigrationContext } from './migrations/migration.js';
 import { renderCreateDatabase, renderStatement, type SchemaTarget } from './migrations/render-statement.js';
-import type { CreateTable } from './migrations/schema-statement.js';
+import type { CreateTable, SchemaStatement } from './migrations/schema-statement.js';
+import { checkedIdentifier } from './insert/insert-statement.js';
 
 export interface MigrationReport {
   /** Migrations this run applied, in order. */
@@ -34,13 +35,22 @@ const SCHEMA_MIGRATIONS: CreateTable = {
   shardingKey: 'replicated',
 };
 
+/** Whether `statement` applies to the server: an alter of a MergeTree setting the server lacks does not. */
+async function appliesTo(store: MigrationTarget, statement: SchemaStatement): Promise<boolean> {
+  if (statement.kind !== 'alter' || statement.onlyWhereSettingExists === undefined) return true;
+  const name = checkedIdentifier(statement.onlyWhereSettingExists);
+  const [found] = await store.query<{ n: number }>(`SELECT toUInt32(count()) AS n FROM system.merge_tree_settings WHERE name = '${name}'`);
+  return Number(found?.n) > 0;
+}
+
 function sortedMigrations(migrations: readonly Migration[]): Migration[] {
   return [...migrations].sort((a, b) => a.version - b.version);
 }
 
 /**
  * Every statement that migrating an empty database runs, in order (without the version records): the schema as
- * DDL, for review or for applying by hand with clickhouse-client.
+ * DDL, for review or for applying by hand with clickhouse-client. It includes the alters of MergeTree settings that
+ * migrating skips on servers without them (AlterTable.onlyWhereSettingExists): leave those out on such a server.
  */
 export function schemaStatements(
   target: SchemaTarget,
@@ -78,6 +88,7 @@ export async function migrate(
   for (const migration of sortedMigrations(migrations)) {
     if (done.has(migration.version)) continue;
     for (const statement of migration.statements(context)) {
+      if (!(await appliesTo(store, statement))) continue;
       for (const sql of renderStatement(statement, target)) await store.command(sql);
     }
     await store.insertRows(

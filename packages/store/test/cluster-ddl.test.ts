@@ -25,8 +25,17 @@ describe('the schema for a cluster', () => {
 
   it('alters the local tables, where the rows are', () => {
     const alters = cluster.filter((s) => s.startsWith('ALTER'));
-    expect(alters.map((s) => /^ALTER TABLE kiln\.(\w+) /.exec(s)![1])).toEqual(['gpu_rollup_10s_local', 'gpu_rollup_1m_local', 'gpu_rollup_1h_local']);
+    expect(alters.map((s) => /^ALTER TABLE kiln\.(\w+) /.exec(s)![1])).toEqual([
+      'gpu_rollup_10s_local',
+      'gpu_rollup_1m_local',
+      'gpu_rollup_1h_local',
+      'gpu_samples_local',
+      'gpu_rollup_10s_local',
+      'gpu_rollup_1m_local',
+      'gpu_rollup_1h_local',
+    ]);
     expect(alters[0]).toContain('MODIFY COLUMN energy_j_max CODEC(Delta, ZSTD(1))');
+    expect(alters[3]).toContain("MODIFY SETTING auto_statistics_types = ''");
   });
 
   it('keeps each shard’s rows in a Replicated local table and puts a Distributed table under the name queries use', () => {

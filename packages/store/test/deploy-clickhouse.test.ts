@@ -91,9 +91,9 @@ describe('the migration tool', () => {
       const env = { ...process.env, KILN_CLICKHOUSE_PASSWORD: 'p4ss' };
       const run = promisify(execFile);
       const first = await run(process.execPath, [tool, '--url', served.url, '--user', 'kiln'], { env });
-      expect(first.stdout).toMatch(/^applied 1: initial schema\n[\s\S]*schema version 3\n$/);
+      expect(first.stdout).toMatch(/^applied 1: initial schema\n[\s\S]*schema version 4\n$/);
       const again = await run(process.execPath, [tool, '--url', served.url, '--user', 'kiln'], { env });
-      expect(again.stdout).toBe('schema version 3\n');
+      expect(again.stdout).toBe('schema version 4\n');
     } finally {
       await served.close();
     }

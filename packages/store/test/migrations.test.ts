@@ -1,6 +1,7 @@
 import { METRICS } from '@kiln/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStore, MIGRATIONS, type Store } from '../src/index.js';
+import { createStore, DEFAULT_RETENTION, MIGRATIONS, type Migration, type Store } from '../src/index.js';
+import { migrate } from '../src/migrate.js';
 import { recentWindowStart, sampleBatch, tempDir } from './helpers.js';
 
 let dir: Awaited<ReturnType<typeof tempDir>>;
@@ -76,6 +77,29 @@ describe('migrations', () => {
       expect(Number(rows[0]![metric.name]), `${metric.name} min`).toBe(metric.min);
       expect(Number(rows[1]![metric.name]), `${metric.name} max`).toBe(metric.max);
     }
+  });
+
+  it('builds no column statistics on the tables every sample writes, where the engine would build them on merges', async () => {
+    const columns = await store.query<{ table: string; statistics: string }>(
+      "SELECT table, statistics FROM system.columns WHERE database = 'kiln' AND table IN ('gpu_samples', 'gpu_rollup_10s', 'gpu_rollup_1m', 'gpu_rollup_1h', 'alerts')",
+    );
+    const withStatistics = (table: string) => columns.filter((c) => c.table === table && c.statistics !== '').length;
+    for (const table of ['gpu_samples', 'gpu_rollup_10s', 'gpu_rollup_1m', 'gpu_rollup_1h']) expect(withStatistics(table), table).toBe(0);
+    // The engine's default, kept elsewhere (and the reason for migration 4).
+    expect(withStatistics('alerts')).toBeGreaterThan(0);
+  });
+
+  it('skips an alter of a MergeTree setting that the server does not have', async () => {
+    const laterServer: Migration = {
+      version: 99,
+      name: 'a setting of a later server',
+      statements: () => [
+        { kind: 'alter', table: 'gpu_samples', actions: ['MODIFY SETTING no_such_setting = 1'], onlyWhereSettingExists: 'no_such_setting' },
+      ],
+    };
+    await expect(store.command('ALTER TABLE kiln.gpu_samples MODIFY SETTING no_such_setting = 1')).rejects.toThrow(/no_such_setting/);
+    const report = await migrate(store, { database: 'later' }, { retention: DEFAULT_RETENTION }, [MIGRATIONS[0]!, laterServer]);
+    expect(report.applied.map((m) => m.version)).toEqual([1, 99]);
   });
 
   it('finds the schema current after the process restarts on the same data directory', async () => {

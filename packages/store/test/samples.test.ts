@@ -71,6 +71,20 @@ describe('insertSamples', () => {
     ]);
   });
 
+  it('writes each insert as it comes: the engine does not pre-merge rows by the sorting key (optimize_on_insert = 0)', async () => {
+    // Two partial rows of one GPU-window in one insert, as late data and replays produce them: stored as two rows,
+    // which queries (and background merges) combine.
+    const window = Math.floor(recentWindowStart() / 1000);
+    const columns = ['ts', 'cluster', 'rack', 'host', 'gpu', 'samples'];
+    await store.insertRows('gpu_rollup_10s', columns, [[window, 'c', 'r', 'premerge', 0, 1], [window, 'c', 'r', 'premerge', 0, 2]], 'premerge');
+    const stored = async (final: string) =>
+      store.query<{ rows: number; samples: number }>(
+        `SELECT toUInt32(count()) AS rows, toUInt32(sum(samples)) AS samples FROM kiln.gpu_rollup_10s ${final} WHERE host = 'premerge'`,
+      );
+    expect(await stored('')).toEqual([{ rows: 2, samples: 3 }]);
+    expect(await stored('FINAL')).toEqual([{ rows: 1, samples: 3 }]);
+  });
+
   it('stores label strings that need JSON escaping', async () => {
     const job = 'llm "pretrain"\\17\n\u00e9\u{1F680}';
     await store.insertSamples(sampleBatch([{ ts: recentWindowStart(), host: 'escape', job }]), 'escape');

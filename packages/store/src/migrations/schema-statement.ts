@@ -59,6 +59,11 @@ export interface AlterTable {
   readonly table: string;
   /** ALTER actions (`MODIFY COLUMN c CODEC(ZSTD(1))`), applied together. Idempotent ones only. */
   readonly actions: readonly string[];
+  /**
+   * A MergeTree setting that the actions change and that older servers do not have: where the server's
+   * system.merge_tree_settings lacks it, there is nothing to change, and migrating skips the statement.
+   */
+  readonly onlyWhereSettingExists?: string;
 }
 
 export type SchemaStatement = CreateTable | CreateMaterializedView | Backfill | AlterTable;
