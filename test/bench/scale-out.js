@@ -31,7 +31,7 @@ export async function run() {
     ];
     const rates = [];
     for (const n of COUNTS) {
-      const r = await drainWith(n, nats.url, js, jsm, backlog.messages);
+      const r = await drainWith(n, nats.url, nc, jsm, backlog.messages);
       rates.push(r.rate);
       results.push(
         { name: `drain, ${n} aggregator${n > 1 ? 's' : ''}`, value: r.rate, unit: 'GPU-samples/s', note: `${(r.samples / 1000).toFixed(0)}k samples over ${r.seconds.toFixed(1)} s after ${r.balanceMs} ms to spread the partitions` },
@@ -65,7 +65,7 @@ async function remaining(jsm, group) {
   return left;
 }
 
-async function drainWith(n, natsUrl, js, jsm, messages) {
+async function drainWith(n, natsUrl, nc, jsm, messages) {
   const dir = await tempDir('kiln-bench-scale-');
   const group = `bench-n${n}`;
   const chPort = await freePort();
@@ -93,7 +93,7 @@ async function drainWith(n, natsUrl, js, jsm, messages) {
     }
     const share = fairShare(PARTITIONS, n);
     await until(`${n} aggregators to spread the partitions`, async () => {
-      const owners = [...(await readLeaseOwners(js, group)).values()];
+      const owners = [...(await readLeaseOwners(nc, group, PARTITIONS)).values()];
       const per = new Map();
       for (const o of owners) per.set(o, (per.get(o) ?? 0) + 1);
       return owners.length === PARTITIONS && per.size === n && Math.max(...per.values()) <= share;

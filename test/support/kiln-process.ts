@@ -10,8 +10,9 @@ export const KILN_BIN = join(repo, 'services', 'cli', 'bin', 'kiln.js');
 
 /** Runs `kiln <args>` as a real child process, the way an operator would. */
 export function spawnKiln(name: string, args: string[], env: Record<string, string> = {}): KilnProcess {
-  // Each process its own metrics port: several kiln processes share this host.
-  return startProcess(name, process.execPath, [KILN_BIN, ...args], { KILN_LOG_LEVEL: 'warn', KILN_METRICS_LISTEN: '127.0.0.1:0', ...env });
+  // Each process its own metrics port: several kiln processes share this host. E2E_LOG_LEVEL=info shows more of
+  // what they do when a suite needs looking into.
+  return startProcess(name, process.execPath, [KILN_BIN, ...args], { KILN_LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn', KILN_METRICS_LISTEN: '127.0.0.1:0', ...env });
 }
 
 /** `kiln store` serving the embedded engine on 127.0.0.1:`port`, once it answers /ping; its output in the error if not. */

@@ -1,5 +1,6 @@
 import { Kvm, type KV } from '@nats-io/kv';
-import type { JetStreamClient } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
 import { partitionOf } from '@kiln/wire';
 
 /** The KV bucket holding partition leases and the aggregators' membership; its TTL is the lease duration. */
@@ -36,21 +37,28 @@ export function fairShare(partitions: number, members: number): number {
 const leaseKey = (group: string, partition: number): string => `${group}.lease.${partition}`;
 const memberKey = (group: string, instance: string): string => `${group}.member.${instance}`;
 
-/** Which instance of `group` holds each partition's lease now (absent: nobody), for operators and tests. */
-export async function readLeaseOwners(js: JetStreamClient, group: string): Promise<Map<number, string>> {
-  const owners = new Map<number, string>();
-  const prefix = leaseKey(group, 0).slice(0, -1);
+/**
+ * Reads keys with single requests (direct gets, any replica answers) rather than KV listings: a listing creates a
+ * consumer on the bucket's stream each time, which can hang while a NATS node is gone and the stream elects a leader.
+ */
+async function leaseHolders(kv: KV, group: string, partitions: readonly number[]): Promise<Map<number, string>> {
+  const entries = await Promise.all(partitions.map((k) => kv.get(leaseKey(group, k))));
+  const holders = new Map<number, string>();
+  entries.forEach((e, i) => {
+    if (e !== null && e.operation === 'PUT') holders.set(partitions[i]!, e.string());
+  });
+  return holders;
+}
+
+/** Which instance of `group` holds each of its `partitions` leases now (absent: nobody), for operators and tests. */
+export async function readLeaseOwners(nc: NatsConnection, group: string, partitions: number): Promise<Map<number, string>> {
   try {
-    const kv = await new Kvm(js).open(PARTITION_BUCKET);
-    for await (const key of await kv.keys(`${prefix}*`)) {
-      const entry = await kv.get(key);
-      if (entry?.operation === 'PUT') owners.set(Number(key.slice(prefix.length)), entry.string());
-    }
+    const kv = await new Kvm(jetstream(nc)).open(PARTITION_BUCKET);
+    return await leaseHolders(kv, group, Array.from({ length: partitions }, (_, k) => k));
   } catch (err) {
     if (!/stream not found/i.test(String(err))) throw err;
-    // No aggregator has started yet: nobody holds anything.
+    return new Map(); // no aggregator has started yet: nobody holds anything
   }
-  return owners;
 }
 
 /**
@@ -70,6 +78,13 @@ export class PartitionLeases {
   /** Held partitions being handed over: renewed until their owner has finished, then released. */
   private readonly handingOver = new Map<number, Promise<void>>();
   private readonly handedOver = new Set<number>();
+  /**
+   * Held partitions whose owner has been asked to start serving them: resolves true once it does, false if it could
+   * not (the next round gives the lease back). Starting runs beside the rounds, so a slow start (NATS electing a
+   * leader after losing a node) never holds up the renewal of the other leases.
+   */
+  private readonly starts = new Map<number, Promise<boolean>>();
+  private readonly failedStarts = new Set<number>();
   private timer?: NodeJS.Timeout;
   private round: Promise<void> = Promise.resolve();
   private stopped = false;
@@ -77,17 +92,18 @@ export class PartitionLeases {
 
   private constructor(
     private readonly kv: KV,
+    private readonly jsm: JetStreamManager,
     private readonly options: PartitionLeaseOptions,
     private readonly owner: PartitionOwner,
   ) {}
 
   /** Opens (or creates) the lease bucket with `replicas`, takes this instance's first share and keeps it renewed. */
-  static async start(js: JetStreamClient, replicas: number, options: PartitionLeaseOptions, owner: PartitionOwner): Promise<PartitionLeases> {
+  static async start(nc: NatsConnection, replicas: number, options: PartitionLeaseOptions, owner: PartitionOwner): Promise<PartitionLeases> {
     // A request that takes a fifth of the lease has failed: the round gives up and the next one, a quarter of a lease
     // later, tries again, so one slow answer (an election after a NATS node died) does not let the leases run out.
     const timeout = Math.max(250, Math.floor(options.leaseMs / 5));
-    const kv = await new Kvm(js).create(PARTITION_BUCKET, { history: 1, replicas, ttl: options.leaseMs, timeout });
-    const leases = new PartitionLeases(kv, options, owner);
+    const kv = await new Kvm(jetstream(nc, { timeout })).create(PARTITION_BUCKET, { history: 1, replicas, ttl: options.leaseMs, timeout });
+    const leases = new PartitionLeases(kv, await jetstreamManager(nc, { timeout }), options, owner);
     await leases.runRound();
     leases.timer = setInterval(() => void leases.runRound(), Math.max(100, Math.floor(options.leaseMs / 4)));
     leases.timer.unref();
@@ -107,7 +123,7 @@ export class PartitionLeases {
     if (!this.held.delete(partition)) return;
     this.handingOver.delete(partition);
     this.options.log.warn({ partition }, 'partition taken over by another aggregator');
-    void this.owner.revoked(partition, 'lost');
+    void this.revoke(partition, 'lost');
   }
 
   /** Hands every partition over (each owner finishes what it has in hand), releases the leases and leaves. */
@@ -117,7 +133,7 @@ export class PartitionLeases {
     await this.round;
     await Promise.all(
       [...this.held.keys()].map(async (k) => {
-        await (this.handingOver.get(k) ?? this.owner.revoked(k, 'handover').catch(() => undefined));
+        await (this.handingOver.get(k) ?? this.revoke(k, 'handover'));
         await this.release(k);
       }),
     );
@@ -137,9 +153,11 @@ export class PartitionLeases {
     // Renewals first and all at once: a round's time is that of its slowest request, not their sum.
     await Promise.all([...this.held].map(([k, revision]) => this.renew(k, revision)));
     await this.kv.put(memberKey(group, instance), String(Date.now()));
-    this.members = (await this.list(memberKey(group, '*'))).length;
+    this.members = await this.countMembers();
     for (const k of this.handedOver) await this.release(k);
     this.handedOver.clear();
+    for (const k of this.failedStarts) await this.release(k);
+    this.failedStarts.clear();
     const share = fairShare(partitions, this.members);
     let excess = this.held.size - this.handingOver.size - share;
     for (const k of [...this.held.keys()].sort((a, b) => b - a)) {
@@ -149,8 +167,8 @@ export class PartitionLeases {
       this.handOver(k);
     }
     if (this.held.size >= share) return;
-    const leasePrefix = leaseKey(group, 0).slice(0, -1);
-    const taken = new Set((await this.list(`${leasePrefix}*`)).map((key) => Number(key.slice(leasePrefix.length))));
+    const unheld = Array.from({ length: partitions }, (_, k) => k).filter((k) => !this.held.has(k));
+    const taken = await leaseHolders(this.kv, group, unheld);
     // Instances start their search at different partitions, so that simultaneous claims rarely collide.
     const start = partitionOf(instance, partitions);
     for (let i = 0; i < partitions && this.held.size < share; i++) {
@@ -164,12 +182,17 @@ export class PartitionLeases {
       }
       this.held.set(k, revision);
       log.info({ partition: k, members: this.members }, 'partition assigned');
-      try {
-        await this.owner.assigned(k);
-      } catch (err) {
-        log.warn({ partition: k, err: String(err) }, 'could not start serving the partition; giving it back');
-        await this.release(k);
-      }
+      this.starts.set(
+        k,
+        this.owner.assigned(k).then(
+          () => true,
+          (err: unknown) => {
+            log.warn({ partition: k, err: String(err) }, 'could not start serving the partition; giving it back');
+            if (this.held.has(k)) this.failedStarts.add(k);
+            return false;
+          },
+        ),
+      );
     }
   }
 
@@ -185,16 +208,20 @@ export class PartitionLeases {
       this.options.log.warn({ partition: k, err: String(err) }, 'partition lease lost');
       if (!this.held.delete(k)) return;
       this.handingOver.delete(k);
-      void this.owner.revoked(k, 'lost');
+      void this.revoke(k, 'lost');
     }
+  }
+
+  /** Asks the owner to stop serving k once it has started (a start that failed has nothing to stop). */
+  private async revoke(k: number, how: 'handover' | 'lost'): Promise<void> {
+    const start = this.starts.get(k);
+    this.starts.delete(k);
+    if (start !== undefined && (await start)) await this.owner.revoked(k, how).catch(() => undefined);
   }
 
   private handOver(k: number): void {
     this.options.log.info({ partition: k, members: this.members }, 'handing partition over');
-    const done = this.owner
-      .revoked(k, 'handover')
-      .catch(() => undefined)
-      .finally(() => {
+    const done = this.revoke(k, 'handover').finally(() => {
         if (this.handingOver.delete(k) && this.held.has(k)) this.handedOver.add(k);
       });
     this.handingOver.set(k, done);
@@ -205,13 +232,17 @@ export class PartitionLeases {
     const revision = this.held.get(k);
     this.held.delete(k);
     this.handingOver.delete(k);
+    this.starts.delete(k);
     if (revision === undefined) return;
     await this.kv.delete(leaseKey(this.options.group, k), { previousSeq: revision }).catch(() => undefined);
   }
 
-  private async list(filter: string): Promise<string[]> {
-    const keys: string[] = [];
-    for await (const key of await this.kv.keys(filter)) keys.push(key);
-    return keys;
+  /** Live members: membership keys present (one stream-info request names them) and not deleted by a leaver. */
+  private async countMembers(): Promise<number> {
+    const prefix = `$KV.${PARTITION_BUCKET}.`;
+    const info = await this.jsm.streams.info(`KV_${PARTITION_BUCKET}`, { subjects_filter: `${prefix}${memberKey(this.options.group, '*')}` });
+    const keys = Object.keys(info.state.subjects ?? {}).map((subject) => subject.slice(prefix.length));
+    const entries = await Promise.all(keys.map((key) => this.kv.get(key)));
+    return Math.max(1, entries.filter((e) => e !== null && e.operation === 'PUT').length);
   }
 }

@@ -3,7 +3,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { PartitionLeases, fairShare, startNatsServer, type NatsServerHandle, type PartitionOwner } from '../src/index.js';
@@ -57,7 +56,7 @@ describe('partition leases on a real nats-server', () => {
   it('spreads partitions evenly, moves a dead instance’s partitions to the survivors, and hands over on stop', async () => {
     const owners = { a: new RecordingOwner(), b: new RecordingOwner(), c: new RecordingOwner() };
     const start = async (name: 'a' | 'b' | 'c') =>
-      PartitionLeases.start(jetstream(await open()), 1, { group: 'g', instance: name, partitions: PARTITIONS, leaseMs: LEASE_MS, log: quiet }, owners[name]);
+      PartitionLeases.start(await open(), 1, { group: 'g', instance: name, partitions: PARTITIONS, leaseMs: LEASE_MS, log: quiet }, owners[name]);
     // Every partition is served by exactly one live instance whenever the instances agree.
     const disjointCover = (...names: ('a' | 'b' | 'c')[]): boolean => {
       const all = names.flatMap((n) => [...owners[n].serving]);
@@ -69,7 +68,7 @@ describe('partition leases on a real nats-server', () => {
     const b = await start('b');
     await until('a and b to split 4/4', () => owners.a.serving.size === 4 && owners.b.serving.size === 4 && disjointCover('a', 'b'));
     const cConnection = await open();
-    const c = await PartitionLeases.start(jetstream(cConnection), 1, { group: 'g', instance: 'c', partitions: PARTITIONS, leaseMs: LEASE_MS, log: quiet }, owners.c);
+    const c = await PartitionLeases.start(cConnection, 1, { group: 'g', instance: 'c', partitions: PARTITIONS, leaseMs: LEASE_MS, log: quiet }, owners.c);
     await until('a, b, c to share 3/3/2', () => disjointCover('a', 'b', 'c') && Math.max(owners.a.serving.size, owners.b.serving.size, owners.c.serving.size) === 3);
     expect(owners.a.events.filter((e) => e.endsWith(':lost'))).toEqual([]);
 

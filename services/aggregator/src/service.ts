@@ -60,7 +60,7 @@ export async function startAggregator(
   };
   let leases: PartitionLeases | undefined;
   leases = await PartitionLeases.start(
-    js,
+    deps.nc,
     config.nats.replicas,
     { group: config.aggregator.consumer, instance, partitions: config.nats.partitions, leaseMs: config.aggregator.lease_ms, log },
     {

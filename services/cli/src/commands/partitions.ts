@@ -1,4 +1,4 @@
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { partitionConsumer } from '@kiln/aggregator';
 import { GPU_STREAM, partitionMapping, readLeaseOwners } from '@kiln/nats';
 import { isSubjectToken, partitionOf } from '@kiln/wire';
@@ -26,7 +26,7 @@ export const partitions: Command = {
     if (rack !== undefined && !isSubjectToken(rack)) throw new UsageError(`--rack ${JSON.stringify(rack)} is not a rack name ([A-Za-z0-9_-]{1,64})`);
     const nats = await openNats(config, 'kiln-partitions', { startServer: false });
     try {
-      const owners = await readLeaseOwners(jetstream(nats.nc), config.aggregator.consumer);
+      const owners = await readLeaseOwners(nats.nc, config.aggregator.consumer, count);
       const jsm = await jetstreamManager(nats.nc);
       const shown = rack === undefined ? Array.from({ length: count }, (_, k) => k) : [partitionOf(rack, count)];
       const rows = await Promise.all(
