@@ -31,7 +31,8 @@ export async function resetPartitionConsumer(jsm: JetStreamManager, name: string
   });
   return jsm.consumers.add(GPU_STREAM, {
     durable_name: name,
-    ack_policy: AckPolicy.Explicit,
+    // One ack per batch, for every message of it and before it: only the partition's owner pulls from the consumer.
+    ack_policy: AckPolicy.All,
     filter_subject: filter,
     ...(stored > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: stored + 1 } : { deliver_policy: DeliverPolicy.All }),
     // Acks wait for a durable batch; a ClickHouse hiccup must not turn into a redelivery storm.
