@@ -3,8 +3,10 @@
 //   - ingest: publishing the backlog (JetStream-acked, Nats-Msg-Id, 256 in flight);
 //   - bare drain: a consumer that only acknowledges, the ceiling any consumer of this stream has;
 //   - kiln drain: decode, windows, detectors, raw insert + rollup views, dead letters, checkpoints, acks.
-// Then the CPU each stage of the aggregator spends per GPU-sample (decode, window, detect, encode, insert), measured
-// in this process on the same messages, and the memory each tracked GPU costs the aggregator's state.
+// With the drain, the batches kiln up inserted (GPU-samples per insert, time per insert: its own metrics). Then the CPU
+// each stage of the aggregator spends per GPU-sample (decode, window, detect, encode, insert, and the background
+// merges the inserts cause), measured in this process on the same messages, and the memory each tracked GPU costs the
+// aggregator's state.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
@@ -77,8 +79,18 @@ async function bareDrain(nc, jsm, messages) {
   return seconds;
 }
 
-async function kilnDrain(dir, natsUrl, jsm, messages, batchRows = process.env.KILN_AGGREGATOR_BATCH_ROWS) {
+/** A sample's sum and count in Prometheus text: `<name>_sum` and `<name>_count` of the series matching `labels`. */
+function histogramTotals(text, name, labels = '') {
+  const value = (suffix) => {
+    const line = text.split('\n').find((l) => l.startsWith(`${name}_${suffix}`) && l.includes(labels));
+    return line === undefined ? NaN : Number(line.slice(line.lastIndexOf(' ') + 1));
+  };
+  return { sum: value('sum'), count: value('count') };
+}
+
+async function kilnDrain(dir, natsUrl, jsm, messages) {
   const configFile = join(dir, 'kiln.yaml');
+  const metricsPort = await freePort();
   await writeFile(
     configFile,
     JSON.stringify({
@@ -86,6 +98,7 @@ async function kilnDrain(dir, natsUrl, jsm, messages, batchRows = process.env.KI
       nats: { url: natsUrl },
       clickhouse: { listen: `127.0.0.1:${await freePort()}`, user: 'w', password: 'w' },
       alerter: { listen: `127.0.0.1:${await freePort()}` },
+      metrics: { listen: `127.0.0.1:${metricsPort}` },
     }),
   );
   const child = spawn(process.execPath, [KILN, 'up', '--config', configFile], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, KILN_LOG_LEVEL: 'error' } });
@@ -109,7 +122,11 @@ async function kilnDrain(dir, natsUrl, jsm, messages, batchRows = process.env.KI
       await new Promise((r) => setTimeout(r, 100));
     }
     const usage = await cpuOf(child.pid);
-    return { seconds: (performance.now() - t0) / 1000, fromMessage: first, cpuSeconds: usage };
+    const seconds = (performance.now() - t0) / 1000;
+    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    const batches = histogramTotals(metrics, 'kiln_insert_batch_samples');
+    const inserts = histogramTotals(metrics, 'kiln_insert_duration_seconds', 'outcome="ok"');
+    return { seconds, fromMessage: first, cpuSeconds: usage, batches, insertSeconds: inserts.sum };
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
@@ -156,8 +173,9 @@ async function stageCosts(bodies, dir) {
   c0 = cpuMs();
   for (let r = 0; r < reps; r++) for (let row = 0; row < rows; row++) detection.onSample(batch, row, ids[row]);
   const detect = (cpuMs() - c0) / (reps * rows);
-  // encode
+  // encode (each GPU's labels encoded once beforehand, as in a drain, where every GPU recurs every tick)
   const encoder = new SampleEncoder();
+  encoder.encode(batch);
   c0 = cpuMs();
   for (let r = 0; r < reps; r++) encoder.encode(batch);
   const encode = (cpuMs() - c0) / (reps * rows);
@@ -166,14 +184,27 @@ async function stageCosts(bodies, dir) {
   const store = await createStore({ dataDir: join(dir, 'stage') });
   await store.migrate();
   await store.insertSamples(batch, 'warm-up');
+  await mergesSettled(store);
   c0 = cpuMs();
   for (let r = 0; r < reps; r++) {
     for (let row = 0; row < rows; row++) batch.ts[row] += 1000;
     await store.insertSamples(batch, `bench-${r}`);
   }
   const insertAll = (cpuMs() - c0) / (reps * rows);
+  c0 = cpuMs();
+  await mergesSettled(store);
+  const merges = (cpuMs() - c0) / (reps * rows);
   await store.close();
-  return { decode, window, detect, encode, insert: insertAll - encode, rows };
+  return { decode, window, detect, encode, insert: insertAll - encode, merges, rows };
+}
+
+/** Waits until the store's engine has run no merge for a second (at most a minute): the merges inserts left behind. */
+async function mergesSettled(store) {
+  for (let quiet = 0, waited = 0; quiet < 5 && waited < 60_000; waited += 200) {
+    await new Promise((r) => setTimeout(r, 200));
+    const [{ n }] = await store.query("SELECT toUInt32(count()) AS n FROM system.merges WHERE database = 'kiln'");
+    quiet = n === 0 ? quiet + 1 : 0;
+  }
 }
 
 function statePerGpu() {
@@ -223,6 +254,8 @@ export async function run() {
     const bareRate = backlog.samples / bare;
     const ingestRate = backlog.samples / backlog.seconds;
     const stages = await stageCosts(backlog.firstTick, dir.path);
+    // What kiln up ran with: the defaults and any KILN_AGGREGATOR_* of this environment, which the child inherits.
+    const config = parseConfig({}, { env: process.env });
     const mem = statePerGpu();
     const us = (ms) => ms * 1000;
     return [
@@ -231,11 +264,24 @@ export async function run() {
       { name: 'kiln drain / bare drain', value: kilnRate / bareRate, unit: 'ratio', note: 'goal >= 0.8' },
       { name: 'JetStream ingest (acked publish)', value: ingestRate, unit: 'GPU-samples/s', note: 'Node publisher, 256 in flight' },
       { name: 'kiln drain / ingest', value: kilnRate / ingestRate, unit: 'ratio' },
+      {
+        name: 'kiln up: GPU-samples per insert',
+        value: kiln.batches.sum / kiln.batches.count,
+        unit: 'GPU-samples',
+        note: `mean of ${kiln.batches.count} inserts (aggregator.batch_rows ${config.aggregator.batch_rows}, flush_ms ${config.aggregator.flush_ms})`,
+      },
+      {
+        name: 'kiln up: time per insert',
+        value: (kiln.insertSeconds / kiln.batches.count) * 1000,
+        unit: 'ms',
+        note: `inserts ${((100 * kiln.insertSeconds) / kiln.seconds).toFixed(0)}% of the drain's wall clock (one insert at a time)`,
+      },
       { name: 'stage CPU: decode', value: us(stages.decode), unit: 'CPU-us/sample', note: `${stages.rows} samples x 5` },
       { name: 'stage CPU: window (registry, dedup, core)', value: us(stages.window), unit: 'CPU-us/sample' },
       { name: 'stage CPU: detect (all detectors)', value: us(stages.detect), unit: 'CPU-us/sample' },
       { name: 'stage CPU: encode (insert body)', value: us(stages.encode), unit: 'CPU-us/sample' },
-      { name: 'stage CPU: insert (engine, rollup views)', value: us(stages.insert), unit: 'CPU-us/sample', note: 'embedded engine in process' },
+      { name: 'stage CPU: insert (engine, rollup views)', value: us(stages.insert), unit: 'CPU-us/sample', note: `embedded engine in process, ${stages.rows}-sample inserts` },
+      { name: 'stage CPU: background merges of those inserts', value: us(stages.merges), unit: 'CPU-us/sample', note: 'until the engine has no merge left to run' },
       { name: 'aggregator state per tracked GPU', value: mem.heapAndArrays, unit: 'bytes', note: `heap + typed arrays, 100,000 GPUs; RSS growth ${Math.round(mem.rss)} B/GPU; goal <= 2048` },
     ];
   } finally {

@@ -6,12 +6,19 @@
 // monotonic counters, mostly-constant clocks and memory, jittered 1 Hz timestamps). Insert throughput is given in
 // wall clock and per CPU-second of the process (the engine runs in it, merges included): on a shared machine the
 // second is the steadier figure; the two insert paths alternate, best of two rounds each.
+//
+// Then the shape a backlog drain (and live ingest) gives the store: every batch holds one sample of each of 20,016
+// GPUs, so each rollup view writes as many rows as the batch has samples, and background merges fold them. There the
+// store is compared with itself before migration 4 and its insert settings of then (the engine pre-merging each
+// rollup part on insert, parsing on parallel threads, building column statistics on every merge) in a second
+// database, passes alternating; each pass's CPU includes the merges its parts cause (the other database's merges are
+// stopped meanwhile).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { createStore, SAMPLE_COLUMNS, SampleEncoder } from '@kiln/store';
+import { createStore, DEFAULT_RETENTION, MIGRATIONS, SAMPLE_COLUMNS, SampleEncoder, schemaStatements } from '@kiln/store';
 import { METRIC_COUNT, METRIC_ID, SampleBatch } from '@kiln/wire';
 
 const RACKS = 8;
@@ -26,6 +33,13 @@ const PASSES = [
   ['insertSamples', 20_000],
   ['client', 20_000],
 ];
+/** The drain shape: the pipeline bench's backlog (278 racks), one batch per tick, each pass DRAIN_TICKS ticks. */
+const DRAIN_GPUS = 278 * GPUS_PER_RACK;
+const DRAIN_TICKS = 10;
+/** `after`: the store as it is; `before`: a database at schema version 3, inserts with the settings of then. */
+const DRAIN_PASSES = ['before', 'after', 'before', 'after'];
+const DRAIN_DATABASE = { after: 'kiln', before: 'kiln_v3' };
+const SAMPLE_TABLES = ['gpu_samples', 'gpu_rollup_10s', 'gpu_rollup_1m', 'gpu_rollup_1h'];
 const PATH_NOTE = {
   insertSamples: 'chdb insert of the encoded body',
   client: 'the same body through the client connection hook (before)',
@@ -39,14 +53,14 @@ function rng(seed) {
   };
 }
 
-/** Every GPU-sample of the fleet over SECONDS seconds, time-major (as the aggregator sees them arrive); each seed
+/** Every GPU-sample of `gpus` GPUs over `seconds` seconds, time-major (as the aggregator sees them arrive); each seed
  *  draws other values (so that no two passes store the same bytes, which would compress unrealistically well). */
-function fleetSamples(startMs, seed) {
+function fleetSamples(startMs, seed, gpus = GPUS, seconds = SECONDS) {
   const random = rng(seed);
   const gauss = () => random() + random() + random() - 1.5;
-  const total = GPUS * SECONDS;
+  const total = gpus * seconds;
   const batch = new SampleBatch(total);
-  const gpu = Array.from({ length: GPUS }, (_, g) => ({
+  const gpu = Array.from({ length: gpus }, (_, g) => ({
     rack: `r${String(40 + Math.floor(g / GPUS_PER_RACK)).padStart(4, '0')}`,
     host: `r${String(40 + Math.floor(g / GPUS_PER_RACK)).padStart(4, '0')}-t${String(Math.floor((g % GPUS_PER_RACK) / 4)).padStart(2, '0')}`,
     index: g % 4,
@@ -59,8 +73,8 @@ function fleetSamples(startMs, seed) {
     fbUsed: 150_000 + Math.floor(30_000 * random()),
   }));
   let row = 0;
-  for (let s = 0; s < SECONDS; s++) {
-    for (let g = 0; g < GPUS; g++, row++) {
+  for (let s = 0; s < seconds; s++) {
+    for (let g = 0; g < gpus; g++, row++) {
       const st = gpu[g];
       st.temp = Math.min(90, Math.max(45, st.temp + 0.3 * gauss()));
       const power = 1050 + 180 * gauss();
@@ -133,6 +147,75 @@ function encodeWithStringify(batch) {
     body += JSON.stringify(row) + '\n';
   }
   return body;
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits until `database` has run no merge for a second (at most a minute). */
+async function mergesSettled(store, database) {
+  for (let quiet = 0, waited = 0; quiet < 5 && waited < 60_000; waited += 200) {
+    await sleep(200);
+    const [{ n }] = await store.query(`SELECT toUInt32(count()) AS n FROM system.merges WHERE database = '${database}'`);
+    quiet = n === 0 ? quiet + 1 : 0;
+  }
+}
+
+async function setMerges(store, database, on) {
+  for (const table of SAMPLE_TABLES) await store.command(`SYSTEM ${on ? 'START' : 'STOP'} MERGES ${database}.${table}`);
+}
+
+/**
+ * CPU per GPU-sample of drain-shaped inserts with the store's settings and with those before migration 4, passes
+ * alternating, best of two each; a pass's CPU runs until its database's merges have settled.
+ */
+async function drainShape(store, startMs) {
+  for (const sql of schemaStatements({ database: DRAIN_DATABASE.before }, { retention: DEFAULT_RETENTION }, MIGRATIONS.filter((m) => m.version <= 3))) {
+    await store.command(sql);
+  }
+  for (const table of SAMPLE_TABLES) await store.command(`TRUNCATE TABLE kiln.${table}`);
+  const encoder = new SampleEncoder();
+  const insert = {
+    after: (batch, token) => store.insertSamples(batch, token),
+    // The same body and token, with the settings inserts carried then (optimize_on_insert and
+    // input_format_parallel_parsing at the engine's defaults, on).
+    before: (batch, token) =>
+      store.engine.insert(`${DRAIN_DATABASE.before}.gpu_samples`, SAMPLE_COLUMNS, encoder.encode(batch), {
+        insert_deduplication_token: token,
+        async_insert: 0,
+        deduplicate_blocks_in_dependent_materialized_views: 1,
+      }),
+  };
+  const best = {};
+  for (const [pass, variant] of DRAIN_PASSES.entries()) {
+    const other = variant === 'after' ? 'before' : 'after';
+    await setMerges(store, DRAIN_DATABASE[other], false);
+    await setMerges(store, DRAIN_DATABASE[variant], true);
+    const samples = fleetSamples(startMs + (pass + 1) * 3_600_000, 0x6472 + pass, DRAIN_GPUS, DRAIN_TICKS);
+    const ticks = Array.from({ length: DRAIN_TICKS }, (_, t) => slice(samples, t * DRAIN_GPUS, (t + 1) * DRAIN_GPUS));
+    const cpu = process.cpuUsage();
+    const started = performance.now();
+    for (const [t, batch] of ticks.entries()) await insert[variant](batch, `drain:${pass}:${t}`);
+    const insertSeconds = (performance.now() - started) / 1000;
+    await mergesSettled(store, DRAIN_DATABASE[variant]);
+    const used = process.cpuUsage(cpu);
+    const cpuUs = (used.user + used.system) / samples.length;
+    const wall = samples.length / insertSeconds;
+    best[variant] = { cpuUs: Math.min(cpuUs, best[variant]?.cpuUs ?? Infinity), wall: Math.max(wall, best[variant]?.wall ?? 0) };
+  }
+  await setMerges(store, DRAIN_DATABASE.before, true);
+  const note = `${DRAIN_GPUS.toLocaleString('en-US')} GPUs, one tick per batch, ${DRAIN_TICKS} per pass, all views`;
+  return [
+    { name: 'drain shape: insertSamples', value: best.after.cpuUs, unit: 'CPU-us/sample', note: `${note}; process CPU, the merges it causes included` },
+    {
+      name: 'drain shape: before (pre-merge on insert, parallel parsing, merge statistics)',
+      value: best.before.cpuUs,
+      unit: 'CPU-us/sample',
+      note: 'the same inserts into a schema version 3 database with the insert settings of then',
+    },
+    { name: 'drain shape: CPU after / before', value: best.after.cpuUs / best.before.cpuUs, unit: 'ratio' },
+    { name: 'drain shape: insertSamples, insert calls', value: best.after.wall, unit: 'GPU-samples/s', note: 'wall clock of the inserts alone' },
+    { name: 'drain shape: before, insert calls', value: best.before.wall, unit: 'GPU-samples/s' },
+  ];
 }
 
 /** Rows per CPU-second of this thread's work, best of `rounds` (CPU time, not wall: the machine may be shared). */
@@ -238,6 +321,7 @@ export async function run() {
         note: `${t.rows.toLocaleString('en-US')} rollup rows, ${(t.bytes / raw.rows).toFixed(2)} B per GPU-sample`,
       });
     }
+    results.push(...(await drainShape(store, startMs - 12 * 3_600_000)));
     return results;
   } finally {
     await store.close();
