@@ -97,7 +97,8 @@ class ClickHouseStore implements Store {
   readonly #retry: RetryPolicy;
   readonly #onRetry: RetryHook | undefined;
   readonly #retention: Retention;
-  readonly #samples = new SampleEncoder();
+  /** Encoders not encoding or inserting a body now: each body stays untouched until its insert (and retries) end. */
+  readonly #idleEncoders: SampleEncoder[] = [];
   readonly #cluster: string | undefined;
   /** Settings every insert carries besides its token. */
   readonly #insertSettings: InsertSettings;
@@ -124,7 +125,12 @@ class ClickHouseStore implements Store {
 
   async insertSamples(batch: SampleBatch, token: string): Promise<void> {
     if (batch.length === 0) return;
-    await this.#insertBody('gpu_samples', SAMPLE_COLUMNS, this.#samples.encode(batch), token);
+    const encoder = this.#idleEncoders.pop() ?? new SampleEncoder();
+    try {
+      await this.#insertBody('gpu_samples', SAMPLE_COLUMNS, encoder.encode(batch), token);
+    } finally {
+      this.#idleEncoders.push(encoder);
+    }
   }
 
   async insertRows(

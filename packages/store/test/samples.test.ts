@@ -71,6 +71,19 @@ describe('insertSamples', () => {
     ]);
   });
 
+  it('keeps each body intact until its insert is done, when inserts overlap', async () => {
+    const ts = recentWindowStart();
+    const batch = (host: string, temp: number) => sampleBatch([0, 1, 2].map((gpu) => ({ ts, host, gpu, values: { temp_c: temp } })));
+    await Promise.all([store.insertSamples(batch('overlap-a', 61), 'overlap:a'), store.insertSamples(batch('overlap-b', 62), 'overlap:b')]);
+    const rows = await store.query<{ host: string; n: number; temp: number }>(
+      "SELECT host, toUInt32(count()) AS n, toFloat64(max(temp_c)) AS temp FROM kiln.gpu_samples WHERE host LIKE 'overlap-%' GROUP BY host ORDER BY host",
+    );
+    expect(rows).toEqual([
+      { host: 'overlap-a', n: 3, temp: 61 },
+      { host: 'overlap-b', n: 3, temp: 62 },
+    ]);
+  });
+
   it('writes each insert as it comes: the engine does not pre-merge rows by the sorting key (optimize_on_insert = 0)', async () => {
     // Two partial rows of one GPU-window in one insert, as late data and replays produce them: stored as two rows,
     // which queries (and background merges) combine.

@@ -21,6 +21,11 @@ export class ByteWriter {
     return this.#pos;
   }
 
+  /** Starts over, keeping the buffer: what take() returned before is overwritten by the next writes. */
+  reset(): void {
+    this.#pos = 0;
+  }
+
   /** Makes room for `bytes` more bytes. */
   reserve(bytes: number): void {
     if (this.#pos + bytes <= this.#buf.length) return;
@@ -91,7 +96,7 @@ export class ByteWriter {
     this.#pos += this.#buf.write(negative ? `-${formatted}` : formatted, this.#pos, 'latin1');
   }
 
-  /** The bytes written so far (a view: the writer is done once taken). */
+  /** The bytes written so far (a view on the buffer, valid until reset()). */
   take(): Buffer {
     return this.#buf.subarray(0, this.#pos);
   }

@@ -54,6 +54,8 @@ export class SampleEncoder {
   readonly #scale: Float64Array;
   readonly #min: Float64Array;
   readonly #max: Float64Array;
+  /** The body's bytes, reused from one encode to the next (a fresh multi-MB buffer per batch cost GC time). */
+  readonly #out = new ByteWriter(64 * 1024);
 
   constructor() {
     this.#decimals = Int32Array.from(METRICS, (m) => columnOf(m.name).decimals);
@@ -102,7 +104,10 @@ export class SampleEncoder {
     return bytes;
   }
 
-  /** Rows [from, to) of `batch`, one JSON array per line. */
+  /**
+   * Rows [from, to) of `batch`, one JSON array per line: a view on the encoder's buffer, valid until its next encode
+   * (give each body being inserted an encoder of its own).
+   */
   encode(batch: SampleBatch, from = 0, to = batch.length): Buffer {
     const metrics = this.#scale.length;
     const decimals = this.#decimals;
@@ -110,7 +115,9 @@ export class SampleEncoder {
     const min = this.#min;
     const max = this.#max;
     const values = batch.values;
-    const out = new ByteWriter((to - from) * 256);
+    const out = this.#out;
+    out.reset();
+    out.reserve((to - from) * 256);
     for (let row = from; row < to; row++) {
       out.reserve(ROW_NUMBERS_BYTES);
       out.byte(OPEN);
