@@ -218,6 +218,52 @@ async function drainShape(store, startMs) {
   ];
 }
 
+/**
+ * The insert path alone, by part, on drain-shaped batches: the same rows parsed into a Null table of gpu_samples'
+ * columns, written into a copy of gpu_samples without views, and inserted by insertSamples (the views attached), tick
+ * by tick in turn, merges stopped; medians. Each includes encoding the body, which the differences cancel.
+ */
+async function insertPathParts(store, startMs, drainCpuUs) {
+  await store.command('CREATE TABLE kiln.bench_parse_only AS kiln.gpu_samples ENGINE = Null');
+  await store.command('CREATE TABLE kiln.bench_no_views AS kiln.gpu_samples');
+  await store.command('SYSTEM STOP MERGES kiln.bench_no_views');
+  await setMerges(store, 'kiln', false);
+  const encoder = new SampleEncoder();
+  // The settings insertSamples sends (src/insert/insert-statement.ts), with a token of its own.
+  const direct = (table) => (batch, token) =>
+    store.engine.insert(`kiln.${table}`, SAMPLE_COLUMNS, encoder.encode(batch), {
+      insert_deduplication_token: token,
+      async_insert: 0,
+      deduplicate_blocks_in_dependent_materialized_views: 1,
+      optimize_on_insert: 0,
+      input_format_parallel_parsing: 0,
+    });
+  const parts = { parse: direct('bench_parse_only'), raw: direct('bench_no_views'), views: (batch, token) => store.insertSamples(batch, token) };
+  const cpuUs = { parse: [], raw: [], views: [] };
+  const ticks = 8;
+  const samples = fleetSamples(startMs, 0x7061, DRAIN_GPUS, ticks);
+  for (let t = 0; t < ticks; t++) {
+    const batch = slice(samples, t * DRAIN_GPUS, (t + 1) * DRAIN_GPUS);
+    const order = t % 2 === 0 ? ['parse', 'raw', 'views'] : ['views', 'raw', 'parse'];
+    for (const part of order) {
+      const cpu = process.cpuUsage();
+      await parts[part](batch, `parts:${part}:${t}`);
+      const used = process.cpuUsage(cpu);
+      cpuUs[part].push((used.user + used.system) / batch.length);
+    }
+  }
+  await setMerges(store, 'kiln', true);
+  const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
+  const [parse, raw, views] = [median(cpuUs.parse), median(cpuUs.raw), median(cpuUs.views)];
+  const note = `drain shape, median of ${ticks} inserts of each`;
+  return [
+    { name: 'insert path: encoding and parsing the body', value: parse, unit: 'CPU-us/sample', note: `${note}; into a Null table of gpu_samples' columns` },
+    { name: 'insert path: writing gpu_samples', value: raw - parse, unit: 'CPU-us/sample', note: 'a copy of gpu_samples without views, less the above' },
+    { name: 'insert path: the three rollup views', value: views - raw, unit: 'CPU-us/sample', note: 'insertSamples (merges stopped), less the above' },
+    { name: 'background merges (drain shape less insert path)', value: drainCpuUs - views, unit: 'CPU-us/sample', note: 'runs apart: a rough figure' },
+  ];
+}
+
 /** Rows per CPU-second of this thread's work, best of `rounds` (CPU time, not wall: the machine may be shared). */
 function bestRate(rows, rounds, work) {
   let best = Infinity;
@@ -321,7 +367,9 @@ export async function run() {
         note: `${t.rows.toLocaleString('en-US')} rollup rows, ${(t.bytes / raw.rows).toFixed(2)} B per GPU-sample`,
       });
     }
-    results.push(...(await drainShape(store, startMs - 12 * 3_600_000)));
+    const drain = await drainShape(store, startMs - 12 * 3_600_000);
+    results.push(...drain);
+    results.push(...(await insertPathParts(store, startMs - 6 * 3_600_000, drain[0].value)));
     return results;
   } finally {
     await store.close();
