@@ -240,6 +240,7 @@ async function insertPathParts(store, startMs, drainCpuUs) {
     });
   const parts = { parse: direct('bench_parse_only'), raw: direct('bench_no_views'), views: (batch, token) => store.insertSamples(batch, token) };
   const cpuUs = { parse: [], raw: [], views: [] };
+  const smallMs = [];
   const ticks = 8;
   const samples = fleetSamples(startMs, 0x7061, DRAIN_GPUS, ticks);
   for (let t = 0; t < ticks; t++) {
@@ -251,6 +252,12 @@ async function insertPathParts(store, startMs, drainCpuUs) {
       const used = process.cpuUsage(cpu);
       cpuUs[part].push((used.user + used.system) / batch.length);
     }
+    // What an insert costs whatever its size: a small one (a live partition's flush).
+    const small = slice(samples, t * DRAIN_GPUS, t * DRAIN_GPUS + 500);
+    const cpu = process.cpuUsage();
+    await store.insertSamples(small, `parts:small:${t}`);
+    const used = process.cpuUsage(cpu);
+    smallMs.push((used.user + used.system) / 1000);
   }
   await setMerges(store, 'kiln', true);
   const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
@@ -260,6 +267,7 @@ async function insertPathParts(store, startMs, drainCpuUs) {
     { name: 'insert path: encoding and parsing the body', value: parse, unit: 'CPU-us/sample', note: `${note}; into a Null table of gpu_samples' columns` },
     { name: 'insert path: writing gpu_samples', value: raw - parse, unit: 'CPU-us/sample', note: 'a copy of gpu_samples without views, less the above' },
     { name: 'insert path: the three rollup views', value: views - raw, unit: 'CPU-us/sample', note: 'insertSamples (merges stopped), less the above' },
+    { name: 'insert path: one 500-sample insert', value: median(smallMs), unit: 'CPU-ms', note: 'insertSamples, views attached, merges stopped' },
     { name: 'background merges (drain shape less insert path)', value: drainCpuUs - views, unit: 'CPU-us/sample', note: 'runs apart: a rough figure' },
   ];
 }
