@@ -5,27 +5,26 @@
 //   - kiln drain: decode, windows, detectors, raw insert + rollup views, dead letters, checkpoints, acks.
 // With the drain, the batches kiln up inserted (GPU-samples per insert, time per insert: its own metrics). Then the CPU
 // each stage of the aggregator spends per GPU-sample (decode, window, detect, encode, insert, and the background
-// merges the inserts cause), measured in this process on the same messages, and the memory each tracked GPU costs the
-// aggregator's state.
+// merges the inserts cause), measured in this process on the same messages. The memory each tracked GPU costs is
+// the gpu-state bench's (packages/detect).
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { cpuSecondsOf, KILN_BIN as KILN } from './_processes.js';
 import { connect } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { parseConfig } from '@kiln/config';
-import { Detection } from '@kiln/detect';
+import { createPartitionAnalysis } from '@kiln/detect';
 import { ensureStreams, GPU_STREAM } from '@kiln/nats';
 import { Fleet } from '@kiln/simulator';
 import { createStore, SampleEncoder } from '@kiln/store';
 import { startTestNatsServer, tempDir } from '@kiln/testkit';
 import { DecodeStats, DEFAULT_DECODE_LIMITS, decodeMessage, encodeMessage, gpuSubject, METRIC_COUNT, messageId, SampleBatch } from '@kiln/wire';
-import { GpuRegistry, LatestSample, WindowCore } from '@kiln/window';
 
 const RACKS = 278; // 20,016 GPUs
 const TICKS = 15;
-const KILN = fileURLToPath(new URL('../../services/cli/bin/kiln.js', import.meta.url));
+
 
 const cpuMs = () => {
   const u = process.cpuUsage();
@@ -121,7 +120,7 @@ async function kilnDrain(dir, natsUrl, jsm, messages) {
       }
       await new Promise((r) => setTimeout(r, 100));
     }
-    const usage = await cpuOf(child.pid);
+    const usage = await cpuSecondsOf(child.pid);
     const seconds = (performance.now() - t0) / 1000;
     const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     const batches = histogramTotals(metrics, 'kiln_insert_batch_samples');
@@ -133,12 +132,6 @@ async function kilnDrain(dir, natsUrl, jsm, messages) {
   }
 }
 
-/** CPU seconds a process has used so far (Linux /proc). */
-async function cpuOf(pid) {
-  const { readFile } = await import('node:fs/promises');
-  const stat = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ');
-  return (Number(stat[11]) + Number(stat[12])) / 100; // utime + stime, clock ticks of 1/100 s
-}
 
 async function stageCosts(bodies, dir) {
   const config = parseConfig({}, { env: {} });
@@ -154,10 +147,8 @@ async function stageCosts(bodies, dir) {
   }
   const rows = batch.length;
   const decode = (cpuMs() - c0) / (reps * rows);
-  // window (registry + latest + core), then detection, on the decoded rows
-  const registry = new GpuRegistry();
-  const latest = new LatestSample();
-  const windows = new WindowCore({ windowsMs: config.aggregator.windows_ms, allowedLatenessMs: 5_000, initialGpus: rows, onClose: () => {} });
+  // window (registry + latest + core, as a partition wires them), then detection, on the decoded rows
+  const { registry, latest, windows, detection } = createPartitionAnalysis(config, () => {});
   const ids = new Int32Array(rows);
   c0 = cpuMs();
   for (let r = 0; r < reps; r++) {
@@ -169,7 +160,6 @@ async function stageCosts(bodies, dir) {
     windows.closeReady();
   }
   const window = (cpuMs() - c0) / (reps * rows);
-  const detection = new Detection(registry, config.detect, () => {});
   c0 = cpuMs();
   for (let r = 0; r < reps; r++) for (let row = 0; row < rows; row++) detection.onSample(batch, row, ids[row]);
   const detect = (cpuMs() - c0) / (reps * rows);
@@ -212,36 +202,6 @@ async function mergesSettled(store) {
   }
 }
 
-function statePerGpu() {
-  const gpus = 100_000;
-  const config = parseConfig({}, { env: {} });
-  const before = process.memoryUsage();
-  const registry = new GpuRegistry();
-  const latest = new LatestSample();
-  const windows = new WindowCore({ windowsMs: config.aggregator.windows_ms, allowedLatenessMs: 5_000, onClose: () => {} });
-  const detection = new Detection(registry, config.detect, () => {});
-  const batch = new SampleBatch(8);
-  batch.length = 1;
-  for (let m = 0; m < METRIC_COUNT; m++) batch.values[m] = 50;
-  for (let g = 0; g < gpus; g++) {
-    batch.cluster[0] = 'c';
-    batch.rack[0] = `r${Math.floor(g / 72)}`;
-    batch.host[0] = `r${Math.floor(g / 72)}-t${Math.floor((g % 72) / 4)}`;
-    batch.gpu[0] = g % 4;
-    batch.uuid[0] = `GPU-${g}`;
-    batch.ts[0] = 1_764_000_000_000;
-    const id = registry.id(batch.cluster[0], batch.rack[0], batch.host[0], batch.gpu[0]);
-    latest.advance(id, batch.ts[0]);
-    windows.add(id, batch.ts[0], batch.values, 0);
-    detection.onSample(batch, 0, id);
-  }
-  const after = process.memoryUsage();
-  return {
-    heapAndArrays: (after.heapUsed - before.heapUsed + after.arrayBuffers - before.arrayBuffers) / gpus,
-    rss: (after.rss - before.rss) / gpus,
-  };
-}
-
 export async function run() {
   const nats = await startTestNatsServer();
   const dir = await tempDir('kiln-bench-pipeline-');
@@ -261,7 +221,6 @@ export async function run() {
     const stages = await stageCosts(backlog.firstTick, dir.path);
     // What kiln up ran with: the defaults and any KILN_AGGREGATOR_* of this environment, which the child inherits.
     const config = parseConfig({}, { env: process.env });
-    const mem = statePerGpu();
     const us = (ms) => ms * 1000;
     return [
       { name: 'kiln up drain, end to end', value: kilnRate, unit: 'GPU-samples/s', note: `${backlog.gpus} GPUs x ${TICKS} ticks backlog, embedded engine; ${(kiln.cpuSeconds * 1e6 / counted).toFixed(1)} CPU-us/sample in kiln up` },
@@ -287,7 +246,6 @@ export async function run() {
       { name: 'stage CPU: encode (insert body)', value: us(stages.encode), unit: 'CPU-us/sample' },
       { name: 'stage CPU: insert (engine, rollup views)', value: us(stages.insert), unit: 'CPU-us/sample', note: `embedded engine in process, ${stages.rows}-sample inserts` },
       { name: 'stage CPU: background merges of those inserts', value: us(stages.merges), unit: 'CPU-us/sample', note: 'until the engine has no merge left to run' },
-      { name: 'aggregator state per tracked GPU', value: mem.heapAndArrays, unit: 'bytes', note: `heap + typed arrays, 100,000 GPUs; RSS growth ${Math.round(mem.rss)} B/GPU; goal <= 2048` },
     ];
   } finally {
     await nats.dispose();
