@@ -1,4 +1,4 @@
-// Scaling: the same backlog (201,600 GPU-samples: 40 GB300 NVL72 racks, 70 ticks) in a GPU stream mapped to 8
+// Scaling: the same backlog (576,000 GPU-samples: 40 GB300 NVL72 racks, 200 ticks) in a GPU stream mapped to 8
 // partitions, drained by 1, 2 and 4 `kiln aggregator` processes sharing the partitions, all storing through one
 // `kiln store` (the embedded engine). Each run has its own consumer group and a fresh store. The rate is measured
 // from the moment the partitions are spread evenly over the processes to the last acknowledgement; CPU is what the
@@ -13,7 +13,7 @@ import { freePort, startProcess, startTestNatsServer, tempDir } from '@kiln/test
 import { cpuSecondsOf, KILN_BIN } from './_processes.js';
 
 const RACKS = 40;
-const TICKS = 70;
+const TICKS = 200;
 const PARTITIONS = 8;
 const GPUS_PER_MESSAGE = 4;
 const COUNTS = [1, 2, 4];

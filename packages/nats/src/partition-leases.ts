@@ -97,14 +97,19 @@ export class PartitionLeases {
     private readonly owner: PartitionOwner,
   ) {}
 
-  /** Opens (or creates) the lease bucket with `replicas`, takes this instance's first share and keeps it renewed. */
+  /**
+   * Opens (or creates) the lease bucket with `replicas` and announces this instance; from the next round on it takes
+   * its share and keeps it renewed.
+   */
   static async start(nc: NatsConnection, replicas: number, options: PartitionLeaseOptions, owner: PartitionOwner): Promise<PartitionLeases> {
     // A request that takes a fifth of the lease has failed: the round gives up and the next one, a quarter of a lease
     // later, tries again, so one slow answer (an election after a NATS node died) does not let the leases run out.
     const timeout = Math.max(250, Math.floor(options.leaseMs / 5));
     const kv = await new Kvm(jetstream(nc, { timeout })).create(PARTITION_BUCKET, { history: 1, replicas, ttl: options.leaseMs, timeout });
     const leases = new PartitionLeases(kv, await jetstreamManager(nc, { timeout }), options, owner);
-    await leases.runRound();
+    // Announce first and take partitions one round later: aggregators started together (a deployment rolling out)
+    // then all count each other before any claims, and split the partitions without handing them back and forth.
+    await kv.put(memberKey(options.group, options.instance), String(Date.now()));
     leases.timer = setInterval(() => void leases.runRound(), Math.max(100, Math.floor(options.leaseMs / 4)));
     leases.timer.unref();
     return leases;

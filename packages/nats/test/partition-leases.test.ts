@@ -64,7 +64,7 @@ describe('partition leases on a real nats-server', () => {
     };
 
     const a = await start('a');
-    expect([...owners.a.serving].sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    await until('a to take every partition', () => owners.a.serving.size === PARTITIONS);
     const b = await start('b');
     await until('a and b to split 4/4', () => owners.a.serving.size === 4 && owners.b.serving.size === 4 && disjointCover('a', 'b'));
     const cConnection = await open();
@@ -90,6 +90,18 @@ describe('partition leases on a real nats-server', () => {
     expect(a.owned()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     await a.stop();
     void c; // its rounds fail on the closed connection, as a dead process's would not run at all
+  });
+
+  it('instances started together split the partitions without handing any over', async () => {
+    const owners = [new RecordingOwner(), new RecordingOwner()];
+    const leases = await Promise.all(
+      owners.map(async (owner, i) =>
+        PartitionLeases.start(await open(), 1, { group: 'together', instance: `t${i}`, partitions: PARTITIONS, leaseMs: LEASE_MS, log: quiet }, owner),
+      ),
+    );
+    await until('a 4/4 split', () => owners.every((o) => o.serving.size === PARTITIONS / 2));
+    expect(owners.flatMap((o) => o.events.filter((e) => e.startsWith('-')))).toEqual([]);
+    await Promise.all(leases.map((l) => l.stop()));
   });
 
   it('fair share spreads partitions over the live instances', () => {
