@@ -315,15 +315,17 @@ describe('deploy/nats/cluster', () => {
     const expected = partitionMapping(mappedPartitions).split('\n').map((l) => l.trim());
     for (const n of natsNodes) {
       expect(n.text.match(/^\s*mappings\b/gm), n.file).toHaveLength(1);
-      expect(n.text.match(/^\s*accounts\b/gm), `${n.file}: the mapping applies to the users' global account`).toBeNull();
-      expect(confBlock(n.text, 'mappings')?.split('\n').map((l) => l.trim()), n.file).toEqual(expected);
+      // Mappings belong to an account: the one Kiln's users are in.
+      const kilnAccount = confBlock(confBlock(n.text, 'accounts') ?? '', 'KILN') ?? '';
+      expect(kilnAccount, `${n.file}: the KILN account`).toMatch(/users\s*=\s*\[/);
+      expect(confBlock(kilnAccount, 'mappings')?.split('\n').map((l) => l.trim()), n.file).toEqual(expected);
     }
   });
 
   it('each server configuration passes nats-server -t with Kiln’s users and TLS', async () => {
     const dir = await tempDir('kiln-deploy-nats-t-');
     cleanup.push(() => dir.remove());
-    // The layout of deploy/nats (cluster/ includes ../kiln-auth.conf), with TLS files made here.
+    // The layout of deploy/nats (cluster/accounts.conf includes ../kiln-auth.conf), with TLS files made here.
     cpSync(clusterDir, join(dir.path, 'cluster'), { recursive: true });
     cpSync(join(deployDir, 'nats', 'kiln-auth.conf'), join(dir.path, 'kiln-auth.conf'));
     const cert = join(dir.path, 'server.pem');

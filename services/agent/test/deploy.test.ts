@@ -18,7 +18,7 @@ afterAll(async () => {
   for (const c of cleanup.reverse()) await c().catch(() => undefined);
 });
 
-it('deploy/nats/nats-server.conf and kiln-auth.conf are accepted by nats-server', async () => {
+it('deploy/nats/nats-server.conf with its accounts and kiln-auth.conf is accepted by nats-server', async () => {
   const dir = await tempDir('kiln-deploy-nats-');
   cleanup.push(() => dir.remove());
   const tls = makeTlsFiles(dir.path);
@@ -28,7 +28,7 @@ it('deploy/nats/nats-server.conf and kiln-auth.conf are accepted by nats-server'
     .replace('/etc/nats/tls/ca.pem', tls.ca)
     .replace('/var/lib/nats/jetstream', join(dir.path, 'js'));
   writeFileSync(join(dir.path, 'nats-server.conf'), conf);
-  copyFileSync(join(deploy, 'kiln-auth.conf'), join(dir.path, 'kiln-auth.conf'));
+  for (const file of ['accounts.conf', 'kiln-auth.conf']) copyFileSync(join(deploy, file), join(dir.path, file));
   const check = spawnSync('nats-server', ['-t', '-c', join(dir.path, 'nats-server.conf')], { encoding: 'utf8' });
   expect(check.stdout + check.stderr).toMatch(/configuration file .* is valid/);
   expect(check.status).toBe(0);
