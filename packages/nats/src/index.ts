@@ -3,3 +3,4 @@ export * from './connect.js';
 export * from './streams.js';
 export * from './partitions.js';
 export * from './partition-leases.js';
+export * from './transient.js';

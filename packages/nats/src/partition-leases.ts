@@ -2,6 +2,7 @@ import { Kvm, type KV } from '@nats-io/kv';
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { partitionOf } from '@kiln/wire';
+import { retryTransient } from './transient.js';
 
 /** The KV bucket holding partition leases and the aggregators' membership; its TTL is the lease duration. */
 export const PARTITION_BUCKET = 'kiln_partitions';
@@ -105,8 +106,10 @@ export class PartitionLeases {
     // A request that takes a fifth of the lease has failed: the round gives up and the next one, a quarter of a lease
     // later, tries again, so one slow answer (an election after a NATS node died) does not let the leases run out.
     const timeout = Math.max(250, Math.floor(options.leaseMs / 5));
-    const kv = await new Kvm(jetstream(nc, { timeout })).create(PARTITION_BUCKET, { history: 1, replicas, ttl: options.leaseMs, timeout });
-    const leases = new PartitionLeases(kv, await jetstreamManager(nc, { timeout }), options, owner);
+    const kv = await retryTransient('partition lease bucket', () =>
+      new Kvm(jetstream(nc, { timeout })).create(PARTITION_BUCKET, { history: 1, replicas, ttl: options.leaseMs, timeout }),
+    );
+    const leases = new PartitionLeases(kv, await retryTransient('JetStream', () => jetstreamManager(nc, { timeout })), options, owner);
     // Announce first and take partitions one round later: aggregators started together (a deployment rolling out)
     // then all count each other before any claims, and split the partitions without handing them back and forth.
     await kv.put(memberKey(options.group, options.instance), String(Date.now()));

@@ -1,6 +1,7 @@
 import { DiscardPolicy, RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/nats-core';
 import { GPU_SUBJECTS, DLQ_SUBJECTS } from '@kiln/wire';
+import { retryTransient } from './transient.js';
 
 /** Streams Kiln owns. Names are part of the operator interface (nats stream info KILN_GPU). */
 export const GPU_STREAM = 'KILN_GPU';
@@ -73,21 +74,25 @@ export function streamConfigs(opts: StreamOptions): KilnStreamConfig[] {
   ];
 }
 
-/** Creates Kiln's streams, or updates them in place when they exist (idempotent; safe from several processes). */
+/**
+ * Creates Kiln's streams, or updates them in place when they exist (idempotent; safe from several processes), waiting
+ * for a cluster that is still electing its leaders.
+ */
 export async function ensureStreams(jsm: JetStreamManager, opts: StreamOptions): Promise<void> {
-  for (const config of streamConfigs(opts)) {
-    const name = config.name;
+  for (const config of streamConfigs(opts)) await retryTransient(`stream ${config.name}`, () => ensureStream(jsm, config));
+}
+
+async function ensureStream(jsm: JetStreamManager, config: KilnStreamConfig): Promise<void> {
+  try {
+    await jsm.streams.info(config.name);
+    await jsm.streams.update(config.name, config);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
     try {
-      await jsm.streams.info(name);
-      await jsm.streams.update(name, config);
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-      try {
-        await jsm.streams.add(config);
-      } catch (addErr) {
-        // Another process created it between our info() and add(): fine.
-        if (!/already in use|already exists/i.test(String(addErr))) throw addErr;
-      }
+      await jsm.streams.add(config);
+    } catch (addErr) {
+      // Another process created it between our info() and add(): fine.
+      if (!/already in use|already exists/i.test(String(addErr))) throw addErr;
     }
   }
 }

@@ -50,21 +50,24 @@ export async function startTestNatsCluster(size = 3, extraConfig = ''): Promise<
   return cluster;
 }
 
+/** Every node answers JetStream requests: the meta leader is elected and each server has joined it. */
 async function waitForMetaLeader(urls: string[]): Promise<void> {
-  const nc = await connect({ servers: urls });
-  try {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      try {
-        // Creating the manager asks JetStream for the account: it answers once the meta leader is elected.
-        await jetstreamManager(nc, { timeout: 2_000 });
-        return;
-      } catch (err) {
-        if (Date.now() > deadline) throw new Error(`the NATS cluster elected no JetStream leader within 30 s: ${String(err)}`);
-        await sleep(200);
+  for (const url of urls) {
+    const nc = await connect({ servers: url });
+    try {
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        try {
+          // Creating the manager asks JetStream for the account: it answers once the meta leader is elected.
+          await jetstreamManager(nc, { timeout: 2_000 });
+          break;
+        } catch (err) {
+          if (Date.now() > deadline) throw new Error(`the NATS cluster elected no JetStream leader within 30 s: ${String(err)}`);
+          await sleep(200);
+        }
       }
+    } finally {
+      await nc.close();
     }
-  } finally {
-    await nc.close();
   }
 }

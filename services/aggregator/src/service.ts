@@ -4,7 +4,7 @@ import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { KilnConfig } from '@kiln/config';
 import type { Logger } from '@kiln/log';
-import { ensureStreams, PartitionLeases, streamOptions } from '@kiln/nats';
+import { ensureStreams, PartitionLeases, retryTransient, streamOptions } from '@kiln/nats';
 import { AggregatorStats } from './aggregator.js';
 import { CHECKPOINT_BUCKET } from './checkpoint.js';
 import { startPartition, type RunningPartition } from './partition.js';
@@ -42,10 +42,11 @@ export async function startAggregator(
   config: KilnConfig,
   deps: { nc: NatsConnection; store: AggregatorStore; log: Logger },
 ): Promise<AggregatorService> {
-  const jsm = await jetstreamManager(deps.nc);
+  // Started together with its NATS cluster, the aggregator waits for JetStream instead of exiting.
+  const jsm = await retryTransient('JetStream', () => jetstreamManager(deps.nc));
   await ensureStreams(jsm, streamOptions(config.nats));
   const js = jetstream(deps.nc);
-  const checkpoints = await new Kvm(js).create(CHECKPOINT_BUCKET, { history: 1, replicas: config.nats.replicas });
+  const checkpoints = await retryTransient('checkpoint bucket', () => new Kvm(js).create(CHECKPOINT_BUCKET, { history: 1, replicas: config.nats.replicas }));
   const instance = config.aggregator.instance ?? `${hostname().replace(/[^A-Za-z0-9_-]/g, '_')}-${process.pid}`;
   const log = deps.log.child({ instance });
   const stats = new AggregatorStats();

@@ -2,7 +2,7 @@ import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMes
 import { nanos, type NatsConnection } from '@nats-io/nats-core';
 import { validateAlertEvent, type AlertEvent } from '@kiln/alerts';
 import type { Logger } from '@kiln/log';
-import { ALERT_STREAM, ALERT_SUBJECTS, ensureStreams, type StreamOptions } from '@kiln/nats';
+import { ALERT_STREAM, ALERT_SUBJECTS, ensureStreams, retryTransient, type StreamOptions } from '@kiln/nats';
 import { dlqSubject } from '@kiln/wire';
 
 export interface Intake {
@@ -27,7 +27,7 @@ export async function consumeAlertEvents(
   apply: (event: AlertEvent) => Promise<unknown>,
 ): Promise<Intake> {
   const { log, counters } = options;
-  const jsm = await jetstreamManager(nc);
+  const jsm = await retryTransient('JetStream', () => jetstreamManager(nc));
   await ensureStreams(jsm, options.streams);
   try {
     await jsm.consumers.info(ALERT_STREAM, options.consumer);

@@ -1,7 +1,7 @@
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { KilnConfig } from '@kiln/config';
-import { ensureStreams, streamOptions } from '@kiln/nats';
+import { ensureStreams, retryTransient, streamOptions } from '@kiln/nats';
 import { Fleet, parseFaults, publishFleet, type PublishResult } from '@kiln/simulator';
 import type { ConsoleReport } from './progress.js';
 
@@ -24,7 +24,7 @@ export async function startSimulation(
   run: { durationMs?: number; faults?: readonly string[] } = {},
 ): Promise<Simulation> {
   const sim = config.simulate;
-  await ensureStreams(await jetstreamManager(nc), streamOptions(config.nats));
+  await ensureStreams(await retryTransient('JetStream', () => jetstreamManager(nc)), streamOptions(config.nats));
   const faults = parseFaults([...sim.faults, ...(run.faults ?? [])]);
   const interval = sim.interval_ms;
   const replay = sim.mode === 'replay';
