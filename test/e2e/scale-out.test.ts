@@ -137,10 +137,15 @@ describe('scale-out: two aggregators on a 3-node NATS cluster, one of each kille
         }
         return (await stored()).n >= published;
       },
-      240_000,
+      150_000,
       500,
-    ).catch((err: unknown) => {
-      throw new Error(`${String(err)}\n${diagnostics()}`);
+    ).catch(async (err: unknown) => {
+      const lag = await Promise.all(
+        Array.from({ length: PARTITIONS }, (_, k) =>
+          jsm.consumers.info(GPU_STREAM, `kiln-aggregator-p${k}`).then((i) => `p${k}: ${i.num_pending} pending, ${i.num_ack_pending} unacked`, (e: unknown) => `p${k}: ${String(e)}`),
+        ),
+      );
+      throw new Error(`${String(err)}\n${lag.join('\n')}\nstored ${JSON.stringify(await stored())} of ${published}\n${diagnostics()}`);
     });
     expect(await stored()).toEqual({ n: published, distinct: published });
     // The survivor serves every partition now.

@@ -112,7 +112,8 @@ export class PartitionLeases {
     const leases = new PartitionLeases(kv, await retryTransient('JetStream', () => jetstreamManager(nc, { timeout })), options, owner);
     // Announce first and take partitions one round later: aggregators started together (a deployment rolling out)
     // then all count each other before any claims, and split the partitions without handing them back and forth.
-    await kv.put(memberKey(options.group, options.instance), String(Date.now()));
+    // A bucket just created on a cluster answers once its stream has elected a leader.
+    await retryTransient('announcing this aggregator', () => kv.put(memberKey(options.group, options.instance), String(Date.now())));
     leases.timer = setInterval(() => void leases.runRound(), Math.max(100, Math.floor(options.leaseMs / 4)));
     leases.timer.unref();
     return leases;

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { JetStreamClient, JsMsg, ConsumerMessages } from '@nats-io/jetstream';
+import type { Consumer, JetStreamClient, JsMsg, ConsumerMessages } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/nats-core';
 import { fingerprint, type AlertEvent } from '@kiln/alerts';
 import type { KilnConfig } from '@kiln/config';
@@ -13,6 +13,8 @@ import { failpoint } from './failpoints.js';
 import { IngestBatch } from './ingest-batch.js';
 import { gpuKey, newestStored, storedIdentities, type AggregatorStore } from './store.js';
 
+/** How long a partition may receive nothing while its consumer has messages waiting before its pull counts as stuck. */
+const STALLED_PULL_MS = 15_000;
 /** How long a rebuilt run waits for the rest of its messages before it is stored as it is. */
 const REPLAY_QUIET_MS = 3_000;
 
@@ -25,6 +27,8 @@ export interface AggregatorDeps {
   stats: AggregatorStats;
   /** Called once when another aggregator has taken the partition over (a checkpoint write was fenced off). */
   onFenced: () => void;
+  /** Called once when the run's pull ended or stalled on its own: the partition needs a new run from its checkpoint. */
+  onInterrupted: () => void;
   js: JetStreamClient;
   store: AggregatorStore;
   checkpoint: CheckpointStore;
@@ -68,6 +72,10 @@ export class Aggregator {
   /** Highest stream sequence accepted into a batch: anything at or below it is a redelivery. */
   private highestSeen = 0;
   private lastArrivalWall = Date.now();
+  /** When the last message arrived, for the stalled-pull check (lastArrivalWall also follows quiet event time). */
+  private lastMessageWall = Date.now();
+  private checkingStall = false;
+  private consumer?: Consumer;
   private messages?: ConsumerMessages;
   private stopping = false;
   /** The run recorded as pending by a process that died, being rebuilt from redelivered messages. */
@@ -97,30 +105,53 @@ export class Aggregator {
       this.replaying = cp.pending;
     }
     const consumer = await this.deps.js.consumers.get(GPU_STREAM, this.deps.consumer);
+    this.consumer = consumer;
     this.timer = setInterval(() => this.onTick(), Math.max(20, Math.floor(this.deps.config.aggregator.flush_ms / 2)));
     this.timer.unref();
-    while (!this.stopping) {
-      try {
-        this.messages = await consumer.consume({ max_messages: 2000, expires: 5_000 });
-        for await (const m of this.messages) {
-          this.accept(m, Date.now());
-          const b = this.current;
-          if (b.samples.free < MAX_GPUS_PER_MESSAGE) await this.flush();
-        }
-      } catch (err) {
-        if (this.stopping) break;
-        // NATS away for a moment: resume. The consumer recreated by a new owner of the partition: this run must not
-        // pull from it (what it pulled would wait out the ack wait before reaching the new owner); it is fenced off.
-        const info = await consumer.info(false).catch(() => undefined);
-        if (info !== undefined && info.created !== this.deps.consumerCreated) {
-          this.deps.log.warn({ consumer: this.deps.consumer }, 'the partition consumer was recreated by another aggregator');
-          this.stopping = true;
-          this.deps.onFenced();
-          break;
-        }
-        this.deps.log.warn({ err, consumer: this.deps.consumer }, 'consuming interrupted; resuming');
-        await sleep(1_000);
+    try {
+      this.messages = await consumer.consume({ max_messages: 2000, expires: 5_000 });
+      for await (const m of this.messages) {
+        this.accept(m, Date.now());
+        const b = this.current;
+        if (b.samples.free < MAX_GPUS_PER_MESSAGE) await this.flush();
       }
+      if (!this.stopping) throw new Error('the pull ended');
+    } catch (err) {
+      if (!this.stopping) await this.interrupted(err);
+    }
+  }
+
+  /**
+   * The pull ended or stalled without being asked to. Messages the client held may be gone, and a run must see its
+   * partition's messages without gaps (a later batch's acknowledgement covers everything before it), so this run
+   * ends and the partition starts a new one from its checkpoint, as after a crash: unless a new owner recreated the
+   * consumer, in which case this run is fenced off.
+   */
+  private async interrupted(err: unknown): Promise<void> {
+    this.stopping = true;
+    const info = await this.consumer?.info(false).catch(() => undefined);
+    if (info !== undefined && info.created !== this.deps.consumerCreated) {
+      this.deps.log.warn({ consumer: this.deps.consumer }, 'the partition consumer was recreated by another aggregator');
+      this.deps.onFenced();
+      return;
+    }
+    this.deps.log.warn({ err: String(err), consumer: this.deps.consumer }, 'consuming interrupted; restarting the partition from its checkpoint');
+    this.deps.onInterrupted();
+  }
+
+  /** No message for a while although the consumer has some waiting: the pull is stuck (seen after a NATS node died). */
+  private async checkStalledPull(): Promise<void> {
+    this.checkingStall = true;
+    try {
+      const info = await this.consumer?.info(false);
+      if (!this.stopping && info !== undefined && info.num_pending > 0 && Date.now() - this.lastMessageWall > STALLED_PULL_MS) {
+        await this.messages?.close();
+        await this.interrupted(new Error(`no message for ${STALLED_PULL_MS} ms with ${info.num_pending} waiting`));
+      }
+    } catch {
+      // NATS away: the next tick asks again.
+    } finally {
+      this.checkingStall = false;
     }
   }
 
@@ -146,6 +177,7 @@ export class Aggregator {
   private accept(m: JsMsg, wallNow: number): void {
     const seq = m.seq;
     this.lastArrivalWall = wallNow;
+    this.lastMessageWall = wallNow;
     if (this.replaying && seq > this.replaying.last) this.finishReplay();
     const replaying = this.replaying;
     if (seq <= this.highestSeen) {
@@ -280,6 +312,7 @@ export class Aggregator {
     // Reclaim GPUs that left, but never while rows awaiting their identity check hold GPU ids: a fast replay can
     // pass a whole horizon of event time within one batch, and a reused id would give such a row another GPU's state.
     if (b.suspects.length === 0 && this.checking === 0) this.deps.registry.reclaimIdle(this.deps.detection.newestEventMs);
+    if (now - this.lastMessageWall > STALLED_PULL_MS && !this.checkingStall && !this.stopping) void this.checkStalledPull();
   }
 
   /** Swaps in an empty batch and queues the full one for writing; waits only when both buffers are busy. */

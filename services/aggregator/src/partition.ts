@@ -52,6 +52,8 @@ export interface PartitionDeps {
   log: Logger;
   /** The partition was taken over by another aggregator (its checkpoint was written by a newer owner). */
   onFenced: () => void;
+  /** The run's pull ended or stalled on its own: the partition needs a new run from its checkpoint. */
+  onInterrupted: () => void;
 }
 
 /** One partition being served: its consumer loop and the state only it owns (GPU ids, windows, detectors). */
@@ -86,6 +88,7 @@ export async function startPartition(partition: number, deps: PartitionDeps): Pr
     consumerCreated: created.created,
     stats: deps.stats,
     onFenced: deps.onFenced,
+    onInterrupted: deps.onInterrupted,
     js: deps.js,
     store: deps.store,
     checkpoint,

@@ -60,28 +60,41 @@ export async function startAggregator(
     retired.late += p.windows.late;
   };
   let leases: PartitionLeases | undefined;
+  /** Starts a run of partition k. Its callbacks act only while that run serves k: an earlier, abandoned run may still
+   *  finish a write that a later run of this same process fences off. */
+  const serve = async (k: number): Promise<void> => {
+    const p: RunningPartition = await startPartition(k, {
+      config,
+      js,
+      jsm,
+      checkpoints,
+      store: deps.store,
+      stats,
+      log,
+      onFenced: () => {
+        if (running.get(k) === p) leases?.lost(k);
+      },
+      onInterrupted: () => {
+        if (running.get(k) !== p) return;
+        retire(p);
+        void p
+          .abandon()
+          .then(() => serve(k))
+          .catch((err: unknown) => {
+            // Not served now: let the lease lapse, so that this or another aggregator takes the partition again.
+            log.warn({ partition: k, err: String(err) }, 'could not restart the partition');
+            leases?.lost(k);
+          });
+      },
+    });
+    running.set(k, p);
+  };
   leases = await PartitionLeases.start(
     deps.nc,
     config.nats.replicas,
     { group: config.aggregator.consumer, instance, partitions: config.nats.partitions, leaseMs: config.aggregator.lease_ms, log },
     {
-      async assigned(k) {
-        const p: RunningPartition = await startPartition(k, {
-          config,
-          js,
-          jsm,
-          checkpoints,
-          store: deps.store,
-          stats,
-          log,
-          // Only while this run serves k: a run abandoned earlier may still finish a write that is fenced off by a
-          // later run of this same process.
-          onFenced: () => {
-            if (running.get(k) === p) leases?.lost(k);
-          },
-        });
-        running.set(k, p);
-      },
+      assigned: serve,
       async revoked(k, how) {
         const p = running.get(k);
         if (!p) return;
