@@ -139,17 +139,25 @@ export class Aggregator {
     this.deps.onInterrupted();
   }
 
-  /** No message for a while although the consumer has some waiting: the pull is stuck (seen after a NATS node died). */
+  /**
+   * No message for a while although the consumer has some waiting, or the consumer is gone: the pull is stuck (seen
+   * after a NATS node died; nats.js keeps pulling from a deleted consumer without a word).
+   */
   private async checkStalledPull(): Promise<void> {
     this.checkingStall = true;
     try {
-      const info = await this.consumer?.info(false);
-      if (!this.stopping && info !== undefined && info.num_pending > 0 && Date.now() - this.lastMessageWall > STALLED_PULL_MS) {
-        await this.messages?.close();
-        await this.interrupted(new Error(`no message for ${STALLED_PULL_MS} ms with ${info.num_pending} waiting`));
+      let stuck: string | undefined;
+      try {
+        const info = await this.consumer?.info(false);
+        if (info !== undefined && info.num_pending > 0) stuck = `no message for ${STALLED_PULL_MS} ms with ${info.num_pending} waiting`;
+      } catch (err) {
+        // NATS away: the next tick asks again; the consumer gone: this run cannot go on.
+        if (/consumer not found/i.test(String(err))) stuck = 'the partition consumer is gone';
       }
-    } catch {
-      // NATS away: the next tick asks again.
+      if (stuck !== undefined && !this.stopping && Date.now() - this.lastMessageWall > STALLED_PULL_MS) {
+        await this.messages?.close();
+        await this.interrupted(new Error(stuck));
+      }
     } finally {
       this.checkingStall = false;
     }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { parseConfig, type KilnConfig } from '@kiln/config';
 import { silentLogger } from '@kiln/log';
@@ -9,7 +10,7 @@ import { Fleet, parseFaults, publishFleet } from '@kiln/simulator';
 import { createStore, type Store } from '@kiln/store';
 import { startTestNatsServer, tempDir, waitUntil, type TestNatsServer } from '@kiln/testkit';
 import { gpuSubject } from '@kiln/wire';
-import { startAggregator, type AggregatorStore } from '../src/index.js';
+import { CHECKPOINT_BUCKET, startAggregator, type AggregatorStore } from '../src/index.js';
 
 /** The aggregator in process, against a real nats-server and the embedded engine. */
 describe('aggregator', () => {
@@ -107,4 +108,36 @@ describe('aggregator', () => {
     });
     await service.stop();
   });
+
+  it('restarts a partition from its checkpoint when its pull is cut off, storing every sample once', async () => {
+    const js = jetstream(nc);
+    const jsm = await jetstreamManager(nc);
+    const startMs = Math.floor(Date.now() / 1000) * 1000 - 150_000;
+    // Two racks: the first one's hosts send the message ids (<host>:<seq>) the first test's rack already sent, which
+    // JetStream drops as duplicates; the second rack's are new.
+    const fleet = new Fleet({ cluster: 'agg-ai3', racks: 2, seed: 4, startMs, faults: [] });
+    const restarting = parseConfig(
+      { data_dir: dir.path, nats: { url: nats.url }, aggregator: { batch_rows: 500, flush_ms: 50, consumer: 'agg-restart' } },
+      { env: {} },
+    );
+    // This consumer starts after what the other tests published (they stored it already).
+    const checkpoints = await new Kvm(js).create(CHECKPOINT_BUCKET, { history: 1 });
+    await checkpoints.put('agg-restart', JSON.stringify({ stored: (await jsm.streams.info(GPU_STREAM)).state.last_seq }));
+    const service = await startAggregator(restarting, { nc, store: sink, log: silentLogger() });
+    await publishFleet(js, fleet, { mode: 'replay', ticks: 40 });
+    const ours = "SELECT count() AS n FROM kiln.gpu_samples WHERE cluster = 'agg-ai3' AND rack = 'r0002'";
+    await waitUntil('some samples stored', async () => (await count(ours)) > 0, 60_000, 50);
+    // The consumer vanishes under the running pull (as when its stream's leader is lost): the run must end and a new
+    // one carry on from the checkpoint, not pull on past a gap.
+    await jsm.consumers.delete(GPU_STREAM, 'agg-restart');
+    await publishFleet(js, fleet, { mode: 'replay', ticks: 40 });
+    const total = 80 * 72;
+    await waitUntil('every sample stored', async () => (await count(ours)) >= total, 90_000, 100);
+    const info = await jsm.consumers.info(GPU_STREAM, 'agg-restart');
+    expect(info.num_pending).toBe(0);
+    expect(await count(ours)).toBe(total);
+    expect(await count("SELECT uniqExact(host, gpu, ts) AS n FROM kiln.gpu_samples WHERE cluster = 'agg-ai3' AND rack = 'r0002'")).toBe(total);
+    expect(service.partitions()).toEqual([0]);
+    await service.stop();
+  }, 150_000);
 });
