@@ -125,13 +125,14 @@ export class PartitionLeases {
   }
 
   /**
-   * Forgets a partition whose owner found it was fenced off (another instance wrote its checkpoint): the lease is
-   * someone else's now, so it is neither renewed nor released.
+   * Forgets a partition this instance can no longer serve: fenced off (another instance wrote its checkpoint, the
+   * lease is someone else's now) or unable to start again. It is neither renewed nor released: it lapses, and any
+   * instance's next round takes it.
    */
-  lost(partition: number): void {
+  lost(partition: number, why: string): void {
     if (!this.held.delete(partition)) return;
     this.handingOver.delete(partition);
-    this.options.log.warn({ partition }, 'partition taken over by another aggregator');
+    this.options.log.warn({ partition, why }, 'partition given up');
     void this.revoke(partition, 'lost');
   }
 

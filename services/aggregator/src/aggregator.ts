@@ -57,9 +57,9 @@ export class AggregatorStats {
 
 /**
  * Serves one partition of the GPU stream: reads it through the partition's durable pull consumer, decodes every
- * message, runs per-sample detectors and the window core as samples arrive, and stores raw samples in batches. A message is acknowledged only once the batch
- * holding it is durable (raw rows, dead letters, alert events); see CheckpointStore for how a crash at any point
- * leaves every sample stored exactly once.
+ * message, runs per-sample detectors and the window core as samples arrive, and stores raw samples in batches. A
+ * message is acknowledged only once the batch holding it is durable (raw rows, dead letters, alert events); see
+ * CheckpointStore for how a crash at any point leaves every sample stored exactly once.
  */
 export class Aggregator {
   readonly stats: AggregatorStats;

@@ -72,7 +72,7 @@ export async function startAggregator(
       stats,
       log,
       onFenced: () => {
-        if (running.get(k) === p) leases?.lost(k);
+        if (running.get(k) === p) leases?.lost(k, 'taken over by another aggregator');
       },
       onInterrupted: () => {
         if (running.get(k) !== p) return;
@@ -83,7 +83,7 @@ export async function startAggregator(
           .catch((err: unknown) => {
             // Not served now: let the lease lapse, so that this or another aggregator takes the partition again.
             log.warn({ partition: k, err: String(err) }, 'could not restart the partition');
-            leases?.lost(k);
+            leases?.lost(k, 'could not restart it');
           });
       },
     });
