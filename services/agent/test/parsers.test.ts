@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { METRIC_ID } from '@kiln/wire';
 import { DCGM_MAPPINGS, dcgmValue } from '../src/collectors/dcgm/dcgm-fields.js';
@@ -112,6 +113,39 @@ GPU 00000000:18:00.0
 `);
     expect(report.gpus).toEqual([{ busId: '00000000:18:00.0', slowdownC: 89, memMaxC: NaN }]);
     expect(report.chassisSerial).toBeUndefined();
+  });
+});
+
+describe('nvidia-smi output captured on a real GPU', () => {
+  // An NVIDIA H100 80GB HBM3, driver 580.159.04, CUDA 13.0, idle at 33 °C: `nvidia-smi -q`, `-q -d TEMPERATURE` and
+  // the agent's --query-gpu line, verbatim (services/agent/scripts/real-gpu-check.mjs ran the agent there too).
+  const fixture = (name: string): string => readFileSync(new URL(`./fixtures/h100-driver-580/${name}`, import.meta.url), 'utf8');
+  const expected = [{ busId: '00000000:00:06.0', slowdownC: 89, memMaxC: NaN }];
+
+  it('finds the thermal limits in the whole -q report and in its TEMPERATURE section alone', () => {
+    for (const name of ['q.txt', 'q-temperature.txt']) {
+      const report = parseSmiQuery(fixture(name));
+      expect(report.gpus).toEqual(expected);
+      expect(report.chassisSerial).toBeUndefined(); // "Chassis Serial Number : N/A" off NVL72 racks
+    }
+  });
+
+  it('reads the query line with the newest field names, which this driver accepts', () => {
+    const selection = new QuerySelection();
+    const row = new QueryRow();
+    expect(parseQueryRow(fixture('query.csv').trim(), selection.columns, row)).toBe(true);
+    expect(row.index).toBe(0);
+    expect(row.uuid).toBe('GPU-0d1ef9f0-feb7-ace0-416f-f67d3ffaed3b');
+    expect(row.busId).toBe('00000000:00:06.0');
+    expect(row.metrics[METRIC_ID.temp_c]).toBe(33);
+    expect(row.metrics[METRIC_ID.mem_temp_c]).toBe(36);
+    expect(row.metrics[METRIC_ID.power_w]).toBe(71.79);
+    expect(row.metrics[METRIC_ID.power_limit_w]).toBe(700);
+    expect(row.metrics[METRIC_ID.sm_clock_mhz]).toBe(345);
+    expect(row.metrics[METRIC_ID.mem_clock_mhz]).toBe(2619);
+    expect(row.metrics[METRIC_ID.fb_free_mib]).toBe(81079);
+    expect(row.metrics[METRIC_ID.clock_events]).toBe(1); // GPU idle
+    expect(row.metrics[METRIC_ID.ecc_dbe_vol]).toBe(0);
   });
 });
 
