@@ -1,4 +1,4 @@
-// End to end: a 20,000-GPU backlog (278 GB300 NVL72 racks, 15 ticks) already in JetStream, drained by `kiln up`
+// End to end: a 20,000-GPU backlog (278 GB300 NVL72 racks, 30 ticks) already in JetStream, drained by `kiln up`
 // with the embedded engine, against JetStream's own rates in the same run:
 //   - ingest: publishing the backlog (JetStream-acked, Nats-Msg-Id, 256 in flight);
 //   - bare drain: a consumer that only acknowledges, the ceiling any consumer of this stream has;
@@ -23,7 +23,7 @@ import { startTestNatsServer, tempDir } from '@kiln/testkit';
 import { DecodeStats, DEFAULT_DECODE_LIMITS, decodeMessage, encodeMessage, gpuSubject, METRIC_COUNT, messageId, SampleBatch } from '@kiln/wire';
 
 const RACKS = 278; // 20,016 GPUs
-const TICKS = 15;
+const TICKS = 30;
 
 
 const cpuMs = () => {
@@ -133,7 +133,7 @@ async function kilnDrain(dir, natsUrl, jsm, messages) {
 }
 
 
-async function stageCosts(bodies, dir) {
+async function stageCosts(bodies, dir, ticksPerInsert) {
   const config = parseConfig({}, { env: {} });
   const batch = new SampleBatch(bodies.length * 4 + 8);
   const stats = new DecodeStats();
@@ -169,28 +169,55 @@ async function stageCosts(bodies, dir) {
   c0 = cpuMs();
   for (let r = 0; r < reps; r++) encoder.encode(batch);
   const encode = (cpuMs() - c0) / (reps * rows);
-  // insert (embedded engine, both rollup views), 20k-row batches as the aggregator sends them
+  // insert (embedded engine, every rollup view): one tick per insert, as a live partition flushes, and `ticksPerInsert`
+  // ticks, as kiln up's drain batches held; each includes the merges its parts cause.
   await mkdir(join(dir, 'stage'), { recursive: true });
   const store = await createStore({ dataDir: join(dir, 'stage') });
   await store.migrate();
-  // The engine compiles an expression on its third use (min_count_to_compile_expression): warm up past that, as a
-  // running aggregator is.
-  for (let w = 0; w < 4; w++) {
-    for (let row = 0; row < rows; row++) batch.ts[row] += 1000;
-    await store.insertSamples(batch, `warm-up-${w}`);
-  }
-  await mergesSettled(store);
-  c0 = cpuMs();
-  for (let r = 0; r < reps; r++) {
-    for (let row = 0; row < rows; row++) batch.ts[row] += 1000;
-    await store.insertSamples(batch, `bench-${r}`);
-  }
-  const insertAll = (cpuMs() - c0) / (reps * rows);
-  c0 = cpuMs();
-  await mergesSettled(store);
-  const merges = (cpuMs() - c0) / (reps * rows);
+  let unused = 0; // the first tick no insert has held yet
+  const insertCost = async (ticks, label) => {
+    const wide = repeatTicks(batch, ticks);
+    let at = 0;
+    // Moves the batch to ticks no insert has held: every insert a later stretch of event time than any before it.
+    const fresh = () => {
+      for (let row = 0; row < wide.length; row++) wide.ts[row] += (unused - at) * 1000;
+      at = unused;
+      unused += ticks;
+      return wide;
+    };
+    // The engine compiles an expression on its third use (min_count_to_compile_expression): warm up past that, as a
+    // running aggregator is.
+    for (let w = 0; w < 3; w++) await store.insertSamples(fresh(), `warm-up-${label}-${w}`);
+    await mergesSettled(store);
+    const inserts = Math.max(3, Math.ceil(300_000 / wide.length));
+    const c = cpuMs();
+    for (let r = 0; r < inserts; r++) await store.insertSamples(fresh(), `bench-${label}-${r}`);
+    const insert = (cpuMs() - c) / (inserts * wide.length);
+    const m = cpuMs();
+    await mergesSettled(store);
+    return { insert: insert - encode, merges: (cpuMs() - m) / (inserts * wide.length) };
+  };
+  const live = await insertCost(1, 'live');
+  const drain = await insertCost(ticksPerInsert, 'drain');
   await store.close();
-  return { decode, window, detect, encode, insert: insertAll - encode, merges, rows };
+  return { decode, window, detect, encode, live, drain, ticksPerInsert, rows };
+}
+
+/** `ticks` copies of the tick in `batch`, each a second after the one before. */
+function repeatTicks(batch, ticks) {
+  const rows = batch.length;
+  const wide = new SampleBatch(rows * ticks);
+  for (let t = 0; t < ticks; t++) {
+    for (let row = 0; row < rows; row++) {
+      const to = t * rows + row;
+      wide.ts[to] = batch.ts[row] + t * 1000;
+      wide.gpu[to] = batch.gpu[row];
+      for (const key of ['cluster', 'rack', 'host', 'uuid', 'job']) wide[key][to] = batch[key][row];
+    }
+    wide.values.set(batch.values.subarray(0, rows * METRIC_COUNT), t * rows * METRIC_COUNT);
+  }
+  wide.length = rows * ticks;
+  return wide;
 }
 
 /** Waits until the store's engine has run no merge for a second (at most a minute): the merges inserts left behind. */
@@ -218,7 +245,8 @@ export async function run() {
     const kilnRate = counted / kiln.seconds;
     const bareRate = backlog.samples / bare;
     const ingestRate = backlog.samples / backlog.seconds;
-    const stages = await stageCosts(backlog.firstTick, dir.path);
+    const ticksPerInsert = Math.max(1, Math.round(kiln.batches.sum / kiln.batches.count / backlog.gpus));
+    const stages = await stageCosts(backlog.firstTick, dir.path, ticksPerInsert);
     // What kiln up ran with: the defaults and any KILN_AGGREGATOR_* of this environment, which the child inherits.
     const config = parseConfig({}, { env: process.env });
     const us = (ms) => ms * 1000;
@@ -244,8 +272,10 @@ export async function run() {
       { name: 'stage CPU: window (registry, dedup, core)', value: us(stages.window), unit: 'CPU-us/sample' },
       { name: 'stage CPU: detect (all detectors)', value: us(stages.detect), unit: 'CPU-us/sample' },
       { name: 'stage CPU: encode (insert body)', value: us(stages.encode), unit: 'CPU-us/sample' },
-      { name: 'stage CPU: insert (engine, rollup views)', value: us(stages.insert), unit: 'CPU-us/sample', note: `embedded engine in process, ${stages.rows}-sample inserts` },
-      { name: 'stage CPU: background merges of those inserts', value: us(stages.merges), unit: 'CPU-us/sample', note: 'until the engine has no merge left to run' },
+      { name: 'stage CPU: insert, one tick per insert (live)', value: us(stages.live.insert), unit: 'CPU-us/sample', note: `embedded engine in process, every rollup view; ${stages.rows}-sample inserts` },
+      { name: 'stage CPU: background merges of those', value: us(stages.live.merges), unit: 'CPU-us/sample', note: 'until the engine has no merge left to run' },
+      { name: `stage CPU: insert, ${stages.ticksPerInsert} ticks per insert (drain)`, value: us(stages.drain.insert), unit: 'CPU-us/sample', note: `as kiln up's drain batches held; ${stages.rows * stages.ticksPerInsert}-sample inserts` },
+      { name: 'stage CPU: background merges of those', value: us(stages.drain.merges), unit: 'CPU-us/sample' },
     ];
   } finally {
     await nats.dispose();

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { AggregatorStats } from '@kiln/aggregator';
+import { parseConfig } from '@kiln/config';
 import { silentLogger } from '@kiln/log';
 import { ensureStreams, GPU_STREAM } from '@kiln/nats';
 import { Fleet, publishFleet } from '@kiln/simulator';
@@ -245,8 +246,9 @@ export async function run() {
     const scrapes = rounds.flatMap((r) => r.scrapes);
     const rate = (mode) => median(rounds.map((r) => r[mode].rate));
     const spread = (mode) => rounds.map((r) => Math.round(r[mode].rate / 1000)).join(', ');
-    // At the measured rate, 20k-row batches, or one per flush_ms (200 ms) when slower: whichever is more.
-    const batchesPerSecond = Math.max(rate('on') / 20_000, 5);
+    // At the measured rate, full batches, or one per flush_ms when slower: whichever is more (the defaults).
+    const { batch_rows: batchRows, flush_ms: flushMs } = parseConfig({}, { env: {} }).aggregator;
+    const batchesPerSecond = Math.max(rate('on') / batchRows, 1000 / flushMs);
     // The JavaScript thread's time the instrumentation takes each second, as a share of that thread were it saturated.
     const share = (scrapeEveryS, pushEveryS, ratio) => ((scrapeMs / scrapeEveryS + pushMs / pushEveryS) / 1000 + (batchUs * ratio * batchesPerSecond) / 1e6) * 100;
     const shape = `${RACKS * 72} GPUs x ${TICKS} ticks (${backlog.samples.toLocaleString('en-US')} GPU-samples), embedded engine each`;
@@ -256,7 +258,7 @@ export async function run() {
       { name: 'instrumentation cost, throughput', value: median(throughputCost) * 100, unit: '%', note: `median of rounds (${percent(throughputCost)}); on: scrape 1 s, OTLP push 1 s, every batch traced; goal < 3` },
       { name: 'instrumentation cost, process CPU', value: median(cpuCost) * 100, unit: '%', note: `per GPU-sample, all threads (${percent(cpuCost)})` },
       { name: 'instrumentation cost, main-thread CPU', value: median(mainExtra), unit: 'CPU-ms/s', note: `extra on the JavaScript thread per second of drain, 1000 = a core (${mainExtra.map((x) => x.toFixed(1)).join(', ')})` },
-      { name: 'instrumentation per insert batch', value: batchUs, unit: 'CPU-us', note: `span (sampled, exported) + 2 histograms; ${((batchUs * 1000) / 20_000).toFixed(2)} ns per GPU-sample at 20k-row batches` },
+      { name: 'instrumentation per insert batch', value: batchUs, unit: 'CPU-us', note: `span (sampled, exported) + 2 histograms; ${((batchUs * 1000) / batchRows).toFixed(2)} ns per GPU-sample at ${batchRows.toLocaleString('en-US')}-row batches` },
       { name: 'instrumentation per /metrics scrape', value: scrapeMs, unit: 'CPU-ms', note: `main thread, serving a scraper process; ${scrapes.length ? median(scrapes).toFixed(0) : '-'} ms wall during the drains (consumer lag is a JetStream round trip)` },
       { name: 'instrumentation per OTLP push', value: pushMs, unit: 'CPU-ms', note: 'main thread: collect, protobuf, HTTP POST' },
       { name: 'instrumentation share of a saturated main thread', value: share(1, 1, 1), unit: '%', note: `scrape 1 s, push 1 s, every batch traced (${batchesPerSecond.toFixed(0)} batches/s)` },

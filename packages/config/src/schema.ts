@@ -68,10 +68,18 @@ const aggregatorSection = z
      * is reclaimed and its id reused. Its firing alerts stay firing (a pulled GPU's page is a person's to close).
      */
     forget_gpu_after_ms: z.number().int().min(600_000).default(3_600_000),
-    /** Flush a raw batch when it holds this many GPU-samples … */
-    batch_rows: z.number().int().min(8).max(500_000).default(20_000),
-    /** … or when its oldest message has waited this long. */
-    flush_ms: duration.default(200),
+    /**
+     * Flush a batch when it holds this many GPU-samples, divided among the partitions (nats.partitions) … A batch that
+     * spans several ticks of its GPUs makes each rollup view write one row per GPU and window instead of one per
+     * sample (test/bench/pipeline.js): for live batches to span flush_ms, about the fleet's GPUs × flush seconds.
+     * Memory: about 730 B per row (two batches of decoded rows, one insert body), in the process serving them.
+     */
+    batch_rows: z.number().int().min(8).max(2_000_000).default(100_000),
+    /**
+     * … or when its oldest message has waited this long: live, a batch then holds this many seconds of its GPUs'
+     * samples (ClickHouse's Kafka engine flushes every 7.5 s for the same reason). Alerts do not wait for it.
+     */
+    flush_ms: duration.default(5_000),
     /** Accepted clock skew for samples from the future. */
     future_skew_ms: duration.default(300_000),
     /** Event-time windows stay open this long after the watermark passes their end. */

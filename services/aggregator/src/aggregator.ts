@@ -18,6 +18,19 @@ const STALLED_PULL_MS = 15_000;
 /** How long a rebuilt run waits for the rest of its messages before it is stored as it is. */
 const REPLAY_QUIET_MS = 3_000;
 
+/** Rows a batch's arrays start with; they double as needed up to the partition's share of batch_rows. */
+const INITIAL_BATCH_ROWS = 4096;
+
+/**
+ * A partition's share of aggregator.batch_rows: a process serving every partition buffers at most batch_rows (twice:
+ * one batch filling while the other is written), and a partition's batch spans as many ticks of its GPUs as one
+ * batch of batch_rows spans of the whole fleet. Ticks per batch are what make the rollup views cheap: a view writes
+ * one row per GPU and window present in an insert.
+ */
+function batchRowsPerPartition(batchRows: number, partitions: number): number {
+  return Math.ceil(batchRows / partitions);
+}
+
 export interface AggregatorDeps {
   /** The partition's durable consumer; also names its checkpoint and prefixes its insert deduplication tokens. */
   consumer: string;
@@ -83,11 +96,15 @@ export class Aggregator {
   private timer?: NodeJS.Timeout;
   private readonly limits: DecodeLimits;
   private readonly tokenPrefix: string;
+  /** A batch is flushed once it holds this many rows (a batch rebuilding an interrupted run holds that run whole). */
+  private readonly batchRows: number;
 
   constructor(private readonly deps: AggregatorDeps) {
-    const rows = deps.config.aggregator.batch_rows + MAX_GPUS_PER_MESSAGE;
-    this.current = new IngestBatch(rows);
-    this.free.push(new IngestBatch(rows));
+    const { batch_rows } = deps.config.aggregator;
+    this.batchRows = batchRowsPerPartition(batch_rows, deps.config.nats.partitions);
+    const initial = Math.min(this.batchRows, INITIAL_BATCH_ROWS) + MAX_GPUS_PER_MESSAGE;
+    this.current = new IngestBatch(initial, this.batchRows + MAX_GPUS_PER_MESSAGE);
+    this.free.push(new IngestBatch(initial, this.batchRows + MAX_GPUS_PER_MESSAGE));
     this.limits = {
       futureSkewMs: deps.config.aggregator.future_skew_ms,
       maxAgeMs: deps.config.clickhouse.raw_retention_days * 86_400_000,
@@ -106,14 +123,14 @@ export class Aggregator {
     }
     const consumer = await this.deps.js.consumers.get(GPU_STREAM, this.deps.consumer);
     this.consumer = consumer;
-    this.timer = setInterval(() => this.onTick(), Math.max(20, Math.floor(this.deps.config.aggregator.flush_ms / 2)));
+    // The tick also moves a quiet partition's event time on and lets detectors conclude: at least ten a second.
+    this.timer = setInterval(() => this.onTick(), Math.max(20, Math.min(100, Math.floor(this.deps.config.aggregator.flush_ms / 2))));
     this.timer.unref();
     try {
       this.messages = await consumer.consume({ max_messages: 2000, expires: 5_000 });
       for await (const m of this.messages) {
         this.accept(m, Date.now());
-        const b = this.current;
-        if (b.samples.free < MAX_GPUS_PER_MESSAGE) await this.flush();
+        if (!this.replaying && this.current.samples.length + MAX_GPUS_PER_MESSAGE > this.batchRows) await this.flush();
       }
       if (!this.stopping) throw new Error('the pull ended');
     } catch (err) {
@@ -204,6 +221,7 @@ export class Aggregator {
     b.last = seq;
     b.messages.push(m);
     this.stats.messages++;
+    b.reserve(MAX_GPUS_PER_MESSAGE);
     const samples = b.samples;
     const before = samples.length;
     const result = decodeMessage(m.subject, m.data, b.nowMs, this.limits, samples, this.stats.decode, b.messages.length - 1);

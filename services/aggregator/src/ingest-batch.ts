@@ -1,4 +1,5 @@
 import type { JsMsg } from '@nats-io/jetstream';
+import { resized } from '@kiln/window';
 import { METRIC_COUNT, SampleBatch, type RejectReason } from '@kiln/wire';
 
 export interface Rejected {
@@ -9,15 +10,16 @@ export interface Rejected {
 
 /**
  * One unit of storage: the decoded rows of a contiguous run of stream messages, the messages to acknowledge once it is
- * durable, the rejects to dead-letter, and the alert events raised while decoding it.
+ * durable, the rejects to dead-letter, and the alert events raised while decoding it. Its row arrays grow as rows
+ * come (a live partition's batches stay as small as what arrives within a flush interval) and are kept for reuse.
  */
 export class IngestBatch {
-  readonly samples: SampleBatch;
+  samples: SampleBatch;
   readonly messages: JsMsg[] = [];
   readonly rejected: Rejected[] = [];
   readonly alertPublishes: Promise<unknown>[] = [];
   /** Dense GPU id of each row. */
-  readonly gpuIds: Int32Array;
+  gpuIds: Int32Array;
   /** Rows that may repeat a stored sample identity (see LatestSample); resolved before the batch is stored. */
   readonly suspects: number[] = [];
   /** Suspects not analysed yet (not newer than a known sample): analysed once storage shows they are new. */
@@ -29,9 +31,39 @@ export class IngestBatch {
   /** Wall time the first message arrived, for the flush deadline. */
   openedAt = 0;
 
-  constructor(rows: number) {
+  /** `rows` to start with; `usualRows`: what a full batch holds (a batch rebuilding an interrupted run may hold more). */
+  constructor(
+    rows: number,
+    private readonly usualRows = rows,
+  ) {
     this.samples = new SampleBatch(rows);
     this.gpuIds = new Int32Array(rows);
+  }
+
+  /**
+   * Makes room for `rows` more rows, moving the rows held into arrays twice as large (at most a full batch's, unless
+   * more are needed) when needed: each growth allocates and copies, so few steps.
+   */
+  reserve(rows: number): void {
+    const s = this.samples;
+    if (s.free >= rows) return;
+    const needed = s.length + rows;
+    const capacity = Math.max(needed, Math.min(2 * s.capacity, this.usualRows));
+    const grown = new SampleBatch(capacity);
+    const n = (grown.length = s.length);
+    grown.ts.set(s.ts.subarray(0, n));
+    grown.gpu.set(s.gpu.subarray(0, n));
+    grown.message.set(s.message.subarray(0, n));
+    grown.values.set(s.values.subarray(0, n * METRIC_COUNT));
+    for (let row = 0; row < n; row++) {
+      grown.cluster[row] = s.cluster[row]!;
+      grown.rack[row] = s.rack[row]!;
+      grown.host[row] = s.host[row]!;
+      grown.uuid[row] = s.uuid[row]!;
+      grown.job[row] = s.job[row]!;
+    }
+    this.samples = grown;
+    this.gpuIds = resized(this.gpuIds, capacity, 0);
   }
 
   /** Removes the given rows (ascending), keeping the order of the others. */

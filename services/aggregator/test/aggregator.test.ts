@@ -9,7 +9,7 @@ import { ensureStreams, GPU_STREAM } from '@kiln/nats';
 import { Fleet, parseFaults, publishFleet } from '@kiln/simulator';
 import { createStore, type Store } from '@kiln/store';
 import { startTestNatsServer, tempDir, waitUntil, type TestNatsServer } from '@kiln/testkit';
-import { gpuSubject } from '@kiln/wire';
+import { gpuSubject, MAX_GPUS_PER_MESSAGE } from '@kiln/wire';
 import { CHECKPOINT_BUCKET, startAggregator, type AggregatorStore } from '../src/index.js';
 
 /** The aggregator in process, against a real nats-server and the embedded engine. */
@@ -107,6 +107,32 @@ describe('aggregator', () => {
       throw new Error(`tracked ${service.trackedGpus()}, expected 68`);
     });
     await service.stop();
+  });
+
+  it('grows a batch to its share of batch_rows and flushes it there; the rest at stop', async () => {
+    const js = jetstream(nc);
+    const jsm = await jetstreamManager(nc);
+    const startMs = Math.floor(Date.now() / 1000) * 1000 - 60_000;
+    const fleet = new Fleet({ cluster: 'agg-ai4', racks: 4, seed: 5, startMs, faults: [] });
+    // Rows beyond the arrays' first size (4,096), and no flush by age during the test.
+    const big = parseConfig(
+      { data_dir: dir.path, nats: { url: nats.url }, aggregator: { batch_rows: 6_000, flush_ms: 600_000, consumer: 'agg-big' } },
+      { env: {} },
+    );
+    const checkpoints = await new Kvm(js).create(CHECKPOINT_BUCKET, { history: 1 });
+    await checkpoints.put('agg-big', JSON.stringify({ stored: (await jsm.streams.info(GPU_STREAM)).state.last_seq }));
+    const published = await publishFleet(js, fleet, { mode: 'replay', ticks: 40 });
+    expect(published.samples).toBe(4 * 72 * 40);
+    const service = await startAggregator(big, { nc, store: sink, log: silentLogger() });
+    const ours = "SELECT count() AS n FROM kiln.gpu_samples WHERE cluster = 'agg-ai4'";
+    await waitUntil('the first batch stored', () => service.stats.batches === 1, 60_000, 50);
+    const first = await count(ours);
+    expect(first).toBeGreaterThan(6_000 - MAX_GPUS_PER_MESSAGE);
+    expect(first).toBeLessThanOrEqual(6_000);
+    await service.stop();
+    expect(service.stats.batches).toBe(2);
+    expect(await count(ours)).toBe(published.samples);
+    expect(await count("SELECT uniqExact(host, gpu, ts) AS n FROM kiln.gpu_samples WHERE cluster = 'agg-ai4'")).toBe(published.samples);
   });
 
   it('restarts a partition from its checkpoint when its pull is cut off, storing every sample once', async () => {
