@@ -1,4 +1,4 @@
-// End to end: a 20,000-GPU backlog (278 GB300 NVL72 racks, 30 ticks) already in JetStream, drained by `kiln up`
+// End to end: a 20,000-GPU backlog (278 GB300 NVL72 racks, 60 ticks) already in JetStream, drained by `kiln up`
 // with the embedded engine, against JetStream's own rates in the same run:
 //   - ingest: publishing the backlog (JetStream-acked, Nats-Msg-Id, 256 in flight);
 //   - bare drain: a consumer that only acknowledges, the ceiling any consumer of this stream has;
@@ -23,7 +23,7 @@ import { startTestNatsServer, tempDir } from '@kiln/testkit';
 import { DecodeStats, DEFAULT_DECODE_LIMITS, decodeMessage, encodeMessage, gpuSubject, METRIC_COUNT, messageId, SampleBatch } from '@kiln/wire';
 
 const RACKS = 278; // 20,016 GPUs
-const TICKS = 30;
+const TICKS = 60;
 
 
 const cpuMs = () => {
@@ -105,6 +105,8 @@ async function kilnDrain(dir, natsUrl, jsm, messages) {
   child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
   let t0 = 0;
   let first = 0;
+  let cpu0 = 0;
+  let delivered0 = 0;
   const deadline = Date.now() + 600_000;
   try {
     for (;;) {
@@ -115,17 +117,21 @@ async function kilnDrain(dir, natsUrl, jsm, messages) {
         if (!t0 && acked > 0) {
           t0 = performance.now();
           first = acked;
+          cpu0 = await cpuSecondsOf(child.pid);
+          delivered0 = info.delivered.stream_seq;
         }
         if (info.num_pending === 0 && info.num_ack_pending === 0 && acked >= messages) break;
       }
       await new Promise((r) => setTimeout(r, 100));
     }
-    const usage = await cpuSecondsOf(child.pid);
+    // From the first acknowledged batch on: start-up is left out; the CPU counts against the messages delivered since
+    // (those before were decoded already).
+    const usage = (await cpuSecondsOf(child.pid)) - cpu0;
     const seconds = (performance.now() - t0) / 1000;
     const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     const batches = histogramTotals(metrics, 'kiln_insert_batch_samples');
     const inserts = histogramTotals(metrics, 'kiln_insert_duration_seconds', 'outcome="ok"');
-    return { seconds, fromMessage: first, cpuSeconds: usage, batches, insertSeconds: inserts.sum };
+    return { seconds, fromMessage: first, cpuSeconds: usage, cpuFromMessage: delivered0, batches, insertSeconds: inserts.sum };
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
@@ -242,6 +248,7 @@ export async function run() {
     const kiln = await kilnDrain(dir.path, nats.url, jsm, backlog.messages);
     await nc.close();
     const counted = backlog.samples * ((backlog.messages - kiln.fromMessage) / backlog.messages);
+    const cpuCounted = backlog.samples * ((backlog.messages - kiln.cpuFromMessage) / backlog.messages);
     const kilnRate = counted / kiln.seconds;
     const bareRate = backlog.samples / bare;
     const ingestRate = backlog.samples / backlog.seconds;
@@ -251,7 +258,7 @@ export async function run() {
     const config = parseConfig({}, { env: process.env });
     const us = (ms) => ms * 1000;
     return [
-      { name: 'kiln up drain, end to end', value: kilnRate, unit: 'GPU-samples/s', note: `${backlog.gpus} GPUs x ${TICKS} ticks backlog, embedded engine; ${(kiln.cpuSeconds * 1e6 / counted).toFixed(1)} CPU-us/sample in kiln up` },
+      { name: 'kiln up drain, end to end', value: kilnRate, unit: 'GPU-samples/s', note: `${backlog.gpus} GPUs x ${TICKS} ticks backlog, embedded engine; ${(kiln.cpuSeconds * 1e6 / cpuCounted).toFixed(1)} CPU-us/sample in kiln up` },
       { name: 'JetStream bare drain (ack only)', value: bareRate, unit: 'GPU-samples/s', note: `${backlog.messages} messages of 4 GPUs` },
       { name: 'kiln drain / bare drain', value: kilnRate / bareRate, unit: 'ratio', note: 'goal >= 0.8' },
       { name: 'JetStream ingest (acked publish)', value: ingestRate, unit: 'GPU-samples/s', note: 'Node publisher, 256 in flight' },
@@ -266,7 +273,7 @@ export async function run() {
         name: 'kiln up: time per insert',
         value: (kiln.insertSeconds / kiln.batches.count) * 1000,
         unit: 'ms',
-        note: `inserts ${((100 * kiln.insertSeconds) / kiln.seconds).toFixed(0)}% of the drain's wall clock (one insert at a time)`,
+        note: `one at a time: ${kiln.insertSeconds.toFixed(1)} s of inserts, the first included; the rate counts from the first batch stored, ${kiln.seconds.toFixed(1)} s`,
       },
       { name: 'stage CPU: decode', value: us(stages.decode), unit: 'CPU-us/sample', note: `${stages.rows} samples x 5` },
       { name: 'stage CPU: window (registry, dedup, core)', value: us(stages.window), unit: 'CPU-us/sample' },

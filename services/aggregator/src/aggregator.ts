@@ -18,6 +18,9 @@ const STALLED_PULL_MS = 15_000;
 /** How long a rebuilt run waits for the rest of its messages before it is stored as it is. */
 const REPLAY_QUIET_MS = 3_000;
 
+/** A batch is stored once no message has come for this long, whatever flush_ms: the tail of a paused stream waits no more. */
+const QUIET_FLUSH_MS = 1_000;
+
 /** Rows a batch's arrays start with; they double as needed up to the partition's share of batch_rows. */
 const INITIAL_BATCH_ROWS = 4096;
 
@@ -327,7 +330,9 @@ export class Aggregator {
     if (this.replaying) {
       // The rest of the interrupted run never came (aged out of the stream): store what there is under its range.
       if (now - this.lastArrivalWall > REPLAY_QUIET_MS) this.finishReplay();
-    } else if (!b.empty && now - b.openedAt >= this.deps.config.aggregator.flush_ms) void this.flush();
+    } else if (!b.empty && (now - b.openedAt >= this.deps.config.aggregator.flush_ms || now - this.lastMessageWall >= QUIET_FLUSH_MS)) {
+      void this.flush();
+    }
     // A quiet partition: let event time follow the wall clock so its last windows close and detectors conclude.
     const idle = now - this.lastArrivalWall;
     if (idle > this.deps.config.aggregator.allowed_lateness_ms && Number.isFinite(this.deps.windows.watermark)) {

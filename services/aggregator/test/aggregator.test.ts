@@ -109,7 +109,7 @@ describe('aggregator', () => {
     await service.stop();
   });
 
-  it('grows a batch to its share of batch_rows and flushes it there; the rest at stop', async () => {
+  it('grows a batch to its share of batch_rows and stores it there; a paused stream\'s tail a second later', async () => {
     const js = jetstream(nc);
     const jsm = await jetstreamManager(nc);
     const startMs = Math.floor(Date.now() / 1000) * 1000 - 60_000;
@@ -119,20 +119,21 @@ describe('aggregator', () => {
       { data_dir: dir.path, nats: { url: nats.url }, aggregator: { batch_rows: 6_000, flush_ms: 600_000, consumer: 'agg-big' } },
       { env: {} },
     );
+    const inserts: number[] = [];
+    const sizing: AggregatorStore = { ...sink, insertSamples: (b, t) => (inserts.push(b.length), store.insertSamples(b, t)) };
     const checkpoints = await new Kvm(js).create(CHECKPOINT_BUCKET, { history: 1 });
     await checkpoints.put('agg-big', JSON.stringify({ stored: (await jsm.streams.info(GPU_STREAM)).state.last_seq }));
     const published = await publishFleet(js, fleet, { mode: 'replay', ticks: 40 });
     expect(published.samples).toBe(4 * 72 * 40);
-    const service = await startAggregator(big, { nc, store: sink, log: silentLogger() });
+    const service = await startAggregator(big, { nc, store: sizing, log: silentLogger() });
     const ours = "SELECT count() AS n FROM kiln.gpu_samples WHERE cluster = 'agg-ai4'";
-    await waitUntil('the first batch stored', () => service.stats.batches === 1, 60_000, 50);
-    const first = await count(ours);
-    expect(first).toBeGreaterThan(6_000 - MAX_GPUS_PER_MESSAGE);
-    expect(first).toBeLessThanOrEqual(6_000);
-    await service.stop();
-    expect(service.stats.batches).toBe(2);
-    expect(await count(ours)).toBe(published.samples);
+    await waitUntil('every sample stored', async () => (await count(ours)) === published.samples, 30_000, 100);
+    expect(inserts).toHaveLength(2);
+    expect(inserts[0]).toBeGreaterThan(6_000 - MAX_GPUS_PER_MESSAGE);
+    expect(inserts[0]).toBeLessThanOrEqual(6_000);
+    expect(inserts[0]! + inserts[1]!).toBe(published.samples);
     expect(await count("SELECT uniqExact(host, gpu, ts) AS n FROM kiln.gpu_samples WHERE cluster = 'agg-ai4'")).toBe(published.samples);
+    await service.stop();
   });
 
   it('restarts a partition from its checkpoint when its pull is cut off, storing every sample once', async () => {
