@@ -74,7 +74,7 @@ const aggregatorSection = z
      * sample (test/bench/pipeline.js): for live batches to span flush_ms, about the fleet's GPUs × flush seconds.
      * Memory: about 730 B per row (two batches of decoded rows, one insert body), in the process serving them.
      */
-    batch_rows: z.number().int().min(8).max(2_000_000).default(100_000),
+    batch_rows: z.number().int().min(8).max(10_000_000).default(100_000),
     /**
      * … or when its oldest message has waited this long: live, a batch then holds this many seconds of its GPUs'
      * samples (ClickHouse's Kafka engine flushes every 7.5 s for the same reason). Alerts do not wait for it.
