@@ -48,6 +48,11 @@ describe('aggregator', () => {
     return info.num_pending === 0 && info.num_ack_pending === 0;
   };
   const count = async (sql: string): Promise<number> => Number((await store.query<{ n: number | string }>(sql))[0]!.n);
+  /** Checkpoints consumer `name` at the stream's end: it reads what is published from now on (earlier tests stored the rest). */
+  const checkpointAtStreamEnd = async (name: string): Promise<void> => {
+    const checkpoints = await new Kvm(jetstream(nc)).create(CHECKPOINT_BUCKET, { history: 1 });
+    await checkpoints.put(name, JSON.stringify({ stored: (await (await jetstreamManager(nc)).streams.info(GPU_STREAM)).state.last_seq }));
+  };
 
   it('stores samples, dead-letters a bad message, windows and raises alerts, then resumes where it stopped', async () => {
     const js = jetstream(nc);
@@ -111,8 +116,8 @@ describe('aggregator', () => {
 
   it('grows a batch to its share of batch_rows and stores it there; a paused stream\'s tail a second later', async () => {
     const js = jetstream(nc);
-    const jsm = await jetstreamManager(nc);
-    const startMs = Math.floor(Date.now() / 1000) * 1000 - 60_000;
+    // Ten minutes back: message ids (<host>:<seq>, seq from the time) none of the other tests' hosts send.
+    const startMs = Math.floor(Date.now() / 1000) * 1000 - 600_000;
     const fleet = new Fleet({ cluster: 'agg-ai4', racks: 4, seed: 5, startMs, faults: [] });
     // Rows beyond the arrays' first size (4,096), and no flush by age during the test.
     const big = parseConfig(
@@ -121,8 +126,7 @@ describe('aggregator', () => {
     );
     const inserts: number[] = [];
     const sizing: AggregatorStore = { ...sink, insertSamples: (b, t) => (inserts.push(b.length), store.insertSamples(b, t)) };
-    const checkpoints = await new Kvm(js).create(CHECKPOINT_BUCKET, { history: 1 });
-    await checkpoints.put('agg-big', JSON.stringify({ stored: (await jsm.streams.info(GPU_STREAM)).state.last_seq }));
+    await checkpointAtStreamEnd('agg-big');
     const published = await publishFleet(js, fleet, { mode: 'replay', ticks: 40 });
     expect(published.samples).toBe(4 * 72 * 40);
     const service = await startAggregator(big, { nc, store: sizing, log: silentLogger() });
@@ -147,9 +151,7 @@ describe('aggregator', () => {
       { data_dir: dir.path, nats: { url: nats.url }, aggregator: { batch_rows: 500, flush_ms: 50, consumer: 'agg-restart' } },
       { env: {} },
     );
-    // This consumer starts after what the other tests published (they stored it already).
-    const checkpoints = await new Kvm(js).create(CHECKPOINT_BUCKET, { history: 1 });
-    await checkpoints.put('agg-restart', JSON.stringify({ stored: (await jsm.streams.info(GPU_STREAM)).state.last_seq }));
+    await checkpointAtStreamEnd('agg-restart');
     const service = await startAggregator(restarting, { nc, store: sink, log: silentLogger() });
     await publishFleet(js, fleet, { mode: 'replay', ticks: 40 });
     const ours = "SELECT count() AS n FROM kiln.gpu_samples WHERE cluster = 'agg-ai3' AND rack = 'r0002'";
