@@ -8,6 +8,7 @@ export type { AlterTable, Backfill, CreateMaterializedView, CreateTable, SchemaS
 export { ROLLUP_COLUMNS, type RollupColumn } from './schema/rollup-columns.js';
 export { METRIC_COLUMNS_V1, type MetricColumn, type RollupKind } from './schema/metric-columns.js';
 export { SAMPLE_COLUMNS, SampleEncoder } from './insert/sample-encoder.js';
+export { NativeSampleEncoder } from './insert/native-sample-encoder.js';
 export {
   DEFAULT_RETRY_POLICY,
   RetriesExhaustedError,

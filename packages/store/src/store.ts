@@ -9,6 +9,7 @@ import { EmbeddedEngine } from './engine/embedded-engine.js';
 import { checkedIdentifier, checkedTableName, insertSettings, insertStatement, type InsertSettings } from './insert/insert-statement.js';
 import { encodeJsonRows } from './insert/json-rows.js';
 import { DEFAULT_RETRY_POLICY, withRetry, type RetryHook, type RetryPolicy } from './insert/retry.js';
+import { NativeSampleEncoder } from './insert/native-sample-encoder.js';
 import { SAMPLE_COLUMNS, SampleEncoder } from './insert/sample-encoder.js';
 import { migrate, type MigrationReport } from './migrate.js';
 import { DEFAULT_RETENTION, type Retention } from './migrations/migration.js';
@@ -99,6 +100,7 @@ class ClickHouseStore implements Store {
   readonly #retention: Retention;
   /** Encoders not encoding or inserting a body now: each body stays untouched until its insert (and retries) end. */
   readonly #idleEncoders: SampleEncoder[] = [];
+  readonly #idleNativeEncoders: NativeSampleEncoder[] = [];
   readonly #cluster: string | undefined;
   /** Settings every insert carries besides its token. */
   readonly #insertSettings: InsertSettings;
@@ -125,6 +127,21 @@ class ClickHouseStore implements Store {
 
   async insertSamples(batch: SampleBatch, token: string): Promise<void> {
     if (batch.length === 0) return;
+    const engine = this.engine;
+    if (engine !== undefined) {
+      // The embedded engine reads Native without parsing numbers; a server gets JSONCompactEachRow (kiln store's
+      // HTTP interface takes text bodies).
+      const encoder = this.#idleNativeEncoders.pop() ?? new NativeSampleEncoder();
+      try {
+        const body = encoder.encode(batch);
+        const table = this.#qualified('gpu_samples');
+        const settings = insertSettings(token, this.#insertSettings);
+        await withRetry(`insert into ${table}`, this.#retry, this.#onRetry, () => engine.insertNative(table, SAMPLE_COLUMNS, body, settings));
+      } finally {
+        this.#idleNativeEncoders.push(encoder);
+      }
+      return;
+    }
     const encoder = this.#idleEncoders.pop() ?? new SampleEncoder();
     try {
       await this.#insertBody('gpu_samples', SAMPLE_COLUMNS, encoder.encode(batch), token);
@@ -174,8 +191,12 @@ class ClickHouseStore implements Store {
    * One INSERT of a prepared JSONCompactEachRow body, retried with the same token on transient failures. The
    * embedded engine takes the bytes through chdb's own insert; a server through the client.
    */
+  #qualified(table: string): string {
+    return checkedTableName(table.includes('.') ? table : `${this.database}.${table}`);
+  }
+
   #insertBody(table: string, columns: readonly string[], body: string | Buffer, token: string): Promise<void> {
-    const qualified = checkedTableName(table.includes('.') ? table : `${this.database}.${table}`);
+    const qualified = this.#qualified(table);
     const settings = insertSettings(token, this.#insertSettings);
     const engine = this.engine;
     const attempt =

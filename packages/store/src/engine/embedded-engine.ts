@@ -1,7 +1,10 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parseError } from '@clickhouse/client';
 import { Session } from 'chdb';
 import { createChdbConnection, type ChdbConnection } from 'chdb/connection';
+import { settingList, sqlString } from '../insert/insert-statement.js';
 import { queuedConnection, type ClientConnection } from './queued-connection.js';
 import { SerialQueue } from './serial-queue.js';
 
@@ -15,9 +18,16 @@ export class EmbeddedEngine {
   /** The connection `@clickhouse/client` runs on, already queued; closing the client closes it. */
   readonly connection: ClientConnection;
   readonly #chdb: ChdbConnection;
+  /** Where Native insert bodies wait for the engine to read them. */
+  readonly #bodies: string;
+  #bodyCount = 0;
 
   constructor(readonly path: string) {
     mkdirSync(path, { recursive: true });
+    // Bodies a killed process left behind are of inserts that never finished (their batches are inserted again).
+    this.#bodies = join(path, 'kiln_insert_bodies');
+    rmSync(this.#bodies, { recursive: true, force: true });
+    mkdirSync(this.#bodies, { recursive: true });
     this.#chdb = createChdbConnection({ path });
     // chdb implements the contract of @clickhouse/client-common 1.23.0, the client bundles its own copy (1.23.1) of
     // the same declarations; the shapes agree at run time, only the settings type's nominal identity differs.
@@ -41,9 +51,39 @@ export class EmbeddedEngine {
       try {
         await this.#chdb.chdb.rawInsert({ table, columns, values: body, format: 'JSONCompactEachRow', settings: { ...settings } });
       } catch (error) {
-        throw error instanceof Error ? Object.assign(parseError(error.message), { cause: error }) : error;
+        throw asClickHouseError(error);
       }
     });
+  }
+
+  /**
+   * Inserts a Native body (NativeSampleEncoder's): chdb's own insert takes text formats only, so the body is written
+   * to a file under the engine's directory, read by `INSERT … SELECT * FROM file(…, 'Native')` and removed. The
+   * statement carries `settings` (the deduplication token among them) as insert() does, and the token deduplicates
+   * a repeated insert and its rollup views alike (store tests).
+   */
+  async insertNative(
+    table: string,
+    columns: readonly string[],
+    body: Uint8Array,
+    settings: Readonly<Record<string, string | number>>,
+  ): Promise<void> {
+    const file = join(this.#bodies, `${process.pid}-${++this.#bodyCount}.native`);
+    // Written before the insert waits its turn, so that the write overlaps the statement before it.
+    await writeFile(file, body);
+    try {
+      await this.queue.run(async () => {
+        try {
+          await this.#chdb.chdb.queryAsync(
+            `INSERT INTO ${table} (${columns.join(', ')}) SELECT * FROM file(${sqlString(file)}, 'Native') SETTINGS ${settingList(settings)}`,
+          );
+        } catch (error) {
+          throw asClickHouseError(error);
+        }
+      });
+    } finally {
+      await rm(file, { force: true });
+    }
   }
 
   /**
@@ -54,4 +94,9 @@ export class EmbeddedEngine {
   openSession(connectionArgs: readonly string[]): Session {
     return new Session(this.path, { connectionArgs });
   }
+}
+
+/** An engine error as the client's ClickHouseError (code and type), as on the client's path. */
+function asClickHouseError(error: unknown): unknown {
+  return error instanceof Error ? Object.assign(parseError(error.message), { cause: error }) : error;
 }

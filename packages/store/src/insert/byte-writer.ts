@@ -5,8 +5,8 @@ const ZERO = 0x30;
 const EXACT_INTEGER_LIMIT = 2 ** 53;
 
 /**
- * A growable byte buffer for building text bodies (ASCII numbers, pre-encoded strings) without intermediate strings.
- * Writes are unchecked: reserve() room first.
+ * A growable byte buffer for building insert bodies (ASCII numbers, little-endian integers, pre-encoded strings)
+ * without intermediate strings. Writes are unchecked: reserve() room first.
  */
 export class ByteWriter {
   #buf: Buffer;
@@ -46,6 +46,46 @@ export class ByteWriter {
     // Label values are short: a plain loop beats Buffer.set's call overhead at these sizes.
     for (let i = 0; i < src.length; i++) buf[pos++] = src[i]!;
     this.#pos = pos;
+  }
+
+  /** `value` (an integer) as 2, 4 or 8 little-endian bytes, two's complement; 8-byte values beyond 2^53 go through BigInt. */
+  integer(value: number, width: 2 | 4 | 8): void {
+    const buf = this.#buf;
+    let pos = this.#pos;
+    let high = 0;
+    let low = value;
+    if (width === 8) {
+      if (value < EXACT_INTEGER_LIMIT && value > -EXACT_INTEGER_LIMIT) {
+        high = Math.floor(value / 4_294_967_296);
+      } else {
+        const big = BigInt.asUintN(64, BigInt(value));
+        high = Number(big >> 32n);
+        low = Number(big & 0xffff_ffffn);
+      }
+    }
+    buf[pos++] = low & 0xff;
+    buf[pos++] = (low >>> 8) & 0xff;
+    if (width !== 2) {
+      buf[pos++] = (low >>> 16) & 0xff;
+      buf[pos++] = (low >>> 24) & 0xff;
+    }
+    if (width === 8) {
+      buf[pos++] = high & 0xff;
+      buf[pos++] = (high >>> 8) & 0xff;
+      buf[pos++] = (high >>> 16) & 0xff;
+      buf[pos++] = (high >>> 24) & 0xff;
+    }
+    this.#pos = pos;
+  }
+
+  /** An unsigned LEB128 integer (ClickHouse's VarUInt: lengths and counts in Native and RowBinary); reserve 10 bytes. */
+  varUInt(value: number): void {
+    let n = value;
+    while (n >= 0x80) {
+      this.#buf[this.#pos++] = (n % 0x80) | 0x80;
+      n = Math.floor(n / 0x80);
+    }
+    this.#buf[this.#pos++] = n;
   }
 
   /**

@@ -46,11 +46,15 @@ export function insertSettings(token: string, more: InsertSettings = {}): Insert
   };
 }
 
+/** `name = value, …` for a SETTINGS clause. */
+export function settingList(settings: InsertSettings): string {
+  return Object.entries(settings)
+    .map(([name, value]) => `${checkedIdentifier(name)} = ${typeof value === 'string' ? sqlString(value) : value}`)
+    .join(', ');
+}
+
 /** `INSERT INTO table (columns) SETTINGS … FORMAT JSONCompactEachRow`, the body to follow. */
 export function insertStatement(table: string, columns: readonly string[], settings: InsertSettings): string {
   const columnList = columns.map(checkedIdentifier).join(', ');
-  const settingList = Object.entries(settings)
-    .map(([name, value]) => `${checkedIdentifier(name)} = ${typeof value === 'string' ? sqlString(value) : value}`)
-    .join(', ');
-  return `INSERT INTO ${checkedTableName(table)} (${columnList}) SETTINGS ${settingList} FORMAT JSONCompactEachRow`;
+  return `INSERT INTO ${checkedTableName(table)} (${columnList}) SETTINGS ${settingList(settings)} FORMAT JSONCompactEachRow`;
 }

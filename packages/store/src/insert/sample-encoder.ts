@@ -1,7 +1,7 @@
 import { METRICS, type SampleBatch } from '@kiln/wire';
-import { METRIC_COLUMNS_V1, type MetricColumn } from '../schema/metric-columns.js';
 import { ByteWriter } from './byte-writer.js';
 import { JsonStringCache } from './json-string-cache.js';
+import { storedMetrics } from './stored-metrics.js';
 
 /** gpu_samples columns in the order the encoder writes them. */
 export const SAMPLE_COLUMNS: readonly string[] = [
@@ -14,12 +14,6 @@ export const SAMPLE_COLUMNS: readonly string[] = [
   'job',
   ...METRICS.map((m) => m.name),
 ];
-
-function columnOf(name: string): MetricColumn {
-  const column = METRIC_COLUMNS_V1.find((c) => c.name === name);
-  if (column === undefined) throw new Error(`metric ${name} has no gpu_samples column: add a migration for it`);
-  return column;
-}
 
 const COMMA = 0x2c;
 const OPEN = 0x5b;
@@ -44,8 +38,9 @@ const ROW_NUMBERS_BYTES = 32 + 48 * METRICS.length;
 /**
  * Encodes SampleBatch rows as a JSONCompactEachRow body for gpu_samples, straight from the batch's typed arrays into
  * bytes: no row arrays, no number-to-string conversions, each GPU's labels encoded once (faster than JSON.stringify of
- * a reused row array, which test/bench/store-insert.js measures beside it). Per metric, in catalog order: NaN or a value outside the catalog range becomes null
- * (absent); the value is rounded to the decimals its column keeps (the engine would truncate Decimals otherwise).
+ * a reused row array, which test/bench/store-insert.js measures beside it). Values as StoredMetrics says (rounded to
+ * the decimals their column keeps: the engine would truncate Decimals otherwise). The body a server takes; the
+ * embedded engine takes NativeSampleEncoder's.
  */
 export class SampleEncoder {
   readonly #labels = new JsonStringCache();
@@ -58,10 +53,7 @@ export class SampleEncoder {
   readonly #out = new ByteWriter(64 * 1024);
 
   constructor() {
-    this.#decimals = Int32Array.from(METRICS, (m) => columnOf(m.name).decimals);
-    this.#scale = Float64Array.from(this.#decimals, (d) => 10 ** d);
-    this.#min = Float64Array.from(METRICS, (m) => m.min);
-    this.#max = Float64Array.from(METRICS, (m) => m.max);
+    ({ decimals: this.#decimals, scale: this.#scale, min: this.#min, max: this.#max } = storedMetrics());
   }
 
   /**

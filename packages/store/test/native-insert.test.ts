@@ -1,0 +1,68 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { insertSettings } from '../src/insert/insert-statement.js';
+import { SAMPLE_COLUMNS, SampleEncoder, type Store } from '../src/index.js';
+import { embeddedStoreForFile, recentWindowStart, sampleBatch, type SampleRow } from './helpers.js';
+
+/** Rows at the edges of what gpu_samples keeps: rounding, negatives, nulls, counters past 2^53, non-ASCII labels. */
+function edgeRows(startMs: number): SampleRow[] {
+  return [
+    { ts: startMs + 17, gpu: 0, values: { temp_c: 71.25, power_w: 1043.46, energy_j: 98_765_432_109_876.54, nvlink_bytes: 2 ** 60 + 2 ** 12 } },
+    { ts: startMs + 1_003, gpu: 1, job: 'llm-prétrain-训练', values: { temp_c: -12.34, mem_temp_c: NaN, util_pct: 99.95, sm_active: 0.8765 } },
+    // Out of the catalog's range: stored as null, like an absent metric.
+    { ts: startMs + 2_000, gpu: 2, values: { temp_c: 151, power_w: -1, clock_events: 0x40, xid: 79, ecc_dbe_vol: 3 } },
+    { ts: startMs + 2_999, gpu: 3, host: 'r0042-t08', values: { fb_used_mib: 4_194_304, mem_clock_mhz: 19_999, row_remap_failure: 1 } },
+  ];
+}
+
+describe('Native inserts into the embedded engine', () => {
+  let store: Store;
+  let dataDir = '';
+  embeddedStoreForFile((s, dir) => {
+    store = s;
+    dataDir = dir;
+  });
+
+  const rows = async (table: string): Promise<unknown[]> =>
+    store.query(`SELECT ${SAMPLE_COLUMNS.join(', ')} FROM kiln.${table} ORDER BY host, gpu, ts`);
+
+  it('store the same rows as the JSONCompactEachRow body a server gets', async () => {
+    await store.migrate();
+    const batch = sampleBatch(edgeRows(recentWindowStart()));
+    await store.insertSamples(batch, 'native-edges');
+    await store.command('CREATE TABLE kiln.json_copy AS kiln.gpu_samples');
+    await store.engine!.insert('kiln.json_copy', SAMPLE_COLUMNS, new SampleEncoder().encode(batch), insertSettings('json-edges'));
+    const native = await rows('gpu_samples');
+    expect(native).toHaveLength(4);
+    expect(native).toEqual(await rows('json_copy'));
+    expect(native[0]).toMatchObject({ temp_c: 71.3, power_w: 1043.5 });
+    const [big] = await store.query<{ nvlink: string; energy: string }>(
+      "SELECT toString(nvlink_bytes) AS nvlink, toString(energy_j) AS energy FROM kiln.gpu_samples WHERE gpu = 0 AND host = 'r0042-t07'",
+    );
+    // Both past 2^53 as the integers written (energy in hundredths): written through BigInt, stored exactly.
+    expect(big).toEqual({ nvlink: String(2n ** 60n + 2n ** 12n), energy: '98765432109876.54' });
+    expect(native[1]).toMatchObject({ temp_c: -12.3, mem_temp_c: null, util_pct: 100, job: 'llm-prétrain-训练' });
+    expect(native[2]).toMatchObject({ temp_c: null, power_w: null, clock_events: 64, xid: 79, ecc_dbe_vol: 3 });
+    expect(native[3]).toMatchObject({ fb_used_mib: 4_194_304, mem_clock_mhz: 19_999, row_remap_failure: 1 });
+    // No body file is left behind.
+    expect(await readdir(join(dataDir, 'clickhouse', 'kiln_insert_bodies'))).toEqual([]);
+  });
+
+  it('are deduplicated by their token, rollups included', async () => {
+    const batch = sampleBatch(edgeRows(recentWindowStart() + 600_000));
+    const counts = async () =>
+      store.query<{ raw: string; r10: string; r1m: string; r1h: string }>(
+        'SELECT (SELECT count() FROM kiln.gpu_samples) AS raw, (SELECT sum(samples) FROM kiln.gpu_rollup_10s) AS r10, ' +
+          '(SELECT sum(samples) FROM kiln.gpu_rollup_1m) AS r1m, (SELECT sum(samples) FROM kiln.gpu_rollup_1h) AS r1h',
+      );
+    const before = (await counts())[0]!;
+    await store.insertSamples(batch, 'native-dedup');
+    await store.insertSamples(batch, 'native-dedup');
+    const once = (await counts())[0]!;
+    for (const n of Object.values(once).map((v, i) => Number(v) - Number(Object.values(before)[i]))) expect(n).toBe(4);
+    await store.insertSamples(batch, 'native-dedup-2');
+    const twice = (await counts())[0]!;
+    for (const n of Object.values(twice).map((v, i) => Number(v) - Number(Object.values(before)[i]))) expect(n).toBe(8);
+  });
+});
