@@ -9,6 +9,7 @@ import { GPU_STREAM, ensureStreams } from '@kiln/nats';
 import { Fleet, publishFleet } from '@kiln/simulator';
 import { startTestNatsServer, tempDir, waitUntil, type TestNatsServer } from '@kiln/testkit';
 import { encodeMessage, gpuSubject } from '@kiln/wire';
+import { rawCounts, rollupMismatches, rollupTemperatures } from '../support/exactness.js';
 import { freePort, spawnKiln, spawnKilnStore, type KilnProcess } from '../support/kiln-process.js';
 
 /**
@@ -41,15 +42,7 @@ describe('exactly-once storage', () => {
     return info.num_pending === 0 && info.num_ack_pending === 0;
   };
 
-  const counts = async () => {
-    const [raw] = await (
-      await ch.query({
-        query: 'SELECT count() AS n, uniqExact(cluster, rack, host, gpu, ts) AS ids, count(temp_c) AS temps, sum(temp_c) AS temp_sum FROM kiln.gpu_samples',
-        format: 'JSONEachRow',
-      })
-    ).json<{ n: string; ids: string; temps: string; temp_sum: number }>();
-    return { n: Number(raw!.n), ids: Number(raw!.ids), temps: Number(raw!.temps), tempSum: raw!.temp_sum };
-  };
+  const counts = () => rawCounts(ch);
 
   beforeAll(async () => {
     nats = await startTestNatsServer();
@@ -111,25 +104,12 @@ describe('exactly-once storage', () => {
 
   it('keeps rollups equal to aggregating the raw table', async () => {
     const c = await counts();
-    for (const table of ['gpu_rollup_10s', 'gpu_rollup_1m']) {
-      const [r] = await (
-        await ch.query({ query: `SELECT sum(temp_c_count) AS n, sum(temp_c_sum) AS s FROM kiln.${table}`, format: 'JSONEachRow' })
-      ).json<{ n: string; s: number }>();
-      expect(Number(r!.n), table).toBe(c.temps);
-      expect(r!.s, table).toBeCloseTo(c.tempSum, 0);
+    for (const table of ['gpu_rollup_10s', 'gpu_rollup_1m'] as const) {
+      const r = await rollupTemperatures(ch, table);
+      expect(r.n, table).toBe(c.temps);
+      expect(r.sum, table).toBeCloseTo(c.tempSum, 0);
     }
-    const [w] = await (
-      await ch.query({
-        query: `SELECT count() AS mismatches FROM (
-                  SELECT host, gpu, toStartOfInterval(ts, INTERVAL 10 SECOND) AS w, max(temp_c) AS raw_max
-                  FROM kiln.gpu_samples GROUP BY host, gpu, w) AS raw
-                FULL OUTER JOIN (
-                  SELECT host, gpu, ts AS w, max(temp_c_max) AS roll_max FROM kiln.gpu_rollup_10s GROUP BY host, gpu, w) AS roll
-                USING (host, gpu, w) WHERE raw_max != roll_max`,
-        format: 'JSONEachRow',
-      })
-    ).json<{ mismatches: string }>();
-    expect(Number(w!.mismatches)).toBe(0);
+    expect(await rollupMismatches(ch)).toBe(0);
   });
 
   it('drops samples an agent replays under new message ids', async () => {
