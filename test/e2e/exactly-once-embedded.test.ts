@@ -8,7 +8,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { GPU_STREAM, ensureStreams } from '@kiln/nats';
 import { Fleet, publishFleet } from '@kiln/simulator';
 import { startTestNatsServer, tempDir, waitUntil, type TestNatsServer } from '@kiln/testkit';
-import { rawCounts, rollupMismatches, rollupTemperatures } from '../support/exactness.js';
+import { crashAtEveryBatchPoint, rawCounts, rollupMismatches, rollupTemperatures } from '../support/exactness.js';
 import { freePort, spawnKiln, spawnKilnStore, type KilnProcess } from '../support/kiln-process.js';
 
 /**
@@ -59,11 +59,7 @@ describe('exactly-once storage, embedded engine', () => {
   });
 
   it('survives a SIGKILL at every point of a batch and at a random moment; raw and rollups exact', async () => {
-    for (const point of ['after-intent=2', 'after-insert=3', 'after-checkpoint=2', 'after-ack=3']) {
-      const p = aggregator(point);
-      await waitUntil(`aggregator to die at ${point}`, () => !p.alive(), 60_000);
-      expect(p.child.signalCode, `${point}\n${p.output()}`).toBe('SIGKILL');
-    }
+    await crashAtEveryBatchPoint(aggregator);
     const victim = aggregator();
     const acked = (await consumer()).ack_floor.stream_seq;
     await waitUntil('progress', async () => (await consumer()).ack_floor.stream_seq > acked, 60_000);

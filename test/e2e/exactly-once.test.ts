@@ -9,7 +9,7 @@ import { GPU_STREAM, ensureStreams } from '@kiln/nats';
 import { Fleet, publishFleet } from '@kiln/simulator';
 import { startTestNatsServer, tempDir, waitUntil, type TestNatsServer } from '@kiln/testkit';
 import { encodeMessage, gpuSubject } from '@kiln/wire';
-import { rawCounts, rollupMismatches, rollupTemperatures } from '../support/exactness.js';
+import { crashAtEveryBatchPoint, rawCounts, rollupMismatches, rollupTemperatures } from '../support/exactness.js';
 import { freePort, spawnKiln, spawnKilnStore, type KilnProcess } from '../support/kiln-process.js';
 
 /**
@@ -82,11 +82,7 @@ describe('exactly-once storage', () => {
   });
 
   it('survives a SIGKILL at every point of a batch and at a random moment', async () => {
-    for (const point of ['after-intent=2', 'after-insert=3', 'after-checkpoint=2', 'after-ack=3']) {
-      const p = aggregator(point);
-      await waitUntil(`aggregator to die at ${point}`, () => !p.alive(), 60_000);
-      expect(p.child.signalCode, `${point}\n${p.output()}`).toBe('SIGKILL');
-    }
+    await crashAtEveryBatchPoint(aggregator);
     const victim = aggregator();
     await waitUntil('progress', async () => (await counts()).n > 0, 60_000);
     await new Promise((r) => setTimeout(r, 150 + Math.random() * 400));

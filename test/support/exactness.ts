@@ -1,4 +1,19 @@
+import { expect } from 'vitest';
 import type { ClickHouseClient } from '@clickhouse/client';
+import { waitUntil } from '@kiln/testkit';
+import type { KilnProcess } from './kiln-process.js';
+
+/**
+ * Starts `kiln aggregator` once per point of a batch's life (its failpoints: after the intent is recorded, after the
+ * insert, after the checkpoint, after the acks, each at its n-th pass) and waits for each to SIGKILL itself there.
+ */
+export async function crashAtEveryBatchPoint(aggregator: (failpoints: string) => KilnProcess): Promise<void> {
+  for (const point of ['after-intent=2', 'after-insert=3', 'after-checkpoint=2', 'after-ack=3']) {
+    const p = aggregator(point);
+    await waitUntil(`aggregator to die at ${point}`, () => !p.alive(), 60_000);
+    expect(p.child.signalCode, `${point}\n${p.output()}`).toBe('SIGKILL');
+  }
+}
 
 /** What the raw table holds: rows, distinct sample identities, and the temperature readings the rollups must sum. */
 export interface RawCounts {

@@ -64,5 +64,18 @@ describe('Native inserts into the embedded engine', () => {
     await store.insertSamples(batch, 'native-dedup-2');
     const twice = (await counts())[0]!;
     for (const n of Object.values(twice).map((v, i) => Number(v) - Number(Object.values(before)[i]))) expect(n).toBe(8);
+
+    // An insert cut short after gpu_samples and the 10 s rollup (the minute view, and the hour view fed by it, not
+    // reached), as a process killed mid-insert leaves it: the same rows again under the same token fill in only what
+    // is missing.
+    const later = sampleBatch(edgeRows(recentWindowStart() + 1_200_000));
+    await store.command('DETACH TABLE kiln.gpu_rollup_1m_mv');
+    await store.insertSamples(later, 'native-cut-short');
+    await store.command('ATTACH TABLE kiln.gpu_rollup_1m_mv');
+    const cut = (await counts())[0]!;
+    expect([Number(cut.raw) - Number(twice.raw), Number(cut.r10) - Number(twice.r10), Number(cut.r1m) - Number(twice.r1m)]).toEqual([4, 4, 0]);
+    await store.insertSamples(later, 'native-cut-short');
+    const filled = (await counts())[0]!;
+    for (const n of Object.values(filled).map((v, i) => Number(v) - Number(Object.values(twice)[i]))) expect(n).toBe(4);
   });
 });

@@ -262,6 +262,7 @@ export class Aggregator {
     if (b.empty) return; // the whole run aged out of the stream: nothing left to store
     b.first = run.first;
     b.last = run.last;
+    b.recorded = run;
     void this.flush();
   }
 
@@ -277,6 +278,11 @@ export class Aggregator {
    * holds, so that the GPUs' next samples take the fast path. Only rows LatestSample could not vouch for are looked up.
    */
   private async dropRepeatedSamples(b: IngestBatch): Promise<void> {
+    const recorded = b.recorded;
+    if (recorded?.rows === b.samples.length) {
+      this.dropRecordedRepeats(b, fromRanges(recorded.repeated ?? []));
+      return;
+    }
     const s = b.samples;
     const { latest } = this.deps;
     const seen = new Set<string>();
@@ -305,6 +311,18 @@ export class Aggregator {
       else if (deferred.has(row)) this.analyse(s, row, b.gpuIds[row]!);
     }
     repeated.sort((x, y) => x - y);
+    this.removeRepeated(b, repeated);
+  }
+
+  /** A rebuilt batch drops the rows its first attempt found stored, and analyses the deferred rows that were new. */
+  private dropRecordedRepeats(b: IngestBatch, repeated: number[]): void {
+    const drop = new Set(repeated);
+    for (const row of b.deferred) if (!drop.has(row)) this.analyse(b.samples, row, b.gpuIds[row]!);
+    this.removeRepeated(b, repeated);
+  }
+
+  private removeRepeated(b: IngestBatch, repeated: number[]): void {
+    b.repeated = repeated;
     b.removeRows(repeated);
     this.stats.duplicateSamples += repeated.length;
     if (repeated.length > 0) this.deps.log.info({ first: b.first, last: b.last, dropped: repeated.length }, 'dropped samples already stored');
@@ -371,9 +389,9 @@ export class Aggregator {
     const started = Date.now();
     const { checkpoint, store, log } = this.deps;
     const token = `${this.tokenPrefix}:${b.first}-${b.last}`;
-    await this.retrying('checkpoint', () => checkpoint.write({ stored: this.stored, pending: { first: b.first, last: b.last, nowMs: b.nowMs } }));
-    failpoint('after-intent');
-    if (b.suspects.length > 0) {
+    // The identity check comes before the intent, which records its verdict: a rebuilt batch must be the same rows.
+    b.decodedRows = b.samples.length;
+    if (b.suspects.length > 0 || b.recorded !== undefined) {
       this.checking++;
       try {
         await this.retrying('sample identity check', () => this.dropRepeatedSamples(b));
@@ -381,6 +399,10 @@ export class Aggregator {
         this.checking--;
       }
     }
+    const pending: PendingBatch = { first: b.first, last: b.last, nowMs: b.nowMs, rows: b.decodedRows };
+    if (b.repeated.length > 0) pending.repeated = toRanges(b.repeated);
+    await this.retrying('checkpoint', () => checkpoint.write({ stored: this.stored, pending }));
+    failpoint('after-intent');
     if (b.samples.length > 0) await this.retrying('insert samples', () => store.insertSamples(b.samples, `samples:${token}`));
     failpoint('after-insert');
     if (b.rejected.length > 0) await this.retrying('dead letters', () => this.deadLetter(b, token));
@@ -442,3 +464,19 @@ export class Aggregator {
   }
 }
 
+/** Ascending row numbers as [from, to) ranges: repeats come in runs (an agent replaying a stretch of its spool). */
+function toRanges(rows: readonly number[]): [number, number][] {
+  const ranges: [number, number][] = [];
+  for (const row of rows) {
+    const last = ranges.at(-1);
+    if (last !== undefined && last[1] === row) last[1] = row + 1;
+    else ranges.push([row, row + 1]);
+  }
+  return ranges;
+}
+
+function fromRanges(ranges: readonly [number, number][]): number[] {
+  const rows: number[] = [];
+  for (const [from, to] of ranges) for (let row = from; row < to; row++) rows.push(row);
+  return rows;
+}

@@ -20,6 +20,14 @@ export interface PendingBatch {
   last: number;
   /** Clock the batch was decoded with, so that a rebuilt batch makes the same ts-window decisions. */
   nowMs: number;
+  /**
+   * The identity check's verdict, taken before the intent was recorded: the batch's rows as decoded, and those of
+   * them ([from, to) ranges) already stored by earlier batches. A rebuilt batch drops the same rows instead of asking
+   * storage again, where it would find its own rows from an insert the crash cut short and leave the rollup views
+   * that insert had not reached yet without them.
+   */
+  rows?: number;
+  repeated?: [number, number][];
 }
 
 export const CHECKPOINT_BUCKET = 'kiln_aggregator';

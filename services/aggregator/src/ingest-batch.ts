@@ -1,6 +1,7 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import { resized } from '@kiln/window';
 import { METRIC_COUNT, SampleBatch, type RejectReason } from '@kiln/wire';
+import type { PendingBatch } from './checkpoint.js';
 
 export interface Rejected {
   msg: JsMsg;
@@ -24,6 +25,12 @@ export class IngestBatch {
   readonly suspects: number[] = [];
   /** Suspects not analysed yet (not newer than a known sample): analysed once storage shows they are new. */
   readonly deferred: number[] = [];
+  /** Rows as decoded, before the identity check removed any. */
+  decodedRows = 0;
+  /** Rows the identity check found stored already (as decoded, ascending); taken from the intent when rebuilt. */
+  repeated: number[] = [];
+  /** The verdict of the identity check recorded with the intent of the batch this one rebuilds. */
+  recorded: PendingBatch | undefined;
   first = 0;
   last = 0;
   /** Clock every message of the batch is decoded with (set by the first message). */
@@ -106,6 +113,9 @@ export class IngestBatch {
     this.alertPublishes.length = 0;
     this.suspects.length = 0;
     this.deferred.length = 0;
+    this.decodedRows = 0;
+    this.repeated = [];
+    this.recorded = undefined;
     this.first = this.last = this.nowMs = this.openedAt = 0;
   }
 }
