@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readdir, writeFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createClient } from '@clickhouse/client';
 import { connect } from '@nats-io/transport-node';
@@ -8,7 +8,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { GPU_STREAM, ensureStreams } from '@kiln/nats';
 import { Fleet, publishFleet } from '@kiln/simulator';
 import { startTestNatsServer, tempDir, waitUntil, type TestNatsServer } from '@kiln/testkit';
-import { crashAtEveryBatchPoint, rawCounts, rollupMismatches, rollupTemperatures } from '../support/exactness.js';
+import { crashAtEveryBatchPoint, rawCounts, rollupMismatches, rollupTemperatures, writeCrashTestConfig } from '../support/exactness.js';
 import { freePort, spawnKiln, spawnKilnStore, type KilnProcess } from '../support/kiln-process.js';
 
 /**
@@ -34,17 +34,7 @@ describe('exactly-once storage, embedded engine', () => {
     nats = await startTestNatsServer();
     dir = await tempDir('kiln-eo-embedded-');
     port = await freePort();
-    configFile = join(dir.path, 'kiln.yaml');
-    await writeFile(
-      configFile,
-      JSON.stringify({
-        data_dir: join(dir.path, 'state'),
-        nats: { url: nats.url },
-        clickhouse: { listen: `127.0.0.1:${port}`, user: 'writer', password: 'writer-secret' },
-        // Small batches so a crash lands between many of them.
-        aggregator: { batch_rows: 2_000, flush_ms: 50 },
-      }),
-    );
+    configFile = await writeCrashTestConfig(dir.path, nats.url, port);
     nc = await connect({ servers: nats.url });
     jsm = await jetstreamManager(nc);
     await ensureStreams(jsm, { replicas: 1 });

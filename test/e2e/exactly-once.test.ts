@@ -1,6 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
@@ -9,7 +7,7 @@ import { GPU_STREAM, ensureStreams } from '@kiln/nats';
 import { Fleet, publishFleet } from '@kiln/simulator';
 import { startTestNatsServer, tempDir, waitUntil, type TestNatsServer } from '@kiln/testkit';
 import { encodeMessage, gpuSubject } from '@kiln/wire';
-import { crashAtEveryBatchPoint, rawCounts, rollupMismatches, rollupTemperatures } from '../support/exactness.js';
+import { crashAtEveryBatchPoint, rawCounts, rollupMismatches, rollupTemperatures, writeCrashTestConfig } from '../support/exactness.js';
 import { freePort, spawnKiln, spawnKilnStore, type KilnProcess } from '../support/kiln-process.js';
 
 /**
@@ -49,18 +47,7 @@ describe('exactly-once storage', () => {
     dir = await tempDir('kiln-eo-');
     const port = await freePort();
     chUrl = `http://127.0.0.1:${port}`;
-    configFile = join(dir.path, 'kiln.yaml');
-    await writeFile(
-      configFile,
-      JSON.stringify({
-        data_dir: join(dir.path, 'state'),
-        nats: { url: nats.url },
-        clickhouse: { listen: `127.0.0.1:${port}`, user: 'writer', password: 'writer-secret' },
-        // Small batches so a crash lands between many of them.
-        aggregator: { batch_rows: 2_000, flush_ms: 50 },
-        alerter: { listen: `127.0.0.1:${await freePort()}` },
-      }),
-    );
+    configFile = await writeCrashTestConfig(dir.path, nats.url, port);
     store = (await spawnKilnStore(configFile, port)).process;
     ch = createClient({ url: chUrl });
     nc = await connect({ servers: nats.url });

@@ -1,7 +1,27 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { waitUntil } from '@kiln/testkit';
 import type { KilnProcess } from './kiln-process.js';
+
+/**
+ * Writes the Kiln configuration of a crash suite into `dir` and returns its path: state under `dir`, the engine served
+ * (by `kiln store`) on `port` with writer credentials, and small batches so that a crash lands between many of them.
+ */
+export async function writeCrashTestConfig(dir: string, natsUrl: string, port: number): Promise<string> {
+  const file = join(dir, 'kiln.yaml');
+  await writeFile(
+    file,
+    JSON.stringify({
+      data_dir: join(dir, 'state'),
+      nats: { url: natsUrl },
+      clickhouse: { listen: `127.0.0.1:${port}`, user: 'writer', password: 'writer-secret' },
+      aggregator: { batch_rows: 2_000, flush_ms: 50 },
+    }),
+  );
+  return file;
+}
 
 /**
  * Starts `kiln aggregator` once per point of a batch's life (its failpoints: after the intent is recorded, after the
