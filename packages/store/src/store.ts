@@ -125,18 +125,16 @@ class ClickHouseStore implements Store {
     return migrate(this, { database: this.database, cluster: this.#cluster }, { retention: this.#retention });
   }
 
+  /**
+   * The embedded engine takes sample batches in ClickHouse's Native format (it parses no number); a server, and kiln
+   * store's HTTP interface (text bodies), take JSONCompactEachRow.
+   */
   async insertSamples(batch: SampleBatch, token: string): Promise<void> {
     if (batch.length === 0) return;
-    const engine = this.engine;
-    if (engine !== undefined) {
-      // The embedded engine reads Native without parsing numbers; a server gets JSONCompactEachRow (kiln store's
-      // HTTP interface takes text bodies).
+    if (this.engine !== undefined) {
       const encoder = this.#idleNativeEncoders.pop() ?? new NativeSampleEncoder();
       try {
-        const body = encoder.encode(batch);
-        const table = this.#qualified('gpu_samples');
-        const settings = insertSettings(token, this.#insertSettings);
-        await withRetry(`insert into ${table}`, this.#retry, this.#onRetry, () => engine.insertNative(table, SAMPLE_COLUMNS, body, settings));
+        await this.#insertBody('gpu_samples', SAMPLE_COLUMNS, encoder.encode(batch), token, 'Native');
       } finally {
         this.#idleNativeEncoders.push(encoder);
       }
@@ -188,26 +186,29 @@ class ClickHouseStore implements Store {
   }
 
   /**
-   * One INSERT of a prepared JSONCompactEachRow body, retried with the same token on transient failures. The
-   * embedded engine takes the bytes through chdb's own insert; a server through the client.
+   * One INSERT of a prepared body, retried with the same token on transient failures. The embedded engine takes a
+   * JSONCompactEachRow body through chdb's own insert and a Native one from a file; a server takes JSON through the
+   * client.
    */
-  #qualified(table: string): string {
-    return checkedTableName(table.includes('.') ? table : `${this.database}.${table}`);
-  }
-
-  #insertBody(table: string, columns: readonly string[], body: string | Buffer, token: string): Promise<void> {
-    const qualified = this.#qualified(table);
+  #insertBody(table: string, columns: readonly string[], body: string | Buffer, token: string, format: 'JSONCompactEachRow' | 'Native' = 'JSONCompactEachRow'): Promise<void> {
+    const qualified = checkedTableName(table.includes('.') ? table : `${this.database}.${table}`);
     const settings = insertSettings(token, this.#insertSettings);
     const engine = this.engine;
-    const attempt =
-      engine !== undefined
-        ? () => engine.insert(qualified, columns.map(checkedIdentifier), typeof body === 'string' ? Buffer.from(body) : body, settings)
-        : async () => {
-            const statement = insertStatement(qualified, columns, settings);
-            const result = await this.client.exec({ query: statement, values: Readable.from([body], { objectMode: false }) });
-            result.stream.resume();
-            await finished(result.stream);
-          };
+    const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+    const identifiers = columns.map(checkedIdentifier);
+    let attempt: () => Promise<void>;
+    if (engine === undefined) {
+      if (format !== 'JSONCompactEachRow') throw new Error(`a server is sent JSONCompactEachRow bodies, not ${format}`);
+      attempt = async () => {
+        const result = await this.client.exec({ query: insertStatement(qualified, columns, settings), values: Readable.from([bytes], { objectMode: false }) });
+        result.stream.resume();
+        await finished(result.stream);
+      };
+    } else if (format === 'Native') {
+      attempt = () => engine.insertNative(qualified, identifiers, bytes, settings);
+    } else {
+      attempt = () => engine.insert(qualified, identifiers, bytes, settings);
+    }
     return withRetry(`insert into ${qualified}`, this.#retry, this.#onRetry, attempt);
   }
 }

@@ -1,5 +1,6 @@
 import { METRIC_COUNT, type SampleBatch } from '@kiln/wire';
 import { ByteWriter } from './byte-writer.js';
+import { EncodedStrings } from './encoded-strings.js';
 import { SAMPLE_COLUMNS } from './sample-encoder.js';
 import { storedMetrics } from './stored-metrics.js';
 
@@ -51,7 +52,7 @@ export class NativeSampleEncoder {
   readonly #widths = this.#metrics.columns.map((c) => widthOf(c.type));
   /** Each column's name and type, encoded once. */
   readonly #headers: Buffer[];
-  readonly #strings = new Map<string, Buffer>();
+  readonly #strings = new EncodedStrings(nativeString, MAX_CACHED_STRINGS);
   /** The body's bytes, reused from one encode to the next. */
   readonly #out = new ByteWriter(64 * 1024);
 
@@ -63,16 +64,6 @@ export class NativeSampleEncoder {
       ...this.#metrics.columns.map((c): [string, string] => [c.name, `Nullable(${c.type})`]),
     ]);
     this.#headers = SAMPLE_COLUMNS.map((name) => Buffer.concat([nativeString(name), nativeString(types.get(name)!)]));
-  }
-
-  #encoded(value: string): Buffer {
-    let bytes = this.#strings.get(value);
-    if (bytes === undefined) {
-      if (this.#strings.size >= MAX_CACHED_STRINGS) this.#strings.clear();
-      bytes = nativeString(value);
-      this.#strings.set(value, bytes);
-    }
-    return bytes;
   }
 
   /** Rows [from, to) of `batch`: a view on the encoder's buffer, valid until its next encode. */
@@ -94,7 +85,7 @@ export class NativeSampleEncoder {
         for (let row = from; row < to; row++) out.byte(batch.gpu[row]!);
       } else if (LABELS.has(name)) {
         const column = batch[name as Label];
-        for (let row = from; row < to; row++) out.bytes(this.#encoded(column[row]!));
+        for (let row = from; row < to; row++) out.bytes(this.#strings.encoded(column[row]!));
       } else {
         this.#metric(batch, from, to, metric++);
       }

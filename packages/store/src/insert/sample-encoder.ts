@@ -1,6 +1,6 @@
 import { METRICS, type SampleBatch } from '@kiln/wire';
 import { ByteWriter } from './byte-writer.js';
-import { JsonStringCache } from './json-string-cache.js';
+import { EncodedStrings } from './encoded-strings.js';
 import { storedMetrics } from './stored-metrics.js';
 
 /** gpu_samples columns in the order the encoder writes them. */
@@ -43,7 +43,8 @@ const ROW_NUMBERS_BYTES = 32 + 48 * METRICS.length;
  * embedded engine takes NativeSampleEncoder's.
  */
 export class SampleEncoder {
-  readonly #labels = new JsonStringCache();
+  /** JSON string literals, UTF-8. */
+  readonly #labels = new EncodedStrings((value) => Buffer.from(JSON.stringify(value), 'utf8'));
   readonly #identities = new Map<string, GpuIdentity>();
   readonly #decimals: Int32Array;
   readonly #scale: Float64Array;
