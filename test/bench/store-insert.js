@@ -1,7 +1,7 @@
 // Storage throughput and size: insertSamples into the embedded engine (gpu_samples with its rollup views attached,
-// as in production: 10 s and 1 min from raw samples, 1 h from the minute rollup) at two batch sizes, against the
-// same bodies sent through @clickhouse/client's connection hook (the embedded store's insert path before it used
-// chdb's own insert), the encoder alone against JSON.stringify of row arrays, and the bytes one GPU-sample takes on
+// as in production: 10 s and 1 min from raw samples, 1 h from the minute rollup; Native bodies) at two batch sizes,
+// against the same rows as JSONCompactEachRow sent through @clickhouse/client's connection hook (the embedded store's
+// first insert path), the encoders alone against JSON.stringify of row arrays, and the bytes one GPU-sample takes on
 // disk after OPTIMIZE FINAL, on data shaped like DCGM readings from GB300 racks (slow temperatures, noisy power,
 // monotonic counters, mostly-constant clocks and memory, jittered 1 Hz timestamps). Insert throughput is given in
 // wall clock and per CPU-second of the process (the engine runs in it, merges included): on a shared machine the
@@ -18,7 +18,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { createStore, DEFAULT_RETENTION, MIGRATIONS, SAMPLE_COLUMNS, SampleEncoder, schemaStatements } from '@kiln/store';
+import { createStore, DEFAULT_RETENTION, MIGRATIONS, NativeSampleEncoder, SAMPLE_COLUMNS, SampleEncoder, schemaStatements } from '@kiln/store';
 import { METRIC_COUNT, METRIC_ID, SampleBatch } from '@kiln/wire';
 
 const RACKS = 8;
@@ -41,7 +41,7 @@ const DRAIN_PASSES = ['before', 'after', 'before', 'after'];
 const DRAIN_DATABASE = { after: 'kiln', before: 'kiln_v3' };
 const SAMPLE_TABLES = ['gpu_samples', 'gpu_rollup_10s', 'gpu_rollup_1m', 'gpu_rollup_1h'];
 const PATH_NOTE = {
-  insertSamples: 'chdb insert of the encoded body',
+  insertSamples: 'a Native body, read by the engine from a file',
   client: 'the same body through the client connection hook (before)',
 };
 
@@ -173,13 +173,13 @@ async function drainShape(store, startMs) {
     await store.command(sql);
   }
   for (const table of SAMPLE_TABLES) await store.command(`TRUNCATE TABLE kiln.${table}`);
-  const encoder = new SampleEncoder();
+  const encoder = new NativeSampleEncoder();
   const insert = {
     after: (batch, token) => store.insertSamples(batch, token),
     // The same body and token, with the settings inserts carried then (optimize_on_insert and
     // input_format_parallel_parsing at the engine's defaults, on).
     before: (batch, token) =>
-      store.engine.insert(`${DRAIN_DATABASE.before}.gpu_samples`, SAMPLE_COLUMNS, encoder.encode(batch), {
+      store.engine.insertNative(`${DRAIN_DATABASE.before}.gpu_samples`, SAMPLE_COLUMNS, encoder.encode(batch), {
         insert_deduplication_token: token,
         async_insert: 0,
         deduplicate_blocks_in_dependent_materialized_views: 1,
@@ -228,10 +228,10 @@ async function insertPathParts(store, startMs, drainCpuUs) {
   await store.command('CREATE TABLE kiln.bench_no_views AS kiln.gpu_samples');
   await store.command('SYSTEM STOP MERGES kiln.bench_no_views');
   await setMerges(store, 'kiln', false);
-  const encoder = new SampleEncoder();
-  // The settings insertSamples sends (src/insert/insert-statement.ts), with a token of its own.
+  const encoder = new NativeSampleEncoder();
+  // The body and settings insertSamples sends (src/insert/insert-statement.ts), with a token of its own.
   const direct = (table) => (batch, token) =>
-    store.engine.insert(`kiln.${table}`, SAMPLE_COLUMNS, encoder.encode(batch), {
+    store.engine.insertNative(`kiln.${table}`, SAMPLE_COLUMNS, encoder.encode(batch), {
       insert_deduplication_token: token,
       async_insert: 0,
       deduplicate_blocks_in_dependent_materialized_views: 1,
@@ -264,7 +264,7 @@ async function insertPathParts(store, startMs, drainCpuUs) {
   const [parse, raw, views] = [median(cpuUs.parse), median(cpuUs.raw), median(cpuUs.views)];
   const note = `drain shape, median of ${ticks} inserts of each`;
   return [
-    { name: 'insert path: encoding and parsing the body', value: parse, unit: 'CPU-us/sample', note: `${note}; into a Null table of gpu_samples' columns` },
+    { name: 'insert path: encoding and reading the Native body', value: parse, unit: 'CPU-us/sample', note: `${note}; into a Null table of gpu_samples' columns` },
     { name: 'insert path: writing gpu_samples', value: raw - parse, unit: 'CPU-us/sample', note: 'a copy of gpu_samples without views, less the above' },
     { name: 'insert path: the three rollup views', value: views - raw, unit: 'CPU-us/sample', note: 'insertSamples (merges stopped), less the above' },
     { name: 'insert path: one 500-sample insert', value: median(smallMs), unit: 'CPU-ms', note: 'insertSamples, views attached, merges stopped' },
@@ -300,6 +300,13 @@ export async function run() {
       value: bestRate(encodeBatch.length, 15, () => encoder.encode(encodeBatch)),
       unit: 'GPU-samples/CPU-s',
       note: '20k-row batches, best of 15',
+    });
+    const native = new NativeSampleEncoder();
+    results.push({
+      name: 'encode, NativeSampleEncoder (bytes)',
+      value: bestRate(encodeBatch.length, 15, () => native.encode(encodeBatch)),
+      unit: 'GPU-samples/CPU-s',
+      note: 'the same rows, Native columns (the embedded store\'s body)',
     });
     results.push({
       name: 'encode, JSON.stringify per row (baseline)',
