@@ -42,7 +42,7 @@ const DRAIN_DATABASE = { after: 'kiln', before: 'kiln_v3' };
 const SAMPLE_TABLES = ['gpu_samples', 'gpu_rollup_10s', 'gpu_rollup_1m', 'gpu_rollup_1h'];
 const PATH_NOTE = {
   insertSamples: 'a Native body, read by the engine from a file',
-  client: 'the same body through the client connection hook (before)',
+  client: 'the same rows as JSONCompactEachRow through the client connection hook',
 };
 
 function rng(seed) {
