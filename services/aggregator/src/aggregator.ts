@@ -222,12 +222,13 @@ export class Aggregator {
       b.openedAt = wallNow;
     }
     b.last = seq;
-    b.messages.push(m);
+    b.lastMessage = m;
+    const messageIndex = b.messageCount++;
     this.stats.messages++;
     b.reserve(MAX_GPUS_PER_MESSAGE);
     const samples = b.samples;
     const before = samples.length;
-    const result = decodeMessage(m.subject, m.data, b.nowMs, this.limits, samples, this.stats.decode, b.messages.length - 1);
+    const result = decodeMessage(m.subject, m.data, b.nowMs, this.limits, samples, this.stats.decode, messageIndex);
     if (!result.ok) {
       b.rejected.push({ msg: m, reason: result.reason, detail: result.detail });
       this.stats.rejected++;
@@ -412,7 +413,7 @@ export class Aggregator {
     this.stored = b.last;
     // One acknowledgement covers the batch: the partition's consumer acknowledges all (AckPolicy.All, safe because
     // only the partition's owner pulls from it) and batches are made durable in stream order.
-    b.messages[b.messages.length - 1]?.ack();
+    b.lastMessage?.ack();
     failpoint('after-ack');
     this.stats.samplesStored += b.samples.length;
     this.stats.batches++;

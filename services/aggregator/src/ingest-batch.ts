@@ -10,13 +10,20 @@ export interface Rejected {
 }
 
 /**
- * One unit of storage: the decoded rows of a contiguous run of stream messages, the messages to acknowledge once it is
- * durable, the rejects to dead-letter, and the alert events raised while decoding it. Its row arrays grow as rows
+ * One unit of storage: the decoded rows of a contiguous run of stream messages, the message whose acknowledgement
+ * covers the run once it is durable, the rejects to dead-letter, and the alert events raised while decoding it. Its row arrays grow as rows
  * come (a live partition's batches stay as small as what arrives within a flush interval) and are kept for reuse.
  */
 export class IngestBatch {
   samples: SampleBatch;
-  readonly messages: JsMsg[] = [];
+  /**
+   * The run's newest message: acknowledging it acknowledges the run (the consumer acknowledges all). The others are
+   * not kept: a batch would otherwise hold every message body it decoded until it is stored, tens of megabytes that
+   * survive young-generation collections and are copied into the old generation.
+   */
+  lastMessage: JsMsg | undefined;
+  /** Messages in the run, rejected ones included; also the decoder's message index of the next one. */
+  messageCount = 0;
   readonly rejected: Rejected[] = [];
   readonly alertPublishes: Promise<unknown>[] = [];
   /** Dense GPU id of each row. */
@@ -103,12 +110,13 @@ export class IngestBatch {
   }
 
   get empty(): boolean {
-    return this.messages.length === 0;
+    return this.messageCount === 0;
   }
 
   clear(): void {
     this.samples.clear();
-    this.messages.length = 0;
+    this.lastMessage = undefined;
+    this.messageCount = 0;
     this.rejected.length = 0;
     this.alertPublishes.length = 0;
     this.suspects.length = 0;
