@@ -84,8 +84,18 @@ export class NativeSampleEncoder {
         out.reserve(rows);
         for (let row = from; row < to; row++) out.byte(batch.gpu[row]!);
       } else if (LABELS.has(name)) {
+        // Rows come message by message, so a label mostly repeats the row before (a host's GPUs, a rack's hosts):
+        // the same string object, found without a lookup.
         const column = batch[name as Label];
-        for (let row = from; row < to; row++) out.bytes(this.#strings.encoded(column[row]!));
+        let value: string | undefined;
+        let bytes: Buffer | undefined;
+        for (let row = from; row < to; row++) {
+          if (column[row] !== value) {
+            value = column[row]!;
+            bytes = this.#strings.encoded(value);
+          }
+          out.bytes(bytes!);
+        }
       } else {
         this.#metric(batch, from, to, metric++);
       }
