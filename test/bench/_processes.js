@@ -1,5 +1,5 @@
 // Helpers the benchmarks share for the Kiln processes they start.
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 /** The kiln command line, run as `node KILN_BIN <command>`. */
@@ -9,4 +9,24 @@ export const KILN_BIN = fileURLToPath(new URL('../../services/cli/bin/kiln.js', 
 export async function cpuSecondsOf(pid) {
   const stat = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ');
   return (Number(stat[11]) + Number(stat[12])) / 100;
+}
+
+/**
+ * CPU seconds a process has used so far by kind of thread, from /proc/<pid>/task: `main` (the JavaScript thread),
+ * `node` (Node's other threads: libuv workers, V8's garbage collection and compiler helpers), `merges` (the embedded
+ * engine's background merges, MergeMutate) and `engine` (its other threads: insert pipelines, schedulers). Threads that
+ * ended in between are not counted (the process total, cpuSecondsOf, still holds them).
+ */
+export async function threadCpuSecondsOf(pid) {
+  const kinds = { main: 0, node: 0, merges: 0, engine: 0 };
+  for (const tid of await readdir(`/proc/${pid}/task`)) {
+    const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => undefined);
+    if (stat === undefined) continue; // ended since the listing
+    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const seconds = (Number(fields[11]) + Number(fields[12])) / 100;
+    const kind = tid === String(pid) ? 'main' : name === 'MergeMutate' ? 'merges' : /^(node|libuv-worker|V8 |v8:)/.test(name) ? 'node' : 'engine';
+    kinds[kind] += seconds;
+  }
+  return kinds;
 }

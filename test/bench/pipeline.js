@@ -3,15 +3,17 @@
 //   - ingest: publishing the backlog (JetStream-acked, Nats-Msg-Id, 256 in flight);
 //   - bare drain: a consumer that only acknowledges, the ceiling any consumer of this stream has;
 //   - kiln drain: decode, windows, detectors, raw insert + rollup views, dead letters, checkpoints, acks.
-// With the drain, the batches kiln up inserted (GPU-samples per insert, time per insert: its own metrics). Then the CPU
+// With the drain, where its CPU went (kiln up's threads by kind, and nats-server), and the batches kiln up inserted
+// (GPU-samples per insert, time per insert: its own metrics). Then the CPU
 // each stage of the aggregator spends per GPU-sample (decode, window, detect, encode, insert, and the background
 // merges the inserts cause), measured in this process on the same messages. The memory each tracked GPU costs is
 // the gpu-state bench's (packages/detect).
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
+import { cpus } from 'node:os';
 import { spawn } from 'node:child_process';
-import { cpuSecondsOf, KILN_BIN as KILN } from './_processes.js';
+import { cpuSecondsOf, KILN_BIN as KILN, threadCpuSecondsOf } from './_processes.js';
 import { connect } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { parseConfig } from '@kiln/config';
@@ -24,6 +26,8 @@ import { DecodeStats, DEFAULT_DECODE_LIMITS, decodeMessage, encodeMessage, gpuSu
 
 const RACKS = 278; // 20,016 GPUs
 const TICKS = 60;
+/** Untimed rounds before a stage is timed. */
+const WARM_ROUNDS = 3;
 
 
 const cpuMs = () => {
@@ -87,7 +91,8 @@ function histogramTotals(text, name, labels = '') {
   return { sum: value('sum'), count: value('count') };
 }
 
-async function kilnDrain(dir, natsUrl, jsm, messages) {
+async function kilnDrain(dir, nats, jsm, messages) {
+  const natsUrl = nats.url;
   const configFile = join(dir, 'kiln.yaml');
   const metricsPort = await freePort();
   await writeFile(
@@ -106,6 +111,8 @@ async function kilnDrain(dir, natsUrl, jsm, messages) {
   let t0 = 0;
   let first = 0;
   let cpu0 = 0;
+  let threads0;
+  let nats0 = 0;
   let delivered0 = 0;
   const deadline = Date.now() + 600_000;
   try {
@@ -118,6 +125,8 @@ async function kilnDrain(dir, natsUrl, jsm, messages) {
           t0 = performance.now();
           first = acked;
           cpu0 = await cpuSecondsOf(child.pid);
+          threads0 = await threadCpuSecondsOf(child.pid);
+          nats0 = await cpuSecondsOf(nats.pid);
           delivered0 = info.delivered.stream_seq;
         }
         if (info.num_pending === 0 && info.num_ack_pending === 0 && acked >= messages) break;
@@ -127,11 +136,14 @@ async function kilnDrain(dir, natsUrl, jsm, messages) {
     // From the first acknowledged batch on: start-up is left out; the CPU counts against the messages delivered since
     // (those before were decoded already).
     const usage = (await cpuSecondsOf(child.pid)) - cpu0;
+    const threads1 = await threadCpuSecondsOf(child.pid);
+    const threads = Object.fromEntries(Object.entries(threads1).map(([kind, s]) => [kind, s - threads0[kind]]));
+    const natsSeconds = (await cpuSecondsOf(nats.pid)) - nats0;
     const seconds = (performance.now() - t0) / 1000;
     const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     const batches = histogramTotals(metrics, 'kiln_insert_batch_samples');
     const inserts = histogramTotals(metrics, 'kiln_insert_duration_seconds', 'outcome="ok"');
-    return { seconds, fromMessage: first, cpuSeconds: usage, cpuFromMessage: delivered0, batches, insertSeconds: inserts.sum };
+    return { seconds, fromMessage: first, cpuSeconds: usage, threads, natsSeconds, cpuFromMessage: delivered0, batches, insertSeconds: inserts.sum };
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
@@ -144,40 +156,40 @@ async function stageCosts(bodies, dir, ticksPerInsert) {
   const batch = new SampleBatch(bodies.length * 4 + 8);
   const stats = new DecodeStats();
   const now = Date.now();
+  // Each stage runs warm, as in a long-running aggregator: rounds past the compiler's warm-up, then the timed ones.
+  const rows = bodies.length * 4;
   const reps = 5;
-  // decode
-  let c0 = cpuMs();
-  for (let r = 0; r < reps; r++) {
+  const perRow = (round) => {
+    for (let r = 0; r < WARM_ROUNDS; r++) round(r);
+    const c0 = cpuMs();
+    for (let r = WARM_ROUNDS; r < WARM_ROUNDS + reps; r++) round(r);
+    return (cpuMs() - c0) / (reps * rows);
+  };
+  const decode = perRow(() => {
     batch.clear();
     for (let i = 0; i < bodies.length; i++) decodeMessage(bodies[i].subject, bodies[i].body, now, DEFAULT_DECODE_LIMITS, batch, stats, i);
-  }
-  const rows = batch.length;
-  const decode = (cpuMs() - c0) / (reps * rows);
-  // window (registry + latest + core, as a partition wires them), then detection, on the decoded rows
+  });
+  if (batch.length !== rows) throw new Error(`decoded ${batch.length} rows of ${rows}`);
+  // window (registry + latest + core, as a partition wires them), then detection, on the decoded rows; each round a
+  // tick later
   const { registry, latest, windows, detection } = createPartitionAnalysis(config, () => {});
   const ids = new Int32Array(rows);
-  c0 = cpuMs();
-  for (let r = 0; r < reps; r++) {
+  const window = perRow((r) => {
     for (let row = 0; row < rows; row++) {
       const id = (ids[row] = registry.id(batch.cluster[row], batch.rack[row], batch.host[row], batch.gpu[row]));
       latest.advance(id, batch.ts[row] + r * 1000);
       windows.add(id, batch.ts[row] + r * 1000, batch.values, row * METRIC_COUNT);
     }
     windows.closeReady();
-  }
-  const window = (cpuMs() - c0) / (reps * rows);
-  c0 = cpuMs();
-  for (let r = 0; r < reps; r++) for (let row = 0; row < rows; row++) detection.onSample(batch, row, ids[row]);
-  const detect = (cpuMs() - c0) / (reps * rows);
-  // encode: the Native body the embedded engine takes (each label string encoded once beforehand, as in a drain,
-  // where every GPU recurs every tick)
+  });
+  const detect = perRow(() => {
+    for (let row = 0; row < rows; row++) detection.onSample(batch, row, ids[row]);
+  });
+  // encode: the Native body the embedded engine takes
   const encoder = new NativeSampleEncoder();
-  encoder.encode(batch);
-  c0 = cpuMs();
-  for (let r = 0; r < reps; r++) encoder.encode(batch);
-  const encode = (cpuMs() - c0) / (reps * rows);
+  const encode = perRow(() => encoder.encode(batch));
   // insert (embedded engine, every rollup view): one tick per insert, as a live partition flushes, and `ticksPerInsert`
-  // ticks, as kiln up's drain batches held; each includes the merges its parts cause.
+  // ticks, as kiln up's drain batches held; with the merges their parts cause, by thread.
   await mkdir(join(dir, 'stage'), { recursive: true });
   const store = await createStore({ dataDir: join(dir, 'stage') });
   await store.migrate();
@@ -196,13 +208,16 @@ async function stageCosts(bodies, dir, ticksPerInsert) {
     // running aggregator is.
     for (let w = 0; w < 3; w++) await store.insertSamples(fresh(), `warm-up-${label}-${w}`);
     await mergesSettled(store);
-    const inserts = Math.max(3, Math.ceil(300_000 / wide.length));
-    const c = cpuMs();
+    // Enough inserts for merges to run as they do in a drain; merges still running afterwards are waited for.
+    const inserts = Math.max(12, Math.ceil(600_000 / wide.length));
+    const before = await threadCpuSecondsOf(process.pid);
     for (let r = 0; r < inserts; r++) await store.insertSamples(fresh(), `bench-${label}-${r}`);
-    const insert = (cpuMs() - c) / (inserts * wide.length);
-    const m = cpuMs();
     await mergesSettled(store);
-    return { insert: insert - encode, merges: (cpuMs() - m) / (inserts * wide.length) };
+    const after = await threadCpuSecondsOf(process.pid);
+    const per = (seconds) => (seconds * 1000) / (inserts * wide.length);
+    const merges = per(after.merges - before.merges);
+    const insert = per(after.main + after.node + after.engine - (before.main + before.node + before.engine));
+    return { insert: insert - encode, merges };
   };
   const live = await insertCost(1, 'live');
   const drain = await insertCost(ticksPerInsert, 'drain');
@@ -236,6 +251,30 @@ async function mergesSettled(store) {
   }
 }
 
+/**
+ * Where the drain's CPU went, per GPU-sample: kiln up's threads by kind and nats-server, measured over the same span
+ * as the rate; their sum bounds the rate the machine's cores allow.
+ */
+function drainCpuRows(kiln, samples) {
+  const per = (seconds) => (seconds * 1e6) / samples;
+  const { main, node, engine, merges } = kiln.threads;
+  const total = per(main + node + engine + merges + kiln.natsSeconds);
+  const cores = cpus().length;
+  return [
+    { name: 'drain CPU: kiln up JavaScript thread', value: per(main), unit: 'CPU-us/sample', note: 'NATS client, decode, windows, detectors, encode' },
+    { name: "drain CPU: kiln up Node's other threads", value: per(node), unit: 'CPU-us/sample', note: "libuv workers (body files, the engine's calls), V8 helpers" },
+    { name: 'drain CPU: kiln up engine inserts', value: per(engine), unit: 'CPU-us/sample', note: 'embedded engine: raw table and rollup views' },
+    { name: 'drain CPU: kiln up engine merges', value: per(merges), unit: 'CPU-us/sample', note: "background merges of the inserts' parts" },
+    { name: 'drain CPU: nats-server', value: per(kiln.natsSeconds), unit: 'CPU-us/sample', note: "delivering the backlog to kiln up's consumer" },
+    {
+      name: 'drain CPU: all of it',
+      value: total,
+      unit: 'CPU-us/sample',
+      note: `${cores} cores allow ${Math.round((cores * 1e6) / total).toLocaleString('en-US')} GPU-samples/s at this cost; 100,000/s needs <= ${(cores * 10).toFixed(0)}`,
+    },
+  ];
+}
+
 export async function run() {
   const nats = await startTestNatsServer();
   const dir = await tempDir('kiln-bench-pipeline-');
@@ -246,7 +285,7 @@ export async function run() {
     const startMs = Math.floor(Date.now() / 1000) * 1000 - (TICKS + 5) * 1000;
     const backlog = await publishBacklog(jetstream(nc), startMs);
     const bare = await bareDrain(nc, jsm, backlog.messages);
-    const kiln = await kilnDrain(dir.path, nats.url, jsm, backlog.messages);
+    const kiln = await kilnDrain(dir.path, nats, jsm, backlog.messages);
     await nc.close();
     const counted = backlog.samples * ((backlog.messages - kiln.fromMessage) / backlog.messages);
     const cpuCounted = backlog.samples * ((backlog.messages - kiln.cpuFromMessage) / backlog.messages);
@@ -260,6 +299,7 @@ export async function run() {
     const us = (ms) => ms * 1000;
     return [
       { name: 'kiln up drain, end to end', value: kilnRate, unit: 'GPU-samples/s', note: `${backlog.gpus} GPUs x ${TICKS} ticks backlog, embedded engine; ${(kiln.cpuSeconds * 1e6 / cpuCounted).toFixed(1)} CPU-us/sample in kiln up` },
+      ...drainCpuRows(kiln, cpuCounted),
       { name: 'JetStream bare drain (ack only)', value: bareRate, unit: 'GPU-samples/s', note: `${backlog.messages} messages of 4 GPUs` },
       { name: 'kiln drain / bare drain', value: kilnRate / bareRate, unit: 'ratio', note: 'goal >= 0.8' },
       { name: 'JetStream ingest (acked publish)', value: ingestRate, unit: 'GPU-samples/s', note: 'Node publisher, 256 in flight' },
@@ -276,12 +316,12 @@ export async function run() {
         unit: 'ms',
         note: `one at a time: ${kiln.insertSeconds.toFixed(1)} s of inserts, the first included; the rate counts from the first batch stored, ${kiln.seconds.toFixed(1)} s`,
       },
-      { name: 'stage CPU: decode', value: us(stages.decode), unit: 'CPU-us/sample', note: `${stages.rows} samples x 5` },
+      { name: 'stage CPU: decode', value: us(stages.decode), unit: 'CPU-us/sample', note: `${stages.rows} samples x 5, after ${WARM_ROUNDS} untimed rounds (each stage)` },
       { name: 'stage CPU: window (registry, dedup, core)', value: us(stages.window), unit: 'CPU-us/sample' },
       { name: 'stage CPU: detect (all detectors)', value: us(stages.detect), unit: 'CPU-us/sample' },
       { name: 'stage CPU: encode (insert body)', value: us(stages.encode), unit: 'CPU-us/sample', note: 'Native, as the embedded engine takes it' },
       { name: 'stage CPU: insert, one tick per insert (live)', value: us(stages.live.insert), unit: 'CPU-us/sample', note: `embedded engine in process, every rollup view; ${stages.rows}-sample inserts` },
-      { name: 'stage CPU: background merges of those', value: us(stages.live.merges), unit: 'CPU-us/sample', note: 'until the engine has no merge left to run' },
+      { name: 'stage CPU: background merges of those', value: us(stages.live.merges), unit: 'CPU-us/sample', note: 'during the inserts, and after until none is left' },
       { name: `stage CPU: insert, ${stages.ticksPerInsert} ticks per insert (drain)`, value: us(stages.drain.insert), unit: 'CPU-us/sample', note: `as kiln up's drain batches held; ${stages.rows * stages.ticksPerInsert}-sample inserts` },
       { name: 'stage CPU: background merges of those', value: us(stages.drain.merges), unit: 'CPU-us/sample' },
     ];
