@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { insertSettings } from '../src/insert/insert-statement.js';
-import { SAMPLE_COLUMNS, SampleEncoder, type Store } from '../src/index.js';
+import { NativeSampleEncoder, SAMPLE_COLUMNS, SampleEncoder, type Store } from '../src/index.js';
 import { embeddedStoreForFile, recentWindowStart, sampleBatch, type SampleRow } from './helpers.js';
 
 /** Rows at the edges of what gpu_samples keeps: rounding, negatives, nulls, counters past 2^53, non-ASCII labels. */
@@ -47,6 +47,33 @@ describe('Native inserts into the embedded engine', () => {
     expect(native[3]).toMatchObject({ fb_used_mib: 4_194_304, mem_clock_mhz: 19_999, row_remap_failure: 1 });
     // No body file is left behind.
     expect(await readdir(join(dataDir, 'clickhouse', 'kiln_insert_bodies'))).toEqual([]);
+  });
+
+  it('store the same rows as JSON for a body of several blocks of rows, and for a range of a batch', async () => {
+    await store.migrate();
+    // The encoder reads metrics 512 rows at a time: 1,300 rows end inside a block, the range starts inside one.
+    const start = recentWindowStart();
+    const edges = edgeRows(start);
+    const batch = sampleBatch(
+      Array.from({ length: 1_300 }, (_, i) => {
+        const edge = edges[i % edges.length]!;
+        return { ...edge, ts: start + i * 10, host: `r${String(Math.floor(i / 4)).padStart(4, '0')}-t01` };
+      }),
+    );
+    const copies = async (name: string, from: number, to: number): Promise<[unknown[], unknown[]]> => {
+      await store.command(`CREATE TABLE kiln.native_${name} AS kiln.gpu_samples`);
+      await store.command(`CREATE TABLE kiln.json_${name} AS kiln.gpu_samples`);
+      const native = new NativeSampleEncoder().encode(batch, from, to);
+      await store.engine!.insertNative(`kiln.native_${name}`, SAMPLE_COLUMNS, native, insertSettings(`native-${name}`));
+      await store.engine!.insert(`kiln.json_${name}`, SAMPLE_COLUMNS, new SampleEncoder().encode(batch, from, to), insertSettings(`json-${name}`));
+      return [await rows(`native_${name}`), await rows(`json_${name}`)];
+    };
+    const [whole, wholeJson] = await copies('blocks', 0, 1_300);
+    expect(whole).toHaveLength(1_300);
+    expect(whole).toEqual(wholeJson);
+    const [range, rangeJson] = await copies('range', 300, 1_250);
+    expect(range).toHaveLength(950);
+    expect(range).toEqual(rangeJson);
   });
 
   it('are deduplicated by their token, rollups included', async () => {

@@ -48,10 +48,32 @@ export class ByteWriter {
     this.#pos = pos;
   }
 
+  /**
+   * Moves the write position `bytes` on (reserving them) and returns where they start: a region the caller fills with
+   * byteAt() and integerAt(), in any order.
+   */
+  skip(bytes: number): number {
+    this.reserve(bytes);
+    const at = this.#pos;
+    this.#pos += bytes;
+    return at;
+  }
+
+  /** Writes a byte at `at`, inside a region skip() returned. */
+  byteAt(at: number, b: number): void {
+    this.#buf[at] = b;
+  }
+
   /** `value` (an integer) as 2, 4 or 8 little-endian bytes, two's complement; 8-byte values beyond 2^53 go through BigInt. */
   integer(value: number, width: 2 | 4 | 8): void {
+    this.integerAt(this.#pos, value, width);
+    this.#pos += width;
+  }
+
+  /** integer() at `at`, inside a region skip() returned. */
+  integerAt(at: number, value: number, width: 2 | 4 | 8): void {
     const buf = this.#buf;
-    let pos = this.#pos;
+    let pos = at;
     let high = 0;
     let low = value;
     if (width === 8) {
@@ -75,7 +97,6 @@ export class ByteWriter {
       buf[pos++] = (high >>> 16) & 0xff;
       buf[pos++] = (high >>> 24) & 0xff;
     }
-    this.#pos = pos;
   }
 
   /** An unsigned LEB128 integer (ClickHouse's VarUInt: lengths and counts in Native and RowBinary); reserve 10 bytes. */
