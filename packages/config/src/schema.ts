@@ -71,10 +71,12 @@ const aggregatorSection = z
     /**
      * Flush a batch when it holds this many GPU-samples, divided among the partitions (nats.partitions) … A batch that
      * spans several ticks of its GPUs makes each rollup view write one row per GPU and window instead of one per
-     * sample (test/bench/pipeline.js): for live batches to span flush_ms, about the fleet's GPUs × flush seconds.
-     * Memory: about 730 B per row (two batches of decoded rows, one insert body), in the process serving them.
+     * sample (test/bench/pipeline.js): for live batches to span flush_ms, about the fleet's GPUs × flush seconds. The
+     * default lets a catch-up of a 20,000-GPU fleet insert 10 ticks at a time.
+     * Memory: about 730 B per row (two batches of decoded rows, one insert body), in the process serving them, taken
+     * as batches grow: a small fleet's batches stay small.
      */
-    batch_rows: z.number().int().min(8).max(10_000_000).default(100_000),
+    batch_rows: z.number().int().min(8).max(10_000_000).default(200_000),
     /**
      * … or when its oldest message has waited this long: live, a batch then holds this many seconds of its GPUs'
      * samples (ClickHouse's Kafka engine flushes every 7.5 s for the same reason). Alerts do not wait for it.

@@ -8,7 +8,7 @@ export interface SampleInserter {
 }
 
 const DURATION_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
-const BATCH_BUCKETS = [100, 500, 1_000, 2_500, 5_000, 10_000, 20_000, 50_000, 100_000];
+const BATCH_BUCKETS = [100, 500, 1_000, 2_500, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000, 500_000, 1_000_000];
 const OK = { outcome: 'ok' } as const;
 const ERROR = { outcome: 'error' } as const;
 
