@@ -286,13 +286,20 @@ export class Aggregator {
     }
     const s = b.samples;
     const { latest } = this.deps;
-    const seen = new Set<string>();
-    const suspect = new Set(b.suspects);
-    for (let row = 0; row < s.length; row++) if (!suspect.has(row)) seen.add(`${b.gpuIds[row]}:${s.ts[row]}`);
+    // A suspect repeats a row of the batch when that row has its identity: the rows of the suspects' GPUs are looked at.
+    const identity = identityKeys(b);
+    const suspect = new Uint8Array(s.length);
+    const suspectGpu = new Uint8Array(identity.gpuIds);
+    for (const row of b.suspects) {
+      suspect[row] = 1;
+      suspectGpu[b.gpuIds[row]!] = 1;
+    }
+    const seen = new Set<number | string>();
+    for (let row = 0; row < s.length; row++) if (suspect[row] === 0 && suspectGpu[b.gpuIds[row]!] === 1) seen.add(identity.of(row));
     const repeated: number[] = [];
     const unresolved: number[] = [];
     for (const row of b.suspects) {
-      const key = `${b.gpuIds[row]}:${s.ts[row]}`;
+      const key = identity.of(row);
       if (seen.has(key)) repeated.push(row);
       else {
         seen.add(key);
@@ -463,6 +470,24 @@ export class Aggregator {
       }
     }
   }
+}
+
+/**
+ * Keys naming the sample identities (GPU id and ts) of a batch's rows: one number per identity, `(ts - earliest) ×
+ * GPU ids + id`, which doubles hold exactly unless the batch spans centuries of GPU-milliseconds; text then.
+ */
+function identityKeys(b: IngestBatch): { gpuIds: number; of: (row: number) => number | string } {
+  const s = b.samples;
+  let earliest = Infinity;
+  let latest = -Infinity;
+  let gpuIds = 0;
+  for (let row = 0; row < s.length; row++) {
+    earliest = Math.min(earliest, s.ts[row]!);
+    latest = Math.max(latest, s.ts[row]!);
+    gpuIds = Math.max(gpuIds, b.gpuIds[row]! + 1);
+  }
+  if ((latest - earliest + 1) * gpuIds <= Number.MAX_SAFE_INTEGER) return { gpuIds, of: (row) => (s.ts[row]! - earliest) * gpuIds + b.gpuIds[row]! };
+  return { gpuIds, of: (row) => `${b.gpuIds[row]}:${s.ts[row]}` };
 }
 
 /** Ascending row numbers as [from, to) ranges: repeats come in runs (an agent replaying a stretch of its spool). */

@@ -9,7 +9,7 @@ import { ensureStreams, GPU_STREAM } from '@kiln/nats';
 import { Fleet, parseFaults, publishFleet } from '@kiln/simulator';
 import { createStore, type Store } from '@kiln/store';
 import { startTestNatsServer, tempDir, waitUntil, type TestNatsServer } from '@kiln/testkit';
-import { gpuSubject, MAX_GPUS_PER_MESSAGE } from '@kiln/wire';
+import { encodeMessage, gpuSubject, MAX_GPUS_PER_MESSAGE } from '@kiln/wire';
 import { CHECKPOINT_BUCKET, startAggregator, type AggregatorStore } from '../src/index.js';
 
 /** The aggregator in process, against a real nats-server and the embedded engine. */
@@ -137,6 +137,38 @@ describe('aggregator', () => {
     expect(inserts[0]).toBeLessThanOrEqual(6_000);
     expect(inserts[0]! + inserts[1]!).toBe(published.samples);
     expect(await count("SELECT uniqExact(host, gpu, ts) AS n FROM kiln.gpu_samples WHERE cluster = 'agg-ai4'")).toBe(published.samples);
+    await service.stop();
+  });
+
+  it('drops the samples a batch holds twice (an agent resending under new message ids), keeping the first', async () => {
+    const js = jetstream(nc);
+    const startMs = Math.floor(Date.now() / 1000) * 1000 - 240_000;
+    const fleet = new Fleet({ cluster: 'agg-ai5', racks: 1, seed: 6, startMs, faults: [] });
+    const oneBatch = parseConfig(
+      { data_dir: dir.path, nats: { url: nats.url }, aggregator: { batch_rows: 100_000, flush_ms: 600_000, consumer: 'agg-twice' } },
+      { env: {} },
+    );
+    const inserts: number[] = [];
+    const sizing: AggregatorStore = { ...sink, insertSamples: (b, t) => (inserts.push(b.length), store.insertSamples(b, t)) };
+    await checkpointAtStreamEnd('agg-twice');
+    // Ten ticks, with ticks 3 to 6 sent a second time right after tick 6, under ids JetStream has not seen.
+    const sent: { subject: string; body: Uint8Array }[] = [];
+    for (let t = 0; t < 10; t++) {
+      for (const m of fleet.tick()) {
+        const subject = gpuSubject(m.cluster, m.rack, m.host);
+        const body = encodeMessage(m);
+        await js.publish(subject, body, { msgID: `${m.host}:${m.seq}` });
+        if (t >= 3 && t <= 6) sent.push({ subject, body });
+      }
+      if (t === 6) for (const [i, m] of sent.entries()) await js.publish(m.subject, m.body, { msgID: `resent-${i}` });
+    }
+    const service = await startAggregator(oneBatch, { nc, store: sizing, log: silentLogger() });
+    const ours = "SELECT count() AS n FROM kiln.gpu_samples WHERE cluster = 'agg-ai5'";
+    await waitUntil('the batch stored', async () => inserts.length > 0, 30_000, 100);
+    expect(inserts).toEqual([10 * 72]);
+    expect(service.stats.duplicateSamples).toBe(4 * 72);
+    expect(await count(ours)).toBe(10 * 72);
+    expect(await count("SELECT uniqExact(host, gpu, ts) AS n FROM kiln.gpu_samples WHERE cluster = 'agg-ai5'")).toBe(10 * 72);
     await service.stop();
   });
 
