@@ -54,6 +54,23 @@ describe('aggregator', () => {
     await checkpoints.put(name, JSON.stringify({ stored: (await (await jetstreamManager(nc)).streams.info(GPU_STREAM)).state.last_seq }));
   };
 
+  /**
+   * Consumer `name` checkpointed at the stream's end, with a config flushing at `batchRows` and never by age, and a
+   * store recording the size of each batch it inserts.
+   */
+  const batchesAtEnd = async (name: string, batchRows: number): Promise<{ config: KilnConfig; inserts: number[]; store: AggregatorStore }> => {
+    const inserts: number[] = [];
+    await checkpointAtStreamEnd(name);
+    return {
+      config: parseConfig(
+        { data_dir: dir.path, nats: { url: nats.url }, aggregator: { batch_rows: batchRows, flush_ms: 600_000, consumer: name } },
+        { env: {} },
+      ),
+      inserts,
+      store: { ...sink, insertSamples: (b, t) => (inserts.push(b.length), store.insertSamples(b, t)) },
+    };
+  };
+
   it('stores samples, dead-letters a bad message, windows and raises alerts, then resumes where it stopped', async () => {
     const js = jetstream(nc);
     const startMs = Math.floor(Date.now() / 1000) * 1000 - 180_000;
@@ -120,13 +137,7 @@ describe('aggregator', () => {
     const startMs = Math.floor(Date.now() / 1000) * 1000 - 600_000;
     const fleet = new Fleet({ cluster: 'agg-ai4', racks: 4, seed: 5, startMs, faults: [] });
     // Rows beyond the arrays' first size (4,096), and no flush by age during the test.
-    const big = parseConfig(
-      { data_dir: dir.path, nats: { url: nats.url }, aggregator: { batch_rows: 6_000, flush_ms: 600_000, consumer: 'agg-big' } },
-      { env: {} },
-    );
-    const inserts: number[] = [];
-    const sizing: AggregatorStore = { ...sink, insertSamples: (b, t) => (inserts.push(b.length), store.insertSamples(b, t)) };
-    await checkpointAtStreamEnd('agg-big');
+    const { config: big, inserts, store: sizing } = await batchesAtEnd('agg-big', 6_000);
     const published = await publishFleet(js, fleet, { mode: 'replay', ticks: 40 });
     expect(published.samples).toBe(4 * 72 * 40);
     const service = await startAggregator(big, { nc, store: sizing, log: silentLogger() });
@@ -144,13 +155,7 @@ describe('aggregator', () => {
     const js = jetstream(nc);
     const startMs = Math.floor(Date.now() / 1000) * 1000 - 240_000;
     const fleet = new Fleet({ cluster: 'agg-ai5', racks: 1, seed: 6, startMs, faults: [] });
-    const oneBatch = parseConfig(
-      { data_dir: dir.path, nats: { url: nats.url }, aggregator: { batch_rows: 100_000, flush_ms: 600_000, consumer: 'agg-twice' } },
-      { env: {} },
-    );
-    const inserts: number[] = [];
-    const sizing: AggregatorStore = { ...sink, insertSamples: (b, t) => (inserts.push(b.length), store.insertSamples(b, t)) };
-    await checkpointAtStreamEnd('agg-twice');
+    const { config: oneBatch, inserts, store: sizing } = await batchesAtEnd('agg-twice', 100_000);
     // Ten ticks, with ticks 3 to 6 sent a second time right after tick 6, under ids JetStream has not seen.
     const sent: { subject: string; body: Uint8Array }[] = [];
     for (let t = 0; t < 10; t++) {
