@@ -1,10 +1,22 @@
 import type { Alert, NotifyOutcome } from '@kiln/alerts';
 
+/**
+ * The stored rate is taken over this long: samples are stored a batch at a time (every flush_ms, 5 s by default), so a
+ * rate between two progress lines 5 s apart swings between 0 and twice the real one.
+ */
+const RATE_WINDOW_MS = 30_000;
+
 /** Lines for a person watching `kiln up`: a progress line every few seconds, and one line per alert and page. */
 export class ConsoleReport {
-  private last = { at: Date.now(), samples: 0 };
+  /** The stored count at start and at each progress line within the rate window, oldest first. */
+  private readonly stored: { at: number; samples: number }[];
 
-  constructor(private readonly out: NodeJS.WritableStream = process.stdout) {}
+  constructor(
+    private readonly out: NodeJS.WritableStream = process.stdout,
+    private readonly clock: () => number = Date.now,
+  ) {
+    this.stored = [{ at: clock(), samples: 0 }];
+  }
 
   line(text: string): void {
     const t = new Date().toISOString().slice(11, 19);
@@ -21,11 +33,14 @@ export class ConsoleReport {
     failed: number;
     published?: number;
   }): void {
-    const at = Date.now();
-    const rate = ((now.samplesStored - this.last.samples) * 1000) / Math.max(1, at - this.last.at);
-    this.last = { at, samples: now.samplesStored };
+    const at = this.clock();
+    // A tenth of slack: lines come a timer's interval apart, give or take milliseconds.
+    while (at - this.stored[0]!.at > RATE_WINDOW_MS * 1.1) this.stored.shift();
+    const since = this.stored[0] ?? { at, samples: now.samplesStored };
+    const rate = ((now.samplesStored - since.samples) * 1000) / Math.max(1, at - since.at);
+    this.stored.push({ at, samples: now.samplesStored });
     const parts = [
-      `${fmt(rate)} samples/s`,
+      `${fmt(rate)} samples/s stored (last ${Math.round((at - since.at) / 1000)} s)`,
       `stored ${fmt(now.samplesStored)}`,
       `rejected ${fmt(now.rejected)}`,
       `windows closed ${fmt(now.windowsClosed)}`,

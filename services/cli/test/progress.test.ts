@@ -1,0 +1,26 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { ConsoleReport } from '../src/progress.js';
+
+describe('kiln up progress line', () => {
+  it('gives the stored rate over the last 30 s, which batches stored every few seconds do not swing to zero', () => {
+    const out = new PassThrough();
+    let now = 0;
+    const report = new ConsoleReport(out, () => now);
+    const lines: string[] = [];
+    out.on('data', (d: Buffer) => lines.push(...d.toString().trim().split('\n')));
+    // 72 GPUs at 1 Hz, stored a batch of 6 s (432 samples) at a time; a progress line every 5 s.
+    for (let second = 5; second <= 90; second += 5) {
+      now = second * 1000;
+      const stored = Math.floor(second / 6) * 432;
+      report.progress({ samplesStored: stored, rejected: 0, windowsClosed: 0, lateSamples: 0, alertsFiring: 0, delivered: 0, failed: 0 });
+    }
+    const rates = lines.map((l) => /\s(\d+) samples\/s stored \(last (\d+) s\)/.exec(l)!.slice(1).map(Number));
+    // Between two lines alone, the rate would be 0 or 86 by turns.
+    expect(rates[0]).toEqual([0, 5]);
+    for (const [rate, span] of rates.slice(6)) {
+      expect(span).toBe(30);
+      expect(rate).toBe(72);
+    }
+  });
+});
