@@ -109,4 +109,22 @@ describe('exactly-once storage', () => {
     expect(c.ids).toBe(expected);
     await p.stop();
   });
+
+  it('settles a stored batch whose acknowledgement was lost, before JetStream would redeliver it', async () => {
+    // One message after the first 300 ticks, so one batch, whose acknowledgement the process skips as if lost.
+    const [m] = new Fleet({ cluster: CLUSTER, racks: 1, seed: 3, startMs: fleetStart + 300_000 }).tick();
+    await js.publish(gpuSubject(m!.cluster, m!.rack, m!.host), encodeMessage(m!), { msgID: `${m!.host}:later-${m!.seq}` });
+    expected += m!.gpus.length;
+    const p = aggregator('lose-ack=1');
+    await waitUntil('the batch stored', async () => (await counts()).n === expected, 30_000, 250);
+    expect((await jsm.consumers.info(GPU_STREAM, 'kiln-aggregator')).num_ack_pending).toBeGreaterThan(0);
+    // The consumer waits 60 s for an acknowledgement; the aggregator notices well before and starts its run again.
+    const started = Date.now();
+    await waitUntil('nothing left unacknowledged', drained, 40_000, 250);
+    expect(Date.now() - started).toBeLessThan(40_000);
+    const c = await counts();
+    expect(c.n).toBe(expected);
+    expect(c.ids).toBe(expected);
+    await p.stop();
+  }, 90_000);
 });

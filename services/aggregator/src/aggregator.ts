@@ -9,12 +9,14 @@ import { alertSubject, GPU_STREAM } from '@kiln/nats';
 import { DecodeStats, decodeMessage, dlqSubject, MAX_GPUS_PER_MESSAGE, METRIC_COUNT, type DecodeLimits, type SampleBatch } from '@kiln/wire';
 import { SampleNovelty, type GpuRegistry, type LatestSample, type WindowCore } from '@kiln/window';
 import { FencedError, type Checkpoint, type CheckpointStore, type PendingBatch } from './checkpoint.js';
-import { failpoint } from './failpoints.js';
+import { ackLost, failpoint } from './failpoints.js';
 import { IngestBatch } from './ingest-batch.js';
 import { gpuKey, newestStored, storedIdentities, type AggregatorStore } from './store.js';
 
 /** How long a partition may receive nothing while its consumer has messages waiting before its pull counts as stuck. */
 const STALLED_PULL_MS = 15_000;
+/** How often a quiet partition asks its consumer whether the pull is stuck. */
+const STALL_CHECK_EVERY_MS = 5_000;
 /** How long a rebuilt run waits for the rest of its messages before it is stored as it is. */
 const REPLAY_QUIET_MS = 3_000;
 
@@ -91,6 +93,8 @@ export class Aggregator {
   /** When the last message arrived, for the stalled-pull check (lastArrivalWall also follows quiet event time). */
   private lastMessageWall = Date.now();
   private checkingStall = false;
+  /** When a quiet partition may next ask whether its pull is stuck. */
+  private nextStallCheck = 0;
   private consumer?: Consumer;
   private messages?: ConsumerMessages;
   private stopping = false;
@@ -161,15 +165,21 @@ export class Aggregator {
 
   /**
    * No message for a while although the consumer has some waiting, or the consumer is gone: the pull is stuck (seen
-   * after a NATS node died; nats.js keeps pulling from a deleted consumer without a word).
+   * after a NATS node died; nats.js keeps pulling from a deleted consumer without a word). Or everything read is
+   * stored, yet the consumer still counts messages unacknowledged: the batch's acknowledgement was lost (sent while
+   * the consumer's leader moved), and a pull cut off with it never brings their redelivery either.
    */
   private async checkStalledPull(): Promise<void> {
     this.checkingStall = true;
+    this.nextStallCheck = Date.now() + STALL_CHECK_EVERY_MS;
     try {
       let stuck: string | undefined;
       try {
         const info = await this.consumer?.info(false);
         if (info !== undefined && info.num_pending > 0) stuck = `no message for ${STALLED_PULL_MS} ms with ${info.num_pending} waiting`;
+        else if (info !== undefined && info.num_ack_pending > 0 && this.current.empty && this.stored === this.highestSeen) {
+          stuck = `${info.num_ack_pending} stored messages unacknowledged for ${STALLED_PULL_MS} ms`;
+        }
       } catch (err) {
         // NATS away: the next tick asks again; the consumer gone: this run cannot go on.
         if (/consumer not found/i.test(String(err))) stuck = 'the partition consumer is gone';
@@ -369,7 +379,7 @@ export class Aggregator {
     // Reclaim GPUs that left, but never while rows awaiting their identity check hold GPU ids: a fast replay can
     // pass a whole horizon of event time within one batch, and a reused id would give such a row another GPU's state.
     if (b.suspects.length === 0 && this.checking === 0) this.deps.registry.reclaimIdle(this.deps.detection.newestEventMs);
-    if (now - this.lastMessageWall > STALLED_PULL_MS && !this.checkingStall && !this.stopping) void this.checkStalledPull();
+    if (now - this.lastMessageWall > STALLED_PULL_MS && now >= this.nextStallCheck && !this.checkingStall && !this.stopping) void this.checkStalledPull();
   }
 
   /** Swaps in an empty batch and queues the full one for writing; waits only when both buffers are busy. */
@@ -420,7 +430,7 @@ export class Aggregator {
     this.stored = b.last;
     // One acknowledgement covers the batch: the partition's consumer acknowledges all (AckPolicy.All, safe because
     // only the partition's owner pulls from it) and batches are made durable in stream order.
-    b.lastMessage?.ack();
+    if (!ackLost()) b.lastMessage?.ack();
     failpoint('after-ack');
     this.stats.samplesStored += b.samples.length;
     this.stats.batches++;
