@@ -6,6 +6,7 @@ import { createPartitionAnalysis } from '@kiln/detect';
 import type { Logger } from '@kiln/log';
 import { GPU_STREAM, partitionFilter } from '@kiln/nats';
 import type { GpuRegistry, WindowCore } from '@kiln/window';
+import { GPU_SUBJECTS } from '@kiln/wire';
 import { Aggregator, type AggregatorStats } from './aggregator.js';
 import { CheckpointStore } from './checkpoint.js';
 import type { AggregatorStore } from './store.js';
@@ -33,7 +34,10 @@ export async function resetPartitionConsumer(jsm: JetStreamManager, name: string
     durable_name: name,
     // One ack per batch, for every message of it and before it: only the partition's owner pulls from the consumer.
     ack_policy: AckPolicy.All,
-    filter_subject: filter,
+    // A filter equal to the stream's subjects (one partition) is left out: the consumer reads the same messages, and
+    // nats-server 2.9 counts a filtered consumer's pending messages by scanning the stream at every info request
+    // (53 ms of server CPU per request on a 150,000-message stream, against 1.4 ms unfiltered).
+    ...(filter === GPU_SUBJECTS ? {} : { filter_subject: filter }),
     ...(stored > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: stored + 1 } : { deliver_policy: DeliverPolicy.All }),
     // Acks wait for a durable batch; a ClickHouse hiccup must not turn into a redelivery storm.
     ack_wait: nanos(60_000),
