@@ -11,6 +11,11 @@ export async function cpuSecondsOf(pid) {
   return (Number(stat[11]) + Number(stat[12])) / 100;
 }
 
+/** Minor page faults a process has taken so far (pages it touched for the first time since they were mapped). */
+export async function minorFaultsOf(pid) {
+  return Number((await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ')[7]);
+}
+
 /**
  * CPU seconds a process has used so far by kind of thread, from /proc/<pid>/task: `main` (the JavaScript thread),
  * `node` (Node's other threads: libuv workers, V8's garbage collection and compiler helpers), `merges` (the embedded

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { cpus } from 'node:os';
 import { spawn } from 'node:child_process';
-import { cpuSecondsOf, KILN_BIN as KILN, threadCpuSecondsOf } from './_processes.js';
+import { cpuSecondsOf, KILN_BIN as KILN, minorFaultsOf, threadCpuSecondsOf } from './_processes.js';
 import { connect } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { parseConfig } from '@kiln/config';
@@ -113,6 +113,7 @@ async function kilnDrain(dir, nats, jsm, messages) {
   let cpu0 = 0;
   let threads0;
   let nats0 = 0;
+  let faults0 = 0;
   let delivered0 = 0;
   const deadline = Date.now() + 600_000;
   try {
@@ -127,6 +128,7 @@ async function kilnDrain(dir, nats, jsm, messages) {
           cpu0 = await cpuSecondsOf(child.pid);
           threads0 = await threadCpuSecondsOf(child.pid);
           nats0 = await cpuSecondsOf(nats.pid);
+          faults0 = await minorFaultsOf(child.pid);
           delivered0 = info.delivered.stream_seq;
         }
         if (info.num_pending === 0 && info.num_ack_pending === 0 && acked >= messages) break;
@@ -139,11 +141,12 @@ async function kilnDrain(dir, nats, jsm, messages) {
     const threads1 = await threadCpuSecondsOf(child.pid);
     const threads = Object.fromEntries(Object.entries(threads1).map(([kind, s]) => [kind, s - threads0[kind]]));
     const natsSeconds = (await cpuSecondsOf(nats.pid)) - nats0;
+    const faults = (await minorFaultsOf(child.pid)) - faults0;
     const seconds = (performance.now() - t0) / 1000;
     const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     const batches = histogramTotals(metrics, 'kiln_insert_batch_samples');
     const inserts = histogramTotals(metrics, 'kiln_insert_duration_seconds', 'outcome="ok"');
-    return { seconds, fromMessage: first, cpuSeconds: usage, threads, natsSeconds, cpuFromMessage: delivered0, batches, insertSeconds: inserts.sum };
+    return { seconds, fromMessage: first, cpuSeconds: usage, threads, natsSeconds, faults, cpuFromMessage: delivered0, batches, insertSeconds: inserts.sum };
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
@@ -266,6 +269,12 @@ function drainCpuRows(kiln, samples) {
     { name: 'drain CPU: kiln up engine inserts', value: per(engine), unit: 'CPU-us/sample', note: 'embedded engine: raw table and rollup views' },
     { name: 'drain CPU: kiln up engine merges', value: per(merges), unit: 'CPU-us/sample', note: "background merges of the inserts' parts" },
     { name: 'drain CPU: nats-server', value: per(kiln.natsSeconds), unit: 'CPU-us/sample', note: "delivering the backlog to kiln up's consumer" },
+    {
+      name: 'drain: page faults in kiln up',
+      value: (kiln.faults * 1000) / samples,
+      unit: 'per 1k samples',
+      note: "minor faults: pages touched for the first time since mapped (the engine's freed buffers that went back to the OS)",
+    },
     {
       name: 'drain CPU: all of it',
       value: total,

@@ -1,3 +1,5 @@
+// Before chdb: its allocator reads its configuration when libchdb loads.
+import './engine-allocator.js';
 import { mkdirSync, rmSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
