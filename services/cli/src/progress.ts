@@ -8,7 +8,7 @@ const RATE_WINDOW_MS = 30_000;
 
 /** Lines for a person watching `kiln up`: a progress line every few seconds, and one line per alert and page. */
 export class ConsoleReport {
-  /** The stored count at start and at each progress line within the rate window, oldest first. */
+  /** The stored count at start and at each progress line within the rate window (the last one at least), oldest first. */
   private readonly stored: { at: number; samples: number }[];
 
   constructor(
@@ -34,9 +34,10 @@ export class ConsoleReport {
     published?: number;
   }): void {
     const at = this.clock();
-    // A tenth of slack: lines come a timer's interval apart, give or take milliseconds.
-    while (at - this.stored[0]!.at > RATE_WINDOW_MS * 1.1) this.stored.shift();
-    const since = this.stored[0] ?? { at, samples: now.samplesStored };
+    // A tenth of slack: lines come a timer's interval apart, give or take milliseconds. The previous line always stays:
+    // after a longer pause (a machine waking from sleep) the rate is over the pause.
+    while (this.stored.length > 1 && at - this.stored[0]!.at > RATE_WINDOW_MS * 1.1) this.stored.shift();
+    const since = this.stored[0]!;
     const rate = ((now.samplesStored - since.samples) * 1000) / Math.max(1, at - since.at);
     this.stored.push({ at, samples: now.samplesStored });
     const parts = [

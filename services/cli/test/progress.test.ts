@@ -23,4 +23,24 @@ describe('kiln up progress line', () => {
       expect(rate).toBe(72);
     }
   });
+
+  it('gives a line after a long pause (a machine waking from sleep) the rate over the pause', () => {
+    const out = new PassThrough();
+    let now = 0;
+    const report = new ConsoleReport(out, () => now);
+    const lines: string[] = [];
+    out.on('data', (d: Buffer) => lines.push(...d.toString().trim().split('\n')));
+    const at = (second: number, stored: number): void => {
+      now = second * 1000;
+      report.progress({ samplesStored: stored, rejected: 0, windowsClosed: 0, lateSamples: 0, alertsFiring: 0, delivered: 0, failed: 0 });
+    };
+    at(5, 360);
+    at(125, 360);
+    at(130, 720);
+    expect(lines.map((l) => /\s(\d+) samples\/s stored \(last (\d+) s\)/.exec(l)!.slice(1).map(Number))).toEqual([
+      [72, 5],
+      [0, 120],
+      [72, 5],
+    ]);
+  });
 });
