@@ -18,6 +18,6 @@
  * 4.9-5.0 µs for inserts and 1.9-2.1 for merges against 7.8-10.0 and 4.2-5.6, and kiln up's peak RSS 937-957 MB
  * against 995-1,034.
  */
-export const ENGINE_ALLOCATOR_CONF = 'percpu_arena:disabled,narenas:1,dirty_decay_ms:30000';
+const ENGINE_ALLOCATOR_CONF = 'percpu_arena:disabled,narenas:1,dirty_decay_ms:30000';
 
 process.env.JE_MALLOC_CONF ??= ENGINE_ALLOCATOR_CONF;
