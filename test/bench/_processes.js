@@ -16,6 +16,11 @@ export async function minorFaultsOf(pid) {
   return Number((await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ')[7]);
 }
 
+/** The most resident memory a process has held so far, in bytes (VmHWM). */
+export async function peakRssOf(pid) {
+  return Number(/VmHWM:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'))[1]) * 1024;
+}
+
 /**
  * CPU seconds a process has used so far by kind of thread, from /proc/<pid>/task: `main` (the JavaScript thread),
  * `node` (Node's other threads: libuv workers, V8's garbage collection and compiler helpers), `merges` (the embedded

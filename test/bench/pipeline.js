@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { cpus } from 'node:os';
 import { spawn } from 'node:child_process';
-import { cpuSecondsOf, KILN_BIN as KILN, minorFaultsOf, threadCpuSecondsOf } from './_processes.js';
+import { cpuSecondsOf, KILN_BIN as KILN, minorFaultsOf, peakRssOf, threadCpuSecondsOf } from './_processes.js';
 import { connect } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { parseConfig } from '@kiln/config';
@@ -142,11 +142,12 @@ async function kilnDrain(dir, nats, jsm, messages) {
     const threads = Object.fromEntries(Object.entries(threads1).map(([kind, s]) => [kind, s - threads0[kind]]));
     const natsSeconds = (await cpuSecondsOf(nats.pid)) - nats0;
     const faults = (await minorFaultsOf(child.pid)) - faults0;
+    const peakRss = await peakRssOf(child.pid);
     const seconds = (performance.now() - t0) / 1000;
     const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     const batches = histogramTotals(metrics, 'kiln_insert_batch_samples');
     const inserts = histogramTotals(metrics, 'kiln_insert_duration_seconds', 'outcome="ok"');
-    return { seconds, fromMessage: first, cpuSeconds: usage, threads, natsSeconds, faults, cpuFromMessage: delivered0, batches, insertSeconds: inserts.sum };
+    return { seconds, fromMessage: first, cpuSeconds: usage, threads, natsSeconds, faults, peakRss, cpuFromMessage: delivered0, batches, insertSeconds: inserts.sum };
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
@@ -319,6 +320,7 @@ export async function run() {
         unit: 'GPU-samples',
         note: `mean of ${kiln.batches.count} inserts (aggregator.batch_rows ${config.aggregator.batch_rows}, flush_ms ${config.aggregator.flush_ms})`,
       },
+      { name: 'kiln up: peak RSS', value: kiln.peakRss / 2 ** 20, unit: 'MiB', note: 'start-up and the drain: NATS client, batches, embedded engine' },
       {
         name: 'kiln up: time per insert',
         value: (kiln.insertSeconds / kiln.batches.count) * 1000,
