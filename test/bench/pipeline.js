@@ -17,7 +17,7 @@ import { cpuSecondsOf, KILN_BIN as KILN, minorFaultsOf, peakRssOf, threadCpuSeco
 import { connect } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { parseConfig } from '@kiln/config';
-import { createPartitionAnalysis } from '@kiln/detect';
+import { PartitionAnalysis } from '@kiln/detect';
 import { ensureStreams, GPU_STREAM } from '@kiln/nats';
 import { Fleet } from '@kiln/simulator';
 import { createStore, NativeSampleEncoder } from '@kiln/store';
@@ -174,20 +174,22 @@ async function stageCosts(bodies, dir, ticksPerInsert) {
     for (let i = 0; i < bodies.length; i++) decodeMessage(bodies[i].subject, bodies[i].body, now, DEFAULT_DECODE_LIMITS, batch, stats, i);
   });
   if (batch.length !== rows) throw new Error(`decoded ${batch.length} rows of ${rows}`);
-  // window (registry + latest + core, as a partition wires them), then detection, on the decoded rows; each round a
-  // tick later
-  const { registry, latest, windows, detection } = createPartitionAnalysis(config, () => {});
+  // window (registry + latest + event-time clock + core, as a partition wires them), then detection, on the decoded
+  // rows; each round a tick later
+  const { registry, latest, clock, windows, detection } = new PartitionAnalysis(config, () => {});
   const ids = new Int32Array(rows);
   const window = perRow((r) => {
+    clock.arrived(now + r * 1000);
     for (let row = 0; row < rows; row++) {
       const id = (ids[row] = registry.id(batch.cluster[row], batch.rack[row], batch.host[row], batch.gpu[row]));
       latest.advance(id, batch.ts[row] + r * 1000);
-      windows.add(id, batch.ts[row] + r * 1000, batch.values, row * METRIC_COUNT);
+      const at = clock.count(batch.ts[row] + r * 1000, registry.hostIdOf(id), registry.hostsTracked);
+      windows.advanceTo(clock.now);
+      windows.add(id, at, batch.values, row * METRIC_COUNT);
     }
-    windows.closeReady();
   });
   const detect = perRow(() => {
-    for (let row = 0; row < rows; row++) detection.onSample(batch, row, ids[row]);
+    for (let row = 0; row < rows; row++) detection.onSample(batch, row, ids[row], batch.ts[row]);
   });
   // encode: the Native body the embedded engine takes
   const encoder = new NativeSampleEncoder();

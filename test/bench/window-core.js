@@ -22,8 +22,8 @@ function runCore(values) {
   const c0 = process.cpuUsage();
   for (let t = 0; t < TICKS; t++) {
     const ts = 1_764_000_000_000 + t * 1000;
+    core.advanceTo(ts);
     for (let g = 0; g < GPUS; g++) core.add(g, ts, values, g * METRIC_COUNT);
-    core.closeReady();
   }
   const cpu = process.cpuUsage(c0);
   return { ms: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000, closed };

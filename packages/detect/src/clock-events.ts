@@ -57,10 +57,9 @@ export class ClockEventDetector implements Detector {
     this.gpuTracks = [this.track];
   }
 
-  onSample(batch: SampleBatch, row: number, gpuId: number, emit: EmitAlert): void {
+  onSample(batch: SampleBatch, row: number, gpuId: number, ts: number, emit: EmitAlert): void {
     const events = batch.values[row * METRIC_COUNT + CLOCK_EVENTS]!;
     if (events !== events) return;
-    const ts = batch.ts[row]!;
     if ((events & this.rule.mask) === 0) {
       if (this.track.engaged(gpuId)) this.track.clear(gpuId, ts, emit);
       return;

@@ -75,13 +75,14 @@ export class Detection implements GpuStateOwner {
     return this.state.topology.newestTs;
   }
 
-  onSample(batch: SampleBatch, row: number, gpuId: number): void {
+  /** A sample at event time `ts`: its own ts, held to the wall clock at its arrival (EventClock). */
+  onSample(batch: SampleBatch, row: number, gpuId: number, ts: number): void {
     if (this.retired.size > 0 && !this.state.topology.isKnown(gpuId)) {
       this.retired.resume(gpuIdentity(batch.cluster[row]!, batch.host[row]!, batch.gpu[row]!, batch.uuid[row]!), gpuId);
     }
-    this.state.onSample(batch, row, gpuId);
+    this.state.onSample(batch, row, gpuId, ts);
     const { perSample, emit } = this;
-    for (let i = 0; i < perSample.length; i++) perSample[i]!.onSample!(batch, row, gpuId, emit);
+    for (let i = 0; i < perSample.length; i++) perSample[i]!.onSample!(batch, row, gpuId, ts, emit);
   }
 
   onWindow(window: ClosedWindow): void {
@@ -111,6 +112,11 @@ export class Detection implements GpuStateOwner {
     }
     for (const d of this.forgetters) d.forgetGpu!(gpuId);
     this.state.forgetGpu(gpuId);
+  }
+
+  /** The partition resumed at event time `atMs` after a quiet spell (EventClock.resumedAt). */
+  resumed(atMs: number): void {
+    this.state.topology.resumedTs = atMs;
   }
 
   /** Periodically, with the wall clock and the partition's watermark (NaN before any sample). */

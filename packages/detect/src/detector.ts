@@ -14,7 +14,8 @@ export interface Detector {
   readonly name: string;
   /** Its alerts about single GPUs, by gpuId: Detection retires them when a GPU is forgotten (see forgetGpu). */
   readonly gpuTracks?: readonly AlertTrack[];
-  onSample?(batch: SampleBatch, row: number, gpuId: number, emit: EmitAlert): void;
+  /** `ts`: the sample's event time as the partition counts it (its own ts, held to the wall clock at its arrival). */
+  onSample?(batch: SampleBatch, row: number, gpuId: number, ts: number, emit: EmitAlert): void;
   onWindow?(window: ClosedWindow, emit: EmitAlert): void;
   onWindowsClosed?(watermarkMs: number, emit: EmitAlert): void;
   onTick?(wallNowMs: number, watermarkMs: number, emit: EmitAlert): void;

@@ -18,7 +18,9 @@ type SilenceRule = KilnConfig['detect']['host_silent'];
  * - RackSilent: a whole rack silent for rack_silent.after_ms while the partition's other racks go on.
  * A container's event time is the second-newest of its members' newest samples (the newest when it has fewer than three
  * members), so one host with a clock running ahead cannot make the rest of its rack look silent. When everything stops, no
- * container goes on and nothing here fires: that is PartitionSilent's (wall-clock) case, one alert for all.
+ * container goes on and nothing here fires: that is PartitionSilent's (wall-clock) case, one alert for all. After such
+ * a quiet spell (a NATS restart, a network blip) the agents come back one by one: a host or a rack is silent only once
+ * after_ms has passed since the partition resumed, so the last to reconnect are not paged for the spell.
  */
 export class SilenceDetector implements Detector {
   readonly name = 'silence';
@@ -115,7 +117,7 @@ export class SilenceDetector implements Detector {
       const rackTs = this.rackTime(r);
       const hostTs = topology.hostLastTs[h]!;
       const lag = rackTs - hostTs;
-      if (!(lag >= after)) {
+      if (!(rackTs - Math.max(hostTs, topology.resumedTs) >= after)) {
         if (this.hostTrack.engaged(h)) this.hostTrack.clear(h, rackTs, emit);
         continue;
       }
@@ -157,7 +159,7 @@ export class SilenceDetector implements Detector {
     for (let r = 0; r < racks; r++) {
       const rackTs = this.rackNewest[r]!;
       const lag = partitionTs - rackTs;
-      if (!(lag >= after)) {
+      if (!(partitionTs - Math.max(rackTs, topology.resumedTs) >= after)) {
         if (this.rackTrack.engaged(r)) this.rackTrack.clear(r, partitionTs, emit);
         continue;
       }

@@ -42,6 +42,11 @@ export class PartitionTopology {
   gpuCount = 0;
   /** Newest event time of any sample, and samples seen: the partition's pulse. */
   newestTs = -Infinity;
+  /**
+   * Event time at which the partition last resumed after a quiet spell (EventClock.resumedAt): silences are measured
+   * from here at the earliest, since everyone was silent through the spell.
+   */
+  resumedTs = -Infinity;
   samples = 0;
 
   get hostCount(): number {
@@ -61,7 +66,8 @@ export class PartitionTopology {
     return gpuId < this.gpuCapacity && this.known[gpuId] === 1;
   }
 
-  observe(batch: SampleBatch, row: number, gpuId: number): void {
+  /** A sample of the GPU at event time `ts` (as the partition counts it). */
+  observe(batch: SampleBatch, row: number, gpuId: number, ts: number): void {
     if (gpuId >= this.gpuCapacity) this.growGpus(gpuId + 1);
     if (this.known[gpuId] === 0) this.learnGpu(batch, row, gpuId);
     else if (batch.rack[row] !== this.rackName[this.rackOf[gpuId]!]) this.moveHost(batch, row, gpuId);
@@ -69,7 +75,6 @@ export class PartitionTopology {
     if (job !== this.jobOf(gpuId)) this.assignGroup(gpuId, job);
     const uuid = batch.uuid[row]!;
     if (uuid !== this.uuid[gpuId]) this.uuid[gpuId] = uuid;
-    const ts = batch.ts[row]!;
     if (ts > this.gpuLastTs[gpuId]!) this.gpuLastTs[gpuId] = ts;
     const host = this.hostOf[gpuId]!;
     if (ts > this.hostLastTs[host]!) this.hostLastTs[host] = ts;

@@ -15,8 +15,12 @@ export interface FleetRun {
   seed?: number;
   /** Each message through the wire codec (encode, then the aggregator's decoder), as in production; else copied. */
   codec?: boolean;
-  /** Messages between closing passes (bigger batches); default 1. */
-  closeEvery?: number;
+  /**
+   * Replayed as fast as possible, long after the fact: the wall clock an hour past the run and one millisecond per
+   * second of event time, and a wall-clock tick every 30 s of event time (the aggregator's ten a second, at a replay's
+   * pace). Otherwise the run is lived: the wall clock is event time, with a tick every second.
+   */
+  replay?: boolean;
 }
 
 export interface FleetResult {
@@ -25,19 +29,17 @@ export interface FleetResult {
   gpus: number;
 }
 
-/**
- * Runs a simulated GB300 fleet through the detection rig, one message per host per second, wall clock = event time.
- * Events come back in event-time order.
- */
+/** Runs a simulated GB300 fleet through the detection rig, one message per host per second. Events come back in event-time order. */
 export function runFleet(run: FleetRun): FleetResult {
   const fleet = new Fleet({ cluster: 'sim-ai1', racks: run.racks, seed: run.seed ?? 1, startMs: T0, faults: parseFaults(run.faults ?? []), ...(run.jobs ? { jobs: run.jobs } : {}) });
-  const rig = new DetectionRig(parseConfig({}, { env: {} }).detect, T0, run.closeEvery);
+  const rig = new DetectionRig(parseConfig({}, { env: {} }).detect);
   const batch = new SampleBatch(64);
   const stats = new DecodeStats();
   const encoder = new TextEncoder();
   let samples = 0;
   for (let t = 0; t < run.seconds; t++) {
     const now = T0 + t * 1000;
+    const wall = run.replay ? T0 + run.seconds * 1000 + 3_600_000 + t : now;
     for (const m of run.codec ? fleet.tick() : fleet.tickShared()) {
       batch.clear();
       if (run.codec) {
@@ -45,9 +47,9 @@ export function runFleet(run: FleetRun): FleetResult {
         if (!result.ok) throw new Error(`simulated message rejected: ${result.reason} ${result.detail}`);
       } else batch.appendMessage(m);
       samples += batch.length;
-      rig.message(batch, 0, now);
+      rig.message(batch, 0, wall);
     }
-    rig.tick(now);
+    if (!run.replay || t % 30 === 29) rig.tick(wall);
   }
   const events = rig.events.map((e, i) => ({ e, i })).sort((a, b) => eventTime(a.e) - eventTime(b.e) || a.i - b.i).map(({ e }) => e);
   return { events, samples, gpus: fleet.gpuCount };

@@ -31,8 +31,8 @@ describe('hardware detectors', () => {
     expectAlerts(runScenario({ duration: '3m', series: { [GPU]: { ecc_dbe_vol: '2x59 0' } } }), []);
     // A driver reload behind a 40 s gap in the host's data: the host was silent, the counter restarted, no ECC page.
     expectAlerts(runScenario({ duration: '3m', series: { 'r0001-t07': { present: '1x59 0x39 1', ecc_dbe_vol: '2x59 _x40 0' } } }), [
-      '1m34s firing HostSilent r0001-t07',
-      '1m44s resolved HostSilent r0001-t07',
+      '1m35s firing HostSilent r0001-t07',
+      '1m45s resolved HostSilent r0001-t07',
     ]);
     const after = runScenario({ duration: '3m', series: { [GPU]: { ecc_dbe_vol: '2x59 0x59 1' } } });
     expectAlerts(after, ['2m firing GpuEccDoubleBitErrors r0001-t07/0']);

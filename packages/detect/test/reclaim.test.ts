@@ -35,7 +35,7 @@ function fleet(extra: Gpu[]): Gpu[] {
 
 /** Runs the GPUs through the rig, one message per host per second, the wall clock keeping up with event time. */
 function run(gpus: Gpu[], seconds: number, atEachSecond?: (t: number, rig: DetectionRig) => void) {
-  const rig = new DetectionRig(parseConfig({}, { env: {} }).detect, T0, 1, FORGET_AFTER_MS);
+  const rig = new DetectionRig(parseConfig({}, { env: {} }).detect, FORGET_AFTER_MS);
   const batch = new SampleBatch(8);
   const hosts = [...new Set(gpus.map((g) => g.host))];
   for (let t = 0; t < seconds; t++) {
@@ -68,7 +68,7 @@ describe('reclaiming the state of GPUs that left', () => {
   it('keeps a pulled GPU’s GpuMissing page firing after its state is reclaimed: reclaiming resolves nothing', () => {
     const pulled: Gpu = { host: 'r0001-t02', index: 1, uuid: 'GPU-pulled-0000-0000-0000-000000000000', until: 60 };
     const { rig, lines } = run(fleet([pulled]), 8 * 60);
-    expect(lines).toEqual(['1m34s firing GpuMissing r0001-t02/1']);
+    expect(lines).toEqual(['1m35s firing GpuMissing r0001-t02/1']);
     expect(rig.events[0]!.labels.uuid).toBe(pulled.uuid);
     expect(rig.forgotten).toBe(1);
     expect(rig.registry.size).toBe(11);
@@ -80,7 +80,7 @@ describe('reclaiming the state of GPUs that left', () => {
     const after: Gpu = { host: 'r0001-t02', index: 1, uuid, from: 300 };
     const { rig, lines } = run(fleet([before, after]), 8 * 60);
     expect(rig.forgotten).toBe(1);
-    expect(lines).toEqual(['1m34s firing GpuMissing r0001-t02/1', '5m4s resolved GpuMissing r0001-t02/1']);
+    expect(lines).toEqual(['1m35s firing GpuMissing r0001-t02/1', '5m5s resolved GpuMissing r0001-t02/1']);
   });
 
   it('does not take a replacement GPU in the same slot for the old one: the old page stays, the new GPU has none', () => {
@@ -88,7 +88,7 @@ describe('reclaiming the state of GPUs that left', () => {
     const replacement: Gpu = { host: 'r0001-t02', index: 1, uuid: 'GPU-new-000000-0000-0000-000000000000', from: 300 };
     const { rig, lines } = run(fleet([old, replacement]), 8 * 60);
     expect(rig.forgotten).toBe(1);
-    expect(lines).toEqual(['1m34s firing GpuMissing r0001-t02/1']);
+    expect(lines).toEqual(['1m35s firing GpuMissing r0001-t02/1']);
     expect(rig.events[0]!.labels.uuid).toBe(old.uuid);
   });
 
@@ -106,7 +106,7 @@ describe('reclaiming the state of GPUs that left', () => {
     expect(arrivingId).toBe(leavingId);
     // Had the id kept the old baseline, 7 after 5 would be two new errors; had it kept the alerts, the clear Xid would
     // resolve the old GPU's page.
-    expect(lines).toEqual(['30s firing GpuXidError r0001-t02/1', '1m34s firing GpuMissing r0001-t02/1']);
+    expect(lines).toEqual(['30s firing GpuXidError r0001-t02/1', '1m35s firing GpuMissing r0001-t02/1']);
     expect(rig.forgotten).toBe(1);
   });
 

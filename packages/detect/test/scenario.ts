@@ -210,7 +210,7 @@ export function runScenario(s: Scenario): ScenarioResult {
 
   const skew = new Map(Object.entries(s.clockSkew ?? {}).map(([host, d]) => [host, d.startsWith('-') ? -parseDuration(d.slice(1)) : parseDuration(d)]));
   const wallAt = (i: number): number => (s.replay ? T0 + 3_600_000 + i : T0 + i * interval + WALL_DELAY_MS);
-  const rig = new DetectionRig(detect, wallAt(0));
+  const rig = new DetectionRig(detect);
   const batch = new SampleBatch(8);
 
   for (let i = 0; i < steps; i++) {

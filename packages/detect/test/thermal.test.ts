@@ -26,7 +26,7 @@ function run(temps: number[], opts: { slowdown?: number; rule?: Record<string, u
     batch.uuid[row] = 'GPU-00000000-0000-0000-0000-000000000002';
     batch.values[row * METRIC_COUNT + METRIC_ID.temp_c] = temp;
     if (opts.slowdown !== undefined) batch.values[row * METRIC_COUNT + METRIC_ID.slowdown_temp_c] = opts.slowdown;
-    detector.onSample(batch, row, registry.id('c1', 'r0001', 'r0001-t07', 2), (e) => events.push(e));
+    detector.onSample(batch, row, registry.id('c1', 'r0001', 'r0001-t07', 2), batch.ts[row]!, (e) => events.push(e));
   });
   return events;
 }

@@ -17,6 +17,7 @@ export interface AggregatorCounters {
 export interface WindowCounters {
   readonly windowsClosed: number;
   readonly late: number;
+  readonly early: number;
   /** Event time up to which windows close, Unix ms; not finite before the first sample. */
   readonly watermark: number;
 }
@@ -40,6 +41,10 @@ export function observeAggregator(meter: Meter, stats: AggregatorCounters, windo
   const fieldFaults = counter('kiln_ingest_field_faults_total', 'Metric values out of range or not finite, stored as absent, by metric');
   const unknownFields = counter('kiln_ingest_unknown_fields_total', 'Unknown fields ignored in accepted messages, by field name');
   const late = counter('kiln_window_late_samples_total', 'GPU-samples that arrived after all their windows had closed (stored raw; rollups merge them)');
+  const early = counter(
+    'kiln_window_early_samples_total',
+    'GPU-samples too far ahead of their partition\'s event time to be windowed (an agent clock far ahead of its rack; stored raw)',
+  );
   const closed = counter('kiln_windows_closed_total', 'Per-GPU event-time windows closed');
   const batches = counter('kiln_insert_batches_total', 'Batches made durable: samples inserted, dead letters and alert events published, checkpoint written');
   const retries = counter('kiln_insert_retries_total', 'Retried steps of making a batch durable (insert, checkpoint, dead letters, alert events)');
@@ -60,12 +65,13 @@ export function observeAggregator(meter: Meter, stats: AggregatorCounters, windo
       for (let i = 0; i < METRIC_ATTRIBUTES.length; i++) result.observe(fieldFaults, d.fieldFaults[i]!, METRIC_ATTRIBUTES[i]);
       for (const [field, n] of d.unknownFields) result.observe(unknownFields, n, { field });
       result.observe(late, windows.late);
+      result.observe(early, windows.early);
       result.observe(closed, windows.windowsClosed);
       result.observe(batches, stats.batches);
       result.observe(retries, stats.insertRetries);
       result.observe(alertEvents, stats.alertsEmitted);
       if (Number.isFinite(windows.watermark)) result.observe(closeDelay, (now() - windows.watermark) / 1000);
     },
-    [messages, decoded, rejected, redeliveries, samplesDecoded, samplesStored, duplicates, fieldFaults, unknownFields, late, closed, batches, retries, alertEvents, closeDelay],
+    [messages, decoded, rejected, redeliveries, samplesDecoded, samplesStored, duplicates, fieldFaults, unknownFields, late, early, closed, batches, retries, alertEvents, closeDelay],
   );
 }

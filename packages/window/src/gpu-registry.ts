@@ -96,6 +96,16 @@ export class GpuRegistry {
     return this.gpuIndex[gpuId]!;
   }
 
+  /** The GPU's host as a dense id (a forgotten host's id goes to the next new host). */
+  hostIdOf(gpuId: number): number {
+    return this.gpuHost[gpuId]!;
+  }
+
+  /** Hosts tracked now. */
+  get hostsTracked(): number {
+    return this.hostCount - this.freeHosts.length;
+  }
+
   /** Adds state to drop when a GPU is forgotten (see GpuStateOwner). */
   addStateOwner(owner: GpuStateOwner): void {
     this.owners.push(owner);

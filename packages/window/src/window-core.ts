@@ -57,8 +57,10 @@ type Writable<T> = { -readonly [K in keyof T]: T[K] };
  * typed arrays keyed by dense GPU ids; `add` touches only numbers; closed windows are handed to `onClose` as one reused
  * view on the arrays, valid during the call.
  *
- * A sample is late when its shortest window has closed; it is counted (it is still stored raw, and the storage
- * rollups merge it) but not windowed here.
+ * Event time is the caller's: `advanceTo` moves it (EventClock decides how far), and windows close the moment the
+ * watermark (event time − allowed lateness) passes them. A sample is late when its shortest window has closed, and
+ * early when its window lies beyond the ones the ring holds (an agent far ahead of its partition); either way it is
+ * counted (it is still stored raw, and the storage rollups take it) but not windowed here.
  */
 export class WindowCore implements GpuStateOwner {
   private readonly columns: WindowColumns;
@@ -68,7 +70,7 @@ export class WindowCore implements GpuStateOwner {
   /** One accumulator per longer window length. */
   private readonly longer: { lengthMs: number; stats: WindowStats; closedBefore: number }[];
   private capacity: number;
-  private maxEventTs = -Infinity;
+  private eventTime = -Infinity;
   /** Every shortest window starting before this has been closed. */
   private baseClosedBefore = -Infinity;
   /** Each counter's previous value and the event time of the GPU's previous sample, for increases. */
@@ -82,6 +84,8 @@ export class WindowCore implements GpuStateOwner {
   counterResets = 0;
   /** Samples whose windows had all closed when they arrived. */
   late = 0;
+  /** Samples too far ahead of the partition's event time for the ring of open windows. */
+  early = 0;
   windowsClosed = 0;
 
   constructor(private readonly options: WindowCoreOptions) {
@@ -122,9 +126,9 @@ export class WindowCore implements GpuStateOwner {
     };
   }
 
-  /** Max event time seen − allowed lateness. */
+  /** Event time (advanceTo) − allowed lateness. */
   get watermark(): number {
-    return this.maxEventTs - this.options.allowedLatenessMs;
+    return this.eventTime - this.options.allowedLatenessMs;
   }
 
   /** Bytes of window state per tracked GPU, by layout (capacity not in use yet not counted). */
@@ -133,22 +137,21 @@ export class WindowCore implements GpuStateOwner {
   }
 
   /**
-   * Adds one GPU-sample: `values[valuesOffset + m]` for each metric m, NaN = absent (metrics not windowed are not read).
-   * Returns false when the sample was late (counted in `late`).
+   * Adds one GPU-sample at event time `ts`: `values[valuesOffset + m]` for each metric m, NaN = absent (metrics not
+   * windowed are not read). Returns false when the sample was late or early (counted in `late`, `early`).
    */
   add(gpuId: number, ts: number, values: Float64Array, valuesOffset: number): boolean {
     if (gpuId >= this.capacity) this.grow(gpuId + 1);
-    if (ts > this.maxEventTs) {
-      this.maxEventTs = ts;
-      // Windows close the moment the watermark passes them, whatever the caller's batching: the sequence of closes
-      // and passes is a function of the sample sequence alone, so a replay judges exactly what living through it did.
-      if (this.watermark >= this.baseClosedBefore + this.baseMs) this.closeReady();
-    }
     const len = this.baseMs;
     const index = Math.floor(ts / len);
     const ws = index * len;
     if (ws < this.baseClosedBefore || ws + len <= this.watermark) {
       this.late++;
+      return false;
+    }
+    // The ring holds the shortest windows from the first the watermark has not passed, `slots` of them.
+    if (index - this.slots >= Math.floor(this.watermark / len) && this.eventTime !== -Infinity) {
+      this.early++;
       return false;
     }
     const slot = gpuId * this.slots + (index % this.slots);
@@ -194,8 +197,8 @@ export class WindowCore implements GpuStateOwner {
   }
 
   /**
-   * Closes every window whose end is at or before the watermark (`add` does this as the watermark moves; through
-   * `advanceTo`, a quiet partition's last windows close too). Returns the windows closed.
+   * Closes every window whose end is at or before the watermark (`advanceTo` does this as event time moves).
+   * Returns the windows closed.
    */
   closeReady(): number {
     const wm = this.watermark;
@@ -247,10 +250,16 @@ export class WindowCore implements GpuStateOwner {
     }
   }
 
-  /** Moves the watermark forward as if an event at `eventTs` had been seen (idle partitions). */
+  /**
+   * Moves event time forward to `eventTs` and closes the windows the watermark passes. Called as the partition's
+   * clock moves (before the sample that moved it is added), so the sequence of closes and passes is a function of the
+   * sample sequence alone, whatever the caller's batching: a replay judges exactly what living through it did.
+   * Returns the windows closed.
+   */
   advanceTo(eventTs: number): number {
-    if (eventTs > this.maxEventTs) this.maxEventTs = eventTs;
-    return this.closeReady();
+    if (!(eventTs > this.eventTime)) return 0;
+    this.eventTime = eventTs;
+    return this.watermark >= this.baseClosedBefore + this.baseMs ? this.closeReady() : 0;
   }
 
   /** Hands over a shortest window and folds it into the longer windows it belongs to. */

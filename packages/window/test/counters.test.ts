@@ -18,6 +18,7 @@ describe('counters in windows', () => {
     const row = new Float64Array(METRIC_COUNT).fill(NaN);
     const feed = (ts: number, ecc: number): void => {
       row[ECC] = ecc;
+      core.advanceTo(ts);
       core.add(0, ts, row, 0);
     };
     // 100 → 200 (+100) → 50 (driver reload: +50) → 150 (+100), then an out-of-order sample that must not count.
@@ -50,6 +51,7 @@ describe('counters in windows', () => {
       for (const m of fleet.tickShared()) {
         for (const g of m.gpus) {
           METRIC_NAMES.forEach((name, i) => (row[i] = g[name] ?? NaN));
+          core.advanceTo(m.ts);
           core.add(registry.id(m.cluster, m.rack, m.host, g.gpu), m.ts, row, 0);
         }
       }

@@ -96,6 +96,7 @@ describe('state owners forget a GPU so that its id starts clean', () => {
     const add = (gpu: number, ts: number, temp: number, energy: number): void => {
       row[TEMP] = temp;
       row[ENERGY] = energy;
+      core.advanceTo(ts);
       core.add(gpu, ts, row, 0);
     };
     // GPU 0 has an open window and an energy counter at 5,000 J when its id is reclaimed.
@@ -151,6 +152,8 @@ describe('WindowCore with a subset of the metrics', () => {
         for (let m = 0; m < METRIC_COUNT; m++) row[m] = (t * 7 + g * 13 + m) % 50;
         row[METRIC_ID.energy_j] = t * 1000 + g; // a counter: increases are summed
         if (t % 11 === 0) row[METRIC_ID.temp_c] = NaN; // absent now and then
+        full.advanceTo(T0 + t * 1000);
+        subset.advanceTo(T0 + t * 1000);
         full.add(g, T0 + t * 1000, row, 0);
         subset.add(g, T0 + t * 1000, row, 0);
       }

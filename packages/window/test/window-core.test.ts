@@ -36,8 +36,10 @@ function collect(windowsMs: number[], latenessMs: number) {
       }),
   });
   const row = new Float64Array(METRIC_COUNT).fill(NaN);
+  // Event time is the newest sample's, as EventClock has it for a partition of one host.
   const add = (gpu: number, ts: number, temp: number): boolean => {
     row[TEMP] = temp;
+    core.advanceTo(ts);
     return core.add(gpu, ts, row, 0);
   };
   return { core, closed, add };
@@ -149,5 +151,21 @@ describe('LatestSample', () => {
     expect(latest.advance(5, 2_400)).toBe(SampleNovelty.NOT_NEWER);
     expect(latest.advance(5, 3000)).toBe(SampleNovelty.NEW);
     expect(latest.advance(5000, 1)).toBe(SampleNovelty.UNVERIFIED); // grows
+  });
+});
+
+describe('WindowCore, ahead of event time', () => {
+  it('windows a sample up to the ring of open windows ahead of event time, and counts one further ahead as early', () => {
+    const { core, closed } = collect([10_000], 5_000);
+    const row = new Float64Array(METRIC_COUNT).fill(NaN);
+    row[TEMP] = 70;
+    core.advanceTo(1_020_000); // watermark 1_015_000: the ring (2 slots) holds the windows from 1_010_000 and 1_020_000
+    expect(core.add(0, 1_029_999, row, 0)).toBe(true);
+    expect(core.add(1, 1_030_000, row, 0)).toBe(false);
+    expect(core.add(1, 1_260_000, row, 0)).toBe(false); // an agent four minutes ahead
+    expect(core.early).toBe(2);
+    expect(core.late).toBe(0);
+    core.advanceTo(1_040_000);
+    expect(closed).toEqual([expect.objectContaining({ gpuId: 0, startMs: 1_020_000, count: 1 })]);
   });
 });

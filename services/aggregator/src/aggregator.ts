@@ -3,11 +3,11 @@ import type { Consumer, JetStreamClient, JsMsg, ConsumerMessages } from '@nats-i
 import { headers as natsHeaders } from '@nats-io/nats-core';
 import { fingerprint, type AlertEvent } from '@kiln/alerts';
 import type { KilnConfig } from '@kiln/config';
-import type { Detection } from '@kiln/detect';
+import type { PartitionAnalysis } from '@kiln/detect';
 import type { Logger } from '@kiln/log';
 import { alertSubject, GPU_STREAM } from '@kiln/nats';
-import { DecodeStats, decodeMessage, dlqSubject, MAX_GPUS_PER_MESSAGE, METRIC_COUNT, type DecodeLimits, type SampleBatch } from '@kiln/wire';
-import { SampleNovelty, type GpuRegistry, type LatestSample, type WindowCore } from '@kiln/window';
+import { DecodeStats, decodeMessage, dlqSubject, MAX_GPUS_PER_MESSAGE, type DecodeLimits } from '@kiln/wire';
+import { SampleNovelty } from '@kiln/window';
 import { FencedError, type Checkpoint, type CheckpointStore, type PendingBatch } from './checkpoint.js';
 import { ackLost, failpoint } from './failpoints.js';
 import { IngestBatch } from './ingest-batch.js';
@@ -50,10 +50,8 @@ export interface AggregatorDeps {
   js: JetStreamClient;
   store: AggregatorStore;
   checkpoint: CheckpointStore;
-  registry: GpuRegistry;
-  latest: LatestSample;
-  windows: WindowCore;
-  detection: Detection;
+  /** The partition's GPUs, event-time clock, windows and detectors. */
+  analysis: PartitionAnalysis;
   log: Logger;
   config: KilnConfig;
 }
@@ -89,9 +87,10 @@ export class Aggregator {
   private checking = 0;
   /** Highest stream sequence accepted into a batch: anything at or below it is a redelivery. */
   private highestSeen = 0;
-  private lastArrivalWall = Date.now();
-  /** When the last message arrived, for the stalled-pull check (lastArrivalWall also follows quiet event time). */
+  /** When the last message arrived: for the stalled-pull check, the quiet flush and the end of a rebuilt run. */
   private lastMessageWall = Date.now();
+  /** The consume loop waits for a batch to be written: the partition is held back, not quiet. */
+  private backpressure = false;
   private checkingStall = false;
   /** When a quiet partition may next ask whether its pull is stuck. */
   private nextStallCheck = 0;
@@ -137,7 +136,11 @@ export class Aggregator {
       this.messages = await consumer.consume({ max_messages: 2000, expires: 5_000 });
       for await (const m of this.messages) {
         this.accept(m, Date.now());
-        if (!this.replaying && this.current.samples.length + MAX_GPUS_PER_MESSAGE > this.batchRows) await this.flush();
+        if (!this.replaying && this.current.samples.length + MAX_GPUS_PER_MESSAGE > this.batchRows) {
+          this.backpressure = true;
+          await this.flush();
+          this.backpressure = false;
+        }
       }
       if (!this.stopping) throw new Error('the pull ended');
     } catch (err) {
@@ -214,8 +217,8 @@ export class Aggregator {
 
   private accept(m: JsMsg, wallNow: number): void {
     const seq = m.seq;
-    this.lastArrivalWall = wallNow;
     this.lastMessageWall = wallNow;
+    this.deps.analysis.arrived(wallNow);
     if (this.replaying && seq > this.replaying.last) this.finishReplay();
     const replaying = this.replaying;
     if (seq <= this.highestSeen) {
@@ -245,18 +248,17 @@ export class Aggregator {
       if (replaying && seq === replaying.last) this.finishReplay();
       return;
     }
-    const { registry, latest } = this.deps;
+    const { registry, latest } = this.deps.analysis;
     for (let row = before; row < samples.length; row++) {
       const gpuId = registry.id(samples.cluster[row]!, samples.rack[row]!, samples.host[row]!, samples.gpu[row]!);
       b.gpuIds[row] = gpuId;
       const novelty = latest.advance(gpuId, samples.ts[row]!);
       // In-order samples are analysed as they come, so detectors and windows see event time in order; storage
       // verifies the unverified ones before they are stored. A sample not newer than a known one waits for that check.
-      if (novelty !== SampleNovelty.NOT_NEWER) this.analyse(samples, row, gpuId);
+      if (novelty !== SampleNovelty.NOT_NEWER) this.deps.analysis.analyse(samples, row, gpuId);
       else b.deferred.push(row);
       if (novelty !== SampleNovelty.NEW) b.suspects.push(row);
     }
-    this.deps.windows.closeReady();
     if (replaying && seq === replaying.last) this.finishReplay();
   }
 
@@ -277,12 +279,6 @@ export class Aggregator {
     void this.flush();
   }
 
-  /** A sample known to be new goes to the detectors and the windows. */
-  private analyse(samples: SampleBatch, row: number, gpuId: number): void {
-    this.deps.detection.onSample(samples, row, gpuId);
-    this.deps.windows.add(gpuId, samples.ts[row]!, samples.values, row * METRIC_COUNT);
-  }
-
   /**
    * Drops the batch's rows whose sample identity is already stored or appears earlier in the batch (an agent replaying
    * samples under new message ids), analyses the deferred ones that turn out new, and tells LatestSample what storage
@@ -295,7 +291,7 @@ export class Aggregator {
       return;
     }
     const s = b.samples;
-    const { latest } = this.deps;
+    const { latest } = this.deps.analysis;
     // A suspect repeats a row of the batch when that row has its identity: the rows of the suspects' GPUs are looked at.
     const identity = identityKeys(b);
     const suspect = new Uint8Array(s.length);
@@ -326,7 +322,7 @@ export class Aggregator {
     const stored = toCheck.length > 0 ? await storedIdentities(this.deps.store, s, toCheck) : new Set<number>();
     for (const row of unresolved) {
       if (stored.has(row)) repeated.push(row);
-      else if (deferred.has(row)) this.analyse(s, row, b.gpuIds[row]!);
+      else if (deferred.has(row)) this.deps.analysis.analyse(s, row, b.gpuIds[row]!);
     }
     repeated.sort((x, y) => x - y);
     this.removeRepeated(b, repeated);
@@ -335,7 +331,7 @@ export class Aggregator {
   /** A rebuilt batch drops the rows its first attempt found stored, and analyses the deferred rows that were new. */
   private dropRecordedRepeats(b: IngestBatch, repeated: number[]): void {
     const drop = new Set(repeated);
-    for (const row of b.deferred) if (!drop.has(row)) this.analyse(b.samples, row, b.gpuIds[row]!);
+    for (const row of b.deferred) if (!drop.has(row)) this.deps.analysis.analyse(b.samples, row, b.gpuIds[row]!);
     this.removeRepeated(b, repeated);
   }
 
@@ -365,20 +361,17 @@ export class Aggregator {
     const b = this.current;
     if (this.replaying) {
       // The rest of the interrupted run never came (aged out of the stream): store what there is under its range.
-      if (now - this.lastArrivalWall > REPLAY_QUIET_MS) this.finishReplay();
+      if (now - this.lastMessageWall > REPLAY_QUIET_MS) this.finishReplay();
     } else if (!b.empty && (now - b.openedAt >= this.deps.config.aggregator.flush_ms || now - this.lastMessageWall >= QUIET_FLUSH_MS)) {
       void this.flush();
     }
-    // A quiet partition: let event time follow the wall clock so its last windows close and detectors conclude.
-    const idle = now - this.lastArrivalWall;
-    if (idle > this.deps.config.aggregator.allowed_lateness_ms && Number.isFinite(this.deps.windows.watermark)) {
-      this.deps.windows.advanceTo(this.deps.windows.watermark + this.deps.config.aggregator.allowed_lateness_ms + idle);
-      this.lastArrivalWall = now - this.deps.config.aggregator.allowed_lateness_ms;
-    }
-    this.deps.detection.onTick(now, this.deps.windows.watermark);
-    // Reclaim GPUs that left, but never while rows awaiting their identity check hold GPU ids: a fast replay can
-    // pass a whole horizon of event time within one batch, and a reused id would give such a row another GPU's state.
-    if (b.suspects.length === 0 && this.checking === 0) this.deps.registry.reclaimIdle(this.deps.detection.newestEventMs);
+    this.deps.analysis.tick(now, {
+      // A partition waiting for its own writes is not quiet: the messages it has not read yet are not late.
+      followWallClock: !this.backpressure,
+      // Reclaim GPUs that left, but never while rows awaiting their identity check hold GPU ids: a fast replay can
+      // pass a whole horizon of event time within one batch, and a reused id would give such a row another GPU's state.
+      mayReclaim: b.suspects.length === 0 && this.checking === 0,
+    });
     if (now - this.lastMessageWall > STALLED_PULL_MS && now >= this.nextStallCheck && !this.checkingStall && !this.stopping) void this.checkStalledPull();
   }
 

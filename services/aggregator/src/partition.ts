@@ -2,7 +2,7 @@ import { AckPolicy, DeliverPolicy, type ConsumerInfo, type JetStreamClient, type
 import type { KV } from '@nats-io/kv';
 import { nanos } from '@nats-io/nats-core';
 import type { KilnConfig } from '@kiln/config';
-import { createPartitionAnalysis } from '@kiln/detect';
+import { PartitionAnalysis } from '@kiln/detect';
 import type { Logger } from '@kiln/log';
 import { GPU_STREAM, partitionFilter } from '@kiln/nats';
 import type { GpuRegistry, WindowCore } from '@kiln/window';
@@ -86,7 +86,7 @@ export async function startPartition(partition: number, deps: PartitionDeps): Pr
   const cp = await checkpoint.claim();
   const created = await resetPartitionConsumer(deps.jsm, consumer, partitionFilter(partition, config.nats.partitions), cp.stored);
   let aggregator: Aggregator | undefined;
-  const { registry, latest, windows, detection } = createPartitionAnalysis(config, (e) => aggregator?.publishAlert(e));
+  const analysis = new PartitionAnalysis(config, (e) => aggregator?.publishAlert(e));
   aggregator = new Aggregator({
     consumer,
     consumerCreated: created.created,
@@ -96,10 +96,7 @@ export async function startPartition(partition: number, deps: PartitionDeps): Pr
     js: deps.js,
     store: deps.store,
     checkpoint,
-    registry,
-    latest,
-    windows,
-    detection,
+    analysis,
     log,
     config,
   });
@@ -110,8 +107,8 @@ export async function startPartition(partition: number, deps: PartitionDeps): Pr
     partition,
     consumer,
     aggregator: a,
-    windows,
-    registry,
+    windows: analysis.windows,
+    registry: analysis.registry,
     async stop() {
       await a.stop();
       await done;

@@ -14,6 +14,8 @@ import type { AggregatorStore } from './store.js';
 export interface WindowTotals {
   readonly windowsClosed: number;
   readonly late: number;
+  /** Samples too far ahead of their partition's event time to be windowed (WindowCore.early). */
+  readonly early: number;
   /** The lowest watermark among the partitions served now: how far behind the slowest one closes windows. */
   readonly watermark: number;
 }
@@ -52,12 +54,13 @@ export async function startAggregator(
   const stats = new AggregatorStats();
   const running = new Map<number, RunningPartition>();
   /** Counters of partitions no longer served, so that totals never go down. */
-  const retired = { windowsClosed: 0, late: 0 };
+  const retired = { windowsClosed: 0, late: 0, early: 0 };
   const retire = (p: RunningPartition): void => {
     if (running.get(p.partition) !== p) return;
     running.delete(p.partition);
     retired.windowsClosed += p.windows.windowsClosed;
     retired.late += p.windows.late;
+    retired.early += p.windows.early;
   };
   let leases: PartitionLeases | undefined;
   /** Starts a run of partition k. Its callbacks act only while that run serves k: an earlier, abandoned run may still
@@ -114,6 +117,9 @@ export async function startAggregator(
       },
       get late() {
         return served().reduce((n, p) => n + p.windows.late, retired.late);
+      },
+      get early() {
+        return served().reduce((n, p) => n + p.windows.early, retired.early);
       },
       get watermark() {
         return served().reduce((w, p) => (Number.isFinite(p.windows.watermark) ? Math.min(w, p.windows.watermark) : w), Infinity);

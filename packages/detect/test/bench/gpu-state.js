@@ -13,7 +13,7 @@
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { parseConfig } from '@kiln/config';
-import { createPartitionAnalysis, WINDOW_METRICS } from '@kiln/detect';
+import { PartitionAnalysis, WINDOW_METRICS } from '@kiln/detect';
 import { Fleet } from '@kiln/simulator';
 import { DecodeStats, DEFAULT_DECODE_LIMITS, decodeMessage, encodeMessage, gpuSubject, METRIC_COUNT, SampleBatch } from '@kiln/wire';
 import { WindowCore } from '@kiln/window';
@@ -65,12 +65,14 @@ function cpuMs(work) {
 /** The aggregator's per-GPU state, as services/aggregator builds it for each partition. */
 function aggregatorState(config) {
   const alerts = [];
-  return { ...createPartitionAnalysis(config, (e) => alerts.push(e)), alerts };
+  const analysis = new PartitionAnalysis(config, (e) => alerts.push(e));
+  const { registry, latest, windows, detection } = analysis;
+  return { analysis, registry, latest, windows, detection, alerts };
 }
 
 /** TICKS seconds of the fleet through the state, the aggregator's path; the first tick through the wire codec. */
 function feed(state, fleet, batch) {
-  const { registry, latest, windows, detection } = state;
+  const { analysis, registry, latest, detection } = state;
   const stats = new DecodeStats();
   const encoder = new TextEncoder();
   for (let t = 0; t < TICKS; t++) {
@@ -80,13 +82,12 @@ function feed(state, fleet, batch) {
       if (t === 0) decodeMessage(gpuSubject(m.cluster, m.rack, m.host), encoder.encode(encodeMessage(m)), now, DEFAULT_DECODE_LIMITS, batch, stats, 0);
       else batch.appendMessage(m);
     }
+    analysis.arrived(now);
     for (let row = 0; row < batch.length; row++) {
       const id = registry.id(batch.cluster[row], batch.rack[row], batch.host[row], batch.gpu[row]);
       latest.advance(id, batch.ts[row]);
-      detection.onSample(batch, row, id);
-      windows.add(id, batch.ts[row], batch.values, row * METRIC_COUNT);
+      analysis.analyse(batch, row, id);
     }
-    windows.closeReady();
     registry.reclaimIdle(detection.newestEventMs);
   }
 }
