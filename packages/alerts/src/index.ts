@@ -9,6 +9,7 @@ export * from './labels/matcher.js';
 export * from './labels/format.js';
 export * from './routing/route.js';
 export * from './inhibit/inhibitor.js';
+export * from './inhibit/topology-rules.js';
 export * from './silence/silence.js';
 export * from './silence/silences.js';
 

@@ -299,6 +299,11 @@ const alerterSection = z
     timeout_ms: duration.default(10_000),
     /** Link put in notifications (Alertmanager's externalURL). */
     external_url: z.string().optional(),
+    /**
+     * The built-in topology inhibitions (docs/paging.md): rack cooling mutes its GPUs' thermal alerts, a tray its GPUs,
+     * a silent host its missing GPUs, a silent rack its hosts, a silent partition its racks. inhibit_rules add to them.
+     */
+    default_inhibitions: z.boolean().default(true),
     /** Prefix of the JetStream KV buckets holding the alerter's state (alerts, notification log, silences). */
     state_bucket: token.default('kiln_alerter'),
     /** An alert posted to the API without endsAt resolves this long after its last update (Alertmanager's resolve_timeout). */

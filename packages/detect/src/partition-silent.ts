@@ -1,3 +1,4 @@
+import { TOPOLOGY_ALERTNAMES } from '@kiln/alerts';
 import type { KilnConfig } from '@kiln/config';
 import { rackAlertLabels } from './alert-labels.js';
 import { AlertTrack } from './alert-track.js';
@@ -5,7 +6,7 @@ import type { Detector, EmitAlert } from './detector.js';
 import { duration } from './format.js';
 import type { PartitionTopology } from './topology.js';
 
-export const PARTITION_SILENT_ALERTNAME = 'PartitionSilent';
+export const PARTITION_SILENT_ALERTNAME = TOPOLOGY_ALERTNAMES.partitionSilent;
 /** Racks named in the annotation of a partition with several. */
 const NAMED_RACKS = 20;
 

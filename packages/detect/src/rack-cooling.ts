@@ -1,3 +1,4 @@
+import { TOPOLOGY_ALERTNAMES } from '@kiln/alerts';
 import type { KilnConfig } from '@kiln/config';
 import type { GpuRegistry } from '@kiln/window';
 import { rackAlertLabels } from './alert-labels.js';
@@ -7,7 +8,7 @@ import type { Detector, EmitAlert } from './detector.js';
 import { duration, fmt } from './format.js';
 import type { PartitionState } from './partition-state.js';
 
-export const RACK_COOLING_ALERTNAME = 'RackCoolingFailure';
+export const RACK_COOLING_ALERTNAME = TOPOLOGY_ALERTNAMES.rackCooling;
 /** GPUs named in the description, hottest first. */
 const NAMED_GPUS = 5;
 

@@ -1,3 +1,4 @@
+import { TOPOLOGY_ALERTNAMES } from '@kiln/alerts';
 import type { KilnConfig } from '@kiln/config';
 import type { GpuRegistry } from '@kiln/window';
 import { gpuAlertLabels, hostAlertLabels, rackAlertLabels } from './alert-labels.js';
@@ -6,7 +7,7 @@ import type { Detector, EmitAlert } from './detector.js';
 import { duration, gpuPlace } from './format.js';
 import type { PartitionState } from './partition-state.js';
 
-export const SILENCE_ALERTNAMES = { gpu: 'GpuMissing', host: 'HostSilent', rack: 'RackSilent' } as const;
+export const SILENCE_ALERTNAMES = { gpu: TOPOLOGY_ALERTNAMES.gpuMissing, host: TOPOLOGY_ALERTNAMES.hostSilent, rack: TOPOLOGY_ALERTNAMES.rackSilent } as const;
 
 type SilenceRule = KilnConfig['detect']['host_silent'];
 

@@ -6,6 +6,7 @@ import {
   InhibitRuleError,
   ReceiverConfigError,
   RouteConfigError,
+  TOPOLOGY_INHIBIT_RULES,
   type InhibitRule,
   type Receiver,
   type Route,
@@ -27,7 +28,8 @@ export class AlertingConfigError extends Error {
 
 /**
  * Builds the receivers, routing tree and inhibition rules from the configuration, checking what the schema cannot
- * (matcher syntax, routes naming receivers that exist, unique receiver names) and naming every problem at once.
+ * (matcher syntax, routes naming receivers that exist, unique receiver names) and naming every problem at once. The
+ * built-in topology inhibitions come first unless alerter.default_inhibitions is false.
  */
 export function buildAlerting(config: KilnConfig): Alerting {
   const problems: string[] = [];
@@ -53,7 +55,8 @@ export function buildAlerting(config: KilnConfig): Alerting {
   }
   let inhibitRules: InhibitRule[] = [];
   try {
-    inhibitRules = buildInhibitRules(config.inhibit_rules);
+    const builtIn = config.alerter.default_inhibitions ? buildInhibitRules(TOPOLOGY_INHIBIT_RULES) : [];
+    inhibitRules = [...builtIn, ...buildInhibitRules(config.inhibit_rules)];
   } catch (err) {
     if (!(err instanceof InhibitRuleError)) throw err;
     problems.push(...err.problems);

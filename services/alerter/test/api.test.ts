@@ -96,6 +96,15 @@ describe('the real amtool against the alerter', () => {
     const tested = await amtool('config', 'routes', 'test', 'alertname=GpuHot', 'rack=r1');
     expect(tested).toEqual({ code: 0, out: 'hook\n' });
   });
+
+  it('shows the built-in topology inhibitions to amtool config show', async () => {
+    const shown = await amtool('config', 'show');
+    expect(shown.code).toBe(0);
+    const config = JSON.parse(shown.out) as { inhibit_rules: { source_matchers: string[]; target_matchers: string[]; equal: string[] }[] };
+    expect(config.inhibit_rules).toHaveLength(5);
+    expect(config.inhibit_rules[0]).toEqual({ source_matchers: ['alertname="RackCoolingFailure"'], target_matchers: ['category="thermal"', 'host=~".+"'], equal: ['cluster', 'rack'] });
+    expect(config.inhibit_rules.map((r) => r.source_matchers.join(','))).toContain('alertname="HostSilent"');
+  });
 });
 
 describe('Alertmanager API v2', () => {

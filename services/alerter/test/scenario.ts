@@ -14,7 +14,8 @@ import { startAlerter, type AlerterService } from '../src/index.js';
  * with scripted answers, alert events are played on a timeline through the real alert stream, and what each
  * endpoint received is checked line by line, each within a time window, in seconds from the start.
  *
- * Alerts: `GpuHot{r1,0}` is GpuHot on GPU 0 of rack r1 (host r1-t00); `RackCoolingFailure{r1}` is rack-wide.
+ * Alerts: `GpuHot{r1,0}` is GpuHot on GPU 0 of rack r1 (host r1-t00); `GpuHot{r1,t0}` is about host r1-t00 as a
+ * whole (a tray); `RackCoolingFailure{r1}` is rack-wide.
  * Severity is critical unless written after a colon: `GpuHot{r1,0}:warning`.
  *
  * Timeline, one event per line: `0.5 +GpuHot{r1,0}` fires, `2 -GpuHot{r1,0}` resolves.
@@ -174,22 +175,19 @@ export class Scenario {
 
 /** The labels an alert in the notation stands for. */
 export function alertLabels(notation: string): Labels {
-  const m = /^(\w+)\{(\w+)(?:,(\d))?\}(?::(critical|warning|info))?$/.exec(notation);
+  const m = /^(\w+)\{(\w+)(?:,(\d|t\d))?\}(?::(critical|warning|info))?$/.exec(notation);
   if (!m) throw new Error(`alert: cannot read ${JSON.stringify(notation)}`);
-  const [, alertname, rack, gpu, severity] = m as unknown as [string, string, string, string | undefined, string | undefined];
-  return {
-    alertname: alertname as string,
-    severity: severity ?? 'critical',
-    category: 'thermal',
-    cluster: 'eus2-ai1',
-    rack: rack as string,
-    ...(gpu === undefined ? {} : { host: `${rack}-t0${Math.floor(Number(gpu) / 4)}`, gpu, uuid: `GPU-${rack}-000${gpu}` }),
-  };
+  const [, alertname, rack, place, severity] = m as unknown as [string, string, string, string | undefined, string | undefined];
+  const base = { alertname: alertname as string, severity: severity ?? 'critical', category: 'thermal', cluster: 'eus2-ai1', rack: rack as string };
+  if (place === undefined) return base;
+  if (place.startsWith('t')) return { ...base, host: `${rack}-t0${place.slice(1)}` };
+  return { ...base, host: `${rack}-t0${Math.floor(Number(place) / 4)}`, gpu: place, uuid: `GPU-${rack}-000${place}` };
 }
 
 /** An alert's labels back in the notation. */
 function notationOf(labels: Readonly<Record<string, string>>): string {
-  const where = [labels['rack'], labels['gpu']].filter((x) => x !== undefined).join(',');
+  const tray = labels['gpu'] === undefined && labels['host'] !== undefined ? `t${labels['host'].slice(-1)}` : undefined;
+  const where = [labels['rack'], labels['gpu'] ?? tray].filter((x) => x !== undefined).join(',');
   return `${labels['alertname']}{${where}}${labels['severity'] === 'critical' ? '' : `:${labels['severity']}`}`;
 }
 

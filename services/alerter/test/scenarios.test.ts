@@ -108,13 +108,10 @@ describe('alerter scenarios against real receivers', () => {
     expect(s.alerter.stats.failed).toBe(1);
   });
 
-  it("mutes a rack's per-GPU thermal pages while its cooling alert fires, and pages them once it resolves", async () => {
+  it("mutes a rack's per-GPU thermal pages while its cooling alert fires, with no inhibit_rules written, and pages them once it resolves", async () => {
     const s = await start('inhibition', {
       receivers: { hook: { type: 'webhook' } },
       route: { receiver: 'hook', group_by: ['alertname', 'rack'], group_wait: '300ms', group_interval: '1s' },
-      inhibit_rules: [
-        { source_matchers: ['alertname="RackCoolingFailure"'], target_matchers: ['category="thermal"', 'gpu=~".+"'], equal: ['cluster', 'rack'] },
-      ],
     });
     await s.play(`
       0.0 +GpuHot{r1,0}
@@ -129,6 +126,60 @@ describe('alerter scenarios against real receivers', () => {
       1.8..2.3  firing +GpuHot{r1,0}
       2.3..3.2  resolved -RackCoolingFailure{r1}
     `);
+  });
+
+  it('pages all four GPUs of a tray failing the same way once, for the tray; without the built-in rules, once per GPU', async () => {
+    const timeline = `
+      0.0 +GpuHot{r1,0}
+      0.0 +GpuHot{r1,1}
+      0.0 +GpuHot{r1,2}
+      0.0 +GpuHot{r1,3}
+      0.0 +GpuHot{r1,t0}
+    `;
+    const route = { receiver: 'hook', group_by: ['alertname', 'rack', 'host', 'gpu'], group_wait: '300ms', group_interval: '1s' };
+    const s = await start('tray', { receivers: { hook: { type: 'webhook' } }, route });
+    await s.play(timeline);
+    await s.until(1.5);
+    s.expect('hook', `
+      0.3..0.9  firing +GpuHot{r1,t0}
+    `);
+    await s.stop();
+    running = undefined;
+    const off = await start('tray-off', { receivers: { hook: { type: 'webhook' } }, route, alerter: { default_inhibitions: false } });
+    await off.play(timeline);
+    await off.until(1.5);
+    expect(off.received('hook').map((r) => r.what).sort()).toEqual([
+      'firing +GpuHot{r1,0}',
+      'firing +GpuHot{r1,1}',
+      'firing +GpuHot{r1,2}',
+      'firing +GpuHot{r1,3}',
+      'firing +GpuHot{r1,t0}',
+    ]);
+  });
+
+  it('takes a firing alert re-detected with a later start (its detector restarted) for the same episode: no second page', async () => {
+    const s = await start('redetected', {
+      receivers: { hook: { type: 'webhook' }, pd: { type: 'pagerduty', answers: '202' } },
+      route: { receiver: 'hook', group_by: ['alertname', 'rack'], group_wait: '200ms', group_interval: '1s', routes: [{ receiver: 'pd', continue: true }, { receiver: 'hook' }] },
+    });
+    await s.play(`
+      0.0 +GpuHot{r1,0}
+      1.2 +GpuHot{r1,0}
+      2.5 -GpuHot{r1,0}
+    `);
+    await s.until(4);
+    s.expect('hook', `
+      0.2..0.8  firing +GpuHot{r1,0}
+      2.5..3.8  resolved -GpuHot{r1,0}
+    `);
+    s.expect('pd', `
+      0.2..0.8  trigger GpuHot{r1,0}
+      2.5..3.8  resolve GpuHot{r1,0}
+    `);
+    // Receivers are told of the episode they heard fire.
+    const resolved = s.body('hook', 1) as { alerts: { startsAt: string }[] };
+    const fired = s.body('hook', 0) as { alerts: { startsAt: string }[] };
+    expect(resolved.alerts[0]!.startsAt).toBe(fired.alerts[0]!.startsAt);
   });
 
   it('turns an alert that keeps toggling into one flapping page and one resolution', async () => {

@@ -48,8 +48,8 @@ export interface ApplyOptions {
   /** Wall-clock ms at which the firing alert resolves unless refreshed (alerts posted to the API). */
   readonly expiresAt?: number;
   /**
-   * A firing event for an alert that already fires continues its episode whatever its startsAt (Alertmanager's
-   * merge of re-posted alerts); from the alert stream a later startsAt is a new episode.
+   * A firing event for an alert that already fires continues its episode whatever its startsAt, an earlier one too
+   * (Alertmanager's merge of re-posted alerts). Without it (the alert stream) an earlier startsAt is stale.
    */
   readonly mergeWhileFiring?: boolean;
 }
@@ -66,6 +66,10 @@ export interface AlertStoreOptions {
  * The alerts the alerter knows, by fingerprint: firing ones, and resolved ones kept for a while as tombstones. Applies
  * alert events with episode semantics (an event's startsAt names its episode, so redeliveries and replays of old
  * episodes change nothing) and flap detection, and writes every change through to the store.
+ *
+ * An alert that fires again while it still fires — same labels, a later startsAt — is the same episode, as
+ * Alertmanager takes an alert whose labels are unchanged: its detector restarted and found it again (a source only
+ * starts a new episode after resolving the last). Receivers keep the startsAt they heard, and nobody is paged twice.
  */
 export class AlertStore {
   private readonly byFingerprint = new Map<string, StoredAlert>();
@@ -167,10 +171,15 @@ export class AlertStore {
       status: 'firing' as const,
       updatedAt: now,
     };
-    const continues = current?.status === 'firing' && (S === current.sourceStartsAt || options.mergeWhileFiring === true);
+    const continues = current?.status === 'firing' && (S >= current.sourceStartsAt || options.mergeWhileFiring === true);
     if (current !== undefined && continues) {
-      const unchanged = sameRecord(current.annotations, event.annotations) && current.expiresAt === options.expiresAt && current.generatorURL === event.generatorURL;
-      return unchanged ? ['refreshed', current] : ['refreshed', { ...omit(current, 'expiresAt'), ...base, startsAt: current.startsAt }];
+      const sourceStartsAt = Math.max(S, current.sourceStartsAt);
+      const unchanged =
+        sourceStartsAt === current.sourceStartsAt &&
+        sameRecord(current.annotations, event.annotations) &&
+        current.expiresAt === options.expiresAt &&
+        current.generatorURL === event.generatorURL;
+      return unchanged ? ['refreshed', current] : ['refreshed', { ...omit(current, 'expiresAt'), ...base, startsAt: current.startsAt, sourceStartsAt }];
     }
     if (current !== undefined && S <= current.sourceStartsAt) return ['stale', undefined];
 

@@ -86,7 +86,7 @@ export class Inhibitor {
       if (!bucket) return;
       const twoSided = matchesAll(rule.source, labels);
       for (const [fp, source] of bucket) {
-        if (fp === fingerprint || (twoSided && source.matchesTarget)) continue;
+        if (fp === fingerprint || (twoSided && source.matchesTarget) || by.includes(fp)) continue;
         by.push(fp);
       }
     });

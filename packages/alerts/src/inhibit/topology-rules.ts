@@ -1,0 +1,55 @@
+import type { InhibitRuleSpec } from './inhibitor.js';
+
+/** The alerts Kiln's detectors raise about a whole rack, host or partition, which the topology rules refer to. */
+export const TOPOLOGY_ALERTNAMES = {
+  rackCooling: 'RackCoolingFailure',
+  gpuMissing: 'GpuMissing',
+  hostSilent: 'HostSilent',
+  rackSilent: 'RackSilent',
+  partitionSilent: 'PartitionSilent',
+} as const;
+
+const { rackCooling, gpuMissing, hostSilent, rackSilent, partitionSilent } = TOPOLOGY_ALERTNAMES;
+
+/**
+ * One cause, one page, with no `inhibit_rules` written: the alerts about a rack, a host or a partition mute the
+ * alerts its parts raise for the same cause. On by default (`alerter.default_inhibitions`); an operator's
+ * `inhibit_rules` add to them. docs/paging.md lists them with their reasons.
+ */
+export const TOPOLOGY_INHIBIT_RULES: readonly InhibitRuleSpec[] = [
+  {
+    // A rack losing its coolant heats all 72 GPUs: the rack alert pages, its GPUs' and trays' thermal alerts do not.
+    name: 'rack cooling mutes its thermal alerts',
+    source_matchers: [`alertname="${rackCooling}"`],
+    target_matchers: ['category="thermal"', 'host=~".+"'],
+    equal: ['cluster', 'rack'],
+  },
+  {
+    // Every GPU of a tray failing the same way is one alert for the tray (Detection's tray roll-up): it mutes the
+    // alerts of its GPUs with the same name.
+    name: 'a tray mutes its GPUs',
+    source_matchers: ['host=~".+"', 'gpu=""'],
+    target_matchers: ['gpu=~".+"'],
+    equal: ['alertname', 'cluster', 'rack', 'host'],
+  },
+  {
+    name: 'a silent host mutes its missing GPUs',
+    source_matchers: [`alertname="${hostSilent}"`],
+    target_matchers: [`alertname="${gpuMissing}"`],
+    equal: ['cluster', 'rack', 'host'],
+  },
+  {
+    name: 'a silent rack mutes its hosts',
+    source_matchers: [`alertname="${rackSilent}"`],
+    target_matchers: [`alertname=~"${hostSilent}|${gpuMissing}"`],
+    equal: ['cluster', 'rack'],
+  },
+  {
+    // A partition is normally one rack, which its alert names; a partition of several racks is labelled rack="*",
+    // and its racks raise no RackSilent while it is silent as a whole (they go silent together).
+    name: 'a silent partition mutes its racks',
+    source_matchers: [`alertname="${partitionSilent}"`],
+    target_matchers: [`alertname=~"${rackSilent}|${hostSilent}|${gpuMissing}"`],
+    equal: ['cluster', 'rack'],
+  },
+];
