@@ -98,6 +98,22 @@ export class AlertLifecycle {
     return events;
   }
 
+  /**
+   * Takes up an alert that was firing when its process stopped: `event` is its last firing event, and observations of
+   * `key` carry it on as if nothing had happened — it resolves, with the startsAt receivers know, only once its
+   * condition is seen to clear.
+   */
+  restore(key: string, event: AlertEvent): void {
+    const { labels, annotations, startsAt } = event;
+    this.entries.set(key, { state: 'firing', labels, annotations, activeAt: startsAt, firedAt: startsAt, clearedAt: NaN, lastObservedAt: -Infinity });
+  }
+
+  /** Whether the firing alert of `key` is counting down its keep_firing_for (its condition cleared). */
+  clearing(key: string): boolean {
+    const entry = this.entries.get(key);
+    return entry !== undefined && !Number.isNaN(entry.clearedAt);
+  }
+
   /** State of one key: undefined when inactive. Allocates nothing, so detectors may ask on every sample. */
   stateOf(key: string): LifecycleState | undefined {
     return this.entries.get(key)?.state;

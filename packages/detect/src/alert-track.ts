@@ -1,4 +1,4 @@
-import { AlertLifecycle, type AlertEvent, type Annotations, type Labels } from '@kiln/alerts';
+import { AlertLifecycle, type AlertEvent, type Annotations, type Labels, type Severity } from '@kiln/alerts';
 import { grownCapacity, resized } from '@kiln/window';
 import type { EmitAlert } from './detector.js';
 
@@ -7,6 +7,9 @@ export interface RuleTiming {
   readonly for_ms: number;
   readonly keep_firing_for_ms: number;
 }
+
+/** What a track's ids stand for: a GPU, a host, a rack (topology ids), or the partition (id 0). */
+export type TrackScope = 'gpu' | 'host' | 'rack' | 'partition';
 
 const NO_LABELS: Labels = {};
 const NO_ANNOTATIONS: Annotations = {};
@@ -29,7 +32,10 @@ export class AlertTrack {
 
   constructor(
     readonly alertname: string,
-    timing: RuleTiming,
+    readonly timing: RuleTiming,
+    readonly scope: TrackScope = 'gpu',
+    /** Set when a rule keeps one track per severity (GpuXidError): the severity of this track's alerts. */
+    readonly severity?: Severity,
   ) {
     this.lifecycle = new AlertLifecycle({ for: timing.for_ms, keepFiringFor: timing.keep_firing_for_ms });
   }
@@ -42,6 +48,11 @@ export class AlertTrack {
   /** The condition held at the last observation of `id`. */
   held(id: number): boolean {
     return this.heldIds[id] === 1;
+  }
+
+  /** The condition of `id` holds but has not held for the rule's `for` yet. */
+  pending(id: number): boolean {
+    return this.engagedIds[id] === 1 && this.lifecycle.stateOf(this.key(id)) === 'pending';
   }
 
   /** The lifecycle holds a pending or firing alert for `id` (exact, unlike `engaged`). */
@@ -94,13 +105,31 @@ export class AlertTrack {
     return state === 'firing' ? key : undefined;
   }
 
-  /** Gives `id` the retired alert under `key` back, when it is still firing: observations of `id` carry it on. */
+  /**
+   * Gives `id` the retired alert under `key` back, when it is still firing: observations of `id` carry it on, with
+   * the condition taken to hold (for hysteresis) unless it was already clearing.
+   */
   resume(id: number, key: string): void {
     if (this.lifecycle.stateOf(key) === undefined) return;
     if (id >= this.engagedIds.length) this.grow(id + 1);
     this.keys[id] = key;
     this.engagedIds[id] = 1;
-    this.heldIds[id] = 0;
+    this.heldIds[id] = this.lifecycle.clearing(key) ? 0 : 1;
+  }
+
+  /** Whether this track holds alerts like `e` (its alertname, and its severity where it keeps one). */
+  holds(e: AlertEvent): boolean {
+    return e.labels.alertname === this.alertname && (this.severity === undefined || e.labels.severity === this.severity);
+  }
+
+  /**
+   * Takes up an alert that was firing when the process stopped (AlertLifecycle.restore) under a new key, for `resume`
+   * to give to the id its GPU, host or rack gets.
+   */
+  restore(e: AlertEvent): string {
+    const key = `${this.alertname}#${this.keysMade++}`;
+    this.lifecycle.restore(key, e);
+    return key;
   }
 
   private key(id: number): string {

@@ -42,7 +42,7 @@ export interface ClockEventRule extends RuleTiming {
  */
 export class ClockEventDetector implements Detector {
   readonly name: string;
-  readonly gpuTracks: readonly AlertTrack[];
+  readonly tracks: readonly AlertTrack[];
   private readonly track: AlertTrack;
   /** Event time the current run of set bits began, per GPU (NaN when not set). */
   private since = new Float64Array(64).fill(NaN);
@@ -54,7 +54,7 @@ export class ClockEventDetector implements Detector {
   ) {
     this.name = spec.name;
     this.track = new AlertTrack(spec.alertname, rule);
-    this.gpuTracks = [this.track];
+    this.tracks = [this.track];
   }
 
   onSample(batch: SampleBatch, row: number, gpuId: number, ts: number, emit: EmitAlert): void {
@@ -65,7 +65,8 @@ export class ClockEventDetector implements Detector {
       return;
     }
     if (gpuId >= this.since.length) this.grow(gpuId + 1);
-    if (!this.track.held(gpuId)) this.since[gpuId] = ts;
+    // Not held before, or taken up after a restart without its start: held from now.
+    if (!this.track.held(gpuId) || this.since[gpuId] !== this.since[gpuId]) this.since[gpuId] = ts;
     const labels = gpuAlertLabels(this.registry, gpuId, batch.uuid[row]!, this.spec.alertname, this.rule.severity, this.spec.category);
     const held = ts - this.since[gpuId]!;
     this.track.observe(

@@ -2,18 +2,20 @@ import type { KilnConfig } from '@kiln/config';
 import type { ClosedWindow, GpuRegistry, GpuStateOwner } from '@kiln/window';
 import { ClockEvent, type SampleBatch } from '@kiln/wire';
 import { ClockEventDetector, POWER_BRAKE_SPEC, THERMAL_THROTTLE_SPEC } from './clock-events.js';
-import type { AlertTrack } from './alert-track.js';
+import type { AlertEvent } from '@kiln/alerts';
+import type { AlertTrack, TrackScope } from './alert-track.js';
 import type { Detector, EmitAlert } from './detector.js';
 import { EccDoubleBitDetector } from './ecc.js';
 import { PartitionSilentDetector } from './partition-silent.js';
 import { PartitionState } from './partition-state.js';
 import { RackCoolingDetector } from './rack-cooling.js';
-import { gpuIdentity, RetiredEpisodes } from './retired-episodes.js';
+import { gpuIdentity, hostIdentity, rackIdentity, RetiredEpisodes } from './retired-episodes.js';
 import { RowRemapFailureDetector } from './row-remap.js';
 import { SilenceDetector } from './silence.js';
 import { StallDetector } from './stall.js';
 import { StragglerDetector } from './straggler.js';
 import { TemperatureRiseDetector } from './temperature-rise.js';
+import { TrayRollup } from './tray-rollup.js';
 import { HbmTemperatureDetector, ThermalDetector } from './thermal.js';
 import { XidDetector } from './xid.js';
 
@@ -29,15 +31,19 @@ export class Detection implements GpuStateOwner {
   readonly detectors: readonly Detector[];
   /** Detectors with a per-sample judgement, in one array so the hot loop skips the others. */
   private readonly perSample: readonly Detector[];
+  private readonly tracks: readonly AlertTrack[];
   private readonly gpuTracks: readonly AlertTrack[];
   private readonly forgetters: readonly Detector[];
   private readonly retired = new RetiredEpisodes();
   private readonly state: PartitionState;
+  private readonly trays: TrayRollup;
+  /** What detectors emit to: GPU alerts through the tray roll-up, the others straight out. */
+  private readonly emit: EmitAlert;
 
   constructor(
     private readonly registry: GpuRegistry,
     config: KilnConfig['detect'],
-    private readonly emit: EmitAlert,
+    emit: EmitAlert,
   ) {
     const { rack_cooling, temperature_rise } = config;
     this.state = new PartitionState(Math.max(rack_cooling.lookback_ms + rack_cooling.settle_ms, temperature_rise.span_ms));
@@ -66,8 +72,11 @@ export class Detection implements GpuStateOwner {
     ];
     this.detectors = candidates.filter(([enabled]) => enabled).map(([, make]) => make());
     this.perSample = this.detectors.filter((d) => d.onSample !== undefined);
-    this.gpuTracks = this.detectors.flatMap((d) => d.gpuTracks ?? []);
+    this.tracks = this.detectors.flatMap((d) => d.tracks ?? []);
+    this.gpuTracks = this.tracks.filter((t) => t.scope === 'gpu');
     this.forgetters = this.detectors.filter((d) => d.forgetGpu !== undefined);
+    this.trays = new TrayRollup(registry, this.gpuTracks, emit);
+    this.emit = (e) => (e.labels.gpu === undefined ? emit(e) : this.trays.onGpuEvent(e));
   }
 
   /** Event time of the newest sample seen: the partition's own clock, which stands still while nothing arrives. */
@@ -77,10 +86,8 @@ export class Detection implements GpuStateOwner {
 
   /** A sample at event time `ts`: its own ts, held to the wall clock at its arrival (EventClock). */
   onSample(batch: SampleBatch, row: number, gpuId: number, ts: number): void {
-    if (this.retired.size > 0 && !this.state.topology.isKnown(gpuId)) {
-      this.retired.resume(gpuIdentity(batch.cluster[row]!, batch.host[row]!, batch.gpu[row]!, batch.uuid[row]!), gpuId);
-    }
-    this.state.onSample(batch, row, gpuId, ts);
+    if (this.retired.size > 0) this.resumeRetired(batch, row, gpuId, ts);
+    else this.state.onSample(batch, row, gpuId, ts);
     const { perSample, emit } = this;
     for (let i = 0; i < perSample.length; i++) perSample[i]!.onSample!(batch, row, gpuId, ts, emit);
   }
@@ -94,6 +101,7 @@ export class Detection implements GpuStateOwner {
   onWindowsClosed(watermarkMs: number): void {
     this.state.closePass();
     for (const d of this.detectors) d.onWindowsClosed?.(watermarkMs, this.emit);
+    this.trays.advance(watermarkMs);
   }
 
   /**
@@ -114,13 +122,54 @@ export class Detection implements GpuStateOwner {
     this.state.forgetGpu(gpuId);
   }
 
+  /**
+   * After a restart: the partition's alerts that were firing (the aggregator's episode journal) are taken up again,
+   * each by its track, waiting for its GPU, host or rack to report (RetiredEpisodes), a tray's by the tray roll-up.
+   * Observations carry them on: one whose condition still holds pages nobody again, and one whose condition cleared
+   * resolves with the startsAt its receivers heard. Returns those no enabled rule holds any more.
+   */
+  restore(firing: readonly AlertEvent[]): AlertEvent[] {
+    const orphans: AlertEvent[] = [];
+    const trays: AlertEvent[] = [];
+    for (const e of firing) {
+      const { cluster = '', rack = '', host, gpu, uuid = '' } = e.labels;
+      const scopes: readonly TrackScope[] = gpu !== undefined ? ['gpu'] : host !== undefined ? ['host'] : ['rack', 'partition'];
+      const track = this.tracks.find((t) => scopes.includes(t.scope) && t.holds(e));
+      if (track === undefined) {
+        if (host !== undefined && gpu === undefined && this.gpuTracks.some((t) => t.holds(e))) trays.push(e);
+        else orphans.push(e);
+        continue;
+      }
+      const key = track.restore(e);
+      if (track.scope === 'partition') track.resume(0, key);
+      else {
+        const identity = gpu !== undefined ? gpuIdentity(cluster, host ?? '', Number(gpu), uuid) : host !== undefined ? hostIdentity(cluster, host) : rackIdentity(cluster, rack);
+        this.retired.add(identity, track, key);
+      }
+    }
+    for (const tray of trays) this.trays.restore(tray, firing);
+    return orphans;
+  }
+
   /** The partition resumed at event time `atMs` after a quiet spell (EventClock.resumedAt). */
   resumed(atMs: number): void {
     this.state.topology.resumedTs = atMs;
   }
 
+  /** A sample while alerts wait for their GPU, host or rack: those it brings back take them up. */
+  private resumeRetired(batch: SampleBatch, row: number, gpuId: number, ts: number): void {
+    const { topology } = this.state;
+    const hosts = topology.hostCount;
+    const racks = topology.rackCount;
+    if (!topology.isKnown(gpuId)) this.retired.resume(gpuIdentity(batch.cluster[row]!, batch.host[row]!, batch.gpu[row]!, batch.uuid[row]!), gpuId);
+    this.state.onSample(batch, row, gpuId, ts);
+    if (topology.hostCount > hosts) this.retired.resume(hostIdentity(batch.cluster[row]!, batch.host[row]!), topology.hostOf[gpuId]!);
+    if (topology.rackCount > racks) this.retired.resume(rackIdentity(batch.cluster[row]!, batch.rack[row]!), topology.rackOf[gpuId]!);
+  }
+
   /** Periodically, with the wall clock and the partition's watermark (NaN before any sample). */
   onTick(wallNowMs: number, watermarkMs: number): void {
     for (const d of this.detectors) d.onTick?.(wallNowMs, watermarkMs, this.emit);
+    this.trays.advance(watermarkMs);
   }
 }

@@ -12,13 +12,16 @@ export type EmitAlert = (event: AlertEvent) => void;
  */
 export interface Detector {
   readonly name: string;
-  /** Its alerts about single GPUs, by gpuId: Detection retires them when a GPU is forgotten (see forgetGpu). */
-  readonly gpuTracks?: readonly AlertTrack[];
+  /**
+   * Its alerts, one track per rule and scope: Detection retires a forgotten GPU's (see forgetGpu) and gives every
+   * track its firing alerts back after a restart (see restore).
+   */
+  readonly tracks?: readonly AlertTrack[];
   /** `ts`: the sample's event time as the partition counts it (its own ts, held to the wall clock at its arrival). */
   onSample?(batch: SampleBatch, row: number, gpuId: number, ts: number, emit: EmitAlert): void;
   onWindow?(window: ClosedWindow, emit: EmitAlert): void;
   onWindowsClosed?(watermarkMs: number, emit: EmitAlert): void;
   onTick?(wallNowMs: number, watermarkMs: number, emit: EmitAlert): void;
-  /** Drops what it keeps of the GPU besides its gpuTracks: the id is about to be given to another GPU. */
+  /** Drops what it keeps of the GPU besides its tracks: the id is about to be given to another GPU. */
   forgetGpu?(gpuId: number): void;
 }

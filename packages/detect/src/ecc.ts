@@ -19,7 +19,7 @@ const ALERTNAME = 'GpuEccDoubleBitErrors';
  */
 export class EccDoubleBitDetector implements Detector {
   readonly name = 'ecc_dbe';
-  readonly gpuTracks: readonly AlertTrack[];
+  readonly tracks: readonly AlertTrack[];
   private readonly track: AlertTrack;
   private previous = new Float64Array(64).fill(NaN);
   /** Event time of `previous`: an older sample arriving late is not compared (it would look like a restart). */
@@ -32,7 +32,7 @@ export class EccDoubleBitDetector implements Detector {
     private readonly rule: KilnConfig['detect']['ecc_dbe'],
   ) {
     this.track = new AlertTrack(ALERTNAME, rule);
-    this.gpuTracks = [this.track];
+    this.tracks = [this.track];
   }
 
   onSample(batch: SampleBatch, row: number, gpuId: number, ts: number, emit: EmitAlert): void {

@@ -18,7 +18,8 @@ const NAMED_RACKS = 20;
  */
 export class PartitionSilentDetector implements Detector {
   readonly name = 'partition_silent';
-  private readonly track = new AlertTrack(PARTITION_SILENT_ALERTNAME, { for_ms: 0, keep_firing_for_ms: 0 });
+  private readonly track = new AlertTrack(PARTITION_SILENT_ALERTNAME, { for_ms: 0, keep_firing_for_ms: 0 }, 'partition');
+  readonly tracks: readonly AlertTrack[] = [this.track];
   private seenSamples = 0;
   private lastProgressWallMs = NaN;
 
@@ -29,7 +30,13 @@ export class PartitionSilentDetector implements Detector {
 
   onTick(wallNowMs: number, _watermarkMs: number, emit: EmitAlert): void {
     const { topology } = this;
-    if (topology.samples !== this.seenSamples || this.lastProgressWallMs !== this.lastProgressWallMs) {
+    if (this.lastProgressWallMs !== this.lastProgressWallMs) {
+      // The first look: the wall clock starts counting here. An alert taken up after a restart waits for samples.
+      this.seenSamples = topology.samples;
+      this.lastProgressWallMs = wallNowMs;
+      return;
+    }
+    if (topology.samples !== this.seenSamples) {
       this.seenSamples = topology.samples;
       this.lastProgressWallMs = wallNowMs;
       if (this.track.engaged(0)) this.track.clear(0, wallNowMs, emit);

@@ -23,6 +23,7 @@ const NAMED_GPUS = 5;
  */
 export class RackCoolingDetector implements Detector {
   readonly name = 'rack_cooling';
+  readonly tracks: readonly AlertTrack[];
   private readonly track: AlertTrack;
   /** Per judged GPU of the rack in hand: its temperature rise over the lookback (NaN when unknown). */
   private rise = new Float64Array(64);
@@ -35,7 +36,8 @@ export class RackCoolingDetector implements Detector {
     private readonly defaultSlowdownC: number,
     private readonly state: PartitionState,
   ) {
-    this.track = new AlertTrack(RACK_COOLING_ALERTNAME, rule);
+    this.track = new AlertTrack(RACK_COOLING_ALERTNAME, rule, 'rack');
+    this.tracks = [this.track];
   }
 
   onWindowsClosed(_watermarkMs: number, emit: EmitAlert): void {

@@ -2,11 +2,23 @@ import type { AlertTrack } from './alert-track.js';
 
 /** What a GPU alert names: its place and the GPU itself (labels cluster, host, gpu and uuid). */
 export function gpuIdentity(cluster: string, host: string, gpu: number, uuid: string): string {
-  return `${cluster}\u0000${host}\u0000${gpu}\u0000${uuid}`;
+  return `gpu\u0000${cluster}\u0000${host}\u0000${gpu}\u0000${uuid}`;
+}
+
+/** What a host alert names (labels cluster and host). */
+export function hostIdentity(cluster: string, host: string): string {
+  return `host\u0000${cluster}\u0000${host}`;
+}
+
+/** What a rack alert names (labels cluster and rack). */
+export function rackIdentity(cluster: string, rack: string): string {
+  return `rack\u0000${cluster}\u0000${rack}`;
 }
 
 /**
- * Firing alerts of GPUs the partition forgot (GpuRegistry.reclaimIdle), by the GPU they name, until it reports again.
+ * Firing alerts of GPUs the partition forgot (GpuRegistry.reclaimIdle), by the GPU they name, until it reports again;
+ * and after a restart, the partition's firing alerts (Detection.restore), by the GPU, host or rack they name, until it
+ * reports.
  *
  * An alert belongs to the GPU its labels name, not to the dense id that tracked it. So a forgotten GPU's firing alert
  * is neither resolved (a pulled GPU's GpuMissing page stays up until someone silences it) nor handed to the next holder
@@ -16,24 +28,24 @@ export function gpuIdentity(cluster: string, host: string, gpu: number, uuid: st
  * with no alert, and the old GPU's alerts stay as they are.
  */
 export class RetiredEpisodes {
-  private readonly byGpu = new Map<string, { track: AlertTrack; key: string }[]>();
+  private readonly byIdentity = new Map<string, { track: AlertTrack; key: string }[]>();
 
-  /** GPUs with retired alerts. */
+  /** GPUs, hosts and racks with retired alerts. */
   get size(): number {
-    return this.byGpu.size;
+    return this.byIdentity.size;
   }
 
   add(identity: string, track: AlertTrack, key: string): void {
-    const list = this.byGpu.get(identity);
-    if (list === undefined) this.byGpu.set(identity, [{ track, key }]);
+    const list = this.byIdentity.get(identity);
+    if (list === undefined) this.byIdentity.set(identity, [{ track, key }]);
     else list.push({ track, key });
   }
 
-  /** Gives the GPU now at `gpuId` the alerts retired under its identity, if any. */
-  resume(identity: string, gpuId: number): void {
-    const list = this.byGpu.get(identity);
+  /** Gives the GPU, host or rack now at `id` the alerts retired under its identity, if any. */
+  resume(identity: string, id: number): void {
+    const list = this.byIdentity.get(identity);
     if (list === undefined) return;
-    this.byGpu.delete(identity);
-    for (const { track, key } of list) track.resume(gpuId, key);
+    this.byIdentity.delete(identity);
+    for (const { track, key } of list) track.resume(id, key);
   }
 }

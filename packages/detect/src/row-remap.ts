@@ -13,7 +13,7 @@ const ALERTNAME = 'GpuRowRemapFailure';
 /** A GPU that reports row_remap_failure (DCGM field 395): HBM rows can no longer be remapped, the GPU needs service. */
 export class RowRemapFailureDetector implements Detector {
   readonly name = 'row_remap_failure';
-  readonly gpuTracks: readonly AlertTrack[];
+  readonly tracks: readonly AlertTrack[];
   private readonly track: AlertTrack;
 
   constructor(
@@ -21,7 +21,7 @@ export class RowRemapFailureDetector implements Detector {
     private readonly rule: KilnConfig['detect']['row_remap_failure'],
   ) {
     this.track = new AlertTrack(ALERTNAME, rule);
-    this.gpuTracks = [this.track];
+    this.tracks = [this.track];
   }
 
   onSample(batch: SampleBatch, row: number, gpuId: number, ts: number, emit: EmitAlert): void {

@@ -25,7 +25,7 @@ type SilenceRule = KilnConfig['detect']['host_silent'];
  */
 export class SilenceDetector implements Detector {
   readonly name = 'silence';
-  readonly gpuTracks: readonly AlertTrack[];
+  readonly tracks: readonly AlertTrack[];
   private readonly gpuTrack: AlertTrack;
   private readonly hostTrack: AlertTrack;
   private readonly rackTrack: AlertTrack;
@@ -41,9 +41,9 @@ export class SilenceDetector implements Detector {
   ) {
     const noTiming = { for_ms: 0, keep_firing_for_ms: 0 };
     this.gpuTrack = new AlertTrack(SILENCE_ALERTNAMES.gpu, noTiming);
-    this.hostTrack = new AlertTrack(SILENCE_ALERTNAMES.host, noTiming);
-    this.rackTrack = new AlertTrack(SILENCE_ALERTNAMES.rack, noTiming);
-    this.gpuTracks = [this.gpuTrack];
+    this.hostTrack = new AlertTrack(SILENCE_ALERTNAMES.host, noTiming, 'host');
+    this.rackTrack = new AlertTrack(SILENCE_ALERTNAMES.rack, noTiming, 'rack');
+    this.tracks = [this.gpuTrack, this.hostTrack, this.rackTrack];
   }
 
   onWindowsClosed(_watermarkMs: number, emit: EmitAlert): void {

@@ -18,7 +18,7 @@ const ALERTNAME = 'GpuStalled';
  */
 export class StallDetector implements Detector {
   readonly name = 'stall';
-  readonly gpuTracks: readonly AlertTrack[];
+  readonly tracks: readonly AlertTrack[];
   private readonly track: AlertTrack;
   private scratch = new Float64Array(64);
 
@@ -28,7 +28,7 @@ export class StallDetector implements Detector {
     private readonly state: PartitionState,
   ) {
     this.track = new AlertTrack(ALERTNAME, rule);
-    this.gpuTracks = [this.track];
+    this.tracks = [this.track];
   }
 
   onWindowsClosed(_watermarkMs: number, emit: EmitAlert): void {

@@ -30,7 +30,7 @@ const EXPLAINED_SLOWDOWN = THERMAL_CLOCK_EVENTS | ClockEvent.HW_POWER_BRAKE;
  */
 export class StragglerDetector implements Detector {
   readonly name = 'straggler';
-  readonly gpuTracks: readonly AlertTrack[];
+  readonly tracks: readonly AlertTrack[];
   private readonly track: AlertTrack;
   private scratch = new Float64Array(64);
   /** Per metric: the group's median and MAD in this pass. */
@@ -44,7 +44,7 @@ export class StragglerDetector implements Detector {
     private readonly state: PartitionState,
   ) {
     this.track = new AlertTrack(ALERTNAME, rule);
-    this.gpuTracks = [this.track];
+    this.tracks = [this.track];
   }
 
   onWindowsClosed(_watermarkMs: number, emit: EmitAlert): void {

@@ -23,7 +23,7 @@ const EXIT_FORECAST_C = 2;
  */
 export class TemperatureRiseDetector implements Detector {
   readonly name = 'temperature_rise';
-  readonly gpuTracks: readonly AlertTrack[];
+  readonly tracks: readonly AlertTrack[];
   private readonly track: AlertTrack;
 
   constructor(
@@ -34,7 +34,7 @@ export class TemperatureRiseDetector implements Detector {
     private readonly state: PartitionState,
   ) {
     this.track = new AlertTrack(ALERTNAME, rule);
-    this.gpuTracks = [this.track];
+    this.tracks = [this.track];
   }
 
   onWindowsClosed(_watermarkMs: number, emit: EmitAlert): void {

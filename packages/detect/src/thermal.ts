@@ -37,7 +37,7 @@ export interface TemperatureLimitSpec {
  */
 export class TemperatureLimitDetector implements Detector {
   readonly name: string;
-  readonly gpuTracks: readonly AlertTrack[];
+  readonly tracks: readonly AlertTrack[];
   private readonly track: AlertTrack;
 
   constructor(
@@ -47,7 +47,7 @@ export class TemperatureLimitDetector implements Detector {
   ) {
     this.name = spec.name;
     this.track = new AlertTrack(spec.alertname, rule);
-    this.gpuTracks = [this.track];
+    this.tracks = [this.track];
   }
 
   onSample(batch: SampleBatch, row: number, gpuId: number, ts: number, emit: EmitAlert): void {

@@ -44,7 +44,7 @@ function meaning(code: number): string {
  */
 export class XidDetector implements Detector {
   readonly name = 'xid';
-  readonly gpuTracks: readonly AlertTrack[];
+  readonly tracks: readonly AlertTrack[];
   private readonly fatal: AlertTrack;
   private readonly warning: AlertTrack;
   /** 1 = fatal, 2 = warning, by code. */
@@ -54,9 +54,9 @@ export class XidDetector implements Detector {
     private readonly registry: GpuRegistry,
     rule: KilnConfig['detect']['xid'],
   ) {
-    this.fatal = new AlertTrack(ALERTNAME, rule);
-    this.warning = new AlertTrack(ALERTNAME, rule);
-    this.gpuTracks = [this.fatal, this.warning];
+    this.fatal = new AlertTrack(ALERTNAME, rule, 'gpu', 'critical');
+    this.warning = new AlertTrack(ALERTNAME, rule, 'gpu', 'warning');
+    this.tracks = [this.fatal, this.warning];
     for (const code of rule.warning_codes) this.classOf[code] = 2;
     for (const code of rule.fatal_codes) this.classOf[code] = 1;
   }

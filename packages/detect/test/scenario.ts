@@ -54,6 +54,8 @@ export interface ScenarioResult {
   events: AlertEvent[];
   /** One line per event, in the notation of the expectations. */
   lines: string[];
+  /** The lines in the order the events were emitted (the order the alerter receives them). */
+  emitted: string[];
 }
 
 export function parseDuration(text: string): number {
@@ -248,7 +250,7 @@ export function runScenario(s: Scenario): ScenarioResult {
   for (let w = 0; w < wallOnly; w += interval) rig.tick(end + w);
   // In time order (a pass judges windows that ended before the samples that triggered it).
   const sorted = rig.events.map((e, i) => ({ e, i })).sort((a, b) => eventTime(a.e) - eventTime(b.e) || a.i - b.i).map(({ e }) => e);
-  return { events: sorted, lines: sorted.map(describeEvent) };
+  return { events: sorted, lines: sorted.map(describeEvent), emitted: rig.events.map(describeEvent) };
 }
 
 /** `1m25s firing GpuStalled r0001-t03/2`. */

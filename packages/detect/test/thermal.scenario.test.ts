@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expectAlerts, linesOf, runScenario } from './scenario.js';
+import { expectAlerts, linesOf, runScenario, type ScenarioResult } from './scenario.js';
 
 const HOT = 'r0001-t03/2';
 
@@ -70,11 +70,17 @@ describe('thermal detectors', () => {
     // 20 GPUs (over a quarter of 72) at or above 82 °C in the window ending 100 s, for 10 s; cooled by the window
     // ending 350 s, then keep_firing_for 5 min.
     expect(linesOf(rack, 'RackCoolingFailure')).toEqual(['1m50s firing RackCoolingFailure r0001', '10m50s resolved RackCoolingFailure r0001']);
-    // The per-GPU pages are there too; the alerter's inhibition (source RackCoolingFailure, equal cluster, rack) mutes them.
-    expect(linesOf(rack, 'GpuTemperatureNearSlowdown')).toHaveLength(40);
+    // The per-GPU alerts are there too, and each tray's, since every GPU of the five trays is hot; the alerter's built-in
+    // inhibition (source RackCoolingFailure, equal cluster, rack) mutes them all.
+    const perGpu = (r: ScenarioResult) => linesOf(r, 'GpuTemperatureNearSlowdown').filter((l) => l.includes('/'));
+    const perTray = (r: ScenarioResult) => linesOf(r, 'GpuTemperatureNearSlowdown').filter((l) => !l.includes('/'));
+    expect(perGpu(rack)).toHaveLength(40);
+    expect(perTray(rack)).toHaveLength(10);
     const host = runScenario({ duration: '11m', series: { 'r0001-t03': heat } });
     expect(linesOf(host, 'RackCoolingFailure')).toEqual([]);
-    expect(linesOf(host, 'GpuTemperatureNearSlowdown')).toHaveLength(8);
+    expect(perGpu(host)).toHaveLength(8);
+    // One tray alert for the host, which mutes its four GPUs' (the built-in rule "a tray mutes its GPUs").
+    expect(perTray(host)).toEqual(['1m45s firing GpuTemperatureNearSlowdown r0001-t03', '5m41s resolved GpuTemperatureNearSlowdown r0001-t03']);
   });
 
   it('pages nothing when a job starts on an idle rack, though the whole rack heats up (with its power)', () => {

@@ -40,9 +40,12 @@ describe('utilization detectors', () => {
       });
     expectAlerts(busyAndIdle(undefined), []);
     const rackPeers = busyAndIdle('');
-    expect(linesOf(rackPeers, 'GpuStalled')).toHaveLength(36);
-    expect(rackPeers.events[0]!.annotations.peer_group).toBe('rack r0001');
-    expect(rackPeers.events[0]!.labels.job).toBeUndefined();
+    // 36 idle GPUs in 9 whole trays: each tray's alert, and its GPUs' (muted by it at the alerter).
+    expect(linesOf(rackPeers, 'GpuStalled').filter((l) => l.includes('/'))).toHaveLength(36);
+    expect(linesOf(rackPeers, 'GpuStalled').filter((l) => !l.includes('/'))).toHaveLength(9);
+    const gpuAlert = rackPeers.events.find((e) => e.labels.gpu !== undefined)!;
+    expect(gpuAlert.annotations.peer_group).toBe('rack r0001');
+    expect(gpuAlert.labels.job).toBeUndefined();
   });
 
   it('pages a straggler after minutes of lagging its peers, with the robust z in evidence', () => {

@@ -106,6 +106,16 @@ export class GpuRegistry {
     return this.hostCount - this.freeHosts.length;
   }
 
+  /** The dense id of a tracked host, -1 when there is none (assigns nothing, unlike `id`). */
+  findHost(cluster: string, host: string): number {
+    return this.hosts.get(cluster)?.get(host) ?? -1;
+  }
+
+  /** The id of GPU `index` of host `hostId`, -1 when the host has no such GPU tracked. */
+  gpuOf(hostId: number, index: number): number {
+    return this.hostGpu[hostId * MAX_GPUS_PER_MESSAGE + index]! - 1;
+  }
+
   /** Adds state to drop when a GPU is forgotten (see GpuStateOwner). */
   addStateOwner(owner: GpuStateOwner): void {
     this.owners.push(owner);

@@ -9,6 +9,7 @@ import { alertSubject, GPU_STREAM } from '@kiln/nats';
 import { DecodeStats, decodeMessage, dlqSubject, MAX_GPUS_PER_MESSAGE, type DecodeLimits } from '@kiln/wire';
 import { SampleNovelty } from '@kiln/window';
 import { FencedError, type Checkpoint, type CheckpointStore, type PendingBatch } from './checkpoint.js';
+import type { EpisodeJournal } from './episode-journal.js';
 import { ackLost, failpoint } from './failpoints.js';
 import { IngestBatch } from './ingest-batch.js';
 import { gpuKey, newestStored, storedIdentities, type AggregatorStore } from './store.js';
@@ -50,6 +51,8 @@ export interface AggregatorDeps {
   js: JetStreamClient;
   store: AggregatorStore;
   checkpoint: CheckpointStore;
+  /** The partition's firing alerts, for whoever serves it next. */
+  episodes: EpisodeJournal;
   /** The partition's GPUs, event-time clock, windows and detectors. */
   analysis: PartitionAnalysis;
   log: Logger;
@@ -82,6 +85,8 @@ export class Aggregator {
   private current: IngestBatch;
   private readonly free: IngestBatch[] = [];
   private writing: Promise<void> = Promise.resolve();
+  /** Episode journal writes, one at a time, in the order the alert events were published. */
+  private journaling: Promise<void> = Promise.resolve();
   private stored = 0;
   /** Batches being written whose rows still wait for their identity check (they hold GPU ids). */
   private checking = 0;
@@ -203,6 +208,7 @@ export class Aggregator {
     await this.messages?.close();
     await this.flush();
     await this.writing;
+    await this.journaling;
   }
 
   /**
@@ -353,7 +359,12 @@ export class Aggregator {
     const msgID = `${e.labels.alertname}:${fingerprint(e.labels)}:${e.status}:${e.startsAt}`;
     this.stats.alertsEmitted++;
     this.deps.log.info({ alert: e.labels, status: e.status, startsAt: e.startsAt }, 'alert event');
-    b.alertPublishes.push(this.deps.js.publish(subject, JSON.stringify(e), { msgID }));
+    const published = this.deps.js.publish(subject, JSON.stringify(e), { msgID });
+    b.alertPublishes.push(published);
+    this.journaling = this.journaling
+      .then(() => published)
+      .then(() => this.retrying('episode journal', () => this.deps.episodes.write(e)))
+      .catch((err: unknown) => this.deps.log.error({ err: String(err), alert: e.labels }, 'alert not recorded in the episode journal'));
   }
 
   private onTick(): void {

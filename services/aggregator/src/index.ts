@@ -3,3 +3,4 @@ export * from './checkpoint.js';
 export * from './service.js';
 export * from './store.js';
 export * from './partition.js';
+export * from './episode-journal.js';

@@ -9,6 +9,7 @@ import type { GpuRegistry, WindowCore } from '@kiln/window';
 import { GPU_SUBJECTS } from '@kiln/wire';
 import { Aggregator, type AggregatorStats } from './aggregator.js';
 import { CheckpointStore } from './checkpoint.js';
+import { EpisodeJournal } from './episode-journal.js';
 import type { AggregatorStore } from './store.js';
 
 /**
@@ -51,6 +52,8 @@ export interface PartitionDeps {
   js: JetStreamClient;
   jsm: JetStreamManager;
   checkpoints: KV;
+  /** The episode journal's bucket (EPISODE_BUCKET). */
+  episodes: KV;
   store: AggregatorStore;
   stats: AggregatorStats;
   log: Logger;
@@ -76,7 +79,8 @@ export interface RunningPartition {
 
 /**
  * Starts serving partition k: takes its checkpoint over (fencing off a previous owner), repositions its consumer and
- * builds fresh windows and detectors; event-time state starts empty, as after any restart.
+ * builds fresh windows and detectors, which take up the alerts the partition had firing (its episode journal);
+ * event-time state starts empty, as after any restart.
  */
 export async function startPartition(partition: number, deps: PartitionDeps): Promise<RunningPartition> {
   const { config } = deps;
@@ -87,6 +91,8 @@ export async function startPartition(partition: number, deps: PartitionDeps): Pr
   const created = await resetPartitionConsumer(deps.jsm, consumer, partitionFilter(partition, config.nats.partitions), cp.stored);
   let aggregator: Aggregator | undefined;
   const analysis = new PartitionAnalysis(config, (e) => aggregator?.publishAlert(e));
+  const episodes = new EpisodeJournal(deps.episodes, consumer, log);
+  const orphans = analysis.detection.restore(await episodes.load());
   aggregator = new Aggregator({
     consumer,
     consumerCreated: created.created,
@@ -96,11 +102,17 @@ export async function startPartition(partition: number, deps: PartitionDeps): Pr
     js: deps.js,
     store: deps.store,
     checkpoint,
+    episodes,
     analysis,
     log,
     config,
   });
   const a = aggregator;
+  // Alerts no enabled rule holds any more (a rule turned off since): nothing will judge them, so they resolve now.
+  for (const e of orphans) {
+    log.warn({ alert: e.labels }, 'resolving a firing alert no enabled rule holds any more');
+    a.publishAlert({ ...e, status: 'resolved', endsAt: Math.max(e.startsAt, Date.now()) });
+  }
   const done = a.run(cp).catch((err: unknown) => log.error({ err }, 'partition stopped on an error'));
   log.info({ consumer, stored: cp.stored, pending: cp.pending }, 'serving partition');
   return {

@@ -7,6 +7,7 @@ import type { Logger } from '@kiln/log';
 import { ensureStreams, PartitionLeases, retryTransient, streamOptions } from '@kiln/nats';
 import { AggregatorStats } from './aggregator.js';
 import { CHECKPOINT_BUCKET } from './checkpoint.js';
+import { EPISODE_BUCKET } from './episode-journal.js';
 import { startPartition, type RunningPartition } from './partition.js';
 import type { AggregatorStore } from './store.js';
 
@@ -49,6 +50,7 @@ export async function startAggregator(
   await ensureStreams(jsm, streamOptions(config.nats));
   const js = jetstream(deps.nc);
   const checkpoints = await retryTransient('checkpoint bucket', () => new Kvm(js).create(CHECKPOINT_BUCKET, { history: 1, replicas: config.nats.replicas }));
+  const episodes = await retryTransient('episode bucket', () => new Kvm(js).create(EPISODE_BUCKET, { history: 1, replicas: config.nats.replicas }));
   const instance = config.aggregator.instance ?? `${hostname().replace(/[^A-Za-z0-9_-]/g, '_')}-${process.pid}`;
   const log = deps.log.child({ instance });
   const stats = new AggregatorStats();
@@ -71,6 +73,7 @@ export async function startAggregator(
       js,
       jsm,
       checkpoints,
+      episodes,
       store: deps.store,
       stats,
       log,
