@@ -38,6 +38,8 @@ export class FaultEffects {
   readonly xid: Uint16Array;
   /** Per host: sends nothing this tick. */
   readonly offline: Uint8Array;
+  /** Per host: how far its clock runs ahead (ms), added to its messages' ts. */
+  readonly clockAheadMs: Float64Array;
   /** Per rack: coolant inlet rise (°C). */
   readonly inletRiseC: Float32Array;
   private readonly resolved: readonly ResolvedFault[];
@@ -52,6 +54,7 @@ export class FaultEffects {
     this.missing = new Uint8Array(topology.gpuCount);
     this.xid = new Uint16Array(topology.gpuCount);
     this.offline = new Uint8Array(topology.hostCount);
+    this.clockAheadMs = new Float64Array(topology.hostCount);
     this.inletRiseC = new Float32Array(topology.racks.length);
     this.resolved = faults.map((f) => resolve(topology, validateFault(f)));
     this.progress = new Float64Array(faults.length);
@@ -91,6 +94,9 @@ export class FaultEffects {
         case 'counter_reset':
           this.offline[r.host] = 1;
           break;
+        case 'clock_skew':
+          this.clockAheadMs[r.host] = r.param * 1000;
+          break;
         case 'rack_cooling':
           this.inletRiseC[r.rack] = r.param * Math.min(1, elapsed / RACK_COOLING_RAMP_MS);
           break;
@@ -126,6 +132,7 @@ export class FaultEffects {
     this.missing.fill(0);
     this.xid.fill(0);
     this.offline.fill(0);
+    this.clockAheadMs.fill(0);
     this.inletRiseC.fill(0);
     this.dirty = false;
   }

@@ -6,11 +6,11 @@ import { checkParam, FAULT_KIND_NAMES, FAULT_KINDS, faultParam, faultTargetName,
  *
  *   <kind>[=<value>]:<target>@<start>[+<duration>]
  *
- * - kind: overheat, stall, straggler, xid, ecc_dbe, gpu_missing, offline, counter_reset, rack_cooling;
+ * - kind: overheat, stall, straggler, xid, ecc_dbe, gpu_missing, offline, counter_reset, clock_skew, rack_cooling;
  *   `=<value>` sets the kind's parameter (overheat severity, straggler slowdown, xid code, ecc_dbe count,
- *   rack_cooling riseC), e.g. xid=48.
- * - target: <host>/<gpu> or <host> (all GPUs of the host) for GPU faults, <host> for offline and counter_reset,
- *   <rack> for rack_cooling.
+ *   clock_skew seconds ahead, rack_cooling riseC), e.g. xid=48.
+ * - target: <host>/<gpu> or <host> (all GPUs of the host) for GPU faults, <host> for offline, counter_reset and
+ *   clock_skew, <rack> for rack_cooling.
  * - start, duration: 90s, 5m, 1h30m, 500ms (units required). start is measured from the start of the run; without a
  *   duration the fault lasts to the end of the run (counter_reset: an instant reload).
  *

@@ -74,6 +74,14 @@ export interface CounterResetFault extends FaultWindow {
   host: string;
 }
 
+/** The host's clock is off (a misconfigured NTP client): its samples carry ts + `aheadS` seconds (negative: behind). */
+export interface ClockSkewFault extends FaultWindow {
+  kind: 'clock_skew';
+  host: string;
+  /** Seconds the host's clock runs ahead of the others; default 240. */
+  aheadS?: number;
+}
+
 /** The rack's coolant loop fails (CDU or facility water): the inlet temperature of all 72 GPUs rises by `riseC` over
  *  two minutes, so the whole rack heats up together; restored at endMs. Targets a rack, not a host. */
 export interface RackCoolingFault extends FaultWindow {
@@ -93,6 +101,7 @@ export type Fault =
   | GpuMissingFault
   | OfflineFault
   | CounterResetFault
+  | ClockSkewFault
   | RackCoolingFault;
 
 export type FaultKind = Fault['kind'];
@@ -137,6 +146,7 @@ export const FAULT_KINDS: Readonly<Record<FaultKind, FaultKindSpec>> = {
   gpu_missing: { target: 'gpu', defaultDurationMs: Infinity },
   offline: { target: 'host', defaultDurationMs: Infinity },
   counter_reset: { target: 'host', defaultDurationMs: 0 },
+  clock_skew: { target: 'host', param: { name: 'aheadS', default: 240, min: -3600, max: 3600, integer: false }, defaultDurationMs: Infinity },
   rack_cooling: {
     target: 'rack',
     param: { name: 'riseC', default: 22, min: 0, max: 80, integer: false },

@@ -66,7 +66,7 @@ export class MessageWriter {
       if (gpus.length === 0) continue;
       const message = this.blankMessage(host, gpus);
       message.seq = seq;
-      message.ts = ts;
+      message.ts = ts + effects.clockAheadMs[host]!;
       messages.push(message);
     }
     return messages;
@@ -90,7 +90,7 @@ export class MessageWriter {
       }
       if (gpus.length === 0) continue;
       message.seq = seq;
-      message.ts = ts;
+      message.ts = ts + effects.clockAheadMs[host]!;
       present.push(message);
     }
     return present;

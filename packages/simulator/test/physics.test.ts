@@ -178,6 +178,7 @@ describe('faults', () => {
         parseFault('offline:r0001-t09@60s+30s'),
         parseFault('gpu_missing:r0001-t10/2@60s+30s'),
         parseFault('counter_reset:r0001-t11@120s+5s'),
+        parseFault('clock_skew:r0001-t12@60s+60s'),
         parseFault('rack_cooling=25:r0002@60s+240s'),
       ],
     },
@@ -189,6 +190,14 @@ describe('faults', () => {
     const list = ticks.get(s)!.filter((x) => x.host.startsWith(rack));
     return median(list.map((x) => x.r.util_pct!)) >= 90 ? list : undefined;
   };
+
+  it('clock_skew: the host stamps its messages four minutes ahead in the window, the others keep the time', () => {
+    const seq0 = messages[0]!.seq;
+    const at = (host: string, s: number) => messages.find((m) => m.host === host && m.seq === seq0 + s)!.ts;
+    expect(at('r0001-t12', 90) - at('r0001-t13', 90)).toBe(240_000);
+    expect(at('r0001-t12', 59)).toBe(at('r0001-t13', 59));
+    expect(at('r0001-t12', 120)).toBe(at('r0001-t13', 120));
+  });
 
   it('stall: util and sm_active near zero while the job is busy, memory still allocated', () => {
     let compared = 0;

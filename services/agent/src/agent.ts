@@ -91,7 +91,7 @@ export async function startAgent(config: KilnConfig, deps: AgentDeps = {}): Prom
   let identity: AgentIdentity | undefined;
   if (section.source === 'sim') {
     identity = resolveIdentity({ configured: section, hostname, facts: {} });
-    collector = new SimCollector({ rack: identity.rack, host: identity.host, seed: config.simulate.seed, intervalMs: section.interval_ms });
+    collector = new SimCollector({ rack: identity.rack, host: identity.host, seed: config.simulate.seed, intervalMs: section.interval_ms, faults: config.simulate.faults });
     facts = await collector.start();
   } else {
     if (section.source === 'dcgm') {

@@ -14,7 +14,7 @@ afterAll(async () => {
   for (const c of cleanup.reverse()) await c().catch(() => undefined);
 });
 
-it('keeps every tick of a 15 s NATS outage: the stream gets them all, in order, without duplicates', async () => {
+it('keeps every tick of a 15 s NATS outage: the stream gets them all, in the order they were taken, without duplicates', async () => {
   const auth = authorization('c1', 'r7', ['r7-t03']);
   const first = await startTestNatsServer(auth);
   let server: NatsServerHandle = first;
@@ -56,11 +56,10 @@ it('keeps every tick of a 15 s NATS outage: the stream gets them all, in order, 
   const sorted = [...seqs].sort((a, b) => a - b);
   expect(sorted.at(-1)! - sorted[0]! + 1).toBe(seqs.length);
   for (const s of stored) expect(s.msgId).toBe(`r7-t03:${s.message.seq}`);
-  // The outage's ticks came back in order.
+  // The stream holds the ticks in the order they were taken: the outage's replayed before any fresh one.
   const duringOutage = stored.filter((s) => s.message.ts > outageStart + 1000 && s.message.ts < outageEnd);
   expect(duringOutage.length).toBeGreaterThanOrEqual(40);
-  const outageSeqs = duringOutage.map((s) => s.message.seq);
-  expect(outageSeqs).toEqual([...outageSeqs].sort((a, b) => a - b));
+  expect(seqs).toEqual(sorted);
   const stats = agent.stats();
   expect(stats.spoolDroppedFull + stats.spoolDroppedAge + stats.spoolDroppedCorrupt).toBe(0);
 }, 90_000);

@@ -1,4 +1,4 @@
-import { Fleet, GPUS_PER_TRAY, hostName, rackName, TRAYS_PER_RACK } from '@kiln/simulator';
+import { Fleet, GPUS_PER_TRAY, hostName, parseFaults, rackName, TRAYS_PER_RACK } from '@kiln/simulator';
 import { METRIC_COUNT, METRICS } from '@kiln/wire';
 import type { GpuFrame } from '../gpu-frame.js';
 import type { Collector, CollectorFacts, CollectorStats } from './collector.js';
@@ -9,6 +9,11 @@ export interface SimOptions {
   host: string;
   seed: number;
   intervalMs: number;
+  /**
+   * Fault specs (the simulator's syntax, times from the agent's start) naming this host as the model names it: tray N
+   * of rack r0001 (`r0001-t07` for a host whose name ends with -t07), or rack r0001 for rack_cooling.
+   */
+  faults?: readonly string[];
 }
 
 /**
@@ -24,7 +29,8 @@ export class SimCollector implements Collector {
   private lastAt = 0;
 
   constructor(options: SimOptions) {
-    this.fleet = new Fleet({ cluster: options.rack, racks: 1, seed: options.seed, startMs: Date.now(), intervalMs: options.intervalMs });
+    const faults = parseFaults(options.faults ?? []);
+    this.fleet = new Fleet({ cluster: options.rack, racks: 1, seed: options.seed, startMs: Date.now(), intervalMs: options.intervalMs, faults });
     this.trayHost = hostName(rackName(0), trayOf(options.host));
   }
 

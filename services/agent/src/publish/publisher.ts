@@ -39,11 +39,14 @@ interface OutboxEntry {
 }
 
 /**
- * JetStream publishing with a disk spool behind it. A fresh message is published at once when NATS is connected and
- * the live window has room; otherwise, or when its PubAck fails, it goes to the spool. Messages reach the spool in
- * the order they were submitted, even when an earlier one is still awaiting its PubAck, so the spool replays an
- * outage in order. While connected, a replay loop drains the spool oldest first with its own window, alongside the
- * fresh messages. After a failed replay it retries one message at a time (with back-off) until the server answers.
+ * JetStream publishing with a disk spool behind it. A fresh message is published at once when NATS is connected, the
+ * live window has room and nothing waits to be spooled or replayed; otherwise, or when its PubAck fails, it goes to
+ * the spool. Messages reach the spool in the order they were submitted, even when an earlier one is still awaiting its
+ * PubAck, and while the spool holds anything fresh messages join it: the host's samples reach NATS in the order they
+ * were taken, so the aggregator sees an outage replayed in event time before the present (its detectors judge the
+ * replay as they would have judged it live). While connected, a replay loop drains the spool oldest first with its
+ * own window (thousands of messages a second, so the present waits little). After a failed replay it retries one
+ * message at a time (with back-off) until the server answers.
  */
 export class Publisher {
   readonly counters: PublishCounters = { live: 0, replayed: 0, duplicates: 0, failures: 0, spooled: 0, unspoolable: 0 };
@@ -87,7 +90,7 @@ export class Publisher {
     const entry: OutboxEntry = { record, state: State.ToSpool };
     this.outbox.push(entry);
     const js = this.js;
-    if (this.connected && js !== undefined && !this.stopped && !this.live.full) {
+    if (this.connected && js !== undefined && !this.stopped && !this.live.full && !this.behindSpool(entry)) {
       entry.state = State.InFlight;
       this.live.take();
       js.publish(record.subject, record.body, { msgID: record.msgId, timeout: this.options.ackTimeoutMs }).then(
@@ -118,6 +121,16 @@ export class Publisher {
     await this.live.idle();
     this.settle();
     await this.replayDone;
+  }
+
+  /** Whether messages taken before `entry` wait in the spool, or to be spooled: `entry` must not overtake them. */
+  private behindSpool(entry: OutboxEntry): boolean {
+    if (this.options.spool.pending > 0) return true;
+    for (const e of this.outbox) {
+      if (e === entry) return false;
+      if (e.state === State.ToSpool) return true;
+    }
+    return false;
   }
 
   /** Moves settled entries off the front of the outbox, spooling those that were not acknowledged. */
