@@ -55,6 +55,11 @@ export class AlertTrack {
     return this.engagedIds[id] === 1 && this.lifecycle.stateOf(this.key(id)) === 'pending';
   }
 
+  /** The alert of `id` fires. */
+  firing(id: number): boolean {
+    return this.engagedIds[id] === 1 && this.lifecycle.stateOf(this.key(id)) === 'firing';
+  }
+
   /** The lifecycle holds a pending or firing alert for `id` (exact, unlike `engaged`). */
   inEpisode(id: number): boolean {
     return this.engagedIds[id] === 1 && this.lifecycle.stateOf(this.key(id)) !== undefined;

@@ -15,7 +15,7 @@ import { SilenceDetector } from './silence.js';
 import { StallDetector } from './stall.js';
 import { StragglerDetector } from './straggler.js';
 import { TemperatureRiseDetector } from './temperature-rise.js';
-import { TrayRollup } from './tray-rollup.js';
+import { CauseRollup, type CoveringCause } from './cause-rollup.js';
 import { HbmTemperatureDetector, ThermalDetector } from './thermal.js';
 import { XidDetector } from './xid.js';
 
@@ -36,8 +36,8 @@ export class Detection implements GpuStateOwner {
   private readonly forgetters: readonly Detector[];
   private readonly retired = new RetiredEpisodes();
   private readonly state: PartitionState;
-  private readonly trays: TrayRollup;
-  /** What detectors emit to: GPU alerts through the tray roll-up, the others straight out. */
+  private readonly causes: CauseRollup;
+  /** What detectors emit to: GPU alerts through the cause roll-up, the others straight out. */
   private readonly emit: EmitAlert;
 
   constructor(
@@ -75,8 +75,19 @@ export class Detection implements GpuStateOwner {
     this.tracks = this.detectors.flatMap((d) => d.tracks ?? []);
     this.gpuTracks = this.tracks.filter((t) => t.scope === 'gpu');
     this.forgetters = this.detectors.filter((d) => d.forgetGpu !== undefined);
-    this.trays = new TrayRollup(registry, this.gpuTracks, emit);
-    this.emit = (e) => (e.labels.gpu === undefined ? emit(e) : this.trays.onGpuEvent(e));
+    const rackCooling = this.detectors.find((d): d is RackCoolingDetector => d instanceof RackCoolingDetector);
+    const covers: CoveringCause[] = [];
+    if (rackCooling) {
+      // A rack losing its coolant pages once for the rack: its GPUs' thermal alerts wait while it may be.
+      covers.push({
+        pendingFor: (e) => e.labels.category === 'thermal' && rackCooling.suspects(e.labels.cluster ?? '', e.labels.rack ?? ''),
+        get holdMs() {
+          return rack_cooling.for_ms + 2 * (state.windows.lengthMs || 10_000);
+        },
+      });
+    }
+    this.causes = new CauseRollup(registry, this.gpuTracks, covers, emit);
+    this.emit = (e) => (e.labels.gpu === undefined ? emit(e) : this.causes.onGpuEvent(e));
   }
 
   /** Event time of the newest sample seen: the partition's own clock, which stands still while nothing arrives. */
@@ -100,8 +111,9 @@ export class Detection implements GpuStateOwner {
   /** After the windows ending at or before `watermarkMs` have all been handed over. */
   onWindowsClosed(watermarkMs: number): void {
     this.state.closePass();
+    this.causes.beginPass();
     for (const d of this.detectors) d.onWindowsClosed?.(watermarkMs, this.emit);
-    this.trays.advance(watermarkMs);
+    this.causes.advance(watermarkMs);
   }
 
   /**
@@ -147,13 +159,18 @@ export class Detection implements GpuStateOwner {
         this.retired.add(identity, track, key);
       }
     }
-    for (const tray of trays) this.trays.restore(tray, firing);
+    for (const tray of trays) this.causes.restore(tray, firing);
     return orphans;
   }
 
-  /** The partition resumed at event time `atMs` after a quiet spell (EventClock.resumedAt). */
-  resumed(atMs: number): void {
-    this.state.topology.resumedTs = atMs;
+  /**
+   * A message arrived at wall time `wallMs`; the partition has heard its hosts since `resumedWall` (its first arrival
+   * or the first after a quiet spell: EventClock.resumedWall).
+   */
+  arrived(wallMs: number, resumedWall: number): void {
+    const { topology } = this.state;
+    topology.arrivalWall = wallMs;
+    topology.resumedWall = resumedWall;
   }
 
   /** A sample while alerts wait for their GPU, host or rack: those it brings back take them up. */
@@ -170,6 +187,6 @@ export class Detection implements GpuStateOwner {
   /** Periodically, with the wall clock and the partition's watermark (NaN before any sample). */
   onTick(wallNowMs: number, watermarkMs: number): void {
     for (const d of this.detectors) d.onTick?.(wallNowMs, watermarkMs, this.emit);
-    this.trays.advance(watermarkMs);
+    this.causes.advance(watermarkMs);
   }
 }

@@ -41,9 +41,8 @@ export class PartitionAnalysis {
 
   /** A message arrived at wall time `wallMs`; its samples follow through `analyse`. */
   arrived(wallMs: number): void {
-    const resumed = this.clock.resumedAt;
     this.clock.arrived(wallMs);
-    if (this.clock.resumedAt !== resumed) this.detection.resumed(this.clock.resumedAt);
+    this.detection.arrived(wallMs, this.clock.resumedWall);
   }
 
   /**

@@ -1,6 +1,6 @@
 import { TOPOLOGY_ALERTNAMES } from '@kiln/alerts';
 import type { KilnConfig } from '@kiln/config';
-import type { GpuRegistry } from '@kiln/window';
+import { grownCapacity, resized, type GpuRegistry } from '@kiln/window';
 import { rackAlertLabels } from './alert-labels.js';
 import { AlertTrack } from './alert-track.js';
 import { THERMAL_CLOCK_EVENTS } from '@kiln/wire';
@@ -27,6 +27,8 @@ export class RackCoolingDetector implements Detector {
   private readonly track: AlertTrack;
   /** Per judged GPU of the rack in hand: its temperature rise over the lookback (NaN when unknown). */
   private rise = new Float64Array(64);
+  /** Per rack: 1 when it may be losing its cooling (see suspects). */
+  private suspect = new Uint8Array(16);
   private hottest = new Int32Array(NAMED_GPUS);
 
   constructor(
@@ -38,6 +40,16 @@ export class RackCoolingDetector implements Detector {
   ) {
     this.track = new AlertTrack(RACK_COOLING_ALERTNAME, rule, 'rack');
     this.tracks = [this.track];
+  }
+
+  /**
+   * The rack may be losing its cooling, and its alert is not firing yet: at its latest pass at least exit_ratio of
+   * the GPUs a rack-wide event needs were hot or had risen by rise_c over the lookback (with or without their power:
+   * that takes lookback_ms + settle_ms of history to judge), or its alert is pending. A rack with one hot GPU is not.
+   */
+  suspects(cluster: string, rack: string): boolean {
+    const id = this.state.topology.findRack(cluster, rack);
+    return id >= 0 && !this.track.firing(id) && (this.track.pending(id) || this.suspect[id] === 1);
   }
 
   onWindowsClosed(_watermarkMs: number, emit: EmitAlert): void {
@@ -52,6 +64,8 @@ export class RackCoolingDetector implements Detector {
       let heating = 0;
       let hot = 0;
       let affected = 0;
+      /** Heating or hot, the power aside: what a rack-wide event may be, before its power history can tell. */
+      let warming = 0;
       if (this.rise.length < to - from) this.rise = new Float64Array(2 * (to - from));
       for (let i = from; i < to; i++) {
         const gpu = racks.members[i]!;
@@ -64,8 +78,11 @@ export class RackCoolingDetector implements Detector {
         if (isHeating) heating++;
         if (isHot) hot++;
         if (isHeating || isHot) affected++;
+        if (isHot || this.rise[i - from]! >= this.rule.rise_c) warming++;
       }
       const needed = Math.max(this.rule.min_gpus, Math.ceil(this.rule.min_fraction * reporting));
+      if (rack >= this.suspect.length) this.suspect = resized(this.suspect, grownCapacity(this.suspect.length, rack + 1), 0);
+      this.suspect[rack] = warming >= Math.ceil(this.rule.exit_ratio * needed) ? 1 : 0;
       const active = this.track.held(rack) ? affected >= Math.ceil(this.rule.exit_ratio * needed) : affected >= needed;
       if (!active) {
         if (this.track.engaged(rack)) this.track.clear(rack, at, emit);

@@ -19,9 +19,14 @@ type SilenceRule = KilnConfig['detect']['host_silent'];
  * - RackSilent: a whole rack silent for rack_silent.after_ms while the partition's other racks go on.
  * A container's event time is the second-newest of its members' newest samples (the newest when it has fewer than three
  * members), so one host with a clock running ahead cannot make the rest of its rack look silent. When everything stops, no
- * container goes on and nothing here fires: that is PartitionSilent's (wall-clock) case, one alert for all. After such
- * a quiet spell (a NATS restart, a network blip) the agents come back one by one: a host or a rack is silent only once
- * after_ms has passed since the partition resumed, so the last to reconnect are not paged for the spell.
+ * container goes on and nothing here fires: that is PartitionSilent's (wall-clock) case, one alert for all.
+ *
+ * After such a spell (a NATS restart, a network blip, the aggregator starting over) the agents come back one by one,
+ * each replaying its spool: in event time the first back make the rest look silent for the whole spell, though their
+ * samples are seconds away. So while the partition is live (its event time within after_ms of the wall clock), a host
+ * or a rack is silent only if, besides, nothing of it has arrived for after_ms of wall time since the partition
+ * started hearing its hosts again. A replay far behind the wall clock is judged in event time alone, as living
+ * through it was.
  */
 export class SilenceDetector implements Detector {
   readonly name = 'silence';
@@ -29,10 +34,11 @@ export class SilenceDetector implements Detector {
   private readonly gpuTrack: AlertTrack;
   private readonly hostTrack: AlertTrack;
   private readonly rackTrack: AlertTrack;
-  /** Per rack: newest and second-newest host event time, and the rack's event time. */
+  /** Per rack: newest and second-newest host event time, hosts, and the wall time its latest message arrived. */
   private rackNewest = new Float64Array(16);
   private rackSecond = new Float64Array(16);
   private rackHosts = new Int32Array(16);
+  private rackArrivalWall = new Float64Array(16);
 
   constructor(
     private readonly registry: GpuRegistry,
@@ -60,19 +66,33 @@ export class SilenceDetector implements Detector {
       this.rackNewest = new Float64Array(2 * racks);
       this.rackSecond = new Float64Array(2 * racks);
       this.rackHosts = new Int32Array(2 * racks);
+      this.rackArrivalWall = new Float64Array(2 * racks);
     }
     this.rackNewest.fill(-Infinity, 0, racks);
     this.rackSecond.fill(-Infinity, 0, racks);
     this.rackHosts.fill(0, 0, racks);
+    this.rackArrivalWall.fill(-Infinity, 0, racks);
     for (let h = 0; h < topology.hostCount; h++) {
       const r = topology.hostRack[h]!;
       const ts = topology.hostLastTs[h]!;
       this.rackHosts[r]!++;
+      if (topology.hostArrivalWall[h]! > this.rackArrivalWall[r]!) this.rackArrivalWall[r] = topology.hostArrivalWall[h]!;
       if (ts > this.rackNewest[r]!) {
         this.rackSecond[r] = this.rackNewest[r]!;
         this.rackNewest[r] = ts;
       } else if (ts > this.rackSecond[r]!) this.rackSecond[r] = ts;
     }
+  }
+
+  /**
+   * Whether a member whose latest message arrived at wall time `lastArrivalWall` has gone unheard for `afterMs`, as far
+   * as the wall clock can tell: always when the partition (at event time `eventTs`) is not live, else only if nothing
+   * of it arrived for afterMs since the partition started hearing its hosts again.
+   */
+  private unheard(lastArrivalWall: number, eventTs: number, afterMs: number): boolean {
+    const { arrivalWall, resumedWall } = this.state.topology;
+    if (!(arrivalWall - eventTs < afterMs)) return true;
+    return arrivalWall - Math.max(lastArrivalWall, resumedWall) >= afterMs;
   }
 
   /** The rack's event time: its second-newest host (the newest when it has fewer than three). */
@@ -118,7 +138,7 @@ export class SilenceDetector implements Detector {
       const rackTs = this.rackTime(r);
       const hostTs = topology.hostLastTs[h]!;
       const lag = rackTs - hostTs;
-      if (!(rackTs - Math.max(hostTs, topology.resumedTs) >= after)) {
+      if (!(lag >= after && this.unheard(topology.hostArrivalWall[h]!, rackTs, after))) {
         if (this.hostTrack.engaged(h)) this.hostTrack.clear(h, rackTs, emit);
         continue;
       }
@@ -160,7 +180,7 @@ export class SilenceDetector implements Detector {
     for (let r = 0; r < racks; r++) {
       const rackTs = this.rackNewest[r]!;
       const lag = partitionTs - rackTs;
-      if (!(partitionTs - Math.max(rackTs, topology.resumedTs) >= after)) {
+      if (!(lag >= after && this.unheard(this.rackArrivalWall[r]!, partitionTs, after))) {
         if (this.rackTrack.engaged(r)) this.rackTrack.clear(r, partitionTs, emit);
         continue;
       }

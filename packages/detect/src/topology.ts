@@ -22,6 +22,8 @@ export class PartitionTopology {
   readonly uuid: string[] = [];
   // Per host.
   hostLastTs = new Float64Array(16);
+  /** Wall time the host's latest message arrived. */
+  hostArrivalWall = new Float64Array(16);
   hostRack = new Int32Array(16);
   readonly hostName: string[] = [];
   // Per rack.
@@ -42,11 +44,9 @@ export class PartitionTopology {
   gpuCount = 0;
   /** Newest event time of any sample, and samples seen: the partition's pulse. */
   newestTs = -Infinity;
-  /**
-   * Event time at which the partition last resumed after a quiet spell (EventClock.resumedAt): silences are measured
-   * from here at the earliest, since everyone was silent through the spell.
-   */
-  resumedTs = -Infinity;
+  /** Wall time the message being analysed arrived, and from which the partition has heard its hosts (EventClock). */
+  arrivalWall = NaN;
+  resumedWall = NaN;
   samples = 0;
 
   get hostCount(): number {
@@ -78,8 +78,14 @@ export class PartitionTopology {
     if (ts > this.gpuLastTs[gpuId]!) this.gpuLastTs[gpuId] = ts;
     const host = this.hostOf[gpuId]!;
     if (ts > this.hostLastTs[host]!) this.hostLastTs[host] = ts;
+    this.hostArrivalWall[host] = this.arrivalWall;
     if (ts > this.newestTs) this.newestTs = ts;
     this.samples++;
+  }
+
+  /** The dense id of a rack the partition knows, -1 when it knows none such. */
+  findRack(cluster: string, rack: string): number {
+    return this.rackIds.get(`${cluster}\u0000${rack}`) ?? -1;
   }
 
   /** "job llm-pretrain-17" or "rack r0042": what a peer group is, for alert text. */
@@ -196,6 +202,7 @@ export class PartitionTopology {
   private growHosts(n: number): void {
     const size = grownCapacity(this.hostLastTs.length, n);
     this.hostLastTs = resized(this.hostLastTs, size, 0);
+    this.hostArrivalWall = resized(this.hostArrivalWall, size, NaN);
     this.hostRack = resized(this.hostRack, size, 0);
   }
 }

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { expectAlerts, runScenario } from './scenario.js';
+import { parseConfig } from '@kiln/config';
+import { Fleet, parseFaults } from '@kiln/simulator';
+import { SampleBatch, type WireMessage } from '@kiln/wire';
+import { DetectionRig } from './rig.js';
+import { describeEvent, expectAlerts, runScenario } from './scenario.js';
 
 describe('availability detectors', () => {
   it('pages a host that stops sending while its rack goes on, not its GPUs one by one, and resolves when it is back', () => {
@@ -46,5 +50,48 @@ describe('availability detectors', () => {
 
   it('does not let one host with a clock running ahead make the rest of its rack look silent', () => {
     expectAlerts(runScenario({ duration: '5m', clockSkew: { 'r0001-t09': '2m' } }), []);
+  });
+});
+
+describe('silence after an outage of the whole partition', () => {
+  it('pages none of the hosts that come back one by one after NATS was away 30 s, and one that does not come back', () => {
+    // One rack whose tray 18 dies with the outage. Live before and after: the wall clock is event time.
+    const T = Date.UTC(2026, 0, 15);
+    const fleet = new Fleet({ cluster: 'outage-ai1', racks: 1, seed: 4, startMs: T, faults: parseFaults(['offline:r0001-t18@60s']) });
+    const rig = new DetectionRig(parseConfig({}, { env: {} }).detect);
+    const batch = new SampleBatch(8);
+    const send = (messages: readonly WireMessage[], wallMs: number) => {
+      for (const m of messages) {
+        batch.clear();
+        batch.appendMessage(m);
+        rig.message(batch, 0, wallMs);
+      }
+    };
+    // 60 s live; then NATS is away 30 s: every agent spools.
+    for (let t = 0; t < 60; t++) {
+      send(fleet.tick(T + t * 1000), T + t * 1000);
+      rig.tick(T + t * 1000);
+    }
+    const spools = new Map<string, WireMessage[]>();
+    for (let t = 60; t < 90; t++) for (const m of fleet.tick(T + t * 1000)) spools.set(m.host, [...(spools.get(m.host) ?? []), m]);
+    for (let w = 60_000; w < 90_000; w += 100) rig.tick(T + w);
+    // Back at 90 s: each agent reconnects in turn, 300 ms apart, replays its spool, then sends live ticks.
+    const hosts = [...spools.keys()];
+    for (let t = 90; t < 180; t++) {
+      const wall = T + t * 1000;
+      const live = fleet.tick(wall);
+      hosts.forEach((host, i) => {
+        const back = wall >= T + 90_000 + i * 300;
+        if (!back) return;
+        const spooled = spools.get(host);
+        if (spooled) {
+          send(spooled, wall);
+          spools.delete(host);
+        }
+        send(live.filter((m) => m.host === host), wall);
+      });
+      rig.tick(wall);
+    }
+    expect(rig.events.filter((e) => e.status === 'firing').map(describeEvent)).toEqual(['2m5s firing HostSilent r0001-t18']);
   });
 });

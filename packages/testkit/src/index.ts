@@ -4,3 +4,4 @@ export * from './http-receiver.js';
 export * from './wait.js';
 export * from './process.js';
 export * from './nats-cluster.js';
+export * from './tcp-proxy.js';

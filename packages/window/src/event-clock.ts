@@ -28,10 +28,11 @@ export class EventClock {
   private lastArrivalWall = NaN;
   private atLastArrival = -Infinity;
   /**
-   * Event time at which the partition last resumed after a quiet spell (-Infinity: never quiet). Whoever was silent
-   * through the spell is not to blame for it: the silence detectors measure from here at the earliest.
+   * Wall time from which the partition last started hearing its hosts again: its first arrival, or the first after a
+   * quiet spell. Whoever was silent through the spell is not to blame for it: the silence detectors give every host
+   * their time from here to be heard again.
    */
-  resumedAt = -Infinity;
+  resumedWall = NaN;
 
   /** @param quietAfterMs how long without any arrival makes the partition quiet (its allowed lateness) */
   constructor(private readonly quietAfterMs: number) {}
@@ -43,7 +44,7 @@ export class EventClock {
 
   /** A message arrived at `wallMs`: the samples it holds are counted with `count`. */
   arrived(wallMs: number): void {
-    if (wallMs - this.lastArrivalWall > this.quietAfterMs) this.resumedAt = this.current;
+    if (!(wallMs - this.lastArrivalWall <= this.quietAfterMs)) this.resumedWall = wallMs;
     this.lastArrivalWall = wallMs;
     this.atLastArrival = this.current;
   }

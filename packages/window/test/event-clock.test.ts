@@ -42,7 +42,7 @@ describe('EventClock', () => {
     expect(clock.now).toBe(T - 200 + 35_000);
     // Samples at the wall clock after the pause are ahead of it: on time.
     clock.arrived(T + 40_000);
-    expect(clock.resumedAt).toBe(T - 200 + 35_000);
+    expect(clock.resumedWall).toBe(T + 40_000);
     expect(clock.count(T + 40_000, 0, 1)).toBe(T + 40_000);
     expect(clock.now).toBe(T + 40_000);
     // A second pause follows on from the second arrival, not from the first.

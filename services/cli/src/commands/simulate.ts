@@ -13,7 +13,7 @@ export const simulate: Command = {
   usage:
     'kiln simulate --config FILE [--racks N] [--mode realtime|replay] [--duration 10m] [--seed N] [--fault SPEC]...\n' +
     '  SPEC: <kind>[=<value>]:<host>[/<gpu>]@<start>[+<duration>], e.g. overheat:r0001-t07/2@60s+3m\n' +
-    '  kinds: overheat stall straggler xid ecc_dbe gpu_missing offline counter_reset rack_cooling',
+    '  kinds: overheat stall straggler xid ecc_dbe gpu_missing offline counter_reset clock_skew rack_cooling',
   async run(argv) {
     const { values } = parseCommandLine(argv, {
       racks: { type: 'string' },

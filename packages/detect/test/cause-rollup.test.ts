@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { linesOf, runScenario } from './scenario.js';
+import { parseConfig } from '@kiln/config';
+import { Fleet, parseFaults } from '@kiln/simulator';
+import { SampleBatch } from '@kiln/wire';
+import { DetectionRig } from './rig.js';
+import { describeEvent, linesOf, runScenario } from './scenario.js';
 
-/** One cause, one page for a compute tray (TrayRollup): the alerter receives the tray's alert before any of its GPUs'. */
+/** One cause, one page for a compute tray (CauseRollup): the alerter receives the tray's alert before any of its GPUs'. */
 describe('tray roll-up', () => {
   // A GPU heating past its threshold (slowdown 87 °C − 5) from its own minute on, then cooling at 5 min.
   const heat = (startS: number) => ({ temp_c: `70x${startS} 70+1x15 85x${240 - startS} 70` });
@@ -40,5 +44,34 @@ describe('tray roll-up', () => {
       '1m25s firing GpuTemperatureNearSlowdown r0001-t07/1',
       '1m27s firing GpuTemperatureNearSlowdown r0001-t07/2',
     ]);
+  });
+});
+
+/** One cause, one page for a rack losing its coolant: the alerter receives the rack's alert before any thermal alert of its GPUs. */
+describe('rack cooling covers its thermal alerts', () => {
+  it('emits RackCoolingFailure before any thermal alert of the rack, whatever the fleet and the fault\'s phase', () => {
+    const runs: string[] = [];
+    for (const seed of [1, 2, 3, 4]) {
+      for (const phaseS of [0, 4, 7]) {
+        // A fresh partition (no window history yet, as after a restart) and the coolant of rack 2 failing 20 s in.
+        const T0 = Date.UTC(2026, 0, 15) + phaseS * 1000;
+        const fleet = new Fleet({ cluster: 'cool-ai1', racks: 3, seed, startMs: T0, faults: parseFaults(['rack_cooling:r0002@20s']) });
+        const rig = new DetectionRig(parseConfig({}, { env: {} }).detect);
+        const batch = new SampleBatch(8);
+        for (let t = 0; t < 240; t++) {
+          const now = T0 + t * 1000;
+          for (const m of fleet.tick(now)) {
+            batch.clear();
+            batch.appendMessage(m);
+            rig.message(batch, 0, now);
+          }
+          rig.tick(now);
+        }
+        const firing = rig.events.filter((e) => e.status === 'firing' && e.labels.rack === 'r0002');
+        runs.push(`seed ${seed} +${phaseS}s: ${firing.slice(0, 1).map(describeEvent).join('')} (${firing.length} firing)`);
+        expect(firing.length, runs.at(-1)).toBeGreaterThan(1); // its GPUs' thermal alerts fire too (muted at the alerter)
+      }
+    }
+    expect(runs.filter((r) => !/: \S+ firing RackCoolingFailure r0002 /.test(r))).toEqual([]);
   });
 });

@@ -4,6 +4,14 @@ import { hostAlertLabels } from './alert-labels.js';
 import type { AlertTrack } from './alert-track.js';
 import type { EmitAlert } from './detector.js';
 
+/** A cause that a whole-rack alert may soon cover (RackCoolingDetector): asked about a GPU alert's event. */
+export interface CoveringCause {
+  /** Whether an alert covering `e` (and muting it at the alerter) is pending: its condition holds, its `for` runs. */
+  pendingFor(e: AlertEvent): boolean;
+  /** How long, in event time, such an alert may stay pending before it fires or clears. */
+  readonly holdMs: number;
+}
+
 /** One tray's alerts of one rule (alertname and severity). */
 interface Tray {
   readonly alertname: string;
@@ -14,37 +22,42 @@ interface Tray {
   readonly host: string;
   /** Indexes of the tray's GPUs whose alert of the rule fires, with their latest firing event. */
   readonly firing: Map<number, AlertEvent>;
-  /** Firing events not emitted yet: a tray-mate's alert of the rule is pending, and may make it a tray alert. */
+  /** Firing events not emitted yet: a tray alert, or a rack's, may cover them. */
   held: AlertEvent[];
-  /** Event time (a watermark) from which the held events go out whatever the tray-mates do. */
+  /** Event time (a watermark) from which the held events go out whatever happens. */
   holdUntil: number;
   /** The tray alert's firing event while it fires. */
   alert: AlertEvent | undefined;
 }
 
 /**
- * One cause, one page for a compute tray: when every GPU of a host (a GB300 tray: 4) fires the same per-GPU alert, a
- * cause the tray shares (its power, its cold plate loop, its board) is far likelier than four faults, so Detection
- * raises one alert for the tray — the same alertname and severity, labelled with the host and no gpu — and the
- * built-in inhibition "a tray mutes its GPUs" keeps the GPUs' own alerts from paging while it fires. The tray alert
- * fires when the last of its GPUs does and resolves when none fires any more, so no GPU alert is left to page on its
- * own in between.
+ * One cause, one page, for what Detection sees together: per-GPU alerts that a wider alert stands for.
  *
- * The GPUs of a failing tray seldom cross a threshold on the same sample, and a GPU alert that went out on its own
- * first would be a second page. So a GPU's firing event waits while a tray-mate's alert of the same rule is pending
- * (its condition holds, its `for` has not run out): once every GPU fires, the tray alert goes out first; once no
- * tray-mate is pending any more, or the rule's `for` has passed in event time, the GPU alerts go out as they are,
- * together. A GPU whose tray-mates are healthy pages at once.
+ * A tray: when every GPU of a host (a GB300 tray: 4) fires the same per-GPU rule, a cause the tray shares (its power,
+ * its cold plate loop, its board) is far likelier than four faults, so one alert is raised for the tray — the same
+ * alertname and severity, labelled with the host and no gpu — and the built-in inhibition "a tray mutes its GPUs"
+ * keeps the GPUs' own alerts from paging while it fires. It fires when the last of its GPUs does and resolves when none
+ * fires any more, so no GPU alert is left to page on its own in between.
+ *
+ * Order matters as much: the alerter mutes an alert only once what covers it has arrived. The GPUs of a failing tray
+ * seldom cross a threshold on the same sample, and a rack losing its coolant is judged on a closing pass that may come
+ * just after one of its GPUs crossed one. So a GPU's firing event waits while a tray-mate's alert of the same rule is
+ * pending (its condition holds, its `for` runs), or while a covering cause is pending (the rack's cooling alert, for
+ * a thermal alert): the wider alert, when it fires, goes out first. Events raised during a closing pass are decided at
+ * its end, once every detector has judged the pass. Once nothing is pending any more, or the wait has run out in
+ * event time, the GPU alerts go out as they are, together. A GPU alert nothing may cover pages at once.
  *
  * Only GPU-scoped events pass through here, and only firing and resolved ones: the healthy path never comes here.
  */
-export class TrayRollup {
+export class CauseRollup {
   private readonly trays = new Map<string, Tray>();
   private readonly tracksByName = new Map<string, AlertTrack[]>();
+  private inPass = false;
 
   constructor(
     private readonly registry: GpuRegistry,
     gpuTracks: readonly AlertTrack[],
+    private readonly covers: readonly CoveringCause[],
     private readonly emit: EmitAlert,
   ) {
     for (const track of gpuTracks) this.tracksByName.set(track.alertname, [...(this.tracksByName.get(track.alertname) ?? []), track]);
@@ -72,12 +85,19 @@ export class TrayRollup {
     if (tray.alert !== undefined) return this.emit(e); // the tray already pages: this GPU's alert is muted by it
     tray.held.push(e);
     const forMs = (this.tracksByName.get(tray.alertname) ?? []).reduce((m, t) => Math.max(m, t.timing.for_ms), 0);
-    tray.holdUntil = Math.max(tray.holdUntil, e.startsAt + forMs);
-    this.decide(tray, e.startsAt);
+    const coverMs = this.covers.reduce((m, c) => Math.max(m, c.holdMs), 0);
+    tray.holdUntil = Math.max(tray.holdUntil, e.startsAt + Math.max(forMs, coverMs));
+    if (!this.inPass) this.decide(tray, e.startsAt);
   }
 
-  /** Event time has reached `watermarkMs`: held events whose tray-mates decided, or whose wait ran out, go out. */
+  /** A closing pass begins: events it raises are decided at its end (`advance`), once every detector has judged. */
+  beginPass(): void {
+    this.inPass = true;
+  }
+
+  /** Event time has reached `watermarkMs` (a pass ended, or a tick): held events whose causes decided go out. */
   advance(watermarkMs: number): void {
+    this.inPass = false;
     if (this.trays.size === 0) return;
     for (const tray of this.trays.values()) if (tray.held.length > 0) this.decide(tray, watermarkMs);
   }
@@ -108,7 +128,10 @@ export class TrayRollup {
     return tray;
   }
 
-  /** Fires the tray alert when every GPU of the tray fires; releases the held events when no tray-mate is pending. */
+  /**
+   * Fires the tray alert when every GPU of the tray fires; releases the held events when nothing that could cover
+   * them is pending any more, or their wait has run out.
+   */
   private decide(tray: Tray, nowMs: number): void {
     const host = this.registry.findHost(tray.cluster, tray.host);
     let gpus = 0;
@@ -119,11 +142,14 @@ export class TrayRollup {
       gpus++;
       if (!tray.firing.has(index)) pending ||= (this.tracksByName.get(tray.alertname) ?? []).some((t) => t.pending(id));
     }
-    if (gpus >= 2 && tray.firing.size >= gpus) {
-      tray.alert = this.trayAlert(tray);
-      this.emit(tray.alert);
-      this.release(tray);
-    } else if (!pending || nowMs >= tray.holdUntil) this.release(tray);
+    const trayAlert = gpus >= 2 && tray.firing.size >= gpus ? this.trayAlert(tray) : undefined;
+    const covered = [...tray.held, ...(trayAlert ? [trayAlert] : [])].some((e) => this.covers.some((c) => c.pendingFor(e)));
+    if (nowMs < tray.holdUntil && (covered || (trayAlert === undefined && pending))) return;
+    if (trayAlert !== undefined) {
+      tray.alert = trayAlert;
+      this.emit(trayAlert);
+    }
+    this.release(tray);
   }
 
   private release(tray: Tray): void {
