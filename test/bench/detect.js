@@ -53,7 +53,7 @@ function setup(withDetection) {
       for (let i = 0; i + 1 < starts.length; i++) {
         for (let row = starts[i]; row < starts[i + 1]; row++) {
           const gpuId = registry.id(batch.cluster[row], batch.rack[row], batch.host[row], batch.gpu[row]);
-          detection?.onSample(batch, row, gpuId, batch.ts[row]);
+          detection?.onSample(batch, row, gpuId);
           if (windows.advanceTo(batch.ts[row]) > 0) detection?.onWindowsClosed(windows.watermark);
           windows.add(gpuId, batch.ts[row], batch.values, row * METRIC_COUNT);
         }
@@ -82,7 +82,7 @@ export async function run() {
   const onSampleRun = (b, detect) => {
     for (let row = 0; row < b.length; row++) {
       const gpuId = sampleOnly.registry.id(b.cluster[row], b.rack[row], b.host[row], b.gpu[row]);
-      if (detect) sampleOnly.detection.onSample(b, row, gpuId, b.ts[row]);
+      if (detect) sampleOnly.detection.onSample(b, row, gpuId);
     }
   };
   /** Young-generation bytes allocated by one pass of the loop over the batch, right after a collection. */

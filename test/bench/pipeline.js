@@ -183,13 +183,13 @@ async function stageCosts(bodies, dir, ticksPerInsert) {
     for (let row = 0; row < rows; row++) {
       const id = (ids[row] = registry.id(batch.cluster[row], batch.rack[row], batch.host[row], batch.gpu[row]));
       latest.advance(id, batch.ts[row] + r * 1000);
-      const at = clock.count(batch.ts[row] + r * 1000, registry.hostIdOf(id), registry.hostsTracked);
+      const at = (batch.eventTs[row] = clock.count(batch.ts[row] + r * 1000, registry.hostIdOf(id), registry.hostsTracked));
       windows.advanceTo(clock.now);
       windows.add(id, at, batch.values, row * METRIC_COUNT);
     }
   });
   const detect = perRow(() => {
-    for (let row = 0; row < rows; row++) detection.onSample(batch, row, ids[row], batch.ts[row]);
+    for (let row = 0; row < rows; row++) detection.onSample(batch, row, ids[row]);
   });
   // encode: the Native body the embedded engine takes
   const encoder = new NativeSampleEncoder();

@@ -64,6 +64,7 @@ describe.concurrent('operating conditions, parts taken away', () => {
         `SELECT count() FROM kiln.gpu_samples WHERE cluster = 'outage-ai1' AND ts BETWEEN fromUnixTimestamp64Milli(${stoppedAt - 5_000}) AND fromUnixTimestamp64Milli(${restartedAt + 10_000})`,
       );
       expect(delayed).toBeGreaterThan(8 * 4 * 25);
+      result.delayed = delayed;
       expect(result, explain(result, ws)).toMatchObject({ pagesPerIncident: [1], detected: 1, falsePages: 0 });
       expect(result.late).toBeLessThanOrEqual(delayed);
       const stored = await up.count("SELECT count() FROM kiln.gpu_samples WHERE cluster = 'outage-ai1'");
@@ -110,6 +111,7 @@ describe.concurrent('operating conditions, parts taken away', () => {
         `SELECT count() FROM kiln.gpu_samples WHERE cluster = 'cut-ai1' AND host = 'r0001-t09' AND ts BETWEEN fromUnixTimestamp64Milli(${cutAt - 1_000}) AND fromUnixTimestamp64Milli(${restoredAt + 2_000})`,
       );
       expect(replayed).toBeGreaterThanOrEqual(4 * 95);
+      result.delayed = replayed;
       expect(result, explain(result, ws)).toMatchObject({ pagesPerIncident: [1, 1], detected: 2, falsePages: 0 });
       expect(result.late).toBeLessThanOrEqual(replayed);
       // Every tick of the agent stored once, none missing.

@@ -57,9 +57,10 @@ export class ClockEventDetector implements Detector {
     this.tracks = [this.track];
   }
 
-  onSample(batch: SampleBatch, row: number, gpuId: number, ts: number, emit: EmitAlert): void {
+  onSample(batch: SampleBatch, row: number, gpuId: number, emit: EmitAlert): void {
     const events = batch.values[row * METRIC_COUNT + CLOCK_EVENTS]!;
     if (events !== events) return;
+    const ts = batch.eventTs[row]!;
     if ((events & this.rule.mask) === 0) {
       if (this.track.engaged(gpuId)) this.track.clear(gpuId, ts, emit);
       return;

@@ -95,12 +95,12 @@ export class Detection implements GpuStateOwner {
     return this.state.topology.newestTs;
   }
 
-  /** A sample at event time `ts`: its own ts, held to the wall clock at its arrival (EventClock). */
-  onSample(batch: SampleBatch, row: number, gpuId: number, ts: number): void {
-    if (this.retired.size > 0) this.resumeRetired(batch, row, gpuId, ts);
-    else this.state.onSample(batch, row, gpuId, ts);
+  /** A sample, at its event time `batch.eventTs[row]`: its own ts, held to the wall clock at its arrival (EventClock). */
+  onSample(batch: SampleBatch, row: number, gpuId: number): void {
+    if (this.retired.size > 0) this.resumeRetired(batch, row, gpuId);
+    else this.state.onSample(batch, row, gpuId);
     const { perSample, emit } = this;
-    for (let i = 0; i < perSample.length; i++) perSample[i]!.onSample!(batch, row, gpuId, ts, emit);
+    for (let i = 0; i < perSample.length; i++) perSample[i]!.onSample!(batch, row, gpuId, emit);
   }
 
   onWindow(window: ClosedWindow): void {
@@ -174,12 +174,12 @@ export class Detection implements GpuStateOwner {
   }
 
   /** A sample while alerts wait for their GPU, host or rack: those it brings back take them up. */
-  private resumeRetired(batch: SampleBatch, row: number, gpuId: number, ts: number): void {
+  private resumeRetired(batch: SampleBatch, row: number, gpuId: number): void {
     const { topology } = this.state;
     const hosts = topology.hostCount;
     const racks = topology.rackCount;
     if (!topology.isKnown(gpuId)) this.retired.resume(gpuIdentity(batch.cluster[row]!, batch.host[row]!, batch.gpu[row]!, batch.uuid[row]!), gpuId);
-    this.state.onSample(batch, row, gpuId, ts);
+    this.state.onSample(batch, row, gpuId);
     if (topology.hostCount > hosts) this.retired.resume(hostIdentity(batch.cluster[row]!, batch.host[row]!), topology.hostOf[gpuId]!);
     if (topology.rackCount > racks) this.retired.resume(rackIdentity(batch.cluster[row]!, batch.rack[row]!), topology.rackOf[gpuId]!);
   }

@@ -17,8 +17,8 @@ export interface Detector {
    * track its firing alerts back after a restart (see restore).
    */
   readonly tracks?: readonly AlertTrack[];
-  /** `ts`: the sample's event time as the partition counts it (its own ts, held to the wall clock at its arrival). */
-  onSample?(batch: SampleBatch, row: number, gpuId: number, ts: number, emit: EmitAlert): void;
+  /** The sample's event time is `batch.eventTs[row]`: its own ts, held to the wall clock at its arrival. */
+  onSample?(batch: SampleBatch, row: number, gpuId: number, emit: EmitAlert): void;
   onWindow?(window: ClosedWindow, emit: EmitAlert): void;
   onWindowsClosed?(watermarkMs: number, emit: EmitAlert): void;
   onTick?(wallNowMs: number, watermarkMs: number, emit: EmitAlert): void;

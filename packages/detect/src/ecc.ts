@@ -35,11 +35,12 @@ export class EccDoubleBitDetector implements Detector {
     this.tracks = [this.track];
   }
 
-  onSample(batch: SampleBatch, row: number, gpuId: number, ts: number, emit: EmitAlert): void {
+  onSample(batch: SampleBatch, row: number, gpuId: number, emit: EmitAlert): void {
     const o = row * METRIC_COUNT;
     const count = batch.values[o + DBE]!;
     if (count !== count) return;
     if (gpuId >= this.previous.length) this.grow(gpuId + 1);
+    const ts = batch.eventTs[row]!;
     const previous = this.previous[gpuId]!;
     if (previous === previous && ts <= this.previousTs[gpuId]!) return;
     this.previous[gpuId] = count;

@@ -52,7 +52,8 @@ export class PartitionAnalysis {
   analyse(batch: SampleBatch, row: number, gpuId: number): void {
     const { clock, registry, windows } = this;
     const atMs = clock.count(batch.ts[row]!, registry.hostIdOf(gpuId), registry.hostsTracked);
-    this.detection.onSample(batch, row, gpuId, atMs);
+    batch.eventTs[row] = atMs;
+    this.detection.onSample(batch, row, gpuId);
     windows.advanceTo(clock.now);
     windows.add(gpuId, atMs, batch.values, row * METRIC_COUNT);
   }

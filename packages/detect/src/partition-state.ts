@@ -20,8 +20,8 @@ export class PartitionState {
     this.windows = new WindowSnapshot(historyMs);
   }
 
-  onSample(batch: SampleBatch, row: number, gpuId: number, ts: number): void {
-    this.topology.observe(batch, row, gpuId, ts);
+  onSample(batch: SampleBatch, row: number, gpuId: number): void {
+    this.topology.observe(batch, row, gpuId);
   }
 
   onWindow(w: ClosedWindow): void {

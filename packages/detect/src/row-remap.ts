@@ -24,10 +24,11 @@ export class RowRemapFailureDetector implements Detector {
     this.tracks = [this.track];
   }
 
-  onSample(batch: SampleBatch, row: number, gpuId: number, ts: number, emit: EmitAlert): void {
+  onSample(batch: SampleBatch, row: number, gpuId: number, emit: EmitAlert): void {
     const o = row * METRIC_COUNT;
     const flag = batch.values[o + FAILURE]!;
     if (flag !== flag) return;
+    const ts = batch.eventTs[row]!;
     if (flag === 0) {
       if (this.track.engaged(gpuId)) this.track.clear(gpuId, ts, emit);
       return;

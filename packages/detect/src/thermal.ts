@@ -50,7 +50,7 @@ export class TemperatureLimitDetector implements Detector {
     this.tracks = [this.track];
   }
 
-  onSample(batch: SampleBatch, row: number, gpuId: number, ts: number, emit: EmitAlert): void {
+  onSample(batch: SampleBatch, row: number, gpuId: number, emit: EmitAlert): void {
     const o = row * METRIC_COUNT;
     const temp = batch.values[o + this.spec.valueMetric]!;
     if (temp !== temp) return; // not read this tick: no judgement
@@ -60,11 +60,11 @@ export class TemperatureLimitDetector implements Detector {
     const track = this.track;
     const isHot = track.held(gpuId) ? temp >= enter - this.rule.hysteresis_c : temp >= enter;
     if (!isHot) {
-      if (track.engaged(gpuId)) track.clear(gpuId, ts, emit);
+      if (track.engaged(gpuId)) track.clear(gpuId, batch.eventTs[row]!, emit);
       return; // the healthy fast path
     }
     const labels = gpuAlertLabels(this.registry, gpuId, batch.uuid[row]!, this.spec.alertname, this.rule.severity, 'thermal');
-    track.observe(gpuId, true, ts, labels, this.annotations(labels, temp, limit, enter, reported === reported), emit);
+    track.observe(gpuId, true, batch.eventTs[row]!, labels, this.annotations(labels, temp, limit, enter, reported === reported), emit);
   }
 
   onWindowsClosed(watermarkMs: number, emit: EmitAlert): void {

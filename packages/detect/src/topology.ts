@@ -66,8 +66,8 @@ export class PartitionTopology {
     return gpuId < this.gpuCapacity && this.known[gpuId] === 1;
   }
 
-  /** A sample of the GPU at event time `ts` (as the partition counts it). */
-  observe(batch: SampleBatch, row: number, gpuId: number, ts: number): void {
+  /** A sample of the GPU, at its event time (`batch.eventTs`). */
+  observe(batch: SampleBatch, row: number, gpuId: number): void {
     if (gpuId >= this.gpuCapacity) this.growGpus(gpuId + 1);
     if (this.known[gpuId] === 0) this.learnGpu(batch, row, gpuId);
     else if (batch.rack[row] !== this.rackName[this.rackOf[gpuId]!]) this.moveHost(batch, row, gpuId);
@@ -75,6 +75,7 @@ export class PartitionTopology {
     if (job !== this.jobOf(gpuId)) this.assignGroup(gpuId, job);
     const uuid = batch.uuid[row]!;
     if (uuid !== this.uuid[gpuId]) this.uuid[gpuId] = uuid;
+    const ts = batch.eventTs[row]!;
     if (ts > this.gpuLastTs[gpuId]!) this.gpuLastTs[gpuId] = ts;
     const host = this.hostOf[gpuId]!;
     if (ts > this.hostLastTs[host]!) this.hostLastTs[host] = ts;

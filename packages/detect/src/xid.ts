@@ -61,12 +61,13 @@ export class XidDetector implements Detector {
     for (const code of rule.fatal_codes) this.classOf[code] = 1;
   }
 
-  onSample(batch: SampleBatch, row: number, gpuId: number, ts: number, emit: EmitAlert): void {
+  onSample(batch: SampleBatch, row: number, gpuId: number, emit: EmitAlert): void {
     const code = batch.values[row * METRIC_COUNT + XID]!;
     if (code !== code) return;
     const cls = this.classOf[code] ?? 0;
-    // The healthy fast path.
+    // The healthy fast path, before any call that would box the event time.
     if (cls === 0 && !this.fatal.engaged(gpuId) && !this.warning.engaged(gpuId)) return;
+    const ts = batch.eventTs[row]!;
     this.judge(this.fatal, cls === 1, 'critical', batch, row, gpuId, code, ts, emit);
     this.judge(this.warning, cls === 2, 'warning', batch, row, gpuId, code, ts, emit);
   }

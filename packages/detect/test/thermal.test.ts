@@ -18,7 +18,7 @@ function run(temps: number[], opts: { slowdown?: number; rule?: Record<string, u
     batch.clear();
     const row = batch.length++;
     batch.values.fill(NaN, row * METRIC_COUNT, (row + 1) * METRIC_COUNT);
-    batch.ts[row] = T0 + i * 1000;
+    batch.ts[row] = batch.eventTs[row] = T0 + i * 1000;
     batch.gpu[row] = 2;
     batch.cluster[row] = 'c1';
     batch.rack[row] = 'r0001';
@@ -26,7 +26,7 @@ function run(temps: number[], opts: { slowdown?: number; rule?: Record<string, u
     batch.uuid[row] = 'GPU-00000000-0000-0000-0000-000000000002';
     batch.values[row * METRIC_COUNT + METRIC_ID.temp_c] = temp;
     if (opts.slowdown !== undefined) batch.values[row * METRIC_COUNT + METRIC_ID.slowdown_temp_c] = opts.slowdown;
-    detector.onSample(batch, row, registry.id('c1', 'r0001', 'r0001-t07', 2), batch.ts[row]!, (e) => events.push(e));
+    detector.onSample(batch, row, registry.id('c1', 'r0001', 'r0001-t07', 2), (e) => events.push(e));
   });
   return events;
 }

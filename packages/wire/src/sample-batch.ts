@@ -9,6 +9,12 @@ import type { WireMessage } from './message.js';
 export class SampleBatch {
   length = 0;
   readonly ts: Float64Array;
+  /**
+   * The event time each row is analysed at: its `ts`, held to the wall clock at its arrival by the partition's event
+   * clock (@kiln/window's EventClock), which writes it just before the detectors read it. Storage keeps `ts`.
+   * A column rather than an argument: a time passed to every detector would be boxed on each call.
+   */
+  readonly eventTs: Float64Array;
   readonly gpu: Uint8Array;
   /** Row-major metric values: values[row * METRIC_COUNT + metricId]; NaN = absent. */
   readonly values: Float64Array;
@@ -23,6 +29,7 @@ export class SampleBatch {
 
   constructor(readonly capacity: number) {
     this.ts = new Float64Array(capacity);
+    this.eventTs = new Float64Array(capacity);
     this.gpu = new Uint8Array(capacity);
     this.values = new Float64Array(capacity * METRIC_COUNT);
     this.message = new Uint32Array(capacity);
@@ -56,6 +63,7 @@ export class SampleBatch {
       const o = row * METRIC_COUNT;
       for (let m = 0; m < METRIC_COUNT; m++) this.values[o + m] = g[METRIC_NAMES[m]!] ?? NaN;
       this.ts[row] = message.ts;
+      this.eventTs[row] = message.ts;
       this.gpu[row] = g.gpu;
       this.cluster[row] = message.cluster;
       this.rack[row] = message.rack;
