@@ -1,46 +1,34 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { parseConfig, type KilnConfig } from '@kiln/config';
 import { silentLogger } from '@kiln/log';
-import { ensureStreams, GPU_STREAM } from '@kiln/nats';
+import { GPU_STREAM } from '@kiln/nats';
 import { Fleet, parseFaults, publishFleet } from '@kiln/simulator';
-import { createStore, type Store } from '@kiln/store';
-import { startTestNatsServer, tempDir, waitUntil, type TestNatsServer } from '@kiln/testkit';
+import type { Store } from '@kiln/store';
+import { waitUntil, type TestNatsServer } from '@kiln/testkit';
 import { encodeMessage, gpuSubject, MAX_GPUS_PER_MESSAGE } from '@kiln/wire';
-import { CHECKPOINT_BUCKET, startAggregator, type AggregatorStore } from '../src/index.js';
+import { startAggregator, type AggregatorStore } from '../src/index.js';
+import { startAggregatorRig, type AggregatorRig } from './rig.js';
 
 /** The aggregator in process, against a real nats-server and the embedded engine. */
 describe('aggregator', () => {
+  let rig: AggregatorRig;
   let nats: TestNatsServer;
-  let dir: { path: string; remove(): Promise<void> };
+  let dir: string;
   let store: Store;
   let nc: NatsConnection;
   let config: KilnConfig;
   let sink: AggregatorStore;
 
   beforeAll(async () => {
-    nats = await startTestNatsServer();
-    dir = await tempDir('kiln-agg-');
-    store = await createStore({ dataDir: dir.path });
-    await store.migrate();
-    sink = {
-      insertSamples: (b, t) => store.insertSamples(b, t),
-      insertDeadLetters: (r, t) => store.insertDeadLetters(r, t),
-      query: (sql) => store.query(sql),
-    };
-    nc = await connect({ servers: nats.url });
-    await ensureStreams(await jetstreamManager(nc), { replicas: 1 });
-    config = parseConfig({ data_dir: dir.path, nats: { url: nats.url }, aggregator: { batch_rows: 500, flush_ms: 50 } }, { env: {} });
+    rig = await startAggregatorRig('kiln-agg-');
+    ({ nats, dir, store, nc, sink } = rig);
+    config = parseConfig({ data_dir: dir, nats: { url: nats.url }, aggregator: { batch_rows: 500, flush_ms: 50 } }, { env: {} });
   });
 
   afterAll(async () => {
-    await nc?.close();
-    await store?.close();
-    await nats?.dispose();
-    await dir?.remove();
+    await rig?.close();
   });
 
   const drained = async (): Promise<boolean> => {
@@ -48,11 +36,7 @@ describe('aggregator', () => {
     return info.num_pending === 0 && info.num_ack_pending === 0;
   };
   const count = async (sql: string): Promise<number> => Number((await store.query<{ n: number | string }>(sql))[0]!.n);
-  /** Checkpoints consumer `name` at the stream's end: it reads what is published from now on (earlier tests stored the rest). */
-  const checkpointAtStreamEnd = async (name: string): Promise<void> => {
-    const checkpoints = await new Kvm(jetstream(nc)).create(CHECKPOINT_BUCKET, { history: 1 });
-    await checkpoints.put(name, JSON.stringify({ stored: (await (await jetstreamManager(nc)).streams.info(GPU_STREAM)).state.last_seq }));
-  };
+  const checkpointAtStreamEnd = (name: string): Promise<void> => rig.checkpointAtStreamEnd(name);
 
   /**
    * Consumer `name` checkpointed at the stream's end, with a config flushing at `batchRows` and never by age, and a
@@ -63,7 +47,7 @@ describe('aggregator', () => {
     await checkpointAtStreamEnd(name);
     return {
       config: parseConfig(
-        { data_dir: dir.path, nats: { url: nats.url }, aggregator: { batch_rows: batchRows, flush_ms: 600_000, consumer: name } },
+        { data_dir: dir, nats: { url: nats.url }, aggregator: { batch_rows: batchRows, flush_ms: 600_000, consumer: name } },
         { env: {} },
       ),
       inserts,
@@ -154,7 +138,7 @@ describe('aggregator', () => {
     const fleet = new Fleet({ cluster: 'agg-ai5', racks: 1, seed: 6, startMs, faults: [] });
     const { config: oneBatch, inserts, store: sizing } = await batchesAtEnd('agg-twice', 100_000);
     // Ten ticks, with ticks 3 to 6 sent a second time right after tick 6, under ids JetStream has not seen.
-    const sent: { subject: string; body: Uint8Array }[] = [];
+    const sent: { subject: string; body: string }[] = [];
     for (let t = 0; t < 10; t++) {
       for (const m of fleet.tick()) {
         const subject = gpuSubject(m.cluster, m.rack, m.host);
@@ -182,7 +166,7 @@ describe('aggregator', () => {
     // JetStream drops as duplicates; the second rack's are new.
     const fleet = new Fleet({ cluster: 'agg-ai3', racks: 2, seed: 4, startMs, faults: [] });
     const restarting = parseConfig(
-      { data_dir: dir.path, nats: { url: nats.url }, aggregator: { batch_rows: 500, flush_ms: 50, consumer: 'agg-restart' } },
+      { data_dir: dir, nats: { url: nats.url }, aggregator: { batch_rows: 500, flush_ms: 50, consumer: 'agg-restart' } },
       { env: {} },
     );
     await checkpointAtStreamEnd('agg-restart');

@@ -1,17 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { connect } from '@nats-io/transport-node';
-import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
-import { Kvm } from '@nats-io/kv';
-import type { NatsConnection } from '@nats-io/nats-core';
+import type { JetStreamClient } from '@nats-io/jetstream';
 import { parseConfig } from '@kiln/config';
 import { silentLogger } from '@kiln/log';
-import { ensureStreams, GPU_STREAM } from '@kiln/nats';
-import { Fleet, publishFleet } from '@kiln/simulator';
-import { createStore, type Store } from '@kiln/store';
-import { startTestNatsServer, tempDir, waitUntil, type TestNatsServer } from '@kiln/testkit';
+import { Fleet } from '@kiln/simulator';
+import { waitUntil } from '@kiln/testkit';
 import { encodeMessage, gpuSubject } from '@kiln/wire';
-import { CHECKPOINT_BUCKET, startAggregator, type AggregatorService, type AggregatorStore } from '../src/index.js';
+import { startAggregator, type AggregatorService } from '../src/index.js';
+import { startAggregatorRig, type AggregatorRig } from './rig.js';
 
 /**
  * Event time against the wall clock, with the aggregator in process, a real nats-server and the embedded engine: a
@@ -19,45 +15,27 @@ import { CHECKPOINT_BUCKET, startAggregator, type AggregatorService, type Aggreg
  * windows keep closing. A short allowed lateness (1 s) keeps the pauses short.
  */
 describe('event time', () => {
-  let nats: TestNatsServer;
-  let dir: { path: string; remove(): Promise<void> };
-  let store: Store;
-  let nc: NatsConnection;
+  let rig: AggregatorRig;
   let js: JetStreamClient;
-  let sink: AggregatorStore;
 
   beforeAll(async () => {
-    nats = await startTestNatsServer();
-    dir = await tempDir('kiln-event-time-');
-    store = await createStore({ dataDir: dir.path });
-    await store.migrate();
-    sink = {
-      insertSamples: (b, t) => store.insertSamples(b, t),
-      insertDeadLetters: (r, t) => store.insertDeadLetters(r, t),
-      query: (sql) => store.query(sql),
-    };
-    nc = await connect({ servers: nats.url });
-    await ensureStreams(await jetstreamManager(nc), { replicas: 1 });
-    js = jetstream(nc);
+    rig = await startAggregatorRig('kiln-event-time-');
+    js = rig.js;
   });
 
   afterAll(async () => {
-    await nc?.close();
-    await store?.close();
-    await nats?.dispose();
-    await dir?.remove();
+    await rig?.close();
   });
 
   /** An aggregator whose consumer starts at the stream's end: it reads only what its test publishes. */
   const start = async (consumer: string): Promise<AggregatorService> => {
-    const checkpoints = await new Kvm(js).create(CHECKPOINT_BUCKET, { history: 1 });
-    await checkpoints.put(consumer, JSON.stringify({ stored: (await (await jetstreamManager(nc)).streams.info(GPU_STREAM)).state.last_seq }));
+    await rig.checkpointAtStreamEnd(consumer);
     return startAggregator(
       parseConfig(
-        { data_dir: dir.path, nats: { url: nats.url }, aggregator: { consumer, batch_rows: 2_000, flush_ms: 200, allowed_lateness_ms: 1_000, windows_ms: [1_000, 10_000] } },
+        { data_dir: rig.dir, nats: { url: rig.nats.url }, aggregator: { consumer, batch_rows: 2_000, flush_ms: 200, allowed_lateness_ms: 1_000, windows_ms: [1_000, 10_000] } },
         { env: {} },
       ),
-      { nc, store: sink, log: silentLogger() },
+      { nc: rig.nc, store: rig.sink, log: silentLogger() },
     );
   };
 
@@ -103,7 +81,7 @@ describe('event time', () => {
     expect(service.windows.late).toBe(0);
     expect(service.windows.watermark).toBeLessThanOrEqual(Date.now());
     // Every sample is stored with the time its agent gave it.
-    const ahead = await store.query<{ n: string }>("SELECT count() AS n FROM kiln.gpu_samples WHERE cluster = 'skew-ai1' AND host = 'r0001-t05' AND ts > now64(3) + INTERVAL 200 SECOND");
+    const ahead = await rig.store.query<{ n: string }>("SELECT count() AS n FROM kiln.gpu_samples WHERE cluster = 'skew-ai1' AND host = 'r0001-t05' AND ts > now64(3) + INTERVAL 200 SECOND");
     expect(Number(ahead[0]!.n)).toBeGreaterThan(0);
     await service.stop();
   });
