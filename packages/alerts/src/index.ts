@@ -5,6 +5,7 @@ export { formatRfc3339, ZERO_TIME_RFC3339 } from './time.js';
 export * from './flap.js';
 export * from './state-store.js';
 
+export * from './labels/label-regex.js';
 export * from './labels/matcher.js';
 export * from './labels/format.js';
 export * from './routing/route.js';

@@ -45,4 +45,17 @@ describe('matchers', () => {
     expect(() => parseMatcher('rack="r1')).toThrow(/unterminated/);
     expect(() => parseMatchers('{rack="r1"')).toThrow(/missing closing/);
   });
+
+  it("has RE2's syntax and semantics, as Alertmanager's matchers: Go's flags and classes, no lookaround, linear time", () => {
+    expect(parseMatcher('severity=~"(?i)critical"').matches({ severity: 'CRITICAL' })).toBe(true);
+    expect(parseMatcher('host=~"[[:alpha:]]+"').matches({ host: 'rack' })).toBe(true);
+    expect(parseMatcher('host=~"[[:alpha:]]+"').matches({ host: 'r0042' })).toBe(false);
+    expect(parseMatcher('summary=~"a.b"').matches({ summary: 'a\nb' })).toBe(true);
+    expect(() => parseMatcher('rack=~"(?=r)r.*"')).toThrow(/invalid or unsupported Perl syntax/);
+    expect(() => parseMatcher('rack=~"(r)\\1"')).toThrow(/invalid escape sequence/);
+    // Catastrophic for a backtracking engine (2^60 ways to split the value): RE2 answers at once.
+    const evil = parseMatcher('uuid=~"(.*.*)*X"');
+    expect(evil.matches({ uuid: `GPU-${'a'.repeat(60)}` })).toBe(false);
+    expect(parseMatcher('uuid=~"(a|aa)+$"').matches({ uuid: `${'a'.repeat(5000)}!` })).toBe(false);
+  });
 });

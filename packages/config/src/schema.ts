@@ -289,8 +289,11 @@ const basicAuth = z.object({ user: z.string().min(1), password: z.string().min(1
 const alerterSection = z
   .object({
     listen: listen.default('127.0.0.1:9093'),
-    /** Required for creating and expiring silences and posting alerts when set; reads stay open. */
-    basic_auth: basicAuth.optional(),
+    /**
+     * Required for creating and expiring silences and posting alerts when set; reads stay open unless protect_reads
+     * (the health endpoints /-/healthy and /-/ready always do).
+     */
+    basic_auth: basicAuth.extend({ protect_reads: z.boolean().default(false) }).optional(),
     /** Durable consumer of the alert event stream. */
     consumer: token.default('kiln-alerter'),
     /** How long a failing receiver is retried before the notification is reported failed. */

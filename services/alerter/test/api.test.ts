@@ -163,3 +163,20 @@ describe('Alertmanager API v2', () => {
     expect((await api('/api/v2/status', { method: 'POST' })).status).toBe(405);
   });
 });
+
+describe('reads behind basic auth (alerter.basic_auth.protect_reads)', () => {
+  it('asks for the credentials on every read but the health endpoints', async () => {
+    const guarded = await Scenario.start(nc, 'protected', { receivers: { hook: { type: 'webhook' } }, alerter: { basic_auth: { ...AUTH, protect_reads: true } } });
+    try {
+      const get = (path: string, headers: Record<string, string> = {}) => fetch(`${guarded.alerter.api.url}${path}`, { headers });
+      expect((await get('/api/v2/alerts')).status).toBe(401);
+      expect((await get('/api/v2/silences')).status).toBe(401);
+      expect((await get('/api/v2/status')).status).toBe(401);
+      expect((await get('/api/v2/alerts', basic)).status).toBe(200);
+      expect((await get('/-/healthy')).status).toBe(200);
+      expect((await get('/-/ready')).status).toBe(200);
+    } finally {
+      await guarded.stop();
+    }
+  });
+});

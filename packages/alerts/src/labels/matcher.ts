@@ -1,14 +1,15 @@
 import type { Labels } from '../alert.js';
+import { LabelRegex } from './label-regex.js';
 
 export type MatchType = '=' | '!=' | '=~' | '!~';
 
 /**
  * One label matcher as Alertmanager defines it: `=` and `!=` compare the value, `=~` and `!~` match an anchored
- * regular expression. A label that is absent has the empty value, so `gpu=""` selects alerts without a gpu label
- * and `gpu=~".+"` those with one.
+ * regular expression with RE2's syntax and semantics (LabelRegex: linear time). A label that is absent has the empty
+ * value, so `gpu=""` selects alerts without a gpu label and `gpu=~".+"` those with one.
  */
 export class Matcher {
-  private readonly regex: RegExp | undefined;
+  private readonly regex: LabelRegex | undefined;
 
   constructor(
     readonly name: string,
@@ -18,10 +19,9 @@ export class Matcher {
     if (!LABEL_NAME.test(name)) throw new MatcherSyntaxError(`invalid label name ${JSON.stringify(name)}`);
     if (type === '=~' || type === '!~') {
       try {
-        // Anchored like Go's labels.NewMatcher ("^(?:" + value + ")$"); `s` so that `.` also matches newlines, as RE2's (?s).
-        this.regex = new RegExp(`^(?:${value})$`, 's');
+        this.regex = new LabelRegex(value);
       } catch (err) {
-        throw new MatcherSyntaxError(`invalid regular expression ${JSON.stringify(value)}: ${(err as Error).message}`);
+        throw new MatcherSyntaxError((err as Error).message);
       }
     }
   }
@@ -34,9 +34,9 @@ export class Matcher {
       case '!=':
         return v !== this.value;
       case '=~':
-        return (this.regex as RegExp).test(v);
+        return (this.regex as LabelRegex).test(v);
       case '!~':
-        return !(this.regex as RegExp).test(v);
+        return !(this.regex as LabelRegex).test(v);
     }
   }
 

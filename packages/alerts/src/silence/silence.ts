@@ -51,6 +51,9 @@ export const UNTIL_RESOLVED_TAG = '[until-resolved]';
 
 export type SilenceValidation = { readonly ok: true; readonly silence: PostableSilence } | { readonly ok: false; readonly errors: readonly string[] };
 
+/** Matchers one silence may carry: far more than anyone writes, few enough that checking an alert against it is quick. */
+const MAX_SILENCE_MATCHERS = 64;
+
 /**
  * Checks a posted silence (decoded JSON in Alertmanager's postableSilence shape, times as RFC 3339) the way
  * Alertmanager does: at least one matcher, valid names and regular expressions, at least one matcher that does not
@@ -63,6 +66,7 @@ export function parsePostableSilence(input: unknown, now: number): SilenceValida
   const matchers: SilenceMatcher[] = [];
   const raw = body['matchers'];
   if (!Array.isArray(raw) || raw.length === 0) errors.push('matchers: at least one matcher required');
+  else if (raw.length > MAX_SILENCE_MATCHERS) errors.push(`matchers: at most ${MAX_SILENCE_MATCHERS}, got ${raw.length}`);
   else {
     raw.forEach((m: unknown, i) => {
       const r = (typeof m === 'object' && m !== null ? m : {}) as Record<string, unknown>;

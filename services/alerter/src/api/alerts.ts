@@ -1,5 +1,6 @@
 import {
   formatRfc3339,
+  LabelRegex,
   matchesAll,
   parseMatcher,
   validateAlertEvent,
@@ -120,6 +121,11 @@ export function alertRoutes(ctx: AlertsApiContext): ApiRoute[] {
 function fromPostable(item: unknown, now: number, resolveTimeoutMs: number): { event: AlertEvent; expiresAt?: number } | string {
   if (typeof item !== 'object' || item === null || Array.isArray(item)) return 'expected an object';
   const p = item as Record<string, unknown>;
+  for (const field of ['labels', 'annotations']) {
+    const v = p[field];
+    const n = typeof v === 'object' && v !== null ? Object.keys(v).length : 0;
+    if (n > MAX_LABELS) return `${field}: at most ${MAX_LABELS}, got ${n}`;
+  }
   const time = (field: string): number | undefined | string => {
     const v = p[field];
     if (v === undefined || v === null || v === '' || v === '0001-01-01T00:00:00Z') return undefined;
@@ -164,9 +170,19 @@ function alertFilter(req: ApiRequest): (a: GettableAlert) => boolean {
     (req.query.get('receiver') === null || a.receivers.some((r) => receiver(r.name)));
 }
 
+/** Labels (and annotations) one posted alert may carry: a Prometheus alert has a dozen or two. */
+const MAX_LABELS = 128;
+/** Filters one query may carry, and the length of each: what a person or amtool writes, many times over. */
+const MAX_FILTERS = 64;
+const MAX_FILTER_CHARS = 1024;
+
 export function filterMatchers(req: ApiRequest): Matcher[] {
+  const filters = req.query.getAll('filter');
+  if (filters.length > MAX_FILTERS) throw new BadRequestError(`at most ${MAX_FILTERS} filter parameters, got ${filters.length}`);
+  const long = filters.find((f) => f.length > MAX_FILTER_CHARS);
+  if (long !== undefined) throw new BadRequestError(`a filter is at most ${MAX_FILTER_CHARS} characters, got ${long.length}`);
   try {
-    return req.query.getAll('filter').map(parseMatcher);
+    return filters.map(parseMatcher);
   } catch (err) {
     throw new BadRequestError((err as Error).message);
   }
@@ -175,8 +191,9 @@ export function filterMatchers(req: ApiRequest): Matcher[] {
 function receiverFilter(req: ApiRequest): (name: string) => boolean {
   const pattern = req.query.get('receiver');
   if (pattern === null) return () => true;
+  if (pattern.length > MAX_FILTER_CHARS) throw new BadRequestError(`the receiver parameter is at most ${MAX_FILTER_CHARS} characters`);
   try {
-    const re = new RegExp(`^(?:${pattern})$`);
+    const re = new LabelRegex(pattern);
     return (name) => re.test(name);
   } catch (err) {
     throw new BadRequestError(`failed to parse receiver param: ${(err as Error).message}`);

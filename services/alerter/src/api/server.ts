@@ -32,18 +32,31 @@ export class BadRequestError extends Error {}
 
 /** Request bodies above this are refused (a silence or a batch of alerts is a few KiB). */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
+/** Request targets (path and query) above this are refused: no filter a person writes comes near it. */
+const MAX_URL_BYTES = 16 * 1024;
 
 /**
  * Serves the routes on `listen`. With `auth` set, routes that write need HTTP basic auth with exactly those
- * credentials (compared in constant time); reads stay open, as Alertmanager's are.
+ * credentials (compared in constant time); reads stay open, as Alertmanager's are, unless `protect_reads` (the health
+ * endpoints stay open for probes). What a request may ask is bounded (URL and body size here, filters where they are
+ * read), and every matcher runs in linear time (LabelRegex), so no request holds the event loop that ingestion and
+ * paging share with it.
  */
-export async function serveApi(listen: string, routes: readonly ApiRoute[], auth: { user: string; password: string } | undefined): Promise<AlerterApi> {
+export async function serveApi(
+  listen: string,
+  routes: readonly ApiRoute[],
+  auth: { user: string; password: string; protect_reads?: boolean } | undefined,
+): Promise<AlerterApi> {
   const compiled = routes.map((r) => ({ ...r, pattern: new RegExp(`^${r.path.replace(/\{(\w+)\}/g, '(?<$1>[^/]+)')}$`) }));
   const expected = auth ? digest(`Basic ${Buffer.from(`${auth.user}:${auth.password}`).toString('base64')}`) : undefined;
   const server: Server = createServer((req, res) => {
     void answer(req, res).catch((err: unknown) => send(res, { status: 500, body: `internal error: ${err instanceof Error ? err.message : String(err)}` }));
   });
   const answer = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if ((req.url ?? '').length > MAX_URL_BYTES) {
+      req.resume();
+      return send(res, { status: 414, body: `request target over ${MAX_URL_BYTES} bytes` });
+    }
     const url = new URL(req.url ?? '/', 'http://alerter');
     const method = req.method === 'HEAD' ? 'GET' : req.method;
     const onPath = compiled.filter((r) => r.pattern.test(url.pathname));
@@ -53,7 +66,8 @@ export async function serveApi(listen: string, routes: readonly ApiRoute[], auth
       if (onPath.length > 0) return send(res, { status: 405, body: `method ${req.method} not allowed on ${url.pathname}` }, { allow: onPath.map((r) => r.method).join(', ') });
       return send(res, { status: 404, body: `no route ${url.pathname}` });
     }
-    if (route.writes && expected && !matches(expected, req.headers.authorization)) {
+    const guarded = route.writes || (auth?.protect_reads === true && !route.path.startsWith('/-/'));
+    if (guarded && expected && !matches(expected, req.headers.authorization)) {
       req.resume();
       return send(res, { status: 401, body: 'unauthorized: this request needs the alerter.basic_auth credentials' }, { 'www-authenticate': 'Basic realm="kiln-alerter"' });
     }
