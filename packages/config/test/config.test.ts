@@ -34,7 +34,7 @@ describe('config', () => {
     expect(c.nats.url).toBe('nats://b:4222');
     expect(c.aggregator.flush_ms).toBe(250);
     expect(c.data_dir).toBe('/var/lib/kiln');
-    expect(c.alerter.basic_auth).toEqual({ user: 'ops', password: 's3cret' });
+    expect(c.alerter.basic_auth).toEqual({ user: 'ops', password: 's3cret', protect_reads: false });
     expect(c.detect.thermal.margin_c).toBe(7.5);
   });
 
