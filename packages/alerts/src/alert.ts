@@ -56,21 +56,34 @@ export type ContractLabels = Labels & {
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 /** GPU index as the wire contract defines it (0..7), written as a decimal string. */
 const GPU_INDEX = /^[0-7]$/;
+/** A UTF-16 surrogate without its pair (JSON's `\ud800` escape makes one): the string is not valid UTF-8. */
+const LONE_SURROGATE = /\p{Cs}/u;
 
 export type AlertValidation = { readonly ok: true; readonly event: AlertEvent } | { readonly ok: false; readonly errors: readonly string[] };
 
 /**
- * Checks an alert event arriving from outside (decoded JSON) against the alert contract. Reports every problem, each
- * naming its field, and on success returns a fresh event holding only the contract's fields.
+ * Which rules an alert event is held to. Kiln's own detectors publish under the alert contract (its labels and
+ * annotations, typed severity and category); any other sender (a Prometheus or vmalert rule posting to the API) is held
+ * to what Alertmanager asks of a posted alert: at least one label, valid names, no empty values.
  */
-export function validateAlertEvent(input: unknown): AlertValidation {
+export type AlertContract = 'kiln' | 'any';
+
+/**
+ * Checks an alert event arriving from outside (decoded JSON) against the alert contract (`kiln`, the default) or
+ * against Alertmanager's rules for any alert (`any`). Reports every problem, each naming its field, and on success
+ * returns a fresh event holding only the event's fields.
+ */
+export function validateAlertEvent(input: unknown, contract: AlertContract = 'kiln'): AlertValidation {
   const errors: string[] = [];
   if (!isRecord(input)) return { ok: false, errors: [`alert event: expected an object, got ${describe(input)}`] };
 
   const labels = stringRecord(input['labels'], 'labels', errors);
-  if (labels) checkLabels(labels, errors);
+  if (labels) {
+    if (contract === 'kiln') checkContractLabels(labels, errors);
+    else checkAnyLabels(labels, errors);
+  }
   const annotations = stringRecord(input['annotations'], 'annotations', errors);
-  if (annotations) {
+  if (annotations && contract === 'kiln') {
     for (const name of REQUIRED_ANNOTATIONS) {
       if (!annotations[name]) errors.push(`annotations.${name}: required, a non-empty string`);
     }
@@ -109,7 +122,7 @@ export class AlertValidationError extends Error {
   }
 }
 
-function checkLabels(labels: Labels, errors: string[]): void {
+function checkContractLabels(labels: Labels, errors: string[]): void {
   for (const [name, value] of Object.entries(labels)) {
     if (!LABEL_NAME.test(name)) errors.push(`labels: name ${JSON.stringify(name)} does not match [a-zA-Z_][a-zA-Z0-9_]*`);
     if (value === '') errors.push(`labels.${name}: empty; omit the label instead`);
@@ -130,6 +143,20 @@ function checkLabels(labels: Labels, errors: string[]): void {
     if (uuid === undefined) errors.push('labels.uuid: required when labels.gpu is set');
   } else if (uuid !== undefined) {
     errors.push('labels.gpu: required when labels.uuid is set');
+  }
+}
+
+/**
+ * Alertmanager's rules for a posted alert's labels: at least one, names non-empty UTF-8 (Prometheus 3 allows any UTF-8
+ * name, such as `service.name`), values non-empty.
+ */
+function checkAnyLabels(labels: Labels, errors: string[]): void {
+  const entries = Object.entries(labels);
+  if (entries.length === 0) errors.push('labels: at least one label is required');
+  for (const [name, value] of entries) {
+    if (name === '' || LONE_SURROGATE.test(name)) errors.push(`labels: name ${JSON.stringify(name)} is not a non-empty UTF-8 string`);
+    if (value === '') errors.push(`labels.${name}: empty; omit the label instead`);
+    else if (LONE_SURROGATE.test(value)) errors.push(`labels.${name}: not valid UTF-8`);
   }
 }
 

@@ -54,6 +54,16 @@ describe('validateAlertEvent', () => {
     expect(errorsOf({ ...gpuAlertEvent(), labels: { ...gpuAlertEvent().labels, gpu: 3 } })).toContain('labels.gpu: expected a string, got number 3');
   });
 
+  it('holds an alert from any other sender to Alertmanager’s rules only', () => {
+    const prometheus = { labels: { alertname: 'DiskFull', severity: 'page', 'service.name': 'db' }, annotations: {}, status: 'firing', startsAt: T0 };
+    expect(validateAlertEvent(prometheus, 'any')).toEqual({ ok: true, event: prometheus });
+    expect(errorsOf(prometheus)).toContain('labels.cluster: required');
+    const bad = validateAlertEvent({ ...prometheus, labels: { '': 'x', ok: '', lone: '\ud800' } }, 'any');
+    expect(bad.ok ? [] : bad.errors).toEqual(['labels: name "" is not a non-empty UTF-8 string', 'labels.ok: empty; omit the label instead', 'labels.lone: not valid UTF-8']);
+    const none = validateAlertEvent({ ...prometheus, labels: {} }, 'any');
+    expect(none.ok ? [] : none.errors).toEqual(['labels: at least one label is required']);
+  });
+
   it('toAlert adds the fingerprint of the labels', () => {
     const a = toAlert(gpuAlertEvent());
     expect(a.fingerprint).toMatch(/^[0-9a-f]{16}$/);

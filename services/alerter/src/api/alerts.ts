@@ -115,8 +115,9 @@ export function alertRoutes(ctx: AlertsApiContext): ApiRoute[] {
 }
 
 /**
- * An Alertmanager postableAlert as an alert event: no startsAt means now, an endsAt in the past means resolved, and a
- * firing alert expires at its endsAt, or resolve_timeout from now without one. Returns the problems as text.
+ * An Alertmanager postableAlert as an alert event, held to Alertmanager's rules rather than Kiln's alert contract: no
+ * startsAt means now, an endsAt in the past means resolved, and a firing alert expires at its endsAt, or
+ * resolve_timeout from now without one. Returns the problems as text.
  */
 function fromPostable(item: unknown, now: number, resolveTimeoutMs: number): { event: AlertEvent; expiresAt?: number } | string {
   if (typeof item !== 'object' || item === null || Array.isArray(item)) return 'expected an object';
@@ -145,7 +146,8 @@ function fromPostable(item: unknown, now: number, resolveTimeoutMs: number): { e
     ...(resolved ? { endsAt } : {}),
     ...(typeof p['generatorURL'] === 'string' && p['generatorURL'] !== '' ? { generatorURL: p['generatorURL'] } : {}),
   };
-  const validation = validateAlertEvent(candidate);
+  // Kiln's contract binds its own detectors; a posted alert may come from any Prometheus or vmalert rule.
+  const validation = validateAlertEvent(candidate, 'any');
   if (!validation.ok) return validation.errors.join(', ');
   return resolved ? { event: validation.event } : { event: validation.event, expiresAt: endsAt ?? now + resolveTimeoutMs };
 }

@@ -59,7 +59,7 @@ export function encodePagerDutyEvent(alert: Alert, routingKey: string, externalU
   const { labels, annotations } = alert;
   const payload: PagerDutyPayload = {
     summary: truncate(`${isFlapping(alert) ? '[flapping] ' : ''}${annotations['summary'] || labels['alertname'] || 'Kiln alert'}`, PAGERDUTY_SUMMARY_MAX_CHARS),
-    source: labels['host'] || labels['rack'] || labels['cluster'] || 'kiln',
+    source: labels['host'] || labels['instance'] || labels['rack'] || labels['cluster'] || 'kiln',
     severity: SEVERITY[labels['severity'] ?? ''] ?? 'error',
     timestamp: formatRfc3339(alert.startsAt),
     ...(labels['gpu'] === undefined ? {} : { component: `gpu${labels['gpu']}` }),
