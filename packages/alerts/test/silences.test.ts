@@ -36,6 +36,14 @@ describe('posted silences', () => {
     expect(errors({ endsAt: iso(NOW - 1) })).toEqual(['start time must be before end time']);
     expect(errors({ startsAt: iso(NOW - 7_200_000), endsAt: iso(NOW - 1) })).toEqual(["end time can't be in the past"]);
     expect(errors({ createdBy: '', startsAt: 'yesterday' })).toEqual(['startsAt: "yesterday" is not an RFC 3339 date-time', 'createdBy: required, a non-empty string']);
+    expect(errors({ annotations: ['OPS-1'] })).toEqual(['annotations: expected an object of strings']);
+    expect(errors({ annotations: { ticket: 1234 } })).toEqual(['annotations.ticket: expected a string']);
+  });
+
+  it('takes annotations (Alertmanager 0.32+), none meaning an empty set', () => {
+    expect(valid().annotations).toEqual({});
+    expect(valid({ annotations: null }).annotations).toEqual({});
+    expect(valid({ annotations: { ticket: 'OPS-1234' } }).annotations).toEqual({ ticket: 'OPS-1234' });
   });
 });
 
@@ -63,6 +71,18 @@ describe('Silences', () => {
     const reloaded = new Silences({ store, now: () => NOW + 1_000 });
     await reloaded.load();
     expect(reloaded.get(s.id)).toEqual(expired);
+  });
+
+  it('keeps annotations through updates and reloads; a silence stored before annotations reads as having none', async () => {
+    const { silences, store } = setup();
+    const s = await silences.upsert(valid({ annotations: { ticket: 'OPS-1' } }));
+    expect((await silences.upsert(valid({ id: s.id, annotations: { ticket: 'OPS-2' } }))).annotations).toEqual({ ticket: 'OPS-2' });
+    const { annotations: _dropped, ...older } = { ...s, id: '00000000-0000-4000-8000-000000000001' };
+    await store.put(older.id, older as Silence);
+    const reloaded = new Silences({ store, now: () => NOW });
+    await reloaded.load();
+    expect(reloaded.get(s.id)?.annotations).toEqual({ ticket: 'OPS-2' });
+    expect(reloaded.get(older.id)?.annotations).toEqual({});
   });
 
   it('updates in place only when history stays intact, else expires the old one and creates a new one', async () => {

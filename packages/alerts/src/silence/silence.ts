@@ -18,6 +18,8 @@ export interface Silence {
   readonly endsAt: number;
   readonly createdBy: string;
   readonly comment: string;
+  /** Alertmanager's silence annotations (API v2 since 0.32): free key/value data for clients, e.g. a ticket. */
+  readonly annotations: Readonly<Record<string, string>>;
   readonly updatedAt: number;
   /** Kiln's addition: the silence expires once the alerts it muted have all resolved. */
   readonly endsWhenResolved: boolean;
@@ -40,6 +42,7 @@ export interface PostableSilence {
   readonly endsAt: number;
   readonly createdBy: string;
   readonly comment: string;
+  readonly annotations: Readonly<Record<string, string>>;
   readonly endsWhenResolved: boolean;
 }
 
@@ -53,6 +56,8 @@ export type SilenceValidation = { readonly ok: true; readonly silence: PostableS
 
 /** Matchers one silence may carry: far more than anyone writes, few enough that checking an alert against it is quick. */
 const MAX_SILENCE_MATCHERS = 64;
+/** Annotations one silence may carry: a ticket, a change id, a kind; bounded as a posted alert's are. */
+const MAX_SILENCE_ANNOTATIONS = 128;
 
 /**
  * Checks a posted silence (decoded JSON in Alertmanager's postableSilence shape, times as RFC 3339) the way
@@ -97,6 +102,7 @@ export function parsePostableSilence(input: unknown, now: number): SilenceValida
   const comment = body['comment'];
   if (typeof createdBy !== 'string' || createdBy.trim() === '') errors.push('createdBy: required, a non-empty string');
   if (typeof comment !== 'string') errors.push('comment: required, a string');
+  const annotations = parseAnnotations(body['annotations'], errors);
   const id = body['id'];
   if (id !== undefined && id !== '' && typeof id !== 'string') errors.push('id: expected a string');
   const endsWhenResolved = body['endsWhenResolved'];
@@ -112,6 +118,7 @@ export function parsePostableSilence(input: unknown, now: number): SilenceValida
       endsAt: endsAt as number,
       createdBy: createdBy as string,
       comment: text,
+      annotations,
       endsWhenResolved: endsWhenResolved === true || text.toLowerCase().includes(UNTIL_RESOLVED_TAG),
     },
   };
@@ -138,6 +145,26 @@ function sameMatchers(a: readonly SilenceMatcher[], b: readonly SilenceMatcher[]
     const o = b[i] as SilenceMatcher;
     return m.name === o.name && m.value === o.value && m.isRegex === o.isRegex && m.isEqual === o.isEqual;
   });
+}
+
+/** Annotations as Alertmanager takes them: optional (none is `{}`), an object of string values. */
+function parseAnnotations(value: unknown, errors: string[]): Record<string, string> {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    errors.push('annotations: expected an object of strings');
+    return {};
+  }
+  const entries = Object.entries(value);
+  if (entries.length > MAX_SILENCE_ANNOTATIONS) {
+    errors.push(`annotations: at most ${MAX_SILENCE_ANNOTATIONS}, got ${entries.length}`);
+    return {};
+  }
+  const out: Record<string, string> = {};
+  for (const [name, v] of entries) {
+    if (typeof v === 'string') out[name] = v;
+    else errors.push(`annotations.${name}: expected a string`);
+  }
+  return out;
 }
 
 function parseTime(value: unknown, field: string, errors: string[]): number | undefined {

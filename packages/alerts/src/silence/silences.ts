@@ -38,7 +38,8 @@ export class Silences {
   }
 
   async load(): Promise<void> {
-    for (const silence of (await this.store.load()).values()) this.remember(silence);
+    // Silences stored before annotations existed have none: they read as `{}`, as Alertmanager's do.
+    for (const silence of (await this.store.load()).values()) this.remember({ ...silence, annotations: (silence.annotations as Silence['annotations'] | undefined) ?? {} });
   }
 
   /**
@@ -54,6 +55,7 @@ export class Silences {
       endsAt: posted.endsAt,
       createdBy: posted.createdBy,
       comment: posted.comment,
+      annotations: posted.annotations,
       endsWhenResolved: posted.endsWhenResolved,
       updatedAt: now,
     };

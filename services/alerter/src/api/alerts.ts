@@ -30,9 +30,22 @@ export interface GettableAlert {
   endsAt: string;
   updatedAt: string;
   fingerprint: string;
-  generatorURL: string;
+  /** Left out when the alert has none, as Alertmanager does: the definition's format is `uri`, which '' is not. */
+  generatorURL?: string;
   receivers: { name: string }[];
   status: { state: 'active' | 'suppressed' | 'unprocessed'; silencedBy: string[]; inhibitedBy: string[]; mutedBy: string[] };
+}
+
+/** Alertmanager's alertGroup (API v2 as of 0.34, where routeLabels became required). */
+export interface AlertGroup {
+  labels: Labels;
+  /**
+   * The labels the group's route sets (Alertmanager's route `labels`, rendered per group). Kiln's routes set none, so
+   * this is always `{}`; it is sent because the definition requires it.
+   */
+  routeLabels: Labels;
+  receiver: { name: string };
+  alerts: GettableAlert[];
 }
 
 /** GET and POST /api/v2/alerts and GET /api/v2/alerts/groups, as Alertmanager's API v2 has them. */
@@ -49,7 +62,7 @@ export function alertRoutes(ctx: AlertsApiContext): ApiRoute[] {
       endsAt: stored.expiresAt === undefined ? ZERO_TIME_RFC3339 : formatRfc3339(stored.expiresAt),
       updatedAt: formatRfc3339(stored.updatedAt),
       fingerprint: fp,
-      generatorURL: alert.generatorURL ?? '',
+      ...(alert.generatorURL === undefined || alert.generatorURL === '' ? {} : { generatorURL: alert.generatorURL }),
       receivers: ctx.dispatcher.receiversOf(alert.labels).map((name) => ({ name })),
       status: { ...muting, mutedBy: [] },
     };
@@ -79,8 +92,9 @@ export function alertRoutes(ctx: AlertsApiContext): ApiRoute[] {
         const groups = ctx.dispatcher
           .activeGroups()
           .filter((g) => receiver(g.route.receiver))
-          .map((g) => ({
+          .map((g): AlertGroup => ({
             labels: g.labels,
+            routeLabels: {},
             receiver: { name: g.route.receiver },
             alerts: [...g.members].flatMap((fp) => view(fp) ?? []).filter(keep),
           }))

@@ -25,6 +25,8 @@ export interface GettableSilence {
   endsAt: string;
   createdBy: string;
   comment: string;
+  /** Required in gettableSilence since Alertmanager 0.32: `{}` when the silence has none. */
+  annotations: Silence['annotations'];
   endsWhenResolved: boolean;
 }
 
@@ -42,6 +44,7 @@ export function silenceRoutes(ctx: SilencesApiContext): ApiRoute[] {
     endsAt: formatRfc3339(s.endsAt),
     createdBy: s.createdBy,
     comment: s.comment,
+    annotations: s.annotations,
     endsWhenResolved: s.endsWhenResolved,
   });
   const notFound = (id: string) => ({ status: 404, body: `silence ${id} not found` });
@@ -53,8 +56,11 @@ export function silenceRoutes(ctx: SilencesApiContext): ApiRoute[] {
       handle: (req) => {
         // As Alertmanager: a filter matcher selects silences that have exactly that matcher.
         const wanted = filterMatchers(req);
+        // Alertmanager 0.34's `active`, `pending` and `expired` parameters: each state is listed unless set to false.
+        const states = new Set((['active', 'pending', 'expired'] as const).filter((state) => req.query.get(state) !== 'false'));
         const list = silences
           .list()
+          .filter((s) => states.has(silences.state(s)))
           .filter((s) => wanted.every((w) => s.matchers.some((m) => m.name === w.name && m.value === w.value && m.isRegex === w.isRegex && m.isEqual === w.isEqual)))
           .map(view);
         // Active first, soonest to end; then pending, soonest to start; then expired, most recent first.
