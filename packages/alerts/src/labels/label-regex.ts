@@ -2,7 +2,8 @@ import { RE2JS } from 're2js';
 
 /**
  * A label-value regular expression as Alertmanager compiles one: RE2 syntax and semantics (Go's regexp), anchored to
- * the whole value, `.` matching newlines too. RE2 matches in time linear in the value, whatever the pattern: a pattern
+ * the whole value. One difference: `.` matches a newline too here (as in Prometheus), where Alertmanager's `.` does
+ * not unless the pattern sets `(?s)`. RE2 matches in time linear in the value, whatever the pattern: a pattern
  * like `(.*.*)*X` that makes a backtracking engine (JavaScript's RegExp) run for ever costs what any other does, so no
  * matcher in a route, an inhibition, a silence or an API filter can stall the process. RE2's syntax is Go's: `(?i)`
  * and POSIX classes such as `[[:alpha:]]` work, lookaround and backreferences are refused.
