@@ -25,6 +25,7 @@ import { statusRoutes } from './api/status.js';
 import type { AlertHistoryEntry, AlertHistorySink } from './history.js';
 import { consumeAlertEvents } from './intake.js';
 import { KvStateStore } from './kv-state-store.js';
+import { RecentChanges, uiRoutes } from './ui/index.js';
 
 export class AlerterStats {
   events = 0;
@@ -77,6 +78,7 @@ export async function startAlerter(
     KvStateStore.open<Silence>(js, bucket('silences'), config.nats.replicas),
   ]);
   const stats = new AlerterStats();
+  const recent = new RecentChanges();
   const recordHistory = (entries: AlertHistoryEntry[], token: string): void => {
     deps.history?.record(entries, token).catch((err: unknown) => log.error({ err, token }, 'alert history write failed'));
   };
@@ -123,6 +125,7 @@ export async function startAlerter(
     deps.hooks?.onEvent?.(alert);
     const at = event === 'resolved' ? (alert.endsAt ?? alert.startsAt) : alert.startsAt;
     recordHistory([{ at, event, alert }], `alert:${alert.fingerprint}:${event}:${alert.startsAt}`);
+    recent.add({ at, event, alert });
   };
   const dispatcher = new Dispatcher({
     route,
@@ -143,6 +146,7 @@ export async function startAlerter(
       ...statusRoutes({ route, receivers: receivers.map((r) => r.name), inhibitRules, resolveTimeoutMs: a.resolve_timeout_ms, startedAt, ready: () => ready }),
       ...alertRoutes({ alerts, dispatcher, resolveTimeoutMs: a.resolve_timeout_ms, now: Date.now }),
       ...silenceRoutes({ silences, dispatcher }),
+      ...uiRoutes({ recent }),
     ],
     a.basic_auth,
   );

@@ -10,8 +10,8 @@ export interface ApiRequest {
   json(): Promise<unknown>;
 }
 
-/** A JSON answer; `text` answers plain text (the health endpoints). */
-export type ApiResponse = { readonly status: number; readonly body?: unknown; readonly text?: string };
+/** A JSON answer; `text` answers plain text (the health endpoints), or what `headers` says it is (the web UI's assets). */
+export type ApiResponse = { readonly status: number; readonly body?: unknown; readonly text?: string; readonly headers?: Readonly<Record<string, string>> };
 
 export interface ApiRoute {
   readonly method: 'GET' | 'POST' | 'DELETE';
@@ -102,7 +102,7 @@ function send(res: ServerResponse, response: ApiResponse, headers: Record<string
   if (res.headersSent) return;
   const text = response.text ?? (response.body === undefined ? '' : JSON.stringify(response.body));
   const type = response.text === undefined ? 'application/json' : 'text/plain; charset=utf-8';
-  res.writeHead(response.status, { 'content-type': type, 'cache-control': 'no-store', ...headers });
+  res.writeHead(response.status, { 'content-type': type, 'cache-control': 'no-store', ...response.headers, ...headers });
   res.end(headOnly ? undefined : text);
 }
 
