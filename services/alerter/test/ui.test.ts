@@ -232,8 +232,12 @@ describe('the alerter web UI', () => {
 
   it('expires the silence from the list', async () => {
     const [silence] = await api<ApiSilence[]>('/api/v2/silences');
+    // The list shows it once the page has read the silences again: ask for that rather than racing the refresh.
+    const expire = `[data-silence-id="${silence!.id}"] .expire`;
+    await page.click('#refresh');
+    await page.waitForSelector(expire);
     page.once('dialog', (dialog) => void dialog.accept());
-    await page.click(`[data-silence-id="${silence!.id}"] .expire`);
+    await page.click(expire);
     await waitUntil('the silence expired', async () => (await api<ApiSilence>(`/api/v2/silence/${silence!.id}`)).status.state === 'expired', 5_000, 50);
     expect((await alertsWhere('silenced=true')).filter((a) => a.status.silencedBy.length > 0)).toEqual([]);
     await page.waitForFunction(() => document.querySelector('#silence-count')?.textContent === '(0)');
