@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import type { KilnConfig } from '@kiln/config';
 import { agentPublishSubjects, connectNats, ensureStreams, GPU_STREAM, partitionMapping } from '@kiln/nats';
-import { tempDir } from '@kiln/testkit';
+import { tempDir, waitUntil } from '@kiln/testkit';
 import { gpuSubject, partitionOf } from '@kiln/wire';
 import { composeVariables, containerPorts, hostFileOf, loadCompose, mounts } from './compose.js';
 import { composeDockerfile, composeProcesses, kubernetesProcesses, type DeployedProcess } from './deployed-processes.js';
@@ -78,7 +78,7 @@ afterAll(async () => {
 describe('the Kiln processes of deploy/compose and deploy/k8s', () => {
   it('are the aggregators, the alerter, the simulator and the agents', () => {
     const composed = processes.filter((p) => p.compose).map((p) => `${p.compose!.name}: ${subcommand(p)}`);
-    expect(composed.sort()).toEqual(['aggregator-1: aggregator', 'aggregator-2: aggregator', 'alerter: alerter', 'simulator: simulate']);
+    expect(composed.sort()).toEqual(['aggregator-1: aggregator', 'aggregator-2: aggregator', 'alerter-1: alerter', 'alerter-2: alerter', 'simulator: simulate']);
     const kube = processes.filter((p) => p.workload).map((p) => `${p.workload!.kind}/${p.workload!.metadata.name}`);
     expect(kube.sort()).toEqual(['DaemonSet/kiln-agent', 'Deployment/kiln-aggregator', 'Deployment/kiln-alerter']);
     // Any container of a Kiln image runs a Kiln script, so none escapes the checks below.
@@ -210,8 +210,12 @@ describe('deploy/compose', () => {
     expect(natsServices.map((s) => s.name)).toEqual(['nats-1', 'nats-2', 'nats-3']);
     const cluster = await startComposedNatsCluster(compose, natsServices);
     cleanup.push(() => cluster.dispose());
-    const views = await cluster.metaClusters();
-    expect(views.map((v) => ({ name: v.name, size: v.cluster_size }))).toEqual(views.map(() => ({ name: 'kiln', size: 3 })));
+    // A server reports the meta cluster's size as it has seen its peers so far: wait for all three to see all three.
+    const sizes = async () => (await cluster.metaClusters()).map((v) => ({ name: v.name, size: v.cluster_size }));
+    const formed = (views: { name: string | undefined; size: number | undefined }[]) => views.length === 3 && views.every((v) => v.name === 'kiln' && v.size === 3);
+    await waitUntil('the three servers to form one meta cluster', async () => formed(await sizes()), 20_000, 100).catch(async (err: unknown) => {
+      throw new Error(`${String(err)}: ${JSON.stringify(await sizes())}`);
+    });
 
     // The simulator's own configuration and credentials, pointed at the loopback ports.
     const simulator = composed.find((p) => subcommand(p) === 'simulate')!;
@@ -242,10 +246,18 @@ describe('deploy/k8s', () => {
     for (const p of processes.filter((q) => q.workload)) expect(existsSync(scriptInRepo(p.argv, p.installRoot, repoRoot)), p.where).toBe(true);
   });
 
-  it('runs at least two aggregators and exactly one alerter, never two at once', () => {
+  it('runs at least two aggregators and two alerters, each alerter advertising an address the other reaches', () => {
     const spec = (name: string) => manifests.workloads.find((w) => w.metadata.name === name)?.spec;
     expect(spec('kiln-aggregator')?.replicas).toBeGreaterThanOrEqual(2);
-    expect({ replicas: spec('kiln-alerter')?.replicas, strategy: spec('kiln-alerter')?.strategy?.type }).toEqual({ replicas: 1, strategy: 'Recreate' });
+    expect(spec('kiln-alerter')?.replicas).toBeGreaterThanOrEqual(2);
+    const alerters = processes.filter((p) => subcommand(p) === 'alerter');
+    expect(alerters.filter((p) => p.compose)).toHaveLength(2);
+    for (const p of alerters) {
+      const advertised = new URL(configOf(p).alerter.advertise_url ?? '');
+      expect(advertised.port, p.where).toBe(String(hostPort(configOf(p).alerter.listen).port));
+      if (p.compose) expect(advertised.hostname, p.where).toBe(p.compose.name);
+      else expect(advertised.hostname, p.where).toBe('10.244.3.17'); // the pod's IP (status.podIP)
+    }
   });
 
   it('probes /healthz and /readyz on metrics.listen, and Services reach ports the pods listen on', () => {

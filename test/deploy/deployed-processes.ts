@@ -28,6 +28,7 @@ const FIELD_EXAMPLES: Readonly<Record<string, string>> = {
   'metadata.name': 'kiln-aggregator-6d5f8b7c9d-x2x7k',
   'spec.nodeName': 'gb300-r0042-t07',
   'status.hostIP': '10.20.30.40',
+  'status.podIP': '10.244.3.17',
 };
 
 /** Example values of Secrets by key (the notify list is YAML, as deploy/README.md describes); other keys are strings. */
@@ -81,7 +82,8 @@ export function kubernetesProcesses(manifests: Manifests, installRoot: string): 
       if (entry === undefined || text === undefined) throw new Error(`${where}: --config ${configPath ?? '(none)'} is not an entry of a ConfigMap it mounts`);
       const env: Record<string, string> = {};
       for (const e of container.env) {
-        if (e.value !== undefined) env[e.name] = e.value;
+        // As Kubernetes does, $(NAME) in a value is the variable NAME defined earlier in the list.
+        if (e.value !== undefined) env[e.name] = e.value.replace(/\$\((\w+)\)/g, (ref, name: string) => env[name] ?? ref);
         else if (e.valueFrom?.secretKeyRef) env[e.name] = SECRET_EXAMPLES[e.valueFrom.secretKeyRef.key] ?? `example-${e.valueFrom.secretKeyRef.key}`;
         else if (e.valueFrom?.fieldRef) {
           const example = FIELD_EXAMPLES[e.valueFrom.fieldRef.fieldPath];

@@ -307,8 +307,18 @@ const alerterSection = z
      * a silent host its missing GPUs, a silent rack its hosts, a silent partition its racks. inhibit_rules add to them.
      */
     default_inhibitions: z.boolean().default(true),
-    /** Prefix of the JetStream KV buckets holding the alerter's state (alerts, notification log, silences). */
+    /** Prefix of the JetStream KV buckets holding the alerter's state (alerts, notification log, silences, leader). */
     state_bucket: token.default('kiln_alerter'),
+    /**
+     * Alerters sharing one state_bucket elect one of them to consume and notify; the others stand by and forward their
+     * API requests to it. A leader that stops renewing its lease for this long is replaced.
+     */
+    lease_ms: z.number().int().min(1_000).max(60_000).default(5_000),
+    /**
+     * This alerter's API as the other alerters reach it (they forward requests to the leader), e.g.
+     * http://10.0.3.7:9093. Unset: http://<listen host, or this machine's hostname for a wildcard>:<port>.
+     */
+    advertise_url: z.string().url().optional(),
     /** An alert posted to the API without endsAt resolves this long after its last update (Alertmanager's resolve_timeout). */
     resolve_timeout_ms: duration.default(300_000),
     /** An alert that starts this many episodes within flap_window_ms is flapping: one notification, then quiet. 0 disables. */

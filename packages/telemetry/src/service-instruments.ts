@@ -16,6 +16,8 @@ export interface AggregatorServiceView {
 /** What the metrics read of a running alerter (AlerterService of @kiln/alerter). */
 export interface AlerterServiceView {
   readonly stats: AlerterCounters;
+  /** Whether it leads: only then does it hold the alerts (active) and their muting (dispatcher). */
+  readonly leading: boolean;
   readonly active: AlertStates;
   readonly dispatcher: AlertMutes;
 }
@@ -28,7 +30,7 @@ export function observeAggregatorService(telemetry: Pick<Telemetry, 'meter'>, se
 
 /** The alerter's metrics, and the lag of its durable consumer on the alert stream. */
 export function observeAlerterService(telemetry: Pick<Telemetry, 'meter'>, service: AlerterServiceView, jsm: JetStreamManager, consumer: string): void {
-  observeAlerter(telemetry.meter, service.stats, service.active, service.dispatcher);
+  observeAlerter(telemetry.meter, service.stats, () => (service.leading ? { alerts: service.active, mutes: service.dispatcher } : undefined));
   const alerts = [{ stream: ALERT_STREAM, consumer }];
   observeConsumers(telemetry.meter, jsm, () => alerts);
 }

@@ -4,3 +4,4 @@ export * from './alerting-config.js';
 export * from './kv-state-store.js';
 export { serveApi, type AlerterApi, type ApiRoute } from './api/server.js';
 export { alertmanagerConfig, formatDuration } from './api/status.js';
+export { ConfigReloadError } from './api/reload.js';

@@ -131,7 +131,7 @@ describe('a real Prometheus sending its rules’ alerts to the alerter', () => {
       failure('Prometheus to post its three alerts'),
       async () => {
         const found = await Promise.all(['DiskFull', 'DiskSlow', 'QueueStuck'].map(byName));
-        return found.every((a) => a !== undefined) ? (found as Posted[]) : undefined;
+        return found.every((a) => a !== undefined) ? (found as [Posted, Posted, Posted]) : undefined;
       },
       20_000,
       200,

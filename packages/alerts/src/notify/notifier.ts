@@ -26,6 +26,11 @@ export interface NotifierOptions {
   readonly onOutcome?: (outcome: NotifyOutcome) => void;
   /** Wall clock for the notification log and repeat intervals. */
   readonly now?: () => number;
+  /**
+   * Asked right before each notification is sent (not before each retry: an attempt under way is finished). False
+   * drops it unrecorded: an alerter that has lost its leadership must not page beside the one that took over.
+   */
+  readonly mayDeliver?: () => Promise<boolean>;
 }
 
 /** One group to bring one receiver up to date with. */
@@ -78,6 +83,7 @@ export class Notifier {
   private readonly externalURL: string;
   private readonly onOutcome: ((outcome: NotifyOutcome) => void) | undefined;
   private readonly now: () => number;
+  private readonly mayDeliver: (() => Promise<boolean>) | undefined;
   private readonly abort = new AbortController();
   private readonly lanes = new Map<string, Lane>();
   private readonly inFlight = new Set<Promise<void>>();
@@ -104,6 +110,7 @@ export class Notifier {
     this.retry = resolveRetryOptions(options.retry);
     this.externalURL = options.externalURL ?? '';
     this.onOutcome = options.onOutcome;
+    this.mayDeliver = options.mayDeliver;
   }
 
   get receivers(): Receiver[] {
@@ -196,6 +203,10 @@ export class Notifier {
       return;
     }
     const { notification } = decision;
+    if (notification && this.mayDeliver && !(await this.mayDeliver())) {
+      request.settled?.(false, snapshot);
+      return;
+    }
     if (notification) {
       bucket?.take(receiver.requestsFor?.(notification) ?? 1);
       const send: Receiver['send'] = (n, options) => slot.concurrency.run(() => receiver.send(n, options));

@@ -30,6 +30,15 @@ export interface AlerterApi {
 /** A request body the handler cannot use; answered 400 with the message, as Alertmanager answers a bad request. */
 export class BadRequestError extends Error {}
 
+export interface ApiServerOptions {
+  readonly auth?: { user: string; password: string; protect_reads?: boolean } | undefined;
+  /**
+   * Asked first for every request but the health and reload endpoints (`/-/…`): true when it has taken the request
+   * over (a standby alerter forwards it to the leader).
+   */
+  readonly forward?: (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
+}
+
 /** Request bodies above this are refused (a silence or a batch of alerts is a few KiB). */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 /** Request targets (path and query) above this are refused: no filter a person writes comes near it. */
@@ -42,11 +51,8 @@ const MAX_URL_BYTES = 16 * 1024;
  * read), and every matcher runs in linear time (LabelRegex), so no request holds the event loop that ingestion and
  * paging share with it.
  */
-export async function serveApi(
-  listen: string,
-  routes: readonly ApiRoute[],
-  auth: { user: string; password: string; protect_reads?: boolean } | undefined,
-): Promise<AlerterApi> {
+export async function serveApi(listen: string, routes: readonly ApiRoute[], options: ApiServerOptions = {}): Promise<AlerterApi> {
+  const { auth, forward } = options;
   const compiled = routes.map((r) => ({ ...r, pattern: new RegExp(`^${r.path.replace(/\{(\w+)\}/g, '(?<$1>[^/]+)')}$`) }));
   const expected = auth ? digest(`Basic ${Buffer.from(`${auth.user}:${auth.password}`).toString('base64')}`) : undefined;
   const server: Server = createServer((req, res) => {
@@ -58,6 +64,7 @@ export async function serveApi(
       return send(res, { status: 414, body: `request target over ${MAX_URL_BYTES} bytes` });
     }
     const url = new URL(req.url ?? '/', 'http://alerter');
+    if (forward && !url.pathname.startsWith('/-/') && (await forward(req, res))) return;
     const method = req.method === 'HEAD' ? 'GET' : req.method;
     const onPath = compiled.filter((r) => r.pattern.test(url.pathname));
     const route = onPath.find((r) => r.method === method);

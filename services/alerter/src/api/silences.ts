@@ -34,10 +34,10 @@ const STATE_ORDER: Readonly<Record<SilenceState, number>> = { active: 0, pending
 
 /** GET/POST /api/v2/silences and GET/DELETE /api/v2/silence/{id}, as Alertmanager's API v2 has them. */
 export function silenceRoutes(ctx: SilencesApiContext): ApiRoute[] {
-  const { silences, dispatcher } = ctx;
+  // Read through ctx on every use: a reload or a change of leader replaces them.
   const view = (s: Silence): GettableSilence => ({
     id: s.id,
-    status: { state: silences.state(s) },
+    status: { state: ctx.silences.state(s) },
     updatedAt: formatRfc3339(s.updatedAt),
     matchers: s.matchers,
     startsAt: formatRfc3339(s.startsAt),
@@ -58,9 +58,9 @@ export function silenceRoutes(ctx: SilencesApiContext): ApiRoute[] {
         const wanted = filterMatchers(req);
         // Alertmanager 0.34's `active`, `pending` and `expired` parameters: each state is listed unless set to false.
         const states = new Set((['active', 'pending', 'expired'] as const).filter((state) => req.query.get(state) !== 'false'));
-        const list = silences
+        const list = ctx.silences
           .list()
-          .filter((s) => states.has(silences.state(s)))
+          .filter((s) => states.has(ctx.silences.state(s)))
           .filter((s) => wanted.every((w) => s.matchers.some((m) => m.name === w.name && m.value === w.value && m.isRegex === w.isRegex && m.isEqual === w.isEqual)))
           .map(view);
         // Active first, soonest to end; then pending, soonest to start; then expired, most recent first.
@@ -78,13 +78,13 @@ export function silenceRoutes(ctx: SilencesApiContext): ApiRoute[] {
       path: '/api/v2/silences',
       writes: true,
       handle: async (req) => {
-        const parsed = parsePostableSilence(await req.json(), silences.now());
+        const parsed = parsePostableSilence(await req.json(), ctx.silences.now());
         if (!parsed.ok) return { status: 400, body: `invalid silence: ${parsed.errors.join('; ')}` };
-        const before = parsed.silence.id === undefined ? undefined : silences.get(parsed.silence.id);
+        const before = parsed.silence.id === undefined ? undefined : ctx.silences.get(parsed.silence.id);
         try {
-          const saved = await silences.upsert(parsed.silence);
-          if (before && before.id !== saved.id) dispatcher.silenceChanged(before);
-          dispatcher.silenceChanged(saved);
+          const saved = await ctx.silences.upsert(parsed.silence);
+          if (before && before.id !== saved.id) ctx.dispatcher.silenceChanged(before);
+          ctx.dispatcher.silenceChanged(saved);
           return { status: 200, body: { silenceID: saved.id } };
         } catch (err) {
           if (err instanceof SilenceNotFoundError) return notFound(err.id);
@@ -97,7 +97,7 @@ export function silenceRoutes(ctx: SilencesApiContext): ApiRoute[] {
       path: '/api/v2/silence/{silenceID}',
       writes: false,
       handle: (req) => {
-        const s = silences.get(req.params['silenceID'] ?? '');
+        const s = ctx.silences.get(req.params['silenceID'] ?? '');
         return s ? { status: 200, body: view(s) } : notFound(req.params['silenceID'] ?? '');
       },
     },
@@ -107,7 +107,7 @@ export function silenceRoutes(ctx: SilencesApiContext): ApiRoute[] {
       writes: true,
       handle: async (req) => {
         try {
-          dispatcher.silenceChanged(await silences.expire(req.params['silenceID'] ?? ''));
+          ctx.dispatcher.silenceChanged(await ctx.silences.expire(req.params['silenceID'] ?? ''));
           return { status: 200 };
         } catch (err) {
           if (err instanceof SilenceNotFoundError) return notFound(err.id);

@@ -1,10 +1,10 @@
 import type { InhibitRule, Route } from '@kiln/alerts';
+import type { Alerting } from '../alerting-config.js';
 import type { ApiRoute } from './server.js';
 
 export interface StatusApiContext {
-  readonly route: Route;
-  readonly receivers: readonly string[];
-  readonly inhibitRules: readonly InhibitRule[];
+  /** The configuration running now (a reload replaces it). */
+  readonly alerting: () => Alerting;
   readonly resolveTimeoutMs: number;
   readonly startedAt: number;
   /** Whether the alerter has loaded its state and consumes events. */
@@ -13,7 +13,7 @@ export interface StatusApiContext {
 
 /** GET /api/v2/status and /api/v2/receivers, and the health endpoints /-/healthy and /-/ready. */
 export function statusRoutes(ctx: StatusApiContext): ApiRoute[] {
-  const original = alertmanagerConfig(ctx);
+  const receivers = (): string[] => ctx.alerting().receivers.map((r) => r.name);
   return [
     { method: 'GET', path: '/-/healthy', writes: false, handle: () => ({ status: 200, text: 'OK\n' }) },
     { method: 'GET', path: '/-/ready', writes: false, handle: () => (ctx.ready() ? { status: 200, text: 'OK\n' } : { status: 503, text: 'starting\n' }) },
@@ -25,13 +25,13 @@ export function statusRoutes(ctx: StatusApiContext): ApiRoute[] {
         status: 200,
         body: {
           cluster: { status: 'disabled', peers: [] },
-          config: { original },
+          config: { original: alertmanagerConfig({ ...ctx.alerting(), receivers: receivers(), resolveTimeoutMs: ctx.resolveTimeoutMs }) },
           uptime: new Date(ctx.startedAt).toISOString(),
           versionInfo: { version: 'kiln', revision: '', branch: '', buildUser: '', buildDate: '', goVersion: `node ${process.version}` },
         },
       }),
     },
-    { method: 'GET', path: '/api/v2/receivers', writes: false, handle: () => ({ status: 200, body: ctx.receivers.map((name) => ({ name })) }) },
+    { method: 'GET', path: '/api/v2/receivers', writes: false, handle: () => ({ status: 200, body: receivers().map((name) => ({ name })) }) },
   ];
 }
 
@@ -40,7 +40,12 @@ export function statusRoutes(ctx: StatusApiContext): ApiRoute[] {
  * `amtool config routes show|test` works against the alerter. Receivers are listed by name only: their
  * destinations are secrets.
  */
-export function alertmanagerConfig(ctx: Pick<StatusApiContext, 'route' | 'receivers' | 'inhibitRules' | 'resolveTimeoutMs'>): string {
+export function alertmanagerConfig(ctx: {
+  readonly route: Route;
+  readonly receivers: readonly string[];
+  readonly inhibitRules: readonly InhibitRule[];
+  readonly resolveTimeoutMs: number;
+}): string {
   const routeOf = (r: Route): Record<string, unknown> => ({
     receiver: r.receiver,
     group_by: r.groupBy ?? ['...'],

@@ -5,7 +5,7 @@ import { ALERT_STREAM } from '@kiln/nats';
 import { clickhouseReadiness, natsReadiness, observeAlerterService, recordNotifications, startTelemetry, streamsReadiness } from '@kiln/telemetry';
 import { configFrom, parseCommandLine } from '../args.js';
 import { openNats, openStore } from '../components.js';
-import { untilSignal } from '../signals.js';
+import { onHangup, untilSignal } from '../signals.js';
 import { alertHistory } from '../store-adapters.js';
 import type { Command } from './command.js';
 
@@ -24,12 +24,15 @@ export const alerter: Command = {
     const store = await openStore(config);
     const nats = await openNats(config, `kiln-alerter@${process.pid}`, { startServer: false });
     const onOutcome = recordNotifications(telemetry, buildAlerting(config).receivers);
-    const service = await startAlerter(config, { nc: nats.nc, history: alertHistory(store), log, hooks: { onOutcome } });
+    const service = await startAlerter(config, { nc: nats.nc, history: alertHistory(store), log, hooks: { onOutcome }, readConfig: () => configFrom(values) });
+    // SIGHUP re-reads the file and applies receivers, routes and inhibitions; a bad file is logged and refused.
+    const stopHangups = onHangup(() => service.reload());
     const jsm = await jetstreamManager(nats.nc);
     observeAlerterService(telemetry, service, jsm, config.alerter.consumer);
     telemetry.readiness.use([natsReadiness(nats.nc), streamsReadiness(jsm, [ALERT_STREAM]), clickhouseReadiness(store)]);
-    log.info({ api: service.api.url, receivers: config.notify.length, metrics: telemetry.url }, 'alerter started');
+    log.info({ api: service.api.url, leading: service.leading, receivers: config.notify.length, metrics: telemetry.url }, 'alerter started');
     await stopRequested;
+    stopHangups();
     await service.stop();
     await telemetry.shutdown();
     await nats.close();

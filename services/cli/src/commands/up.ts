@@ -16,7 +16,7 @@ import {
 import { configFrom, parseCommandLine } from '../args.js';
 import { openNats, openStore, serveStore } from '../components.js';
 import { ConsoleReport } from '../progress.js';
-import { untilSignal } from '../signals.js';
+import { onHangup, untilSignal } from '../signals.js';
 import { startSimulation } from '../simulation.js';
 import { aggregatorStore, alertHistory } from '../store-adapters.js';
 import type { Command } from './command.js';
@@ -50,6 +50,7 @@ export const up: Command = {
     const notified = recordNotifications(telemetry, buildAlerting(config).receivers);
     const alerter = await startAlerter(config, {
       nc: nats.nc,
+      readConfig: () => configFrom(values),
       history: alertHistory(store),
       log,
       hooks: {
@@ -67,7 +68,14 @@ export const up: Command = {
     if (telemetry.url) report.line(`Kiln's own metrics at ${telemetry.url}/metrics (health: /healthz, /readyz)`);
     report.line(`aggregator consuming; alerter API at ${alerter.api.url}; ${config.notify.length} receiver(s)`);
     const simulation = values.simulate || config.simulate.enabled ? await startSimulation(config, nats.nc, report) : undefined;
-    report.line('Ctrl-C stops everything');
+    // SIGHUP re-reads the file and applies the alerter's receivers, routes and inhibitions.
+    const stopHangups = onHangup(() =>
+      alerter.reload().then(
+        () => report.line('SIGHUP: alerting configuration reloaded'),
+        (err: unknown) => report.line(`SIGHUP: ${err instanceof Error ? err.message : String(err)}`),
+      ),
+    );
+    report.line('Ctrl-C stops everything; SIGHUP reloads the alerting configuration');
 
     const timer = setInterval(() => {
       report.progress({
@@ -75,7 +83,7 @@ export const up: Command = {
         rejected: aggregator.stats.rejected,
         windowsClosed: aggregator.windows.windowsClosed,
         lateSamples: aggregator.windows.late,
-        alertsFiring: alerter.active.size,
+        alertsFiring: alerter.leading ? alerter.active.size : 0,
         delivered: alerter.stats.delivered,
         failed: alerter.stats.failed,
         ...(simulation ? { published: simulation.published() } : {}),
@@ -83,6 +91,7 @@ export const up: Command = {
     }, 5_000);
 
     const signal = await stopRequested;
+    stopHangups();
     clearInterval(timer);
     report.line(`${signal}: stopping`);
     await simulation?.stop();

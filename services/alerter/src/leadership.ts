@@ -1,0 +1,192 @@
+import { randomUUID } from 'node:crypto';
+import type { JetStreamClient } from '@nats-io/jetstream';
+import { Kvm, type KV } from '@nats-io/kv';
+import type { Logger } from '@kiln/log';
+import { retryTransient } from '@kiln/nats';
+
+/** Who leads the alerters of one state bucket, as written in the lease. */
+export interface LeaderRecord {
+  /** The process, as its logs name it. */
+  readonly instance: string;
+  /** Its API, where the others forward requests. */
+  readonly url: string;
+  /** When it took the lease, Unix milliseconds. */
+  readonly since: number;
+  /** Unique per term: a process that lost the lease and took it again is a new term. */
+  readonly term: string;
+}
+
+/** What the elected alerter does when it gains or loses the lease. */
+export interface LeaderDuties {
+  /** Start consuming and notifying. A throw gives the lease back at once. */
+  activate(): Promise<void>;
+  /**
+   * Stop. `handover`: this process is shutting down and still holds the lease: finish what is in hand, the lease is
+   * released afterwards. `lost`: the lease expired or was taken: another alerter may be notifying already.
+   */
+  deactivate(how: 'handover' | 'lost'): Promise<void>;
+}
+
+const LEASE_KEY = 'leader';
+/** A fence check this recent is trusted without asking NATS again (monotonic clock: a paused process re-asks). */
+const FENCE_CACHE_MS = 250;
+
+/**
+ * One leader among the alerters sharing a state bucket, through a key in a JetStream KV bucket whose TTL is the
+ * lease (works on nats-server 2.9): taken with create() (fails while another holds it), renewed with a
+ * compare-and-set update() four times per lease, deleted on a clean shutdown so a standby takes over at its next
+ * round. A standby tries to take it every round; a leader that stops renewing (crashed, paused, cut off) loses it
+ * when the TTL runs out. A process restarted on the address the lease names takes it at once: holding that address,
+ * it knows the holder is gone.
+ *
+ * A lease alone cannot stop a paused leader that wakes up from notifying once before its next renewal finds the lease
+ * gone. So every notification and every state write first checks the fence: the key still holds this process's term.
+ * The check is cached for a quarter of a second on the monotonic clock, which keeps running while a process is
+ * stopped, so a process that wakes from a pause asks NATS before doing anything.
+ */
+export class Leadership {
+  private record: LeaderRecord;
+  private revision: number | undefined;
+  private lastRenewed = 0;
+  private verifiedAt = Number.NEGATIVE_INFINITY;
+  private timer: NodeJS.Timeout | undefined;
+  private round: Promise<void> = Promise.resolve();
+  private stopped = false;
+  private activating: Promise<boolean> | undefined;
+
+  private constructor(
+    private readonly kv: KV,
+    private readonly leaseMs: number,
+    self: { instance: string; url: string },
+    private readonly duties: LeaderDuties,
+    private readonly log: Logger,
+  ) {
+    this.record = { ...self, since: 0, term: randomUUID() };
+  }
+
+  /** Opens (or creates) the lease bucket and runs the first round: on return this process leads or stands by. */
+  static async start(
+    js: JetStreamClient,
+    options: { bucket: string; replicas: number; leaseMs: number; instance: string; url: string; log: Logger },
+    duties: LeaderDuties,
+  ): Promise<Leadership> {
+    const kv = await retryTransient(`KV bucket ${options.bucket}`, () => new Kvm(js).create(options.bucket, { history: 1, replicas: options.replicas, ttl: options.leaseMs }));
+    const leadership = new Leadership(kv, options.leaseMs, options, duties, options.log);
+    await leadership.runRound();
+    await leadership.activating;
+    leadership.timer = setInterval(() => void leadership.runRound(), Math.max(100, Math.floor(options.leaseMs / 4)));
+    leadership.timer.unref();
+    return leadership;
+  }
+
+  /** Whether this process holds the lease now (as far as it knows: see `verify`). */
+  get leading(): boolean {
+    return this.revision !== undefined;
+  }
+
+  /** The leader as the lease names it; undefined while nobody holds it. */
+  async leader(): Promise<LeaderRecord | undefined> {
+    if (this.leading) return this.record;
+    const entry = await this.kv.get(LEASE_KEY);
+    return entry === null || entry.operation !== 'PUT' || entry.length === 0 ? undefined : entry.json<LeaderRecord>();
+  }
+
+  /**
+   * The fence: true while the lease still holds this process's term. False steps this process down at once, so a
+   * notification or write it was about to make is dropped (the new leader makes it from the shared state).
+   */
+  async verify(): Promise<boolean> {
+    if (!this.leading) return false;
+    if (performance.now() - this.verifiedAt < FENCE_CACHE_MS && Date.now() - this.lastRenewed < this.leaseMs) return true;
+    let entry;
+    try {
+      entry = await this.kv.get(LEASE_KEY);
+    } catch {
+      // NATS unreachable: keep going while the lease cannot have run out yet.
+      return Date.now() - this.lastRenewed < this.leaseMs;
+    }
+    const holds = entry !== null && entry.operation === 'PUT' && entry.length > 0 && entry.json<LeaderRecord>().term === this.record.term;
+    if (holds) {
+      this.verifiedAt = performance.now();
+      return true;
+    }
+    this.lose('the lease names another term');
+    return false;
+  }
+
+  /** Stops the rounds; a leader finishes what it has in hand and releases the lease for a standby to take. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.round;
+    await this.activating;
+    const revision = this.revision;
+    if (revision === undefined) return;
+    await this.duties.deactivate('handover').catch((err: unknown) => this.log.error({ err }, 'alerter: stepping down failed'));
+    this.revision = undefined;
+    await this.kv.delete(LEASE_KEY, { previousSeq: revision }).catch(() => undefined);
+  }
+
+  /** Rounds never overlap: a slow one delays the next instead of racing it. */
+  private runRound(): Promise<void> {
+    this.round = this.round
+      .then(() => (this.stopped ? undefined : this.leading ? this.renew() : this.tryTake()))
+      .catch((err: unknown) => this.log.warn({ err: String(err) }, 'alerter lease round failed; retrying'));
+    return this.round;
+  }
+
+  private async renew(): Promise<void> {
+    const revision = this.revision as number;
+    try {
+      const renewed = await this.kv.update(LEASE_KEY, JSON.stringify(this.record), revision);
+      if (this.revision === revision) {
+        this.revision = renewed;
+        this.lastRenewed = Date.now();
+      }
+    } catch (err) {
+      // Taken or expired: step down. Unreachable for a whole lease: a standby may have taken over; step down too.
+      if (/wrong last sequence/i.test(String(err))) this.lose('the lease was taken');
+      else if (Date.now() - this.lastRenewed >= this.leaseMs) this.lose(`the lease could not be renewed: ${String(err)}`);
+    }
+  }
+
+  private async tryTake(): Promise<void> {
+    const record: LeaderRecord = { ...this.record, since: Date.now(), term: randomUUID() };
+    let revision: number;
+    try {
+      revision = await this.kv.create(LEASE_KEY, JSON.stringify(record));
+    } catch (err) {
+      if (!/wrong last sequence|key exists/i.test(String(err))) throw err;
+      // Another alerter leads, unless the lease names this process's own address: this process holds that port now,
+      // so the holder is gone (a restart after a crash) and need not be waited out.
+      const entry = await this.kv.get(LEASE_KEY);
+      if (entry === null || entry.operation !== 'PUT' || entry.length === 0 || entry.json<LeaderRecord>().url !== record.url) return;
+      revision = await this.kv.update(LEASE_KEY, JSON.stringify(record), entry.revision);
+      this.log.info({ url: record.url }, 'the lease named this address, whose previous holder is gone: taking over');
+    }
+    this.record = record;
+    this.revision = revision;
+    this.lastRenewed = record.since;
+    this.verifiedAt = performance.now();
+    this.log.info({ instance: this.record.instance, url: this.record.url }, 'alerter leads: consuming alert events and notifying');
+    this.activating = this.duties.activate().then(
+      () => true,
+      async (err: unknown) => {
+        this.log.error({ err }, 'alerter could not start leading; giving the lease back');
+        if (this.revision === revision) {
+          this.revision = undefined;
+          await this.kv.delete(LEASE_KEY, { previousSeq: revision }).catch(() => undefined);
+        }
+        return false;
+      },
+    );
+  }
+
+  private lose(why: string): void {
+    if (this.revision === undefined) return;
+    this.revision = undefined;
+    this.log.warn({ why }, 'alerter lost the lease: standing by');
+    const activated = this.activating ?? Promise.resolve(true);
+    void activated.then((ok) => (ok ? this.duties.deactivate('lost') : undefined)).catch((err: unknown) => this.log.error({ err }, 'alerter: stepping down failed'));
+  }
+}
