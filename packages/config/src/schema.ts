@@ -415,6 +415,8 @@ const receiver = z.discriminatedUnion('type', [
       ...receiverCommon,
       routing_key: z.string().min(1),
       url: z.string().url().default('https://events.pagerduty.com/v2/enqueue'),
+      /** `alert`: one PagerDuty alert per Kiln alert; `group`: one per route group, as Alertmanager does. */
+      incident: z.enum(['alert', 'group']).default('alert'),
     })
     .strict(),
   z

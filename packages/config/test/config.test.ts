@@ -58,7 +58,7 @@ describe('config', () => {
     await writeFile(file, 'data_dir: state\nnotify:\n  - { type: pagerduty, routing_key: abc }\n');
     const c = await loadConfig(file, {});
     expect(c.data_dir).toBe(join(process.cwd(), 'state'));
-    expect(c.notify[0]).toEqual({ type: 'pagerduty', routing_key: 'abc', url: 'https://events.pagerduty.com/v2/enqueue' });
+    expect(c.notify[0]).toEqual({ type: 'pagerduty', routing_key: 'abc', url: 'https://events.pagerduty.com/v2/enqueue', incident: 'alert' });
     await writeFile(file, '{"simulate": {"racks": 2}}');
     expect((await loadConfig(file, {})).simulate.racks).toBe(2);
     await writeFile(file, 'nats: [unclosed');

@@ -191,12 +191,25 @@ function notationOf(labels: Readonly<Record<string, string>>): string {
   return `${labels['alertname']}{${where}}${labels['severity'] === 'critical' ? '' : `:${labels['severity']}`}`;
 }
 
-/** One request in the notation; `names` maps PagerDuty dedup keys to alerts, as a resolve event names only its key. */
+/**
+ * One request in the notation; `names` maps PagerDuty dedup keys to alerts, as a resolve event names only its key. A
+ * PagerDuty group incident reads `trigger group{alertname=GpuHot,rack=r1} firing=2`.
+ */
 function describe(type: EndpointType, r: ReceivedRequest, names: Map<string, string>): string {
   const body = JSON.parse(r.body) as Record<string, unknown>;
   if (type === 'pagerduty') {
-    const ev = body as { event_action: string; dedup_key: string; payload?: { custom_details: { labels: Record<string, string> }; summary: string } };
-    if (ev.payload) names.set(ev.dedup_key, notationOf(ev.payload.custom_details.labels));
+    const ev = body as {
+      event_action: string;
+      dedup_key: string;
+      payload?: { custom_details: { labels: Record<string, string> } | { group_labels: Record<string, string>; firing: number }; summary: string };
+    };
+    const details = ev.payload?.custom_details;
+    if (details && 'group_labels' in details) {
+      // incident: group: the group, and how many of its alerts fire.
+      names.set(ev.dedup_key, `group{${Object.entries(details.group_labels).map(([k, v]) => `${k}=${v}`).join(',')}}`);
+      return `${ev.event_action} ${names.get(ev.dedup_key)} firing=${details.firing}`;
+    }
+    if (details) names.set(ev.dedup_key, notationOf(details.labels));
     const flapping = ev.payload?.summary.startsWith('[flapping]') ? '~' : '';
     return `${ev.event_action} ${names.get(ev.dedup_key) ?? ev.dedup_key}${flapping}`;
   }

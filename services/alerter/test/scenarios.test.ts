@@ -24,6 +24,30 @@ afterAll(async () => {
 const start = async (...args: Parameters<typeof Scenario.start> extends [unknown, ...infer R] ? R : never) => (running = await Scenario.start(nc, ...args));
 
 describe('alerter scenarios against real receivers', () => {
+  it('with PagerDuty incident: group, keeps one PagerDuty alert per group, updated while any fires, resolved with the last', async () => {
+    const s = await start('pd-group', {
+      receivers: { pd: { type: 'pagerduty', answers: '202', config: { incident: 'group' } } },
+      route: { receiver: 'pd', group_by: ['alertname', 'rack'], group_wait: '300ms', group_interval: '1s' },
+    });
+    await s.play(`
+      0.0 +GpuHot{r1,0}
+      0.1 +GpuHot{r1,1}
+      0.1 +GpuHot{r2,0}
+      1.5 -GpuHot{r1,0}
+      3.5 -GpuHot{r1,1}
+    `);
+    await s.until(5.5);
+    s.expect('pd', `
+      0.3..1.0  trigger group{alertname=GpuHot,rack=r1} firing=2
+      0.4..1.1  trigger group{alertname=GpuHot,rack=r2} firing=1
+      1.5..2.6  trigger group{alertname=GpuHot,rack=r1} firing=1
+      3.5..4.6  resolve group{alertname=GpuHot,rack=r1}
+    `);
+    const first = s.body('pd', 0) as { dedup_key: string; payload: { summary: string; severity: string; group: string } };
+    expect(first.payload).toMatchObject({ summary: '[FIRING:2] GpuHot rack=r1', severity: 'critical', group: 'r1' });
+    expect((s.body('pd', 3) as { dedup_key: string }).dedup_key).toBe(first.dedup_key);
+  });
+
   it('groups by rack, pages a GPU joining a paged rack promptly, batches the resolution, one PagerDuty event per alert', async () => {
     const s = await start('grouping', {
       receivers: { hook: { type: 'webhook' }, pd: { type: 'pagerduty', answers: '202' } },
