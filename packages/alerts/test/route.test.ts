@@ -25,6 +25,13 @@ describe('routing tree', () => {
     expect(tree.match(labels({ severity: 'info' }))[0]!.repeatIntervalMs).toBe(3_600_000);
   });
 
+  it('reads each matchers entry as a list, as Alertmanager does', () => {
+    const listed = buildRouteTree({ receiver: 'chat', routes: [{ matchers: ['severity="critical", cluster=~"eus2-.*"'], receiver: 'oncall' }, { matchers: ['{rack="r1"}'], receiver: 'archive' }] }, receivers);
+    expect(listed.match(labels({ cluster: 'eus2-ai1' }))[0]!.receiver).toBe('oncall');
+    expect(listed.match(labels({}))[0]!.receiver).toBe('chat');
+    expect(listed.match(labels({ severity: 'warning', rack: 'r1' }))[0]!.receiver).toBe('archive');
+  });
+
   it('inherits receiver, grouping and timers, and applies Kiln defaults at the root', () => {
     const [eus2] = tree.match(labels({ cluster: 'eus2-ai1' }));
     expect(eus2).toMatchObject({ groupBy: ['alertname', 'cluster', 'rack'], groupWaitMs: 0, groupIntervalMs: KILN_ROUTE_TIMERS.groupIntervalMs });

@@ -1,6 +1,6 @@
 import type { Labels } from '../alert.js';
 import type { Matcher } from '../labels/matcher.js';
-import { matchesAll, parseMatcher } from '../labels/matcher.js';
+import { matchesAll, parseMatchers } from '../labels/matcher.js';
 
 /** An inhibition rule as configured, in Alertmanager's shape. */
 export interface InhibitRuleSpec {
@@ -29,8 +29,9 @@ export function buildInhibitRules(specs: readonly InhibitRuleSpec[]): InhibitRul
   const rules = specs.map((spec, i) => {
     const parse = (side: 'source_matchers' | 'target_matchers'): Matcher[] =>
       spec[side].flatMap((text, j) => {
+        // Each entry is a list, as Alertmanager reads it: 'alertname="A", rack="r1"' is two matchers.
         try {
-          return [parseMatcher(text)];
+          return parseMatchers(text);
         } catch (err) {
           problems.push(`inhibit_rules[${i}].${side}[${j}]: ${(err as Error).message}`);
           return [];

@@ -1,7 +1,7 @@
 import type { Labels } from '../alert.js';
 import { formatLabels } from '../labels/format.js';
 import type { Matcher } from '../labels/matcher.js';
-import { matchesAll, parseMatcher } from '../labels/matcher.js';
+import { matchesAll, parseMatchers } from '../labels/matcher.js';
 
 /** A node of the routing tree as configured, in Alertmanager's shape (durations already in ms). Unset keys inherit. */
 export interface RouteSpec {
@@ -122,9 +122,10 @@ export function buildRouteTree(spec: RouteSpec, receivers: readonly string[], de
       problems.push(`${path}.receiver: no receiver named ${JSON.stringify(s.receiver)} in notify (known: ${[...known].join(', ') || 'none'})`);
     }
     const matchers: Matcher[] = [];
+    // Each entry is a list, as Alertmanager reads it: 'severity="critical", rack="r1"' is two matchers.
     (s.matchers ?? []).forEach((text, i) => {
       try {
-        matchers.push(parseMatcher(text));
+        matchers.push(...parseMatchers(text));
       } catch (err) {
         problems.push(`${path}.matchers[${i}]: ${(err as Error).message}`);
       }
