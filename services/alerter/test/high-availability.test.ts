@@ -1,99 +1,40 @@
-import { writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
-import { connect } from '@nats-io/transport-node';
-import type { NatsConnection } from '@nats-io/nats-core';
-import { fingerprint, type AlertEvent } from '@kiln/alerts';
-import { alertSubject, ensureStreams } from '@kiln/nats';
-import { startHttpReceiver, startProcess, startTestNatsServer, tempDir, waitUntil, type HttpReceiver, type RunningProcess, type TestNatsServer } from '@kiln/testkit';
+import { fingerprint } from '@kiln/alerts';
+import { waitUntil } from '@kiln/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alertLabels } from './scenario.js';
+import { firing, pagerDutyKey as key, ProcessRig, resolved, type AlerterProcess } from './process-rig.js';
 
-const FIXTURE = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'alerter-process.mjs');
-
-let nats: TestNatsServer;
-let nc: NatsConnection;
-let js: JetStreamClient;
-let dir: { path: string; remove(): Promise<void> };
-let pagerduty: HttpReceiver;
-let configFile: string;
+let rig: ProcessRig;
+/** The alerter that took over in the first case, and leads at the start of the second. */
+let survivor: AlerterProcess;
 let lease: KV;
 let alertState: KV;
-const processes: RunningProcess[] = [];
-
-interface Alerter {
-  readonly process: RunningProcess;
-  readonly url: string;
-}
-
-/** Starts an alerter process; resolves once it has started (leading or standing by). */
-async function startAlerter(name: string): Promise<Alerter> {
-  const proc = startProcess(name, process.execPath, [FIXTURE, configFile]);
-  processes.push(proc);
-  const line = await waitUntil(`${name} to start`, () => proc.lines().find((l) => l.startsWith('ready ')), 20_000, 20).catch((err: unknown) => {
-    throw new Error(`${String(err)}\n${proc.tail()}`);
-  });
-  return { process: proc, url: line.slice('ready '.length) };
-}
 
 /** The API URL of the alerter the lease names, or undefined while nobody holds it. */
 async function leaderUrl(): Promise<string | undefined> {
   const entry = await lease.get('leader');
   return entry === null || entry.operation !== 'PUT' || entry.length === 0 ? undefined : entry.json<{ url: string }>().url;
 }
-
-async function publish(event: AlertEvent): Promise<void> {
-  const id = `${event.labels['alertname']}:${fingerprint(event.labels)}:${event.status}:${event.startsAt}`;
-  await js.publish(alertSubject('eus2-ai1', event.labels['rack'] as string), JSON.stringify(event), { msgID: id });
-}
-const firing = (notation: string, startsAt: number): AlertEvent => ({
-  labels: alertLabels(notation),
-  annotations: { summary: `${notation} is hot`, description: 'temp_c=92 slowdown_temp_c=87' },
-  status: 'firing',
-  startsAt,
-});
-const resolved = (event: AlertEvent): AlertEvent => ({ ...event, status: 'resolved', endsAt: event.startsAt + 30_000 });
-
-/** PagerDuty events received, as `<action> <dedup key>`, with their arrival time. */
-const events = () => pagerduty.requests.map((r) => ({ at: r.at, what: `${(JSON.parse(r.body) as { event_action: string }).event_action} ${(JSON.parse(r.body) as { dedup_key: string }).dedup_key}` }));
-const key = (event: AlertEvent) => `kiln-${fingerprint(event.labels)}`;
+const events = () => rig.events();
+const publish = (event: Parameters<ProcessRig['publish']>[0]) => rig.publish(event);
+const startAlerter = (name: string) => rig.startAlerter(name);
 
 beforeAll(async () => {
-  nats = await startTestNatsServer();
-  nc = await connect({ servers: nats.url });
-  js = jetstream(nc);
-  await ensureStreams(await jetstreamManager(nc), { replicas: 1 });
-  dir = await tempDir('kiln-ha-');
-  pagerduty = await startHttpReceiver((_req, _n, res) => res.writeHead(202, { 'content-type': 'application/json' }).end('{"status":"success"}'));
-  configFile = join(dir.path, 'kiln.json');
-  await writeFile(
-    configFile,
-    JSON.stringify({
-      nats: { url: nats.url },
-      // The shipped lease (alerter.lease_ms, 5 s): what a user gets.
-      alerter: { listen: '127.0.0.1:0' },
-      notify: [{ type: 'pagerduty', name: 'gpu-oncall', routing_key: 'R0UT1NGKEY', url: pagerduty.url }],
-      route: { receiver: 'gpu-oncall', group_by: ['alertname', 'rack'], group_wait: '1s', group_interval: '2s' },
-    }),
-  );
-  const kvm = new Kvm(js);
+  // The shipped lease (alerter.lease_ms, 5 s): what a user gets.
+  rig = await ProcessRig.start({ group_wait: '1s', group_interval: '2s' });
+  const kvm = new Kvm(rig.js);
   lease = await kvm.create('kiln_alerter_leader', { history: 1, ttl: 5_000 });
   alertState = await kvm.create('kiln_alerter_alerts', { history: 1 });
 }, 30_000);
 afterAll(async () => {
-  for (const p of processes) if (p.alive()) await p.kill();
-  await nc?.close();
-  await nats?.dispose();
-  await pagerduty?.close();
-  await dir?.remove();
+  await rig?.dispose();
 });
 
 describe('two alerters against one NATS', () => {
   it('one leads and the other forwards to it; SIGKILL of the leader mid-incident: the other takes over, nothing lost or sent twice', async () => {
     const a = await startAlerter('alerter-a');
     const b = await startAlerter('alerter-b');
+    survivor = b;
     expect(await leaderUrl()).toBe(a.url);
 
     const t = Date.now();
@@ -141,7 +82,7 @@ describe('two alerters against one NATS', () => {
 
   it('fences a paused leader: it wakes after another took over and sends nothing, its due notification sent once by the new leader', async () => {
     const before = events().length;
-    const b = processes.find((p) => p.name === 'alerter-b' && p.alive()) as RunningProcess;
+    const b = survivor.process;
     const c = await startAlerter('alerter-c'); // stands by
     const x3 = firing('GpuHot{r3,2}', Date.now());
     await publish(x3);
