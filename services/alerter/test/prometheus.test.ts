@@ -130,8 +130,10 @@ describe('a real Prometheus sending its rules’ alerts to the alerter', () => {
     const [diskFull, diskSlow, queue] = await waitUntil(
       failure('Prometheus to post its three alerts'),
       async () => {
+        // Listed as soon as it is stored; its source's inhibition applies once that one is placed too.
         const found = await Promise.all(['DiskFull', 'DiskSlow', 'QueueStuck'].map(byName));
-        return found.every((a) => a !== undefined) ? (found as [Posted, Posted, Posted]) : undefined;
+        const settled = found.every((a) => a !== undefined) && (found[1]?.status.inhibitedBy.length ?? 0) > 0;
+        return settled ? (found as [Posted, Posted, Posted]) : undefined;
       },
       20_000,
       200,
