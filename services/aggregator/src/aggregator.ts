@@ -92,6 +92,8 @@ export class Aggregator {
   private checking = 0;
   /** Highest stream sequence accepted into a batch: anything at or below it is a redelivery. */
   private highestSeen = 0;
+  /** The consumer's delivery sequence of the last message this run received; -1 before the first. */
+  private lastDelivery = -1;
   /** When the last message arrived: for the stalled-pull check, the quiet flush and the end of a rebuilt run. */
   private lastMessageWall = Date.now();
   /** The consume loop waits for a batch to be written: the partition is held back, not quiet. */
@@ -140,6 +142,15 @@ export class Aggregator {
     try {
       this.messages = await consumer.consume({ max_messages: 2000, expires: 5_000 });
       for await (const m of this.messages) {
+        const delivery = m.info.deliverySequence;
+        // JetStream numbers every delivery of the consumer, redeliveries included. A number skipped is a message sent
+        // to this run that never arrived (a NATS server died with it in flight): a batch stored across it, its
+        // checkpoint and its acknowledgement (which covers all before it) would skip that message for good. So the
+        // run ends there and the partition starts again from its checkpoint, as after a stalled pull.
+        if (this.lastDelivery >= 0 && delivery !== this.lastDelivery + 1) {
+          throw new Error(`delivery ${this.lastDelivery + 1} of the partition consumer never arrived (next came ${delivery})`);
+        }
+        this.lastDelivery = delivery;
         this.accept(m, Date.now());
         if (!this.replaying && this.current.samples.length + MAX_GPUS_PER_MESSAGE > this.batchRows) {
           this.backpressure = true;
