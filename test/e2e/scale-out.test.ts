@@ -171,7 +171,9 @@ describe('scale-out: two aggregators on a 3-node NATS cluster, one of each kille
 
     type Hook = { status: string; alerts: { labels: Record<string, string>; status: string }[] };
     const pages = (): Hook[] => webhook.requests.map((r) => JSON.parse(r.body) as Hook);
-    await webhook.waitFor(() => pages().some((h) => h.status === 'firing' && h.alerts.some((a) => a.labels.alertname === 'GpuTemperatureNearSlowdown')), 60_000);
+    await webhook.waitFor(() => pages().some((h) => h.status === 'firing' && h.alerts.some((a) => a.labels.alertname === 'GpuTemperatureNearSlowdown')), 60_000).catch((err: unknown) => {
+      throw new Error(`${String(err)}\n${diagnostics()}`);
+    });
     for (const h of pages()) for (const a of h.alerts) expect(a.labels).toMatchObject({ rack: HOT_RACK, host: HOT.host, gpu: HOT.gpu });
   });
 
