@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { JetStreamClient } from '@nats-io/jetstream';
+import { jetstream } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/nats-core';
 import type { Logger } from '@kiln/log';
 import { retryTransient } from '@kiln/nats';
 
@@ -18,8 +19,12 @@ export interface LeaderRecord {
 
 /** What the elected alerter does when it gains or loses the lease. */
 export interface LeaderDuties {
-  /** Start consuming and notifying. A throw gives the lease back at once. */
-  activate(): Promise<void>;
+  /**
+   * Start consuming and notifying. A throw gives the lease back at once. `abandoned` aborts when the lease is lost or
+   * the start takes too long (a NATS stream electing a leader can hold a KV listing for ever): a start that finishes
+   * after that must undo itself and throw.
+   */
+  activate(abandoned: AbortSignal): Promise<void>;
   /**
    * Stop. `handover`: this process is shutting down and still holds the lease: finish what is in hand, the lease is
    * released afterwards. `lost`: the lease expired or was taken: another alerter may be notifying already.
@@ -28,6 +33,8 @@ export interface LeaderDuties {
 }
 
 const LEASE_KEY = 'leader';
+/** A start that has not finished in this many leases is abandoned and the lease given back, to be taken again. */
+const ACTIVATION_LEASES = 4;
 /** A fence check this recent is trusted without asking NATS again (monotonic clock: a paused process re-asks). */
 const FENCE_CACHE_MS = 250;
 
@@ -53,6 +60,7 @@ export class Leadership {
   private round: Promise<void> = Promise.resolve();
   private stopped = false;
   private activating: Promise<boolean> | undefined;
+  private abandon: AbortController | undefined;
 
   private constructor(
     private readonly kv: KV,
@@ -66,11 +74,16 @@ export class Leadership {
 
   /** Opens (or creates) the lease bucket and runs the first round: on return this process leads or stands by. */
   static async start(
-    js: JetStreamClient,
+    nc: NatsConnection,
     options: { bucket: string; replicas: number; leaseMs: number; instance: string; url: string; log: Logger },
     duties: LeaderDuties,
   ): Promise<Leadership> {
-    const kv = await retryTransient(`KV bucket ${options.bucket}`, () => new Kvm(js).create(options.bucket, { history: 1, replicas: options.replicas, ttl: options.leaseMs }));
+    // A request that takes a fifth of the lease has failed: the round gives up and the next one tries again, so one
+    // slow answer (a NATS stream electing a leader after a node died) neither stalls the rounds nor loses the lease.
+    const timeout = Math.max(250, Math.floor(options.leaseMs / 5));
+    const kv = await retryTransient(`KV bucket ${options.bucket}`, () =>
+      new Kvm(jetstream(nc, { timeout })).create(options.bucket, { history: 1, replicas: options.replicas, ttl: options.leaseMs, timeout }),
+    );
     const leadership = new Leadership(kv, options.leaseMs, options, duties, options.log);
     await leadership.runRound();
     await leadership.activating;
@@ -169,22 +182,29 @@ export class Leadership {
     this.lastRenewed = record.since;
     this.verifiedAt = performance.now();
     this.log.info({ instance: this.record.instance, url: this.record.url }, 'alerter leads: consuming alert events and notifying');
-    this.activating = this.duties.activate().then(
-      () => true,
-      async (err: unknown) => {
-        this.log.error({ err }, 'alerter could not start leading; giving the lease back');
+    const abandon = new AbortController();
+    this.abandon = abandon;
+    const tooSlow = setTimeout(() => abandon.abort(new Error(`not started within ${ACTIVATION_LEASES} leases`)), ACTIVATION_LEASES * this.leaseMs);
+    // Raced against abandonment: a start that hangs neither holds the lease nor this process's role; when it finishes
+    // late, the duties see the signal and undo it.
+    const abandoned = new Promise<never>((_, reject) => abandon.signal.addEventListener('abort', () => reject(abandon.signal.reason as Error), { once: true }));
+    this.activating = Promise.race([this.duties.activate(abandon.signal), abandoned])
+      .finally(() => clearTimeout(tooSlow))
+      .then(() => true)
+      .catch(async (err: unknown) => {
+        this.log.error({ err: String(err) }, 'alerter could not start leading; giving the lease back');
         if (this.revision === revision) {
           this.revision = undefined;
           await this.kv.delete(LEASE_KEY, { previousSeq: revision }).catch(() => undefined);
         }
         return false;
-      },
-    );
+      });
   }
 
   private lose(why: string): void {
     if (this.revision === undefined) return;
     this.revision = undefined;
+    this.abandon?.abort(new Error(`lease lost: ${why}`));
     this.log.warn({ why }, 'alerter lost the lease: standing by');
     const activated = this.activating ?? Promise.resolve(true);
     void activated.then((ok) => (ok ? this.duties.deactivate('lost') : undefined)).catch((err: unknown) => this.log.error({ err }, 'alerter: stepping down failed'));

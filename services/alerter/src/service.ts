@@ -205,11 +205,17 @@ export async function startAlerter(config: KilnConfig, deps: AlerterDeps): Promi
 
   const fenced = { alerts: new FencedStateStore(alertState, fence), notificationLog: new FencedStateStore(logState, fence), silences: new FencedStateStore(silenceState, fence) };
   leadership = await Leadership.start(
-    js,
+    nc,
     { bucket: bucket('leader'), replicas: config.nats.replicas, leaseMs: a.lease_ms, instance, url: self, log },
     {
-      activate: async () => {
-        active = await ActiveAlerter.start(alerting, { config, nc, stores: fenced, log, counters: stats, onChange, onOutcome, mayDeliver: fence });
+      activate: async (abandoned) => {
+        const started = await ActiveAlerter.start(alerting, { config, nc, stores: fenced, log, counters: stats, onChange, onOutcome, mayDeliver: fence });
+        if (abandoned.aborted) {
+          // Finished after the lease was lost or given back: undo, and leave the role to whoever holds the lease now.
+          await started.stop();
+          throw abandoned.reason;
+        }
+        active = started;
         stats.leader = 1;
       },
       deactivate: async (how) => {
