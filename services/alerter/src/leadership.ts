@@ -157,9 +157,19 @@ export class Leadership {
         this.lastRenewed = Date.now();
       }
     } catch (err) {
-      // Taken or expired: step down. Unreachable for a whole lease: a standby may have taken over; step down too.
-      if (/wrong last sequence/i.test(String(err))) this.lose('the lease was taken');
-      else if (Date.now() - this.lastRenewed >= this.leaseMs) this.lose(`the lease could not be renewed: ${String(err)}`);
+      if (/wrong last sequence/i.test(String(err))) {
+        // A renewal that timed out may have been applied all the same: the lease then still holds this term, at a
+        // revision this process has not seen. Anything else means it expired or was taken: step down.
+        const entry = await this.kv.get(LEASE_KEY).catch(() => null);
+        if (entry !== null && entry.operation === 'PUT' && entry.length > 0 && entry.json<LeaderRecord>().term === this.record.term) {
+          if (this.revision === revision) this.revision = entry.revision;
+          return;
+        }
+        this.lose('the lease was taken');
+      } else if (Date.now() - this.lastRenewed >= this.leaseMs) {
+        // Unreachable for a whole lease: a standby may have taken over; step down too.
+        this.lose(`the lease could not be renewed: ${String(err)}`);
+      }
     }
   }
 
