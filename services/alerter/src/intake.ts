@@ -71,7 +71,9 @@ export async function consumeAlertEvents(
   const inFlight = new Set<Promise<void>>();
   const loop = (async () => {
     while (!stopping) {
-      messages = await consumer.consume({ max_messages: 500 });
+      // Pull requests that expire in 5 s (not nats.js's 30 s): those of an intake that stopped (a leader stepping down)
+      // stop drawing events within seconds, where each event sent to one waits out the ack wait before redelivery.
+      messages = await consumer.consume({ max_messages: 500, expires: 5_000 });
       for await (const m of messages) {
         const p = handle(m).catch((err: unknown) => {
           log.error({ err, seq: m.seq }, 'alert event not stored; it will be redelivered');
