@@ -124,7 +124,9 @@ export async function publishFleet(js: JetStreamClient, fleet: Fleet, options: P
 /** Sleeps until wall time `due`; false when the signal aborts first. */
 async function sleepUntil(due: number, signal: AbortSignal | undefined): Promise<boolean> {
   try {
-    await sleep(due - Date.now(), undefined, signal ? { signal } : undefined);
+    // A timer may fire a millisecond before the wall clock reads `due` (they round differently): sleep on until it does,
+    // so that a tick is never stamped before its time.
+    for (let left = due - Date.now(); left > 0; left = due - Date.now()) await sleep(left, undefined, signal ? { signal } : undefined);
     return true;
   } catch (error) {
     if (signal?.aborted) return false;
