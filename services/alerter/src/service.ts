@@ -85,6 +85,7 @@ export async function startAlerter(config: KilnConfig, deps: AlerterDeps): Promi
   const { nc, log } = deps;
   const a = config.alerter;
   let alerting = buildAlerting(config);
+  let runningRouting = routingOf(config);
   const js = jetstream(nc);
   const bucket = (name: string) => `${a.state_bucket}_${name}`;
   const [alertState, logState, silenceState] = await Promise.all([
@@ -151,9 +152,18 @@ export async function startAlerter(config: KilnConfig, deps: AlerterDeps): Promi
       log.error({ problems }, 'configuration reload refused; the running configuration stays');
       throw new ConfigReloadError(problems);
     }
+    // Unchanged routing is not swapped in: a swap cancels notifications in flight, and a reload that changes nothing
+    // (or a client posting /-/reload in a loop) must not hold paging back.
+    const routing = routingOf(next);
+    if (routing === runningRouting) {
+      stats.configReloadSuccess = 1;
+      log.info('configuration reloaded: routing unchanged');
+      return;
+    }
     const restartOnly = Object.keys(a).filter((k) => k !== 'default_inhibitions' && JSON.stringify(a[k as keyof typeof a]) !== JSON.stringify(next.alerter[k as keyof typeof a]));
     if (restartOnly.length > 0) log.warn({ settings: restartOnly.map((k) => `alerter.${k}`) }, 'these settings take effect on restart only');
     alerting = built;
+    runningRouting = routing;
     await active?.reload(built);
     stats.configReloadSuccess = 1;
     stats.configReloadedAt = Date.now();
@@ -261,6 +271,11 @@ export async function startAlerter(config: KilnConfig, deps: AlerterDeps): Promi
       await api.close();
     },
   };
+}
+
+/** What a reload applies, as text to compare: receivers, routes and inhibitions. */
+function routingOf(config: KilnConfig): string {
+  return JSON.stringify([config.notify, config.route, config.inhibit_rules, config.alerter.default_inhibitions]);
 }
 
 /** Where the other alerters reach this one: the listen address, or this machine's name for a wildcard address. */
