@@ -26,6 +26,29 @@ describe('AlertStore', () => {
     expect(state.entries.get(fp!)).toMatchObject({ status: 'firing', startsAt: at(30) });
   });
 
+  it('leaves an alert as it was when its write fails, so the redelivered event fires it and is stored', async () => {
+    const { store, state } = setup();
+    const put = state.put.bind(state);
+    let failures = 1;
+    state.put = async (key, value) => {
+      if (failures-- > 0) throw new Error('TimeoutError: the KV stream is electing a leader');
+      return put(key, value);
+    };
+    await expect(store.apply(episode(0))).rejects.toThrow(/electing/);
+    expect(store.size).toBe(0);
+    expect((await store.apply(episode(0))).change).toBe('fired');
+    expect(store.size).toBe(1);
+    expect(state.entries.size).toBe(1);
+  });
+
+  it('computes each change of one alert from the one before, even while both are being stored', async () => {
+    const { store, state } = setup();
+    const changes = await Promise.all([episode(0), episode(0), resolvedOf(episode(0)), episode(30)].map((ev) => store.apply(ev)));
+    expect(changes.map((c) => c.change)).toEqual(['fired', 'refreshed', 'resolved', 'fired']);
+    const [fp] = [...state.entries.keys()];
+    expect(state.entries.get(fp!)).toMatchObject({ status: 'firing', startsAt: at(30) });
+  });
+
   it('keeps a resolution of an unknown alert, for receivers whose log says it fires', async () => {
     const { store } = setup();
     const applied = await store.apply(resolvedOf(episode(0)));

@@ -17,14 +17,26 @@ export interface LeaderRecord {
   readonly term: string;
 }
 
+/** One term of leadership, as handed to the duties that run under it. */
+export interface LeaderTerm {
+  /**
+   * Aborts when the lease is lost or the start takes too long (a NATS stream electing a leader can hold a KV listing
+   * for ever): a start that finishes after that must undo itself and throw.
+   */
+  readonly abandoned: AbortSignal;
+  /**
+   * This term's fence: true while the lease still holds this term. Every notification and state write of the term
+   * asks it first. It stays false once the term ended, even when this process leads again under a newer term: what
+   * the old term still has in hand (an intake stopping, a notification retrying) must not act for the new one, whose
+   * state was loaded without it.
+   */
+  readonly fence: () => Promise<boolean>;
+}
+
 /** What the elected alerter does when it gains or loses the lease. */
 export interface LeaderDuties {
-  /**
-   * Start consuming and notifying. A throw gives the lease back at once. `abandoned` aborts when the lease is lost or
-   * the start takes too long (a NATS stream electing a leader can hold a KV listing for ever): a start that finishes
-   * after that must undo itself and throw.
-   */
-  activate(abandoned: AbortSignal): Promise<void>;
+  /** Start consuming and notifying. A throw gives the lease back at once. */
+  activate(term: LeaderTerm): Promise<void>;
   /**
    * Stop. `handover`: this process is shutting down and still holds the lease: finish what is in hand, the lease is
    * released afterwards. `lost`: the lease expired or was taken: another alerter may be notifying already.
@@ -105,11 +117,12 @@ export class Leadership {
   }
 
   /**
-   * The fence: true while the lease still holds this process's term. False steps this process down at once, so a
-   * notification or write it was about to make is dropped (the new leader makes it from the shared state).
+   * The fence of a term (by default the current one): true while the lease still holds it. False for a term that has
+   * ended; false for the current one steps this process down at once, so a notification or write it was about to make
+   * is dropped (the new leader makes it from the shared state).
    */
-  async verify(): Promise<boolean> {
-    if (!this.leading) return false;
+  async verify(term: string = this.record.term): Promise<boolean> {
+    if (!this.leading || term !== this.record.term) return false;
     if (performance.now() - this.verifiedAt < FENCE_CACHE_MS && Date.now() - this.lastRenewed < this.leaseMs) return true;
     let entry;
     try {
@@ -198,7 +211,8 @@ export class Leadership {
     // Raced against abandonment: a start that hangs neither holds the lease nor this process's role; when it finishes
     // late, the duties see the signal and undo it.
     const abandoned = new Promise<never>((_, reject) => abandon.signal.addEventListener('abort', () => reject(abandon.signal.reason as Error), { once: true }));
-    this.activating = Promise.race([this.duties.activate(abandon.signal), abandoned])
+    const fence = (): Promise<boolean> => this.verify(record.term);
+    this.activating = Promise.race([this.duties.activate({ abandoned: abandon.signal, fence }), abandoned])
       .finally(() => clearTimeout(tooSlow))
       .then(() => true)
       .catch(async (err: unknown) => {

@@ -130,7 +130,6 @@ export async function startAlerter(config: KilnConfig, deps: AlerterDeps): Promi
 
   let active: ActiveAlerter | undefined;
   let leadership: Leadership | undefined;
-  const fence = (): Promise<boolean> => leadership?.verify() ?? Promise.resolve(false);
   const leader = (): ActiveAlerter => {
     if (active === undefined) throw new Error('this alerter stands by: the leading alerter holds the alerts');
     return active;
@@ -213,13 +212,17 @@ export async function startAlerter(config: KilnConfig, deps: AlerterDeps): Promi
   );
   const self = a.advertise_url ?? advertisedUrl(a.listen, api.url);
 
-  const fenced = { alerts: new FencedStateStore(alertState, fence), notificationLog: new FencedStateStore(logState, fence), silences: new FencedStateStore(silenceState, fence) };
   leadership = await Leadership.start(
     nc,
     { bucket: bucket('leader'), replicas: config.nats.replicas, leaseMs: a.lease_ms, instance, url: self, log },
     {
-      activate: async (abandoned) => {
-        const started = await ActiveAlerter.start(alerting, { config, nc, stores: fenced, log, counters: stats, onChange, onOutcome, mayDeliver: fence });
+      activate: async ({ abandoned, fence }) => {
+        const stores = {
+          alerts: new FencedStateStore(alertState, fence),
+          notificationLog: new FencedStateStore(logState, fence),
+          silences: new FencedStateStore(silenceState, fence),
+        };
+        const started = await ActiveAlerter.start(alerting, { config, nc, stores, log, counters: stats, onChange, onOutcome, mayDeliver: fence });
         if (abandoned.aborted) {
           // Finished after the lease was lost or given back: undo, and leave the role to whoever holds the lease now.
           await started.stop();

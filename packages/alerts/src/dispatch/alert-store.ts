@@ -73,6 +73,8 @@ export interface AlertStoreOptions {
  */
 export class AlertStore {
   private readonly byFingerprint = new Map<string, StoredAlert>();
+  /** Per alert, the end of its latest change still being stored. */
+  private readonly writing = new Map<string, Promise<void>>();
   private readonly store: StateStore<StoredAlert>;
   private readonly flap: FlapPolicy;
   private readonly retentionMs: number;
@@ -109,18 +111,17 @@ export class AlertStore {
     return s === undefined ? undefined : viewOf(fp, s);
   }
 
-  async apply(event: AlertEvent, options: ApplyOptions = {}): Promise<AppliedEvent> {
+  apply(event: AlertEvent, options: ApplyOptions = {}): Promise<AppliedEvent> {
     const fp = fingerprint(event.labels);
-    const current = this.byFingerprint.get(fp);
-    const [change, next] =
-      event.status === 'firing'
-        ? this.fire(current, event, options)
-        : this.resolve(current ?? this.unknownResolved(event), event.startsAt, event.endsAt ?? event.startsAt);
-    if (next !== undefined && next !== current) {
-      this.set(fp, next);
-      await this.store.put(fp, next);
-    }
-    return { fingerprint: fp, change, alert: viewOf(fp, next ?? (current as StoredAlert)) };
+    return this.serially(fp, async () => {
+      const current = this.byFingerprint.get(fp);
+      const [change, next] =
+        event.status === 'firing'
+          ? this.fire(current, event, options)
+          : this.resolve(current ?? this.unknownResolved(event), event.startsAt, event.endsAt ?? event.startsAt);
+      if (next !== undefined && next !== current) await this.commit(fp, next);
+      return { fingerprint: fp, change, alert: viewOf(fp, next ?? (current as StoredAlert)) };
+    });
   }
 
   /** The wall-clock moment something is due for this alert (expiry or release of a held resolution). */
@@ -131,27 +132,28 @@ export class AlertStore {
   }
 
   /** Resolves the alert if its deadline has passed; undefined when nothing was due. */
-  async expireIfDue(fp: string): Promise<AppliedEvent | undefined> {
-    const s = this.byFingerprint.get(fp);
-    const due = this.deadline(fp);
-    if (s === undefined || due === undefined || due > this.now()) return undefined;
-    let next: StoredAlert;
-    if (s.heldResolve) {
-      const { endsAt } = s.heldResolve;
-      next = { ...omit(s, 'heldResolve'), status: 'resolved', endsAt, flapping: false, recentStarts: [], updatedAt: this.now() };
-    } else {
-      next = this.resolve(s, s.sourceStartsAt, s.expiresAt as number)[1] as StoredAlert;
-    }
-    this.set(fp, next);
-    await this.store.put(fp, next);
-    return { fingerprint: fp, change: next.status === 'resolved' ? 'resolved' : 'held', alert: viewOf(fp, next) };
+  expireIfDue(fp: string): Promise<AppliedEvent | undefined> {
+    return this.serially(fp, async () => {
+      const s = this.byFingerprint.get(fp);
+      const due = this.deadline(fp);
+      if (s === undefined || due === undefined || due > this.now()) return undefined;
+      let next: StoredAlert;
+      if (s.heldResolve) {
+        const { endsAt } = s.heldResolve;
+        next = { ...omit(s, 'heldResolve'), status: 'resolved', endsAt, flapping: false, recentStarts: [], updatedAt: this.now() };
+      } else {
+        next = this.resolve(s, s.sourceStartsAt, s.expiresAt as number)[1] as StoredAlert;
+      }
+      await this.commit(fp, next);
+      return { fingerprint: fp, change: next.status === 'resolved' ? 'resolved' : 'held', alert: viewOf(fp, next) };
+    });
   }
 
   /** Forgets a resolved alert (a tombstone past retention). */
-  async remove(fp: string): Promise<void> {
-    if (!this.byFingerprint.has(fp)) return;
-    this.set(fp, undefined);
-    await this.store.delete(fp);
+  remove(fp: string): Promise<void> {
+    return this.serially(fp, async () => {
+      if (this.byFingerprint.has(fp)) await this.commit(fp, undefined);
+    });
   }
 
   /** Resolved alerts last changed longer ago than the retention period. */
@@ -220,6 +222,33 @@ export class AlertStore {
     }
     // A resolution of a later episode than the one receivers heard fire closes that one too.
     return ['resolved', { ...omit(current, 'expiresAt', 'heldResolve'), status: 'resolved', endsAt, sourceStartsAt: S, updatedAt: now }];
+  }
+
+  /**
+   * Runs one change of an alert after the previous change of the same alert has finished (changes of different alerts
+   * overlap), so each is computed from what its predecessor left.
+   */
+  private serially<T>(fp: string, change: () => Promise<T>): Promise<T> {
+    const run = (this.writing.get(fp) ?? Promise.resolve()).then(change);
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.writing.set(fp, settled);
+    void settled.then(() => {
+      if (this.writing.get(fp) === settled) this.writing.delete(fp);
+    });
+    return run;
+  }
+
+  /**
+   * Stores a change, then makes it the alert's state. A write that fails leaves the alert as it was: the event behind
+   * it, redelivered, is applied afresh (and its receivers notified) instead of being taken for a repeat of itself.
+   */
+  private async commit(fp: string, next: StoredAlert | undefined): Promise<void> {
+    if (next === undefined) await this.store.delete(fp);
+    else await this.store.put(fp, next);
+    this.set(fp, next);
   }
 
   private set(fp: string, next: StoredAlert | undefined): void {
