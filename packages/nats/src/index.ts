@@ -4,3 +4,4 @@ export * from './streams.js';
 export * from './partitions.js';
 export * from './partition-leases.js';
 export * from './transient.js';
+export * from './coordination-bucket.js';

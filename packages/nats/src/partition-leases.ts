@@ -2,6 +2,7 @@ import { Kvm, type KV } from '@nats-io/kv';
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { partitionOf } from '@kiln/wire';
+import { openCoordinationBucket } from './coordination-bucket.js';
 import { retryTransient } from './transient.js';
 
 /** The KV bucket holding partition leases and the aggregators' membership; its TTL is the lease duration. */
@@ -106,9 +107,7 @@ export class PartitionLeases {
     // A request that takes a fifth of the lease has failed: the round gives up and the next one, a quarter of a lease
     // later, tries again, so one slow answer (an election after a NATS node died) does not let the leases run out.
     const timeout = Math.max(250, Math.floor(options.leaseMs / 5));
-    const kv = await retryTransient('partition lease bucket', () =>
-      new Kvm(jetstream(nc, { timeout })).create(PARTITION_BUCKET, { history: 1, replicas, ttl: options.leaseMs, timeout }),
-    );
+    const kv = await openCoordinationBucket(jetstream(nc, { timeout }), PARTITION_BUCKET, { replicas, ttlMs: options.leaseMs, timeout });
     const leases = new PartitionLeases(kv, await retryTransient('JetStream', () => jetstreamManager(nc, { timeout })), options, owner);
     // Announce first and take partitions one round later: aggregators started together (a deployment rolling out)
     // then all count each other before any claims, and split the partitions without handing them back and forth.

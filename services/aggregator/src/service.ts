@@ -1,10 +1,9 @@
 import { hostname } from 'node:os';
 import { jetstreamManager, jetstream } from '@nats-io/jetstream';
-import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { KilnConfig } from '@kiln/config';
 import type { Logger } from '@kiln/log';
-import { ensureStreams, PartitionLeases, retryTransient, streamOptions } from '@kiln/nats';
+import { ensureStreams, openCoordinationBucket, PartitionLeases, retryTransient, streamOptions } from '@kiln/nats';
 import { AggregatorStats } from './aggregator.js';
 import { CHECKPOINT_BUCKET } from './checkpoint.js';
 import { EPISODE_BUCKET } from './episode-journal.js';
@@ -49,8 +48,8 @@ export async function startAggregator(
   const jsm = await retryTransient('JetStream', () => jetstreamManager(deps.nc));
   await ensureStreams(jsm, streamOptions(config.nats));
   const js = jetstream(deps.nc);
-  const checkpoints = await retryTransient('checkpoint bucket', () => new Kvm(js).create(CHECKPOINT_BUCKET, { history: 1, replicas: config.nats.replicas }));
-  const episodes = await retryTransient('episode bucket', () => new Kvm(js).create(EPISODE_BUCKET, { history: 1, replicas: config.nats.replicas }));
+  const checkpoints = await openCoordinationBucket(js, CHECKPOINT_BUCKET, { replicas: config.nats.replicas });
+  const episodes = await openCoordinationBucket(js, EPISODE_BUCKET, { replicas: config.nats.replicas });
   const instance = config.aggregator.instance ?? `${hostname().replace(/[^A-Za-z0-9_-]/g, '_')}-${process.pid}`;
   const log = deps.log.child({ instance });
   const stats = new AggregatorStats();

@@ -1,7 +1,7 @@
 import type { JetStreamClient } from '@nats-io/jetstream';
-import { Bucket, Kvm } from '@nats-io/kv';
+import { Bucket } from '@nats-io/kv';
 import type { StateStore } from '@kiln/alerts';
-import { retryTransient } from '@kiln/nats';
+import { openCoordinationBucket } from '@kiln/nats';
 
 /** Deletion markers older than this are purged from the bucket's stream by maintenance. */
 const DELETE_MARKER_AGE_MS = 30 * 60_000;
@@ -17,7 +17,7 @@ export class KvStateStore<T> implements StateStore<T> {
   private constructor(private readonly kv: Bucket) {}
 
   static async open<T>(js: JetStreamClient, bucket: string, replicas: number): Promise<KvStateStore<T>> {
-    const kv = await retryTransient(`KV bucket ${bucket}`, () => new Kvm(js).create(bucket, { history: 1, replicas }));
+    const kv = await openCoordinationBucket(js, bucket, { replicas });
     // The KV interface leaves out purgeDeletes, which the Bucket that implements it has.
     if (!(kv instanceof Bucket)) throw new Error(`KV bucket ${bucket}: unexpected client implementation`);
     return new KvStateStore<T>(kv);

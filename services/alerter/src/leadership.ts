@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { jetstream } from '@nats-io/jetstream';
-import { Kvm, type KV } from '@nats-io/kv';
+import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { Logger } from '@kiln/log';
-import { retryTransient } from '@kiln/nats';
+import { openCoordinationBucket } from '@kiln/nats';
 
 /** Who leads the alerters of one state bucket, as written in the lease. */
 export interface LeaderRecord {
@@ -93,9 +93,7 @@ export class Leadership {
     // A request that takes a fifth of the lease has failed: the round gives up and the next one tries again, so one
     // slow answer (a NATS stream electing a leader after a node died) neither stalls the rounds nor loses the lease.
     const timeout = Math.max(250, Math.floor(options.leaseMs / 5));
-    const kv = await retryTransient(`KV bucket ${options.bucket}`, () =>
-      new Kvm(jetstream(nc, { timeout })).create(options.bucket, { history: 1, replicas: options.replicas, ttl: options.leaseMs, timeout }),
-    );
+    const kv = await openCoordinationBucket(jetstream(nc, { timeout }), options.bucket, { replicas: options.replicas, ttlMs: options.leaseMs, timeout });
     const leadership = new Leadership(kv, options.leaseMs, options, duties, options.log);
     await leadership.runRound();
     await leadership.activating;
