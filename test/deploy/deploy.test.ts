@@ -28,8 +28,12 @@ const kilnCli = join(repoRoot, 'services', 'cli', 'bin', 'kiln.js');
 const variables = Object.fromEntries(composeVariables(composeFile).map((name) => [name, `example-${name.toLowerCase()}`]));
 const compose = loadCompose(composeFile, variables);
 const manifests = loadManifests(join(deployDir, 'k8s'));
-const kilnImage = readDockerfile(join(deployDir, 'Dockerfile'));
-const processes = [...composeProcesses(compose), ...kubernetesProcesses(manifests, kilnImage.workdir)];
+/** Kiln's images as the manifests name them (without the tag), and the Dockerfiles they are built from. */
+const KILN_IMAGES = new Map([
+  ['registry.example.net/kiln/kiln', readDockerfile(join(deployDir, 'Dockerfile'))],
+  ['registry.example.net/kiln/agent', readDockerfile(join(deployDir, 'agent.Dockerfile'))],
+]);
+const processes = [...composeProcesses(compose), ...kubernetesProcesses(manifests, KILN_IMAGES)];
 const configs = new Map<DeployedProcess, KilnConfig>();
 const configOf = (p: DeployedProcess): KilnConfig => {
   let config = configs.get(p);
@@ -37,7 +41,7 @@ const configOf = (p: DeployedProcess): KilnConfig => {
   return config;
 };
 /** Processes of the kiln command (aggregator, alerter, simulate …); agents run kiln-agent. */
-const cliProcesses = processes.filter((p) => scriptInRepo(p.argv, p.installRoot, repoRoot) === kilnCli);
+const cliProcesses = processes.filter((p) => scriptInRepo(p.argv, p.image, repoRoot) === kilnCli);
 const subcommand = (p: DeployedProcess): string | undefined => p.argv[2];
 
 const natsNodes = readdirSync(clusterDir)
@@ -100,11 +104,11 @@ describe('the Kiln processes of deploy/compose and deploy/k8s', () => {
 
   it('run existing commands with options they accept', async () => {
     const distinct = new Map(processes.map((p) => [p.argv.join(' '), p]));
-    const runs = await Promise.all([...distinct.values()].map(async (p) => ({ p, ...(await helpRun(p.argv, p.installRoot, repoRoot)) })));
+    const runs = await Promise.all([...distinct.values()].map(async (p) => ({ p, ...(await helpRun(p.argv, p.image, repoRoot)) })));
     for (const { p, code, output } of runs) {
-      const script = scriptInRepo(p.argv, p.installRoot, repoRoot);
+      const script = scriptInRepo(p.argv, p.image, repoRoot);
       // `kiln --help` alone prints the general usage: a subcommand's usage proves the subcommand exists.
-      const usage = script === kilnCli ? `usage: kiln ${subcommand(p)} ` : `usage: ${basename(script, '.js')} `;
+      const usage = script === kilnCli ? `usage: kiln ${subcommand(p)} ` : `usage: ${basename(script).replace(/\.m?js$/, '')} `;
       expect({ code, usage: output.startsWith(usage) }, `${p.where}: ${p.argv.join(' ')}\n${output}`).toEqual({ code: 0, usage: true });
     }
   });
@@ -234,16 +238,45 @@ describe('deploy/compose', () => {
   });
 });
 
+describe('deploy/agent.Dockerfile', () => {
+  const dockerfile = join(deployDir, 'agent.Dockerfile');
+  const image = KILN_IMAGES.get('registry.example.net/kiln/agent')!;
+
+  it("builds on a pinned Node.js 20 slim image and runs as the DaemonSet's non-root user", () => {
+    expect(image.baseImages).toHaveLength(1);
+    for (const base of image.baseImages) {
+      expect(isPinned(base), base).toBe(true);
+      expect(base).toMatch(/^node:20(\.\d+)*-(\w+-)?slim$/);
+    }
+    const agents = processes.filter((p) => p.image === image);
+    expect(agents.map((p) => p.where)).toEqual(['k8s agent-daemonset.yaml DaemonSet/kiln-agent agent']);
+    const pod = z.object({ securityContext: z.object({ runAsUser: z.number(), runAsGroup: z.number() }) }).parse(agents[0]!.workload!.spec.template.spec);
+    expect(image.user).toBe(`${pod.securityContext.runAsUser}:${pod.securityContext.runAsGroup}`);
+  });
+
+  it('copies the agent bundle a build makes, which its build context lets through, and runs it', () => {
+    const context = readFileSync(`${dockerfile}.dockerignore`, 'utf8').split('\n');
+    expect(context).toContain('*');
+    expect(image.copies.size).toBeGreaterThan(0);
+    for (const source of image.copies.values()) {
+      expect(existsSync(join(repoRoot, source)), `COPY ${source}: run npm run build first`).toBe(true);
+      expect(context, `${source} in the build context`).toContain(`!${source}`);
+    }
+    expect(image.entrypoint[0]).toBe('node');
+    expect(image.copies.get(image.entrypoint[1]!)).toBe('services/agent/dist/bundle/kiln-agent.mjs');
+  });
+});
+
 describe('deploy/k8s', () => {
   const deployments = processes.filter((p) => p.workload?.kind === 'Deployment');
 
-  it('pins every image; Kiln images run a script that exists in the image built from deploy/Dockerfile', () => {
+  it('pins every image; Kiln images run a script that exists in the image built from their Dockerfile', () => {
     for (const w of manifests.workloads) {
       for (const c of [...w.spec.template.spec.initContainers, ...w.spec.template.spec.containers]) {
         expect(isPinned(c.image), `${w.metadata.name}/${c.name}: ${c.image}`).toBe(true);
       }
     }
-    for (const p of processes.filter((q) => q.workload)) expect(existsSync(scriptInRepo(p.argv, p.installRoot, repoRoot)), p.where).toBe(true);
+    for (const p of processes.filter((q) => q.workload)) expect(existsSync(scriptInRepo(p.argv, p.image, repoRoot)), p.where).toBe(true);
   });
 
   it('runs at least two aggregators and two alerters, each alerter advertising an address the other reaches', () => {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { hostFileOf, type Compose, type ComposeService } from './compose.js';
-import { readDockerfile } from './dockerfile.js';
+import { readDockerfile, type Dockerfile } from './dockerfile.js';
 import { configMapFileOf, type Container, type Manifests, type Workload } from './k8s.js';
 import { configPathOf, isKilnCommand } from './kiln-process.js';
 
@@ -11,8 +11,8 @@ export interface DeployedProcess {
   readonly where: string;
   /** The command line in the container, entrypoint included. */
   readonly argv: readonly string[];
-  /** Where the image holds the repository. */
-  readonly installRoot: string;
+  /** The Dockerfile its image is built from. */
+  readonly image: Dockerfile;
   /** Environment: literal values, and example values for what Secrets and the Downward API fill in. */
   readonly env: Readonly<Record<string, string>>;
   /** The Kiln configuration file it reads (--config), and where that text comes from. */
@@ -57,7 +57,7 @@ export function composeProcesses(compose: Compose): DeployedProcess[] {
     out.push({
       where,
       argv,
-      installRoot: image.workdir,
+      image,
       env: service.environment,
       configText: readFileSync(configFile, 'utf8'),
       configSource: configFile,
@@ -67,14 +67,20 @@ export function composeProcesses(compose: Compose): DeployedProcess[] {
   return out;
 }
 
-/** Every container of the manifests that runs Kiln (`node <installRoot>/…`), with the ConfigMap entry it reads. */
-export function kubernetesProcesses(manifests: Manifests, installRoot: string): DeployedProcess[] {
+/**
+ * Every container of the manifests that runs one of Kiln's images (`images`: by image name without its tag) with a
+ * Kiln script (`node <WORKDIR>/…`), with the ConfigMap entry it reads. As Kubernetes does, a container without a
+ * command runs the image's ENTRYPOINT with its args.
+ */
+export function kubernetesProcesses(manifests: Manifests, images: ReadonlyMap<string, Dockerfile>): DeployedProcess[] {
   const out: DeployedProcess[] = [];
   for (const workload of manifests.workloads) {
     const pod = workload.spec.template.spec;
     for (const container of [...pod.initContainers, ...pod.containers]) {
-      const argv = [...container.command, ...container.args];
-      if (!isKilnCommand(argv, installRoot)) continue;
+      const image = images.get(container.image.replace(/:[^/:]+$/, ''));
+      if (image === undefined) continue;
+      const argv = [...(container.command.length > 0 ? container.command : image.entrypoint), ...container.args];
+      if (!isKilnCommand(argv, image.workdir)) continue;
       const where = `k8s ${workload.file} ${workload.kind}/${workload.metadata.name} ${container.name}`;
       const configPath = configPathOf(argv);
       const entry = configPath === undefined ? undefined : configMapFileOf(workload, container, configPath);
@@ -94,7 +100,7 @@ export function kubernetesProcesses(manifests: Manifests, installRoot: string): 
       out.push({
         where,
         argv,
-        installRoot,
+        image,
         env,
         configText: text,
         configSource: `ConfigMap ${entry.configMap} key ${entry.key}`,

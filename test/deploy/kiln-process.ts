@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { parse } from 'yaml';
 import { applyEnvOverrides, configSchema, parseConfig, type KilnConfig } from '@kiln/config';
+import type { Dockerfile } from './dockerfile.js';
 
 /** KILN_ variables that configure the process itself rather than a configuration key. */
 const PROCESS_VARIABLES = new Set(['KILN_LOG_LEVEL']);
@@ -12,9 +13,12 @@ export function isKilnCommand(argv: readonly string[], installRoot: string): boo
   return argv[0] === 'node' && argv[1] !== undefined && argv[1].startsWith(`${installRoot}/`);
 }
 
-/** The script a Kiln container runs, as a path in this repository (the image holds the repository at installRoot). */
-export function scriptInRepo(argv: readonly string[], installRoot: string, repoRoot: string): string {
-  return join(repoRoot, argv[1]!.slice(installRoot.length + 1));
+/**
+ * The script a Kiln container runs, as a path in this repository: the file the image's Dockerfile copies there from
+ * the build context, else (an image of the whole checkout, as deploy/Dockerfile is) the same path under its WORKDIR.
+ */
+export function scriptInRepo(argv: readonly string[], image: Dockerfile, repoRoot: string): string {
+  return join(repoRoot, image.copies.get(argv[1]!) ?? relative(image.workdir, argv[1]!));
 }
 
 /** The value of --config / -c on a command line. */
@@ -27,8 +31,8 @@ export function configPathOf(argv: readonly string[]): string | undefined {
  * Runs the container's command line here with --help added: the kiln command (or kiln-agent) parses it strictly and
  * exits 0 with the usage only when the subcommand exists and accepts every option given.
  */
-export async function helpRun(argv: readonly string[], installRoot: string, repoRoot: string): Promise<{ code: number; output: string }> {
-  const script = scriptInRepo(argv, installRoot, repoRoot);
+export async function helpRun(argv: readonly string[], image: Dockerfile, repoRoot: string): Promise<{ code: number; output: string }> {
+  const script = scriptInRepo(argv, image, repoRoot);
   if (!existsSync(script)) return { code: -1, output: `${script} does not exist` };
   return new Promise((resolve) => {
     execFile(process.execPath, [script, ...argv.slice(2), '--help'], { timeout: 30_000 }, (err, stdout, stderr) => {

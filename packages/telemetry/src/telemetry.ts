@@ -1,11 +1,8 @@
-import { context, metrics, propagation, trace, type Meter, type Tracer } from '@opentelemetry/api';
-import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
+import { context, metrics, trace, type Meter, type Tracer } from '@opentelemetry/api';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { envDetector, hostDetector } from '@opentelemetry/resources';
-import { PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
-import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor, ParentBasedSampler, StackContextManager, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace';
+import { defaultResource, detectResources, envDetector, hostDetector, resourceFromAttributes } from '@opentelemetry/resources';
+import { MeterProvider, PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
+import { BatchSpanProcessor, ParentBasedSampler, StackContextManager, TraceIdRatioBasedSampler, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { KilnConfig } from '@kiln/config';
 import type { Logger } from '@kiln/log';
 import { serveTelemetryEndpoint, type TelemetryEndpoint } from './endpoint.js';
@@ -40,22 +37,32 @@ export interface Telemetry {
 }
 
 /**
- * Starts the OpenTelemetry SDK (@opentelemetry/sdk-node) for one Kiln process: a pull reader behind the Prometheus
- * endpoint on metrics.listen, and with metrics.otlp_endpoint set, OTLP/HTTP push of metrics and sampled traces. No
- * auto-instrumentation: Kiln's instruments read the counters the services already keep (observable instruments,
- * evaluated per collection), and histograms and spans are recorded per insert batch and per notification, never per
- * sample. One per process: a second start before shutdown() is refused by the OpenTelemetry API.
+ * Starts OpenTelemetry for one Kiln process from the SDK's parts (@opentelemetry/sdk-metrics, sdk-trace): a pull
+ * reader behind the Prometheus endpoint on metrics.listen, and with metrics.otlp_endpoint set, OTLP/HTTP push of
+ * metrics and sampled traces. The OTLP exporters are imported only then, and sdk-node is not used: its
+ * environment-driven setup (gRPC, log and Zipkin exporters, auto-instrumentation) is code every process would load
+ * and the GPU hosts' agent would install for nothing. No auto-instrumentation: Kiln's instruments read the counters
+ * the services already keep (observable instruments, evaluated per collection), and histograms and spans are
+ * recorded per insert batch and per notification, never per sample. One per process: a second start before
+ * shutdown() is refused by the OpenTelemetry API.
  *
  * A metrics.listen that cannot be bound (another Kiln process on the same host with the default port) is logged as an
  * error and the service runs on without its endpoint: a pipeline stage never stops for its own observability.
  */
 export async function startTelemetry(options: TelemetryOptions): Promise<Telemetry> {
   const { metrics: section, log } = options;
+  // OpenTelemetry's own switch turns the SDK off (OTEL_SDK_DISABLED=true): instruments are no-ops, /metrics says so.
+  const disabled = process.env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true';
   // The Prometheus exporter serves nothing itself: the Kiln endpoint serializes its collections next to /readyz.
   const prometheus = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true });
   const readers: IMetricReader[] = [prometheus];
   const otlp = section.otlp_endpoint?.replace(/\/+$/, '');
-  if (otlp !== undefined) {
+  let spans: BatchSpanProcessor | undefined;
+  if (otlp !== undefined && !disabled) {
+    const [{ OTLPMetricExporter }, { OTLPTraceExporter }] = await Promise.all([
+      import('@opentelemetry/exporter-metrics-otlp-proto'),
+      import('@opentelemetry/exporter-trace-otlp-proto'),
+    ]);
     readers.push(
       new PeriodicExportingMetricReader({
         exporter: new OTLPMetricExporter({ url: `${otlp}/v1/metrics` }),
@@ -63,32 +70,34 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
         exportTimeoutMillis: Math.min(section.otlp_interval_ms, 10_000),
       }),
     );
+    spans = new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${otlp}/v1/traces` }) });
   }
-  const spans = otlp !== undefined ? new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${otlp}/v1/traces` }) }) : undefined;
-  const sdk = new NodeSDK({
-    serviceName: options.service,
-    // Host and OTEL_RESOURCE_ATTRIBUTES; not the process detector, whose command line would land in target_info.
-    resourceDetectors: [envDetector, hostDetector],
-    metricReaders: readers,
-    // Without an OTLP endpoint no span processor: the tracer is a no-op and spans cost nothing.
-    spanProcessors: spans ? [spans] : [],
-    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(section.trace_sample_ratio) }),
-    // Logs stay pino's on stderr; NodeSDK would otherwise set up an OTLP log exporter from the environment.
-    logRecordProcessors: [],
+  // Host and OTEL_RESOURCE_ATTRIBUTES; not the process detector, whose command line would land in target_info.
+  const resource = defaultResource()
+    .merge(detectResources({ detectors: [envDetector, hostDetector] }))
+    .merge(resourceFromAttributes({ 'service.name': options.service }));
+  const meterProvider = disabled ? undefined : new MeterProvider({ resource, readers });
+  // Without an OTLP endpoint no tracer provider: the tracer is a no-op and spans cost nothing.
+  const tracerProvider =
+    spans &&
+    new TracerProvider({
+      resource,
+      sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(section.trace_sample_ratio) }),
+      spanProcessors: [spans],
+    });
+  if (meterProvider) metrics.setGlobalMeterProvider(meterProvider);
+  if (tracerProvider) {
     // Kiln's spans are leaves and never the active context, so context need not follow async calls. The default
     // (AsyncLocalStorage) would switch on promise hooks for the whole process the first time an exporter sets a
     // context, a cost on every promise of the hot path; the synchronous stack costs nothing.
-    contextManager: new StackContextManager(),
-    instrumentations: [],
-  });
-  sdk.start();
+    context.setGlobalContextManager(new StackContextManager().enable());
+    trace.setGlobalTracerProvider(tracerProvider);
+  }
   const meter = metrics.getMeter(KILN_SCOPE);
   const processMetrics = observeProcess(meter);
   const readiness = new Readiness();
   let endpoint: TelemetryEndpoint | undefined;
   try {
-    // OpenTelemetry's own switch turns the SDK off (OTEL_SDK_DISABLED=true): instruments are no-ops, /metrics says so.
-    const disabled = process.env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true';
     endpoint = await serveTelemetryEndpoint(section.listen, { reader: disabled ? undefined : prometheus, readiness, log });
   } catch (err) {
     log.error({ err, listen: section.listen }, 'metrics endpoint not served: set metrics.listen (KILN_METRICS_LISTEN) to a free address for each process');
@@ -104,11 +113,12 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
     async shutdown() {
       await endpoint?.close();
       processMetrics.stop();
-      await sdk.shutdown().catch((err: unknown) => log.warn({ err }, 'telemetry export at shutdown failed'));
+      await Promise.all([meterProvider?.shutdown(), tracerProvider?.shutdown()]).catch((err: unknown) =>
+        log.warn({ err }, 'telemetry export at shutdown failed'),
+      );
       metrics.disable();
       trace.disable();
       context.disable();
-      propagation.disable();
     },
   };
 }

@@ -1,7 +1,10 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
+import { tempDir } from '@kiln/testkit';
+import { inlinedPackages, TARBALL } from './bundle.js';
 
 /**
  * DESIGN.md invariant 5: the agent runs on every GPU host and installs only what it uses. This walks the production
@@ -68,4 +71,42 @@ it('installing the agent pulls neither chdb, the ClickHouse client, the store no
   expect(agent).toContain('@nats-io/transport-node');
   // The walk does see chdb where it is: from the store.
   expect(closure(workspaces.get('@kiln/store')!)).toContain('chdb');
+});
+
+/** Bounds on what a GPU host installs; the README states the measured figures. */
+const MAX_INSTALL_BYTES = 3 << 20;
+/** What the agent must not carry: sdk-node's gRPC, protobuf and CLI parsing, and the store's engines. */
+const NEVER_INLINED = ['@opentelemetry/sdk-node', '@grpc/grpc-js', '@grpc/proto-loader', 'protobufjs', 'yargs', 'chdb', '@clickhouse/client'];
+
+const cleanup: (() => Promise<unknown>)[] = [];
+afterAll(async () => {
+  for (const c of cleanup.reverse()) await c().catch(() => undefined);
+});
+
+/** Every file under `dir`, as [path relative to dir, bytes]. */
+function filesUnder(dir: string, prefix = ''): [string, number][] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry): [string, number][] => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return filesUnder(path, `${prefix}${entry.name}/`);
+    return [[`${prefix}${entry.name}`, entry.isSymbolicLink() ? 0 : statSync(path).size]];
+  });
+}
+
+it('the npm tarball installs offline as one package of one file, without sdk-node, gRPC or protobufjs in it', async () => {
+  const host = await tempDir('kiln-agent-npm-');
+  cleanup.push(() => host.remove());
+  execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', '--no-package-lock', TARBALL], { cwd: host.path, stdio: 'pipe' });
+  const modules = join(host.path, 'node_modules');
+  const installed = filesUnder(modules).filter(([file]) => !file.startsWith('.'));
+  expect(installed.map(([file]) => file).sort()).toEqual(['kiln-agent/kiln-agent.mjs', 'kiln-agent/package.json']);
+  const bytes = installed.reduce((sum, [, size]) => sum + size, 0);
+  expect(bytes).toBeLessThanOrEqual(MAX_INSTALL_BYTES);
+
+  const inlined = inlinedPackages(readFileSync(join(modules, 'kiln-agent', 'kiln-agent.mjs'), 'utf8'));
+  expect(inlined).toContain('@nats-io/transport-node');
+  expect(inlined).toContain('@opentelemetry/sdk-metrics');
+  for (const name of NEVER_INLINED) expect(inlined, name).not.toContain(name);
+
+  const usage = execFileSync(join(modules, '.bin', 'kiln-agent'), ['--help'], { cwd: host.path, encoding: 'utf8' });
+  expect(usage).toMatch(/^usage: kiln-agent /);
 });
