@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { applyEnvOverrides, configSchema } from '../src/index.js';
-import { configReferenceFiles } from '../src/reference/files.js';
+import { configReferenceFiles } from '../src/config-docs/files.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 

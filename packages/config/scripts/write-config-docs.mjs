@@ -2,7 +2,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { configReferenceFiles } from '../dist/reference/files.js';
+import { configReferenceFiles } from '../dist/config-docs/files.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 for (const file of configReferenceFiles()) {
