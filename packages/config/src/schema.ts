@@ -121,7 +121,8 @@ const aggregatorSection = z
         'Flush a batch at this many GPU-samples, divided among the partitions. For live batches to span flush_ms: about the ' +
           "fleet's GPUs × flush seconds. Memory: about 730 B per row in the process serving them.",
       ),
-    // ClickHouse's Kafka engine flushes every 7.5 s for the same reason: a batch then holds seconds of its GPUs' samples.
+    // Live, a batch then holds seconds of its GPUs' samples, so the rollup views write fewer rows (ClickHouse's Kafka
+    // engine flushes every 7.5 s for the same reason).
     flush_ms: duration
       .default(5_000)
       .describe('… or when its oldest message has waited this long. Alerts never wait for a batch.'),
