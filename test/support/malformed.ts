@@ -11,7 +11,7 @@ export interface RawMessage {
 const enc = new TextEncoder();
 
 /**
- * One bad message for every whole-message reject DESIGN.md lists, plus an accepted message whose fields are partly
+ * One bad message for every whole-message reject reason docs/wire.md lists, plus an accepted message whose fields are partly
  * bad (a DCGM blank sentinel, an out-of-range value, an unknown field): it must be stored with those metrics absent.
  * Hosts are outside the simulated fleet so they never collide with its sample identities.
  */

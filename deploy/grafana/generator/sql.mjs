@@ -15,7 +15,7 @@ export const TIERS = [
   { table: 'kiln.gpu_rollup_1h', raw: false, when: '$__interval_s % 3600 = 0' },
 ];
 
-/** An aggregate over gpu_samples and the same over a rollup table (storage contract: DESIGN.md). */
+/** An aggregate over gpu_samples and the same over a rollup table (docs/storage.md: sum(<m>_sum) / sum(<m>_count) adds partial rows up). */
 export const agg = {
   /** Mean of a gauge over the present values. */
   mean: (m) => ({ raw: `avg(${m})`, rollup: `sum(${m}_sum) / sum(${m}_count)` }),

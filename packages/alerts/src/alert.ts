@@ -35,7 +35,7 @@ export type Severity = (typeof SEVERITIES)[number];
 export const CATEGORIES = ['thermal', 'utilization', 'hardware', 'availability'] as const;
 export type Category = (typeof CATEGORIES)[number];
 
-/** Labels every alert carries (DESIGN.md, "Alert contract"). */
+/** Labels every alert carries (docs/events.md). */
 export const REQUIRED_LABELS = ['alertname', 'severity', 'category', 'cluster', 'rack'] as const;
 /** Labels an alert about one host or one GPU adds. */
 export const SCOPE_LABELS = ['host', 'gpu', 'uuid'] as const;

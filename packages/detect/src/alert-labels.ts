@@ -1,7 +1,7 @@
 import type { Category, Labels, Severity } from '@kiln/alerts';
 import type { GpuRegistry } from '@kiln/window';
 
-/** Contract labels of an alert about one GPU (DESIGN.md, alert contract). */
+/** Contract labels of an alert about one GPU (docs/events.md). */
 export function gpuAlertLabels(
   registry: GpuRegistry,
   gpuId: number,

@@ -1,5 +1,5 @@
 /**
- * Robust statistics for peer groups (reference/alerting.md §4.1): the median, the median absolute deviation, and the
+ * Robust statistics for peer groups: the median, the median absolute deviation, and the
  * modified z-score of Iglewicz and Hoaglin, M = 0.6745·(x − median)/MAD. Quickselect in caller-owned scratch arrays:
  * O(n) per group, no allocation.
  */

@@ -10,7 +10,7 @@ import { gpuPlace } from './format.js';
 const XID = METRIC_ID.xid;
 const ALERTNAME = 'GpuXidError';
 
-/** What each listed Xid means and what to do (reference/gpu-telemetry.md §4, NVIDIA's Xid catalog). */
+/** What each listed Xid means and what to do (NVIDIA's Xid catalog). */
 const XID_MEANING: Readonly<Record<number, string>> = {
   46: 'GPU stopped processing (timeout); reset the GPU',
   48: 'double-bit ECC error; drain, reset the GPU, service if it repeats',

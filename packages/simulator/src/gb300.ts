@@ -1,7 +1,6 @@
 /**
- * The GB300 (Blackwell Ultra, liquid-cooled NVL72) figures the model is built on. Sources and their certainty are in
- * reference/gpu-telemetry.md; the power and coolant numbers there are third-party or inferred, so these are plausible
- * operating points, not a spec.
+ * The GB300 (Blackwell Ultra, liquid-cooled NVL72) figures the model is built on. The power and coolant numbers are
+ * third-party or inferred, not NVIDIA's, so these are plausible operating points, not a spec.
  */
 
 /** Enforced power limit per GPU (W). */

@@ -1,6 +1,6 @@
 /**
  * A bounded window of outstanding operations: acquire() waits while `limit` are pending. nats.js has no
- * PublishAsync with max-pending, so a publisher keeps its own window of PubAck promises (reference/nats.md §2).
+ * PublishAsync with max-pending, so a publisher keeps its own window of PubAck promises.
  * The first failure is kept and reported by acquire() and drain(); later ones are the same outage.
  */
 export class InflightWindow {

@@ -10,7 +10,7 @@ export type MetricKind = 'gauge' | 'counter' | 'state';
 export interface MetricDef {
   /** Wire field name, also the ClickHouse column name. */
   readonly name: string;
-  /** DCGM field id the metric follows (reference/gpu-telemetry.md). */
+  /** DCGM field id the metric follows (docs/wire.md lists them). */
   readonly dcgm: number;
   readonly unit: string;
   readonly kind: MetricKind;

@@ -1,6 +1,6 @@
 /**
  * Clock-event ("throttle") reason bits of the `clock_events` metric: DCGM field 112, NVML nvmlClocksEventReason*
- * (reference/gpu-telemetry.md §1.4). Agents report them, the simulator sets them, detectors read them.
+ * Agents report them, the simulator sets them, detectors read them.
  */
 export const ClockEvent = {
   GPU_IDLE: 0x001,

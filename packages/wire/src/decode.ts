@@ -43,7 +43,7 @@ const ACCEPTED: readonly DecodeAccepted[] = Array.from({ length: MAX_GPUS_PER_ME
 );
 
 /**
- * Decodes one wire-v1 message (DESIGN.md, "Wire contract v1") received on `subject`, appending one row per GPU to
+ * Decodes one wire-v1 message (docs/wire.md) received on `subject`, appending one row per GPU to
  * `out`. A message is accepted whole or rejected whole: on reject nothing is appended, and the reason and a detail
  * naming the offending field are returned for the dead-letter entry. A metric that is not a finite number in its
  * physical range is stored as absent (NaN) and counted in stats.fieldFaults; unknown fields are ignored and

@@ -14,7 +14,7 @@ import {
 export const NOW = 1_764_151_200_000;
 export const SUBJECT = gpuSubject('eus2-ai1', 'r0042', 'r0042-t07');
 
-/** The example message of DESIGN.md, with its four-GPU tray. */
+/** The example message of docs/wire.md, with its four-GPU tray. */
 export function exampleMessage(gpuCount = 4): WireMessage {
   return {
     v: 1,

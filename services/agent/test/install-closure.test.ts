@@ -7,7 +7,7 @@ import { tempDir } from '@kiln/testkit';
 import { inlinedPackages, TARBALL } from './bundle.js';
 
 /**
- * DESIGN.md invariant 5: the agent runs on every GPU host and installs only what it uses. This walks the production
+ * The agent runs on every GPU host and installs only what it uses. This walks the production
  * dependency closure of @kiln/agent from the package.json files, resolving workspace packages to their folders and
  * the others through node_modules as Node and npm do, i.e. what `npm install --workspace services/agent --omit=dev`
  * installs, and checks what it must never contain.

@@ -26,7 +26,7 @@ export interface RouteTimers {
 
 /**
  * Kiln's defaults page fast: a new group goes out half a second after its first alert (enough for the alerts of one
- * detector evaluation to arrive together, and within DESIGN.md's one-second budget), where Alertmanager waits 30 s.
+ * detector evaluation to arrive together), where Alertmanager waits 30 s.
  * Resolutions are batched for 30 s (Alertmanager: 5 min), which also absorbs an alert that clears and re-fires.
  */
 export const KILN_ROUTE_TIMERS: RouteTimers = { groupWaitMs: 500, groupIntervalMs: 30_000, repeatIntervalMs: 4 * 3_600_000 };

@@ -23,7 +23,7 @@ export type InsertSettings = Readonly<Record<string, string | number>>;
 /**
  * The settings every Kiln insert carries, in the statement's own SETTINGS clause: they hold for this insert only, on
  * a server and on the embedded engine alike (where the client's `clickhouse_settings` would become session SETs that
- * outlive the insert, so one batch's token would deduplicate the next batch, reference/clickhouse.md §2.2).
+ * outlive the insert, so one batch's token would deduplicate the next batch).
  * `async_insert = 0`: batches are already batched (ClickHouse >= 26.2 defaults to 1).
  * `deduplicate_blocks_in_dependent_materialized_views = 1` (the default since 26.2, not before): a retry whose
  * rows reached gpu_samples but not every rollup fills in the rollups instead of being dropped whole.

@@ -42,7 +42,7 @@ export interface Migration {
 
 /**
  * Rows that the same insert, replayed or retried with its token, must not store twice; set on every MergeTree table
- * that takes inserts, and on every materialized-view target (else a deduplicated replay still double-counts there,
- * reference/clickhouse.md §2.2).
+ * that takes inserts, and on every materialized-view target (else a deduplicated replay still double-counts there:
+ * the view's target deduplicates by its own window).
  */
 export const DEDUPLICATION_WINDOW = 10_000;

@@ -28,7 +28,7 @@ const DELTA = 'Delta, ZSTD(1)';
  * gpu_samples metric columns, schema version 1 (migration 0001). Frozen: a new wire metric gets a new migration that
  * adds its column, and an entry here.
  *
- * Types follow reference/clickhouse.md §1.3: the type and its precision drive compression more than codecs do. Each
+ * The type and its precision drive compression more than codecs do. Each
  * fractional metric is a Decimal at the resolution the sensor is meaningful at (a scaled integer on disk, so it
  * compresses like the integer types: sm_active per-mille 1.15 vs 2.88 B/value as Float32), integer-valued fields are
  * the smallest unsigned type covering the catalog range, and monotonic counters get Delta before ZSTD. Every range

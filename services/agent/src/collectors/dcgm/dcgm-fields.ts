@@ -3,7 +3,7 @@ import { METRICS } from '@kiln/wire';
 /**
  * dcgm-exporter metric names (the DCGM field macro names) of the fields the wire catalog follows, by DCGM field id.
  * DCGM 4.6 renamed several fields and kept the old names as aliases; exporters across a fleet use either, so both
- * spellings are listed. Ids never change (reference/gpu-telemetry.md §1).
+ * spellings are listed. Ids never change.
  */
 const EXPORTER_NAMES: Readonly<Record<string, number>> = {
   DCGM_FI_DEV_SM_CLOCK: 100,

@@ -15,7 +15,7 @@ export interface QueryField {
 }
 
 /**
- * The columns Kiln reads (reference/gpu-telemetry.md §2.1). Per-GPU thermal limits come from `nvidia-smi -q`
+ * The `--query-gpu` columns Kiln reads. Per-GPU thermal limits come from `nvidia-smi -q`
  * instead; energy, Xid, PCIe replays and remapped rows have no --query-gpu field.
  */
 export const QUERY_FIELDS: readonly QueryField[] = [
