@@ -81,6 +81,16 @@ const clickhouseSection = z
       .max(3650)
       .default(14)
       .describe('Raw samples are kept this many days; older samples are rejected at ingest.'),
+    read_limits: z
+      .object({
+        max_execution_time_s: z.number().int().min(1).max(86_400).optional().describe('Seconds a read may run (default 60); past it the engine stops it with TIMEOUT_EXCEEDED.'),
+        max_memory_usage: z.number().int().min(2 ** 20).optional().describe('Bytes of memory a read may hold (default 4 GiB).'),
+        max_result_rows: z.number().int().min(1).optional().describe('Rows a read may return (default 1,000,000).'),
+        max_threads: z.number().int().min(1).max(1024).optional().describe('Threads a read may use (default half the cores, so inserts keep the rest).'),
+      })
+      .strict()
+      .prefault({})
+      .describe('What an anonymous read of the served embedded engine (Grafana, an operator) may use at most; a request may ask for less, never more.'),
   })
   .strict();
 

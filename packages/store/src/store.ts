@@ -6,11 +6,11 @@ import type { SampleBatch } from '@kiln/wire';
 import { ALERT_HISTORY_COLUMNS, alertHistoryValues, type AlertHistoryRow } from './alert-history.js';
 import { DEAD_LETTER_COLUMNS, deadLetterValues, type DeadLetterRow } from './dead-letters.js';
 import { EmbeddedEngine } from './engine/embedded-engine.js';
-import { checkedIdentifier, checkedTableName, insertSettings, insertStatement, type InsertSettings } from './insert/insert-statement.js';
+import { checkedIdentifier, checkedTableName, insertSettings, insertStatement, type InsertFormat, type InsertSettings } from './insert/insert-statement.js';
 import { encodeJsonRows } from './insert/json-rows.js';
 import { DEFAULT_RETRY_POLICY, withRetry, type RetryHook, type RetryPolicy } from './insert/retry.js';
 import { NativeSampleEncoder } from './insert/native-sample-encoder.js';
-import { SAMPLE_COLUMNS, SampleEncoder } from './insert/sample-encoder.js';
+import { SAMPLE_COLUMNS } from './insert/sample-encoder.js';
 import { migrate, type MigrationReport } from './migrate.js';
 import { DEFAULT_RETENTION, type Retention } from './migrations/migration.js';
 import { checkedClusterName } from './migrations/render-statement.js';
@@ -99,7 +99,6 @@ class ClickHouseStore implements Store {
   readonly #onRetry: RetryHook | undefined;
   readonly #retention: Retention;
   /** Encoders not encoding or inserting a body now: each body stays untouched until its insert (and retries) end. */
-  readonly #idleEncoders: SampleEncoder[] = [];
   readonly #idleNativeEncoders: NativeSampleEncoder[] = [];
   readonly #cluster: string | undefined;
   /** Settings every insert carries besides its token. */
@@ -126,25 +125,16 @@ class ClickHouseStore implements Store {
   }
 
   /**
-   * The embedded engine takes sample batches in ClickHouse's Native format (it parses no number); a server, and kiln
-   * store's HTTP interface (text bodies), take JSONCompactEachRow.
+   * Sample batches go in ClickHouse's Native format, to the embedded engine and to a server alike (kiln store's HTTP
+   * interface included): nobody formats or parses a number.
    */
   async insertSamples(batch: SampleBatch, token: string): Promise<void> {
     if (batch.length === 0) return;
-    if (this.engine !== undefined) {
-      const encoder = this.#idleNativeEncoders.pop() ?? new NativeSampleEncoder();
-      try {
-        await this.#insertBody('gpu_samples', SAMPLE_COLUMNS, encoder.encode(batch), token, 'Native');
-      } finally {
-        this.#idleNativeEncoders.push(encoder);
-      }
-      return;
-    }
-    const encoder = this.#idleEncoders.pop() ?? new SampleEncoder();
+    const encoder = this.#idleNativeEncoders.pop() ?? new NativeSampleEncoder();
     try {
-      await this.#insertBody('gpu_samples', SAMPLE_COLUMNS, encoder.encode(batch), token);
+      await this.#insertBody('gpu_samples', SAMPLE_COLUMNS, encoder.encode(batch), token, 'Native');
     } finally {
-      this.#idleEncoders.push(encoder);
+      this.#idleNativeEncoders.push(encoder);
     }
   }
 
@@ -187,10 +177,10 @@ class ClickHouseStore implements Store {
 
   /**
    * One INSERT of a prepared body, retried with the same token on transient failures. The embedded engine takes a
-   * JSONCompactEachRow body through chdb's own insert and a Native one from a file; a server takes JSON through the
-   * client.
+   * JSONCompactEachRow body through chdb's own insert and a Native one from a file; a server takes either as the
+   * request body.
    */
-  #insertBody(table: string, columns: readonly string[], body: string | Buffer, token: string, format: 'JSONCompactEachRow' | 'Native' = 'JSONCompactEachRow'): Promise<void> {
+  #insertBody(table: string, columns: readonly string[], body: string | Buffer, token: string, format: InsertFormat = 'JSONCompactEachRow'): Promise<void> {
     const qualified = checkedTableName(table.includes('.') ? table : `${this.database}.${table}`);
     const settings = insertSettings(token, this.#insertSettings);
     const engine = this.engine;
@@ -198,9 +188,8 @@ class ClickHouseStore implements Store {
     const identifiers = columns.map(checkedIdentifier);
     let attempt: () => Promise<void>;
     if (engine === undefined) {
-      if (format !== 'JSONCompactEachRow') throw new Error(`a server is sent JSONCompactEachRow bodies, not ${format}`);
       attempt = async () => {
-        const result = await this.client.exec({ query: insertStatement(qualified, columns, settings), values: Readable.from([bytes], { objectMode: false }) });
+        const result = await this.client.exec({ query: insertStatement(qualified, columns, settings, format), values: Readable.from([bytes], { objectMode: false }) });
         result.stream.resume();
         await finished(result.stream);
       };

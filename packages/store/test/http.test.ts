@@ -2,7 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStore, serveClickHouseHttp, type ClickHouseHttpServer, type Store } from '../src/index.js';
+import { createStore, NativeSampleEncoder, SAMPLE_COLUMNS, serveClickHouseHttp, type ClickHouseHttpServer, type Store } from '../src/index.js';
 import { recentWindowStart, sampleBatch, tempDir } from './helpers.js';
 
 const WRITER = { user: 'kiln', password: 's3cret' };
@@ -23,7 +23,7 @@ beforeAll(async () => {
     sampleBatch([0, 1, 2].map((gpu) => ({ ts: recentWindowStart(), host: 'seed', gpu, values: { temp_c: 60 + gpu } }))),
     'seed',
   );
-  server = await serveClickHouseHttp(store, { listen: '127.0.0.1:0', writer: WRITER, maxExecutionTimeS: 1 });
+  server = await serveClickHouseHttp(store, { listen: '127.0.0.1:0', writer: WRITER, readLimits: { maxExecutionTimeS: 1 } });
   anonymous = createClient({ url: server.url, log: QUIET });
 });
 afterAll(async () => {
@@ -167,6 +167,26 @@ describe('ClickHouse HTTP interface', () => {
     const missing = await get({ query: 'SELECT * FROM kiln.no_such_table' });
     expect([missing.status, missing.headers.get('x-clickhouse-exception-code')]).toEqual([404, '60']);
     expect(missing.text).toMatch(/^Code: 60\. DB::Exception: .*\(UNKNOWN_TABLE\)/s);
+  });
+
+  it('takes INSERT … FORMAT Native from the writer, as a ClickHouse server does, and refuses it from a reader', async () => {
+    const body = new NativeSampleEncoder().encode(
+      sampleBatch([0, 1].map((gpu) => ({ ts: recentWindowStart(), host: 'native-insert', gpu, values: { temp_c: 70.25 + gpu, power_w: 1_000 } }))),
+    );
+    const query = `INSERT INTO kiln.gpu_samples (${SAMPLE_COLUMNS.join(', ')}) SETTINGS insert_deduplication_token = 'native:1' FORMAT Native`;
+    const asReader = await post(body, { query });
+    expect(asReader.headers.get('x-clickhouse-exception-code')).toBe('164');
+    const writer = { authorization: basic(WRITER.user, WRITER.password) };
+    expect((await post(body, { query }, writer)).status).toBe(200);
+    // Gzipped, and a second time with the same token: deduplicated as on a server.
+    expect((await post(gzipSync(body), { query }, { ...writer, 'content-encoding': 'gzip' })).status).toBe(200);
+    const rows = await store.query<{ gpu: number; temp: string; power: string }>(
+      "SELECT gpu, toString(temp_c) AS temp, toString(power_w) AS power FROM kiln.gpu_samples WHERE host = 'native-insert' ORDER BY gpu",
+    );
+    expect(rows).toEqual([
+      { gpu: 0, temp: '70.3', power: '1000' }, // stored to a tenth of a degree
+      { gpu: 1, temp: '71.3', power: '1000' },
+    ]);
   });
 
   it('stops a reader’s query at the server’s time cap, whatever the request asks', async () => {

@@ -60,15 +60,15 @@ describe('SampleEncoder', () => {
 
 describe('insert statements and generic rows', () => {
   it('carries the token and the insert settings in the statement itself', () => {
-    expect(insertStatement('kiln.t', ['a', 'b'], insertSettings("tok'\\1"))).toBe(
+    expect(insertStatement('kiln.t', ['a', 'b'], insertSettings("tok'\\1"), 'JSONCompactEachRow')).toBe(
       "INSERT INTO kiln.t (a, b) SETTINGS insert_deduplication_token = 'tok\\'\\\\1', async_insert = 0, " +
         'deduplicate_blocks_in_dependent_materialized_views = 1, optimize_on_insert = 0, input_format_parallel_parsing = 0 ' +
         'FORMAT JSONCompactEachRow',
     );
-    expect(() => insertStatement('kiln.t; DROP', ['a'], insertSettings('t'))).toThrow(/invalid table/);
-    expect(() => insertStatement('t', ['a b'], insertSettings('t'))).toThrow(/invalid identifier/);
+    expect(() => insertStatement('kiln.t; DROP', ['a'], insertSettings('t'), 'Native')).toThrow(/invalid table/);
+    expect(() => insertStatement('t', ['a b'], insertSettings('t'), 'Native')).toThrow(/invalid identifier/);
     expect(() => insertSettings('')).toThrow(/token/);
-    expect(insertStatement('kiln.t', ['a'], insertSettings('tok', { distributed_foreground_insert: 1 }))).toBe(
+    expect(insertStatement('kiln.t', ['a'], insertSettings('tok', { distributed_foreground_insert: 1 }), 'JSONCompactEachRow')).toBe(
       "INSERT INTO kiln.t (a) SETTINGS insert_deduplication_token = 'tok', async_insert = 0, " +
         'deduplicate_blocks_in_dependent_materialized_views = 1, optimize_on_insert = 0, input_format_parallel_parsing = 0, ' +
         'distributed_foreground_insert = 1 FORMAT JSONCompactEachRow',

@@ -61,7 +61,16 @@ export async function serveStore(store: Store, config: KilnConfig, log: Logger):
   const { user, password } = config.clickhouse;
   const writer = user !== undefined && password !== undefined ? { user, password } : undefined;
   if (!writer) log.warn('clickhouse.user/password are not set: the HTTP interface is read-only for everyone');
-  return serveClickHouseHttp(store, { listen: config.clickhouse.listen, ...(writer ? { writer } : {}) });
+  const limits = config.clickhouse.read_limits;
+  const readLimits = Object.fromEntries(
+    Object.entries({
+      maxExecutionTimeS: limits.max_execution_time_s,
+      maxMemoryUsage: limits.max_memory_usage,
+      maxResultRows: limits.max_result_rows,
+      maxThreads: limits.max_threads,
+    }).filter(([, value]) => value !== undefined),
+  );
+  return serveClickHouseHttp(store, { listen: config.clickhouse.listen, readLimits, ...(writer ? { writer } : {}) });
 }
 
 /**

@@ -12,11 +12,15 @@ import { SerialQueue } from './serial-queue.js';
 
 /**
  * The in-process ClickHouse engine (chdb) bound to one data directory. libchdb binds a single data path per process;
- * several sessions on that path coexist, each with its own session settings. All of them share one queue, so the
- * engine runs one statement at a time whoever asks: the store's client or the HTTP interface.
+ * several sessions on that path coexist, each with its own session settings, and run their statements concurrently.
+ * Statements go through one of two lanes, each a queue that runs one at a time:
+ * - `writes`: the store's client (inserts, migrations, Kiln's own queries) and the HTTP interface's writer;
+ * - `reads`: the HTTP interface's anonymous readers (Grafana, operators).
+ * So a dashboard query, however heavy, never holds an insert back; it only waits for other reads.
  */
 export class EmbeddedEngine {
-  readonly queue = new SerialQueue();
+  readonly writes = new SerialQueue();
+  readonly reads = new SerialQueue();
   /** The connection `@clickhouse/client` runs on, already queued; closing the client closes it. */
   readonly connection: ClientConnection;
   readonly #chdb: ChdbConnection;
@@ -33,7 +37,7 @@ export class EmbeddedEngine {
     this.#chdb = createChdbConnection({ path });
     // chdb implements the contract of @clickhouse/client-common 1.23.0, the client bundles its own copy (1.23.1) of
     // the same declarations; the shapes agree at run time, only the settings type's nominal identity differs.
-    this.connection = queuedConnection(this.#chdb as unknown as ClientConnection, this.queue);
+    this.connection = queuedConnection(this.#chdb as unknown as ClientConnection, this.writes);
   }
 
   /**
@@ -49,7 +53,7 @@ export class EmbeddedEngine {
     body: Uint8Array,
     settings: Readonly<Record<string, string | number>>,
   ): Promise<void> {
-    return this.queue.run(async () => {
+    return this.writes.run(async () => {
       try {
         await this.#chdb.chdb.rawInsert({ table, columns, values: body, format: 'JSONCompactEachRow', settings: { ...settings } });
       } catch (error) {
@@ -64,17 +68,14 @@ export class EmbeddedEngine {
    * statement carries `settings` (the deduplication token among them) as insert() does, and the token deduplicates
    * a repeated insert and its rollup views alike (store tests).
    */
-  async insertNative(
+  insertNative(
     table: string,
     columns: readonly string[],
     body: Uint8Array,
     settings: Readonly<Record<string, string | number>>,
   ): Promise<void> {
-    const file = join(this.#bodies, `${process.pid}-${++this.#bodyCount}.native`);
-    // Written before the insert waits its turn, so that the write overlaps the statement before it.
-    await writeFile(file, body);
-    try {
-      await this.queue.run(async () => {
+    return this.withBodyFile(body, (file) =>
+      this.writes.run(async () => {
         try {
           await this.#chdb.chdb.queryAsync(
             `INSERT INTO ${table} (${columns.join(', ')}) SELECT * FROM file(${sqlString(file)}, 'Native') SETTINGS ${settingList(settings)}`,
@@ -82,7 +83,20 @@ export class EmbeddedEngine {
         } catch (error) {
           throw asClickHouseError(error);
         }
-      });
+      }),
+    );
+  }
+
+  /**
+   * Runs `use` with `body` in a file under the engine's directory, where a statement reads it with `file(path, …)`,
+   * and removes the file afterwards. Call it before waiting for a lane: the file is written while the statement
+   * before runs.
+   */
+  async withBodyFile<T>(body: Uint8Array, use: (file: string) => Promise<T>): Promise<T> {
+    const file = join(this.#bodies, `${process.pid}-${++this.#bodyCount}.native`);
+    await writeFile(file, body);
+    try {
+      return await use(file);
     } finally {
       await rm(file, { force: true });
     }
@@ -91,7 +105,7 @@ export class EmbeddedEngine {
   /**
    * A new session on the engine's data path. `connectionArgs` are `clickhouse local` command-line settings
    * (`--readonly=1`, `--max_execution_time=30`): they become the session's defaults, which is the only way to give a
-   * session settings that its own queries cannot change afterwards. Run its queries through `queue`.
+   * session settings that its own queries cannot change afterwards. Run its queries through one of the lanes.
    */
   openSession(connectionArgs: readonly string[]): Session {
     return new Session(this.path, { connectionArgs });

@@ -8,8 +8,8 @@
  * (an arena per CPU, freed pages returned to the OS within 5 s) most of those pages went back and were faulted in
  * again by the next insert or merge, on another CPU's arena:
  * - `narenas:1`, `percpu_arena:disabled`: one arena, so pages an insert frees serve the merge after it and the next
- *   insert, whichever thread and core runs them. The engine runs one statement at a time (EmbeddedEngine.queue)
- *   beside a few merges, so one arena's lock is not contended.
+ *   insert, whichever thread and core runs them. The engine runs one write at a time (EmbeddedEngine.writes),
+ *   at most one read and a few merges beside it, so one arena's lock is not contended.
  * - `dirty_decay_ms:30000` (built in: 5000): freed pages stay with the allocator for about 30 s, longer than the
  *   5 s between a live partition's inserts.
  *

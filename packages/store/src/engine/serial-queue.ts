@@ -1,7 +1,7 @@
 /**
- * Runs async tasks one at a time, in arrival order. The embedded engine executes one query at a time per process
- * (a second call waits inside libchdb on a libuv worker thread); queueing in JS instead keeps the libuv pool free for
- * file and network work and gives every caller a fair first-come order.
+ * Runs async tasks one at a time, in arrival order: a lane of the embedded engine. A statement waits for the one
+ * before it here rather than on a libuv worker thread inside libchdb, which keeps the libuv pool (four threads) free
+ * for file and network work, and gives every caller a first-come order.
  */
 export class SerialQueue {
   #tail: Promise<unknown> = Promise.resolve();

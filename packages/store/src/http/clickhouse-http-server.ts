@@ -1,30 +1,41 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { availableParallelism } from 'node:os';
 import type { Store } from '../store.js';
 import { ClickHouseHttpError, ErrorCode, httpStatusFor, toClickHouseHttpError } from './clickhouse-exception.js';
 import { requestCredentials, roleOf, type Credentials, type Role } from './credentials.js';
-import { HttpEngineSessions, type EngineFacts, type Statement } from './engine-sessions.js';
+import { HttpEngineSessions, type EngineFacts, type ReadLimits, type Statement } from './engine-sessions.js';
 import { compress, decodeBody, responseEncoding, zlibLevel, type ResponseEncoding } from './http-compression.js';
 import { nativeAtRevision } from './native-revision.js';
 import { contentTypeOf } from './output-format.js';
 import { queryParams } from './request-params.js';
 import { assertReadOnlyQuery } from './read-only-gate.js';
-import { formatClause, statementKeyword, tokenizeSql } from './sql-lexer.js';
+import { formatClause, nativeInsertHead, statementKeyword, tokenizeSql } from './sql-lexer.js';
 
 export interface ClickHouseHttpOptions {
   /** `host:port` to listen on; port 0 picks a free one. Loopback by default: '127.0.0.1:8123'. */
   listen?: string;
   /** Credentials that may write. Without them, everyone only reads. */
   writer?: Credentials | undefined;
-  /** Upper bound of a read query's run time, whatever the request asks (default 60 s): the engine runs one query at
-   *  a time, so an endless read would stall every other request. */
-  maxExecutionTimeS?: number;
+  /**
+   * What an anonymous read may use at most, whatever its request asks (defaults: DEFAULT_READ_LIMITS). Reads run one
+   * at a time beside the writes: a read without bounds would hold back every read behind it.
+   */
+  readLimits?: Partial<ReadLimits>;
   /** Largest request body accepted, after decompression (default 256 MiB). */
   maxBodyBytes?: number;
   /** Distinct reader setting sets kept open (default 8). */
   maxReaderSessions?: number;
 }
+
+/** Read limits for a store that shares the machine with its ingest: a minute, 4 GiB, a million rows, half the cores. */
+export const DEFAULT_READ_LIMITS: ReadLimits = {
+  maxExecutionTimeS: 60,
+  maxMemoryUsage: 4 * 2 ** 30,
+  maxResultRows: 1_000_000,
+  maxThreads: Math.max(1, Math.floor(availableParallelism() / 2)),
+};
 
 export interface ClickHouseHttpServer {
   /** `http://host:port`. */
@@ -64,7 +75,7 @@ export async function serveClickHouseHttp(store: Store, options: ClickHouseHttpO
   }
   const { host, port } = parseListen(options.listen ?? '127.0.0.1:8123');
   const sessions = new HttpEngineSessions(engine, {
-    maxExecutionTimeS: options.maxExecutionTimeS ?? 60,
+    limits: { ...DEFAULT_READ_LIMITS, ...options.readLimits },
     maxReaderSessions: options.maxReaderSessions ?? 8,
   });
   const facts = await sessions.facts();
@@ -106,7 +117,7 @@ async function respond(context: RequestContext, request: IncomingMessage, respon
   const encoding = responseEncoding(request.headers, url.searchParams);
   let reply: Reply;
   try {
-    reply = await answer(context, request, url, queryId);
+    reply = await answer(context, request, url, clientGone(response));
   } catch (error) {
     const exception = toClickHouseHttpError(error);
     reply = {
@@ -139,8 +150,10 @@ async function respond(context: RequestContext, request: IncomingMessage, respon
 }
 
 const OK: Reply = { status: 200, body: Buffer.from('Ok.\n'), headers: { 'Content-Type': 'text/plain; charset=UTF-8' } };
+/** What a server answers an INSERT with. */
+const OK_EMPTY: Reply = { status: 200, body: new Uint8Array(0), headers: { 'Content-Type': 'text/plain; charset=UTF-8' } };
 
-async function answer(context: RequestContext, request: IncomingMessage, url: URL, queryId: string): Promise<Reply> {
+async function answer(context: RequestContext, request: IncomingMessage, url: URL, gone: AbortSignal): Promise<Reply> {
   const method = request.method ?? 'GET';
   const hasQuery = url.searchParams.has('query');
   if (url.pathname === '/ping' || (url.pathname === '/' && (method === 'GET' || method === 'HEAD') && !hasQuery)) {
@@ -161,12 +174,19 @@ async function answer(context: RequestContext, request: IncomingMessage, url: UR
     request.resume();
     throw new ClickHouseHttpError(ErrorCode.NOT_IMPLEMENTED, 'multipart/form-data requests (external tables) are not supported');
   }
-  const body = method === 'POST' ? await readBody(request, context.maxBodyBytes) : '';
   const queryParam = url.searchParams.get('query') ?? '';
+  const params = queryParams(url.searchParams, context.facts.settings);
+  const nativeHead = role === 'writer' ? nativeInsertHead(queryParam) : undefined;
+  if (nativeHead !== undefined) {
+    const data = await readBody(request, context.maxBodyBytes);
+    const statement = { sql: nativeHead, database: params.database, format: params.defaultFormat, settings: params.settings, params: params.params };
+    await context.sessions.insertNative(statement, data);
+    return OK_EMPTY;
+  }
+  const body = method === 'POST' ? (await readBody(request, context.maxBodyBytes)).toString('utf8') : '';
   // As on a server: the query is the `query` parameter followed by the body (the data, for an INSERT).
   const sql = queryParam !== '' && body !== '' ? `${queryParam}\n${body}` : queryParam + body;
   if (sql.trim() === '') throw new ClickHouseHttpError(ErrorCode.SYNTAX_ERROR, 'Empty query');
-  const params = queryParams(url.searchParams, context.facts.settings);
   if (role === 'reader') assertReadOnlyQuery(sql);
   const format = outputFormat(queryParam !== '' ? queryParam : sql, params.defaultFormat);
   const statement: Statement = {
@@ -176,7 +196,7 @@ async function answer(context: RequestContext, request: IncomingMessage, url: UR
     settings: params.settings,
     params: params.params,
   };
-  const result = role === 'reader' ? await context.sessions.read(statement) : await context.sessions.write(statement);
+  const result = role === 'reader' ? await context.sessions.read(statement, gone) : await context.sessions.write(statement);
   const bytes = result.bytes();
   const summary = {
     read_rows: String(result.rowsRead),
@@ -213,7 +233,16 @@ function outputFormat(statementText: string, defaultFormat: string): string {
   }
 }
 
-async function readBody(request: IncomingMessage, limit: number): Promise<string> {
+/** Aborts when the client closes its connection before the answer is sent. */
+function clientGone(response: ServerResponse): AbortSignal {
+  const gone = new AbortController();
+  response.once('close', () => {
+    if (!response.writableFinished) gone.abort();
+  });
+  return gone.signal;
+}
+
+async function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request as AsyncIterable<Buffer>) {
@@ -225,5 +254,5 @@ async function readBody(request: IncomingMessage, limit: number): Promise<string
     chunks.push(chunk);
   }
   const raw = Buffer.concat(chunks);
-  return (await decodeBody(raw, request.headers['content-encoding'], limit)).toString('utf8');
+  return decodeBody(raw, request.headers['content-encoding'], limit);
 }

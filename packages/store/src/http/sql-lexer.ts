@@ -133,3 +133,20 @@ export function formatClause(tokens: readonly SqlToken[]): string | undefined {
   }
   return format;
 }
+
+/**
+ * For `INSERT … FORMAT Native`, whose data is the request body (binary, so not appended to the statement as text
+ * data is), the statement up to its FORMAT clause; undefined for any other statement.
+ */
+export function nativeInsertHead(sql: string): string | undefined {
+  let tokens: SqlToken[];
+  try {
+    tokens = tokenizeSql(sql);
+  } catch {
+    return undefined;
+  }
+  const format = tokens[tokens.length - 2];
+  const name = tokens[tokens.length - 1];
+  if (statementKeyword(tokens) !== 'INSERT' || !isWord(format, 'FORMAT') || name?.kind !== 'word' || name.text !== 'Native') return undefined;
+  return sql.slice(0, format!.start);
+}

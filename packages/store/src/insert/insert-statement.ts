@@ -53,8 +53,11 @@ export function settingList(settings: InsertSettings): string {
     .join(', ');
 }
 
-/** `INSERT INTO table (columns) SETTINGS … FORMAT JSONCompactEachRow`, the body to follow. */
-export function insertStatement(table: string, columns: readonly string[], settings: InsertSettings): string {
+/** The formats Kiln sends insert bodies in. */
+export type InsertFormat = 'JSONCompactEachRow' | 'Native';
+
+/** `INSERT INTO table (columns) SETTINGS … FORMAT <format>`, the body to follow. */
+export function insertStatement(table: string, columns: readonly string[], settings: InsertSettings, format: InsertFormat): string {
   const columnList = columns.map(checkedIdentifier).join(', ');
-  return `INSERT INTO ${checkedTableName(table)} (${columnList}) SETTINGS ${settingList(settings)} FORMAT JSONCompactEachRow`;
+  return `INSERT INTO ${checkedTableName(table)} (${columnList}) SETTINGS ${settingList(settings)} FORMAT ${format}`;
 }
