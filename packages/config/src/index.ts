@@ -2,3 +2,4 @@ export { configSchema, type InhibitRuleConfig, type KilnConfig, type ReceiverCon
 export { loadConfig, parseConfig, ConfigError } from './load.js';
 export { applyEnvOverrides } from './env.js';
 export { parseListen, type ListenAddress } from './listen.js';
+export { buildInfo, gitRevision, UNKNOWN_REVISION, type BuildInfo } from './build-info.js';

@@ -2,13 +2,14 @@ import { context, metrics, propagation, trace, type Meter, type Tracer } from '@
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { envDetector, hostDetector } from '@opentelemetry/resources';
+import { envDetector, hostDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor, ParentBasedSampler, StackContextManager, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace';
-import type { KilnConfig } from '@kiln/config';
+import { buildInfo, type KilnConfig } from '@kiln/config';
 import type { Logger } from '@kiln/log';
 import { serveTelemetryEndpoint, type TelemetryEndpoint } from './endpoint.js';
+import { observeBuildInfo } from './build-info-metric.js';
 import { observeProcess } from './process-metrics.js';
 import { Readiness } from './readiness.js';
 
@@ -65,8 +66,10 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
     );
   }
   const spans = otlp !== undefined ? new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${otlp}/v1/traces` }) }) : undefined;
+  const build = buildInfo();
   const sdk = new NodeSDK({
     serviceName: options.service,
+    resource: resourceFromAttributes({ 'service.version': build.version }),
     // Host and OTEL_RESOURCE_ATTRIBUTES; not the process detector, whose command line would land in target_info.
     resourceDetectors: [envDetector, hostDetector],
     metricReaders: readers,
@@ -84,6 +87,7 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
   sdk.start();
   const meter = metrics.getMeter(KILN_SCOPE);
   const processMetrics = observeProcess(meter);
+  observeBuildInfo(meter, build);
   const readiness = new Readiness();
   let endpoint: TelemetryEndpoint | undefined;
   try {

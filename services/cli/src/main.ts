@@ -5,7 +5,8 @@ import { UsageError } from './usage-error.js';
 
 /** Runs one kiln command; resolves with the process exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
+  const [given, ...rest] = argv;
+  const name = given === '--version' || given === '-V' ? 'version' : given;
   if (!name || name === '-h' || name === '--help' || name === 'help') {
     process.stdout.write(usage());
     return name ? 0 : 2;

@@ -7,8 +7,9 @@ import { query } from './query.js';
 import { simulate } from './simulate.js';
 import { store } from './store.js';
 import { up } from './up.js';
+import { version } from './version.js';
 
-export const COMMANDS: readonly Command[] = [up, simulate, store, aggregator, alerter, agent, partitions, query];
+export const COMMANDS: readonly Command[] = [up, simulate, store, aggregator, alerter, agent, partitions, query, version];
 
 export function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
