@@ -1,7 +1,10 @@
 import { z } from 'zod';
 
 /** host:port on which a Kiln HTTP endpoint listens. Loopback by default everywhere. */
-const listen = z.string().regex(/^[^\s:]*:\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:9093');
+const listen = z
+  .string()
+  .regex(/^[^\s:]*:\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:9093')
+  .refine((s) => Number(s.slice(s.lastIndexOf(':') + 1)) <= 65_535, 'the port must be 0..65535');
 const duration = z.number().int().nonnegative();
 const token = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected a subject token: [A-Za-z0-9_-]{1,64}');
 

@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig, type KilnConfig } from '@kiln/config';
+import { configProblems } from './config-checks.js';
 import { UsageError } from './usage-error.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -18,6 +19,7 @@ export function parseCommandLine<O extends Options>(argv: string[], options: O, 
   }
 }
 
+/** The configuration of --config (or defaults), with every check Kiln makes at start-up passed: nothing has started yet. */
 export async function configFrom(values: { config?: string | boolean | undefined }): Promise<KilnConfig> {
-  return loadConfig(typeof values.config === 'string' ? values.config : undefined);
+  return loadConfig(typeof values.config === 'string' ? values.config : undefined, process.env, configProblems);
 }

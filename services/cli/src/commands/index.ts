@@ -1,6 +1,7 @@
 import { agent } from './agent.js';
 import { aggregator } from './aggregator.js';
 import { alerter } from './alerter.js';
+import { check } from './check.js';
 import type { Command } from './command.js';
 import { partitions } from './partitions.js';
 import { query } from './query.js';
@@ -9,7 +10,7 @@ import { store } from './store.js';
 import { up } from './up.js';
 import { version } from './version.js';
 
-export const COMMANDS: readonly Command[] = [up, simulate, store, aggregator, alerter, agent, partitions, query, version];
+export const COMMANDS: readonly Command[] = [up, simulate, store, aggregator, alerter, agent, partitions, query, check, version];
 
 export function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -1,4 +1,4 @@
-import { parseDuration } from '@kiln/simulator';
+import { FaultSyntaxError, parseDuration, parseFaults } from '@kiln/simulator';
 import { configFrom, parseCommandLine } from '../args.js';
 import { openNats } from '../components.js';
 import { ConsoleReport } from '../progress.js';
@@ -37,6 +37,11 @@ export const simulate: Command = {
     if (values.duration !== undefined) {
       durationMs = parseDuration(values.duration);
       if (durationMs === undefined) throw new UsageError(`--duration ${values.duration}: expected e.g. 90s, 10m, 1h`);
+    }
+    try {
+      parseFaults(values.fault ?? []);
+    } catch (err) {
+      throw err instanceof FaultSyntaxError ? new UsageError(`--fault: ${err.message}`) : err;
     }
     const report = new ConsoleReport();
     const nats = await openNats(config, `kiln-simulate@${process.pid}`, { startServer: false });
