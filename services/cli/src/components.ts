@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { KilnConfig } from '@kiln/config';
 import type { Logger } from '@kiln/log';
-import { connectNats, partitionMapping, startNatsServer, type NatsServerHandle } from '@kiln/nats';
+import { connectNats, partitionMapping, startNatsServer, type FirstConnect, type NatsServerHandle } from '@kiln/nats';
 import { createStore, serveClickHouseHttp, type Store } from '@kiln/store';
 
 /** The pieces a kiln command may start, each with its own clean shutdown. */
@@ -16,8 +16,11 @@ export interface NatsHandle {
   close(): Promise<void>;
 }
 
-/** Connects to nats.url, or (kiln up without nats.url) starts nats-server from PATH with JetStream under data_dir. */
-export async function openNats(config: KilnConfig, name: string, opts: { startServer: boolean }): Promise<NatsHandle> {
+/**
+ * Connects to nats.url, or (kiln up without nats.url) starts nats-server from PATH with JetStream under data_dir.
+ * `first` says whether an unreachable NATS fails the command (one-shot commands) or is waited for (services).
+ */
+export async function openNats(config: KilnConfig, name: string, opts: { startServer: boolean; first: FirstConnect }): Promise<NatsHandle> {
   let server: NatsServerHandle | undefined;
   if (!config.nats.url && opts.startServer) {
     const partitions = config.nats.partitions;
@@ -29,7 +32,7 @@ export async function openNats(config: KilnConfig, name: string, opts: { startSe
     });
   }
   const servers = server?.url ?? config.nats.url ?? 'nats://127.0.0.1:4222';
-  const nc = await connectNats(config.nats, { name, servers });
+  const nc = await connectNats(config.nats, { name, servers }, opts.first);
   return {
     nc,
     ...(server ? { server } : {}),
@@ -39,6 +42,11 @@ export async function openNats(config: KilnConfig, name: string, opts: { startSe
       await server?.stop();
     },
   };
+}
+
+/** For a service: an unreachable NATS is waited for, and said so in the log. */
+export function waitForNats(log: Logger): FirstConnect {
+  return { onWaiting: (servers, err) => log.warn({ err: err.message }, `waiting for NATS at ${servers}`) };
 }
 
 /** The configured store (a ClickHouse server when clickhouse.url is set, else the embedded engine), migrated. */

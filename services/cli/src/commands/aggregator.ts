@@ -4,7 +4,7 @@ import { createLogger } from '@kiln/log';
 import { ALERT_STREAM, DLQ_STREAM, GPU_STREAM } from '@kiln/nats';
 import { clickhouseReadiness, instrumentInserts, natsReadiness, observeAggregatorService, startTelemetry, streamsReadiness } from '@kiln/telemetry';
 import { configFrom, parseCommandLine } from '../args.js';
-import { openNats, openStore } from '../components.js';
+import { openNats, openStore, waitForNats } from '../components.js';
 import { untilSignal } from '../signals.js';
 import { aggregatorStore } from '../store-adapters.js';
 import type { Command } from './command.js';
@@ -22,7 +22,7 @@ export const aggregator: Command = {
     const log = createLogger('kiln-aggregator');
     const telemetry = await startTelemetry({ service: 'kiln-aggregator', metrics: config.metrics, log });
     const store = await openStore(config);
-    const nats = await openNats(config, `kiln-aggregator@${process.pid}`, { startServer: false });
+    const nats = await openNats(config, `kiln-aggregator@${process.pid}`, { startServer: false, first: waitForNats(log) });
     const service = await startAggregator(config, { nc: nats.nc, store: instrumentInserts(aggregatorStore(store), telemetry, log), log });
     const jsm = await jetstreamManager(nats.nc);
     observeAggregatorService(telemetry, service, jsm);

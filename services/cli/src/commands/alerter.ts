@@ -4,7 +4,7 @@ import { createLogger } from '@kiln/log';
 import { ALERT_STREAM } from '@kiln/nats';
 import { clickhouseReadiness, natsReadiness, observeAlerterService, recordNotifications, startTelemetry, streamsReadiness } from '@kiln/telemetry';
 import { configFrom, parseCommandLine } from '../args.js';
-import { openNats, openStore } from '../components.js';
+import { openNats, openStore, waitForNats } from '../components.js';
 import { onHangup, untilSignal } from '../signals.js';
 import { alertHistory } from '../store-adapters.js';
 import type { Command } from './command.js';
@@ -22,7 +22,7 @@ export const alerter: Command = {
     const log = createLogger('kiln-alerter');
     const telemetry = await startTelemetry({ service: 'kiln-alerter', metrics: config.metrics, log });
     const store = await openStore(config);
-    const nats = await openNats(config, `kiln-alerter@${process.pid}`, { startServer: false });
+    const nats = await openNats(config, `kiln-alerter@${process.pid}`, { startServer: false, first: waitForNats(log) });
     const onOutcome = recordNotifications(telemetry, buildAlerting(config).receivers);
     const service = await startAlerter(config, { nc: nats.nc, history: alertHistory(store), log, hooks: { onOutcome }, readConfig: () => configFrom(values) });
     // SIGHUP re-reads the file and applies receivers, routes and inhibitions; a bad file is logged and refused.

@@ -1,6 +1,6 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { partitionConsumer } from '@kiln/aggregator';
-import { GPU_STREAM, partitionMapping, readLeaseOwners } from '@kiln/nats';
+import { GPU_STREAM, ONE_SHOT_CONNECT_MS, partitionMapping, readLeaseOwners } from '@kiln/nats';
 import { isSubjectToken, partitionOf } from '@kiln/wire';
 import { configFrom, parseCommandLine } from '../args.js';
 import { openNats } from '../components.js';
@@ -24,7 +24,7 @@ export const partitions: Command = {
     }
     const rack = values.rack;
     if (rack !== undefined && !isSubjectToken(rack)) throw new UsageError(`--rack ${JSON.stringify(rack)} is not a rack name ([A-Za-z0-9_-]{1,64})`);
-    const nats = await openNats(config, 'kiln-partitions', { startServer: false });
+    const nats = await openNats(config, 'kiln-partitions', { startServer: false, first: { giveUpAfterMs: ONE_SHOT_CONNECT_MS } });
     try {
       const owners = await readLeaseOwners(nats.nc, config.aggregator.consumer, count);
       const jsm = await jetstreamManager(nats.nc);

@@ -1,3 +1,4 @@
+import { ONE_SHOT_CONNECT_MS } from '@kiln/nats';
 import { FaultSyntaxError, parseDuration, parseFaults } from '@kiln/simulator';
 import { configFrom, parseCommandLine } from '../args.js';
 import { openNats } from '../components.js';
@@ -44,7 +45,11 @@ export const simulate: Command = {
       throw err instanceof FaultSyntaxError ? new UsageError(`--fault: ${err.message}`) : err;
     }
     const report = new ConsoleReport();
-    const nats = await openNats(config, `kiln-simulate@${process.pid}`, { startServer: false });
+    const nats = await openNats(config, `kiln-simulate@${process.pid}`, {
+      startServer: false,
+      // A replay is a one-shot run; a realtime simulation is a service, and waits.
+      first: sim.mode === 'replay' ? { giveUpAfterMs: ONE_SHOT_CONNECT_MS } : { onWaiting: (servers, err) => report.line(`waiting for NATS at ${servers} (${err.message})`) },
+    });
     const run = await startSimulation(config, nats.nc, report, { ...(durationMs !== undefined ? { durationMs } : {}), faults: values.fault ?? [] });
     const timer = setInterval(() => report.line(`published ${run.published().toLocaleString('en-US')} messages`), 5_000);
     const ended = await Promise.race([run.done.then((r) => ({ result: r })), untilSignal().then(() => undefined)]);

@@ -37,7 +37,7 @@ export const up: Command = {
     const report = new ConsoleReport();
     report.line(`kiln up: state in ${config.data_dir}`);
 
-    const nats = await openNats(config, 'kiln-up', { startServer: true });
+    const nats = await openNats(config, 'kiln-up', { startServer: true, first: { onWaiting: (servers, err) => report.line(`waiting for NATS at ${servers} (${err.message})`) } });
     report.line(nats.server ? `nats-server started at ${nats.url} (JetStream in ${config.data_dir}/nats)` : `NATS at ${nats.url}`);
     const store = await openStore(config);
     const http = store.embedded ? await serveStore(store, config, log) : undefined;
