@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/nats-core';
@@ -5,6 +6,7 @@ import type { KilnConfig } from '@kiln/config';
 import type { Logger } from '@kiln/log';
 import { connectNats, partitionMapping, startNatsServer, type FirstConnect, type NatsServerHandle } from '@kiln/nats';
 import { createStore, serveClickHouseHttp, type Store } from '@kiln/store';
+import { CommandError } from './command-error.js';
 
 /** The pieces a kiln command may start, each with its own clean shutdown. */
 
@@ -73,21 +75,33 @@ export async function serveStore(store: Store, config: KilnConfig, log: Logger):
 }
 
 /**
- * A store for ad-hoc queries. The embedded engine admits one process per data directory, so while `kiln up` or
- * `kiln store` serves it, queries go through its HTTP interface (with the configured credentials, if any).
+ * A store for ad-hoc queries, never a new one: a query against a store nobody wrote to would only find nothing. The
+ * embedded engine admits one process per data directory, so while `kiln up` or `kiln store` serves it, queries go
+ * through its HTTP interface (with the configured credentials, if any); otherwise the engine's files are opened, if
+ * data_dir has them. A ClickHouse server (clickhouse.url) is queried as it is, without migrating it.
  */
-export async function openQueryStore(config: KilnConfig): Promise<Store> {
-  if (config.clickhouse.url) return openStore(config);
+export async function openQueryStore(config: KilnConfig, source: string): Promise<Store> {
+  const credentials = {
+    ...(config.clickhouse.user !== undefined ? { user: config.clickhouse.user } : {}),
+    ...(config.clickhouse.password !== undefined ? { password: config.clickhouse.password } : {}),
+  };
+  if (config.clickhouse.url) return createStore({ url: config.clickhouse.url, ...credentials, dataDir: config.data_dir });
   const served = `http://${config.clickhouse.listen}`;
   const ping = await fetch(`${served}/ping`, { signal: AbortSignal.timeout(1_000) }).then(
     (r) => r.ok,
     () => false,
   );
-  if (!ping) return openStore(config);
-  return createStore({
-    url: served,
-    ...(config.clickhouse.user !== undefined ? { user: config.clickhouse.user } : {}),
-    ...(config.clickhouse.password !== undefined ? { password: config.clickhouse.password } : {}),
-    dataDir: config.data_dir,
-  });
+  if (ping) return createStore({ url: served, ...credentials, dataDir: config.data_dir });
+  const files = join(config.data_dir, 'clickhouse');
+  if (!existsSync(join(files, 'metadata'))) {
+    throw new CommandError(
+      [
+        `no Kiln data to query: nothing serves ${served} (kiln store / kiln up) and ${files} holds no ClickHouse data`,
+        `  (data_dir ${config.data_dir}, from ${source}).`,
+        '  Point it at the data: --config FILE (the data_dir or clickhouse.url of the running Kiln),',
+        '  KILN_DATA_DIR=DIR, or KILN_CLICKHOUSE_URL=http://host:8123 for a ClickHouse server.',
+      ].join('\n'),
+    );
+  }
+  return createStore({ ...credentials, dataDir: config.data_dir });
 }

@@ -1,5 +1,6 @@
 import { ConfigError } from '@kiln/config';
 import { NatsServerMissingError, NatsUnreachableError } from '@kiln/nats';
+import { CommandError } from './command-error.js';
 import { COMMANDS, usage } from './commands/index.js';
 import { UsageError } from './usage-error.js';
 
@@ -19,7 +20,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await command.run(rest);
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof NatsServerMissingError || err instanceof NatsUnreachableError || err instanceof UsageError) {
+    if (err instanceof ConfigError || err instanceof CommandError || err instanceof NatsServerMissingError || err instanceof NatsUnreachableError || err instanceof UsageError) {
       process.stderr.write(`kiln ${name}: ${err.message}\n`);
       return err instanceof UsageError ? 2 : 1;
     }

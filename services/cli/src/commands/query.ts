@@ -13,7 +13,7 @@ export const query: Command = {
     const sql = positionals.join(' ').trim();
     if (!sql) throw new UsageError(`no SQL given; usage: ${query.usage}`);
     const config = await configFrom(values);
-    const store = await openQueryStore(config);
+    const store = await openQueryStore(config, typeof values.config === 'string' ? values.config : 'the defaults and KILN_* variables');
     try {
       const rows = await store.query<Record<string, unknown>>(sql);
       process.stdout.write(values.json ? rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : '') : formatTable(rows));
