@@ -3,8 +3,9 @@ import { isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { configSchema, type KilnConfig } from './schema.js';
-import { applyEnvOverrides } from './env.js';
-import { formatPath, locateProblems } from './problem-location.js';
+import { overrideFromEnv } from './env.js';
+import { formatPath, locateProblems, problemPath } from './problem-location.js';
+import { resolveSecretFiles } from './secret-files.js';
 
 /** A configuration that failed validation; the message lists every problem with its path. */
 export class ConfigError extends Error {
@@ -42,12 +43,28 @@ export function parseConfig(raw: unknown, options: ParseOptions = {}): KilnConfi
   const source = options.source ?? 'config';
   const input = raw ?? {};
   if (typeof input !== 'object' || Array.isArray(input)) throw new ConfigError(source, ['top level: expected a mapping']);
-  const merged = applyEnvOverrides(input as Record<string, unknown>, configSchema, options.env ?? process.env);
-  const fail = (problems: readonly string[]): never => {
-    throw new ConfigError(source, options.text !== undefined ? locateProblems(source, options.text, problems) : problems);
+  const files = resolveSecretFiles(input, configSchema);
+  const env = overrideFromEnv(files.value as Record<string, unknown>, configSchema, options.env ?? process.env);
+  // A problem with a key a variable set is the variable's (KILN_NATS_REPLICAS: nats.replicas: …), not the file's.
+  const variableOf = (problem: string): string | undefined => {
+    const path = problemPath(problem);
+    if (!path) return undefined;
+    const text = formatPath(path);
+    for (const [key, name] of env.variables) if (text === key || text.startsWith(`${key}.`) || text.startsWith(`${key}[`)) return name;
+    return undefined;
   };
-  const result = configSchema.safeParse(merged);
-  if (!result.success) return fail(result.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`));
+  const fail = (problems: readonly string[]): never => {
+    const named = problems.flatMap((p) => {
+      const name = variableOf(p);
+      return name ? [`${name}: ${p}`] : [];
+    });
+    const rest = problems.filter((p) => variableOf(p) === undefined);
+    throw new ConfigError(source, [...env.problems, ...named, ...(options.text !== undefined ? locateProblems(source, options.text, rest) : rest)]);
+  };
+  const result = configSchema.safeParse(env.config);
+  const unresolved = new Set([...files.unresolved, ...env.unresolved]);
+  const schemaProblems = result.success ? [] : result.error.issues.filter((i) => !unresolved.has(formatPath(i.path))).map((i) => `${formatPath(i.path)}: ${i.message}`);
+  if (!result.success || files.problems.length > 0 || env.problems.length > 0) return fail([...files.problems, ...schemaProblems]);
   const config = result.data;
   const baseDir = options.baseDir ?? process.cwd();
   if (!isAbsolute(config.data_dir)) config.data_dir = resolve(baseDir, config.data_dir);

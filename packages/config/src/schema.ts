@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SECRET } from './schema-walk.js';
 
 /** host:port on which a Kiln HTTP endpoint listens. Loopback by default everywhere. */
 const listen = z
@@ -13,8 +14,8 @@ const natsSection = z
     /** One server URL or a list. Unset: `kiln up` starts its own nats-server under data_dir. */
     url: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
     user: z.string().optional(),
-    password: z.string().optional(),
-    token: z.string().optional(),
+    password: z.string().meta(SECRET).optional(),
+    token: z.string().meta(SECRET).optional(),
     /** Path of a .creds file (JWT + NKey seed). */
     creds: z.string().optional(),
     /** Path of a file holding an NKey user seed (SU…): the server knows the user by its public key. */
@@ -47,7 +48,7 @@ const clickhouseSection = z
     /** A ClickHouse server. Unset: the embedded engine (chdb) under data_dir. */
     url: z.string().url().optional(),
     user: z.string().optional(),
-    password: z.string().optional(),
+    password: z.string().meta(SECRET).optional(),
     /** Where `kiln up` / `kiln store` serve the embedded engine over ClickHouse's HTTP interface. */
     listen: listen.default('127.0.0.1:8123'),
     /** A ClickHouse cluster (remote_servers name) to create the schema on: Replicated tables and Distributed ones
@@ -287,7 +288,7 @@ const detectSection = z
   })
   .strict();
 
-const basicAuth = z.object({ user: z.string().min(1), password: z.string().min(1) }).strict();
+const basicAuth = z.object({ user: z.string().min(1), password: z.string().min(1).meta(SECRET) }).strict();
 
 const alerterSection = z
   .object({
@@ -416,7 +417,7 @@ const receiver = z.discriminatedUnion('type', [
     .object({
       type: z.literal('pagerduty'),
       ...receiverCommon,
-      routing_key: z.string().min(1),
+      routing_key: z.string().min(1).meta(SECRET),
       url: z.string().url().default('https://events.pagerduty.com/v2/enqueue'),
       /** `alert`: one PagerDuty alert per Kiln alert; `group`: one per route group, as Alertmanager does. */
       incident: z.enum(['alert', 'group']).default('alert'),
@@ -427,7 +428,7 @@ const receiver = z.discriminatedUnion('type', [
       type: z.literal('slack'),
       ...receiverCommon,
       /** Incoming webhook URL (a secret). */
-      url: z.string().url(),
+      url: z.string().url().meta(SECRET),
       channel: z.string().min(1).optional(),
       username: z.string().min(1).optional(),
       icon_emoji: z.string().min(1).optional(),
