@@ -1,6 +1,8 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig, type KilnConfig } from '@kiln/config';
+import type { Command } from './commands/command.js';
 import { configProblems } from './config-checks.js';
+import { COMMON_OPTIONS, commandHelp } from './options.js';
 import { UsageError } from './usage-error.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -10,13 +12,19 @@ export function parseCommandLine<O extends Options>(argv: string[], options: O, 
   try {
     return parseArgs({
       args: argv,
-      options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' }, ...options },
+      options: { ...COMMON_OPTIONS, ...options },
       allowPositionals,
       strict: true,
     });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+}
+
+/** Answers --help: the command's usage and options on stdout, exit 0. */
+export function printHelp(command: Command): number {
+  process.stdout.write(commandHelp(command));
+  return 0;
 }
 
 /** The configuration of --config (or defaults), with every check Kiln makes at start-up passed: nothing has started yet. */

@@ -3,7 +3,7 @@ import { buildAlerting, startAlerter } from '@kiln/alerter';
 import { createLogger } from '@kiln/log';
 import { ALERT_STREAM } from '@kiln/nats';
 import { clickhouseReadiness, natsReadiness, observeAlerterService, recordNotifications, startTelemetry, streamsReadiness } from '@kiln/telemetry';
-import { configFrom, parseCommandLine } from '../args.js';
+import { configFrom, parseCommandLine, printHelp } from '../args.js';
 import { openNats, openStore, waitForNats } from '../components.js';
 import { onHangup, untilSignal } from '../signals.js';
 import { alertHistory } from '../store-adapters.js';
@@ -11,11 +11,11 @@ import type { Command } from './command.js';
 
 export const alerter: Command = {
   name: 'alerter',
+  options: {},
   summary: 'consume alert events: route, group, inhibit, silence, and page on-call (PagerDuty, Slack, webhooks, Alertmanager)',
-  usage: 'kiln alerter --config FILE',
   async run(argv) {
     const { values } = parseCommandLine(argv, {});
-    if (values.help) return (process.stdout.write(`usage: ${alerter.usage}\n`), 0);
+    if (values.help) return printHelp(alerter);
     const config = await configFrom(values);
     // Listen from the start: a Ctrl-C during start-up lets start-up finish, then stops everything cleanly.
     const stopRequested = untilSignal();

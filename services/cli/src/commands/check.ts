@@ -1,15 +1,15 @@
 import { buildAlerting } from '@kiln/alerter';
-import { configFrom, parseCommandLine } from '../args.js';
+import { configFrom, parseCommandLine, printHelp } from '../args.js';
 import type { Command } from './command.js';
 
 /** Validates a configuration as every long-running command does at start-up, and starts nothing. */
 export const check: Command = {
   name: 'check',
+  options: {},
   summary: 'validate a configuration (schema, receivers, routes, inhibit rules, fault specs, listen addresses); start nothing',
-  usage: 'kiln check --config FILE',
   async run(argv) {
     const { values } = parseCommandLine(argv, {});
-    if (values.help) return (process.stdout.write(`usage: ${check.usage}\n`), 0);
+    if (values.help) return printHelp(check);
     const config = await configFrom(values);
     const alerting = buildAlerting(config);
     let routes = 0;

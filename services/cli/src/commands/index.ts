@@ -21,7 +21,7 @@ export function usage(): string {
     '',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    "Run 'kiln <command> --help' for a command's options.",
+    "Run 'kiln help <command>' (or 'kiln <command> --help') for a command's options; 'kiln --version' for the version.",
     '',
   ].join('\n');
 }

@@ -2,19 +2,24 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { partitionConsumer } from '@kiln/aggregator';
 import { GPU_STREAM, ONE_SHOT_CONNECT_MS, partitionMapping, readLeaseOwners } from '@kiln/nats';
 import { isSubjectToken, partitionOf } from '@kiln/wire';
-import { configFrom, parseCommandLine } from '../args.js';
+import { configFrom, parseCommandLine, printHelp } from '../args.js';
 import { openNats } from '../components.js';
 import { UsageError } from '../usage-error.js';
 import type { Command } from './command.js';
+
+const options = {
+  rack: { type: 'string', value: 'RACK', description: 'show only the partition this rack goes to' },
+  mapping: { type: 'boolean', description: "print the subject mapping every NATS server's configuration needs for nats.partitions" },
+} as const;
 import { formatTable } from './query.js';
 
 export const partitions: Command = {
   name: 'partitions',
+  options,
   summary: 'show who serves each partition and its lag; --rack R: where a rack goes; --mapping: the NATS servers’ mapping',
-  usage: 'kiln partitions --config FILE [--rack RACK] [--mapping]',
   async run(argv) {
-    const { values } = parseCommandLine(argv, { rack: { type: 'string' }, mapping: { type: 'boolean' } });
-    if (values.help) return (process.stdout.write(`usage: ${partitions.usage}\n`), 0);
+    const { values } = parseCommandLine(argv, options);
+    if (values.help) return printHelp(partitions);
     const config = await configFrom(values);
     const count = config.nats.partitions;
     if (values.mapping) {
