@@ -1,4 +1,7 @@
 export { configSchema, type InhibitRuleConfig, type KilnConfig, type ReceiverConfig, type RouteConfig, type ThermalRuleConfig } from './schema.js';
-export { loadConfig, parseConfig, ConfigError } from './load.js';
-export { applyEnvOverrides } from './env.js';
+export { loadConfig, parseConfig, ConfigError, type ConfigCheck, type ParseOptions } from './load.js';
+export { formatPath, locateProblems, problemPath, type ConfigPath } from './problem-location.js';
+export { applyEnvOverrides, overrideFromEnv, type EnvOverrides } from './env.js';
+export { resolveSecretFiles } from './secret-files.js';
 export { parseListen, type ListenAddress } from './listen.js';
+export { buildInfo, gitRevision, UNKNOWN_REVISION, type BuildInfo } from './build-info.js';

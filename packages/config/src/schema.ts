@@ -1,9 +1,11 @@
 import { z } from 'zod';
+import { SECRET } from './schema-walk.js';
 
 /** host:port on which a Kiln HTTP endpoint listens. Loopback by default everywhere. */
 const listen = z
   .string()
   .regex(/^[^\s:]*:\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:9093')
+  .refine((s) => Number(s.slice(s.lastIndexOf(':') + 1)) <= 65_535, 'the port must be 0..65535')
   .meta({ title: 'host:port' });
 const duration = z.number().int().nonnegative();
 const token = z
@@ -18,8 +20,8 @@ const natsSection = z
       .optional()
       .describe('One server URL or a list. Unset: `kiln up` starts its own nats-server under data_dir.'),
     user: z.string().optional().describe('User name, with password.'),
-    password: z.string().optional().describe('Password of user.'),
-    token: z.string().optional().describe('Authentication token (instead of user and password).'),
+    password: z.string().meta(SECRET).optional().describe('Password of user.'),
+    token: z.string().meta(SECRET).optional().describe('Authentication token (instead of user and password).'),
     creds: z.string().optional().describe('Path of a .creds file (JWT + NKey seed).'),
     nkey_seed_file: z
       .string()
@@ -67,7 +69,7 @@ const clickhouseSection = z
   .object({
     url: z.string().url().optional().describe('A ClickHouse server. Unset: the embedded engine (chdb) under data_dir.'),
     user: z.string().optional().describe("User for the server; for the served embedded engine, the writer's user."),
-    password: z.string().optional().describe('Password of user.'),
+    password: z.string().meta(SECRET).optional().describe('Password of user.'),
     listen: listen.default('127.0.0.1:8123').describe("Where `kiln up` / `kiln store` serve the embedded engine on ClickHouse's HTTP interface."),
     cluster: z
       .string()
@@ -394,7 +396,7 @@ const detectSection = z
   .strict();
 
 const basicAuth = z
-  .object({ user: z.string().min(1).describe('User name.'), password: z.string().min(1).describe('Password.') })
+  .object({ user: z.string().min(1).describe('User name.'), password: z.string().min(1).meta(SECRET).describe('Password.') })
   .strict();
 
 const alerterSection = z
@@ -578,7 +580,7 @@ const receiver = z.discriminatedUnion('type', [
     .object({
       type: z.literal('pagerduty').describe('PagerDuty Events API v2.'),
       ...receiverCommon,
-      routing_key: z.string().min(1).describe("The integration's routing key (a secret)."),
+      routing_key: z.string().min(1).meta(SECRET).describe("The integration's routing key (a secret)."),
       url: z.string().url().default('https://events.pagerduty.com/v2/enqueue').describe('Events API v2 endpoint.'),
       incident: z
         .enum(['alert', 'group'])
@@ -590,7 +592,7 @@ const receiver = z.discriminatedUnion('type', [
     .object({
       type: z.literal('slack').describe('A Slack incoming webhook.'),
       ...receiverCommon,
-      url: z.string().url().describe('Incoming webhook URL (a secret).'),
+      url: z.string().url().meta(SECRET).describe('Incoming webhook URL (a secret).'),
       channel: z.string().min(1).optional().describe("Channel instead of the webhook's own."),
       username: z.string().min(1).optional().describe('Name the message is posted under.'),
       icon_emoji: z.string().min(1).optional().describe('Emoji shown as the poster\'s icon, e.g. :fire:.'),

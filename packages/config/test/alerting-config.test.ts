@@ -84,9 +84,9 @@ describe('alerting config: route, inhibit_rules, receivers', () => {
     expect(err).toBeInstanceOf(ConfigError);
     const problems = (err as ConfigError).problems.join('\n');
     expect(problems).toMatch(/route\.group_wait: expected a duration/);
-    expect(problems).toMatch(/route\.routes\.0: Unrecognized key: "match"/);
-    expect(problems).toMatch(/inhibit_rules\.0\.source_matchers/);
-    expect(problems).toMatch(/notify\.0\.url/);
-    expect(problems).toMatch(/notify\.1\.resend_interval_ms/);
+    expect(problems).toMatch(/route\.routes\[0\]: Unrecognized key: "match"/);
+    expect(problems).toMatch(/inhibit_rules\[0\]\.source_matchers/);
+    expect(problems).toMatch(/notify\[0\]\.url/);
+    expect(problems).toMatch(/notify\[1\]\.resend_interval_ms/);
   });
 });

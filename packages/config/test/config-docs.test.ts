@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { applyEnvOverrides, configSchema } from '../src/index.js';
@@ -27,14 +28,28 @@ describe('configuration reference', () => {
     }
   });
 
-  it('names for every key an environment variable that sets that key', () => {
+  it('names for every key an environment variable that sets that key', async () => {
     const markdown = configReferenceFiles().find((f) => f.path.endsWith('.md'))!.text;
     const rows = envRows(markdown);
     expect(rows.length).toBeGreaterThan(100);
-    for (const { path, env } of rows) {
-      let node: unknown = applyEnvOverrides({}, configSchema, { [env]: 'sentinel' });
-      for (const key of path) node = (node as Record<string, unknown> | undefined)?.[key];
-      expect(node, env).toBe('sentinel');
+    const dir = await mkdtemp(join(tmpdir(), 'kiln-config-docs-'));
+    const secretFile = join(dir, 'secret');
+    await writeFile(secretFile, 'sentinel\n');
+    const valueAt = (config: unknown, path: readonly string[]): unknown =>
+      path.reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], config);
+    try {
+      for (const { path, env } of rows) {
+        const secretKey = path.at(-1)!.replace(/_file$/, '');
+        const isSecretFile = secretKey !== path.at(-1) && markdown.includes(`| \`${[...path.slice(0, -1), secretKey].join('.')}\` |`);
+        if (isSecretFile) {
+          // <key>_file of a secret: the variable names the file, and the key gets the file's text.
+          expect(valueAt(applyEnvOverrides({}, configSchema, { [env]: secretFile }), [...path.slice(0, -1), secretKey]), env).toBe('sentinel');
+        } else {
+          expect(valueAt(applyEnvOverrides({}, configSchema, { [env]: 'sentinel' }), path), env).toBe('sentinel');
+        }
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 

@@ -48,7 +48,7 @@ describe('config', () => {
     expect(err).toBeInstanceOf(ConfigError);
     const text = (err as ConfigError).message;
     expect(text).toMatch(/nats\.replicas/);
-    expect(text).toMatch(/notify\.0\.url/);
+    expect(text).toMatch(/notify\[0\]\.url/);
     expect(text).toMatch(/bogus/);
   });
 

@@ -3,9 +3,10 @@ import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { defaultResource, detectResources, envDetector, hostDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
 import { BatchSpanProcessor, ParentBasedSampler, StackContextManager, TraceIdRatioBasedSampler, TracerProvider } from '@opentelemetry/sdk-trace';
-import type { KilnConfig } from '@kiln/config';
+import { buildInfo, type KilnConfig } from '@kiln/config';
 import type { Logger } from '@kiln/log';
 import { serveTelemetryEndpoint, type TelemetryEndpoint } from './endpoint.js';
+import { observeBuildInfo } from './build-info-metric.js';
 import { observeProcess } from './process-metrics.js';
 import { Readiness } from './readiness.js';
 
@@ -73,9 +74,10 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
     spans = new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${otlp}/v1/traces` }) });
   }
   // Host and OTEL_RESOURCE_ATTRIBUTES; not the process detector, whose command line would land in target_info.
+  const build = buildInfo();
   const resource = defaultResource()
     .merge(detectResources({ detectors: [envDetector, hostDetector] }))
-    .merge(resourceFromAttributes({ 'service.name': options.service }));
+    .merge(resourceFromAttributes({ 'service.name': options.service, 'service.version': build.version }));
   const meterProvider = disabled ? undefined : new MeterProvider({ resource, readers });
   // Without an OTLP endpoint no tracer provider: the tracer is a no-op and spans cost nothing.
   const tracerProvider =
@@ -95,6 +97,7 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
   }
   const meter = metrics.getMeter(KILN_SCOPE);
   const processMetrics = observeProcess(meter);
+  observeBuildInfo(meter, build);
   const readiness = new Readiness();
   let endpoint: TelemetryEndpoint | undefined;
   try {

@@ -8,10 +8,10 @@ const USAGE = `usage: kiln-agent --config FILE
 
 Reads this host's GPUs once per agent.interval_ms (nvidia-smi, dcgm-exporter or the simulator) and publishes them to
 NATS JetStream, spooling to disk while NATS is away. KILN_<SECTION>_<KEY> variables override the file
-(e.g. KILN_AGENT_RACK, KILN_NATS_URL). Stops cleanly on SIGINT or SIGTERM.
+(e.g. KILN_AGENT_RACK, KILN_NATS_URL). Stops cleanly on SIGINT, SIGTERM or SIGHUP.
 `;
 
-/** The kiln-agent program: runs until SIGINT/SIGTERM; resolves with the exit code. */
+/** The kiln-agent program: runs until SIGINT/SIGTERM/SIGHUP; resolves with the exit code. */
 export async function runAgentCommand(argv: readonly string[]): Promise<number> {
   let values: { config?: string | undefined; help?: boolean | undefined };
   try {
@@ -50,6 +50,8 @@ export async function runAgentCommand(argv: readonly string[]): Promise<number> 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
+    // Nothing to reload: a SIGHUP (a closed terminal, a supervisor's reload) stops it as SIGTERM does.
+    process.once('SIGHUP', resolve);
   });
   log.info({ signal }, 'stopping');
   await agent.stop();

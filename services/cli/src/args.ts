@@ -1,5 +1,8 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig, type KilnConfig } from '@kiln/config';
+import type { Command } from './commands/command.js';
+import { configProblems } from './config-checks.js';
+import { COMMON_OPTIONS, commandHelp } from './options.js';
 import { UsageError } from './usage-error.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -9,7 +12,7 @@ export function parseCommandLine<O extends Options>(argv: string[], options: O, 
   try {
     return parseArgs({
       args: argv,
-      options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' }, ...options },
+      options: { ...COMMON_OPTIONS, ...options },
       allowPositionals,
       strict: true,
     });
@@ -18,6 +21,13 @@ export function parseCommandLine<O extends Options>(argv: string[], options: O, 
   }
 }
 
+/** Answers --help: the command's usage and options on stdout, exit 0. */
+export function printHelp(command: Command): number {
+  process.stdout.write(commandHelp(command));
+  return 0;
+}
+
+/** The configuration of --config (or defaults), with every check Kiln makes at start-up passed: nothing has started yet. */
 export async function configFrom(values: { config?: string | boolean | undefined }): Promise<KilnConfig> {
-  return loadConfig(typeof values.config === 'string' ? values.config : undefined);
+  return loadConfig(typeof values.config === 'string' ? values.config : undefined, process.env, configProblems);
 }

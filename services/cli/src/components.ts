@@ -1,10 +1,12 @@
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { KilnConfig } from '@kiln/config';
 import type { Logger } from '@kiln/log';
-import { connectNats, partitionMapping, startNatsServer, type NatsServerHandle } from '@kiln/nats';
+import { connectNats, partitionMapping, startNatsServer, type FirstConnect, type NatsServerHandle } from '@kiln/nats';
 import { createStore, serveClickHouseHttp, type Store } from '@kiln/store';
+import { CommandError } from './command-error.js';
 
 /** The pieces a kiln command may start, each with its own clean shutdown. */
 
@@ -16,8 +18,11 @@ export interface NatsHandle {
   close(): Promise<void>;
 }
 
-/** Connects to nats.url, or (kiln up without nats.url) starts nats-server from PATH with JetStream under data_dir. */
-export async function openNats(config: KilnConfig, name: string, opts: { startServer: boolean }): Promise<NatsHandle> {
+/**
+ * Connects to nats.url, or (kiln up without nats.url) starts nats-server from PATH with JetStream under data_dir.
+ * `first` says whether an unreachable NATS fails the command (one-shot commands) or is waited for (services).
+ */
+export async function openNats(config: KilnConfig, name: string, opts: { startServer: boolean; first: FirstConnect }): Promise<NatsHandle> {
   let server: NatsServerHandle | undefined;
   if (!config.nats.url && opts.startServer) {
     const partitions = config.nats.partitions;
@@ -29,7 +34,7 @@ export async function openNats(config: KilnConfig, name: string, opts: { startSe
     });
   }
   const servers = server?.url ?? config.nats.url ?? 'nats://127.0.0.1:4222';
-  const nc = await connectNats(config.nats, { name, servers });
+  const nc = await connectNats(config.nats, { name, servers }, opts.first);
   return {
     nc,
     ...(server ? { server } : {}),
@@ -39,6 +44,11 @@ export async function openNats(config: KilnConfig, name: string, opts: { startSe
       await server?.stop();
     },
   };
+}
+
+/** For a service: an unreachable NATS is waited for, and said so in the log. */
+export function waitForNats(log: Logger): FirstConnect {
+  return { onWaiting: (servers, err) => log.warn({ err: err.message }, `waiting for NATS at ${servers}`) };
 }
 
 /** The configured store (a ClickHouse server when clickhouse.url is set, else the embedded engine), migrated. */
@@ -74,21 +84,33 @@ export async function serveStore(store: Store, config: KilnConfig, log: Logger):
 }
 
 /**
- * A store for ad-hoc queries. The embedded engine admits one process per data directory, so while `kiln up` or
- * `kiln store` serves it, queries go through its HTTP interface (with the configured credentials, if any).
+ * A store for ad-hoc queries, never a new one: a query against a store nobody wrote to would only find nothing. The
+ * embedded engine admits one process per data directory, so while `kiln up` or `kiln store` serves it, queries go
+ * through its HTTP interface (with the configured credentials, if any); otherwise the engine's files are opened, if
+ * data_dir has them. A ClickHouse server (clickhouse.url) is queried as it is, without migrating it.
  */
-export async function openQueryStore(config: KilnConfig): Promise<Store> {
-  if (config.clickhouse.url) return openStore(config);
+export async function openQueryStore(config: KilnConfig, source: string): Promise<Store> {
+  const credentials = {
+    ...(config.clickhouse.user !== undefined ? { user: config.clickhouse.user } : {}),
+    ...(config.clickhouse.password !== undefined ? { password: config.clickhouse.password } : {}),
+  };
+  if (config.clickhouse.url) return createStore({ url: config.clickhouse.url, ...credentials, dataDir: config.data_dir });
   const served = `http://${config.clickhouse.listen}`;
   const ping = await fetch(`${served}/ping`, { signal: AbortSignal.timeout(1_000) }).then(
     (r) => r.ok,
     () => false,
   );
-  if (!ping) return openStore(config);
-  return createStore({
-    url: served,
-    ...(config.clickhouse.user !== undefined ? { user: config.clickhouse.user } : {}),
-    ...(config.clickhouse.password !== undefined ? { password: config.clickhouse.password } : {}),
-    dataDir: config.data_dir,
-  });
+  if (ping) return createStore({ url: served, ...credentials, dataDir: config.data_dir });
+  const files = join(config.data_dir, 'clickhouse');
+  if (!existsSync(join(files, 'metadata'))) {
+    throw new CommandError(
+      [
+        `no Kiln data to query: nothing serves ${served} (kiln store / kiln up) and ${files} holds no ClickHouse data`,
+        `  (data_dir ${config.data_dir}, from ${source}).`,
+        '  Point it at the data: --config FILE (the data_dir or clickhouse.url of the running Kiln),',
+        '  KILN_DATA_DIR=DIR, or KILN_CLICKHOUSE_URL=http://host:8123 for a ClickHouse server.',
+      ].join('\n'),
+    );
+  }
+  return createStore({ ...credentials, dataDir: config.data_dir });
 }

@@ -28,11 +28,19 @@ example; editors that speak the YAML language server check a file against
 Every key that is not inside a list or the routing tree can be set by an environment variable named
 \`KILN_<SECTION>_<KEY>\`: \`KILN_\`, then the key's path with \`.\` written \`_\`, in capitals — \`KILN_NATS_URL\`,
 \`KILN_DATA_DIR\`, \`KILN_ALERTER_BASIC_AUTH_PASSWORD\`, \`KILN_DETECT_THERMAL_MARGIN_C\`. The variable wins over the
-file. Its value is read as YAML, so \`5000\` is a number, \`true\` a boolean and \`[10000, 60000]\` or
-\`{ user: a, password: b }\` a list or a mapping; a value that is not valid YAML is taken as a string. Lists and the
-routing tree are set whole (\`KILN_NOTIFY\`, \`KILN_ROUTE\`, \`KILN_INHIBIT_RULES\`). Names are matched against the
+file. Its value is typed by the key: a string key takes the text verbatim (\`#pw\` stays \`#pw\`, \`0123\` stays
+\`0123\`); a number, boolean, list or mapping is read as YAML, so \`5000\` is a number, \`true\` a boolean and
+\`[10000, 60000]\` a list. A mistake names the variable that set the key. Lists and the routing tree are set whole (\`KILN_NOTIFY\`, \`KILN_ROUTE\`, \`KILN_INHIBIT_RULES\`). Names are matched against the
 schema's keys, longest key first, so keys with underscores resolve without ambiguity; \`KILN_\` variables that name no
 key are ignored. The environment column below gives each variable.
+
+## Secrets in files
+
+A secret key (passwords, tokens, PagerDuty's routing key, a Slack webhook URL) may instead be given as the path of a
+file holding it, as Kubernetes and Docker mount secrets: \`<key>_file\` in the file (\`routing_key_file\`,
+\`url_file\`, \`password_file\`), or \`KILN_<SECTION>_<KEY>_FILE\` in the environment
+(\`KILN_CLICKHOUSE_PASSWORD_FILE\`). One trailing newline is dropped; a file that cannot be read is an error naming
+the key or variable and the path, and a key given together with its \`_file\` is refused.
 `;
 
 /** The configuration reference in Markdown, from the configuration's JSON Schema (configJsonSchema). */

@@ -1,4 +1,5 @@
 import type { InhibitRule, Route } from '@kiln/alerts';
+import { buildInfo } from '@kiln/config';
 import type { Alerting } from '../alerting-config.js';
 import type { ApiRoute } from './server.js';
 
@@ -21,15 +22,19 @@ export function statusRoutes(ctx: StatusApiContext): ApiRoute[] {
       method: 'GET',
       path: '/api/v2/status',
       writes: false,
-      handle: () => ({
-        status: 200,
-        body: {
-          cluster: { status: 'disabled', peers: [] },
-          config: { original: alertmanagerConfig({ ...ctx.alerting(), receivers: receivers(), resolveTimeoutMs: ctx.resolveTimeoutMs }) },
-          uptime: new Date(ctx.startedAt).toISOString(),
-          versionInfo: { version: 'kiln', revision: '', branch: '', buildUser: '', buildDate: '', goVersion: `node ${process.version}` },
-        },
-      }),
+      handle: () => {
+        const build = buildInfo();
+        return {
+          status: 200,
+          body: {
+            cluster: { status: 'disabled', peers: [] },
+            config: { original: alertmanagerConfig({ ...ctx.alerting(), receivers: receivers(), resolveTimeoutMs: ctx.resolveTimeoutMs }) },
+            uptime: new Date(ctx.startedAt).toISOString(),
+            // amtool shows version and revision; the Go version's place holds Node's.
+            versionInfo: { version: build.version, revision: build.revision, branch: '', buildUser: '', buildDate: '', goVersion: `node ${build.node}` },
+          },
+        };
+      },
     },
     { method: 'GET', path: '/api/v2/receivers', writes: false, handle: () => ({ status: 200, body: receivers().map((name) => ({ name })) }) },
   ];

@@ -3,26 +3,26 @@ import { startAggregator } from '@kiln/aggregator';
 import { createLogger } from '@kiln/log';
 import { ALERT_STREAM, DLQ_STREAM, GPU_STREAM } from '@kiln/nats';
 import { clickhouseReadiness, instrumentInserts, natsReadiness, observeAggregatorService, startTelemetry, streamsReadiness } from '@kiln/telemetry';
-import { configFrom, parseCommandLine } from '../args.js';
-import { openNats, openStore } from '../components.js';
+import { configFrom, parseCommandLine, printHelp } from '../args.js';
+import { openNats, openStore, waitForNats } from '../components.js';
 import { untilSignal } from '../signals.js';
 import { aggregatorStore } from '../store-adapters.js';
 import type { Command } from './command.js';
 
 export const aggregator: Command = {
   name: 'aggregator',
+  options: {},
   summary: 'consume the GPU stream: store raw samples, window them, detect',
-  usage: 'kiln aggregator --config FILE',
   async run(argv) {
     const { values } = parseCommandLine(argv, {});
-    if (values.help) return (process.stdout.write(`usage: ${aggregator.usage}\n`), 0);
+    if (values.help) return printHelp(aggregator);
     const config = await configFrom(values);
     // Listen from the start: a Ctrl-C during start-up lets start-up finish, then stops everything cleanly.
-    const stopRequested = untilSignal();
+    const stopRequested = untilSignal({ stopOnHangup: true });
     const log = createLogger('kiln-aggregator');
     const telemetry = await startTelemetry({ service: 'kiln-aggregator', metrics: config.metrics, log });
     const store = await openStore(config);
-    const nats = await openNats(config, `kiln-aggregator@${process.pid}`, { startServer: false });
+    const nats = await openNats(config, `kiln-aggregator@${process.pid}`, { startServer: false, first: waitForNats(log) });
     const service = await startAggregator(config, { nc: nats.nc, store: instrumentInserts(aggregatorStore(store), telemetry, log), log });
     const jsm = await jetstreamManager(nats.nc);
     observeAggregatorService(telemetry, service, jsm);

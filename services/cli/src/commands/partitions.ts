@@ -1,20 +1,25 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { partitionConsumer } from '@kiln/aggregator';
-import { GPU_STREAM, partitionMapping, readLeaseOwners } from '@kiln/nats';
+import { GPU_STREAM, ONE_SHOT_CONNECT_MS, partitionMapping, readLeaseOwners } from '@kiln/nats';
 import { isSubjectToken, partitionOf } from '@kiln/wire';
-import { configFrom, parseCommandLine } from '../args.js';
+import { configFrom, parseCommandLine, printHelp } from '../args.js';
 import { openNats } from '../components.js';
 import { UsageError } from '../usage-error.js';
 import type { Command } from './command.js';
+
+const options = {
+  rack: { type: 'string', value: 'RACK', description: 'show only the partition this rack goes to' },
+  mapping: { type: 'boolean', description: "print the subject mapping every NATS server's configuration needs for nats.partitions" },
+} as const;
 import { formatTable } from './query.js';
 
 export const partitions: Command = {
   name: 'partitions',
+  options,
   summary: 'show who serves each partition and its lag; --rack R: where a rack goes; --mapping: the NATS servers’ mapping',
-  usage: 'kiln partitions --config FILE [--rack RACK] [--mapping]',
   async run(argv) {
-    const { values } = parseCommandLine(argv, { rack: { type: 'string' }, mapping: { type: 'boolean' } });
-    if (values.help) return (process.stdout.write(`usage: ${partitions.usage}\n`), 0);
+    const { values } = parseCommandLine(argv, options);
+    if (values.help) return printHelp(partitions);
     const config = await configFrom(values);
     const count = config.nats.partitions;
     if (values.mapping) {
@@ -24,7 +29,7 @@ export const partitions: Command = {
     }
     const rack = values.rack;
     if (rack !== undefined && !isSubjectToken(rack)) throw new UsageError(`--rack ${JSON.stringify(rack)} is not a rack name ([A-Za-z0-9_-]{1,64})`);
-    const nats = await openNats(config, 'kiln-partitions', { startServer: false });
+    const nats = await openNats(config, 'kiln-partitions', { startServer: false, first: { giveUpAfterMs: ONE_SHOT_CONNECT_MS } });
     try {
       const owners = await readLeaseOwners(nats.nc, config.aggregator.consumer, count);
       const jsm = await jetstreamManager(nats.nc);

@@ -1,19 +1,24 @@
-import { configFrom, parseCommandLine } from '../args.js';
+import { configFrom, parseCommandLine, printHelp } from '../args.js';
 import { openQueryStore } from '../components.js';
 import { UsageError } from '../usage-error.js';
 import type { Command } from './command.js';
 
+const options = {
+  json: { type: 'boolean', description: 'print one JSON object per row instead of a table' },
+} as const;
+
 export const query: Command = {
   name: 'query',
+  options,
+  operands: '"SQL"',
   summary: 'run SQL against the configured store and print the result (a table, or JSON with --json)',
-  usage: 'kiln query --config FILE [--json] "SQL"',
   async run(argv) {
-    const { values, positionals } = parseCommandLine(argv, { json: { type: 'boolean' } }, true);
-    if (values.help) return (process.stdout.write(`usage: ${query.usage}\n`), 0);
+    const { values, positionals } = parseCommandLine(argv, options, true);
+    if (values.help) return printHelp(query);
     const sql = positionals.join(' ').trim();
-    if (!sql) throw new UsageError(`no SQL given; usage: ${query.usage}`);
+    if (!sql) throw new UsageError('no SQL given; usage: kiln query [--config FILE] [--json] "SQL"');
     const config = await configFrom(values);
-    const store = await openQueryStore(config);
+    const store = await openQueryStore(config, typeof values.config === 'string' ? values.config : 'the defaults and KILN_* variables');
     try {
       const rows = await store.query<Record<string, unknown>>(sql);
       process.stdout.write(values.json ? rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : '') : formatTable(rows));

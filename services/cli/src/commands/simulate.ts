@@ -1,5 +1,6 @@
-import { parseDuration } from '@kiln/simulator';
-import { configFrom, parseCommandLine } from '../args.js';
+import { ONE_SHOT_CONNECT_MS } from '@kiln/nats';
+import { FaultSyntaxError, parseDuration, parseFaults } from '@kiln/simulator';
+import { configFrom, parseCommandLine, printHelp } from '../args.js';
 import { openNats } from '../components.js';
 import { ConsoleReport } from '../progress.js';
 import { untilSignal } from '../signals.js';
@@ -7,23 +8,25 @@ import { startSimulation } from '../simulation.js';
 import { UsageError } from '../usage-error.js';
 import type { Command } from './command.js';
 
+const options = {
+  racks: { type: 'string', value: 'N', description: 'racks to simulate (simulate.racks), 72 GPUs each' },
+  mode: { type: 'string', value: 'realtime|replay', description: 'realtime: one tick per interval of wall time; replay: event time as fast as JetStream acknowledges, ending now' },
+  duration: { type: 'string', value: 'DURATION', description: 'how long to run, e.g. 90s, 10m, 1h (replay default 10m; realtime default: until stopped)' },
+  seed: { type: 'string', value: 'N', description: 'random seed (simulate.seed): the same seed gives the same fleet' },
+  cluster: { type: 'string', value: 'NAME', description: 'cluster label of the simulated racks (simulate.cluster)' },
+  fault: { type: 'string', multiple: true, value: 'SPEC', description: 'inject a fault, added to simulate.faults' },
+} as const;
+
 export const simulate: Command = {
   name: 'simulate',
-  summary: 'publish a simulated GB300 NVL72 fleet (wire v1) to JetStream, live or as a fast event-time replay',
-  usage:
-    'kiln simulate --config FILE [--racks N] [--mode realtime|replay] [--duration 10m] [--seed N] [--fault SPEC]...\n' +
+  options,
+  notes:
     '  SPEC: <kind>[=<value>]:<host>[/<gpu>]@<start>[+<duration>], e.g. overheat:r0001-t07/2@60s+3m\n' +
     '  kinds: overheat stall straggler xid ecc_dbe gpu_missing offline counter_reset clock_skew rack_cooling',
+  summary: 'publish a simulated GB300 NVL72 fleet (wire v1) to JetStream, live or as a fast event-time replay',
   async run(argv) {
-    const { values } = parseCommandLine(argv, {
-      racks: { type: 'string' },
-      mode: { type: 'string' },
-      duration: { type: 'string' },
-      seed: { type: 'string' },
-      cluster: { type: 'string' },
-      fault: { type: 'string', multiple: true },
-    });
-    if (values.help) return (process.stdout.write(`usage: ${simulate.usage}\n`), 0);
+    const { values } = parseCommandLine(argv, options);
+    if (values.help) return printHelp(simulate);
     const config = await configFrom(values);
     const sim = config.simulate;
     if (values.racks !== undefined) sim.racks = positiveInt('--racks', values.racks);
@@ -38,11 +41,20 @@ export const simulate: Command = {
       durationMs = parseDuration(values.duration);
       if (durationMs === undefined) throw new UsageError(`--duration ${values.duration}: expected e.g. 90s, 10m, 1h`);
     }
+    try {
+      parseFaults(values.fault ?? []);
+    } catch (err) {
+      throw err instanceof FaultSyntaxError ? new UsageError(`--fault: ${err.message}`) : err;
+    }
     const report = new ConsoleReport();
-    const nats = await openNats(config, `kiln-simulate@${process.pid}`, { startServer: false });
+    const nats = await openNats(config, `kiln-simulate@${process.pid}`, {
+      startServer: false,
+      // A replay is a one-shot run; a realtime simulation is a service, and waits.
+      first: sim.mode === 'replay' ? { giveUpAfterMs: ONE_SHOT_CONNECT_MS } : { onWaiting: (servers, err) => report.line(`waiting for NATS at ${servers} (${err.message})`) },
+    });
     const run = await startSimulation(config, nats.nc, report, { ...(durationMs !== undefined ? { durationMs } : {}), faults: values.fault ?? [] });
     const timer = setInterval(() => report.line(`published ${run.published().toLocaleString('en-US')} messages`), 5_000);
-    const ended = await Promise.race([run.done.then((r) => ({ result: r })), untilSignal().then(() => undefined)]);
+    const ended = await Promise.race([run.done.then((r) => ({ result: r })), untilSignal({ stopOnHangup: true }).then(() => undefined)]);
     clearInterval(timer);
     if (!ended) await run.stop();
     const result = ended?.result ?? (await run.done);

@@ -13,7 +13,7 @@ import {
   startTelemetry,
   streamsReadiness,
 } from '@kiln/telemetry';
-import { configFrom, parseCommandLine } from '../args.js';
+import { configFrom, parseCommandLine, printHelp } from '../args.js';
 import { openNats, openStore, serveStore } from '../components.js';
 import { ConsoleReport } from '../progress.js';
 import { onHangup, untilSignal } from '../signals.js';
@@ -21,13 +21,17 @@ import { startSimulation } from '../simulation.js';
 import { aggregatorStore, alertHistory } from '../store-adapters.js';
 import type { Command } from './command.js';
 
+const options = {
+  simulate: { type: 'boolean', description: 'also run the simulated GB300 fleet (the simulate section), as simulate.enabled does' },
+} as const;
+
 export const up: Command = {
   name: 'up',
+  options,
   summary: 'run the whole pipeline on this machine (nats-server, embedded ClickHouse, aggregator, alerter)',
-  usage: 'kiln up --config FILE [--simulate]',
   async run(argv) {
-    const { values } = parseCommandLine(argv, { simulate: { type: 'boolean' } });
-    if (values.help) return (process.stdout.write(`usage: ${up.usage}\n`), 0);
+    const { values } = parseCommandLine(argv, options);
+    if (values.help) return printHelp(up);
     const config = await configFrom(values);
     // Listen from the start: a Ctrl-C during start-up lets start-up finish, then stops everything cleanly.
     const stopRequested = untilSignal();
@@ -37,7 +41,7 @@ export const up: Command = {
     const report = new ConsoleReport();
     report.line(`kiln up: state in ${config.data_dir}`);
 
-    const nats = await openNats(config, 'kiln-up', { startServer: true });
+    const nats = await openNats(config, 'kiln-up', { startServer: true, first: { onWaiting: (servers, err) => report.line(`waiting for NATS at ${servers} (${err.message})`) } });
     report.line(nats.server ? `nats-server started at ${nats.url} (JetStream in ${config.data_dir}/nats)` : `NATS at ${nats.url}`);
     const store = await openStore(config);
     const http = store.embedded ? await serveStore(store, config, log) : undefined;
