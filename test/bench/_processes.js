@@ -40,3 +40,12 @@ export async function threadCpuSecondsOf(pid) {
   }
   return kinds;
 }
+
+/** Resolves once `check` holds, asking every `every` ms; throws after `ms`. */
+export async function until(what, check, ms, every = 250) {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, every));
+  }
+}

@@ -1,12 +1,13 @@
-// Paging latency under load: `kiln up` with a 20,016-GPU fleet (278 GB300 NVL72 racks) simulated live at 1 Hz, the
-// shipped defaults, and GPUs of different racks overheating at random moments. For each, the sample that let the
+// Paging latency under load: `kiln up` with the shipped defaults, a 20,016-GPU fleet (278 GB300 NVL72 racks) published
+// live at 1 Hz by `kiln simulate` in a process of its own (as agents publish from their hosts), and GPUs of different
+// racks overheating at random moments. For each, the sample that let the
 // thermal rule fire (the first one `for` after the first sample over its threshold: the rule holds in event time),
 // and the time from its arrival in JetStream to the page on a webhook, split into:
 //   - detect: to the alert event stored in JetStream (the sample's delivery, the aggregator's decode and detectors,
 //     the publish);
 //   - alert: from there to the webhook (the alerter's intake, grouping with the route's group_wait, the request).
 // Also from the sample's event time: the simulator publishes each tick of 5,004 messages as fast as JetStream takes
-// them, so a sample arrives up to a second after its time, where an agent publishes its 4 GPUs at once.
+// them, so a sample arrives up to a second or more after its time, where an agent publishes its 4 GPUs at once.
 // KILN_BENCH_LATENCY_RACKS runs a smaller fleet.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -17,7 +18,7 @@ import { ALERT_STREAM, GPU_STREAM } from '@kiln/nats';
 import { gpuSubject } from '@kiln/wire';
 import { GPUS_PER_TRAY, hostName, rackName, TRAYS_PER_RACK } from '@kiln/simulator';
 import { freePort, startHttpReceiver, startProcess, startTestNatsServer, tempDir } from '@kiln/testkit';
-import { KILN_BIN } from './_processes.js';
+import { KILN_BIN, until } from './_processes.js';
 
 const CLUSTER = 'lat-ai1';
 const RACKS = Number(process.env.KILN_BENCH_LATENCY_RACKS ?? 278);
@@ -45,18 +46,22 @@ export async function run() {
       nats: { url: nats.url },
       clickhouse: { listen: `127.0.0.1:${chPort}`, user: 'w', password: 'w' },
       alerter: { listen: `127.0.0.1:${await freePort()}` },
-      simulate: { enabled: true, cluster: CLUSTER, racks: RACKS, mode: 'realtime', faults: hot.map((g) => g.fault) },
+      simulate: { enabled: false, cluster: CLUSTER, racks: RACKS, mode: 'realtime', faults: hot.map((g) => g.fault) },
       notify: [{ type: 'webhook', url: `${webhook.url}/hook` }],
     }),
   );
-  const up = startProcess('up', process.execPath, [KILN_BIN, 'up', '--config', configFile], { KILN_LOG_LEVEL: 'error', KILN_METRICS_LISTEN: '127.0.0.1:0' });
+  const env = { KILN_LOG_LEVEL: 'error', KILN_METRICS_LISTEN: '127.0.0.1:0' };
+  const up = startProcess('up', process.execPath, [KILN_BIN, 'up', '--config', configFile], env);
   const nc = await connect({ servers: nats.url });
+  let simulate;
   try {
+    await until('kiln up', async () => (await fetch(`http://127.0.0.1:${chPort}/ping`).catch(() => undefined))?.ok === true, 60_000);
+    simulate = startProcess('simulate', process.execPath, [KILN_BIN, 'simulate', '--config', configFile], env);
     const pagedAt = new Map();
     const deadline = Date.now() + DEADLINE_MS;
     while (pagedAt.size < hot.length && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 1_000));
-      if (up.child.exitCode !== null) throw new Error(`kiln up exited: ${up.tail(20)}`);
+      for (const p of [up, simulate]) if (p.child.exitCode !== null) throw new Error(`${p.name} exited: ${p.tail(20)}`);
       for (const request of webhook.requests) {
         const hook = JSON.parse(request.body);
         for (const a of hook.alerts) {
@@ -88,6 +93,7 @@ export async function run() {
       ...stat('page after that sample’s event time', (r) => r.fromTime, 'also the simulator’s publish of a 20,016-GPU tick'),
     ];
   } finally {
+    await simulate?.stop();
     await nc.close();
     await up.stop();
     await webhook.close();

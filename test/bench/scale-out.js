@@ -11,7 +11,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { ensureStreams, fairShare, GPU_STREAM, partitionMapping, readLeaseOwners } from '@kiln/nats';
 import { Fleet, publishFleet } from '@kiln/simulator';
 import { freePort, startProcess, startTestNatsServer, tempDir } from '@kiln/testkit';
-import { cpuSecondsOf, KILN_BIN, threadCpuSecondsOf } from './_processes.js';
+import { cpuSecondsOf, KILN_BIN, threadCpuSecondsOf, until } from './_processes.js';
 
 const RACKS = 40;
 const TICKS = 200;
@@ -143,12 +143,4 @@ async function cpuOfAll(store, aggregators) {
   let a = 0;
   for (const p of aggregators) a += await cpuSecondsOf(p.child.pid);
   return { aggregators: a, store: await cpuSecondsOf(store.child.pid) };
-}
-
-async function until(what, check, ms, every = 250) {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, every));
-  }
 }

@@ -195,6 +195,12 @@ describe('ClickHouse HTTP interface', () => {
     expect((await get({ query: 'SELECT 1' })).text).toBe('1\n');
   });
 
+  it('runs reads within the read limits and at the lowest CPU priority, whatever the request asks', async () => {
+    const settings = "SELECT getSetting('max_memory_usage'), getSetting('max_result_rows'), getSetting('os_thread_priority')";
+    expect((await get({ query: settings, max_memory_usage: '0', os_thread_priority: '0' })).text).toBe(`${4 * 2 ** 30}\t1000000\t19\n`);
+    expect((await get({ query: settings, max_result_rows: '10' })).text).toBe(`${4 * 2 ** 30}\t10\t19\n`);
+  });
+
   it('takes gzip request bodies and gzips responses when asked', async () => {
     const raw = await new Promise<{ encoding: string | undefined; body: Buffer }>((resolve, reject) => {
       const req = httpRequest(

@@ -88,6 +88,9 @@ export class HttpEngineSessions {
       throw new ClickHouseHttpError(ErrorCode.READONLY, "Cannot modify 'readonly' setting in readonly mode");
     }
     settings.set('readonly', '1');
+    // The read's threads at the lowest CPU priority (nice 19, restored after the query): on a busy machine the
+    // inserts and the aggregator's thread come first. Lowering a priority needs no privilege.
+    settings.set('os_thread_priority', '19');
     for (const [limit, setting] of Object.entries(LIMIT_SETTINGS) as [keyof ReadLimits, string][]) {
       const requested = Number(settings.get(setting) ?? 0);
       const cap = this.options.limits[limit];
