@@ -46,9 +46,10 @@ describe('a heavy dashboard query while a rack streams live', () => {
         nats: { url: nats.url },
         clickhouse: { listen: `127.0.0.1:${chPort}`, user: 'writer', password: 'writer-secret', read_limits: { max_execution_time_s: 60 } },
         alerter: { listen: `127.0.0.1:${await freePort()}` },
-        // Batches of half a second, so that the stored count moves every second or so while the rack streams.
-        aggregator: { flush_ms: 500 },
-        simulate: { enabled: true, cluster: 'read-ai1', racks: 1, mode: 'realtime' },
+        // Two ticks a second and batches of a quarter second: the stored count moves about every half second while
+        // the rack streams, so a 2 s gap means ingest was held back, not that a tick had not come yet.
+        aggregator: { flush_ms: 250 },
+        simulate: { enabled: true, cluster: 'read-ai1', racks: 1, mode: 'realtime', interval_ms: 500 },
       }),
     );
     up = spawnKiln('up', ['up', '--config', configFile], { KILN_METRICS_LISTEN: `127.0.0.1:${metricsPort}` });
