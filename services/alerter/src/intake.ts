@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import { nanos, type NatsConnection } from '@nats-io/nats-core';
 import { validateAlertEvent, type AlertEvent } from '@kiln/alerts';
@@ -71,16 +72,25 @@ export async function consumeAlertEvents(
   const inFlight = new Set<Promise<void>>();
   const loop = (async () => {
     while (!stopping) {
-      // Pull requests that expire in 5 s (not nats.js's 30 s): those of an intake that stopped (a leader stepping down)
-      // stop drawing events within seconds, where each event sent to one waits out the ack wait before redelivery.
-      messages = await consumer.consume({ max_messages: 500, expires: 5_000 });
-      for await (const m of messages) {
-        const p = handle(m).catch((err: unknown) => {
-          log.error({ err, seq: m.seq }, 'alert event not stored; it will be redelivered');
-          m.nak(1_000);
-        });
-        inFlight.add(p);
-        void p.finally(() => inFlight.delete(p));
+      try {
+        // Pull requests that expire in 5 s (not nats.js's 30 s): those of an intake that stopped (a leader stepping
+        // down) stop drawing events within seconds, where each event sent to one waits out the ack wait before
+        // redelivery.
+        messages = await consumer.consume({ max_messages: 500, expires: 5_000 });
+        for await (const m of messages) {
+          const p = handle(m).catch((err: unknown) => {
+            log.error({ err, seq: m.seq }, 'alert event not stored; it will be redelivered');
+            m.nak(1_000);
+          });
+          inFlight.add(p);
+          void p.finally(() => inFlight.delete(p));
+        }
+      } catch (err) {
+        // A NATS cluster electing a leader after losing a node answers with timeouts or "jetstream is not enabled"
+        // for a while: the intake resumes once it answers again, instead of ending and leaving the leader deaf.
+        if (stopping) break;
+        log.warn({ err: String(err) }, 'alert intake interrupted; resuming in a second');
+        await sleep(1_000);
       }
     }
   })();
