@@ -215,9 +215,12 @@ export class Leadership {
       .then(() => true)
       .catch(async (err: unknown) => {
         this.log.error({ err: String(err) }, 'alerter could not start leading; giving the lease back');
-        if (this.revision === revision) {
+        // Still this term (renewals went on during the start, so the revision is a later one): give it back, or the
+        // process would go on renewing a lease with nothing running under it.
+        const current = this.revision;
+        if (current !== undefined && this.record.term === record.term) {
           this.revision = undefined;
-          await this.kv.delete(LEASE_KEY, { previousSeq: revision }).catch(() => undefined);
+          await this.kv.delete(LEASE_KEY, { previousSeq: current }).catch(() => undefined);
         }
         return false;
       });

@@ -20,6 +20,41 @@ describe('Leadership', () => {
     await nats?.dispose();
   });
 
+  it('gives the lease back when a start fails after renewals, and takes it again', async () => {
+    const bucket = 'kiln_alerter_test_failed_start';
+    let starts = 0;
+    let lost = 0;
+    const leadership = await Leadership.start(
+      nc,
+      { bucket, replicas: 1, leaseMs: 1_000, instance: 'a', url: 'http://127.0.0.1:3', log: silentLogger() },
+      {
+        activate: async () => {
+          // The second start (after the lease was lost and taken again) outlasts a few renewals, every 250 ms here,
+          // then fails, as one waiting on a NATS cluster that is electing leaders does.
+          if (++starts === 2) {
+            await new Promise((r) => setTimeout(r, 900));
+            throw new Error('TimeoutError: timeout');
+          }
+        },
+        deactivate: async () => {
+          lost++;
+        },
+      },
+    );
+    try {
+      const kv = await new Kvm(jetstream(nc)).open(bucket);
+      const entry = (await kv.get('leader'))!;
+      await kv.update('leader', JSON.stringify({ instance: 'b', url: 'http://127.0.0.1:4', since: Date.now(), term: 'b-1' }), entry.revision);
+      await waitUntil('this alerter to step down', async () => lost === 1, 5_000, 20);
+      await kv.delete('leader');
+      // Without the lease given back after the failed start, the process would renew it for ever, running nothing.
+      await waitUntil('a third start', async () => starts === 3, 10_000, 20);
+      expect(leadership.leading).toBe(true);
+    } finally {
+      await leadership.stop();
+    }
+  });
+
   it('fences off a term that ended, even once the same process leads again under a new one', async () => {
     const bucket = 'kiln_alerter_test_leader';
     const terms: LeaderTerm[] = [];
