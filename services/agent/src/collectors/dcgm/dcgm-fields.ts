@@ -58,7 +58,8 @@ export interface DcgmMapping {
   readonly blankFrom: number;
 }
 
-const METRIC_BY_FIELD = new Map<number, number>(METRICS.map((m, i) => [m.dcgm, i]));
+// Metrics DCGM has no field for (dcgm: null) are read from nvidia-smi only.
+const METRIC_BY_FIELD = new Map<number, number>(METRICS.flatMap((m, i) => (m.dcgm === null ? [] : [[m.dcgm, i] as const])));
 
 /** Exporter metric name → mapping, for every name whose field the catalog carries. */
 export const DCGM_MAPPINGS: ReadonlyMap<string, DcgmMapping> = new Map(
