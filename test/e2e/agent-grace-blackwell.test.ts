@@ -11,7 +11,7 @@ import { spawnKiln } from '../support/kiln-process.js';
 
 /**
  * `kiln agent` on a GB300 tray, as an operator runs it: a real child process reading the agent tests' stand-in
- * nvidia-smi (same command line and output formats: --query-gpu rows, -q, nvlink -s, --query-compute-apps), with a
+ * nvidia-smi (same command line and output formats: --query-gpu rows, -q, nvlink -s and -e, --query-compute-apps), with a
  * fake /proc where one GPU's process belongs to a Slurm job, publishing to a real nats-server.
  */
 const FAKE_NVIDIA_SMI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'services', 'agent', 'test', 'fixtures', 'nvidia-smi.mjs');
@@ -40,6 +40,8 @@ function gb300Tray(): unknown {
       fabric: { state: forming ? 'In Progress' : 'Completed', cliqueId: forming ? '0' : '32766' },
       // nvlink -s: 18 NVLink5 links, link 7 of GPU 2 down; GPU 3 prints no link lines (count unknown).
       links: forming ? undefined : Array.from({ length: 18 }, (_, l) => (i === 2 && l === 7 ? '<inactive>' : '53.125 GB/s')),
+      // nvlink -e: GPU 0 has 5 CRC errors on link 2; GPU 3's counters read N/A.
+      linkErrors: Array.from({ length: 18 }, (_, l) => (forming ? { replay: 'N/A', recovery: 'N/A', crc: 'N/A' } : { replay: 0, recovery: 0, crc: i === 0 && l === 2 ? 5 : 0 })),
     };
   });
   return { limits: 'tlimit', chassisSerial: '1821725000123', gpus, apps: [{ uuid: uuid(0), pid: 81234 }, { uuid: uuid(1), pid: 81300 }] };
@@ -101,11 +103,14 @@ it('kiln agent publishes the Grace-Blackwell fields and the Slurm job of each GP
     fabric_state: 3,
     fabric_status: 0,
     fabric_clique: 32766,
+    nvlink_crc_errors: 5,
+    nvlink_replay_errors: 0,
+    nvlink_recovery_errors: 0,
   });
   expect(g1).not.toHaveProperty('job');
   expect(g2).toMatchObject({ nvlink_links_inactive: 1, temp_margin_c: 12 });
   expect(g3).toMatchObject({ fabric_state: 2, fabric_clique: 0, temp_margin_c: 11 });
-  for (const absent of ['module_power_w', 'module_power_limit_w', 'fabric_status', 'nvlink_links_inactive', 'job']) expect(g3).not.toHaveProperty(absent);
-  // nvidia-smi has no NVLink error counters to give (they come from dcgm-exporter).
-  expect(g0).not.toHaveProperty('nvlink_crc_errors');
+  for (const absent of ['module_power_w', 'module_power_limit_w', 'fabric_status', 'nvlink_links_inactive', 'nvlink_crc_errors', 'nvlink_replay_errors', 'nvlink_recovery_errors', 'job']) {
+    expect(g3).not.toHaveProperty(absent);
+  }
 });

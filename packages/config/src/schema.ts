@@ -510,7 +510,7 @@ const agentSection = z
       .int()
       .min(1_000)
       .default(30_000)
-      .describe('Inactive NVLink links (`nvidia-smi nvlink -s`) are read this often (nvidia-smi source).'),
+      .describe('NVLink link states and error counters (`nvidia-smi nvlink -s`, `-e`) are read this often (nvidia-smi source).'),
     jobs_refresh_ms: z
       .number()
       .int()

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '@kiln/testkit';
 import { METRIC_ID } from '@kiln/wire';
 import { fabricStateCode, fabricStatusCode } from '../src/collectors/nvidia-smi/fabric-codes.js';
-import { parseNvlinkStatus } from '../src/collectors/nvidia-smi/nvlink-status.js';
+import { parseNvlinkErrors, parseNvlinkStatus } from '../src/collectors/nvidia-smi/nvlink-status.js';
 import { QuerySelection } from '../src/collectors/nvidia-smi/query-fields.js';
 import { parseQueryRow, QueryRow } from '../src/collectors/nvidia-smi/query-row.js';
 import { parseComputeApps, slurmJobsByGpu } from '../src/collectors/nvidia-smi/slurm-jobs.js';
@@ -106,6 +106,22 @@ describe('nvidia-smi nvlink -s', () => {
       ].join('\n'),
     );
     expect([...inactive]).toEqual([['GPU-bbbbbbbb-0000-0000-0000-000000000000', 2]]);
+  });
+});
+
+describe('nvidia-smi nvlink -e', () => {
+  it("sums each counter over the GPU's links, absent where a link reads N/A", () => {
+    const errors = parseNvlinkErrors(documented('nvlink-e.txt'));
+    expect(errors.get(uuid(0))).toEqual({ crc: 0, replay: 0, recovery: 0 });
+    expect(errors.get(uuid(1))).toEqual({ crc: 14, replay: 3, recovery: 1 });
+    expect(errors.get(uuid(3))).toEqual({ crc: NaN, replay: NaN, recovery: NaN });
+  });
+
+  it('leaves a counter no line names absent, and a GPU with no lines out', () => {
+    const errors = parseNvlinkErrors(
+      ['GPU 0: NVIDIA GB300 (UUID: GPU-aaaaaaaa-0000-0000-0000-000000000000)', '\t Link 0: CRC Errors: 7', 'GPU 1: NVIDIA GB300 (UUID: GPU-bbbbbbbb-0000-0000-0000-000000000000)'].join('\n'),
+    );
+    expect([...errors]).toEqual([['GPU-aaaaaaaa-0000-0000-0000-000000000000', { crc: 7, replay: NaN, recovery: NaN }]]);
   });
 });
 

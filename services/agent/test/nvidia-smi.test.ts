@@ -165,7 +165,7 @@ describe('agent with the nvidia-smi collector, against nats-server with per-host
       const formed = await waitUntil('the clique and the inactive link', async () => {
         const gpus = await last();
         return gpus[0]?.fabric_clique === 32766 && gpus[1]?.nvlink_links_inactive === 1 ? gpus : undefined;
-      }, 15_000);
+      }, 30_000);
       expect(formed[0]).toMatchObject({ fabric_state: 3, fabric_status: 0, nvlink_links_inactive: 0 });
       expect(formed[1]).toMatchObject({ fabric_state: 3, fabric_clique: 32766 });
     } finally {

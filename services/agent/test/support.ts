@@ -81,6 +81,8 @@ export interface SmiGpu {
   memMax?: number;
   /** `nvidia-smi nvlink -s` status of each link ("53.125 GB/s", "<inactive>"); unset: no link lines. */
   links?: string[];
+  /** `nvidia-smi nvlink -e` counters of each link; unset: no link lines. */
+  linkErrors?: { replay: number | string; recovery: number | string; crc: number | string }[];
   /** The -q Fabric section; unset: N/A. */
   fabric?: { state?: string; status?: string; cliqueId?: string; clusterUuid?: string };
 }

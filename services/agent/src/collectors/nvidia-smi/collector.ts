@@ -6,7 +6,7 @@ import { GPU_SLOTS, type GpuFrame } from '../../gpu-frame.js';
 import type { Collector, CollectorFacts, CollectorStats } from '../collector.js';
 import { invalidFieldIn, QuerySelection } from './query-fields.js';
 import { parseQueryRow, QueryRow } from './query-row.js';
-import { parseNvlinkStatus } from './nvlink-status.js';
+import { parseNvlinkErrors, parseNvlinkStatus, type NvlinkErrors } from './nvlink-status.js';
 import { slurmJobsByGpu } from './slurm-jobs.js';
 import { parseSmiQuery, type GpuQueryReadings, type SmiQueryReport } from './smi-query.js';
 import { SupervisedProcess } from './supervised-process.js';
@@ -17,6 +17,9 @@ const MEM_MAX_TEMP_C = METRIC_ID.mem_max_temp_c;
 const FABRIC_CLIQUE = METRIC_ID.fabric_clique;
 const FABRIC_STATE = METRIC_ID.fabric_state;
 const NVLINK_LINKS_INACTIVE = METRIC_ID.nvlink_links_inactive;
+const NVLINK_CRC_ERRORS = METRIC_ID.nvlink_crc_errors;
+const NVLINK_REPLAY_ERRORS = METRIC_ID.nvlink_replay_errors;
+const NVLINK_RECOVERY_ERRORS = METRIC_ID.nvlink_recovery_errors;
 
 export interface NvidiaSmiOptions {
   /** Path or name (looked up on PATH) of nvidia-smi. */
@@ -24,7 +27,7 @@ export interface NvidiaSmiOptions {
   intervalMs: number;
   /** How often the thermal limits and the fabric clique are read again (`nvidia-smi -q`). */
   limitsRefreshMs: number;
-  /** How often `nvidia-smi nvlink -s` is run for the inactive links. */
+  /** How often `nvidia-smi nvlink -s` and `-e` are run for the inactive links and the error counters. */
   nvlinkRefreshMs: number;
   /** How often the processes on the GPUs are listed for their Slurm jobs. */
   jobsRefreshMs: number;
@@ -55,8 +58,8 @@ export class NvidiaSmiMissingError extends Error {
  * What --query-gpu cannot give comes from short runs at slower cadences, so the per-tick cost stays one streaming
  * process: thermal limits and the fabric clique from `nvidia-smi -q` at start, every limitsRefreshMs and whenever a
  * GPU's fabric state changes (a clique is assigned as the fabric forms; -d TEMPERATURE alone lacks the Fabric
- * section); inactive NVLink links from `nvidia-smi nvlink -s` every nvlinkRefreshMs (a link down is a fault to see
- * within a minute, not a tick); the Slurm job of each GPU from `--query-compute-apps` and the processes' environment
+ * section); inactive NVLink links and the links' error counters from `nvidia-smi nvlink -s` and `-e` every
+ * nvlinkRefreshMs (a link down or errors rising are faults to see within a minute, not a tick); the Slurm job of each GPU from `--query-compute-apps` and the processes' environment
  * every jobsRefreshMs (jobs last hours). A reading whose refresh failed is left absent, never carried forward.
  */
 export class NvidiaSmiCollector implements Collector {
@@ -71,6 +74,7 @@ export class NvidiaSmiCollector implements Collector {
   private limitsByBus = new Map<string, GpuQueryReadings>();
   private limitsInOrder: GpuQueryReadings[] = [];
   private inactiveLinks = new Map<string, number>();
+  private linkErrors = new Map<string, NvlinkErrors>();
   private jobs = new Map<string, string>();
   private readonly process: SupervisedProcess;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -142,6 +146,12 @@ export class NvidiaSmiCollector implements Collector {
       }
       const uuid = this.uuids[index]!;
       frame.values[base + NVLINK_LINKS_INACTIVE] = this.inactiveLinks.get(uuid) ?? NaN;
+      const errors = this.linkErrors.get(uuid);
+      if (errors) {
+        frame.values[base + NVLINK_CRC_ERRORS] = errors.crc;
+        frame.values[base + NVLINK_REPLAY_ERRORS] = errors.replay;
+        frame.values[base + NVLINK_RECOVERY_ERRORS] = errors.recovery;
+      }
       frame.jobs[index] = this.jobs.get(uuid);
     }
   }
@@ -208,12 +218,12 @@ export class NvidiaSmiCollector implements Collector {
   }
 
   private async refreshNvlink(): Promise<void> {
-    try {
-      this.inactiveLinks = parseNvlinkStatus(await this.query(['nvlink', '-s']));
-    } catch (err) {
-      // Drivers without NVLink support exit non-zero here: the field is absent, as on any part without links.
-      this.inactiveLinks = new Map();
-      this.options.log.debug({ err: String(err) }, 'nvidia-smi nvlink -s failed; inactive links unknown');
+    // Drivers without NVLink support exit non-zero here: the fields are absent, as on any part without links.
+    const [status, errors] = await Promise.allSettled([this.query(['nvlink', '-s']), this.query(['nvlink', '-e'])]);
+    this.inactiveLinks = status.status === 'fulfilled' ? parseNvlinkStatus(status.value) : new Map();
+    this.linkErrors = errors.status === 'fulfilled' ? parseNvlinkErrors(errors.value) : new Map();
+    for (const failed of [status, errors]) {
+      if (failed.status === 'rejected') this.options.log.debug({ err: String(failed.reason) }, 'nvidia-smi nvlink failed; its NVLink fields are absent');
     }
   }
 
