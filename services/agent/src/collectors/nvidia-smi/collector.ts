@@ -59,8 +59,9 @@ export class NvidiaSmiMissingError extends Error {
  * process: thermal limits and the fabric clique from `nvidia-smi -q` at start, every limitsRefreshMs and whenever a
  * GPU's fabric state changes (a clique is assigned as the fabric forms; -d TEMPERATURE alone lacks the Fabric
  * section); inactive NVLink links and the links' error counters from `nvidia-smi nvlink -s` and `-e` every
- * nvlinkRefreshMs (a link down or errors rising are faults to see within a minute, not a tick); the Slurm job of each GPU from `--query-compute-apps` and the processes' environment
- * every jobsRefreshMs (jobs last hours). A reading whose refresh failed is left absent, never carried forward.
+ * nvlinkRefreshMs (a link down or errors rising are faults to see within a minute, not a tick); the Slurm job of each
+ * GPU from `--query-compute-apps` and the processes' environment every jobsRefreshMs (jobs last hours). A reading
+ * whose refresh failed is left absent, never carried forward.
  */
 export class NvidiaSmiCollector implements Collector {
   readonly source = 'nvidia-smi';
@@ -71,8 +72,8 @@ export class NvidiaSmiCollector implements Collector {
   private readonly seenAt = new Float64Array(GPU_SLOTS);
   private readonly uuids: string[] = new Array<string>(GPU_SLOTS).fill('');
   private readonly busIds: string[] = new Array<string>(GPU_SLOTS).fill('');
-  private limitsByBus = new Map<string, GpuQueryReadings>();
-  private limitsInOrder: GpuQueryReadings[] = [];
+  private reportByBus = new Map<string, GpuQueryReadings>();
+  private reportInOrder: GpuQueryReadings[] = [];
   private inactiveLinks = new Map<string, number>();
   private linkErrors = new Map<string, NvlinkErrors>();
   private jobs = new Map<string, string>();
@@ -111,7 +112,7 @@ export class NvidiaSmiCollector implements Collector {
     let report: SmiQueryReport | undefined;
     try {
       report = parseSmiQuery(await this.query(['-q']));
-      this.useLimits(report);
+      this.useReport(report);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'EACCES') {
         throw new NvidiaSmiMissingError(this.options.command, err);
@@ -138,11 +139,11 @@ export class NvidiaSmiCollector implements Collector {
       if (seen === 0 || now - seen > this.staleMs) continue;
       const base = frame.begin(index, this.uuids[index]!);
       frame.values.set(this.latest.subarray(base, base + METRIC_COUNT), base);
-      const limits = this.limitsOf(index);
-      if (limits) {
-        frame.values[base + SLOWDOWN_TEMP_C] = limits.slowdownC;
-        frame.values[base + MEM_MAX_TEMP_C] = limits.memMaxC;
-        frame.values[base + FABRIC_CLIQUE] = limits.fabricClique;
+      const readings = this.reportOf(index);
+      if (readings) {
+        frame.values[base + SLOWDOWN_TEMP_C] = readings.slowdownC;
+        frame.values[base + MEM_MAX_TEMP_C] = readings.memMaxC;
+        frame.values[base + FABRIC_CLIQUE] = readings.fabricClique;
       }
       const uuid = this.uuids[index]!;
       frame.values[base + NVLINK_LINKS_INACTIVE] = this.inactiveLinks.get(uuid) ?? NaN;
@@ -197,21 +198,21 @@ export class NvidiaSmiCollector implements Collector {
     return 'backoff';
   }
 
-  private limitsOf(index: number): GpuQueryReadings | undefined {
+  private reportOf(index: number): GpuQueryReadings | undefined {
     const busId = this.busIds[index]!;
-    return busId !== '' ? this.limitsByBus.get(busId) : this.limitsInOrder[index];
+    return busId !== '' ? this.reportByBus.get(busId) : this.reportInOrder[index];
   }
 
-  private useLimits(report: SmiQueryReport): void {
+  private useReport(report: SmiQueryReport): void {
     if (report.gpus.length === 0) return;
-    this.limitsInOrder = report.gpus;
-    this.limitsByBus = new Map(report.gpus.map((g) => [g.busId, g]));
+    this.reportInOrder = report.gpus;
+    this.reportByBus = new Map(report.gpus.map((g) => [g.busId, g]));
   }
 
   /** Reads `nvidia-smi -q` again; a refresh asked for while one runs joins it. */
   private refreshReport(): Promise<void> {
     this.reportRefresh ??= this.query(['-q'])
-      .then((text) => this.useLimits(parseSmiQuery(text)))
+      .then((text) => this.useReport(parseSmiQuery(text)))
       .catch((err: unknown) => this.options.log.warn({ err: String(err) }, 'nvidia-smi -q failed; keeping the previous thermal limits and fabric clique'))
       .finally(() => (this.reportRefresh = undefined));
     return this.reportRefresh;
