@@ -129,8 +129,9 @@ function graceBlackwellExposition(): string {
     ['DCGM_FI_DEV_GPU_TEMP', (g) => String(70 + g)],
     ['DCGM_FI_DEV_GPU_TEMP_LIMIT', (g) => String(14 - g)],
     ['DCGM_FI_DEV_FABRIC_CLIQUE_ID', () => '32766'],
-    ['DCGM_FI_DEV_NVLINK_CRC_FLIT_ERROR_COUNT_TOTAL', (g) => (g === 3 ? BLANK : String(10 * g))],
+    // Data before flit: the sum must not depend on the order the exporter lists them in.
     ['DCGM_FI_DEV_NVLINK_CRC_DATA_ERROR_COUNT_TOTAL', (g) => (g === 3 ? BLANK : String(g))],
+    ['DCGM_FI_DEV_NVLINK_CRC_FLIT_ERROR_COUNT_TOTAL', (g) => (g === 3 ? BLANK : String(10 * g))],
     ['DCGM_FI_DEV_NVLINK_REPLAY_ERROR_COUNT_TOTAL', (g) => (g === 3 ? BLANK : String(100 + g))],
     ['DCGM_FI_DEV_NVLINK_RECOVERY_ERROR_COUNT_TOTAL', (g) => (g === 3 ? BLANK : String(g))],
   ];

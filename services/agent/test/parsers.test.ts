@@ -187,9 +187,9 @@ describe('Prometheus exposition (dcgm-exporter)', () => {
     expect(DCGM_MAPPINGS.get('DCGM_FI_DEV_CLOCK_THROTTLE_REASONS')!.metric).toBe(METRIC_ID.clock_events);
     expect(DCGM_MAPPINGS.get('DCGM_FI_DEV_GPU_TEMP_MARGIN_CELSIUS')).toEqual(DCGM_MAPPINGS.get('DCGM_FI_DEV_GPU_TEMP_LIMIT'));
     expect(DCGM_MAPPINGS.get('DCGM_FI_DEV_GPU_TEMP_LIMIT')!.metric).toBe(METRIC_ID.temp_margin_c);
-    // CRC data errors (419) add to the CRC flit errors (409) in one metric.
+    // CRC flit (409) and data (419) errors add up in one metric.
     expect(DCGM_MAPPINGS.get('DCGM_FI_DEV_NVLINK_CRC_DATA_ERROR_COUNT_TOTAL')).toMatchObject({ metric: METRIC_ID.nvlink_crc_errors, fieldId: 419, adds: true });
-    expect(DCGM_MAPPINGS.get('DCGM_FI_DEV_NVLINK_CRC_FLIT_ERROR_COUNT_TOTAL')).toMatchObject({ metric: METRIC_ID.nvlink_crc_errors, fieldId: 409, adds: false });
+    expect(DCGM_MAPPINGS.get('DCGM_FI_DEV_NVLINK_CRC_FLIT_ERROR_COUNT_TOTAL')).toMatchObject({ metric: METRIC_ID.nvlink_crc_errors, fieldId: 409, adds: true });
     expect(dcgmValue(DCGM_MAPPINGS.get('DCGM_FI_DEV_MEMORY_TEMP')!, Number('9223372036854775794'))).toBeNaN();
     expect(dcgmValue(DCGM_MAPPINGS.get('DCGM_FI_DEV_XID_ERRORS')!, Number('9223372036854775792'))).toBeNaN();
     expect(dcgmValue(DCGM_MAPPINGS.get('DCGM_FI_DEV_POWER_USAGE')!, 140737488355328)).toBeNaN();

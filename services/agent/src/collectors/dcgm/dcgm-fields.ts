@@ -44,11 +44,12 @@ const EXPORTER_NAMES: Readonly<Record<string, number>> = {
 };
 
 /**
- * Fields that add into another field's metric: nvlink_crc_errors follows 409 (CRC flit errors) and counts 419 (CRC
- * data errors) with it, as the catalog defines it. Each field is read under one name per scrape (exporters publish a
- * field once, under whichever name their DCGM uses), so nothing is counted twice.
+ * Fields summed into one metric, by the field whose metric they fill: nvlink_crc_errors follows 409 (CRC flit errors)
+ * and counts 419 (CRC data errors) with it, as the catalog defines it. Both add, so the sum does not depend on the
+ * order the exporter lists them in. Each field is read under one name per scrape (exporters publish a field once,
+ * under whichever name their DCGM uses), so nothing is counted twice.
  */
-const ADDED_TO: Readonly<Record<number, number>> = { 419: 409 };
+const SUMMED_INTO: Readonly<Record<number, number>> = { 409: 409, 419: 409 };
 
 /** Fields DCGM stores as FP64, whose blank sentinels start at DCGM_FP64_BLANK rather than the INT64 one. */
 const FP64_FIELDS: ReadonlySet<number> = new Set([155, 164, 1002, 1004, 1005]);
@@ -70,7 +71,7 @@ export interface DcgmMapping {
   readonly scale: number;
   /** Values at or above this are DCGM blanks. */
   readonly blankFrom: number;
-  /** The value adds to what another field already put in the metric (CRC data errors to CRC flit errors). */
+  /** The value adds to what the other fields summed into the metric put there this scrape (CRC flit and data errors). */
   readonly adds: boolean;
 }
 
@@ -80,7 +81,7 @@ const METRIC_BY_FIELD = new Map<number, number>(METRICS.flatMap((m, i) => (m.dcg
 /** Exporter metric name → mapping, for every name whose field the catalog carries. */
 export const DCGM_MAPPINGS: ReadonlyMap<string, DcgmMapping> = new Map(
   Object.entries(EXPORTER_NAMES).map(([name, fieldId]) => {
-    const metric = METRIC_BY_FIELD.get(ADDED_TO[fieldId] ?? fieldId);
+    const metric = METRIC_BY_FIELD.get(SUMMED_INTO[fieldId] ?? fieldId);
     if (metric === undefined) throw new Error(`DCGM field ${fieldId} (${name}) is not in the wire catalog`);
     return [
       name,
@@ -89,7 +90,7 @@ export const DCGM_MAPPINGS: ReadonlyMap<string, DcgmMapping> = new Map(
         fieldId,
         scale: fieldId === 156 ? 0.001 : 1,
         blankFrom: FP64_FIELDS.has(fieldId) ? DCGM_FP64_BLANK : DCGM_INT64_BLANK,
-        adds: fieldId in ADDED_TO,
+        adds: fieldId in SUMMED_INTO,
       },
     ];
   }),
