@@ -75,8 +75,7 @@ export interface DcgmMapping {
   readonly adds: boolean;
 }
 
-// Metrics DCGM has no field for (dcgm: null) are read from nvidia-smi only.
-const METRIC_BY_FIELD = new Map<number, number>(METRICS.flatMap((m, i) => (m.dcgm === null ? [] : [[m.dcgm, i] as const])));
+const METRIC_BY_FIELD = new Map<number, number>(METRICS.flatMap((m, i) => (m.dcgm === null ? [] : [[m.dcgm, i]])));
 
 /** Exporter metric name → mapping, for every name whose field the catalog carries. */
 export const DCGM_MAPPINGS: ReadonlyMap<string, DcgmMapping> = new Map(
