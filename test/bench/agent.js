@@ -146,7 +146,13 @@ function gpus(n) {
       'utilization.gpu': 98, 'utilization.memory': 41, 'clocks.sm': 1965, 'clocks.mem': 3996, 'memory.used': 172311,
       'memory.free': 11857, 'clocks_event_reasons.active': '0x0000000000000000',
       'ecc.errors.corrected.volatile.total': 0, 'ecc.errors.uncorrected.volatile.total': 0,
+      'temperature.gpu.tlimit': 15 - i, 'module.power.draw.average': 2710.4, 'module.enforced.power.limit': 2900,
+      'fabric.state': 'Completed', 'fabric.status': 'Success',
     },
     slowdown: 87, shutdown: 92, maxOp: 85, memMax: 95,
+    // What a GB300 also reports: 18 NVLink links with their error counters, and its fabric clique.
+    links: Array.from({ length: 18 }, () => '53.125 GB/s'),
+    linkErrors: Array.from({ length: 18 }, () => ({ replay: 0, recovery: 0, crc: 0 })),
+    fabric: { state: 'Completed', status: 'Success', cliqueId: '32766' },
   }));
 }

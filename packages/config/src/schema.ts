@@ -504,7 +504,20 @@ const agentSection = z
       .int()
       .min(10_000)
       .default(600_000)
-      .describe('Per-GPU thermal limits (slowdown, HBM max) are read at start and again this often.'),
+      .describe('Per-GPU thermal limits (slowdown, HBM max) and the NVLink fabric clique are read at start and again this often.'),
+    nvlink_refresh_ms: z
+      .number()
+      .int()
+      .min(1_000)
+      .default(30_000)
+      .describe('NVLink link states and error counters (`nvidia-smi nvlink -s`, `-e`) are read this often (nvidia-smi source).'),
+    jobs_refresh_ms: z
+      .number()
+      .int()
+      .min(1_000)
+      .default(30_000)
+      .describe("The Slurm job of each GPU's processes (SLURM_JOB_ID in their environment) is read this often (nvidia-smi source)."),
+    proc_root: z.string().default('/proc').describe("Where the GPU processes' environments are read for their Slurm job."),
     spool_dir: z
       .string()
       .optional()

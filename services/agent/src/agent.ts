@@ -102,6 +102,9 @@ export async function startAgent(config: KilnConfig, deps: AgentDeps = {}): Prom
         command: section.nvidia_smi ?? 'nvidia-smi',
         intervalMs: section.interval_ms,
         limitsRefreshMs: section.limits_refresh_ms,
+        nvlinkRefreshMs: section.nvlink_refresh_ms,
+        jobsRefreshMs: section.jobs_refresh_ms,
+        procRoot: section.proc_root,
         log,
       });
     }

@@ -117,3 +117,71 @@ it('scrapes dcgm-exporter: fields by id, sentinels dropped, mJ to J, host named 
   expect(next.message.gpus[3]!.temp_c).toBe(78);
   expect(agent.stats()).toMatchObject({ collectorFailures: 0, collectorRejected: 0, missingGpus: [] });
 });
+
+/**
+ * dcgm-exporter with the NVLink error counters and the Grace-Blackwell fields enabled in its counters CSV (they are
+ * off in the default one), on a host where GPUs 0-1 run Slurm job 4471902 (hpc_job, from the exporter's HPC job
+ * mapping), GPU 2 a Kubernetes pod, GPU 3 nothing. GPU 3's NVLink counters read NOT_SUPPORTED, as on parts where
+ * DCGM cannot collect them.
+ */
+function graceBlackwellExposition(): string {
+  const series: [string, (g: number) => string][] = [
+    ['DCGM_FI_DEV_GPU_TEMP', (g) => String(70 + g)],
+    ['DCGM_FI_DEV_GPU_TEMP_LIMIT', (g) => String(14 - g)],
+    ['DCGM_FI_DEV_FABRIC_CLIQUE_ID', () => '32766'],
+    // Data before flit: the sum must not depend on the order the exporter lists them in.
+    ['DCGM_FI_DEV_NVLINK_CRC_DATA_ERROR_COUNT_TOTAL', (g) => (g === 3 ? BLANK : String(g))],
+    ['DCGM_FI_DEV_NVLINK_CRC_FLIT_ERROR_COUNT_TOTAL', (g) => (g === 3 ? BLANK : String(10 * g))],
+    ['DCGM_FI_DEV_NVLINK_REPLAY_ERROR_COUNT_TOTAL', (g) => (g === 3 ? BLANK : String(100 + g))],
+    ['DCGM_FI_DEV_NVLINK_RECOVERY_ERROR_COUNT_TOTAL', (g) => (g === 3 ? BLANK : String(g))],
+  ];
+  const jobLabels = ['hpc_job="4471902"', 'hpc_job="4471902"', 'namespace="llm-train",pod="pretrain-7b-worker-3",container="trainer"', ''];
+  const lines: string[] = [];
+  for (const [name, value] of series) {
+    lines.push(`# TYPE ${name} gauge`);
+    for (let g = 0; g < 4; g++) {
+      const job = jobLabels[g] === '' ? '' : `,${jobLabels[g]}`;
+      lines.push(`${name}{gpu="${g}",UUID="GPU-0aa1b2c3-d4e5-f607-1829-3a4b5c6d7e8${g}",modelName="NVIDIA GB300",hostname="r0043-t02"${job}} ${value(g)}`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+it('scrapes the Grace-Blackwell fields and the job labels: CRC flit and data errors summed, blanks absent', async () => {
+  const exporter = await startHttpReceiver((_req, _n, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(graceBlackwellExposition());
+  });
+  cleanup.push(() => exporter.close());
+  const server = await startTestNatsServer(authorization('c1', 'r0043', ['r0043-t02']));
+  cleanup.push(() => server.dispose());
+  const dir = await tempDir('kiln-agent-dcgm-gb-');
+  cleanup.push(() => dir.remove());
+  const admin = await adminConnection(server.url);
+  cleanup.push(() => admin.nc.close());
+  const agent = await startAgent(
+    testConfig({
+      nats: { url: server.url, ...agentUser('r0043-t02') },
+      agent: { cluster: 'c1', source: 'dcgm', dcgm_url: `${exporter.url}/metrics`, interval_ms: 200, spool_dir: join(dir.path, 'a') },
+    }),
+    { log: quiet },
+  );
+  cleanup.push(() => agent.stop());
+
+  const { message } = await waitUntil('a message', async () => (await readSubject(admin.jsm, gpuSubject('c1', 'r0043', 'r0043-t02'))).at(-1), 20_000);
+  const [g0, g1, g2, g3] = message.gpus;
+  expect(g1).toEqual({
+    gpu: 1,
+    uuid: 'GPU-0aa1b2c3-d4e5-f607-1829-3a4b5c6d7e81',
+    job: '4471902',
+    temp_c: 71,
+    temp_margin_c: 13,
+    fabric_clique: 32766,
+    nvlink_crc_errors: 11,
+    nvlink_replay_errors: 101,
+    nvlink_recovery_errors: 1,
+  });
+  expect(g0!.job).toBe('4471902');
+  expect(g0!.nvlink_crc_errors).toBe(0);
+  expect(g2!.job).toBe('llm-train/pretrain-7b-worker-3');
+  expect(g3).toEqual({ gpu: 3, uuid: 'GPU-0aa1b2c3-d4e5-f607-1829-3a4b5c6d7e83', temp_c: 73, temp_margin_c: 11, fabric_clique: 32766 });
+});

@@ -4,7 +4,7 @@ import type { JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestNatsServer, tempDir, waitUntil, type TestNatsServer } from '@kiln/testkit';
-import { gpuSubject } from '@kiln/wire';
+import { gpuSubject, type WireGpu } from '@kiln/wire';
 import { startAgent, type Agent } from '../src/index.js';
 import { adminConnection, agentUser, authorization, FAKE_NVIDIA_SMI, gb300Gpus, quiet, readSubject, testConfig, writeSmiState, type SmiState } from './support.js';
 
@@ -17,7 +17,7 @@ describe('agent with the nvidia-smi collector, against nats-server with per-host
   let dir: { path: string; remove(): Promise<void> };
 
   beforeAll(async () => {
-    server = await startTestNatsServer(authorization(CLUSTER, RACK, ['h1', 'h2']));
+    server = await startTestNatsServer(authorization(CLUSTER, RACK, ['h1', 'h2', 'h3']));
     admin = await adminConnection(server.url);
     dir = await tempDir('kiln-agent-smi-');
   });
@@ -28,14 +28,14 @@ describe('agent with the nvidia-smi collector, against nats-server with per-host
   });
 
   /** Starts an agent for `host` reading the stand-in nvidia-smi with `state`. */
-  async function agentFor(host: string, state: SmiState): Promise<{ agent: Agent; statePath: string }> {
+  async function agentFor(host: string, state: SmiState, agentSection: Record<string, unknown> = {}): Promise<{ agent: Agent; statePath: string }> {
     const statePath = join(dir.path, `${host}.json`);
     writeSmiState(statePath, state);
     process.env.FAKE_NVIDIA_SMI_STATE = statePath;
     const agent = await startAgent(
       testConfig({
         nats: { url: server.url, ...agentUser(host) },
-        agent: { cluster: CLUSTER, rack: RACK, host, source: 'nvidia-smi', nvidia_smi: FAKE_NVIDIA_SMI, interval_ms: 200, spool_dir: join(dir.path, host) },
+        agent: { cluster: CLUSTER, rack: RACK, host, source: 'nvidia-smi', nvidia_smi: FAKE_NVIDIA_SMI, interval_ms: 200, spool_dir: join(dir.path, host), ...agentSection },
       }),
       { log: quiet },
     );
@@ -134,6 +134,40 @@ describe('agent with the nvidia-smi collector, against nats-server with per-host
       // That form has no absolute HBM limit: it stays absent rather than guessed.
       expect(g0).not.toHaveProperty('mem_max_temp_c');
       expect(g0.temp_c).toBe(70);
+    } finally {
+      await agent.stop();
+    }
+  });
+
+  it('follows the fabric as it forms (clique read again when the state changes) and an NVLink link going down', async () => {
+    const state: SmiState = { limits: 'tlimit', gpus: gb300Gpus(2) };
+    for (const gpu of state.gpus) {
+      gpu.values['fabric.state'] = 'In Progress';
+      gpu.fabric = { state: 'In Progress', cliqueId: '0' };
+      gpu.links = Array.from({ length: 18 }, () => '53.125 GB/s');
+    }
+    // limits_refresh_ms stays at its 10 minutes: only the state change can bring the clique in this test's time.
+    const { agent, statePath } = await agentFor('h3', state, { nvlink_refresh_ms: 1000 });
+    const subject = gpuSubject(CLUSTER, RACK, 'h3');
+    const last = async (): Promise<WireGpu[]> => (await readSubject(admin.jsm, subject)).at(-1)?.message.gpus ?? [];
+    try {
+      const forming = await waitUntil('a message while the fabric forms', async () => ((await last()).length === 2 ? last() : undefined), 20_000);
+      expect(forming[0]).toMatchObject({ fabric_state: 2, fabric_clique: 0, nvlink_links_inactive: 0 });
+      expect(forming[0]).not.toHaveProperty('fabric_status');
+
+      for (const gpu of state.gpus) {
+        gpu.values['fabric.state'] = 'Completed';
+        gpu.values['fabric.status'] = 'Success';
+        gpu.fabric = { state: 'Completed', status: 'Success', cliqueId: '32766' };
+      }
+      state.gpus[1]!.links![5] = '<inactive>';
+      writeSmiState(statePath, state);
+      const formed = await waitUntil('the clique and the inactive link', async () => {
+        const gpus = await last();
+        return gpus[0]?.fabric_clique === 32766 && gpus[1]?.nvlink_links_inactive === 1 ? gpus : undefined;
+      }, 30_000);
+      expect(formed[0]).toMatchObject({ fabric_state: 3, fabric_status: 0, nvlink_links_inactive: 0 });
+      expect(formed[1]).toMatchObject({ fabric_state: 3, fabric_clique: 32766 });
     } finally {
       await agent.stop();
     }

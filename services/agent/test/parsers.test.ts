@@ -91,7 +91,7 @@ GPU 00000009:01:00.0
 `);
     expect(report.attachedGpus).toBe(2);
     expect(report.chassisSerial).toBe('1653922000123');
-    expect(report.gpus[0]).toEqual({ busId: '00000008:01:00.0', slowdownC: 89, memMaxC: 95 });
+    expect(report.gpus[0]).toEqual({ busId: '00000008:01:00.0', slowdownC: 89, memMaxC: 95, fabricClique: NaN });
     expect(report.gpus[1]!.slowdownC).toBeNaN();
     expect(report.gpus[1]!.memMaxC).toBeNaN();
   });
@@ -111,7 +111,7 @@ GPU 00000000:18:00.0
         Memory Current Temp               : 41 C
         Memory Max Operating T.Limit Temp : 0 C
 `);
-    expect(report.gpus).toEqual([{ busId: '00000000:18:00.0', slowdownC: 89, memMaxC: NaN }]);
+    expect(report.gpus).toEqual([{ busId: '00000000:18:00.0', slowdownC: 89, memMaxC: NaN, fabricClique: NaN }]);
     expect(report.chassisSerial).toBeUndefined();
   });
 });
@@ -120,7 +120,8 @@ describe('nvidia-smi output captured on a real GPU', () => {
   // An NVIDIA H100 80GB HBM3, driver 580.159.04, CUDA 13.0, idle at 33 °C: `nvidia-smi -q`, `-q -d TEMPERATURE` and
   // the agent's --query-gpu line, verbatim (services/agent/scripts/real-gpu-check.mjs ran the agent there too).
   const fixture = (name: string): string => readFileSync(new URL(`./fixtures/h100-driver-580/${name}`, import.meta.url), 'utf8');
-  const expected = [{ busId: '00000000:00:06.0', slowdownC: 89, memMaxC: NaN }];
+  // The Fabric section reads N/A on this part: no clique, never clique 0.
+  const expected = [{ busId: '00000000:00:06.0', slowdownC: 89, memMaxC: NaN, fabricClique: NaN }];
 
   it('finds the thermal limits in the whole -q report and in its TEMPERATURE section alone', () => {
     for (const name of ['q.txt', 'q-temperature.txt']) {
@@ -132,6 +133,10 @@ describe('nvidia-smi output captured on a real GPU', () => {
 
   it('reads the query line with the newest field names, which this driver accepts', () => {
     const selection = new QuerySelection();
+    // Captured before Kiln asked for the Grace-Blackwell fields: the same columns as then.
+    for (const name of ['temperature.gpu.tlimit', 'module.power.draw.average', 'module.power.draw.instant', 'module.enforced.power.limit', 'module.power.limit', 'fabric.state', 'fabric.status']) {
+      selection.reject(name);
+    }
     const row = new QueryRow();
     expect(parseQueryRow(fixture('query.csv').trim(), selection.columns, row)).toBe(true);
     expect(row.index).toBe(0);
@@ -180,6 +185,11 @@ describe('Prometheus exposition (dcgm-exporter)', () => {
     expect(DCGM_MAPPINGS.get('DCGM_FI_DEV_GPU_TEMP_CELSIUS')).toEqual(temp);
     expect(temp.metric).toBe(METRIC_ID.temp_c);
     expect(DCGM_MAPPINGS.get('DCGM_FI_DEV_CLOCK_THROTTLE_REASONS')!.metric).toBe(METRIC_ID.clock_events);
+    expect(DCGM_MAPPINGS.get('DCGM_FI_DEV_GPU_TEMP_MARGIN_CELSIUS')).toEqual(DCGM_MAPPINGS.get('DCGM_FI_DEV_GPU_TEMP_LIMIT'));
+    expect(DCGM_MAPPINGS.get('DCGM_FI_DEV_GPU_TEMP_LIMIT')!.metric).toBe(METRIC_ID.temp_margin_c);
+    // CRC flit (409) and data (419) errors add up in one metric.
+    expect(DCGM_MAPPINGS.get('DCGM_FI_DEV_NVLINK_CRC_DATA_ERROR_COUNT_TOTAL')).toMatchObject({ metric: METRIC_ID.nvlink_crc_errors, fieldId: 419, adds: true });
+    expect(DCGM_MAPPINGS.get('DCGM_FI_DEV_NVLINK_CRC_FLIT_ERROR_COUNT_TOTAL')).toMatchObject({ metric: METRIC_ID.nvlink_crc_errors, fieldId: 409, adds: true });
     expect(dcgmValue(DCGM_MAPPINGS.get('DCGM_FI_DEV_MEMORY_TEMP')!, Number('9223372036854775794'))).toBeNaN();
     expect(dcgmValue(DCGM_MAPPINGS.get('DCGM_FI_DEV_XID_ERRORS')!, Number('9223372036854775792'))).toBeNaN();
     expect(dcgmValue(DCGM_MAPPINGS.get('DCGM_FI_DEV_POWER_USAGE')!, 140737488355328)).toBeNaN();

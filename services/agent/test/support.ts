@@ -79,6 +79,12 @@ export interface SmiGpu {
   shutdown?: number;
   maxOp?: number;
   memMax?: number;
+  /** `nvidia-smi nvlink -s` status of each link ("53.125 GB/s", "<inactive>"); unset: no link lines. */
+  links?: string[];
+  /** `nvidia-smi nvlink -e` counters of each link; unset: no link lines. */
+  linkErrors?: { replay: number | string; recovery: number | string; crc: number | string }[];
+  /** The -q Fabric section; unset: N/A. */
+  fabric?: { state?: string; status?: string; cliqueId?: string; clusterUuid?: string };
 }
 
 export interface SmiState {
@@ -86,6 +92,8 @@ export interface SmiState {
   limits?: 'absolute' | 'tlimit';
   chassisSerial?: string | null;
   gpus: SmiGpu[];
+  /** --query-compute-apps=gpu_uuid,pid rows. */
+  apps?: { uuid: string; pid: number }[];
 }
 
 /** `n` GB300-like GPUs at steady load; index i runs i degrees warmer. */

@@ -4,6 +4,7 @@ import { GpuFrame, isGpuIndex, isGpuUuid } from '../../gpu-frame.js';
 import type { Collector, CollectorFacts, CollectorStats } from '../collector.js';
 import { DCGM_MAPPINGS, dcgmValue } from './dcgm-fields.js';
 import { readExposition } from './exposition.js';
+import { jobOf } from './job-labels.js';
 
 export interface DcgmOptions {
   /** dcgm-exporter's metrics URL. */
@@ -16,7 +17,8 @@ export interface DcgmOptions {
  * Scrapes dcgm-exporter once per tick and maps its DCGM_FI_* series to wire metrics by DCGM field id (the per-GPU
  * series carry `gpu`, `UUID` and `Hostname` or, since exporter #655, `hostname`). DCGM blank sentinels are dropped,
  * energy is converted from mJ to J, and MIG-instance series (a non-empty GPU_I_ID) are left out: the wire carries
- * whole GPUs. A GPU absent from a scrape is absent from the tick.
+ * whole GPUs. A GPU absent from a scrape is absent from the tick. The GPU's job comes from the exporter's job labels
+ * (see jobOf).
  */
 export class DcgmCollector implements Collector {
   readonly source = 'dcgm';
@@ -67,9 +69,14 @@ export class DcgmCollector implements Collector {
         return;
       }
       const base = frame.present[index] === 1 ? index * METRIC_COUNT : frame.begin(index, uuid);
+      frame.jobs[index] ??= jobOf(labels);
       const v = dcgmValue(mapping, value);
-      // A blank stays absent; it never overwrites the same field read under its other name.
-      if (!Number.isNaN(v)) frame.values[base + mapping.metric] = v;
+      // A blank stays absent; it never overwrites the same field read under its other name. Two fields that add up
+      // to one metric give the sum of those present.
+      if (Number.isNaN(v)) return;
+      const at = base + mapping.metric;
+      const before = frame.values[at]!;
+      frame.values[at] = mapping.adds && !Number.isNaN(before) ? before + v : v;
     });
   }
 

@@ -14,11 +14,14 @@ const EXPORTER_NAMES: Readonly<Record<string, number>> = {
   DCGM_FI_DEV_GPU_TEMP: 150,
   DCGM_FI_DEV_GPU_TEMP_CELSIUS: 150,
   DCGM_FI_DEV_MEM_MAX_OP_TEMP: 151,
+  DCGM_FI_DEV_GPU_TEMP_LIMIT: 153,
+  DCGM_FI_DEV_GPU_TEMP_MARGIN_CELSIUS: 153,
   DCGM_FI_DEV_POWER_USAGE: 155,
   DCGM_FI_DEV_BOARD_POWER_WATTS: 155,
   DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION: 156,
   DCGM_FI_DEV_SLOWDOWN_TEMP: 158,
   DCGM_FI_DEV_ENFORCED_POWER_LIMIT: 164,
+  DCGM_FI_DEV_FABRIC_CLIQUE_ID: 173,
   DCGM_FI_DEV_PCIE_REPLAY_COUNTER: 202,
   DCGM_FI_DEV_GPU_UTIL: 203,
   DCGM_FI_DEV_MEM_COPY_UTIL: 204,
@@ -29,12 +32,24 @@ const EXPORTER_NAMES: Readonly<Record<string, number>> = {
   DCGM_FI_DEV_ECC_DBE_VOL_TOTAL: 311,
   DCGM_FI_DEV_UNCORRECTABLE_REMAPPED_ROWS: 393,
   DCGM_FI_DEV_ROW_REMAP_FAILURE: 395,
+  DCGM_FI_DEV_NVLINK_CRC_FLIT_ERROR_COUNT_TOTAL: 409,
+  DCGM_FI_DEV_NVLINK_CRC_DATA_ERROR_COUNT_TOTAL: 419,
+  DCGM_FI_DEV_NVLINK_REPLAY_ERROR_COUNT_TOTAL: 429,
+  DCGM_FI_DEV_NVLINK_RECOVERY_ERROR_COUNT_TOTAL: 439,
   DCGM_FI_DEV_NVLINK_BANDWIDTH_TOTAL: 449,
   DCGM_FI_DEV_NVLINK_THROUGHPUT_TOTAL: 449,
   DCGM_FI_PROF_SM_ACTIVE: 1002,
   DCGM_FI_PROF_PIPE_TENSOR_ACTIVE: 1004,
   DCGM_FI_PROF_DRAM_ACTIVE: 1005,
 };
+
+/**
+ * Fields summed into one metric, by the field whose metric they fill: nvlink_crc_errors follows 409 (CRC flit errors)
+ * and counts 419 (CRC data errors) with it, as the catalog defines it. Both add, so the sum does not depend on the
+ * order the exporter lists them in. Each field is read under one name per scrape (exporters publish a field once,
+ * under whichever name their DCGM uses), so nothing is counted twice.
+ */
+const SUMMED_INTO: Readonly<Record<number, number>> = { 409: 409, 419: 409 };
 
 /** Fields DCGM stores as FP64, whose blank sentinels start at DCGM_FP64_BLANK rather than the INT64 one. */
 const FP64_FIELDS: ReadonlySet<number> = new Set([155, 164, 1002, 1004, 1005]);
@@ -56,6 +71,8 @@ export interface DcgmMapping {
   readonly scale: number;
   /** Values at or above this are DCGM blanks. */
   readonly blankFrom: number;
+  /** The value adds to what the other fields summed into the metric put there this scrape (CRC flit and data errors). */
+  readonly adds: boolean;
 }
 
 const METRIC_BY_FIELD = new Map<number, number>(METRICS.flatMap((m, i) => (m.dcgm === null ? [] : [[m.dcgm, i]])));
@@ -63,7 +80,7 @@ const METRIC_BY_FIELD = new Map<number, number>(METRICS.flatMap((m, i) => (m.dcg
 /** Exporter metric name → mapping, for every name whose field the catalog carries. */
 export const DCGM_MAPPINGS: ReadonlyMap<string, DcgmMapping> = new Map(
   Object.entries(EXPORTER_NAMES).map(([name, fieldId]) => {
-    const metric = METRIC_BY_FIELD.get(fieldId);
+    const metric = METRIC_BY_FIELD.get(SUMMED_INTO[fieldId] ?? fieldId);
     if (metric === undefined) throw new Error(`DCGM field ${fieldId} (${name}) is not in the wire catalog`);
     return [
       name,
@@ -72,6 +89,7 @@ export const DCGM_MAPPINGS: ReadonlyMap<string, DcgmMapping> = new Map(
         fieldId,
         scale: fieldId === 156 ? 0.001 : 1,
         blankFrom: FP64_FIELDS.has(fieldId) ? DCGM_FP64_BLANK : DCGM_INT64_BLANK,
+        adds: fieldId in SUMMED_INTO,
       },
     ];
   }),

@@ -6,19 +6,33 @@ import { GPU_SLOTS, type GpuFrame } from '../../gpu-frame.js';
 import type { Collector, CollectorFacts, CollectorStats } from '../collector.js';
 import { invalidFieldIn, QuerySelection } from './query-fields.js';
 import { parseQueryRow, QueryRow } from './query-row.js';
-import { parseSmiQuery, type GpuThermalLimits, type SmiQueryReport } from './smi-query.js';
+import { parseNvlinkErrors, parseNvlinkStatus, type NvlinkErrors } from './nvlink-status.js';
+import { slurmJobsByGpu } from './slurm-jobs.js';
+import { parseSmiQuery, type GpuQueryReadings, type SmiQueryReport } from './smi-query.js';
 import { SupervisedProcess } from './supervised-process.js';
 
 const run = promisify(execFile);
 const SLOWDOWN_TEMP_C = METRIC_ID.slowdown_temp_c;
 const MEM_MAX_TEMP_C = METRIC_ID.mem_max_temp_c;
+const FABRIC_CLIQUE = METRIC_ID.fabric_clique;
+const FABRIC_STATE = METRIC_ID.fabric_state;
+const NVLINK_LINKS_INACTIVE = METRIC_ID.nvlink_links_inactive;
+const NVLINK_CRC_ERRORS = METRIC_ID.nvlink_crc_errors;
+const NVLINK_REPLAY_ERRORS = METRIC_ID.nvlink_replay_errors;
+const NVLINK_RECOVERY_ERRORS = METRIC_ID.nvlink_recovery_errors;
 
 export interface NvidiaSmiOptions {
   /** Path or name (looked up on PATH) of nvidia-smi. */
   command: string;
   intervalMs: number;
-  /** How often the thermal limits are read again. */
+  /** How often the thermal limits and the fabric clique are read again (`nvidia-smi -q`). */
   limitsRefreshMs: number;
+  /** How often `nvidia-smi nvlink -s` and `-e` are run for the inactive links and the error counters. */
+  nvlinkRefreshMs: number;
+  /** How often the processes on the GPUs are listed for their Slurm jobs. */
+  jobsRefreshMs: number;
+  /** Where the processes' environments are read (`<procRoot>/<pid>/environ`). */
+  procRoot: string;
   log: Logger;
 }
 
@@ -39,8 +53,15 @@ export class NvidiaSmiMissingError extends Error {
  * process, parsed line by line as it streams. The latest row of each GPU is kept; a GPU whose row has not come for
  * two intervals (plus a second) is left out of the tick (it fell off the bus, or nvidia-smi stalled): its values are
  * never carried forward. Field names an older driver rejects are swapped for their older spelling and the process is
- * restarted at once; any other exit restarts it with back-off. Thermal limits come from `nvidia-smi -q` at start and
- * `nvidia-smi -q -d TEMPERATURE` every limitsRefreshMs.
+ * restarted at once; any other exit restarts it with back-off.
+ *
+ * What --query-gpu cannot give comes from short runs at slower cadences, so the per-tick cost stays one streaming
+ * process: thermal limits and the fabric clique from `nvidia-smi -q` at start, every limitsRefreshMs and whenever a
+ * GPU's fabric state changes (a clique is assigned as the fabric forms; -d TEMPERATURE alone lacks the Fabric
+ * section); inactive NVLink links and the links' error counters from `nvidia-smi nvlink -s` and `-e` every
+ * nvlinkRefreshMs (a link down or errors rising are faults to see within a minute, not a tick); the Slurm job of each
+ * GPU from `--query-compute-apps` and the processes' environment every jobsRefreshMs (jobs last hours). A reading
+ * whose refresh failed is left absent, never carried forward.
  */
 export class NvidiaSmiCollector implements Collector {
   readonly source = 'nvidia-smi';
@@ -51,10 +72,14 @@ export class NvidiaSmiCollector implements Collector {
   private readonly seenAt = new Float64Array(GPU_SLOTS);
   private readonly uuids: string[] = new Array<string>(GPU_SLOTS).fill('');
   private readonly busIds: string[] = new Array<string>(GPU_SLOTS).fill('');
-  private limitsByBus = new Map<string, GpuThermalLimits>();
-  private limitsInOrder: GpuThermalLimits[] = [];
+  private reportByBus = new Map<string, GpuQueryReadings>();
+  private reportInOrder: GpuQueryReadings[] = [];
+  private inactiveLinks = new Map<string, number>();
+  private linkErrors = new Map<string, NvlinkErrors>();
+  private jobs = new Map<string, string>();
   private readonly process: SupervisedProcess;
-  private limitsTimer: NodeJS.Timeout | undefined;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private reportRefresh: Promise<void> | undefined;
   private readonly staleMs: number;
 
   constructor(private readonly options: NvidiaSmiOptions) {
@@ -87,7 +112,7 @@ export class NvidiaSmiCollector implements Collector {
     let report: SmiQueryReport | undefined;
     try {
       report = parseSmiQuery(await this.query(['-q']));
-      this.useLimits(report);
+      this.useReport(report);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'EACCES') {
         throw new NvidiaSmiMissingError(this.options.command, err);
@@ -96,7 +121,12 @@ export class NvidiaSmiCollector implements Collector {
       this.options.log.warn({ err: String(err) }, 'nvidia-smi -q failed; thermal limits unknown until the next refresh');
     }
     this.process.start();
-    this.limitsTimer = setInterval(() => void this.refreshLimits(), this.options.limitsRefreshMs);
+    await Promise.all([this.refreshNvlink(), this.refreshJobs()]);
+    this.timers.push(
+      setInterval(() => void this.refreshReport(), this.options.limitsRefreshMs),
+      setInterval(() => void this.refreshNvlink(), this.options.nvlinkRefreshMs),
+      setInterval(() => void this.refreshJobs(), this.options.jobsRefreshMs),
+    );
     const facts: CollectorFacts = {};
     if (report?.attachedGpus !== undefined) facts.expectedGpus = report.attachedGpus;
     if (report?.chassisSerial !== undefined) facts.chassisSerial = report.chassisSerial;
@@ -109,16 +139,26 @@ export class NvidiaSmiCollector implements Collector {
       if (seen === 0 || now - seen > this.staleMs) continue;
       const base = frame.begin(index, this.uuids[index]!);
       frame.values.set(this.latest.subarray(base, base + METRIC_COUNT), base);
-      const limits = this.limitsOf(index);
-      if (limits) {
-        frame.values[base + SLOWDOWN_TEMP_C] = limits.slowdownC;
-        frame.values[base + MEM_MAX_TEMP_C] = limits.memMaxC;
+      const readings = this.reportOf(index);
+      if (readings) {
+        frame.values[base + SLOWDOWN_TEMP_C] = readings.slowdownC;
+        frame.values[base + MEM_MAX_TEMP_C] = readings.memMaxC;
+        frame.values[base + FABRIC_CLIQUE] = readings.fabricClique;
       }
+      const uuid = this.uuids[index]!;
+      frame.values[base + NVLINK_LINKS_INACTIVE] = this.inactiveLinks.get(uuid) ?? NaN;
+      const errors = this.linkErrors.get(uuid);
+      if (errors) {
+        frame.values[base + NVLINK_CRC_ERRORS] = errors.crc;
+        frame.values[base + NVLINK_REPLAY_ERRORS] = errors.replay;
+        frame.values[base + NVLINK_RECOVERY_ERRORS] = errors.recovery;
+      }
+      frame.jobs[index] = this.jobs.get(uuid);
     }
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.limitsTimer);
+    for (const timer of this.timers) clearInterval(timer);
     await this.process.stop();
   }
 
@@ -130,6 +170,11 @@ export class NvidiaSmiCollector implements Collector {
       return;
     }
     const base = row.index * METRIC_COUNT;
+    const fabricBefore = this.latest[base + FABRIC_STATE]!;
+    const fabricNow = row.metrics[FABRIC_STATE]!;
+    if (fabricBefore !== fabricNow && !(Number.isNaN(fabricBefore) && Number.isNaN(fabricNow)) && this.seenAt[row.index] !== 0) {
+      void this.refreshReport();
+    }
     this.latest.set(row.metrics, base);
     this.uuids[row.index] = row.uuid;
     this.busIds[row.index] = row.busId;
@@ -153,22 +198,42 @@ export class NvidiaSmiCollector implements Collector {
     return 'backoff';
   }
 
-  private limitsOf(index: number): GpuThermalLimits | undefined {
+  private reportOf(index: number): GpuQueryReadings | undefined {
     const busId = this.busIds[index]!;
-    return busId !== '' ? this.limitsByBus.get(busId) : this.limitsInOrder[index];
+    return busId !== '' ? this.reportByBus.get(busId) : this.reportInOrder[index];
   }
 
-  private useLimits(report: SmiQueryReport): void {
+  private useReport(report: SmiQueryReport): void {
     if (report.gpus.length === 0) return;
-    this.limitsInOrder = report.gpus;
-    this.limitsByBus = new Map(report.gpus.map((g) => [g.busId, g]));
+    this.reportInOrder = report.gpus;
+    this.reportByBus = new Map(report.gpus.map((g) => [g.busId, g]));
   }
 
-  private async refreshLimits(): Promise<void> {
+  /** Reads `nvidia-smi -q` again; a refresh asked for while one runs joins it. */
+  private refreshReport(): Promise<void> {
+    this.reportRefresh ??= this.query(['-q'])
+      .then((text) => this.useReport(parseSmiQuery(text)))
+      .catch((err: unknown) => this.options.log.warn({ err: String(err) }, 'nvidia-smi -q failed; keeping the previous thermal limits and fabric clique'))
+      .finally(() => (this.reportRefresh = undefined));
+    return this.reportRefresh;
+  }
+
+  private async refreshNvlink(): Promise<void> {
+    // Drivers without NVLink support exit non-zero here: the fields are absent, as on any part without links.
+    const [status, errors] = await Promise.allSettled([this.query(['nvlink', '-s']), this.query(['nvlink', '-e'])]);
+    this.inactiveLinks = status.status === 'fulfilled' ? parseNvlinkStatus(status.value) : new Map();
+    this.linkErrors = errors.status === 'fulfilled' ? parseNvlinkErrors(errors.value) : new Map();
+    for (const failed of [status, errors]) {
+      if (failed.status === 'rejected') this.options.log.debug({ err: String(failed.reason) }, 'nvidia-smi nvlink failed; its NVLink fields are absent');
+    }
+  }
+
+  private async refreshJobs(): Promise<void> {
     try {
-      this.useLimits(parseSmiQuery(await this.query(['-q', '-d', 'TEMPERATURE'])));
+      this.jobs = await slurmJobsByGpu(await this.query(['--query-compute-apps=gpu_uuid,pid', '--format=csv,noheader']), this.options.procRoot);
     } catch (err) {
-      this.options.log.warn({ err: String(err) }, 'nvidia-smi -q -d TEMPERATURE failed; keeping the previous thermal limits');
+      this.jobs = new Map();
+      this.options.log.debug({ err: String(err) }, 'nvidia-smi --query-compute-apps failed; GPU jobs unknown');
     }
   }
 

@@ -1,7 +1,7 @@
 import { METRIC_ID, type MetricName } from '@kiln/wire';
 
-/** How a column's text becomes a number. */
-export type ColumnParse = 'decimal' | 'hex';
+/** How a column's text becomes a number: a decimal, a 0x bitmask, or a fabric state/status word. */
+export type ColumnParse = 'decimal' | 'hex' | 'fabric_state' | 'fabric_status';
 
 /** One column of the --query-gpu list: its names (newest first), and what it fills. */
 export interface QueryField {
@@ -15,8 +15,10 @@ export interface QueryField {
 }
 
 /**
- * The `--query-gpu` columns Kiln reads. Per-GPU thermal limits come from `nvidia-smi -q`
- * instead; energy, Xid, PCIe replays and remapped rows have no --query-gpu field.
+ * The `--query-gpu` columns Kiln reads. Per-GPU thermal limits and the fabric clique come from `nvidia-smi -q`
+ * instead, inactive NVLink links from `nvidia-smi nvlink -s`; energy, Xid, PCIe replays, remapped rows and NVLink
+ * error counters have no --query-gpu field. The Grace-Blackwell fields print [N/A] on other parts (absent), and a
+ * driver too old to know one rejects it, which drops it (see QuerySelection).
  */
 export const QUERY_FIELDS: readonly QueryField[] = [
   { names: ['index'], role: 'index', parse: 'decimal', required: true },
@@ -36,6 +38,12 @@ export const QUERY_FIELDS: readonly QueryField[] = [
   { names: ['clocks_event_reasons.active', 'clocks_throttle_reasons.active'], role: 'clock_events', parse: 'hex' },
   { names: ['ecc.errors.corrected.volatile.total'], role: 'ecc_sbe_vol', parse: 'decimal' },
   { names: ['ecc.errors.uncorrected.volatile.total'], role: 'ecc_dbe_vol', parse: 'decimal' },
+  // The driver's T.Limit reading: degrees left before the GPU slows down (what DCGM field 153 carries).
+  { names: ['temperature.gpu.tlimit'], role: 'temp_margin_c', parse: 'decimal' },
+  { names: ['module.power.draw.average', 'module.power.draw.instant'], role: 'module_power_w', parse: 'decimal' },
+  { names: ['module.enforced.power.limit', 'module.power.limit'], role: 'module_power_limit_w', parse: 'decimal' },
+  { names: ['fabric.state'], role: 'fabric_state', parse: 'fabric_state' },
+  { names: ['fabric.status'], role: 'fabric_status', parse: 'fabric_status' },
 ];
 
 /** A column the current query asks for. */

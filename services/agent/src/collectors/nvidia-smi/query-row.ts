@@ -1,5 +1,6 @@
 import { METRIC_COUNT } from '@kiln/wire';
 import { isGpuIndex, isGpuUuid } from '../../gpu-frame.js';
+import { fabricStateCode, fabricStatusCode } from './fabric-codes.js';
 import type { ColumnParse, QueryColumn } from './query-fields.js';
 
 /** A parsed --query-gpu row: its GPU and its metrics (in `metrics`, NaN where not read). */
@@ -50,6 +51,8 @@ const HEX = /^0[xX][0-9a-fA-F]+$/;
 /** A number nvidia-smi printed, NaN for its not-available spellings. Bitmasks print as 0x… hex (64 bits wide). */
 export function parseSmiValue(text: string, parse: ColumnParse): number {
   if (text.length === 0 || text.charCodeAt(0) === 0x5b /* [ */ || text === 'N/A') return NaN;
+  if (parse === 'fabric_state') return fabricStateCode(text);
+  if (parse === 'fabric_status') return fabricStatusCode(text);
   if (parse === 'hex' && HEX.test(text)) {
     // The catalog keeps the low 32 bits: every NVML clock-event reason defined so far lies below bit 9.
     return Number.parseInt(text.length > 10 ? text.slice(-8) : text.slice(2), 16);

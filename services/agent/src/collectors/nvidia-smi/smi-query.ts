@@ -1,12 +1,15 @@
+import { fabricNumber } from './fabric-codes.js';
 import { normalizeBusId } from './query-row.js';
 
-/** Thermal limits of one GPU, from `nvidia-smi -q`; NaN where the driver does not report them. */
-export interface GpuThermalLimits {
+/** What `nvidia-smi -q` gives of one GPU beyond --query-gpu; NaN where the driver does not report it. */
+export interface GpuQueryReadings {
   busId: string;
   /** Temperature at which the GPU slows down (DCGM SLOWDOWN_TEMP, 158). */
   slowdownC: number;
   /** HBM maximum operating temperature (DCGM MEM_MAX_OP_TEMP, 151). */
   memMaxC: number;
+  /** Fabric "CliqueId" (NVML GpuFabricInfo; 0 = in no clique); NaN off NVLink-fabric parts. Not in `-d TEMPERATURE`. */
+  fabricClique: number;
 }
 
 /** What `nvidia-smi -q` (or `-q -d TEMPERATURE`) says about the machine. */
@@ -16,7 +19,7 @@ export interface SmiQueryReport {
   /** "Chassis Serial Number" (Platform Info, NVL72 systems): the rack's serial. */
   chassisSerial?: string;
   /** In the order nvidia-smi lists them. */
-  gpus: GpuThermalLimits[];
+  gpus: GpuQueryReadings[];
 }
 
 const GPU_HEADER = /^GPU ([0-9A-Fa-f]{4,8}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}\.[0-9A-Fa-f])\s*$/;
@@ -29,6 +32,7 @@ const KEY_VALUE = /^\s*(\S.*?)\s*:\s*(.*?)\s*$/;
  *   operating temperature and "GPU Slowdown T.Limit Temp : -2 C" the headroom at which the GPU slows down, so the
  *   slowdown temperature is current + headroom − slowdown headroom (33 + 54 + 2 = 89). Both readings are taken in
  *   the same query; the HBM limit has no absolute form there and stays unknown.
+ * The Fabric section's CliqueId is read too ("N/A" off NVLink-fabric parts).
  */
 export function parseSmiQuery(text: string): SmiQueryReport {
   const report: SmiQueryReport = { gpus: [] };
@@ -42,6 +46,7 @@ export function parseSmiQuery(text: string): SmiQueryReport {
       busId,
       slowdownC: Number.isFinite(absolute) ? absolute : current + headroom - slowdownHeadroom,
       memMaxC: celsius(f.get('Memory Max Operating Temp')),
+      fabricClique: fabricNumber(f.get('CliqueId') ?? ''),
     });
   };
   let busId = '';
@@ -74,3 +79,4 @@ function celsius(value: string | undefined): number {
   const m = value === undefined ? null : /^(-?\d+(?:\.\d+)?) C$/.exec(value);
   return m ? Number(m[1]) : NaN;
 }
+
