@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parseGpuBusCsv } from '../src/events/gpu-bus-map.js';
+import { parseKernelLogLine, parseXidLine, pciKeyOfBusId } from '../src/events/kernel-log-record.js';
+
+const fixture = readFileSync(fileURLToPath(new URL('./fixtures/kernel-log/xid-lines.txt', import.meta.url)), 'utf8');
+const cases = fixture
+  .split('\n')
+  .filter((l) => l !== '' && !l.startsWith('#'))
+  .map((l) => {
+    const [expected, message, line] = l.split(' | ') as [string, string, string];
+    const [pci, code] = expected.trim().split(' ');
+    return { pci: pci!, code: code === undefined ? undefined : Number(code), message: message.trim(), line };
+  });
+
+describe('NVRM Xid lines', () => {
+  it.each(cases)('$line', ({ pci, code, message, line }) => {
+    const record = parseKernelLogLine(line);
+    const xid = record === undefined ? undefined : parseXidLine(record.text);
+    if (pci === 'none') expect(xid).toBeUndefined();
+    else expect(xid).toEqual({ pci, code, message });
+  });
+
+  it('reads kmsg records: sequence, time since boot, text; dictionary lines are skipped', () => {
+    expect(parseKernelLogLine('4,2741,5823441919,-;NVRM: Xid (PCI:0000:1b:00): 79, pid=1234, name=python, GPU has fallen off the bus.')).toEqual({
+      seq: 2741,
+      bootUs: 5823441919,
+      text: 'NVRM: Xid (PCI:0000:1b:00): 79, pid=1234, name=python, GPU has fallen off the bus.',
+    });
+    expect(parseKernelLogLine(' SUBSYSTEM=pci')).toBeUndefined();
+    expect(parseKernelLogLine('')).toBeUndefined();
+  });
+});
+
+describe('GPUs by PCI address', () => {
+  it('keys nvidia-smi bus ids as the kernel log prints them', () => {
+    expect(pciKeyOfBusId('00000000:1B:00.0')).toBe(parseXidLine('NVRM: Xid (PCI:0000:1b:00): 79, GPU has fallen off the bus.')!.pci);
+    expect(pciKeyOfBusId('[N/A]')).toBeUndefined();
+  });
+
+  it('reads index, uuid and bus id rows, skipping what does not parse', () => {
+    const csv = [
+      '0, GPU-3f2a9c1e-7b4d-11ef-9a10-0242ac120000, 00000008:01:00.0',
+      '1, GPU-3f2a9c1e-7b4d-11ef-9a10-0242ac120001, 00000009:01:00.0',
+      ', GPU-3f2a9c1e-7b4d-11ef-9a10-0242ac120002, 0000000A:01:00.0',
+      '3, [N/A], 0000000B:01:00.0',
+      '',
+    ].join('\n');
+    expect([...parseGpuBusCsv(csv)]).toEqual([
+      ['8:1:0', { gpu: 0, uuid: 'GPU-3f2a9c1e-7b4d-11ef-9a10-0242ac120000' }],
+      ['9:1:0', { gpu: 1, uuid: 'GPU-3f2a9c1e-7b4d-11ef-9a10-0242ac120001' }],
+    ]);
+  });
+});
