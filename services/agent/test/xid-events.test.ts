@@ -65,20 +65,22 @@ it('publishes each NVRM Xid of the kernel log once, mapped to its GPU, and a res
   );
   await waitUntil('three events', async () => (await storedEvents(admin.jsm)).length >= 3, 20_000);
   await first.stop();
+  // Logged while the agent is down: published when it is back.
+  appendFileSync(log, kmsg(105, bootUsNow(), 'NVRM: Xid (PCI:0009:01:00): 119, pid=7, name=train, Timeout after 6s of waiting for RPC response from GPU1 GSP!'));
 
   // A restart reads the whole log again: only what follows the last published record is new.
   const second = await startAgent(config, { log: quiet });
   cleanup.push(() => second.stop());
   await waitUntil('connected again', () => second.stats().connected, 20_000);
-  appendFileSync(log, kmsg(105, bootUsNow(), 'NVRM: Xid (PCI:0000:42:00): 94, pid=7, name=train, Contained ECC error.'));
-  await waitUntil('the fourth event', async () => (await storedEvents(admin.jsm)).length >= 4, 20_000);
-  await waitUntil('nothing pending', () => second.stats().xidEvents?.publish.live === 1, 10_000);
+  appendFileSync(log, kmsg(106, bootUsNow(), 'NVRM: Xid (PCI:0000:42:00): 94, pid=7, name=train, Contained ECC error.'));
+  await waitUntil('the fifth event', async () => (await storedEvents(admin.jsm)).length >= 5, 20_000);
+  await waitUntil('nothing pending', () => second.stats().xidEvents?.publish.live === 2, 10_000);
   await second.stop();
 
   const stored = await storedEvents(admin.jsm);
-  expect(stored.map((s) => s.event.code)).toEqual([79, 79, 48, 94]);
+  expect(stored.map((s) => s.event.code)).toEqual([79, 79, 48, 119, 94]);
   for (const { msgId, event } of stored) expect(msgId).toBe(`r7-t03:e${event.seq}`);
-  const [a, b, c, d] = stored.map((s) => s.event) as [XidEvent, XidEvent, XidEvent, XidEvent];
+  const [a, b, c, , d] = stored.map((s) => s.event) as [XidEvent, XidEvent, XidEvent, XidEvent, XidEvent];
   expect(a).toMatchObject({ cluster: 'c1', rack: 'r7', host: 'r7-t03', kind: 'xid', gpu: 0, uuid: gb300Gpus(4)[0]!.uuid, message: 'GPU has fallen off the bus.' });
   expect(b.seq).toBe(a.seq + 1);
   expect(c).toMatchObject({ gpu: 3, uuid: gb300Gpus(4)[3]!.uuid, message: 'An uncorrectable double bit error (DBE) has been detected.' });
