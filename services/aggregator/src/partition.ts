@@ -114,7 +114,6 @@ export async function startPartition(partition: number, deps: PartitionDeps): Pr
     log.warn({ alert: e.labels }, 'resolving a firing alert no enabled rule holds any more');
     a.publishAlert({ ...e, status: 'resolved', endsAt: Math.max(e.startsAt, Date.now()) });
   }
-  const done = a.run(cp).catch((err: unknown) => log.error({ err }, 'partition stopped on an error'));
   const events = new EventIntake({
     consumer: `${consumer}-events`,
     partition,
@@ -127,7 +126,9 @@ export async function startPartition(partition: number, deps: PartitionDeps): Pr
     limits: { futureSkewMs: config.aggregator.future_skew_ms, maxAgeMs: config.clickhouse.raw_retention_days * 86_400_000 },
     log,
   });
+  // Started first: a partition whose events cannot be read does not start consuming samples either.
   await events.start();
+  const done = a.run(cp).catch((err: unknown) => log.error({ err }, 'partition stopped on an error'));
   log.info({ consumer, stored: cp.stored, pending: cp.pending }, 'serving partition');
   return {
     partition,

@@ -33,7 +33,9 @@ export class KernelLogReader {
   private readonly done: Promise<void>;
 
   constructor(private readonly options: KernelLogReaderOptions) {
-    this.done = this.run();
+    this.done = this.run().catch((err: unknown) =>
+      options.log.error({ path: options.path, err: String(err) }, 'reading the kernel log failed: no more Xid events until the agent restarts'),
+    );
   }
 
   async stop(): Promise<void> {
@@ -91,19 +93,22 @@ export class KernelLogReader {
 
   private async followCommand(): Promise<void> {
     const [command, ...args] = this.options.fallbackCommand as [string, ...string[]];
-    while (!this.stopped) {
+    let runnable = true;
+    while (!this.stopped && runnable) {
       const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'ignore'] });
       this.child = child;
       const ended = new Promise<void>((resolve) => {
         child.once('error', (err) => {
-          this.options.log.warn({ command, err: String(err) }, 'cannot follow the journal');
+          // Not installed or not executable: trying again would not help.
+          this.options.log.warn({ command, err: String(err) }, 'cannot follow the journal: no Xid events');
+          runnable = false;
           resolve();
         });
         child.once('close', () => resolve());
       });
       createInterface({ input: child.stdout }).on('line', (line) => this.options.onLine(line));
       await ended;
-      if (!this.stopped) await this.pause(RESTART_COMMAND_MS);
+      if (!this.stopped && runnable) await this.pause(RESTART_COMMAND_MS);
     }
   }
 
