@@ -1,8 +1,14 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import { createWriteStream, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { tempDir, waitUntil } from '@kiln/testkit';
 import { parseGpuBusCsv } from '../src/events/gpu-bus-map.js';
 import { parseKernelLogLine, parseXidLine, pciKeyOfBusId } from '../src/events/kernel-log-record.js';
+import { KernelLogReader } from '../src/events/kernel-log-reader.js';
+import { quiet } from './support.js';
 
 const fixture = readFileSync(fileURLToPath(new URL('./fixtures/kernel-log/xid-lines.txt', import.meta.url)), 'utf8');
 const cases = fixture
@@ -51,5 +57,39 @@ describe('GPUs by PCI address', () => {
       ['8:1:0', { gpu: 0, uuid: 'GPU-3f2a9c1e-7b4d-11ef-9a10-0242ac120000' }],
       ['9:1:0', { gpu: 1, uuid: 'GPU-3f2a9c1e-7b4d-11ef-9a10-0242ac120001' }],
     ]);
+  });
+});
+
+describe('KernelLogReader', () => {
+  it('follows a FIFO across writers, and runs the fallback command where the path cannot be opened', async () => {
+    const dir = await tempDir('kiln-kernel-log-');
+    try {
+      const fifo = join(dir.path, 'kmsg');
+      execFileSync('mkfifo', [fifo]);
+      const lines: string[] = [];
+      const reader = new KernelLogReader({ path: fifo, fallbackCommand: [], log: quiet, onLine: (l) => lines.push(l) });
+      // Two writers one after the other: the reader sees EOF between them and goes on reading.
+      for (const batch of [['4,1,100,-;first', '4,2,200,-;second'], ['4,3,300,-;third']]) {
+        const writer = createWriteStream(fifo);
+        writer.end(batch.map((l) => `${l}\n`).join(''));
+        await once(writer, 'close');
+        await waitUntil('lines read', () => lines.length >= (batch[0]!.includes('third') ? 3 : 2), 10_000, 20);
+      }
+      await reader.stop();
+      expect(lines).toEqual(['4,1,100,-;first', '4,2,200,-;second', '4,3,300,-;third']);
+
+      const fromCommand: string[] = [];
+      const fallback = new KernelLogReader({
+        path: join(dir.path, 'no-such-device'),
+        fallbackCommand: [process.execPath, '-e', "console.log('NVRM: Xid (PCI:0000:1b:00): 79, GPU has fallen off the bus.')"],
+        log: quiet,
+        onLine: (l) => fromCommand.push(l),
+      });
+      await waitUntil('a line from the command', () => fromCommand.length > 0, 10_000, 20);
+      await fallback.stop();
+      expect(fromCommand[0]).toBe('NVRM: Xid (PCI:0000:1b:00): 79, GPU has fallen off the bus.');
+    } finally {
+      await dir.remove();
+    }
   });
 });
