@@ -45,6 +45,13 @@ describe('GPUs by PCI address', () => {
     expect(pciKeyOfBusId('[N/A]')).toBeUndefined();
   });
 
+  it('maps an Xid to the GPU of real nvidia-smi output (an H100, driver 580: index, uuid, pci.bus_id lead its rows)', () => {
+    const real = readFileSync(fileURLToPath(new URL('./fixtures/h100-driver-580/query.csv', import.meta.url)), 'utf8');
+    const rows = real.split('\n').map((l) => l.split(',').slice(0, 3).join(',')).join('\n');
+    const xid = parseXidLine('NVRM: Xid (PCI:0000:00:06): 79, pid=1234, name=python, GPU has fallen off the bus.')!;
+    expect(parseGpuBusCsv(rows).get(xid.pci)).toEqual({ gpu: 0, uuid: 'GPU-0d1ef9f0-feb7-ace0-416f-f67d3ffaed3b' });
+  });
+
   it('reads index, uuid and bus id rows, skipping what does not parse', () => {
     const csv = [
       '0, GPU-3f2a9c1e-7b4d-11ef-9a10-0242ac120000, 00000008:01:00.0',
