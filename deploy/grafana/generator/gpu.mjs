@@ -113,6 +113,26 @@ ORDER BY time DESC
 LIMIT 500`,
     }),
     table({
+      title: 'Xid events',
+      description: 'Every Xid the driver logged for this GPU (the kernel log, via the agent): one row per occurrence, newest first. The "Last Xid" panel shows only the latest code the driver holds.',
+      w: 16,
+      sql: `SELECT ts AS time, gpu, code, message
+FROM kiln.gpu_events
+WHERE $__timeFilter(ts) AND ${where.join(' AND ')}
+ORDER BY time DESC
+LIMIT 500`,
+    }),
+    table({
+      title: 'Xid events by code',
+      description: 'Occurrences of each Xid code in the range.',
+      w: 8,
+      sql: `SELECT code, count() AS events, max(ts) AS last
+FROM kiln.gpu_events
+WHERE $__timeFilter(ts) AND ${where.join(' AND ')}
+GROUP BY code
+ORDER BY events DESC`,
+    }),
+    table({
       title: 'Alert history',
       description: 'Alerts about this GPU or its host: lifecycle and notifications.',
       w: 24,

@@ -106,5 +106,26 @@ GROUP BY host, gpu
 ORDER BY host, gpu`,
       overrides: [{ matcher: { id: 'byName', options: 'host' }, properties: [{ id: 'links', value: [GPU_LINK] }] }],
     }),
+    table({
+      title: 'Xid events',
+      description: 'Every Xid the driver logged in the rack (the kernel log, via the agents): one row per occurrence, newest first. An empty GPU: the agent could not map the PCI address.',
+      w: 16,
+      sql: `SELECT ts AS time, host, gpu, code, message
+FROM kiln.gpu_events
+WHERE $__timeFilter(ts) AND ${where.join(' AND ')}
+ORDER BY time DESC
+LIMIT 500`,
+      overrides: [{ matcher: { id: 'byName', options: 'host' }, properties: [{ id: 'links', value: [GPU_LINK] }] }],
+    }),
+    table({
+      title: 'Xid events by code',
+      description: 'Occurrences of each Xid code in the range, and how many GPUs logged it.',
+      w: 8,
+      sql: `SELECT code, count() AS events, uniqExact(host, gpu) AS gpus, max(ts) AS last
+FROM kiln.gpu_events
+WHERE $__timeFilter(ts) AND ${where.join(' AND ')}
+GROUP BY code
+ORDER BY events DESC`,
+    }),
   ],
 });

@@ -542,6 +542,18 @@ const agentSection = z
       .max(600_000)
       .default(5000)
       .describe('A publish not acknowledged within this is spooled (and re-sent with the same Nats-Msg-Id).'),
+    xid_events: z
+      .object({
+        enabled: z.boolean().default(true).describe('Publish every Xid the driver logs as an event (sources nvidia-smi and dcgm).'),
+        kmsg: z.string().default('/dev/kmsg').describe('The kernel log device (or a file or FIFO of kmsg records or plain lines).'),
+        journal_command: z
+          .array(z.string().min(1))
+          .default(['journalctl', '-k', '-f', '-o', 'cat', '-n', '0'])
+          .describe('Followed instead when kmsg cannot be opened; [] for none.'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Xid events from the kernel log (docs/events.md).'),
   })
   .strict();
 

@@ -35,6 +35,7 @@ export class Detection implements GpuStateOwner {
   private readonly gpuTracks: readonly AlertTrack[];
   private readonly forgetters: readonly Detector[];
   private readonly retired = new RetiredEpisodes();
+  private readonly xid: XidDetector | undefined;
   private readonly state: PartitionState;
   private readonly causes: CauseRollup;
   /** What detectors emit to: GPU alerts through the cause roll-up, the others straight out. */
@@ -71,6 +72,7 @@ export class Detection implements GpuStateOwner {
       [config.partition_silent.enabled, () => new PartitionSilentDetector(config.partition_silent, state.topology)],
     ];
     this.detectors = candidates.filter(([enabled]) => enabled).map(([, make]) => make());
+    this.xid = this.detectors.find((d): d is XidDetector => d instanceof XidDetector);
     this.perSample = this.detectors.filter((d) => d.onSample !== undefined);
     this.tracks = this.detectors.flatMap((d) => d.tracks ?? []);
     this.gpuTracks = this.tracks.filter((t) => t.scope === 'gpu');
@@ -101,6 +103,14 @@ export class Detection implements GpuStateOwner {
     else this.state.onSample(batch, row, gpuId);
     const { perSample, emit } = this;
     for (let i = 0; i < perSample.length; i++) perSample[i]!.onSample!(batch, row, gpuId, emit);
+  }
+
+  /**
+   * An Xid event of a GPU (event contract v1) at its event time: an occurrence for the Xid rule, when it is enabled.
+   * Events do not move the partition's event time; the samples do.
+   */
+  onXidEvent(gpuId: number, uuid: string, code: number, ts: number): void {
+    this.xid?.onEvent(gpuId, uuid, code, ts, this.emit);
   }
 
   onWindow(window: ClosedWindow): void {

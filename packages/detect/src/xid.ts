@@ -38,9 +38,16 @@ function meaning(code: number): string {
 }
 
 /**
- * A GPU whose last Xid (the `xid` field holds the latest code until a reset clears it, DCGM field 230) is a fatal code
- * (critical) or a hardware warning code (warning). Each severity is its own alert, so a warning Xid followed by a
- * fatal one still pages. Application Xids (13, 31, 43, 45) are listed in neither by default.
+ * A GPU with a fatal Xid (critical) or a hardware warning Xid (warning). Each severity is its own alert, so a warning
+ * Xid followed by a fatal one still pages. Application Xids (13, 31, 43, 45) are listed in neither by default.
+ *
+ * Two sources, never both for one GPU:
+ * - Xid events (kernel log, via the agent): each is an occurrence. It fires the alert, or keeps a firing one going,
+ *   and the alert resolves keep_firing_for after the last occurrence. Two Xid 79s are two occurrences.
+ * - the sample field `xid` (DCGM field 230, nvidia-smi): only the latest code, held until a reset clears it, so a
+ *   repeat of the same code is invisible; the alert holds while the field does.
+ * Once a GPU has had an event, its agent publishes events, and its `xid` field is ignored: the field would report the
+ * same Xid again as a level, counting it twice and holding the alert until a reset.
  */
 export class XidDetector implements Detector {
   readonly name = 'xid';
@@ -49,6 +56,8 @@ export class XidDetector implements Detector {
   private readonly warning: AlertTrack;
   /** 1 = fatal, 2 = warning, by code. */
   private readonly classOf = new Uint8Array(65536);
+  /** 1 for the GPUs whose Xids come as events: their sample field is ignored. */
+  private eventFed = new Uint8Array(64);
 
   constructor(
     private readonly registry: GpuRegistry,
@@ -63,13 +72,48 @@ export class XidDetector implements Detector {
 
   onSample(batch: SampleBatch, row: number, gpuId: number, emit: EmitAlert): void {
     const code = batch.values[row * METRIC_COUNT + XID]!;
-    if (code !== code) return;
+    if (code !== code || this.eventFed[gpuId] === 1) return;
     const cls = this.classOf[code] ?? 0;
     // The healthy fast path, before any call that would box the event time.
     if (cls === 0 && !this.fatal.engaged(gpuId) && !this.warning.engaged(gpuId)) return;
     const ts = batch.eventTs[row]!;
     this.judge(this.fatal, cls === 1, 'critical', batch, row, gpuId, code, ts, emit);
     this.judge(this.warning, cls === 2, 'warning', batch, row, gpuId, code, ts, emit);
+  }
+
+  /** One Xid occurrence of a GPU, at its event time. */
+  onEvent(gpuId: number, uuid: string, code: number, ts: number, emit: EmitAlert): void {
+    if (gpuId >= this.eventFed.length) {
+      const grown = new Uint8Array(Math.max(gpuId + 1, 2 * this.eventFed.length));
+      grown.set(this.eventFed);
+      this.eventFed = grown;
+    }
+    this.eventFed[gpuId] = 1;
+    const cls = this.classOf[code] ?? 0;
+    if (cls === 0) return;
+    const severity: Severity = cls === 1 ? 'critical' : 'warning';
+    const track = cls === 1 ? this.fatal : this.warning;
+    const labels: Labels = { ...gpuAlertLabels(this.registry, gpuId, uuid, ALERTNAME, severity, 'hardware'), xid: String(code) };
+    track.observe(
+      gpuId,
+      true,
+      ts,
+      labels,
+      {
+        summary: `${gpuPlace(labels)} logged Xid ${code}: ${meaning(code)}`,
+        description:
+          `The driver logged Xid ${code} (${severity === 'critical' ? 'fatal' : 'hardware warning'} in the Xid catalog): ${meaning(code)}. ` +
+          `Each occurrence keeps the alert firing; it resolves once no Xid of its class has come for keep_firing_for.`,
+        value: String(code),
+      },
+      emit,
+    );
+    // An occurrence, not a level: the keep_firing_for countdown starts at once and the next occurrence restarts it.
+    track.clear(gpuId, ts, emit);
+  }
+
+  forgetGpu(gpuId: number): void {
+    if (gpuId < this.eventFed.length) this.eventFed[gpuId] = 0;
   }
 
   onWindowsClosed(watermarkMs: number, emit: EmitAlert): void {

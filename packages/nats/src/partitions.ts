@@ -1,4 +1,4 @@
-import { GPU_SUBJECT_PREFIX } from '@kiln/wire';
+import { eventSubject, GPU_SUBJECT_PREFIX } from '@kiln/wire';
 
 /**
  * Partitioning of the GPU stream by rack. Agents publish to the wire-contract subject
@@ -27,10 +27,13 @@ export function partitionFilter(partition: number, partitions: number): string {
   return partitions === 1 ? `${GPU_SUBJECT_PREFIX}.>` : `${GPU_SUBJECT_PREFIX}.*.*.*.${partition}`;
 }
 
-/** Subjects an agent of one host may publish to: its own subject, and the partitioned form the mapping checks. */
+/**
+ * Subjects an agent of one host may publish to: its own sample subject, the partitioned form the mapping checks, and
+ * its own event subject (events are not mapped: see EVENT_STREAM).
+ */
 export function agentPublishSubjects(cluster: string, rack: string, host: string): string[] {
   const subject = `${GPU_SUBJECT_PREFIX}.${cluster}.${rack}.${host}`;
-  return [subject, `${subject}.*`];
+  return [subject, `${subject}.*`, eventSubject(cluster, rack, host)];
 }
 
 function checkPartitions(partitions: number): void {

@@ -1,12 +1,19 @@
 import { DiscardPolicy, RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/nats-core';
-import { GPU_SUBJECTS, DLQ_SUBJECTS } from '@kiln/wire';
+import { GPU_SUBJECTS, DLQ_SUBJECTS, EVENT_SUBJECTS, MAX_EVENT_BODY_BYTES } from '@kiln/wire';
 import { retryTransient } from './transient.js';
 
 /** Streams Kiln owns. Names are part of the operator interface (nats stream info KILN_GPU). */
 export const GPU_STREAM = 'KILN_GPU';
 export const DLQ_STREAM = 'KILN_DLQ';
 export const ALERT_STREAM = 'KILN_ALERTS';
+/**
+ * Events (Xids from the kernel log), kiln.v1.event.<cluster>.<rack>.<host>. Not partitioned by the servers: events are
+ * rare, so every aggregator partition reads the whole stream through its own durable consumer and keeps its racks'
+ * events (nats-server 2.9 has neither multi-filter consumers nor subject transforms on streams, and a second subject
+ * mapping would be one more thing every server's configuration must agree on).
+ */
+export const EVENT_STREAM = 'KILN_EVENTS';
 
 /** Alert events from detectors to the alerter: kiln.v1.alert.<cluster>.<rack>. */
 export const ALERT_SUBJECT_PREFIX = 'kiln.v1.alert';
@@ -59,6 +66,20 @@ export function streamConfigs(opts: StreamOptions): KilnStreamConfig[] {
       discard: DiscardPolicy.Old,
       max_age: nanos(30 * 24 * HOUR_MS),
       duplicate_window: nanos(10 * 60_000),
+      num_replicas: opts.replicas,
+    },
+    {
+      name: EVENT_STREAM,
+      subjects: [EVENT_SUBJECTS],
+      retention: RetentionPolicy.Limits,
+      storage: StorageType.File,
+      discard: DiscardPolicy.Old,
+      // As long as the GPU stream: the same horizon for an aggregator that was away.
+      max_age: nanos(opts.gpuMaxAgeMs ?? 24 * HOUR_MS),
+      // Covers an agent's retry span: a re-sent event with the same Nats-Msg-Id is dropped by the server.
+      duplicate_window: nanos(10 * 60_000),
+      // Room beyond the contract's body limit, so an oversize event reaches the aggregator and is dead-lettered.
+      max_msg_size: 4 * MAX_EVENT_BODY_BYTES,
       num_replicas: opts.replicas,
     },
     {

@@ -36,6 +36,10 @@ export class FaultEffects {
   readonly missing: Uint8Array;
   /** Xid in effect (0 = none). */
   readonly xid: Uint16Array;
+  /** Xid the driver logs this tick, as an event (0 = none): an Xid storm. */
+  readonly xidLogged: Uint16Array;
+  /** Whether any GPU logs an Xid this tick. */
+  xidStorming = false;
   /** Per host: sends nothing this tick. */
   readonly offline: Uint8Array;
   /** Per host: how far its clock runs ahead (ms), added to its messages' ts. */
@@ -53,6 +57,7 @@ export class FaultEffects {
     this.stalled = new Uint8Array(topology.gpuCount);
     this.missing = new Uint8Array(topology.gpuCount);
     this.xid = new Uint16Array(topology.gpuCount);
+    this.xidLogged = new Uint16Array(topology.gpuCount);
     this.offline = new Uint8Array(topology.hostCount);
     this.clockAheadMs = new Float64Array(topology.hostCount);
     this.inletRiseC = new Float32Array(topology.racks.length);
@@ -86,6 +91,10 @@ export class FaultEffects {
           break;
         case 'xid':
           this.xid.fill(r.param, r.firstGpu, r.endGpu);
+          break;
+        case 'xid_storm':
+          this.xidLogged.fill(r.param, r.firstGpu, r.endGpu);
+          this.xidStorming = true;
           break;
         case 'gpu_missing':
           this.missing.fill(1, r.firstGpu, r.endGpu);
@@ -131,6 +140,8 @@ export class FaultEffects {
     this.stalled.fill(0);
     this.missing.fill(0);
     this.xid.fill(0);
+    this.xidLogged.fill(0);
+    this.xidStorming = false;
     this.offline.fill(0);
     this.clockAheadMs.fill(0);
     this.inletRiseC.fill(0);

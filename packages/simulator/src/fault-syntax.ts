@@ -6,8 +6,8 @@ import { checkParam, FAULT_KIND_NAMES, FAULT_KINDS, faultParam, faultTargetName,
  *
  *   <kind>[=<value>]:<target>@<start>[+<duration>]
  *
- * - kind: overheat, stall, straggler, xid, ecc_dbe, gpu_missing, offline, counter_reset, clock_skew, rack_cooling;
- *   `=<value>` sets the kind's parameter (overheat severity, straggler slowdown, xid code, ecc_dbe count,
+ * - kind: overheat, stall, straggler, xid, xid_storm, ecc_dbe, gpu_missing, offline, counter_reset, clock_skew,
+ *   rack_cooling; `=<value>` sets the kind's parameter (overheat severity, straggler slowdown, xid and xid_storm code, ecc_dbe count,
  *   clock_skew seconds ahead, rack_cooling riseC), e.g. xid=48.
  * - target: <host>/<gpu> or <host> (all GPUs of the host) for GPU faults, <host> for offline, counter_reset and
  *   clock_skew, <rack> for rack_cooling.

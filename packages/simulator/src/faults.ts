@@ -47,6 +47,15 @@ export interface XidFault extends FaultWindow, GpuTarget {
   code?: number;
 }
 
+/** An Xid storm: the driver logs Xid `code` on the GPU at every tick of the window, each an event of the event contract
+ *  (kiln.v1.event.<cluster>.<rack>.<host>), as an agent reading the kernel log publishes them. Only the events: the
+ *  sample field `xid` is left alone (combine with xid for that). */
+export interface XidStormFault extends FaultWindow, GpuTarget {
+  kind: 'xid_storm';
+  /** Xid code; default 74 (an NVLink error, which repeats while the link flaps). */
+  code?: number;
+}
+
 /** Uncorrectable (double-bit) ECC errors: ecc_dbe_vol and remapped_rows_unc rise by `count`, the increments spread
  *  evenly over the window (all at startMs when the window is open-ended). */
 export interface EccDbeFault extends FaultWindow, GpuTarget {
@@ -97,6 +106,7 @@ export type Fault =
   | StallFault
   | StragglerFault
   | XidFault
+  | XidStormFault
   | EccDbeFault
   | GpuMissingFault
   | OfflineFault
@@ -138,6 +148,7 @@ export const FAULT_KINDS: Readonly<Record<FaultKind, FaultKindSpec>> = {
     defaultDurationMs: Infinity,
   },
   xid: { target: 'gpu', param: { name: 'code', default: 79, min: 1, max: 65535, integer: true }, defaultDurationMs: Infinity },
+  xid_storm: { target: 'gpu', param: { name: 'code', default: 74, min: 1, max: 65535, integer: true }, defaultDurationMs: Infinity },
   ecc_dbe: {
     target: 'gpu',
     param: { name: 'count', default: 1, min: 1, max: 1_000_000, integer: true },

@@ -1,10 +1,10 @@
-import type { WireMessage } from '@kiln/wire';
+import type { WireMessage, XidEvent } from '@kiln/wire';
 import { FaultEffects } from './fault-effects.js';
 import type { Fault } from './faults.js';
 import { GpuModel } from './gpu-model.js';
 import { Jobs, type JobOptions } from './jobs.js';
 import { MessageWriter } from './messages.js';
-import { Topology } from './topology.js';
+import { GPUS_PER_TRAY, Topology } from './topology.js';
 
 export interface FleetOptions {
   /** Cluster name (a subject token). */
@@ -43,6 +43,7 @@ export class Fleet {
   private readonly seqBase: number;
   private ticks = 0;
   private lastTickTs = NaN;
+  private lastSeq = NaN;
 
   constructor(options: FleetOptions) {
     const { seed, startMs, intervalMs = 1000 } = options;
@@ -104,6 +105,36 @@ export class Fleet {
     return this.writer.shared(this.effects, this.model.frame, seq, atMs);
   }
 
+  /**
+   * The Xid events the latest tick's GPUs logged (Xid storms), one per GPU, per the event contract. Event seq is the
+   * tick's seq × 8 + the GPU index: increasing per host and distinct from an earlier run's, like sample seqs.
+   */
+  tickEvents(): XidEvent[] {
+    const { effects, topology } = this;
+    if (!effects.xidStorming) return [];
+    const events: XidEvent[] = [];
+    for (let id = 0; id < topology.gpuCount; id++) {
+      const code = effects.xidLogged[id]!;
+      const host = Math.floor(id / GPUS_PER_TRAY);
+      if (code === 0 || effects.offline[host] === 1 || effects.missing[id] === 1) continue;
+      const gpu = id % GPUS_PER_TRAY;
+      events.push({
+        v: 1,
+        cluster: this.cluster,
+        rack: topology.racks[topology.rackOfHost(host)]!,
+        host: topology.hosts[host]!,
+        seq: this.lastSeq * 8 + gpu,
+        ts: this.lastTickTs,
+        kind: 'xid',
+        gpu,
+        uuid: topology.uuids[id]!,
+        code,
+        message: `simulated Xid ${code} (xid_storm)`,
+      });
+    }
+    return events;
+  }
+
   /** Moves jobs, faults and physics to `atMs`; returns the tick's seq. */
   private advance(atMs: number): number {
     if (!Number.isSafeInteger(atMs)) throw new RangeError(`tick time must be integer Unix milliseconds, got ${atMs}`);
@@ -116,6 +147,7 @@ export class Fleet {
     const seq = this.seqBase + this.ticks;
     this.ticks++;
     this.lastTickTs = atMs;
+    this.lastSeq = seq;
     return seq;
   }
 }

@@ -1,5 +1,5 @@
 import type { JetStreamClient } from '@nats-io/jetstream';
-import { encodeMessage, gpuSubject, messageId, type WireMessage } from '@kiln/wire';
+import { encodeEvent, encodeMessage, eventMessageId, eventSubject, gpuSubject, messageId, type WireMessage } from '@kiln/wire';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Fleet } from './fleet.js';
 import { InflightWindow } from './inflight-window.js';
@@ -104,6 +104,11 @@ export async function publishFleet(js: JetStreamClient, fleet: Fleet, options: P
             if (ack.duplicate) stats.duplicates++;
           }),
         );
+      }
+      // Xid storms: events go to the event stream, as an agent reading the kernel log publishes them.
+      for (const e of fleet.tickEvents()) {
+        await acks.acquire();
+        acks.track(js.publish(eventSubject(e.cluster, e.rack, e.host), encodeEvent(e), { msgID: eventMessageId(e.host, e.seq), timeout, retries: attempts }));
       }
       stats.ticks++;
       stats.lastTs = fleet.lastTs;

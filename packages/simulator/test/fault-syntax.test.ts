@@ -8,6 +8,7 @@ describe('parseFault', () => {
 
   it('reads a parameter, compound durations, and open-ended windows', () => {
     expect(parseFault('xid=48:r0002-t11/0@10m')).toEqual({ kind: 'xid', host: 'r0002-t11', gpu: 0, startMs: 600_000, endMs: Infinity, code: 48 });
+    expect(parseFault('xid_storm=119:r0002-t11/0@10m+30s')).toEqual({ kind: 'xid_storm', host: 'r0002-t11', gpu: 0, startMs: 600_000, endMs: 630_000, code: 119 });
     expect(parseFault('straggler=0.3:r0001-t01@1h30m+500ms')).toEqual({
       kind: 'straggler',
       host: 'r0001-t01',
@@ -67,6 +68,7 @@ describe('formatFault', () => {
     'overheat:r0001-t03/2@2m+5m',
     'overheat=2.5:r0001-t03@0s',
     'xid=48:r0002-t11/0@10m',
+    'xid_storm:r0002-t11/0@10m+30s',
     'ecc_dbe=3:r0001-t08/0@1m+2m',
     'counter_reset:r0001-t04@2m',
     'counter_reset:r0001-t04@2m+10s',

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { encodeMessage, GPU_SUBJECTS } from '@kiln/wire';
+import { encodeMessage, EVENT_SUBJECTS, GPU_SUBJECTS, type XidEvent } from '@kiln/wire';
 import { startTestNatsServer, type TestNatsServer } from '@kiln/testkit';
 import { Fleet, publishFleet, type FleetOptions, type PublishStats } from '../src/index.js';
 import { T0 } from './helpers.js';
@@ -35,6 +35,30 @@ describe('publishFleet into a real JetStream stream', () => {
     await jsm.streams.add({ name, subjects: [GPU_SUBJECTS] });
     return name;
   }
+
+  it('publishes an Xid storm as one event per tick of its window on the event subject, and a re-send as duplicates', async () => {
+    await freshStream();
+    await jsm.streams.add({ name: 'EVENTS', subjects: [EVENT_SUBJECTS] });
+    const storm: FleetOptions = { ...options, faults: [{ kind: 'xid_storm', host: 'r0001-t03', gpu: 1, code: 119, startMs: 2_000, endMs: 4_000 }] };
+    await publishFleet(js, new Fleet(storm), { mode: 'replay', ticks: 5 });
+    await publishFleet(js, new Fleet(storm), { mode: 'replay', ticks: 5 });
+    const info = await jsm.streams.info('EVENTS');
+    expect(info.state.messages).toBe(2);
+    const events: XidEvent[] = [];
+    for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
+      const m = await jsm.streams.getMessage('EVENTS', { seq });
+      expect(m!.subject).toBe('kiln.v1.event.pub-ai1.r0001.r0001-t03');
+      const e = m!.json<XidEvent>();
+      expect(m!.header.get('Nats-Msg-Id')).toBe(`r0001-t03:e${e.seq}`);
+      events.push(e);
+    }
+    expect(events.map((e) => [e.ts - T0, e.gpu, e.code, e.kind])).toEqual([
+      [2000, 1, 119, 'xid'],
+      [3000, 1, 119, 'xid'],
+    ]);
+    expect(events[0]!.uuid).toMatch(/^GPU-/);
+    await jsm.streams.delete('EVENTS');
+  });
 
   it('stores one message per host per tick, and a re-send of the same ticks as duplicates', async () => {
     const name = await freshStream();

@@ -2,9 +2,10 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
-import type { SampleBatch } from '@kiln/wire';
+import type { GpuEvent, SampleBatch } from '@kiln/wire';
 import { ALERT_HISTORY_COLUMNS, alertHistoryValues, type AlertHistoryRow } from './alert-history.js';
 import { DEAD_LETTER_COLUMNS, deadLetterValues, type DeadLetterRow } from './dead-letters.js';
+import { GPU_EVENT_COLUMNS, gpuEventValues } from './gpu-events.js';
 import { EmbeddedEngine } from './engine/embedded-engine.js';
 import { checkedIdentifier, checkedTableName, insertSettings, insertStatement, type InsertFormat, type InsertSettings } from './insert/insert-statement.js';
 import { encodeJsonRows } from './insert/json-rows.js';
@@ -57,6 +58,8 @@ export interface Store {
   /** Inserts rows (values in `columns` order; DateTime64 as epoch ms) into `table` (`db.table` or a table of `database`). */
   insertRows(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[], token: string): Promise<void>;
   insertDeadLetters(rows: readonly DeadLetterRow[], token: string): Promise<void>;
+  /** Inserts events into gpu_events, one row each; the same token with the same events is stored once. */
+  insertEvents(events: readonly GpuEvent[], token: string): Promise<void>;
   insertAlertHistory(rows: readonly AlertHistoryRow[], token: string): Promise<void>;
   /**
    * Runs a read query (retried on transient failures) and returns its rows as JSONEachRow objects; 64-bit integers
@@ -153,6 +156,10 @@ class ClickHouseStore implements Store {
 
   insertDeadLetters(rows: readonly DeadLetterRow[], token: string): Promise<void> {
     return this.insertRows('dead_letters', DEAD_LETTER_COLUMNS, rows.map(deadLetterValues), token);
+  }
+
+  insertEvents(events: readonly GpuEvent[], token: string): Promise<void> {
+    return this.insertRows('gpu_events', GPU_EVENT_COLUMNS, events.map(gpuEventValues), token);
   }
 
   insertAlertHistory(rows: readonly AlertHistoryRow[], token: string): Promise<void> {

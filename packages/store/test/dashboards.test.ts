@@ -159,6 +159,22 @@ describe('what the panels show', () => {
     expect(history.map((r) => r.event)).toEqual(['notify_failed', 'notified', 'firing']);
   });
 
+  it('Xid events: one row per occurrence on the GPU and rack dashboards, counted per code', async () => {
+    const gpuEvents = await panel('kiln-gpu.json', 'Xid events');
+    expect(gpuEvents.map((r) => [Number(r.gpu), Number(r.code)])).toEqual([
+      [OVERHEATING.gpu, 79],
+      [OVERHEATING.gpu, 79],
+      [OVERHEATING.gpu, 79],
+    ]);
+    expect((await panel('kiln-gpu.json', 'Xid events by code')).map((r) => [Number(r.code), Number(r.events)])).toEqual([[79, 3]]);
+    const rackEvents = await panel('kiln-rack.json', 'Xid events');
+    expect(rackEvents.map((r) => [r.host, Number(r.gpu), Number(r.code)])).toEqual([
+      [STRAGGLER.host, STRAGGLER.gpu, 74],
+      [STRAGGLER.host, STRAGGLER.gpu, 74],
+    ]);
+    expect((await panel('kiln-rack.json', 'Xid events by code')).map((r) => [Number(r.code), Number(r.events), Number(r.gpus)])).toEqual([[74, 2, 1]]);
+  });
+
   it('alerts: notification outcomes per receiver, the failed one with its attempts; episodes with their durations', async () => {
     const outcomes = await panel('kiln-alerts.json', 'Notification outcomes');
     expect(outcomes).toEqual([

@@ -29,6 +29,7 @@ describe('migrations', () => {
     expect(afterFirst).toEqual([
       'alerts',
       'dead_letters',
+      'gpu_events',
       'gpu_rollup_10s',
       'gpu_rollup_10s_mv',
       'gpu_rollup_1h',

@@ -10,6 +10,7 @@ import { NvidiaSmiCollector } from './collectors/nvidia-smi/collector.js';
 import { SimCollector } from './collectors/sim.js';
 import { GPU_SLOTS, GpuFrame } from './gpu-frame.js';
 import { resolveIdentity, type AgentIdentity } from './identity.js';
+import { XidEvents, type XidEventStats } from './events/xid-events.js';
 import { MessageWriter } from './message-writer.js';
 import { agentConnectionOptions, NatsLink } from './publish/nats-link.js';
 import { Publisher } from './publish/publisher.js';
@@ -54,6 +55,8 @@ export interface AgentStats {
   spoolDroppedCorrupt: number;
   collectorRejected: number;
   collectorFailures: number;
+  /** Xid events from the kernel log; absent when they are off (agent.xid_events, source sim). */
+  xidEvents?: XidEventStats;
 }
 
 export interface Agent {
@@ -120,7 +123,9 @@ export async function startAgent(config: KilnConfig, deps: AgentDeps = {}): Prom
   }
   if (deps.servers !== undefined) connection.servers = deps.servers;
   const spoolDir = resolve(config.data_dir, section.spool_dir ?? 'agent');
-  const runtime = new AgentRuntime(config.agent, log, collector, identity, facts, spoolDir, connection);
+  const xidEvents =
+    section.source !== 'sim' && section.xid_events.enabled ? new XidEvents({ section, identity, spoolDir, log }) : undefined;
+  const runtime = new AgentRuntime(config.agent, log, collector, identity, facts, spoolDir, connection, xidEvents);
   log.info(
     { ...identity, source: collector.source, intervalMs: section.interval_ms, spoolDir, nextSeq: runtime.sequence.peek, expectedGpus: runtime.expectedGpus },
     'agent started',
@@ -157,6 +162,7 @@ class AgentRuntime implements Agent {
     facts: CollectorFacts,
     readonly spoolDir: string,
     connection: ConnectionOptions,
+    private readonly xidEvents: XidEvents | undefined,
   ) {    this.source = collector.source;
     this.subject = gpuSubject(identity.cluster, identity.rack, identity.host);
     this.intervalMs = section.interval_ms;
@@ -169,8 +175,14 @@ class AgentRuntime implements Agent {
     this.link = new NatsLink({
       options: connection,
       log,
-      onOnline: (js) => this.publisher.online(js),
-      onOffline: () => this.publisher.offline(),
+      onOnline: (js) => {
+        this.publisher.online(js);
+        this.xidEvents?.online(js);
+      },
+      onOffline: () => {
+        this.publisher.offline();
+        this.xidEvents?.offline();
+      },
     });
     // The first tick comes one interval in, once the source has had time to answer.
     this.nextDue = Date.now() + this.intervalMs;
@@ -198,6 +210,7 @@ class AgentRuntime implements Agent {
       spoolDroppedCorrupt: s.droppedCorrupt,
       collectorRejected: this.collector.stats.rejected,
       collectorFailures: this.collector.stats.failures,
+      ...(this.xidEvents !== undefined ? { xidEvents: this.xidEvents.stats() } : {}),
     };
   }
 
@@ -207,6 +220,7 @@ class AgentRuntime implements Agent {
     clearTimeout(this.timer);
     await this.ticking;
     await this.collector.stop();
+    await this.xidEvents?.stop();
     await this.publisher.close();
     this.sequence.close();
     this.spool.close();

@@ -17,9 +17,9 @@ export function agentUser(host: string): { user: string; password: string } {
   return { user: `agent-${host}`, password: `${host}-pw` };
 }
 
-/** The permissions deploy/nats/ gives an agent: publish its own subject, read replies on its own inbox prefix. */
+/** The permissions deploy/nats/ gives an agent: publish its own subjects, read replies on its own inbox prefix. */
 export function agentPermissions(cluster: string, rack: string, host: string): string {
-  return `permissions: { publish: { allow: ["kiln.v1.gpu.${cluster}.${rack}.${host}"] }, subscribe: { allow: ["_INBOX_${host}.>"] } }`;
+  return `permissions: { publish: { allow: ["kiln.v1.gpu.${cluster}.${rack}.${host}", "kiln.v1.event.${cluster}.${rack}.${host}"] }, subscribe: { allow: ["_INBOX_${host}.>"] } }`;
 }
 
 /** nats-server authorization: the test's admin user and one least-privilege user per agent host. */

@@ -1,17 +1,18 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, JetStreamClient, JsMsg, ConsumerMessages } from '@nats-io/jetstream';
-import { headers as natsHeaders } from '@nats-io/nats-core';
 import { fingerprint, type AlertEvent } from '@kiln/alerts';
 import type { KilnConfig } from '@kiln/config';
 import type { PartitionAnalysis } from '@kiln/detect';
 import type { Logger } from '@kiln/log';
 import { alertSubject, GPU_STREAM } from '@kiln/nats';
-import { DecodeStats, decodeMessage, dlqSubject, MAX_GPUS_PER_MESSAGE, type DecodeLimits } from '@kiln/wire';
+import { DecodeStats, decodeMessage, MAX_GPUS_PER_MESSAGE, type DecodeLimits } from '@kiln/wire';
 import { SampleNovelty } from '@kiln/window';
 import { FencedError, type Checkpoint, type CheckpointStore, type PendingBatch } from './checkpoint.js';
+import { deadLetter } from './dead-letter.js';
 import type { EpisodeJournal } from './episode-journal.js';
 import { ackLost, failpoint } from './failpoints.js';
 import { IngestBatch } from './ingest-batch.js';
+import { retryUntilDone } from './retry-until-done.js';
 import { gpuKey, newestStored, storedIdentities, type AggregatorStore } from './store.js';
 
 /** How long a partition may receive nothing while its consumer has messages waiting before its pull counts as stuck. */
@@ -67,6 +68,9 @@ export class AggregatorStats {
   redeliveriesSkipped = 0;
   /** Samples dropped because their identity was already stored (replays under new message ids). */
   duplicateSamples = 0;
+  /** Events stored in gpu_events, and events found stored already (redeliveries, agents' replays). */
+  eventsStored = 0;
+  duplicateEvents = 0;
   batches = 0;
   insertRetries = 0;
   alertsEmitted = 0;
@@ -438,7 +442,7 @@ export class Aggregator {
     failpoint('after-intent');
     if (b.samples.length > 0) await this.retrying('insert samples', () => store.insertSamples(b.samples, `samples:${token}`));
     failpoint('after-insert');
-    if (b.rejected.length > 0) await this.retrying('dead letters', () => this.deadLetter(b, token));
+    if (b.rejected.length > 0) await this.retrying('dead letters', () => deadLetter(this.deps.js, store, GPU_STREAM, b.rejected, b.nowMs, token));
     await this.retrying('alert events', () => Promise.all(b.alertPublishes));
     await this.retrying('checkpoint', () => checkpoint.write({ stored: b.last }));
     failpoint('after-checkpoint');
@@ -453,47 +457,9 @@ export class Aggregator {
     log.debug({ first: b.first, last: b.last, rows: b.samples.length, ms: this.stats.lastFlushMs }, 'batch stored');
   }
 
-  private async deadLetter(b: IngestBatch, token: string): Promise<void> {
-    const { js, store } = this.deps;
-    const acks = await Promise.all(
-      b.rejected.map((r) => {
-        const h = natsHeaders();
-        h.set('Kiln-Reason', r.reason);
-        h.set('Kiln-Detail', r.detail.slice(0, 1000).replace(/[\r\n]/g, ' '));
-        h.set('Kiln-Original-Subject', r.msg.subject);
-        h.set('Kiln-Stream-Seq', String(r.msg.seq));
-        return js.publish(dlqSubject(r.reason), r.msg.data, { msgID: `dlq:${GPU_STREAM}:${r.msg.seq}`, headers: h });
-      }),
-    );
-    await store.insertDeadLetters(
-      b.rejected.map((r, i) => ({
-        receivedAt: b.nowMs,
-        subject: r.msg.subject,
-        reason: r.reason,
-        detail: r.detail,
-        body: r.msg.data,
-        // Where the original bytes are kept: its sequence in the dead-letter stream.
-        streamSeq: acks[i]!.seq,
-      })),
-      `dead_letters:${token}`,
-    );
-  }
-
   /** Storage or NATS trouble stalls the partition (JetStream keeps the backlog) but never loses or skips a batch. */
-  private async retrying(what: string, op: () => Promise<unknown>): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await op();
-        return;
-      } catch (err) {
-        if (err instanceof FencedError) throw err;
-        this.stats.insertRetries++;
-        const delay = Math.min(30_000, 250 * 2 ** Math.min(attempt, 7));
-        this.deps.log.error({ err, attempt, retryInMs: delay }, `${what} failed; retrying`);
-        if (this.stopping && attempt >= 3) throw err;
-        await sleep(delay);
-      }
-    }
+  private retrying(what: string, op: () => Promise<unknown>): Promise<void> {
+    return retryUntilDone(what, op, { log: this.deps.log, onRetry: () => this.stats.insertRetries++, stopping: () => this.stopping });
   }
 }
 

@@ -10,6 +10,7 @@ import { GPU_SUBJECTS } from '@kiln/wire';
 import { Aggregator, type AggregatorStats } from './aggregator.js';
 import { CheckpointStore } from './checkpoint.js';
 import { EpisodeJournal } from './episode-journal.js';
+import { EventIntake } from './event-intake.js';
 import type { AggregatorStore } from './store.js';
 
 /**
@@ -113,6 +114,20 @@ export async function startPartition(partition: number, deps: PartitionDeps): Pr
     log.warn({ alert: e.labels }, 'resolving a firing alert no enabled rule holds any more');
     a.publishAlert({ ...e, status: 'resolved', endsAt: Math.max(e.startsAt, Date.now()) });
   }
+  const events = new EventIntake({
+    consumer: `${consumer}-events`,
+    partition,
+    partitions: config.nats.partitions,
+    js: deps.js,
+    jsm: deps.jsm,
+    store: deps.store,
+    stats: deps.stats,
+    analysis,
+    limits: { futureSkewMs: config.aggregator.future_skew_ms, maxAgeMs: config.clickhouse.raw_retention_days * 86_400_000 },
+    log,
+  });
+  // Started first: a partition whose events cannot be read does not start consuming samples either.
+  await events.start();
   const done = a.run(cp).catch((err: unknown) => log.error({ err }, 'partition stopped on an error'));
   log.info({ consumer, stored: cp.stored, pending: cp.pending }, 'serving partition');
   return {
@@ -122,10 +137,12 @@ export async function startPartition(partition: number, deps: PartitionDeps): Pr
     windows: analysis.windows,
     registry: analysis.registry,
     async stop() {
+      await events.stop();
       await a.stop();
       await done;
     },
     async abandon() {
+      await events.stop();
       await a.abandon();
     },
   };

@@ -1,4 +1,4 @@
-import type { SampleBatch } from '@kiln/wire';
+import type { GpuEvent, SampleBatch } from '@kiln/wire';
 
 /** A rejected message as the dead-letter table keeps it. */
 export interface DeadLetter {
@@ -16,6 +16,7 @@ export interface DeadLetter {
 export interface AggregatorStore {
   insertSamples(batch: SampleBatch, token: string): Promise<void>;
   insertDeadLetters(rows: DeadLetter[], token: string): Promise<void>;
+  insertEvents(events: readonly GpuEvent[], token: string): Promise<void>;
   query<T>(sql: string): Promise<T[]>;
 }
 

@@ -36,6 +36,7 @@ export async function startAggregatorRig(prefix: string): Promise<AggregatorRig>
     sink: {
       insertSamples: (b, t) => store.insertSamples(b, t),
       insertDeadLetters: (r, t) => store.insertDeadLetters(r, t),
+      insertEvents: (e, t) => store.insertEvents(e, t),
       query: (sql) => store.query(sql),
     },
     nc,

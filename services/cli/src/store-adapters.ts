@@ -7,6 +7,7 @@ export function aggregatorStore(store: Store): AggregatorStore {
   return {
     insertSamples: (batch, token) => store.insertSamples(batch, token),
     insertDeadLetters: (rows, token) => store.insertDeadLetters(rows, token),
+    insertEvents: (events, token) => store.insertEvents(events, token),
     query: (sql) => store.query(sql),
   };
 }

@@ -16,7 +16,7 @@ export interface FleetFixture {
 /**
  * A few GB300 racks for `seconds` of simulated time, as the pipeline stores them: each host's wire message encoded,
  * decoded into a SampleBatch and inserted in batches. One GPU overheats from the second minute, another runs as a
- * straggler throughout. Then alert history for both, with notification outcomes.
+ * straggler throughout; both log a few Xid events. Then alert history for both, with notification outcomes.
  */
 export async function storeFleet(store: Store, startMs: number, seconds: number): Promise<FleetFixture> {
   const fleet = new Fleet({
@@ -27,6 +27,9 @@ export async function storeFleet(store: Store, startMs: number, seconds: number)
     faults: [
       { kind: 'overheat', host: OVERHEATING.host, gpu: OVERHEATING.gpu, startMs: 60_000, endMs: Infinity, severity: 3 },
       { kind: 'straggler', host: STRAGGLER.host, gpu: STRAGGLER.gpu, startMs: 0, endMs: Infinity, slowdown: 0.25 },
+      // Xid events: three 79s on the overheating GPU, two 74s in the straggler's rack.
+      { kind: 'xid_storm', host: OVERHEATING.host, gpu: OVERHEATING.gpu, startMs: 120_000, endMs: 123_000, code: 79 },
+      { kind: 'xid_storm', host: STRAGGLER.host, gpu: STRAGGLER.gpu, startMs: 300_000, endMs: 302_000, code: 74 },
     ],
   });
   const batch = new SampleBatch(20_000);
@@ -44,6 +47,8 @@ export async function storeFleet(store: Store, startMs: number, seconds: number)
       const result = decodeMessage(gpuSubject(msg.cluster, msg.rack, msg.host), Buffer.from(encodeMessage(msg)), nowMs, DEFAULT_DECODE_LIMITS, batch, stats, message++);
       if (!result.ok) throw new Error(`the simulator wrote a message the decoder rejects: ${result.reason} ${result.detail}`);
     }
+    const events = fleet.tickEvents();
+    if (events.length > 0) await store.insertEvents(events, `fixture-events:${startMs}:${s}`);
   }
   if (batch.length > 0) await flush();
   const endMs = startMs + (seconds - 1) * 1000;

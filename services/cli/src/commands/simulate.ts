@@ -22,7 +22,7 @@ export const simulate: Command = {
   options,
   notes:
     '  SPEC: <kind>[=<value>]:<host>[/<gpu>]@<start>[+<duration>], e.g. overheat:r0001-t07/2@60s+3m\n' +
-    '  kinds: overheat stall straggler xid ecc_dbe gpu_missing offline counter_reset clock_skew rack_cooling',
+    '  kinds: overheat stall straggler xid xid_storm ecc_dbe gpu_missing offline counter_reset clock_skew rack_cooling',
   summary: 'publish a simulated GB300 NVL72 fleet (wire v1) to JetStream, live or as a fast event-time replay',
   async run(argv) {
     const { values } = parseCommandLine(argv, options);

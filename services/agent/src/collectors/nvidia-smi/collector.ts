@@ -1,5 +1,3 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import type { Logger } from '@kiln/log';
 import { METRIC_COUNT, METRIC_ID } from '@kiln/wire';
 import { GPU_SLOTS, type GpuFrame } from '../../gpu-frame.js';
@@ -8,10 +6,10 @@ import { invalidFieldIn, QuerySelection } from './query-fields.js';
 import { parseQueryRow, QueryRow } from './query-row.js';
 import { parseNvlinkErrors, parseNvlinkStatus, type NvlinkErrors } from './nvlink-status.js';
 import { slurmJobsByGpu } from './slurm-jobs.js';
+import { runNvidiaSmi } from './run-nvidia-smi.js';
 import { parseSmiQuery, type GpuQueryReadings, type SmiQueryReport } from './smi-query.js';
 import { SupervisedProcess } from './supervised-process.js';
 
-const run = promisify(execFile);
 const SLOWDOWN_TEMP_C = METRIC_ID.slowdown_temp_c;
 const MEM_MAX_TEMP_C = METRIC_ID.mem_max_temp_c;
 const FABRIC_CLIQUE = METRIC_ID.fabric_clique;
@@ -237,8 +235,7 @@ export class NvidiaSmiCollector implements Collector {
     }
   }
 
-  private async query(args: string[]): Promise<string> {
-    const { stdout } = await run(this.options.command, args, { timeout: 30_000, maxBuffer: 16 * 1024 * 1024 });
-    return stdout;
+  private query(args: string[]): Promise<string> {
+    return runNvidiaSmi(this.options.command, args);
   }
 }
