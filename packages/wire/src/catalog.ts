@@ -10,8 +10,8 @@ export type MetricKind = 'gauge' | 'counter' | 'state';
 export interface MetricDef {
   /** Wire field name, also the ClickHouse column name. */
   readonly name: string;
-  /** DCGM field id the metric follows (docs/wire.md lists them). */
-  readonly dcgm: number;
+  /** DCGM field id the metric follows (docs/wire.md lists them); null where DCGM has none (read from NVML/nvidia-smi). */
+  readonly dcgm: number | null;
   readonly unit: string;
   readonly kind: MetricKind;
   /** Physical range, inclusive: a value outside it (or not finite) is stored as absent. */
@@ -50,6 +50,16 @@ export const METRICS = [
   { name: 'row_remap_failure', dcgm: 395, unit: 'flag', kind: 'state', min: 0, max: 1, integer: true, help: 'Row remapping failed' },
   { name: 'pcie_replay', dcgm: 202, unit: 'replays', kind: 'counter', min: 0, max: 9e15, integer: true, help: 'PCIe replay counter' },
   { name: 'nvlink_bytes', dcgm: 449, unit: 'bytes', kind: 'counter', min: 0, max: 9e18, integer: false, help: 'NVLink traffic, all lanes' },
+  { name: 'temp_margin_c', dcgm: 153, unit: 'celsius', kind: 'gauge', min: -100, max: 150, integer: false, help: 'Degrees below the GPU slowdown point (thermal margin, T.Limit)' },
+  { name: 'module_power_w', dcgm: null, unit: 'watts', kind: 'gauge', min: 0, max: 10000, integer: false, help: 'Grace-Blackwell module (superchip) power draw' },
+  { name: 'module_power_limit_w', dcgm: null, unit: 'watts', kind: 'gauge', min: 0, max: 10000, integer: false, help: 'Grace-Blackwell module power limit' },
+  { name: 'nvlink_links_inactive', dcgm: null, unit: 'links', kind: 'gauge', min: 0, max: 64, integer: true, help: 'NVLink links present but not active (0 expected)' },
+  { name: 'nvlink_crc_errors', dcgm: 409, unit: 'errors', kind: 'counter', min: 0, max: 9e15, integer: true, help: 'NVLink CRC errors (flit and data), all links' },
+  { name: 'nvlink_replay_errors', dcgm: 429, unit: 'errors', kind: 'counter', min: 0, max: 9e15, integer: true, help: 'NVLink replay errors, all links' },
+  { name: 'nvlink_recovery_errors', dcgm: 439, unit: 'errors', kind: 'counter', min: 0, max: 9e15, integer: true, help: 'NVLink recovery errors, all links' },
+  { name: 'fabric_state', dcgm: null, unit: 'code', kind: 'state', min: 0, max: 3, integer: true, help: 'NVLink fabric state: 0 not supported, 1 not started, 2 in progress, 3 completed' },
+  { name: 'fabric_status', dcgm: null, unit: 'code', kind: 'state', min: 0, max: 4294967295, integer: true, help: 'NVLink fabric status: 0 success, else the driver error code' },
+  { name: 'fabric_clique', dcgm: 173, unit: 'id', kind: 'state', min: 0, max: 4294967295, integer: true, help: 'NVLink fabric clique id (0 = none)' },
 ] as const satisfies readonly MetricDef[];
 
 export type MetricName = (typeof METRICS)[number]['name'];
