@@ -1,4 +1,4 @@
-import type { KilnConfig } from '@kiln/config';
+import type { DetectConfig } from './rules/detect-section.js';
 import type { ClosedWindow, GpuRegistry, GpuStateOwner } from '@kiln/window';
 import { ClockEvent, type SampleBatch } from '@kiln/wire';
 import { ClockEventDetector, POWER_BRAKE_SPEC, THERMAL_THROTTLE_SPEC } from './clock-events.js';
@@ -42,7 +42,7 @@ export class Detection implements GpuStateOwner {
 
   constructor(
     private readonly registry: GpuRegistry,
-    config: KilnConfig['detect'],
+    config: DetectConfig,
     emit: EmitAlert,
   ) {
     const { rack_cooling, temperature_rise } = config;

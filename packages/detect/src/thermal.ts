@@ -1,5 +1,5 @@
 import type { Annotations, Labels, Severity } from '@kiln/alerts';
-import type { KilnConfig, ThermalRuleConfig } from '@kiln/config';
+import type { HbmTemperatureRule, ThermalRule } from './rules/thermal.js';
 import { METRIC_COUNT, METRIC_ID, type SampleBatch } from '@kiln/wire';
 import type { GpuRegistry } from '@kiln/window';
 import { gpuAlertLabels } from './alert-labels.js';
@@ -93,7 +93,7 @@ const METRIC_NAME: Readonly<Record<number, string>> = Object.fromEntries(Object.
 
 /** GpuTemperatureNearSlowdown: the GPU die against its slowdown threshold (slowdown_temp_c). */
 export class ThermalDetector extends TemperatureLimitDetector {
-  constructor(registry: GpuRegistry, rule: ThermalRuleConfig) {
+  constructor(registry: GpuRegistry, rule: ThermalRule) {
     super(
       registry,
       { ...rule, defaultLimitC: rule.default_slowdown_c },
@@ -112,7 +112,7 @@ export class ThermalDetector extends TemperatureLimitDetector {
 
 /** GpuMemoryTemperatureNearLimit: the HBM stacks against their maximum operating temperature (mem_max_temp_c). */
 export class HbmTemperatureDetector extends TemperatureLimitDetector {
-  constructor(registry: GpuRegistry, rule: KilnConfig['detect']['hbm_temperature']) {
+  constructor(registry: GpuRegistry, rule: HbmTemperatureRule) {
     super(
       registry,
       { ...rule, defaultLimitC: rule.default_max_c },

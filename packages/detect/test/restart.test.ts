@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fingerprint, type AlertEvent } from '@kiln/alerts';
-import { parseConfig } from '@kiln/config';
+import { detectConfig } from './config.js';
 import { Fleet, parseFaults } from '@kiln/simulator';
 import { SampleBatch } from '@kiln/wire';
 import { DetectionRig } from './rig.js';
@@ -17,7 +17,7 @@ const FAULTS = [
 /** Runs the fleet for `seconds`, restarting the partition's analysis at `restartAtS` (a new rig, its firing alerts restored). */
 function run(seconds: number, restartAtS?: number): { before: AlertEvent[]; after: AlertEvent[]; open: AlertEvent[] } {
   const fleet = new Fleet({ cluster: 'restart-ai1', racks: 1, seed: 9, startMs: T0, faults: parseFaults(FAULTS) });
-  const detect = parseConfig({}, { env: {} }).detect;
+  const detect = detectConfig();
   let rig = new DetectionRig(detect);
   let before: AlertEvent[] = [];
   let open: AlertEvent[] = [];

@@ -16,7 +16,7 @@
  */
 import { expect } from 'vitest';
 import type { AlertEvent } from '@kiln/alerts';
-import { parseConfig } from '@kiln/config';
+import { detectConfig } from './config.js';
 import { METRIC_COUNT, METRIC_ID, SampleBatch, type MetricName } from '@kiln/wire';
 import { DetectionRig, eventTime } from './rig.js';
 
@@ -203,7 +203,7 @@ function at<T>(values: (T | undefined)[], i: number): T | undefined {
 
 /** Runs a scenario through GpuRegistry + WindowCore + Detection, driven the way the aggregator drives them. */
 export function runScenario(s: Scenario): ScenarioResult {
-  const detect = parseConfig({ detect: s.detect ?? {} }, { env: {} }).detect;
+  const detect = detectConfig(s.detect);
   const interval = parseDuration(s.interval ?? '1s');
   const steps = Math.round(parseDuration(s.duration) / interval);
   const gpus = buildGpus(s);
