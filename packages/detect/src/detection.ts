@@ -18,6 +18,13 @@ import { TemperatureRiseDetector } from './temperature-rise.js';
 import { CauseRollup, type CoveringCause } from './cause-rollup.js';
 import { HbmTemperatureDetector, ThermalDetector } from './thermal.js';
 import { XidDetector } from './xid.js';
+import { EccStormDetector } from './ecc-storm.js';
+import { FabricDetector, GPU_FABRIC_ALERTNAME } from './fabric.js';
+import { ModulePowerDetector } from './module-power.js';
+import { GPU_NVLINK_ALERTNAME, NvlinkDetector } from './nvlink.js';
+import { RackPowerSwingDetector } from './rack-power.js';
+import { RackRollupDetector } from './rack-rollup.js';
+import { ThermalMarginDetector } from './thermal-margin.js';
 
 /**
  * Every detector of one partition behind the four calls the aggregator makes, in event time:
@@ -45,12 +52,18 @@ export class Detection implements GpuStateOwner {
     config: DetectConfig,
     emit: EmitAlert,
   ) {
-    const { rack_cooling, temperature_rise } = config;
-    this.state = new PartitionState(Math.max(rack_cooling.lookback_ms + rack_cooling.settle_ms, temperature_rise.span_ms));
+    const { rack_cooling, temperature_rise, rack_power_swing } = config;
+    this.state = new PartitionState(
+      Math.max(rack_cooling.lookback_ms + rack_cooling.settle_ms, temperature_rise.span_ms, rack_power_swing.enabled ? rack_power_swing.span_ms : 0),
+    );
     const state = this.state;
     const slowdownC = config.thermal.default_slowdown_c;
+    // The rack roll-ups judge their GPU rule's condition, so they run with it.
+    const nvlink = config.nvlink.enabled ? new NvlinkDetector(registry, config.nvlink) : undefined;
+    const fabric = config.fabric.enabled ? new FabricDetector(registry, config.fabric, state) : undefined;
     const candidates: [boolean, () => Detector][] = [
-      [config.thermal.enabled, () => new ThermalDetector(registry, config.thermal)],
+      [config.thermal.enabled, () => new ThermalDetector(registry, config.thermal, config.thermal_margin.enabled)],
+      [config.thermal_margin.enabled, () => new ThermalMarginDetector(registry, config.thermal_margin)],
       [config.hbm_temperature.enabled, () => new HbmTemperatureDetector(registry, config.hbm_temperature)],
       [config.thermal_throttle.enabled, () => new ClockEventDetector(registry, config.thermal_throttle, THERMAL_THROTTLE_SPEC)],
       [config.temperature_rise.enabled, () => new TemperatureRiseDetector(registry, temperature_rise, slowdownC, state)],
@@ -69,6 +82,37 @@ export class Detection implements GpuStateOwner {
         () => new SilenceDetector(registry, { gpu: config.gpu_missing, host: config.host_silent, rack: config.rack_silent }, state),
       ],
       [config.partition_silent.enabled, () => new PartitionSilentDetector(config.partition_silent, state.topology)],
+      [nvlink !== undefined, () => nvlink!],
+      [
+        nvlink !== undefined && config.rack_nvlink.enabled,
+        () =>
+          new RackRollupDetector(registry, config.rack_nvlink, {
+            name: 'rack_nvlink',
+            alertname: 'RackNvlinkDegraded',
+            gpuAlertname: GPU_NVLINK_ALERTNAME,
+            category: 'hardware',
+            holds: (g) => nvlink!.degraded(g),
+            what: 'NVLink degraded',
+            advice: 'many GPUs of one NVLink domain losing links at once points at what they share, the NVLink switch trays or their cabling and power.',
+          }, state),
+      ],
+      [fabric !== undefined, () => fabric!],
+      [
+        fabric !== undefined && config.rack_fabric.enabled,
+        () =>
+          new RackRollupDetector(registry, config.rack_fabric, {
+            name: 'rack_fabric',
+            alertname: 'RackFabricNotReady',
+            gpuAlertname: GPU_FABRIC_ALERTNAME,
+            category: 'hardware',
+            holds: (g) => fabric!.notReady(g),
+            what: 'NVLink fabric not ready',
+            advice: "the rack's fabric manager (on its NVSwitch trays) or its compute domain (IMEX) has not brought the fabric up.",
+          }, state),
+      ],
+      [config.ecc_storm.enabled, () => new EccStormDetector(registry, config.ecc_storm)],
+      [config.module_power.enabled, () => new ModulePowerDetector(registry, config.module_power)],
+      [rack_power_swing.enabled, () => new RackPowerSwingDetector(rack_power_swing, state)],
     ];
     this.detectors = candidates.filter(([enabled]) => enabled).map(([, make]) => make());
     this.perSample = this.detectors.filter((d) => d.onSample !== undefined);
@@ -86,6 +130,8 @@ export class Detection implements GpuStateOwner {
         },
       });
     }
+    // A rack-wide NVLink or fabric fault pages once for the rack: its GPUs' alerts of the rule wait while it may.
+    for (const d of this.detectors) if (d instanceof RackRollupDetector) covers.push(d);
     this.causes = new CauseRollup(registry, this.gpuTracks, covers, emit);
     this.emit = (e) => (e.labels.gpu === undefined ? emit(e) : this.causes.onGpuEvent(e));
   }

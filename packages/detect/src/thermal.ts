@@ -28,6 +28,8 @@ export interface TemperatureLimitSpec {
   readonly subject: (place: string) => string;
   readonly limitName: string;
   readonly consequence: string;
+  /** A GPU that reports this metric is judged by another rule instead (GpuThermalMarginLow for temp_margin_c). */
+  readonly judgedElsewhereBy?: number;
 }
 
 /**
@@ -54,6 +56,8 @@ export class TemperatureLimitDetector implements Detector {
     const o = row * METRIC_COUNT;
     const temp = batch.values[o + this.spec.valueMetric]!;
     if (temp !== temp) return; // not read this tick: no judgement
+    const elsewhere = this.spec.judgedElsewhereBy;
+    if (elsewhere !== undefined && batch.values[o + elsewhere] === batch.values[o + elsewhere] && !this.track.engaged(gpuId)) return;
     const reported = batch.values[o + this.spec.limitMetric]!;
     const limit = reported === reported ? reported : this.rule.defaultLimitC;
     const enter = limit - this.rule.margin_c;
@@ -93,7 +97,8 @@ const METRIC_NAME: Readonly<Record<number, string>> = Object.fromEntries(Object.
 
 /** GpuTemperatureNearSlowdown: the GPU die against its slowdown threshold (slowdown_temp_c). */
 export class ThermalDetector extends TemperatureLimitDetector {
-  constructor(registry: GpuRegistry, rule: ThermalRule) {
+  /** @param marginJudged GpuThermalMarginLow runs: a GPU reporting temp_margin_c is its, not this rule's (one cause, one page) */
+  constructor(registry: GpuRegistry, rule: ThermalRule, marginJudged = false) {
     super(
       registry,
       { ...rule, defaultLimitC: rule.default_slowdown_c },
@@ -105,6 +110,7 @@ export class ThermalDetector extends TemperatureLimitDetector {
         subject: (place) => `${place} is at`,
         limitName: 'slowdown threshold',
         consequence: 'Above the slowdown threshold the GPU throttles its clocks.',
+        ...(marginJudged ? { judgedElsewhereBy: METRIC_ID.temp_margin_c } : {}),
       },
     );
   }

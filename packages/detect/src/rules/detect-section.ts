@@ -52,13 +52,13 @@ export const detectSection = z
     nvlink: nvlinkRule
       .prefault({})
       .describe('GpuNvlinkDegraded: NVLink links inactive, or NVLink CRC/replay/recovery errors rising faster than a rate.'),
-    rack_nvlink: rackRollupRule(8)
+    rack_nvlink: rackRollupRule(8, 10_000)
       .prefault({})
       .describe('RackNvlinkDegraded: many GPUs of one rack with degraded NVLink at once (one page for the rack).'),
     fabric: fabricRule
       .prefault({})
       .describe('GpuFabricNotReady: the NVLink fabric of a GPU expected in one is not completed, past a grace period.'),
-    rack_fabric: rackRollupRule(8)
+    rack_fabric: rackRollupRule(8, 300_000)
       .prefault({})
       .describe('RackFabricNotReady: many GPUs of one rack without a ready fabric at once (one page for the rack).'),
     ecc_storm: eccStormRule.prefault({}).describe('GpuCorrectableErrorStorm: corrected (single-bit) ECC errors arrive faster than a rate.'),
