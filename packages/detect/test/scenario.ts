@@ -147,6 +147,21 @@ function healthy(metric: MetricName, k: number, i: number): number | undefined {
       return 0.6 + 0.01 * n;
     case 'sm_clock_mhz':
       return Math.round(1925 + ((k * 13) % 70) + 3 * n);
+    // A GB300 in a running compute domain: every link up, the fabric completed with its clique, the module (two GPUs and
+    // a Grace CPU) under its limit. temp_margin_c is left out (absent, as on an H100), so the thermal scenarios judge temp_c.
+    case 'module_power_w':
+      return 2 * (1080 + ((k * 37) % 80)) + 250 + 10 * n;
+    case 'module_power_limit_w':
+      return 2900;
+    case 'fabric_state':
+      return 3;
+    case 'fabric_clique':
+      return 1;
+    case 'nvlink_links_inactive':
+    case 'nvlink_crc_errors':
+    case 'nvlink_replay_errors':
+    case 'nvlink_recovery_errors':
+    case 'fabric_status':
     case 'clock_events':
     case 'xid':
     case 'ecc_sbe_vol':
