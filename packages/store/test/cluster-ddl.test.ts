@@ -20,7 +20,7 @@ describe('the schema for a cluster', () => {
     expect(cluster[0]).toBe('CREATE DATABASE IF NOT EXISTS kiln ON CLUSTER kiln_cluster');
     const ddl = cluster.slice(1).filter((s) => !s.startsWith('INSERT'));
     expect(ddl).toHaveLength(cluster.length - 2); // all but the database and the backfill
-    for (const sql of ddl) expect(sql).toMatch(/^(CREATE [A-Z ]+|ALTER TABLE) kiln\.\w+ ON CLUSTER kiln_cluster\b/);
+    for (const sql of ddl) expect(sql).toMatch(/^(CREATE [A-Z ]+|ALTER TABLE|DROP VIEW IF EXISTS) kiln\.\w+ ON CLUSTER kiln_cluster\b/);
   });
 
   it('alters the local tables, where the rows are', () => {
@@ -33,9 +33,29 @@ describe('the schema for a cluster', () => {
       'gpu_rollup_10s_local',
       'gpu_rollup_1m_local',
       'gpu_rollup_1h_local',
+      // Columns added: to each node's table, and to the Distributed table in front of it, which has a column list too.
+      'gpu_samples_local',
+      'gpu_samples',
+      'gpu_rollup_10s_local',
+      'gpu_rollup_10s',
+      'gpu_rollup_1m_local',
+      'gpu_rollup_1m',
+      'gpu_rollup_1h_local',
+      'gpu_rollup_1h',
     ]);
     expect(alters[0]).toContain('MODIFY COLUMN energy_j_max CODEC(Delta, ZSTD(1))');
     expect(alters[3]).toContain("MODIFY SETTING auto_statistics_types = ''");
+    expect(alters[7]).toContain('ADD COLUMN IF NOT EXISTS temp_margin_c Nullable(Decimal(5, 1)) CODEC(ZSTD(1))');
+    expect(alters[8]).toContain('ADD COLUMN IF NOT EXISTS temp_margin_c Nullable(Decimal(5, 1)),');
+    expect(alters[8]).not.toContain('CODEC');
+  });
+
+  it('replaces the rollup views on every node when a migration changes their columns', () => {
+    const drops = cluster.filter((s) => s.startsWith('DROP'));
+    expect(drops).toEqual(['gpu_rollup_10s_mv', 'gpu_rollup_1m_mv', 'gpu_rollup_1h_mv'].map((v) => `DROP VIEW IF EXISTS kiln.${v} ON CLUSTER kiln_cluster`));
+    const lastView = cluster.findLast((s) => s.startsWith('CREATE MATERIALIZED VIEW IF NOT EXISTS kiln.gpu_rollup_10s_mv '));
+    expect(lastView).toContain('max(fabric_clique) AS fabric_clique_max');
+    expect(lastView).toContain('FROM kiln.gpu_samples_local');
   });
 
   it('keeps each shard’s rows in a Replicated local table and puts a Distributed table under the name queries use', () => {
@@ -74,7 +94,7 @@ describe('the schema for a cluster', () => {
     expect(creating('gpu_rollup_1m_mv')).toMatch(/ TO kiln\.gpu_rollup_1m_local AS\n[\s\S]*\nFROM kiln\.gpu_samples_local\n/);
     expect(creating('gpu_rollup_1h_mv')).toMatch(/ TO kiln\.gpu_rollup_1h_local AS\n[\s\S]*\nFROM kiln\.gpu_rollup_1m_local\n/);
     const backfill = cluster.find((s) => s.startsWith('INSERT'))!;
-    expect(backfill).toMatch(/^INSERT INTO kiln\.gpu_rollup_1h\nSETTINGS insert_deduplication_token = 'migration-0002:backfill', async_insert = 0, distributed_foreground_insert = 1\nSELECT/);
+    expect(backfill).toMatch(/^INSERT INTO kiln\.gpu_rollup_1h \(ts, cluster, rack, host, gpu, samples, [^)]*\)\nSETTINGS insert_deduplication_token = 'migration-0002:backfill', async_insert = 0, distributed_foreground_insert = 1\nSELECT/);
     expect(backfill).toContain('\nFROM kiln.gpu_rollup_1m\n');
   });
 

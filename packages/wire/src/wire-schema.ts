@@ -43,7 +43,7 @@ export const WIRE_MESSAGE_SCHEMA = {
           ...Object.fromEntries(
             METRICS.map((m) => [
               m.name,
-              { type: 'number', description: `${m.help} (${m.unit}, DCGM field ${m.dcgm}, physical range ${m.min}..${m.max})` },
+              { type: 'number', description: `${m.help} (${m.unit}, ${m.dcgm === null ? 'no DCGM field' : `DCGM field ${m.dcgm}`}, physical range ${m.min}..${m.max})` },
             ]),
           ),
         },

@@ -1,5 +1,5 @@
 import { METRICS } from '@kiln/wire';
-import { METRIC_COLUMNS_V1, type MetricColumn } from '../schema/metric-columns.js';
+import { METRIC_COLUMNS, type MetricColumn } from '../schema/metric-columns.js';
 
 /**
  * How the wire metrics (catalog order) are stored in gpu_samples, as every sample encoder writes them: a value inside
@@ -15,7 +15,7 @@ export interface StoredMetrics {
 }
 
 function columnOf(name: string): MetricColumn {
-  const column = METRIC_COLUMNS_V1.find((c) => c.name === name);
+  const column = METRIC_COLUMNS.find((c) => c.name === name);
   if (column === undefined) throw new Error(`metric ${name} has no gpu_samples column: add a migration for it`);
   return column;
 }

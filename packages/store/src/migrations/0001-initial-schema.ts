@@ -1,5 +1,5 @@
 import { METRIC_COLUMNS_V1 } from '../schema/metric-columns.js';
-import { ROLLUP_COLUMNS } from '../schema/rollup-columns.js';
+import { ROLLUP_COLUMNS_V1, type RollupColumn } from '../schema/rollup-columns.js';
 import { DEDUPLICATION_WINDOW, type Migration, type MigrationContext } from './migration.js';
 import type { CreateMaterializedView, CreateTable } from './schema-statement.js';
 
@@ -44,18 +44,19 @@ export interface RollupTableShape {
 }
 
 /** A rollup table filled from gpu_samples, and its window. */
-interface RollupShape extends RollupTableShape {
+export interface RollupShape extends RollupTableShape {
   /** The window, as a ClickHouse interval (`10 SECOND`). */
   readonly interval: string;
 }
 
+/** A rollup table with the columns it was created with (later migrations add theirs). */
 export function rollupTable(shape: RollupTableShape): CreateTable {
   return {
     kind: 'table',
     name: shape.table,
     columns: `    ts DateTime('UTC') CODEC(Delta, ZSTD(1)),
 ${LABEL_COLUMNS},
-${ROLLUP_COLUMNS.map((c) => `    ${c.name} ${c.type}`).join(',\n')}`,
+${ROLLUP_COLUMNS_V1.map((c) => `    ${c.name} ${c.type}`).join(',\n')}`,
     engine: 'AggregatingMergeTree',
     partitionBy: shape.partition,
     orderBy: `(${GPU_KEY}, ts)`,
@@ -66,12 +67,24 @@ ${ROLLUP_COLUMNS.map((c) => `    ${c.name} ${c.type}`).join(',\n')}`,
   };
 }
 
-/** Every insert into gpu_samples becomes partial rollup rows (one per GPU and window in that insert) that merge. */
-function rollupView(shape: RollupShape): CreateMaterializedView {
-  const aggregates = ROLLUP_COLUMNS.map((c) => `    ${c.aggregate} AS ${c.name}`).join(',\n');
+/** The rollups filled from gpu_samples by a view. */
+export function rollupShapes({ retention }: MigrationContext): { rollup10s: RollupShape; rollup1m: RollupShape } {
+  return {
+    rollup10s: { table: 'gpu_rollup_10s', interval: '10 SECOND', partition: 'toDate(ts)', ttlDays: retention.rollup10sDays },
+    rollup1m: { table: 'gpu_rollup_1m', interval: '1 MINUTE', partition: 'toYYYYMM(ts)', ttlDays: retention.rollup1mDays },
+  };
+}
+
+/**
+ * Every insert into gpu_samples becomes partial rollup rows (one per GPU and window in that insert) that merge: the
+ * view that makes them, over the given rollup columns.
+ */
+export function rollupView(shape: RollupShape, columns: readonly RollupColumn[], replace = false): CreateMaterializedView {
+  const aggregates = columns.map((c) => `    ${c.aggregate} AS ${c.name}`).join(',\n');
   return {
     kind: 'view',
     name: `${shape.table}_mv`,
+    replace,
     target: shape.table,
     source: 'gpu_samples',
     select: (source) => `SELECT
@@ -146,24 +159,13 @@ export const initialSchema: Migration = {
   version: 1,
   name: 'initial schema',
   statements(context) {
-    const rollup10s: RollupShape = {
-      table: 'gpu_rollup_10s',
-      interval: '10 SECOND',
-      partition: 'toDate(ts)',
-      ttlDays: context.retention.rollup10sDays,
-    };
-    const rollup1m: RollupShape = {
-      table: 'gpu_rollup_1m',
-      interval: '1 MINUTE',
-      partition: 'toYYYYMM(ts)',
-      ttlDays: context.retention.rollup1mDays,
-    };
+    const { rollup10s, rollup1m } = rollupShapes(context);
     return [
       gpuSamples(context),
       rollupTable(rollup10s),
       rollupTable(rollup1m),
-      rollupView(rollup10s),
-      rollupView(rollup1m),
+      rollupView(rollup10s, ROLLUP_COLUMNS_V1),
+      rollupView(rollup1m, ROLLUP_COLUMNS_V1),
       deadLetters(context),
       alerts(context),
     ];

@@ -1,4 +1,4 @@
-import { ROLLUP_COLUMNS } from '../schema/rollup-columns.js';
+import { ROLLUP_COLUMNS_V1 } from '../schema/rollup-columns.js';
 import type { Migration } from './migration.js';
 
 /**
@@ -13,7 +13,7 @@ export const rollupCodecs: Migration = {
     return ['gpu_rollup_10s', 'gpu_rollup_1m', 'gpu_rollup_1h'].map((table) => ({
       kind: 'alter' as const,
       table,
-      actions: ROLLUP_COLUMNS.map((c) => `MODIFY COLUMN ${c.name} CODEC(${c.codec})`),
+      actions: ROLLUP_COLUMNS_V1.map((c) => `MODIFY COLUMN ${c.name} CODEC(${c.codec})`),
     }));
   },
 };

@@ -1,4 +1,4 @@
-import type { AlterTable, Backfill, CreateMaterializedView, CreateTable, SchemaStatement } from './schema-statement.js';
+import type { AddColumns, AlterTable, Backfill, CreateMaterializedView, CreateTable, SchemaStatement } from './schema-statement.js';
 
 /** Where a migration's statements run. */
 export interface SchemaTarget {
@@ -80,7 +80,8 @@ function renderView(statement: CreateMaterializedView, target: SchemaTarget): st
   const onCluster = cluster === undefined ? '' : ` ON CLUSTER ${cluster}`;
   const source = `${database}.${storageName(statement.source, target)}`;
   const into = `${database}.${storageName(statement.target, target)}`;
-  return [`CREATE MATERIALIZED VIEW IF NOT EXISTS ${database}.${statement.name}${onCluster} TO ${into} AS\n${statement.select(source)}`];
+  const create = `CREATE MATERIALIZED VIEW IF NOT EXISTS ${database}.${statement.name}${onCluster} TO ${into} AS\n${statement.select(source)}`;
+  return statement.replace === true ? [`DROP VIEW IF EXISTS ${database}.${statement.name}${onCluster}`, create] : [create];
 }
 
 function renderBackfill(statement: Backfill, target: SchemaTarget): string[] {
@@ -89,7 +90,7 @@ function renderBackfill(statement: Backfill, target: SchemaTarget): string[] {
   const { database, cluster } = target;
   const distributed = cluster === undefined ? '' : ', distributed_foreground_insert = 1';
   return [
-    `INSERT INTO ${database}.${statement.target}\n` +
+    `INSERT INTO ${database}.${statement.target} (${statement.columns.join(', ')})\n` +
       `SETTINGS insert_deduplication_token = '${statement.token}', async_insert = 0${distributed}\n` +
       statement.select(`${database}.${statement.source}`),
   ];
@@ -100,6 +101,18 @@ function renderAlter(statement: AlterTable, target: SchemaTarget): string[] {
   const onCluster = cluster === undefined ? '' : ` ON CLUSTER ${cluster}`;
   return [`ALTER TABLE ${database}.${storageName(statement.table, target)}${onCluster}
     ${statement.actions.join(',\n    ')}`];
+}
+
+function renderAddColumns(statement: AddColumns, target: SchemaTarget): string[] {
+  const { database, cluster } = target;
+  const onCluster = cluster === undefined ? '' : ` ON CLUSTER ${cluster}`;
+  const local = `ALTER TABLE ${database}.${storageName(statement.table, target)}${onCluster}
+    ${statement.columns.map((c) => `ADD COLUMN IF NOT EXISTS ${c.name} ${c.type} CODEC(${c.codec})`).join(',\n    ')}`;
+  if (cluster === undefined) return [local];
+  // A Distributed table stores nothing, so its columns take no codec.
+  const distributed = `ALTER TABLE ${database}.${statement.table}${onCluster}
+    ${statement.columns.map((c) => `ADD COLUMN IF NOT EXISTS ${c.name} ${c.type}`).join(',\n    ')}`;
+  return [local, distributed];
 }
 
 /** The SQL statements that apply `statement` to `target`, in order. */
@@ -114,6 +127,8 @@ export function renderStatement(statement: SchemaStatement, target: SchemaTarget
       return renderBackfill(statement, target);
     case 'alter':
       return renderAlter(statement, target);
+    case 'add-columns':
+      return renderAddColumns(statement, target);
   }
 }
 

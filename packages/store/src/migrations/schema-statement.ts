@@ -38,6 +38,12 @@ export interface CreateMaterializedView {
   readonly source: string;
   /** The view's SELECT, given the qualified source table to read. */
   readonly select: (source: string) => string;
+  /**
+   * Drop the view first, if it exists: how a migration changes a view's SELECT (ALTER … MODIFY QUERY is experimental
+   * on the servers Kiln supports). Inserts between the drop and the create skip the view, so migrate before writers
+   * start, as Kiln's services do.
+   */
+  readonly replace?: boolean;
 }
 
 /**
@@ -48,6 +54,8 @@ export interface CreateMaterializedView {
 export interface Backfill {
   readonly kind: 'backfill';
   readonly target: string;
+  /** The target's columns the SELECT fills, in its order: later migrations may add columns to the target. */
+  readonly columns: readonly string[];
   readonly source: string;
   readonly token: string;
   readonly select: (source: string) => string;
@@ -66,4 +74,21 @@ export interface AlterTable {
   readonly onlyWhereSettingExists?: string;
 }
 
-export type SchemaStatement = CreateTable | CreateMaterializedView | Backfill | AlterTable;
+/** A column a migration adds to a table, with its type and compression. */
+export interface AddedColumn {
+  readonly name: string;
+  readonly type: string;
+  readonly codec: string;
+}
+
+/**
+ * Adds columns to a table. In a cluster the Distributed table has a column list of its own, so it gets them too:
+ * a query through it sees the new columns, and inserts through it carry them.
+ */
+export interface AddColumns {
+  readonly kind: 'add-columns';
+  readonly table: string;
+  readonly columns: readonly AddedColumn[];
+}
+
+export type SchemaStatement = CreateTable | CreateMaterializedView | Backfill | AlterTable | AddColumns;

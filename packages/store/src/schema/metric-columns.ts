@@ -61,3 +61,23 @@ export const METRIC_COLUMNS_V1: readonly MetricColumn[] = [
   // A byte counter: whole bytes, although the catalog does not promise integers (fractions are rounded away).
   { name: 'nvlink_bytes', type: 'UInt64', codec: DELTA, decimals: 0, rollup: 'counter' },
 ];
+
+/**
+ * gpu_samples metric columns added by migration 0005: Grace-Blackwell thermal margin, module power, NVLink link state
+ * and error counters, and fabric state. Absent on other parts (NULL), where they cost nothing per row but a null mask.
+ */
+export const METRIC_COLUMNS_V5: readonly MetricColumn[] = [
+  { name: 'temp_margin_c', type: 'Decimal(5, 1)', codec: ZSTD, decimals: 1, rollup: 'gauge' },
+  { name: 'module_power_w', type: 'Decimal(6, 1)', codec: ZSTD, decimals: 1, rollup: 'gauge' },
+  { name: 'module_power_limit_w', type: 'Decimal(6, 1)', codec: ZSTD, decimals: 1, rollup: 'gauge' },
+  { name: 'nvlink_links_inactive', type: 'UInt8', codec: ZSTD, decimals: 0, rollup: 'gauge' },
+  { name: 'nvlink_crc_errors', type: 'UInt64', codec: DELTA, decimals: 0, rollup: 'counter' },
+  { name: 'nvlink_replay_errors', type: 'UInt64', codec: DELTA, decimals: 0, rollup: 'counter' },
+  { name: 'nvlink_recovery_errors', type: 'UInt64', codec: DELTA, decimals: 0, rollup: 'counter' },
+  { name: 'fabric_state', type: 'UInt8', codec: ZSTD, decimals: 0, rollup: 'code' },
+  { name: 'fabric_status', type: 'UInt32', codec: ZSTD, decimals: 0, rollup: 'code' },
+  { name: 'fabric_clique', type: 'UInt32', codec: ZSTD, decimals: 0, rollup: 'code' },
+];
+
+/** Every gpu_samples metric column, as the latest migration leaves the table. */
+export const METRIC_COLUMNS: readonly MetricColumn[] = [...METRIC_COLUMNS_V1, ...METRIC_COLUMNS_V5];

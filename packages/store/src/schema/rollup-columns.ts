@@ -1,4 +1,4 @@
-import { METRIC_COLUMNS_V1, type MetricColumn } from './metric-columns.js';
+import { METRIC_COLUMNS_V1, METRIC_COLUMNS_V5, type MetricColumn } from './metric-columns.js';
 
 /** One column of the rollup tables (gpu_rollup_10s, _1m, _1h). */
 export interface RollupColumn {
@@ -49,8 +49,14 @@ function metricRollupColumns(c: MetricColumn): RollupColumn[] {
   }
 }
 
-/** Every rollup column after the key (ts, cluster, rack, host, gpu): `samples`, then each metric's. */
-export const ROLLUP_COLUMNS: readonly RollupColumn[] = [
+/** The rollup columns the tables were created with (migration 0001): `samples`, then each version 1 metric's. */
+export const ROLLUP_COLUMNS_V1: readonly RollupColumn[] = [
   column('samples', 'sum', 'UInt64', 'count()'),
   ...METRIC_COLUMNS_V1.flatMap(metricRollupColumns),
 ];
+
+/** The rollup columns of the metrics migration 0005 adds. */
+export const ROLLUP_COLUMNS_V5: readonly RollupColumn[] = METRIC_COLUMNS_V5.flatMap(metricRollupColumns);
+
+/** Every rollup column after the key (ts, cluster, rack, host, gpu), as the latest migration leaves the tables. */
+export const ROLLUP_COLUMNS: readonly RollupColumn[] = [...ROLLUP_COLUMNS_V1, ...ROLLUP_COLUMNS_V5];

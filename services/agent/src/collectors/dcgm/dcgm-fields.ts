@@ -58,7 +58,7 @@ export interface DcgmMapping {
   readonly blankFrom: number;
 }
 
-const METRIC_BY_FIELD = new Map<number, number>(METRICS.map((m, i) => [m.dcgm, i]));
+const METRIC_BY_FIELD = new Map<number, number>(METRICS.flatMap((m, i) => (m.dcgm === null ? [] : [[m.dcgm, i]])));
 
 /** Exporter metric name → mapping, for every name whose field the catalog carries. */
 export const DCGM_MAPPINGS: ReadonlyMap<string, DcgmMapping> = new Map(
