@@ -108,9 +108,9 @@ export class MessageWriter {
     return present;
   }
 
-  /** The GPU's job; none on an idle rack. */
-  private jobOf(effects: FaultEffects, g: number): string {
-    return effects.idle[g] === 1 ? '' : this.jobs.names[this.jobs.jobOfGpu[g]!]!;
+  /** The GPU's job; none (the field left out, as wire v1 has it) on an idle rack. */
+  private jobOf(effects: FaultEffects, g: number): string | undefined {
+    return effects.idle[g] === 1 ? undefined : this.jobs.names[this.jobs.jobOfGpu[g]!]!;
   }
 
   private blankMessage(host: number, gpus: WireGpu[]): WireMessage {
