@@ -13,8 +13,10 @@ const ALERTNAME = 'GpuThermalMarginLow';
 /**
  * The GPU's own thermal margin (temp_margin_c: degrees below its slowdown point, NVML's T.Limit, which Blackwell
  * reports in place of an absolute slowdown temperature) at or below min_margin_c. Leaves the low state only above the
- * threshold plus a hysteresis. Where a GPU reports its margin, this rule judges its temperature and
- * GpuTemperatureNearSlowdown stays quiet for it (one cause, one page); a GPU without the field is not judged here.
+ * threshold plus a hysteresis. A GPU that reports its margin but no slowdown_temp_c is judged here alone:
+ * GpuTemperatureNearSlowdown would hold it to a fixed default temperature, so it leaves the GPU to this rule. Where both
+ * are reported the two rules read the same distance and fire together, for the same GPU. A GPU without the field is
+ * not judged here.
  */
 export class ThermalMarginDetector implements Detector {
   readonly name = 'thermal_margin';

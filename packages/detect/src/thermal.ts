@@ -28,7 +28,7 @@ export interface TemperatureLimitSpec {
   readonly subject: (place: string) => string;
   readonly limitName: string;
   readonly consequence: string;
-  /** A GPU that reports this metric is judged by another rule instead (GpuThermalMarginLow for temp_margin_c). */
+  /** A GPU that reports this metric but not limitMetric is judged by another rule instead (GpuThermalMarginLow for temp_margin_c). */
   readonly judgedElsewhereBy?: number;
 }
 
@@ -56,9 +56,11 @@ export class TemperatureLimitDetector implements Detector {
     const o = row * METRIC_COUNT;
     const temp = batch.values[o + this.spec.valueMetric]!;
     if (temp !== temp) return; // not read this tick: no judgement
-    const elsewhere = this.spec.judgedElsewhereBy;
-    if (elsewhere !== undefined && batch.values[o + elsewhere] === batch.values[o + elsewhere] && !this.track.engaged(gpuId)) return;
     const reported = batch.values[o + this.spec.limitMetric]!;
+    const elsewhere = this.spec.judgedElsewhereBy;
+    // Without a limit of its own the GPU would be held to the configured default, a fixed temperature: where it
+    // reports its margin, that rule judges it instead.
+    if (elsewhere !== undefined && reported !== reported && batch.values[o + elsewhere] === batch.values[o + elsewhere] && !this.track.engaged(gpuId)) return;
     const limit = reported === reported ? reported : this.rule.defaultLimitC;
     const enter = limit - this.rule.margin_c;
     const track = this.track;
@@ -97,7 +99,7 @@ const METRIC_NAME: Readonly<Record<number, string>> = Object.fromEntries(Object.
 
 /** GpuTemperatureNearSlowdown: the GPU die against its slowdown threshold (slowdown_temp_c). */
 export class ThermalDetector extends TemperatureLimitDetector {
-  /** @param marginJudged GpuThermalMarginLow runs: a GPU reporting temp_margin_c is its, not this rule's (one cause, one page) */
+  /** @param marginJudged GpuThermalMarginLow runs: a GPU reporting temp_margin_c and no slowdown_temp_c is its, not this rule's */
   constructor(registry: GpuRegistry, rule: ThermalRule, marginJudged = false) {
     super(
       registry,

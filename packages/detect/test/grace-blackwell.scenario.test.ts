@@ -83,9 +83,10 @@ describe('correctable ECC errors', () => {
 });
 
 describe('thermal margin', () => {
-  it('pages a small margin from the GPU’s own reading, and only that page', () => {
-    // 83 °C throughout, within 5 °C of the 87 °C slowdown_temp_c: the margin, not the temperature, decides.
-    const result = runScenario({ duration: '3m', series: { [GPU]: { temp_margin_c: '20x59 4x59 20', temp_c: '83' } } });
+  it('pages a small margin from the GPU’s own reading, and only that page where the GPU reports no slowdown temperature', () => {
+    // 83 °C throughout, within 5 °C of the default 87 °C slowdown point, and no slowdown_temp_c (as Blackwell reports
+    // it): the margin, not a fixed temperature, decides.
+    const result = runScenario({ duration: '3m', series: { [GPU]: { temp_margin_c: '20x59 4x59 20', temp_c: '83', slowdown_temp_c: '_' } } });
     expectAlerts(result, ['1m10s firing GpuThermalMarginLow r0001-t07/0', '2m resolved GpuThermalMarginLow r0001-t07/0']);
     expect(result.events[0]!.annotations.summary).toBe('GPU 0 on r0001-t07 (rack r0001, test-ai1) is 4 °C from its slowdown point at 83 °C');
   });
