@@ -48,9 +48,10 @@ describe('restarting a partition mid-incident', () => {
     const whole = run(14 * 60).before;
     const { before, after, open } = run(14 * 60, 4 * 60);
     const names = new Set(open.map((e) => `${e.labels.alertname}${e.labels.gpu === undefined ? ' tray/host' : ''}`));
-    // Every kind of episode is open at the restart: thermal, a tray and its GPUs, a silent host, a missing GPU, a stall.
+    // Every kind of episode is open at the restart: thermal (the simulated GB300 reports its margin too), a tray and its
+    // GPUs, a silent host, a missing GPU, a stall.
     expect([...names].sort()).toEqual(
-      ['GpuMissing', 'GpuStalled', 'GpuTemperatureNearSlowdown', 'GpuThermalThrottling', 'GpuXidError', 'GpuXidError tray/host', 'HostSilent tray/host'].sort(),
+      ['GpuMissing', 'GpuStalled', 'GpuTemperatureNearSlowdown', 'GpuThermalMarginLow', 'GpuThermalThrottling', 'GpuXidError', 'GpuXidError tray/host', 'HostSilent tray/host'].sort(),
     );
     const openFps = new Set(open.map((e) => fingerprint(e.labels)));
     expect(after.filter((e) => e.status === 'firing' && openFps.has(fingerprint(e.labels))).map(describeEvent)).toEqual([]);
