@@ -19,9 +19,9 @@ import { CauseRollup, type CoveringCause } from './cause-rollup.js';
 import { HbmTemperatureDetector, ThermalDetector } from './thermal.js';
 import { XidDetector } from './xid.js';
 import { EccStormDetector } from './ecc-storm.js';
-import { FabricDetector, GPU_FABRIC_ALERTNAME } from './fabric.js';
+import { FabricDetector, rackFabricSpec } from './fabric.js';
 import { ModulePowerDetector } from './module-power.js';
-import { GPU_NVLINK_ALERTNAME, NvlinkDetector } from './nvlink.js';
+import { NvlinkDetector, rackNvlinkSpec } from './nvlink.js';
 import { RackPowerSwingDetector } from './rack-power.js';
 import { RackRollupDetector } from './rack-rollup.js';
 import { ThermalMarginDetector } from './thermal-margin.js';
@@ -82,39 +82,15 @@ export class Detection implements GpuStateOwner {
         () => new SilenceDetector(registry, { gpu: config.gpu_missing, host: config.host_silent, rack: config.rack_silent }, state),
       ],
       [config.partition_silent.enabled, () => new PartitionSilentDetector(config.partition_silent, state.topology)],
-      [nvlink !== undefined, () => nvlink!],
-      [
-        nvlink !== undefined && config.rack_nvlink.enabled,
-        () =>
-          new RackRollupDetector(registry, config.rack_nvlink, {
-            name: 'rack_nvlink',
-            alertname: 'RackNvlinkDegraded',
-            gpuAlertname: GPU_NVLINK_ALERTNAME,
-            category: 'hardware',
-            holds: (g) => nvlink!.degraded(g),
-            what: 'NVLink degraded',
-            advice: 'many GPUs of one NVLink domain losing links at once points at what they share, the NVLink switch trays or their cabling and power.',
-          }, state),
-      ],
-      [fabric !== undefined, () => fabric!],
-      [
-        fabric !== undefined && config.rack_fabric.enabled,
-        () =>
-          new RackRollupDetector(registry, config.rack_fabric, {
-            name: 'rack_fabric',
-            alertname: 'RackFabricNotReady',
-            gpuAlertname: GPU_FABRIC_ALERTNAME,
-            category: 'hardware',
-            holds: (g) => fabric!.notReady(g),
-            what: 'NVLink fabric not ready',
-            advice: "the rack's fabric manager (on its NVSwitch trays) or its compute domain (IMEX) has not brought the fabric up.",
-          }, state),
-      ],
       [config.ecc_storm.enabled, () => new EccStormDetector(registry, config.ecc_storm)],
       [config.module_power.enabled, () => new ModulePowerDetector(registry, config.module_power)],
       [rack_power_swing.enabled, () => new RackPowerSwingDetector(rack_power_swing, state)],
     ];
-    this.detectors = candidates.filter(([enabled]) => enabled).map(([, make]) => make());
+    this.detectors = [
+      ...candidates.filter(([enabled]) => enabled).map(([, make]) => make()),
+      ...(nvlink ? [nvlink, ...(config.rack_nvlink.enabled ? [new RackRollupDetector(registry, config.rack_nvlink, rackNvlinkSpec(nvlink), state)] : [])] : []),
+      ...(fabric ? [fabric, ...(config.rack_fabric.enabled ? [new RackRollupDetector(registry, config.rack_fabric, rackFabricSpec(fabric), state)] : [])] : []),
+    ];
     this.perSample = this.detectors.filter((d) => d.onSample !== undefined);
     this.tracks = this.detectors.flatMap((d) => d.tracks ?? []);
     this.gpuTracks = this.tracks.filter((t) => t.scope === 'gpu');

@@ -5,6 +5,7 @@ import { AlertTrack } from './alert-track.js';
 import type { Detector, EmitAlert } from './detector.js';
 import { duration, fmt, gpuPlace } from './format.js';
 import type { PartitionState } from './partition-state.js';
+import type { RackRollupSpec } from './rack-rollup.js';
 import type { FabricRule } from './rules/fabric.js';
 
 export const GPU_FABRIC_ALERTNAME = 'GpuFabricNotReady';
@@ -87,4 +88,17 @@ export class FabricDetector implements Detector {
     // `held` too: the rack roll-up reads it even where this GPU's own alert never engaged.
     if (this.track.held(gpuId) || this.track.engaged(gpuId)) this.track.clear(gpuId, batch.eventTs[row]!, emit);
   }
+}
+
+/** RackFabricNotReady: many GPUs of one rack expected in a fabric without one at once. */
+export function rackFabricSpec(fabric: FabricDetector): RackRollupSpec {
+  return {
+    name: 'rack_fabric',
+    alertname: 'RackFabricNotReady',
+    gpuAlertname: GPU_FABRIC_ALERTNAME,
+    category: 'hardware',
+    holds: (g) => fabric.notReady(g),
+    what: 'NVLink fabric not ready',
+    advice: "the rack's fabric manager (on its NVSwitch trays) or its compute domain (IMEX) has not brought the fabric up.",
+  };
 }

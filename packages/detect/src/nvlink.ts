@@ -6,6 +6,7 @@ import { AlertTrack } from './alert-track.js';
 import { CounterRate } from './counter-rate.js';
 import type { Detector, EmitAlert } from './detector.js';
 import { duration, fmt, gpuPlace } from './format.js';
+import type { RackRollupSpec } from './rack-rollup.js';
 import type { NvlinkRule } from './rules/nvlink.js';
 
 export const GPU_NVLINK_ALERTNAME = 'GpuNvlinkDegraded';
@@ -102,4 +103,17 @@ export class NvlinkDetector implements Detector {
     this.errorBits = resized(this.errorBits, size, 0);
     this.latestRate = resized(this.latestRate, size * ERROR_COUNTERS.length, 0);
   }
+}
+
+/** RackNvlinkDegraded: many GPUs of one rack (one NVLink domain) with degraded NVLink at once. */
+export function rackNvlinkSpec(nvlink: NvlinkDetector): RackRollupSpec {
+  return {
+    name: 'rack_nvlink',
+    alertname: 'RackNvlinkDegraded',
+    gpuAlertname: GPU_NVLINK_ALERTNAME,
+    category: 'hardware',
+    holds: (g) => nvlink.degraded(g),
+    what: 'NVLink degraded',
+    advice: 'many GPUs of one NVLink domain losing links at once points at what they share, the NVLink switch trays or their cabling and power.',
+  };
 }
