@@ -54,8 +54,10 @@ function rng(seed) {
 }
 
 /** Every GPU-sample of `gpus` GPUs over `seconds` seconds, time-major (as the aggregator sees them arrive); each seed
- *  draws other values (so that no two passes store the same bytes, which would compress unrealistically well). */
-function fleetSamples(startMs, seed, gpus = GPUS, seconds = SECONDS) {
+ *  draws other values (so that no two passes store the same bytes, which would compress unrealistically well).
+ *  `graceBlackwell`: the samples carry what a GB300 adds (thermal margin, module power, NVLink links and errors, fabric
+ *  state); otherwise those are absent, as from an H100. */
+function fleetSamples(startMs, seed, gpus = GPUS, seconds = SECONDS, graceBlackwell = false) {
   const random = rng(seed);
   const gauss = () => random() + random() + random() - 1.5;
   const total = gpus * seconds;
@@ -71,6 +73,7 @@ function fleetSamples(startMs, seed, gpus = GPUS, seconds = SECONDS) {
     energy: 4e6 + 1e6 * random(),
     nvlink: Math.floor(1e13 * random()),
     fbUsed: 150_000 + Math.floor(30_000 * random()),
+    crc: 0,
   }));
   let row = 0;
   for (let s = 0; s < seconds; s++) {
@@ -112,6 +115,20 @@ function fleetSamples(startMs, seed, gpus = GPUS, seconds = SECONDS) {
       v('row_remap_failure', 0);
       v('pcie_replay', 0);
       v('nvlink_bytes', st.nvlink);
+      if (graceBlackwell) {
+        v('temp_margin_c', 87 - Math.round(st.temp));
+        v('module_power_w', Math.round((2 * power + 220 + 20 * gauss()) * 10) / 10);
+        v('module_power_limit_w', 2900);
+        v('nvlink_links_inactive', 0);
+        // A healthy link retries now and then.
+        if (random() < 0.001) st.crc++;
+        v('nvlink_crc_errors', st.crc);
+        v('nvlink_replay_errors', 0);
+        v('nvlink_recovery_errors', 0);
+        v('fabric_state', 3);
+        v('fabric_status', 0);
+        v('fabric_clique', 1 + Math.floor(g / GPUS_PER_RACK));
+      }
     }
   }
   batch.length = total;
@@ -371,6 +388,22 @@ export async function run() {
       value: raw.bytes / raw.rows,
       unit: 'B',
       note: `compressed, after OPTIMIZE FINAL; ${raw.rows.toLocaleString('en-US')} rows, ${METRIC_COUNT} metrics`,
+    });
+    // The same fleet as GB300s report it, on a day of its own (gpu_samples is partitioned by day), measured alone.
+    const gbDay = startMs - 3 * 86_400_000;
+    const gbSamples = fleetSamples(gbDay, 0x6b696c6e + 99, GPUS, SECONDS, true);
+    for (let from = 0; from < gbSamples.length; from += 20_000) {
+      await store.insertSamples(slice(gbSamples, from, Math.min(gbSamples.length, from + 20_000)), `bench:grace-blackwell:${from}`);
+    }
+    await store.command('OPTIMIZE TABLE kiln.gpu_samples FINAL');
+    const [gb] = await store.query(
+      `SELECT toUInt64(sum(rows)) AS rows, toUInt64(sum(data_compressed_bytes)) AS bytes FROM system.parts WHERE database = 'kiln' AND table = 'gpu_samples' AND active AND partition = toString(toDate(fromUnixTimestamp64Milli(${gbDay})))`,
+    );
+    results.push({
+      name: 'stored bytes per GPU-sample with the Grace-Blackwell fields (gpu_samples)',
+      value: Number(gb.bytes) / Number(gb.rows),
+      unit: 'B',
+      note: `the same, ${Number(gb.rows).toLocaleString('en-US')} rows as a GB300 reports them (the figure above: those fields absent, as from an H100)`,
     });
     // Per window (one GPU's rollup row); the bench store-queries measures them on a whole day, where hours are whole.
     for (const [table, window] of [['gpu_rollup_10s', '10 s'], ['gpu_rollup_1m', '1 min'], ['gpu_rollup_1h', '1 h']]) {

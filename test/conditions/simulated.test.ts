@@ -4,8 +4,9 @@ import { caseWorkspace, evaluate, explain, KilnUp, pagesOf, receivers, sleep, ta
 
 /**
  * Operating conditions a live fleet produces, on `kiln up` with its simulator running in real time: a healthy rack, a
- * tray losing power, a host whose clock runs four minutes ahead, and a coolant failure in one of three racks (with the
- * shipped deploy/kiln.yaml and with an empty configuration). Each case pages a real webhook and PagerDuty endpoint.
+ * tray losing power, a host whose clock runs four minutes ahead, a coolant failure in one of three racks (with the
+ * shipped deploy/kiln.yaml and with an empty configuration), an idle rack without a compute domain, and NVLink links
+ * going down across a rack. Each case pages a real webhook and PagerDuty endpoint.
  */
 /** By case, in the order the cases are written (they run concurrently). */
 const results: CaseResult[] = [];
@@ -86,6 +87,44 @@ describe.concurrent('operating conditions, simulated fleet live', () => {
       },
     );
     expect(result, explain(result, ws)).toMatchObject({ pagesPerIncident: [1], detected: 1, falsePages: 0, late: 0 });
+    await ws.close();
+  });
+
+  it('an idle rack without a compute domain pages nobody, however long its fabric stays unstarted', async () => {
+    // The fabric's grace cut to 10 s, so a minute is many graces: an idle rack is never expected in a fabric.
+    const { result, ws } = await live(
+      5,
+      'idle rack, no compute domain',
+      { racks: 1, faults: ['idle_rack:r0001@0s'], detect: { fabric: { for_ms: 10_000 } }, cluster: 'idle-ai1' },
+      () => [],
+      () => sleep(60_000),
+    );
+    expect(result, explain(result, ws)).toMatchObject({ falsePages: 0, late: 0 });
+    expect(ws.webhook.requests).toHaveLength(0);
+    await ws.close();
+  });
+
+  it('NVLink links going down across a rack page once, for the rack', async () => {
+    const trays = Array.from({ length: 18 }, (_, t) => `nvlink_down=2:r0001-t${String(t + 1).padStart(2, '0')}@20s`);
+    const { result, ws } = await live(
+      6,
+      'NVLink down across a rack',
+      { racks: 1, faults: trays, cluster: 'nvlink-ai1' },
+      (start) => [{ name: 'NVLink r0001', onsetMs: start + 20_000, owns: (l) => l.rack === 'r0001' }],
+      async (up, ws) => {
+        await ws.webhook.waitFor((r) => pagesOf(r).length > 0, 120_000);
+        // Long enough for the GPUs' own NVLink alerts (for 30 s) to fire: they must be muted, not absent.
+        const deadline = Date.now() + 90_000;
+        const muted = async () =>
+          (await up.alerts('?filter=rack="r0001"')).filter((a) => a.labels.alertname === 'GpuNvlinkDegraded' && a.status.inhibitedBy.length > 0).length;
+        while ((await muted()) < 4) {
+          if (Date.now() > deadline) throw new Error('no GpuNvlinkDegraded alert muted within 90 s of the rack page');
+          await sleep(2_000);
+        }
+      },
+    );
+    expect(result, explain(result, ws)).toMatchObject({ pagesPerIncident: [1], detected: 1, falsePages: 0, late: 0 });
+    expect(pagesOf(ws.webhook.requests)[0]!.alerts.map((a) => a.alertname)).toEqual(['RackNvlinkDegraded']);
     await ws.close();
   });
 

@@ -1,5 +1,6 @@
 // One GPU in detail: every metric it reports, the events in its samples (Xids, throttling, ECC errors, row
 // remapping) and the alerts about it.
+import { gpuGraceBlackwellPanels } from './grace-blackwell.mjs';
 import { dashboard, table, timeseries } from './panels.mjs';
 import { agg, alertRows, CLOCK_EVENTS, filter, tiered } from './sql.mjs';
 import { gpuVariables } from './variables.mjs';
@@ -141,5 +142,6 @@ FROM ${alertRows(['$__timeFilter(ts)', filter.is('cluster'), filter.is('rack'), 
 ORDER BY time DESC
 LIMIT 500`,
     }),
+    ...gpuGraceBlackwellPanels,
   ],
 });

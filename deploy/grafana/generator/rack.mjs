@@ -1,6 +1,7 @@
 // One NVL72 rack: its 72 GPUs side by side (temperature, utilization, clocks, power), throttling by reason, and each
 // GPU against its peers in the rack (a straggler runs slower than the rack's median clock, an overheating GPU hotter
 // than the median temperature).
+import { rackGraceBlackwellPanels } from './grace-blackwell.mjs';
 import { dashboard, table, timeseries } from './panels.mjs';
 import { agg, CLOCK_EVENTS, filter, GPU_LABEL, tiered } from './sql.mjs';
 import { rackVariables } from './variables.mjs';
@@ -127,5 +128,6 @@ WHERE $__timeFilter(ts) AND ${where.join(' AND ')}
 GROUP BY code
 ORDER BY events DESC`,
     }),
+    ...rackGraceBlackwellPanels,
   ],
 });

@@ -1,4 +1,4 @@
-import type { KilnConfig } from '@kiln/config';
+import type { DetectConfig } from './rules/detect-section.js';
 import type { ClosedWindow, GpuRegistry, GpuStateOwner } from '@kiln/window';
 import { ClockEvent, type SampleBatch } from '@kiln/wire';
 import { ClockEventDetector, POWER_BRAKE_SPEC, THERMAL_THROTTLE_SPEC } from './clock-events.js';
@@ -18,6 +18,13 @@ import { TemperatureRiseDetector } from './temperature-rise.js';
 import { CauseRollup, type CoveringCause } from './cause-rollup.js';
 import { HbmTemperatureDetector, ThermalDetector } from './thermal.js';
 import { XidDetector } from './xid.js';
+import { EccStormDetector } from './ecc-storm.js';
+import { FabricDetector, rackFabricSpec } from './fabric.js';
+import { ModulePowerDetector } from './module-power.js';
+import { NvlinkDetector, rackNvlinkSpec } from './nvlink.js';
+import { RackPowerSwingDetector } from './rack-power.js';
+import { RackRollupDetector } from './rack-rollup.js';
+import { ThermalMarginDetector } from './thermal-margin.js';
 
 /**
  * Every detector of one partition behind the four calls the aggregator makes, in event time:
@@ -43,15 +50,21 @@ export class Detection implements GpuStateOwner {
 
   constructor(
     private readonly registry: GpuRegistry,
-    config: KilnConfig['detect'],
+    config: DetectConfig,
     emit: EmitAlert,
   ) {
-    const { rack_cooling, temperature_rise } = config;
-    this.state = new PartitionState(Math.max(rack_cooling.lookback_ms + rack_cooling.settle_ms, temperature_rise.span_ms));
+    const { rack_cooling, temperature_rise, rack_power_swing } = config;
+    this.state = new PartitionState(
+      Math.max(rack_cooling.lookback_ms + rack_cooling.settle_ms, temperature_rise.span_ms, rack_power_swing.enabled ? rack_power_swing.span_ms : 0),
+    );
     const state = this.state;
     const slowdownC = config.thermal.default_slowdown_c;
+    // The rack roll-ups judge their GPU rule's condition, so they run with it.
+    const nvlink = config.nvlink.enabled ? new NvlinkDetector(registry, config.nvlink) : undefined;
+    const fabric = config.fabric.enabled ? new FabricDetector(registry, config.fabric, state) : undefined;
     const candidates: [boolean, () => Detector][] = [
-      [config.thermal.enabled, () => new ThermalDetector(registry, config.thermal)],
+      [config.thermal.enabled, () => new ThermalDetector(registry, config.thermal, config.thermal_margin.enabled)],
+      [config.thermal_margin.enabled, () => new ThermalMarginDetector(registry, config.thermal_margin)],
       [config.hbm_temperature.enabled, () => new HbmTemperatureDetector(registry, config.hbm_temperature)],
       [config.thermal_throttle.enabled, () => new ClockEventDetector(registry, config.thermal_throttle, THERMAL_THROTTLE_SPEC)],
       [config.temperature_rise.enabled, () => new TemperatureRiseDetector(registry, temperature_rise, slowdownC, state)],
@@ -70,8 +83,15 @@ export class Detection implements GpuStateOwner {
         () => new SilenceDetector(registry, { gpu: config.gpu_missing, host: config.host_silent, rack: config.rack_silent }, state),
       ],
       [config.partition_silent.enabled, () => new PartitionSilentDetector(config.partition_silent, state.topology)],
+      [config.ecc_storm.enabled, () => new EccStormDetector(registry, config.ecc_storm)],
+      [config.module_power.enabled, () => new ModulePowerDetector(registry, config.module_power)],
+      [rack_power_swing.enabled, () => new RackPowerSwingDetector(rack_power_swing, state)],
     ];
-    this.detectors = candidates.filter(([enabled]) => enabled).map(([, make]) => make());
+    this.detectors = [
+      ...candidates.filter(([enabled]) => enabled).map(([, make]) => make()),
+      ...(nvlink ? [nvlink, ...(config.rack_nvlink.enabled ? [new RackRollupDetector(registry, config.rack_nvlink, rackNvlinkSpec(nvlink), state)] : [])] : []),
+      ...(fabric ? [fabric, ...(config.rack_fabric.enabled ? [new RackRollupDetector(registry, config.rack_fabric, rackFabricSpec(fabric), state)] : [])] : []),
+    ];
     this.xid = this.detectors.find((d): d is XidDetector => d instanceof XidDetector);
     this.perSample = this.detectors.filter((d) => d.onSample !== undefined);
     this.tracks = this.detectors.flatMap((d) => d.tracks ?? []);
@@ -88,6 +108,8 @@ export class Detection implements GpuStateOwner {
         },
       });
     }
+    // A rack-wide NVLink or fabric fault pages once for the rack: its GPUs' alerts of the rule wait while it may.
+    for (const d of this.detectors) if (d instanceof RackRollupDetector) covers.push(d);
     this.causes = new CauseRollup(registry, this.gpuTracks, covers, emit);
     this.emit = (e) => (e.labels.gpu === undefined ? emit(e) : this.causes.onGpuEvent(e));
   }

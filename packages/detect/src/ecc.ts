@@ -1,4 +1,4 @@
-import type { KilnConfig } from '@kiln/config';
+import type { EccRule } from './rules/ecc.js';
 import { METRIC_COUNT, METRIC_ID, type SampleBatch } from '@kiln/wire';
 import { grownCapacity, resized, type GpuRegistry } from '@kiln/window';
 import { gpuAlertLabels } from './alert-labels.js';
@@ -29,7 +29,7 @@ export class EccDoubleBitDetector implements Detector {
 
   constructor(
     private readonly registry: GpuRegistry,
-    private readonly rule: KilnConfig['detect']['ecc_dbe'],
+    private readonly rule: EccRule,
   ) {
     this.track = new AlertTrack(ALERTNAME, rule);
     this.tracks = [this.track];

@@ -1,9 +1,15 @@
-import type { KilnConfig } from '@kiln/config';
 import { EventClock, GpuRegistry, LatestSample, WindowCore } from '@kiln/window';
 import { METRIC_COUNT, type SampleBatch } from '@kiln/wire';
 import { Detection } from './detection.js';
 import type { EmitAlert } from './detector.js';
+import type { DetectConfig } from './rules/detect-section.js';
 import { WINDOW_METRICS } from './window-snapshot.js';
+
+/** What a partition's analysis reads of the configuration: the `aggregator` section's windowing, and the rules. */
+export interface PartitionAnalysisConfig {
+  readonly aggregator: { readonly forget_gpu_after_ms: number; readonly allowed_lateness_ms: number; readonly windows_ms: readonly number[] };
+  readonly detect: DetectConfig;
+}
 
 /**
  * Everything a partition keeps per GPU to analyse its samples, wired together and driven in event time: dense GPU
@@ -22,7 +28,7 @@ export class PartitionAnalysis {
   readonly windows: WindowCore;
   readonly detection: Detection;
 
-  constructor(config: Pick<KilnConfig, 'aggregator' | 'detect'>, emit: EmitAlert) {
+  constructor(config: PartitionAnalysisConfig, emit: EmitAlert) {
     this.registry = new GpuRegistry({ forgetAfterMs: config.aggregator.forget_gpu_after_ms });
     this.clock = new EventClock(config.aggregator.allowed_lateness_ms);
     const detection = new Detection(this.registry, config.detect, emit);

@@ -1,5 +1,5 @@
 import { TOPOLOGY_ALERTNAMES } from '@kiln/alerts';
-import type { KilnConfig } from '@kiln/config';
+import type { PartitionSilentRule } from './rules/partition-silent.js';
 import { rackAlertLabels } from './alert-labels.js';
 import { AlertTrack } from './alert-track.js';
 import type { Detector, EmitAlert } from './detector.js';
@@ -24,7 +24,7 @@ export class PartitionSilentDetector implements Detector {
   private lastProgressWallMs = NaN;
 
   constructor(
-    private readonly rule: KilnConfig['detect']['partition_silent'],
+    private readonly rule: PartitionSilentRule,
     private readonly topology: PartitionTopology,
   ) {}
 

@@ -1,5 +1,5 @@
 import { TOPOLOGY_ALERTNAMES } from '@kiln/alerts';
-import type { KilnConfig } from '@kiln/config';
+import type { RackCoolingRule } from './rules/rack-cooling.js';
 import { grownCapacity, resized, type GpuRegistry } from '@kiln/window';
 import { rackAlertLabels } from './alert-labels.js';
 import { AlertTrack } from './alert-track.js';
@@ -33,7 +33,7 @@ export class RackCoolingDetector implements Detector {
 
   constructor(
     private readonly registry: GpuRegistry,
-    private readonly rule: KilnConfig['detect']['rack_cooling'],
+    private readonly rule: RackCoolingRule,
     /** Used when a GPU reports no slowdown_temp_c. */
     private readonly defaultSlowdownC: number,
     private readonly state: PartitionState,

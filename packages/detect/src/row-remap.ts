@@ -1,4 +1,4 @@
-import type { KilnConfig } from '@kiln/config';
+import type { RowRemapRule } from './rules/row-remap.js';
 import { METRIC_COUNT, METRIC_ID, type SampleBatch } from '@kiln/wire';
 import type { GpuRegistry } from '@kiln/window';
 import { gpuAlertLabels } from './alert-labels.js';
@@ -18,7 +18,7 @@ export class RowRemapFailureDetector implements Detector {
 
   constructor(
     private readonly registry: GpuRegistry,
-    private readonly rule: KilnConfig['detect']['row_remap_failure'],
+    private readonly rule: RowRemapRule,
   ) {
     this.track = new AlertTrack(ALERTNAME, rule);
     this.tracks = [this.track];

@@ -1,5 +1,5 @@
 import { TOPOLOGY_ALERTNAMES } from '@kiln/alerts';
-import type { KilnConfig } from '@kiln/config';
+import type { SilenceRule } from './rules/silence.js';
 import type { GpuRegistry } from '@kiln/window';
 import { gpuAlertLabels, hostAlertLabels, rackAlertLabels } from './alert-labels.js';
 import { AlertTrack } from './alert-track.js';
@@ -9,7 +9,6 @@ import type { PartitionState } from './partition-state.js';
 
 export const SILENCE_ALERTNAMES = { gpu: TOPOLOGY_ALERTNAMES.gpuMissing, host: TOPOLOGY_ALERTNAMES.hostSilent, rack: TOPOLOGY_ALERTNAMES.rackSilent } as const;
 
-type SilenceRule = KilnConfig['detect']['host_silent'];
 
 /**
  * Members gone quiet while their container goes on, judged in event time on every closing pass, so a replay finds

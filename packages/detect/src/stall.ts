@@ -1,4 +1,4 @@
-import type { KilnConfig } from '@kiln/config';
+import type { StallRule } from './rules/stall.js';
 import type { GpuRegistry } from '@kiln/window';
 import { gpuAlertLabels } from './alert-labels.js';
 import { AlertTrack } from './alert-track.js';
@@ -24,7 +24,7 @@ export class StallDetector implements Detector {
 
   constructor(
     private readonly registry: GpuRegistry,
-    private readonly rule: KilnConfig['detect']['stall'],
+    private readonly rule: StallRule,
     private readonly state: PartitionState,
   ) {
     this.track = new AlertTrack(ALERTNAME, rule);

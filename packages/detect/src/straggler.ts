@@ -1,4 +1,4 @@
-import type { KilnConfig } from '@kiln/config';
+import type { StragglerRule } from './rules/straggler.js';
 import type { GpuRegistry } from '@kiln/window';
 import { gpuAlertLabels } from './alert-labels.js';
 import { AlertTrack } from './alert-track.js';
@@ -40,7 +40,7 @@ export class StragglerDetector implements Detector {
 
   constructor(
     private readonly registry: GpuRegistry,
-    private readonly rule: KilnConfig['detect']['straggler'],
+    private readonly rule: StragglerRule,
     private readonly state: PartitionState,
   ) {
     this.track = new AlertTrack(ALERTNAME, rule);

@@ -1,4 +1,4 @@
-import type { KilnConfig } from '@kiln/config';
+import type { TemperatureRiseRule } from './rules/temperature-rise.js';
 import type { GpuRegistry } from '@kiln/window';
 import { gpuAlertLabels } from './alert-labels.js';
 import { AlertTrack } from './alert-track.js';
@@ -28,7 +28,7 @@ export class TemperatureRiseDetector implements Detector {
 
   constructor(
     private readonly registry: GpuRegistry,
-    private readonly rule: KilnConfig['detect']['temperature_rise'],
+    private readonly rule: TemperatureRiseRule,
     /** Used when a GPU reports no slowdown_temp_c. */
     private readonly defaultSlowdownC: number,
     private readonly state: PartitionState,

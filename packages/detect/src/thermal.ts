@@ -1,5 +1,5 @@
 import type { Annotations, Labels, Severity } from '@kiln/alerts';
-import type { KilnConfig, ThermalRuleConfig } from '@kiln/config';
+import type { HbmTemperatureRule, ThermalRule } from './rules/thermal.js';
 import { METRIC_COUNT, METRIC_ID, type SampleBatch } from '@kiln/wire';
 import type { GpuRegistry } from '@kiln/window';
 import { gpuAlertLabels } from './alert-labels.js';
@@ -28,6 +28,8 @@ export interface TemperatureLimitSpec {
   readonly subject: (place: string) => string;
   readonly limitName: string;
   readonly consequence: string;
+  /** A GPU that reports this metric but not limitMetric is judged by another rule instead (GpuThermalMarginLow for temp_margin_c). */
+  readonly judgedElsewhereBy?: number;
 }
 
 /**
@@ -55,6 +57,10 @@ export class TemperatureLimitDetector implements Detector {
     const temp = batch.values[o + this.spec.valueMetric]!;
     if (temp !== temp) return; // not read this tick: no judgement
     const reported = batch.values[o + this.spec.limitMetric]!;
+    const elsewhere = this.spec.judgedElsewhereBy;
+    // Without a limit of its own the GPU would be held to the configured default, a fixed temperature: where it
+    // reports its margin, that rule judges it instead.
+    if (elsewhere !== undefined && reported !== reported && batch.values[o + elsewhere] === batch.values[o + elsewhere] && !this.track.engaged(gpuId)) return;
     const limit = reported === reported ? reported : this.rule.defaultLimitC;
     const enter = limit - this.rule.margin_c;
     const track = this.track;
@@ -93,7 +99,8 @@ const METRIC_NAME: Readonly<Record<number, string>> = Object.fromEntries(Object.
 
 /** GpuTemperatureNearSlowdown: the GPU die against its slowdown threshold (slowdown_temp_c). */
 export class ThermalDetector extends TemperatureLimitDetector {
-  constructor(registry: GpuRegistry, rule: ThermalRuleConfig) {
+  /** @param marginJudged GpuThermalMarginLow runs: a GPU reporting temp_margin_c and no slowdown_temp_c is its, not this rule's */
+  constructor(registry: GpuRegistry, rule: ThermalRule, marginJudged = false) {
     super(
       registry,
       { ...rule, defaultLimitC: rule.default_slowdown_c },
@@ -105,6 +112,7 @@ export class ThermalDetector extends TemperatureLimitDetector {
         subject: (place) => `${place} is at`,
         limitName: 'slowdown threshold',
         consequence: 'Above the slowdown threshold the GPU throttles its clocks.',
+        ...(marginJudged ? { judgedElsewhereBy: METRIC_ID.temp_margin_c } : {}),
       },
     );
   }
@@ -112,7 +120,7 @@ export class ThermalDetector extends TemperatureLimitDetector {
 
 /** GpuMemoryTemperatureNearLimit: the HBM stacks against their maximum operating temperature (mem_max_temp_c). */
 export class HbmTemperatureDetector extends TemperatureLimitDetector {
-  constructor(registry: GpuRegistry, rule: KilnConfig['detect']['hbm_temperature']) {
+  constructor(registry: GpuRegistry, rule: HbmTemperatureRule) {
     super(
       registry,
       { ...rule, defaultLimitC: rule.default_max_c },

@@ -1,5 +1,5 @@
 import type { Labels, Severity } from '@kiln/alerts';
-import type { KilnConfig } from '@kiln/config';
+import type { XidRule } from './rules/xid.js';
 import { METRIC_COUNT, METRIC_ID, type SampleBatch } from '@kiln/wire';
 import type { GpuRegistry } from '@kiln/window';
 import { gpuAlertLabels } from './alert-labels.js';
@@ -61,7 +61,7 @@ export class XidDetector implements Detector {
 
   constructor(
     private readonly registry: GpuRegistry,
-    rule: KilnConfig['detect']['xid'],
+    rule: XidRule,
   ) {
     this.fatal = new AlertTrack(ALERTNAME, rule, 'gpu', 'critical');
     this.warning = new AlertTrack(ALERTNAME, rule, 'gpu', 'warning');

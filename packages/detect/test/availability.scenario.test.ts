@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '@kiln/config';
+import { detectConfig } from './config.js';
 import { Fleet, parseFaults } from '@kiln/simulator';
 import { SampleBatch, type WireMessage } from '@kiln/wire';
 import { DetectionRig } from './rig.js';
@@ -58,7 +58,7 @@ describe('silence after an outage of the whole partition', () => {
     // One rack whose tray 18 dies with the outage. Live before and after: the wall clock is event time.
     const T = Date.UTC(2026, 0, 15);
     const fleet = new Fleet({ cluster: 'outage-ai1', racks: 1, seed: 4, startMs: T, faults: parseFaults(['offline:r0001-t18@60s']) });
-    const rig = new DetectionRig(parseConfig({}, { env: {} }).detect);
+    const rig = new DetectionRig(detectConfig());
     const batch = new SampleBatch(8);
     const send = (messages: readonly WireMessage[], wallMs: number) => {
       for (const m of messages) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '@kiln/config';
+import { detectConfig } from './config.js';
 import { Fleet, parseFaults } from '@kiln/simulator';
 import { SampleBatch } from '@kiln/wire';
 import { DetectionRig } from './rig.js';
@@ -56,7 +56,7 @@ describe('rack cooling covers its thermal alerts', () => {
         // A fresh partition (no window history yet, as after a restart) and the coolant of rack 2 failing 20 s in.
         const T0 = Date.UTC(2026, 0, 15) + phaseS * 1000;
         const fleet = new Fleet({ cluster: 'cool-ai1', racks: 3, seed, startMs: T0, faults: parseFaults(['rack_cooling:r0002@20s']) });
-        const rig = new DetectionRig(parseConfig({}, { env: {} }).detect);
+        const rig = new DetectionRig(detectConfig());
         const batch = new SampleBatch(8);
         for (let t = 0; t < 240; t++) {
           const now = T0 + t * 1000;

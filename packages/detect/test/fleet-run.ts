@@ -1,5 +1,5 @@
 import type { AlertEvent } from '@kiln/alerts';
-import { parseConfig } from '@kiln/config';
+import { detectConfig } from './config.js';
 import { Fleet, parseFaults, type JobOptions } from '@kiln/simulator';
 import { DecodeStats, DEFAULT_DECODE_LIMITS, decodeMessage, encodeMessage, gpuSubject, SampleBatch } from '@kiln/wire';
 import { DetectionRig, eventTime } from './rig.js';
@@ -32,7 +32,7 @@ export interface FleetResult {
 /** Runs a simulated GB300 fleet through the detection rig, one message per host per second. Events come back in event-time order. */
 export function runFleet(run: FleetRun): FleetResult {
   const fleet = new Fleet({ cluster: 'sim-ai1', racks: run.racks, seed: run.seed ?? 1, startMs: T0, faults: parseFaults(run.faults ?? []), ...(run.jobs ? { jobs: run.jobs } : {}) });
-  const rig = new DetectionRig(parseConfig({}, { env: {} }).detect);
+  const rig = new DetectionRig(detectConfig());
   const batch = new SampleBatch(64);
   const stats = new DecodeStats();
   const encoder = new TextEncoder();

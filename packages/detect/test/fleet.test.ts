@@ -5,7 +5,7 @@ import { runFleet, T0 } from './fleet-run.js';
 import { describeEvent } from './scenario.js';
 
 /** Per-GPU thermal alerts: what an overheating GPU, or every GPU of a rack losing cooling, may raise. */
-const GPU_THERMAL = ['GpuTemperatureNearSlowdown', 'GpuTemperatureRising', 'GpuThermalThrottling', 'GpuMemoryTemperatureNearLimit'];
+const GPU_THERMAL = ['GpuThermalMarginLow', 'GpuTemperatureNearSlowdown', 'GpuTemperatureRising', 'GpuThermalThrottling', 'GpuMemoryTemperatureNearLimit'];
 
 /** A simulator fault and the alert that must find it; `also` lists alerts it may raise besides. */
 interface LabelledFault {
@@ -16,12 +16,14 @@ interface LabelledFault {
 
 /**
  * The labelled faults of the evaluation run: four racks, two jobs each restarting every 30 min on average,
- * checkpoints every 10 min. Rack r0004 carries none. Counter resets are look-alikes: a driver reload is no ECC
- * error (instant, nothing to find), a reload behind a 40 s gap is a silent host.
+ * checkpoints every 10 min. Rack r0004 carries no fault: it is idle, with no job and no compute domain, its fabric
+ * never completed (a look-alike of a fabric fault). Counter resets are look-alikes: a driver reload is no ECC error
+ * (instant, nothing to find), a reload behind a 40 s gap is a silent host. The simulated GB300s report their thermal
+ * margin, so an overheating GPU is GpuThermalMarginLow's.
  */
 const FAULTS: LabelledFault[] = [
   { spec: 'rack_cooling:r0001@8m+8m', detector: 'RackCoolingFailure', also: GPU_THERMAL },
-  { spec: 'overheat:r0002-t03/2@6m+6m', detector: 'GpuTemperatureNearSlowdown', also: GPU_THERMAL },
+  { spec: 'overheat:r0002-t03/2@6m+6m', detector: 'GpuThermalMarginLow', also: GPU_THERMAL },
   { spec: 'stall:r0002-t05/1@6m+8m', detector: 'GpuStalled' },
   { spec: 'straggler:r0002-t07/0@6m+10m', detector: 'GpuStraggler' },
   { spec: 'ecc_dbe=2:r0002-t09/3@10m+1m', detector: 'GpuEccDoubleBitErrors' },
@@ -29,7 +31,7 @@ const FAULTS: LabelledFault[] = [
   { spec: 'offline:r0002-t13@14m+4m', detector: 'HostSilent' },
   { spec: 'xid=79:r0002-t15/2@20m', detector: 'GpuXidError' },
   { spec: 'counter_reset:r0002-t17@9m', detector: undefined },
-  { spec: 'overheat=1.6:r0003-t02/0@25m+6m', detector: 'GpuTemperatureNearSlowdown', also: GPU_THERMAL },
+  { spec: 'overheat=1.6:r0003-t02/0@25m+6m', detector: 'GpuThermalMarginLow', also: GPU_THERMAL },
   { spec: 'stall:r0003-t04/3@24m+8m', detector: 'GpuStalled' },
   { spec: 'straggler=0.3:r0003-t06/2@22m+10m', detector: 'GpuStraggler' },
   { spec: 'ecc_dbe:r0003-t08/0@30m', detector: 'GpuEccDoubleBitErrors' },
@@ -37,6 +39,10 @@ const FAULTS: LabelledFault[] = [
   { spec: 'offline:r0003-t12@29m+4m', detector: 'HostSilent' },
   { spec: 'xid=48:r0003-t14/1@33m+5m', detector: 'GpuXidError' },
   { spec: 'counter_reset:r0003-t16@31m+40s', detector: 'HostSilent' },
+  { spec: 'nvlink_down=2:r0002-t04/1@15m+5m', detector: 'GpuNvlinkDegraded' },
+  { spec: 'fabric_stuck:r0003-t05@12m+10m', detector: 'GpuFabricNotReady' },
+  { spec: 'ecc_storm=20:r0003-t07/1@20m+5m', detector: 'GpuCorrectableErrorStorm' },
+  { spec: 'idle_rack:r0004@0s', detector: undefined },
 ];
 /** An alert may start this long after its fault ended and still be the fault's (lag, keep_firing_for, cool-down). */
 const GRACE_MS = 5 * 60_000;
@@ -56,7 +62,7 @@ function explains(f: LabelledFault, e: AlertEvent): boolean {
   if (!names.includes(e.labels.alertname!)) return false;
   const t = e.startsAt - T0;
   if (t < fault.startMs || t > fault.endMs + GRACE_MS) return false;
-  if (fault.kind === 'rack_cooling') return e.labels.rack === fault.rack;
+  if ('rack' in fault) return e.labels.rack === fault.rack;
   if (e.labels.host !== fault.host) return false;
   return !('gpu' in fault) || fault.gpu === undefined || e.labels.gpu === String(fault.gpu);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '@kiln/config';
+import { detectConfig } from './config.js';
 import { METRIC_COUNT, METRIC_ID, SampleBatch, type MetricName } from '@kiln/wire';
 import { PartitionTopology } from '../src/topology.js';
 import { DetectionRig } from './rig.js';
@@ -35,7 +35,7 @@ function fleet(extra: Gpu[]): Gpu[] {
 
 /** Runs the GPUs through the rig, one message per host per second, the wall clock keeping up with event time. */
 function run(gpus: Gpu[], seconds: number, atEachSecond?: (t: number, rig: DetectionRig) => void) {
-  const rig = new DetectionRig(parseConfig({}, { env: {} }).detect, FORGET_AFTER_MS);
+  const rig = new DetectionRig(detectConfig(), FORGET_AFTER_MS);
   const batch = new SampleBatch(8);
   const hosts = [...new Set(gpus.map((g) => g.host))];
   for (let t = 0; t < seconds; t++) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fingerprint, type AlertEvent } from '@kiln/alerts';
-import { parseConfig } from '@kiln/config';
+import { detectConfig } from './config.js';
 import { Fleet, parseFaults } from '@kiln/simulator';
 import { SampleBatch } from '@kiln/wire';
 import { DetectionRig } from './rig.js';
@@ -17,7 +17,7 @@ const FAULTS = [
 /** Runs the fleet for `seconds`, restarting the partition's analysis at `restartAtS` (a new rig, its firing alerts restored). */
 function run(seconds: number, restartAtS?: number): { before: AlertEvent[]; after: AlertEvent[]; open: AlertEvent[] } {
   const fleet = new Fleet({ cluster: 'restart-ai1', racks: 1, seed: 9, startMs: T0, faults: parseFaults(FAULTS) });
-  const detect = parseConfig({}, { env: {} }).detect;
+  const detect = detectConfig();
   let rig = new DetectionRig(detect);
   let before: AlertEvent[] = [];
   let open: AlertEvent[] = [];
@@ -48,9 +48,10 @@ describe('restarting a partition mid-incident', () => {
     const whole = run(14 * 60).before;
     const { before, after, open } = run(14 * 60, 4 * 60);
     const names = new Set(open.map((e) => `${e.labels.alertname}${e.labels.gpu === undefined ? ' tray/host' : ''}`));
-    // Every kind of episode is open at the restart: thermal, a tray and its GPUs, a silent host, a missing GPU, a stall.
+    // Every kind of episode is open at the restart: thermal (the simulated GB300 reports its margin too), a tray and its
+    // GPUs, a silent host, a missing GPU, a stall.
     expect([...names].sort()).toEqual(
-      ['GpuMissing', 'GpuStalled', 'GpuTemperatureNearSlowdown', 'GpuThermalThrottling', 'GpuXidError', 'GpuXidError tray/host', 'HostSilent tray/host'].sort(),
+      ['GpuMissing', 'GpuStalled', 'GpuTemperatureNearSlowdown', 'GpuThermalMarginLow', 'GpuThermalThrottling', 'GpuXidError', 'GpuXidError tray/host', 'HostSilent tray/host'].sort(),
     );
     const openFps = new Set(open.map((e) => fingerprint(e.labels)));
     expect(after.filter((e) => e.status === 'firing' && openFps.has(fingerprint(e.labels))).map(describeEvent)).toEqual([]);

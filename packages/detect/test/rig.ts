@@ -1,5 +1,6 @@
 import { validateAlertEvent, type AlertEvent } from '@kiln/alerts';
-import { parseConfig, type KilnConfig } from '@kiln/config';
+import type { DetectConfig } from '../src/rules/index.js';
+import { AGGREGATOR_DEFAULTS } from './config.js';
 import type { SampleBatch } from '@kiln/wire';
 import type { GpuRegistry, WindowCore } from '@kiln/window';
 import { PartitionAnalysis, type Detection } from '../src/index.js';
@@ -15,8 +16,8 @@ export class DetectionRig {
   /** GPUs forgotten so far. */
   forgotten = 0;
 
-  constructor(detect: KilnConfig['detect'], forgetAfterMs = 3_600_000) {
-    const aggregator = { ...parseConfig({}, { env: {} }).aggregator, forget_gpu_after_ms: forgetAfterMs };
+  constructor(detect: DetectConfig, forgetAfterMs = 3_600_000) {
+    const aggregator = { ...AGGREGATOR_DEFAULTS, forget_gpu_after_ms: forgetAfterMs };
     this.analysis = new PartitionAnalysis({ aggregator, detect }, (e) => {
       const checked = validateAlertEvent(e);
       if (!checked.ok) throw new Error(`alert event breaks the contract: ${checked.errors.join('; ')}\n${JSON.stringify(e)}`);

@@ -16,7 +16,7 @@
  */
 import { expect } from 'vitest';
 import type { AlertEvent } from '@kiln/alerts';
-import { parseConfig } from '@kiln/config';
+import { detectConfig } from './config.js';
 import { METRIC_COUNT, METRIC_ID, SampleBatch, type MetricName } from '@kiln/wire';
 import { DetectionRig, eventTime } from './rig.js';
 
@@ -147,6 +147,21 @@ function healthy(metric: MetricName, k: number, i: number): number | undefined {
       return 0.6 + 0.01 * n;
     case 'sm_clock_mhz':
       return Math.round(1925 + ((k * 13) % 70) + 3 * n);
+    // A GB300 in a running compute domain: every link up, the fabric completed with its clique, the module (two GPUs and
+    // a Grace CPU) under its limit. temp_margin_c is left out (absent, as on an H100), so the thermal scenarios judge temp_c.
+    case 'module_power_w':
+      return 2 * (1080 + ((k * 37) % 80)) + 250 + 10 * n;
+    case 'module_power_limit_w':
+      return 2900;
+    case 'fabric_state':
+      return 3;
+    case 'fabric_clique':
+      return 1;
+    case 'nvlink_links_inactive':
+    case 'nvlink_crc_errors':
+    case 'nvlink_replay_errors':
+    case 'nvlink_recovery_errors':
+    case 'fabric_status':
     case 'clock_events':
     case 'xid':
     case 'ecc_sbe_vol':
@@ -203,7 +218,7 @@ function at<T>(values: (T | undefined)[], i: number): T | undefined {
 
 /** Runs a scenario through GpuRegistry + WindowCore + Detection, driven the way the aggregator drives them. */
 export function runScenario(s: Scenario): ScenarioResult {
-  const detect = parseConfig({ detect: s.detect ?? {} }, { env: {} }).detect;
+  const detect = detectConfig(s.detect);
   const interval = parseDuration(s.interval ?? '1s');
   const steps = Math.round(parseDuration(s.duration) / interval);
   const gpus = buildGpus(s);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AlertEvent } from '@kiln/alerts';
-import { parseConfig } from '@kiln/config';
+import { detectConfig } from './config.js';
 import { METRIC_COUNT, METRIC_ID, SampleBatch } from '@kiln/wire';
 import { GpuRegistry } from '@kiln/window';
 import { ThermalDetector } from '../src/index.js';
@@ -9,7 +9,7 @@ const T0 = 1_764_151_200_000;
 
 /** Feeds one GPU's temperature series (one sample per second) and returns the events with their event time. */
 function run(temps: number[], opts: { slowdown?: number; rule?: Record<string, unknown> } = {}) {
-  const rule = parseConfig({ detect: { thermal: opts.rule ?? {} } }, { env: {} }).detect.thermal;
+  const rule = detectConfig({ thermal: opts.rule ?? {} }).thermal;
   const registry = new GpuRegistry();
   const detector = new ThermalDetector(registry, rule);
   const batch = new SampleBatch(8);

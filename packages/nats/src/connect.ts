@@ -2,9 +2,20 @@ import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect } from '@nats-io/transport-node';
 import { credsAuthenticator, nkeyAuthenticator, type Authenticator, type NatsConnection, type ConnectionOptions } from '@nats-io/nats-core';
-import type { KilnConfig } from '@kiln/config';
 
-export type NatsSection = KilnConfig['nats'];
+/**
+ * What connecting reads of the `nats` configuration section (validated by @kiln/config, whose section satisfies this):
+ * declared here so that @kiln/nats needs nothing of the configuration package, which sits above it.
+ */
+export interface NatsSection {
+  readonly url?: string | string[] | undefined;
+  readonly user?: string | undefined;
+  readonly password?: string | undefined;
+  readonly token?: string | undefined;
+  readonly creds?: string | undefined;
+  readonly nkey_seed_file?: string | undefined;
+  readonly tls?: { readonly ca_file?: string | undefined; readonly cert_file?: string | undefined; readonly key_file?: string | undefined } | undefined;
+}
 
 export interface ConnectOptions {
   /** Connection name, shown by the server (`kiln-aggregator@host`). */

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { parseConfig } from '@kiln/config';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,14 +19,14 @@ describe('nats', () => {
 
   it('starts nats-server on a free port with JetStream and stops it', async () => {
     expect(server.port).toBeGreaterThan(0);
-    const nc = await connectNats(parseConfig({}, { env: {} }).nats, { name: 'test', servers: server.url });
+    const nc = await connectNats({}, { name: 'test', servers: server.url });
     const jsm = await jetstreamManager(nc);
     expect((await jsm.getAccountInfo()).limits).toBeDefined();
     await nc.close();
   });
 
   it('creates the streams idempotently, from several callers at once', async () => {
-    const nc = await connectNats(parseConfig({}, { env: {} }).nats, { name: 'test', servers: server.url });
+    const nc = await connectNats({}, { name: 'test', servers: server.url });
     const jsm = await jetstreamManager(nc);
     await Promise.all([ensureStreams(jsm, { replicas: 1 }), ensureStreams(jsm, { replicas: 1 })]);
     await ensureStreams(jsm, { replicas: 1, gpuMaxAgeMs: 3_600_000 });
@@ -41,7 +40,7 @@ describe('nats', () => {
   });
 
   it('maps the config section to connection options', async () => {
-    const section = parseConfig({ nats: { url: ['nats://a:4222', 'nats://b:4222'], user: 'u', password: 'p' } }, { env: {} }).nats;
+    const section = { url: ['nats://a:4222', 'nats://b:4222'], user: 'u', password: 'p' };
     const opts = await natsConnectionOptions(section, { name: 'kiln-x', inboxPrefix: '_INBOX_h1' });
     expect(opts).toMatchObject({ servers: ['nats://a:4222', 'nats://b:4222'], user: 'u', pass: 'p', name: 'kiln-x', inboxPrefix: '_INBOX_h1', maxReconnectAttempts: -1 });
   });

@@ -46,6 +46,14 @@ export class FaultEffects {
   readonly clockAheadMs: Float64Array;
   /** Per rack: coolant inlet rise (°C). */
   readonly inletRiseC: Float32Array;
+  /** NVLink links inactive. */
+  readonly linksDown: Uint8Array;
+  /** The NVLink fabric is stuck in progress. */
+  readonly fabricStuck: Uint8Array;
+  /** Extra corrected ECC errors per second. */
+  readonly sbeStormPerS: Float32Array;
+  /** Idle, with no job and no compute domain. */
+  readonly idle: Uint8Array;
   private readonly resolved: readonly ResolvedFault[];
   /** Per fault: ECC errors already added, or 1 once a counter reset has happened. */
   private readonly progress: Float64Array;
@@ -61,6 +69,10 @@ export class FaultEffects {
     this.offline = new Uint8Array(topology.hostCount);
     this.clockAheadMs = new Float64Array(topology.hostCount);
     this.inletRiseC = new Float32Array(topology.racks.length);
+    this.linksDown = new Uint8Array(topology.gpuCount);
+    this.fabricStuck = new Uint8Array(topology.gpuCount);
+    this.sbeStormPerS = new Float32Array(topology.gpuCount);
+    this.idle = new Uint8Array(topology.gpuCount);
     this.resolved = faults.map((f) => resolve(topology, validateFault(f)));
     this.progress = new Float64Array(faults.length);
   }
@@ -109,6 +121,18 @@ export class FaultEffects {
         case 'rack_cooling':
           this.inletRiseC[r.rack] = r.param * Math.min(1, elapsed / RACK_COOLING_RAMP_MS);
           break;
+        case 'nvlink_down':
+          this.linksDown.fill(r.param, r.firstGpu, r.endGpu);
+          break;
+        case 'fabric_stuck':
+          this.fabricStuck.fill(1, r.firstGpu, r.endGpu);
+          break;
+        case 'ecc_storm':
+          this.sbeStormPerS.fill(r.param, r.firstGpu, r.endGpu);
+          break;
+        case 'idle_rack':
+          this.idle.fill(1, r.firstGpu, r.endGpu);
+          break;
         case 'ecc_dbe':
           break;
       }
@@ -145,13 +169,17 @@ export class FaultEffects {
     this.offline.fill(0);
     this.clockAheadMs.fill(0);
     this.inletRiseC.fill(0);
+    this.linksDown.fill(0);
+    this.fabricStuck.fill(0);
+    this.sbeStormPerS.fill(0);
+    this.idle.fill(0);
     this.dirty = false;
   }
 }
 
 function resolve(topology: Topology, fault: Fault): ResolvedFault {
   const param = faultParam(fault) ?? 0;
-  if (fault.kind === 'rack_cooling') {
+  if ('rack' in fault) {
     const rack = topology.rackId(fault.rack);
     if (rack === undefined) {
       throw new RangeError(`fault ${fault.kind}: no rack ${JSON.stringify(fault.rack)} (racks: ${describe(topology.racks)})`);

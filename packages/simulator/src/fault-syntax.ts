@@ -7,14 +7,16 @@ import { checkParam, FAULT_KIND_NAMES, FAULT_KINDS, faultParam, faultTargetName,
  *   <kind>[=<value>]:<target>@<start>[+<duration>]
  *
  * - kind: overheat, stall, straggler, xid, xid_storm, ecc_dbe, gpu_missing, offline, counter_reset, clock_skew,
- *   rack_cooling; `=<value>` sets the kind's parameter (overheat severity, straggler slowdown, xid and xid_storm code, ecc_dbe count,
- *   clock_skew seconds ahead, rack_cooling riseC), e.g. xid=48.
+ *   rack_cooling, nvlink_down, fabric_stuck, ecc_storm, idle_rack;
+ *   `=<value>` sets the kind's parameter (overheat severity, straggler slowdown, xid and xid_storm code, ecc_dbe count,
+ *   clock_skew seconds ahead, rack_cooling riseC, nvlink_down links, ecc_storm errors/s), e.g. xid=48.
  * - target: <host>/<gpu> or <host> (all GPUs of the host) for GPU faults, <host> for offline, counter_reset and
- *   clock_skew, <rack> for rack_cooling.
+ *   clock_skew, <rack> for rack_cooling and idle_rack.
  * - start, duration: 90s, 5m, 1h30m, 500ms (units required). start is measured from the start of the run; without a
  *   duration the fault lasts to the end of the run (counter_reset: an instant reload).
  *
- * Examples: overheat:r0001-t03/2@120s+300s, xid=48:r0002-t11/0@10m, rack_cooling=25:r0003@5m+15m.
+ * Examples: overheat:r0001-t03/2@120s+300s, xid=48:r0002-t11/0@10m, rack_cooling=25:r0003@5m+15m,
+ * nvlink_down=4:r0001-t05/1@2m, idle_rack:r0002@0s.
  */
 export const FAULT_SYNTAX = '<kind>[=<value>]:<host>[/<gpu>]@<start>[+<duration>]';
 const EXAMPLE = 'overheat:r0001-t03/2@120s+300s';

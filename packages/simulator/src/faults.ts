@@ -101,7 +101,38 @@ export interface RackCoolingFault extends FaultWindow {
   riseC?: number;
 }
 
+/** `links` of the GPU's 18 NVLink links go inactive (a failing cable, connector or switch port); active again at endMs. */
+export interface NvlinkDownFault extends FaultWindow, GpuTarget {
+  kind: 'nvlink_down';
+  /** Inactive links; default 2. */
+  links?: number;
+}
+
+/** The GPU's NVLink fabric is stuck in progress (fabric_state 2) with no clique, its job still assigned; completes at endMs. */
+export interface FabricStuckFault extends FaultWindow, GpuTarget {
+  kind: 'fabric_stuck';
+}
+
+/** A storm of corrected (single-bit) ECC errors: ecc_sbe_vol rises by `rate` errors/s. */
+export interface EccStormFault extends FaultWindow, GpuTarget {
+  kind: 'ecc_storm';
+  /** Errors per second; default 100. */
+  rate?: number;
+}
+
+/** A rack with no job and no compute domain (a look-alike, not a fault): its GPUs idle with no job, their fabric in
+ *  progress without a clique, as an idle GB300 rack reports it. Targets a rack. */
+export interface IdleRackFault extends FaultWindow {
+  kind: 'idle_rack';
+  /** Rack name, e.g. r0001. */
+  rack: string;
+}
+
 export type Fault =
+  | NvlinkDownFault
+  | FabricStuckFault
+  | EccStormFault
+  | IdleRackFault
   | OverheatFault
   | StallFault
   | StragglerFault
@@ -163,6 +194,10 @@ export const FAULT_KINDS: Readonly<Record<FaultKind, FaultKindSpec>> = {
     param: { name: 'riseC', default: 22, min: 0, max: 80, integer: false },
     defaultDurationMs: Infinity,
   },
+  nvlink_down: { target: 'gpu', param: { name: 'links', default: 2, min: 1, max: 18, integer: true }, defaultDurationMs: Infinity },
+  fabric_stuck: { target: 'gpu', defaultDurationMs: Infinity },
+  ecc_storm: { target: 'gpu', param: { name: 'rate', default: 100, min: 0.01, max: 1_000_000, integer: false }, defaultDurationMs: Infinity },
+  idle_rack: { target: 'rack', defaultDurationMs: Infinity },
 };
 
 export const FAULT_KIND_NAMES = Object.keys(FAULT_KINDS) as FaultKind[];
@@ -180,7 +215,7 @@ export function faultParam(fault: Fault): number | undefined {
 
 /** Where a fault applies: the rack name for rack faults, else host or host/gpu. */
 export function faultTargetName(fault: Fault): string {
-  if (fault.kind === 'rack_cooling') return fault.rack;
+  if ('rack' in fault) return fault.rack;
   if ('gpu' in fault && fault.gpu !== undefined) return `${fault.host}/${fault.gpu}`;
   return fault.host;
 }

@@ -58,3 +58,13 @@ export const SBE_GPU_SHARE = 0.01;
 export const SBE_RATE_PER_HOUR: readonly [number, number] = [0.5, 4];
 /** Share of GPUs with a few PCIe replays from before the run. */
 export const PCIE_REPLAY_GPU_SHARE = 0.02;
+
+/** A GB300 module (superchip) is one Grace CPU and two of the tray's GPUs; its power limit (W), and the Grace CPU's
+ *  draw range across modules (W). Two GPUs at ~1150 W and the CPU stay under the limit in training. */
+export const MODULE_POWER_LIMIT_W = 2900;
+export const GRACE_POWER_W: readonly [number, number] = [180, 260];
+/** GPUs per module. */
+export const GPUS_PER_MODULE = 2;
+/** fabric_state codes the model reports: in progress (no compute domain, or stuck) and completed. */
+export const FABRIC_IN_PROGRESS = 2;
+export const FABRIC_COMPLETED = 3;

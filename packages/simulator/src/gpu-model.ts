@@ -31,6 +31,16 @@ const REMAPPED_ROWS = METRIC_ID.remapped_rows_unc;
 const ROW_REMAP_FAILURE = METRIC_ID.row_remap_failure;
 const PCIE_REPLAY = METRIC_ID.pcie_replay;
 const NVLINK_BYTES = METRIC_ID.nvlink_bytes;
+const TEMP_MARGIN = METRIC_ID.temp_margin_c;
+const MODULE_POWER = METRIC_ID.module_power_w;
+const MODULE_POWER_LIMIT = METRIC_ID.module_power_limit_w;
+const LINKS_INACTIVE = METRIC_ID.nvlink_links_inactive;
+const NVLINK_CRC = METRIC_ID.nvlink_crc_errors;
+const NVLINK_REPLAY = METRIC_ID.nvlink_replay_errors;
+const NVLINK_RECOVERY = METRIC_ID.nvlink_recovery_errors;
+const FABRIC_STATE = METRIC_ID.fabric_state;
+const FABRIC_STATUS = METRIC_ID.fabric_status;
+const FABRIC_CLIQUE = METRIC_ID.fabric_clique;
 
 /** How much each activity draws: SM work dominates, tensor pipes and HBM traffic add to it. */
 const LOAD_SM = 0.6;
@@ -87,6 +97,8 @@ export class GpuModel implements FaultEventSink {
   private readonly memMaxC: Uint8Array;
   private readonly fbOffsetMiB: Float32Array;
   private readonly sbePerSecond: Float32Array;
+  /** Per module (two GPUs): the Grace CPU's draw. */
+  private readonly graceW: Float32Array;
   /** Per rack. */
   private readonly inletC: Float32Array;
   // State.
@@ -150,6 +162,9 @@ export class GpuModel implements FaultEventSink {
     }
     this.inletC = Float32Array.from(topology.racks, () => traits.range(hw.COOLANT_INLET_C[0], hw.COOLANT_INLET_C[1]));
     this.noise = new Rng(seed, 3);
+    // A stream of its own, so the GPUs' traits stay what they were before modules were modelled.
+    const grace = new Rng(seed, 4);
+    this.graceW = Float32Array.from({ length: n / hw.GPUS_PER_MODULE }, () => grace.range(hw.GRACE_POWER_W[0], hw.GRACE_POWER_W[1]));
   }
 
   addDoubleBitErrors(gpu: number, count: number): void {
@@ -173,7 +188,7 @@ export class GpuModel implements FaultEventSink {
     this.settled = true;
     const powerCapW = hw.POWER_LIMIT_W * hw.POWER_CAP_FRACTION;
     const { frame, noise } = this;
-    const { coolingFactor, clockDerate, stalled, xid } = effects;
+    const { coolingFactor, clockDerate, stalled, xid, idle, linksDown, fabricStuck, sbeStormPerS } = effects;
 
     for (let rack = 0; rack < this.inletC.length; rack++) {
       const inletC = this.inletC[rack]! + effects.inletRiseC[rack]!;
@@ -187,7 +202,8 @@ export class GpuModel implements FaultEventSink {
 
         // Activity, from the job's phase (shared by its GPUs) and this GPU's own noise.
         const job = jobs.jobOfGpu[g]!;
-        const phase = jobs.phase[job];
+        // An idle rack runs nothing: its GPUs are as a job's between runs.
+        const phase = idle[g] === 1 ? JobPhase.restart : jobs.phase[job];
         const jitter = jobs.jitter[job]!;
         let busy = 0;
         let sm = 0;
@@ -258,7 +274,7 @@ export class GpuModel implements FaultEventSink {
         this.energyJ[g] = energyJ;
         const nvlinkBytes = this.nvlinkBytes[g]! + Math.round(jobs.nvlinkRate[job]! * nvlinkShare * clock * dtS);
         this.nvlinkBytes[g] = nvlinkBytes;
-        const sbe = this.sbeCount[g]! + this.sbePerSecond[g]! * dtS;
+        const sbe = this.sbeCount[g]! + (this.sbePerSecond[g]! + sbeStormPerS[g]!) * dtS;
         this.sbeCount[g] = sbe;
 
         const row = g * METRIC_COUNT;
@@ -288,6 +304,24 @@ export class GpuModel implements FaultEventSink {
         frame[row + ROW_REMAP_FAILURE] = 0;
         frame[row + PCIE_REPLAY] = this.pcieReplays[g]!;
         frame[row + NVLINK_BYTES] = nvlinkBytes;
+        frame[row + TEMP_MARGIN] = slowdownC - frame[row + TEMP]!;
+        frame[row + MODULE_POWER_LIMIT] = hw.MODULE_POWER_LIMIT_W;
+        frame[row + LINKS_INACTIVE] = linksDown[g]!;
+        frame[row + NVLINK_CRC] = 0;
+        frame[row + NVLINK_REPLAY] = 0;
+        frame[row + NVLINK_RECOVERY] = 0;
+        // The rack's compute domain: fabric completed with the rack's clique, unless the rack has none (idle) or the
+        // GPU's fabric is stuck.
+        const inDomain = idle[g] === 0 && fabricStuck[g] === 0;
+        frame[row + FABRIC_STATE] = inDomain ? hw.FABRIC_COMPLETED : hw.FABRIC_IN_PROGRESS;
+        frame[row + FABRIC_STATUS] = 0;
+        frame[row + FABRIC_CLIQUE] = inDomain ? rack + 1 : 0;
+      }
+      // A module draws its two GPUs' power and its Grace CPU's; both GPUs report it.
+      for (let g = rack * GPUS_PER_RACK; g < rackEnd; g += hw.GPUS_PER_MODULE) {
+        let moduleW = this.graceW[g / hw.GPUS_PER_MODULE]!;
+        for (let k = 0; k < hw.GPUS_PER_MODULE; k++) moduleW += frame[(g + k) * METRIC_COUNT + POWER]!;
+        for (let k = 0; k < hw.GPUS_PER_MODULE; k++) frame[(g + k) * METRIC_COUNT + MODULE_POWER] = Math.round(moduleW * 10) / 10;
       }
     }
   }

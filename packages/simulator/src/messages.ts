@@ -28,6 +28,16 @@ const REMAPPED_ROWS_UNC = METRIC_ID.remapped_rows_unc;
 const ROW_REMAP_FAILURE = METRIC_ID.row_remap_failure;
 const PCIE_REPLAY = METRIC_ID.pcie_replay;
 const NVLINK_BYTES = METRIC_ID.nvlink_bytes;
+const TEMP_MARGIN_C = METRIC_ID.temp_margin_c;
+const MODULE_POWER_W = METRIC_ID.module_power_w;
+const MODULE_POWER_LIMIT_W = METRIC_ID.module_power_limit_w;
+const NVLINK_LINKS_INACTIVE = METRIC_ID.nvlink_links_inactive;
+const NVLINK_CRC_ERRORS = METRIC_ID.nvlink_crc_errors;
+const NVLINK_REPLAY_ERRORS = METRIC_ID.nvlink_replay_errors;
+const NVLINK_RECOVERY_ERRORS = METRIC_ID.nvlink_recovery_errors;
+const FABRIC_STATE = METRIC_ID.fabric_state;
+const FABRIC_STATUS = METRIC_ID.fabric_status;
+const FABRIC_CLIQUE = METRIC_ID.fabric_clique;
 
 /**
  * Turns the model's frame into wire-v1 messages: one per host that is online and has at least one GPU present, its
@@ -61,6 +71,7 @@ export class MessageWriter {
         if (effects.missing[g] === 1) continue;
         const reading = this.blankReading(g, index);
         writeReading(reading, frame, g * METRIC_COUNT);
+        reading.job = this.jobOf(effects, g);
         gpus.push(reading);
       }
       if (gpus.length === 0) continue;
@@ -86,6 +97,7 @@ export class MessageWriter {
         if (effects.missing[g] === 1) continue;
         const reading = readings[index]!;
         writeReading(reading, frame, g * METRIC_COUNT);
+        reading.job = this.jobOf(effects, g);
         gpus.push(reading);
       }
       if (gpus.length === 0) continue;
@@ -94,6 +106,11 @@ export class MessageWriter {
       present.push(message);
     }
     return present;
+  }
+
+  /** The GPU's job; none (the field left out, as wire v1 has it) on an idle rack. */
+  private jobOf(effects: FaultEffects, g: number): string | undefined {
+    return effects.idle[g] === 1 ? undefined : this.jobs.names[this.jobs.jobOfGpu[g]!]!;
   }
 
   private blankMessage(host: number, gpus: WireGpu[]): WireMessage {
@@ -131,6 +148,16 @@ export class MessageWriter {
     row_remap_failure: 0,
     pcie_replay: 0,
     nvlink_bytes: 0,
+    temp_margin_c: 0,
+    module_power_w: 0,
+    module_power_limit_w: 0,
+    nvlink_links_inactive: 0,
+    nvlink_crc_errors: 0,
+    nvlink_replay_errors: 0,
+    nvlink_recovery_errors: 0,
+    fabric_state: 0,
+    fabric_status: 0,
+    fabric_clique: 0,
     };
   }
 }
@@ -160,4 +187,14 @@ function writeReading(o: WireGpu, f: Float64Array, row: number): void {
   o.row_remap_failure = f[row + ROW_REMAP_FAILURE]!;
   o.pcie_replay = f[row + PCIE_REPLAY]!;
   o.nvlink_bytes = f[row + NVLINK_BYTES]!;
+  o.temp_margin_c = f[row + TEMP_MARGIN_C]!;
+  o.module_power_w = f[row + MODULE_POWER_W]!;
+  o.module_power_limit_w = f[row + MODULE_POWER_LIMIT_W]!;
+  o.nvlink_links_inactive = f[row + NVLINK_LINKS_INACTIVE]!;
+  o.nvlink_crc_errors = f[row + NVLINK_CRC_ERRORS]!;
+  o.nvlink_replay_errors = f[row + NVLINK_REPLAY_ERRORS]!;
+  o.nvlink_recovery_errors = f[row + NVLINK_RECOVERY_ERRORS]!;
+  o.fabric_state = f[row + FABRIC_STATE]!;
+  o.fabric_status = f[row + FABRIC_STATUS]!;
+  o.fabric_clique = f[row + FABRIC_CLIQUE]!;
 }

@@ -175,6 +175,19 @@ describe('what the panels show', () => {
     expect((await panel('kiln-rack.json', 'Xid events by code')).map((r) => [Number(r.code), Number(r.events), Number(r.gpus)])).toEqual([[74, 2, 1]]);
   });
 
+  it('Grace-Blackwell: the rack in its compute domain with every link up, the overheating GPU’s margin gone, its module under the limit', async () => {
+    const fabric = await panel('kiln-rack.json', 'NVLink fabric per GPU');
+    expect(fabric).toHaveLength(72);
+    expect(fabric.every((r) => Number(r.fabric_state) === 3 && Number(r.fabric_clique) > 0 && Number(r.links_inactive) === 0)).toBe(true);
+    const power = await panel('kiln-rack.json', 'Rack power');
+    expect(Number(power.at(-1)!.modules)).toBeGreaterThan(Number(power.at(-1)!.gpus));
+    const margin = await panel('kiln-gpu.json', 'Thermal margin');
+    expect(Math.min(...margin.map((r) => Number(r.margin_lowest)))).toBeLessThan(3);
+    const module = await panel('kiln-gpu.json', 'Module power');
+    expect(module.every((r) => Number(r.module_max) < Number(r.module_limit))).toBe(true);
+    expect((await panel('kiln-gpu.json', 'NVLink fabric')).at(-1)).toMatchObject({ state: 3, status: 0 });
+  });
+
   it('alerts: notification outcomes per receiver, the failed one with its attempts; episodes with their durations', async () => {
     const outcomes = await panel('kiln-alerts.json', 'Notification outcomes');
     expect(outcomes).toEqual([

@@ -7,9 +7,13 @@ export const TOPOLOGY_ALERTNAMES = {
   hostSilent: 'HostSilent',
   rackSilent: 'RackSilent',
   partitionSilent: 'PartitionSilent',
+  rackNvlink: 'RackNvlinkDegraded',
+  gpuNvlink: 'GpuNvlinkDegraded',
+  rackFabric: 'RackFabricNotReady',
+  gpuFabric: 'GpuFabricNotReady',
 } as const;
 
-const { rackCooling, gpuMissing, hostSilent, rackSilent, partitionSilent } = TOPOLOGY_ALERTNAMES;
+const { rackCooling, gpuMissing, hostSilent, rackSilent, partitionSilent, rackNvlink, gpuNvlink, rackFabric, gpuFabric } = TOPOLOGY_ALERTNAMES;
 
 /**
  * Every source names a rack, and `equal` carries it to the target: Kiln's alerts always name one, so an alert posted by
@@ -28,6 +32,21 @@ export const TOPOLOGY_INHIBIT_RULES: readonly InhibitRuleSpec[] = [
     name: 'rack cooling mutes its thermal alerts',
     source_matchers: [`alertname="${rackCooling}"`, NAMES_A_RACK],
     target_matchers: ['category="thermal"', 'host=~".+"'],
+    equal: ['cluster', 'rack'],
+  },
+  {
+    // Many GPUs of one NVLink domain losing links at once share a cause (a switch tray, its cabling or power): the
+    // rack alert pages, its GPUs' and trays' NVLink alerts do not.
+    name: "a rack's NVLink alert mutes its GPUs'",
+    source_matchers: [`alertname="${rackNvlink}"`, NAMES_A_RACK],
+    target_matchers: [`alertname="${gpuNvlink}"`, 'host=~".+"'],
+    equal: ['cluster', 'rack'],
+  },
+  {
+    // A rack's fabric not coming up is its fabric manager's or compute domain's, not each GPU's.
+    name: "a rack's fabric alert mutes its GPUs'",
+    source_matchers: [`alertname="${rackFabric}"`, NAMES_A_RACK],
+    target_matchers: [`alertname="${gpuFabric}"`, 'host=~".+"'],
     equal: ['cluster', 'rack'],
   },
   {

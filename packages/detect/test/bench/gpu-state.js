@@ -12,8 +12,8 @@
 // new GPUs get.
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { parseConfig } from '@kiln/config';
 import { PartitionAnalysis, WINDOW_METRICS } from '@kiln/detect';
+import { detectSection } from '@kiln/detect/rules';
 import { Fleet } from '@kiln/simulator';
 import { DecodeStats, DEFAULT_DECODE_LIMITS, decodeMessage, encodeMessage, gpuSubject, METRIC_COUNT, SampleBatch } from '@kiln/wire';
 import { WindowCore } from '@kiln/window';
@@ -154,7 +154,8 @@ function reclaimFigures(state, fleet, batch) {
 }
 
 export async function run() {
-  const config = parseConfig({ aggregator: { forget_gpu_after_ms: HORIZON_MS } }, { env: {} });
+  // The aggregator's default windowing (@kiln/config sits above this package).
+  const config = { aggregator: { forget_gpu_after_ms: HORIZON_MS, allowed_lateness_ms: 5_000, windows_ms: [10_000, 60_000] }, detect: detectSection.parse({}) };
   const fleet = new Fleet({ cluster: 'bench-ai1', racks: RACKS, seed: 3, startMs: T0 });
   const gpus = fleet.gpuCount;
   const batch = new SampleBatch(gpus + 8);
