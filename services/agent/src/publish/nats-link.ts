@@ -3,7 +3,15 @@ import type { ConnectionOptions, NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import type { Logger } from '@kiln/log';
 import { natsConnectionOptions, type NatsSection } from '@kiln/nats';
-import { Backoff } from '../backoff.js';
+import { Backoff } from '@kiln/flow';
+
+/**
+ * Between attempts to reach NATS: from 500 ms to 15 s, jittered, so that a fleet of agents cut off by one outage
+ * does not come back at the same instant and knock the recovering servers over again.
+ */
+export function reconnectBackoff(): Backoff {
+  return new Backoff({ initialDelayMs: 500, maxDelayMs: 15_000 });
+}
 
 /** The reply-subject prefix of a host's agent: its PubAcks come back on `_INBOX_<host>.>`, which only it may read. */
 export function agentInboxPrefix(host: string): string {
@@ -54,7 +62,7 @@ export class NatsLink {
 
   private async run(): Promise<void> {
     const { log } = this.opts;
-    const backoff = new Backoff(500, 15_000);
+    const backoff = reconnectBackoff();
     let lastLog = 0;
     while (!this.stopped) {
       let nc: NatsConnection;

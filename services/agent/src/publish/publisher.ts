@@ -1,7 +1,6 @@
 import type { JetStreamClient } from '@nats-io/jetstream';
 import type { Logger } from '@kiln/log';
-import { Backoff } from '../backoff.js';
-import { AckWindow } from './ack-window.js';
+import { Backoff, ConcurrencyLimit } from '@kiln/flow';
 import type { Spool, SpooledRecord, SpoolRecord } from './spool.js';
 
 export interface PublisherOptions {
@@ -54,8 +53,8 @@ export class Publisher {
   private connected = false;
   private stopped = false;
   private readonly outbox: OutboxEntry[] = [];
-  private readonly live: AckWindow;
-  private readonly replayWindow: AckWindow;
+  private readonly live: ConcurrencyLimit;
+  private readonly replayWindow: ConcurrencyLimit;
   private readonly replayDone: Promise<void>;
   private wakeReplay: (() => void) | undefined;
   private interruptSleep: (() => void) | undefined;
@@ -64,8 +63,8 @@ export class Publisher {
   private lastSpoolErrorLog = 0;
 
   constructor(private readonly options: PublisherOptions) {
-    this.live = new AckWindow(options.inflight);
-    this.replayWindow = new AckWindow(options.inflight);
+    this.live = new ConcurrencyLimit(options.inflight);
+    this.replayWindow = new ConcurrencyLimit(options.inflight);
     this.replayDone = this.replayLoop();
   }
 
@@ -90,9 +89,8 @@ export class Publisher {
     const entry: OutboxEntry = { record, state: State.ToSpool };
     this.outbox.push(entry);
     const js = this.js;
-    if (this.connected && js !== undefined && !this.stopped && !this.live.full && !this.behindSpool(entry)) {
+    if (this.connected && js !== undefined && !this.stopped && !this.behindSpool(entry) && this.live.tryAcquire()) {
       entry.state = State.InFlight;
-      this.live.take();
       js.publish(record.subject, record.body, { msgID: record.msgId, timeout: this.options.ackTimeoutMs }).then(
         (ack) => {
           entry.state = State.Acked;
@@ -161,7 +159,7 @@ export class Publisher {
   }
 
   private async replayLoop(): Promise<void> {
-    const backoff = new Backoff(500, 30_000);
+    const backoff = new Backoff({ initialDelayMs: 500, maxDelayMs: 30_000 });
     let healthy = true;
     while (!this.stopped) {
       if (!this.connected || this.options.spool.pending === 0) {

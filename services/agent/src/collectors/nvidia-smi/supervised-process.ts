@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Logger } from '@kiln/log';
-import { Backoff } from '../../backoff.js';
+import { Backoff } from '@kiln/flow';
 
 export interface SupervisedProcessOptions {
   command: string;
@@ -36,7 +36,7 @@ export class SupervisedProcess {
   starts = 0;
 
   constructor(private readonly options: SupervisedProcessOptions) {
-    this.backoff = options.backoff ?? new Backoff(1000, 30_000);
+    this.backoff = options.backoff ?? new Backoff({ initialDelayMs: 1000, maxDelayMs: 30_000 });
   }
 
   get pid(): number | undefined {
