@@ -1,7 +1,7 @@
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import type { ConnectionOptions, NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
-import type { Logger } from '@kiln/log';
+import { LogThrottle, type Logger } from '@kiln/log';
 import { natsConnectionOptions, type NatsSection } from '@kiln/nats';
 import { Backoff } from '@kiln/flow';
 
@@ -63,14 +63,13 @@ export class NatsLink {
   private async run(): Promise<void> {
     const { log } = this.opts;
     const backoff = reconnectBackoff();
-    let lastLog = 0;
+    const unreachable = new LogThrottle();
     while (!this.stopped) {
       let nc: NatsConnection;
       try {
         nc = await connect(this.opts.options);
       } catch (err) {
-        if (Date.now() - lastLog >= 60_000) {
-          lastLog = Date.now();
+        if (unreachable.allow()) {
           log.warn({ servers: this.opts.options.servers, err: String(err) }, 'cannot reach NATS yet; spooling meanwhile');
         }
         await this.sleep(backoff.next());

@@ -1,5 +1,5 @@
 import type { JetStreamClient } from '@nats-io/jetstream';
-import type { Logger } from '@kiln/log';
+import { LogThrottle, type Logger } from '@kiln/log';
 import { Backoff, ConcurrencyLimit } from '@kiln/flow';
 import type { Spool, SpooledRecord, SpoolRecord } from './spool.js';
 
@@ -59,8 +59,8 @@ export class Publisher {
   private wakeReplay: (() => void) | undefined;
   private interruptSleep: (() => void) | undefined;
   private failingSince = 0;
-  private lastFailureLog = 0;
-  private lastSpoolErrorLog = 0;
+  private readonly publishFailures = new LogThrottle();
+  private readonly spoolFailures = new LogThrottle();
 
   constructor(private readonly options: PublisherOptions) {
     this.live = new ConcurrencyLimit(options.inflight);
@@ -151,9 +151,7 @@ export class Publisher {
       this.counters.spooled++;
     } catch (err) {
       this.counters.unspoolable++;
-      const now = Date.now();
-      if (now - this.lastSpoolErrorLog < 60_000) return;
-      this.lastSpoolErrorLog = now;
+      if (!this.spoolFailures.allow()) return;
       this.options.log.error({ err: String(err), lost: this.counters.unspoolable }, 'cannot write the spool: samples that NATS did not take are lost');
     }
   }
@@ -242,10 +240,8 @@ export class Publisher {
   /** Logs the first failure of an outage and then one a minute: an outage must not flood the log. */
   private noteFailure(err: unknown): void {
     this.counters.failures++;
-    const now = Date.now();
-    if (this.failingSince === 0) this.failingSince = now;
-    if (now - this.lastFailureLog < 60_000) return;
-    this.lastFailureLog = now;
+    if (this.failingSince === 0) this.failingSince = Date.now();
+    if (!this.publishFailures.allow()) return;
     this.options.log.warn(
       { err: String(err), connected: this.connected, spooled: this.options.spool.pending },
       'publish failed; samples are spooled and sent again later',

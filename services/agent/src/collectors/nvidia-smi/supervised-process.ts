@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import type { Logger } from '@kiln/log';
+import { LogThrottle, type Logger } from '@kiln/log';
 import { Backoff } from '@kiln/flow';
 
 export interface SupervisedProcessOptions {
@@ -30,8 +30,7 @@ export class SupervisedProcess {
   private restartTimer: NodeJS.Timeout | undefined;
   private readonly backoff: Backoff;
   private exitWaiters: (() => void)[] = [];
-  private lastStderr = '';
-  private lastStderrAt = 0;
+  private readonly stderrLines = new LogThrottle();
   /** Starts so far (the first included). */
   starts = 0;
 
@@ -91,10 +90,7 @@ export class SupervisedProcess {
 
   /** A failing GPU makes nvidia-smi repeat the same complaint every probe: log a line when it changes, or each minute. */
   private logStderr(line: string): void {
-    const now = Date.now();
-    if (line === this.lastStderr && now - this.lastStderrAt < 60_000) return;
-    this.lastStderr = line;
-    this.lastStderrAt = now;
+    if (!this.stderrLines.allow(line)) return;
     this.options.log.warn({ command: this.options.command, stderr: line }, 'source process wrote to stderr');
   }
 
