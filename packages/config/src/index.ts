@@ -4,4 +4,5 @@ export { formatPath, locateProblems, problemPath, type ConfigPath } from './prob
 export { applyEnvOverrides, overrideFromEnv, type EnvOverrides } from './env.js';
 export { resolveSecretFiles } from './secret-files.js';
 export { parseListen, type ListenAddress } from './listen.js';
+export { DURATION_PATTERN, formatDuration, parseDuration } from './duration.js';
 export { buildInfo, gitRevision, UNKNOWN_REVISION, type BuildInfo } from './build-info.js';
