@@ -7,3 +7,4 @@ export * from './decode.js';
 export * from './wire-schema.js';
 export * from './encode.js';
 export * from './clock-events.js';
+export * from './message-writer.js';

@@ -1,0 +1,128 @@
+import { METRIC_ID } from './catalog.js';
+import type { WireGpu, WireMessage } from './message.js';
+
+// Column of each metric in a readings row, hoisted so that the hot loop reads locals.
+const TEMP_C = METRIC_ID.temp_c;
+const MEM_TEMP_C = METRIC_ID.mem_temp_c;
+const SLOWDOWN_TEMP_C = METRIC_ID.slowdown_temp_c;
+const MEM_MAX_TEMP_C = METRIC_ID.mem_max_temp_c;
+const POWER_W = METRIC_ID.power_w;
+const POWER_LIMIT_W = METRIC_ID.power_limit_w;
+const ENERGY_J = METRIC_ID.energy_j;
+const UTIL_PCT = METRIC_ID.util_pct;
+const MEM_UTIL_PCT = METRIC_ID.mem_util_pct;
+const SM_ACTIVE = METRIC_ID.sm_active;
+const TENSOR_ACTIVE = METRIC_ID.tensor_active;
+const DRAM_ACTIVE = METRIC_ID.dram_active;
+const SM_CLOCK_MHZ = METRIC_ID.sm_clock_mhz;
+const MEM_CLOCK_MHZ = METRIC_ID.mem_clock_mhz;
+const FB_USED_MIB = METRIC_ID.fb_used_mib;
+const FB_FREE_MIB = METRIC_ID.fb_free_mib;
+const CLOCK_EVENTS = METRIC_ID.clock_events;
+const XID = METRIC_ID.xid;
+const ECC_SBE_VOL = METRIC_ID.ecc_sbe_vol;
+const ECC_DBE_VOL = METRIC_ID.ecc_dbe_vol;
+const REMAPPED_ROWS_UNC = METRIC_ID.remapped_rows_unc;
+const ROW_REMAP_FAILURE = METRIC_ID.row_remap_failure;
+const PCIE_REPLAY = METRIC_ID.pcie_replay;
+const NVLINK_BYTES = METRIC_ID.nvlink_bytes;
+
+/**
+ * Builds one host's wire-v1 messages from columnar readings: per GPU a row of METRIC_COUNT values in catalog order,
+ * NaN where a metric was not read (left out of the message). The message and one reading object per GPU slot belong
+ * to the writer and are rewritten in place by each begin() … finish() (nothing is allocated per GPU or per metric,
+ * which keeps a 100,000-GPU simulated tick at milliseconds): encode or copy the result before the next begin().
+ * Every reading has every metric key, in catalog order, so all readings share one object shape.
+ */
+export class MessageWriter {
+  private readonly message: WireMessage;
+  private readonly readings: readonly WireGpu[];
+
+  constructor(cluster: string, rack: string, host: string, slots: number) {
+    this.readings = Array.from({ length: slots }, (_, gpu) => blankReading(gpu));
+    this.message = { v: 1, cluster, rack, host, seq: 0, ts: 0, gpus: [] };
+  }
+
+  /** Starts the next message, with no GPU yet. */
+  begin(seq: number, ts: number): void {
+    this.message.seq = seq;
+    this.message.ts = ts;
+    this.message.gpus.length = 0;
+  }
+
+  /** Adds GPU `slot` with the metrics at `values[row … row + METRIC_COUNT)`. */
+  add(slot: number, uuid: string, job: string | undefined, values: ArrayLike<number>, row: number): void {
+    const reading = this.readings[slot]!;
+    reading.uuid = uuid;
+    reading.job = job;
+    writeReading(reading, values, row);
+    this.message.gpus.push(reading);
+  }
+
+  /** The message begun, or undefined when it has no GPU (the wire needs at least one). */
+  finish(): WireMessage | undefined {
+    return this.message.gpus.length === 0 ? undefined : this.message;
+  }
+}
+
+/** A metric read, or absent (the encoder leaves undefined out). */
+const present = (v: number): number | undefined => (Number.isNaN(v) ? undefined : v);
+
+function blankReading(gpu: number): WireGpu {
+  return {
+    gpu,
+    uuid: '',
+    job: undefined,
+    temp_c: 0,
+    mem_temp_c: 0,
+    slowdown_temp_c: 0,
+    mem_max_temp_c: 0,
+    power_w: 0,
+    power_limit_w: 0,
+    energy_j: 0,
+    util_pct: 0,
+    mem_util_pct: 0,
+    sm_active: 0,
+    tensor_active: 0,
+    dram_active: 0,
+    sm_clock_mhz: 0,
+    mem_clock_mhz: 0,
+    fb_used_mib: 0,
+    fb_free_mib: 0,
+    clock_events: 0,
+    xid: 0,
+    ecc_sbe_vol: 0,
+    ecc_dbe_vol: 0,
+    remapped_rows_unc: 0,
+    row_remap_failure: 0,
+    pcie_replay: 0,
+    nvlink_bytes: 0,
+  };
+}
+
+function writeReading(o: WireGpu, f: ArrayLike<number>, row: number): void {
+  o.temp_c = present(f[row + TEMP_C]!);
+  o.mem_temp_c = present(f[row + MEM_TEMP_C]!);
+  o.slowdown_temp_c = present(f[row + SLOWDOWN_TEMP_C]!);
+  o.mem_max_temp_c = present(f[row + MEM_MAX_TEMP_C]!);
+  o.power_w = present(f[row + POWER_W]!);
+  o.power_limit_w = present(f[row + POWER_LIMIT_W]!);
+  o.energy_j = present(f[row + ENERGY_J]!);
+  o.util_pct = present(f[row + UTIL_PCT]!);
+  o.mem_util_pct = present(f[row + MEM_UTIL_PCT]!);
+  o.sm_active = present(f[row + SM_ACTIVE]!);
+  o.tensor_active = present(f[row + TENSOR_ACTIVE]!);
+  o.dram_active = present(f[row + DRAM_ACTIVE]!);
+  o.sm_clock_mhz = present(f[row + SM_CLOCK_MHZ]!);
+  o.mem_clock_mhz = present(f[row + MEM_CLOCK_MHZ]!);
+  o.fb_used_mib = present(f[row + FB_USED_MIB]!);
+  o.fb_free_mib = present(f[row + FB_FREE_MIB]!);
+  o.clock_events = present(f[row + CLOCK_EVENTS]!);
+  o.xid = present(f[row + XID]!);
+  o.ecc_sbe_vol = present(f[row + ECC_SBE_VOL]!);
+  o.ecc_dbe_vol = present(f[row + ECC_DBE_VOL]!);
+  o.remapped_rows_unc = present(f[row + REMAPPED_ROWS_UNC]!);
+  o.row_remap_failure = present(f[row + ROW_REMAP_FAILURE]!);
+  o.pcie_replay = present(f[row + PCIE_REPLAY]!);
+  o.nvlink_bytes = present(f[row + NVLINK_BYTES]!);
+}
