@@ -1,4 +1,4 @@
-import { METRIC_ID } from './catalog.js';
+import { METRIC_COUNT, METRIC_ID, METRICS } from './catalog.js';
 import type { WireGpu, WireMessage } from './message.js';
 
 // Column of each metric in a readings row, hoisted so that the hot loop reads locals.
@@ -56,6 +56,7 @@ export class MessageWriter {
     reading.uuid = uuid;
     reading.job = job;
     writeReading(reading, values, row);
+    if (anyAbsent(values, row)) leaveOutAbsent(reading, values, row);
     this.message.gpus.push(reading);
   }
 
@@ -65,8 +66,19 @@ export class MessageWriter {
   }
 }
 
-/** A metric read, or absent (the encoder leaves undefined out). */
-const present = (v: number): number | undefined => (Number.isNaN(v) ? undefined : v);
+/** Whether a row has a metric that was not read (NaN). */
+function anyAbsent(f: ArrayLike<number>, row: number): boolean {
+  for (let m = 0; m < METRIC_COUNT; m++) if (Number.isNaN(f[row + m])) return true;
+  return false;
+}
+
+/**
+ * Unsets the metrics that were not read (the encoder leaves undefined out). Apart from writeReading, so that where
+ * every metric is always read (the simulator) the readings' fields only ever hold numbers and stay unboxed.
+ */
+function leaveOutAbsent(o: WireGpu, f: ArrayLike<number>, row: number): void {
+  for (let m = 0; m < METRIC_COUNT; m++) if (Number.isNaN(f[row + m])) o[METRICS[m]!.name] = undefined;
+}
 
 function blankReading(gpu: number): WireGpu {
   return {
@@ -101,28 +113,28 @@ function blankReading(gpu: number): WireGpu {
 }
 
 function writeReading(o: WireGpu, f: ArrayLike<number>, row: number): void {
-  o.temp_c = present(f[row + TEMP_C]!);
-  o.mem_temp_c = present(f[row + MEM_TEMP_C]!);
-  o.slowdown_temp_c = present(f[row + SLOWDOWN_TEMP_C]!);
-  o.mem_max_temp_c = present(f[row + MEM_MAX_TEMP_C]!);
-  o.power_w = present(f[row + POWER_W]!);
-  o.power_limit_w = present(f[row + POWER_LIMIT_W]!);
-  o.energy_j = present(f[row + ENERGY_J]!);
-  o.util_pct = present(f[row + UTIL_PCT]!);
-  o.mem_util_pct = present(f[row + MEM_UTIL_PCT]!);
-  o.sm_active = present(f[row + SM_ACTIVE]!);
-  o.tensor_active = present(f[row + TENSOR_ACTIVE]!);
-  o.dram_active = present(f[row + DRAM_ACTIVE]!);
-  o.sm_clock_mhz = present(f[row + SM_CLOCK_MHZ]!);
-  o.mem_clock_mhz = present(f[row + MEM_CLOCK_MHZ]!);
-  o.fb_used_mib = present(f[row + FB_USED_MIB]!);
-  o.fb_free_mib = present(f[row + FB_FREE_MIB]!);
-  o.clock_events = present(f[row + CLOCK_EVENTS]!);
-  o.xid = present(f[row + XID]!);
-  o.ecc_sbe_vol = present(f[row + ECC_SBE_VOL]!);
-  o.ecc_dbe_vol = present(f[row + ECC_DBE_VOL]!);
-  o.remapped_rows_unc = present(f[row + REMAPPED_ROWS_UNC]!);
-  o.row_remap_failure = present(f[row + ROW_REMAP_FAILURE]!);
-  o.pcie_replay = present(f[row + PCIE_REPLAY]!);
-  o.nvlink_bytes = present(f[row + NVLINK_BYTES]!);
+  o.temp_c = f[row + TEMP_C]!;
+  o.mem_temp_c = f[row + MEM_TEMP_C]!;
+  o.slowdown_temp_c = f[row + SLOWDOWN_TEMP_C]!;
+  o.mem_max_temp_c = f[row + MEM_MAX_TEMP_C]!;
+  o.power_w = f[row + POWER_W]!;
+  o.power_limit_w = f[row + POWER_LIMIT_W]!;
+  o.energy_j = f[row + ENERGY_J]!;
+  o.util_pct = f[row + UTIL_PCT]!;
+  o.mem_util_pct = f[row + MEM_UTIL_PCT]!;
+  o.sm_active = f[row + SM_ACTIVE]!;
+  o.tensor_active = f[row + TENSOR_ACTIVE]!;
+  o.dram_active = f[row + DRAM_ACTIVE]!;
+  o.sm_clock_mhz = f[row + SM_CLOCK_MHZ]!;
+  o.mem_clock_mhz = f[row + MEM_CLOCK_MHZ]!;
+  o.fb_used_mib = f[row + FB_USED_MIB]!;
+  o.fb_free_mib = f[row + FB_FREE_MIB]!;
+  o.clock_events = f[row + CLOCK_EVENTS]!;
+  o.xid = f[row + XID]!;
+  o.ecc_sbe_vol = f[row + ECC_SBE_VOL]!;
+  o.ecc_dbe_vol = f[row + ECC_DBE_VOL]!;
+  o.remapped_rows_unc = f[row + REMAPPED_ROWS_UNC]!;
+  o.row_remap_failure = f[row + ROW_REMAP_FAILURE]!;
+  o.pcie_replay = f[row + PCIE_REPLAY]!;
+  o.nvlink_bytes = f[row + NVLINK_BYTES]!;
 }
