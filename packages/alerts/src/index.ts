@@ -24,7 +24,6 @@ export * from './notify/dedup.js';
 export * from './notify/retry-policy.js';
 export { sendWithRetries } from './notify/retry.js';
 export * from './notify/rate-limit.js';
-export * from './notify/concurrency-limit.js';
 export * from './notify/notifier.js';
 
 export * from './receivers/receiver.js';

@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, DEFAULT_RETRY_OPTIONS, formatRfc3339, parseRetryAfter, resolveRetryOptions } from '../src/index.js';
+import { DEFAULT_RETRY_OPTIONS, formatRfc3339, parseRetryAfter, resolveRetryOptions } from '../src/index.js';
 
-describe('backoffDelay', () => {
-  const o = DEFAULT_RETRY_OPTIONS;
-  it('doubles from 250 ms to the 30 s cap, jittered within the upper half of each step', () => {
-    const low = [1, 2, 3, 4, 8, 20].map((n) => backoffDelay(n, o, () => 0));
-    const high = [1, 2, 3, 4, 8, 20].map((n) => backoffDelay(n, o, () => 1));
-    expect(high).toEqual([250, 500, 1000, 2000, 30_000, 30_000]);
-    expect(low).toEqual(high.map((d) => d / 2));
-  });
-
+describe('resolveRetryOptions', () => {
   it('validates overrides', () => {
     expect(resolveRetryOptions({ initialDelayMs: 5 })).toEqual({ ...DEFAULT_RETRY_OPTIONS, initialDelayMs: 5 });
     expect(() => resolveRetryOptions({ maxElapsedMs: -1 })).toThrow(/maxElapsedMs/);

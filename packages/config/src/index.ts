@@ -3,5 +3,4 @@ export { loadConfig, parseConfig, ConfigError, type ConfigCheck, type ParseOptio
 export { formatPath, locateProblems, problemPath, type ConfigPath } from './problem-location.js';
 export { applyEnvOverrides, overrideFromEnv, type EnvOverrides } from './env.js';
 export { resolveSecretFiles } from './secret-files.js';
-export { parseListen, type ListenAddress } from './listen.js';
 export { buildInfo, gitRevision, UNKNOWN_REVISION, type BuildInfo } from './build-info.js';

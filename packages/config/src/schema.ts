@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { detectSection } from '@kiln/detect/rules';
+import { DURATION_PATTERN, parseDuration } from '@kiln/duration';
 import { SECRET } from './schema-walk.js';
 
 /** host:port on which a Kiln HTTP endpoint listens. Loopback by default everywhere. */
@@ -395,26 +396,18 @@ const receiver = z.discriminatedUnion('type', [
     .strict(),
 ]);
 
-/** A duration as Alertmanager writes it ("500ms", "30s", "5m", "1h30m", "2d") or a number of milliseconds. */
+/** A duration in Kiln's syntax ("500ms", "30s", "5m", "1h30m", "2d"; see duration.ts) or a number of milliseconds. */
 const amDuration = z.union(
   [
     z.number().int().nonnegative(),
     z
       .string()
-      .regex(/^(?:\d+y)?(?:\d+w)?(?:\d+d)?(?:\d+h)?(?:\d+m)?(?:\d+s)?(?:\d+ms)?$/)
-      .refine((s) => s !== '')
-      .transform(parseDurationMs),
+      .regex(DURATION_PATTERN)
+      .refine((s) => parseDuration(s) !== undefined)
+      .transform((s) => parseDuration(s) as number),
   ],
   { error: 'expected a duration such as 500ms, 30s, 5m, 4h, or a number of milliseconds' },
 ).meta({ title: 'duration: 500ms, 30s, 5m, 1h30m, 2d, or milliseconds' });
-
-const DURATION_UNIT_MS: Readonly<Record<string, number>> = { y: 365 * 86_400_000, w: 7 * 86_400_000, d: 86_400_000, h: 3_600_000, m: 60_000, s: 1_000, ms: 1 };
-
-function parseDurationMs(text: string): number {
-  let ms = 0;
-  for (const [, n, unit] of text.matchAll(/(\d+)(ms|[ywdhms])/g)) ms += Number(n) * (DURATION_UNIT_MS[unit as string] as number);
-  return ms;
-}
 
 /** Alertmanager matchers: 'name="value"', 'name!="value"', 'name=~"regex"', 'name!~"regex"' (checked by the alerter). */
 const matchers = z.array(z.string().min(1));

@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { mkdtemp } from 'node:fs/promises';
-import { ConfigError, loadConfig, parseConfig, parseListen } from '../src/index.js';
+import { ConfigError, loadConfig, parseConfig } from '../src/index.js';
 
 describe('config', () => {
   it('fills every default from an empty document', () => {
@@ -63,11 +63,6 @@ describe('config', () => {
     expect((await loadConfig(file, {})).simulate.racks).toBe(2);
     await writeFile(file, 'nats: [unclosed');
     await expect(loadConfig(file, {})).rejects.toThrow(/not valid YAML/);
-  });
-
-  it('parses listen addresses', () => {
-    expect(parseListen('127.0.0.1:9093')).toEqual({ host: '127.0.0.1', port: 9093 });
-    expect(parseListen(':8123')).toEqual({ host: '127.0.0.1', port: 8123 });
   });
 });
 

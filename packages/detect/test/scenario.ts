@@ -17,6 +17,7 @@
 import { expect } from 'vitest';
 import type { AlertEvent } from '@kiln/alerts';
 import { detectConfig } from './config.js';
+import { parseDuration as parseKilnDuration } from '@kiln/duration';
 import { METRIC_COUNT, METRIC_ID, SampleBatch, type MetricName } from '@kiln/wire';
 import { DetectionRig, eventTime } from './rig.js';
 
@@ -58,15 +59,10 @@ export interface ScenarioResult {
   emitted: string[];
 }
 
+/** A duration in the scenario notation: Kiln's duration syntax (2m59s, 1.5s). */
 export function parseDuration(text: string): number {
-  const units: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1_000, ms: 1 };
-  let ms = 0;
-  let rest = text;
-  for (const m of text.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)) {
-    ms += Number(m[1]) * units[m[2]!]!;
-    rest = rest.replace(m[0], '');
-  }
-  if (rest.trim() !== '' || text.trim() === '') throw new Error(`bad duration ${JSON.stringify(text)}`);
+  const ms = parseKilnDuration(text.trim());
+  if (ms === undefined) throw new Error(`bad duration ${JSON.stringify(text)}`);
   return ms;
 }
 

@@ -17,3 +17,5 @@ export function createLogger(component: string, level?: LevelWithSilent): Logger
 export function silentLogger(): Logger {
   return pino({ level: 'silent' });
 }
+
+export { LogThrottle } from './log-throttle.js';

@@ -5,3 +5,5 @@ export * from './partitions.js';
 export * from './partition-leases.js';
 export * from './transient.js';
 export * from './coordination-bucket.js';
+export * from './nats-errors.js';
+export * from './dead-letter.js';

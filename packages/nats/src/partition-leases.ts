@@ -3,6 +3,7 @@ import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jet
 import type { NatsConnection } from '@nats-io/nats-core';
 import { partitionOf } from '@kiln/wire';
 import { openCoordinationBucket } from './coordination-bucket.js';
+import { isStreamNotFound, isWrongLastSequence } from './nats-errors.js';
 import { retryTransient } from './transient.js';
 
 /** The KV bucket holding partition leases and the aggregators' membership; its TTL is the lease duration. */
@@ -58,7 +59,7 @@ export async function readLeaseOwners(nc: NatsConnection, group: string, partiti
     const kv = await new Kvm(jetstream(nc)).open(PARTITION_BUCKET);
     return await leaseHolders(kv, group, Array.from({ length: partitions }, (_, k) => k));
   } catch (err) {
-    if (!/stream not found/i.test(String(err))) throw err;
+    if (!isStreamNotFound(err)) throw err;
     return new Map(); // no aggregator has started yet: nobody holds anything
   }
 }
@@ -212,7 +213,7 @@ export class PartitionLeases {
     } catch (err) {
       // NATS unreachable for a moment (a node restarting, an election): keep serving and try again next round. If
       // the lease expires meanwhile, the next renewal finds it gone; a new owner fences this one off regardless.
-      if (!/wrong last sequence/i.test(String(err))) return;
+      if (!isWrongLastSequence(err)) return;
       // Expired or taken: someone else may be serving it now.
       this.options.log.warn({ partition: k, err: String(err) }, 'partition lease lost');
       if (!this.held.delete(k)) return;

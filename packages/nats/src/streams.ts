@@ -1,6 +1,7 @@
 import { DiscardPolicy, RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/nats-core';
 import { GPU_SUBJECTS, DLQ_SUBJECTS, EVENT_SUBJECTS, MAX_EVENT_BODY_BYTES } from '@kiln/wire';
+import { isStreamNameInUse, isStreamNotFound } from './nats-errors.js';
 import { retryTransient } from './transient.js';
 
 /** Streams Kiln owns. Names are part of the operator interface (nats stream info KILN_GPU). */
@@ -108,16 +109,12 @@ async function ensureStream(jsm: JetStreamManager, config: KilnStreamConfig): Pr
     await jsm.streams.info(config.name);
     await jsm.streams.update(config.name, config);
   } catch (err) {
-    if (!isNotFound(err)) throw err;
+    if (!isStreamNotFound(err)) throw err;
     try {
       await jsm.streams.add(config);
     } catch (addErr) {
       // Another process created it between our info() and add(): fine.
-      if (!/already in use|already exists/i.test(String(addErr))) throw addErr;
+      if (!isStreamNameInUse(addErr)) throw addErr;
     }
   }
-}
-
-function isNotFound(err: unknown): boolean {
-  return /not found/i.test(String(err)) || (err as { code?: unknown })?.code === 404;
 }

@@ -1,3 +1,4 @@
+import { formatDuration, parseDuration } from '@kiln/duration';
 import { isSubjectToken } from '@kiln/wire';
 import { checkParam, FAULT_KIND_NAMES, FAULT_KINDS, faultParam, faultTargetName, isFaultKind, type Fault } from './faults.js';
 
@@ -29,34 +30,6 @@ export class FaultSyntaxError extends Error {
     super(`invalid fault ${JSON.stringify(spec)}: ${problem}; expected ${FAULT_SYNTAX}, e.g. ${EXAMPLE}`);
     this.name = 'FaultSyntaxError';
   }
-}
-
-const DURATION = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$/;
-const DURATION_PART = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
-const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** Parses a duration such as 90s, 5m, 1h30m or 500ms into milliseconds; undefined if it is not one. */
-export function parseDuration(text: string): number | undefined {
-  if (!DURATION.test(text)) return undefined;
-  let ms = 0;
-  for (const [, value, unit] of text.matchAll(DURATION_PART)) ms += Number(value) * UNIT_MS[unit!]!;
-  return ms;
-}
-
-/** Formats milliseconds in the largest units that divide it exactly: 330000 → 5m30s. */
-export function formatDuration(ms: number): string {
-  if (ms === 0) return '0s';
-  let rest = ms;
-  let text = '';
-  for (const [unit, size] of [['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
-    const whole = Math.floor(rest / size);
-    if (whole > 0) {
-      text += `${whole}${unit}`;
-      rest -= whole * size;
-    }
-  }
-  if (rest > 0) text += `${rest}ms`;
-  return text;
 }
 
 /** Parses one fault in the compact syntax; throws FaultSyntaxError saying what is wrong. */

@@ -3,7 +3,7 @@ import { FaultEffects } from './fault-effects.js';
 import type { Fault } from './faults.js';
 import { GpuModel } from './gpu-model.js';
 import { Jobs, type JobOptions } from './jobs.js';
-import { MessageWriter } from './messages.js';
+import { FleetMessages } from './messages.js';
 import { GPUS_PER_TRAY, Topology } from './topology.js';
 
 export interface FleetOptions {
@@ -39,7 +39,7 @@ export class Fleet {
   readonly jobs: Jobs;
   private readonly model: GpuModel;
   private readonly effects: FaultEffects;
-  private readonly writer: MessageWriter;
+  private readonly writer: FleetMessages;
   private readonly seqBase: number;
   private ticks = 0;
   private lastTickTs = NaN;
@@ -60,7 +60,7 @@ export class Fleet {
     this.jobs = new Jobs(this.topology, options.jobs, seed);
     this.model = new GpuModel(this.topology, seed);
     this.effects = new FaultEffects(this.topology, options.faults ?? []);
-    this.writer = new MessageWriter(this.topology, this.jobs);
+    this.writer = new FleetMessages(this.topology, this.jobs);
     this.seqBase = Math.floor(startMs / intervalMs);
   }
 

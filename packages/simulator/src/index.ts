@@ -22,7 +22,7 @@ export {
   type StragglerFault,
   type XidFault,
 } from './faults.js';
-export { FAULT_SYNTAX, FaultSyntaxError, formatDuration, formatFault, parseDuration, parseFault, parseFaults } from './fault-syntax.js';
+export { FAULT_SYNTAX, FaultSyntaxError, formatFault, parseFault, parseFaults } from './fault-syntax.js';
 export { OVERHEAT_RAMP_MS, RACK_COOLING_RAMP_MS } from './fault-effects.js';
 export { GPUS_PER_RACK, GPUS_PER_TRAY, TRAYS_PER_RACK, gpuUuid, hostName, rackName } from './topology.js';
 export { publishFleet, type PublishOptions, type PublishResult, type PublishStats } from './publish.js';

@@ -2,7 +2,7 @@ import type { JetStreamClient } from '@nats-io/jetstream';
 import { encodeEvent, encodeMessage, eventMessageId, eventSubject, gpuSubject, messageId, type WireMessage } from '@kiln/wire';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Fleet } from './fleet.js';
-import { InflightWindow } from './inflight-window.js';
+import { ConcurrencyLimit } from '@kiln/flow';
 
 export interface PublishOptions {
   /** replay: tick as fast as the server acknowledges, event time advancing by intervalMs per tick;
@@ -64,7 +64,10 @@ export async function publishFleet(js: JetStreamClient, fleet: Fleet, options: P
   const tickLimit = tickBudget(fleet.intervalMs, options.ticks, options.durationMs);
 
   const stats: PublishStats = { ticks: 0, messages: 0, samples: 0, duplicates: 0, bytes: 0, lastTs: NaN };
-  const acks = new InflightWindow(inflight);
+  // nats.js has no PublishAsync with max-pending: the window of unacknowledged publishes is kept here. The first
+  // failure ends the run; later ones are the same outage.
+  const acks = new ConcurrencyLimit(inflight);
+  let failure: { error: unknown } | undefined;
   const subjects = new Map<string, string>();
   const subjectOf = (m: WireMessage): string => {
     let subject = subjects.get(m.host);
@@ -94,34 +97,48 @@ export async function publishFleet(js: JetStreamClient, fleet: Fleet, options: P
       const messages = fleet.tickShared(at);
       for (const message of messages) {
         await acks.acquire();
+        if (failure) {
+          acks.release();
+          throw failure.error;
+        }
         const body = encodeMessage(message);
         const samples = message.gpus.length;
-        acks.track(
-          js.publish(subjectOf(message), body, { msgID: messageId(message.host, message.seq), timeout, retries: attempts }).then((ack) => {
+        js.publish(subjectOf(message), body, { msgID: messageId(message.host, message.seq), timeout, retries: attempts }).then(
+          (ack) => {
             stats.messages++;
             stats.samples += samples;
             stats.bytes += body.length;
             if (ack.duplicate) stats.duplicates++;
-          }),
+            acks.release();
+          },
+          (error: unknown) => {
+            failure ??= { error };
+            acks.release();
+          },
         );
       }
       // Xid storms: events go to the event stream, as an agent reading the kernel log publishes them.
       for (const e of fleet.tickEvents()) {
         await acks.acquire();
-        acks.track(js.publish(eventSubject(e.cluster, e.rack, e.host), encodeEvent(e), { msgID: eventMessageId(e.host, e.seq), timeout, retries: attempts }));
+        js.publish(eventSubject(e.cluster, e.rack, e.host), encodeEvent(e), { msgID: eventMessageId(e.host, e.seq), timeout, retries: attempts }).then(
+          () => acks.release(),
+          (error: unknown) => {
+            failure ??= { error };
+            acks.release();
+          },
+        );
       }
       stats.ticks++;
       stats.lastTs = fleet.lastTs;
       onProgress?.({ ...stats });
     }
   } finally {
-    // Settle what is in flight whatever ended the loop; a publish failure surfaces from drain().
-    await acks.drain().catch((error: unknown) => {
-      throw new Error(
-        `publishing stopped after ${stats.ticks} ticks (${stats.messages} messages acknowledged): ${describe(error)}`,
-        { cause: error },
-      );
-    });
+    // Settle what is in flight whatever ended the loop; then report the first publish that failed.
+    await acks.idle();
+    if (failure) {
+      const { error } = failure;
+      throw new Error(`publishing stopped after ${stats.ticks} ticks (${stats.messages} messages acknowledged): ${describe(error)}`, { cause: error });
+    }
   }
   return { ...stats, aborted };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FaultSyntaxError, formatDuration, formatFault, parseDuration, parseFault, parseFaults, validateFault, type Fault } from '../src/index.js';
+import { FaultSyntaxError, formatFault, parseFault, parseFaults, validateFault, type Fault } from '../src/index.js';
 
 describe('parseFault', () => {
   it('reads host, GPU, start and duration', () => {
@@ -81,18 +81,6 @@ describe('formatFault', () => {
   it('formats object faults too', () => {
     const fault: Fault = { kind: 'stall', host: 'r0001-t05', gpu: 1, startMs: 90_000, endMs: 210_000 };
     expect(formatFault(fault)).toBe('stall:r0001-t05/1@1m30s+2m');
-  });
-});
-
-describe('durations', () => {
-  it('parse and format', () => {
-    expect(parseDuration('1h30m')).toBe(5_400_000);
-    expect(parseDuration('1.5s')).toBe(1500);
-    expect(parseDuration('250ms')).toBe(250);
-    expect(parseDuration('10')).toBeUndefined();
-    expect(parseDuration('')).toBeUndefined();
-    expect(formatDuration(0)).toBe('0s');
-    expect(formatDuration(3_723_004)).toBe('1h2m3s4ms');
   });
 });
 

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import type { MetricReader } from '@opentelemetry/sdk-metrics';
-import { parseListen } from '@kiln/config';
+import { parseListen } from '@kiln/http';
 import type { Logger } from '@kiln/log';
 import type { Readiness } from './readiness.js';
 

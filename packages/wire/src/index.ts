@@ -8,3 +8,4 @@ export * from './wire-schema.js';
 export * from './encode.js';
 export * from './clock-events.js';
 export * from './event.js';
+export * from './message-writer.js';

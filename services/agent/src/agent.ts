@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { ConnectionOptions } from '@nats-io/nats-core';
 import type { KilnConfig } from '@kiln/config';
 import { createLogger, type Logger } from '@kiln/log';
-import { encodeMessage, gpuSubject, messageId } from '@kiln/wire';
+import { encodeMessage, gpuSubject, MessageWriter, messageId } from '@kiln/wire';
 import type { Collector, CollectorFacts } from './collectors/collector.js';
 import { DcgmCollector } from './collectors/dcgm/collector.js';
 import { NvidiaSmiCollector } from './collectors/nvidia-smi/collector.js';
@@ -11,7 +11,6 @@ import { SimCollector } from './collectors/sim.js';
 import { GPU_SLOTS, GpuFrame } from './gpu-frame.js';
 import { resolveIdentity, type AgentIdentity } from './identity.js';
 import { XidEvents, type XidEventStats } from './events/xid-events.js';
-import { MessageWriter } from './message-writer.js';
 import { agentConnectionOptions, NatsLink } from './publish/nats-link.js';
 import { Publisher } from './publish/publisher.js';
 import { Sequence } from './publish/sequence.js';
@@ -167,7 +166,7 @@ class AgentRuntime implements Agent {
     this.subject = gpuSubject(identity.cluster, identity.rack, identity.host);
     this.intervalMs = section.interval_ms;
     this.expectedGpus = section.expected_gpus ?? facts.expectedGpus ?? 0;
-    this.writer = new MessageWriter(identity.cluster, identity.rack, identity.host);
+    this.writer = new MessageWriter(identity.cluster, identity.rack, identity.host, GPU_SLOTS);
     this.sequence = new Sequence(spoolDir, log);
     this.spool = new Spool({ dir: join(spoolDir, 'spool'), maxBytes: section.spool_max_bytes, maxAgeMs: section.spool_max_age_ms, log });
     this.publisher = new Publisher({ spool: this.spool, inflight: section.inflight, ackTimeoutMs: section.ack_timeout_ms, log });
@@ -253,7 +252,7 @@ class AgentRuntime implements Agent {
       await this.collector.read(frame, ts);
       this.noteMissing(frame);
       const seq = this.sequence.peek;
-      const message = this.writer.write(frame, seq, ts);
+      const message = frame.toMessage(this.writer, seq, ts);
       if (message === undefined) {
         this.counts.emptyTicks++;
         return;

@@ -3,5 +3,5 @@ export * from './history.js';
 export * from './alerting-config.js';
 export * from './kv-state-store.js';
 export { serveApi, type AlerterApi, type ApiRoute } from './api/server.js';
-export { alertmanagerConfig, formatDuration } from './api/status.js';
+export { alertmanagerConfig } from './api/status.js';
 export { ConfigReloadError } from './api/reload.js';

@@ -3,8 +3,7 @@ import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMes
 import { nanos, type NatsConnection } from '@nats-io/nats-core';
 import { validateAlertEvent, type AlertEvent } from '@kiln/alerts';
 import type { Logger } from '@kiln/log';
-import { ALERT_STREAM, ALERT_SUBJECTS, ensureStreams, retryTransient, type StreamOptions } from '@kiln/nats';
-import { dlqSubject } from '@kiln/wire';
+import { ALERT_STREAM, ALERT_SUBJECTS, ensureStreams, isStreamOrConsumerNotFound, publishDeadLetter, retryTransient, type StreamOptions } from '@kiln/nats';
 
 export interface Intake {
   /** Stops consuming and waits for the events in hand to be stored (their messages acknowledged). */
@@ -33,7 +32,7 @@ export async function consumeAlertEvents(
   try {
     await jsm.consumers.info(ALERT_STREAM, options.consumer);
   } catch (err) {
-    if (!/not found/i.test(String(err))) throw err;
+    if (!isStreamOrConsumerNotFound(err)) throw err;
     await jsm.consumers.add(ALERT_STREAM, {
       durable_name: options.consumer,
       ack_policy: AckPolicy.Explicit,
@@ -58,7 +57,14 @@ export async function consumeAlertEvents(
     if (!validation.ok) {
       counters.invalid++;
       log.error({ errors: validation.errors, subject: m.subject, seq: m.seq }, 'invalid alert event dead-lettered');
-      await js.publish(dlqSubject('invalid_alert'), m.data, { msgID: `dlq:${ALERT_STREAM}:${m.seq}` });
+      await publishDeadLetter(js, {
+        stream: ALERT_STREAM,
+        seq: m.seq,
+        subject: m.subject,
+        reason: 'invalid_alert',
+        detail: validation.errors.join('; '),
+        data: m.data,
+      });
       m.ack();
       return;
     }

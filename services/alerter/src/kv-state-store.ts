@@ -1,6 +1,7 @@
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { Bucket } from '@nats-io/kv';
 import type { StateStore } from '@kiln/alerts';
+import { ConcurrencyLimit } from '@kiln/flow';
 import { openCoordinationBucket } from '@kiln/nats';
 
 /** Deletion markers older than this are purged from the bucket's stream by maintenance. */
@@ -27,11 +28,10 @@ export class KvStateStore<T> implements StateStore<T> {
     const keys: string[] = [];
     for await (const key of await this.kv.keys()) keys.push(key);
     const out = new Map<string, T>();
-    for (let i = 0; i < keys.length; i += LOAD_CONCURRENCY) {
-      const entries = await Promise.all(keys.slice(i, i + LOAD_CONCURRENCY).map((k) => this.kv.get(k)));
-      for (const entry of entries) {
-        if (entry && entry.operation === 'PUT' && entry.length > 0) out.set(entry.key, entry.json<T>());
-      }
+    const limit = new ConcurrencyLimit(LOAD_CONCURRENCY);
+    const entries = await Promise.all(keys.map((k) => limit.run(() => this.kv.get(k))));
+    for (const entry of entries) {
+      if (entry && entry.operation === 'PUT' && entry.length > 0) out.set(entry.key, entry.json<T>());
     }
     return out;
   }

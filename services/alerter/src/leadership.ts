@@ -3,7 +3,7 @@ import { jetstream } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { Logger } from '@kiln/log';
-import { openCoordinationBucket } from '@kiln/nats';
+import { isWrongLastSequence, openCoordinationBucket } from '@kiln/nats';
 
 /** Who leads the alerters of one state bucket, as written in the lease. */
 export interface LeaderRecord {
@@ -168,7 +168,7 @@ export class Leadership {
         this.lastRenewed = Date.now();
       }
     } catch (err) {
-      if (/wrong last sequence/i.test(String(err))) {
+      if (isWrongLastSequence(err)) {
         // A renewal that timed out may have been applied all the same: the lease then still holds this term, at a
         // revision this process has not seen. Anything else means it expired or was taken: step down.
         const entry = await this.kv.get(LEASE_KEY).catch(() => null);
@@ -190,7 +190,7 @@ export class Leadership {
     try {
       revision = await this.kv.create(LEASE_KEY, JSON.stringify(record));
     } catch (err) {
-      if (!/wrong last sequence|key exists/i.test(String(err))) throw err;
+      if (!isWrongLastSequence(err)) throw err;
       // Another alerter leads, unless the lease names this process's own address: this process holds that port now,
       // so the holder is gone (a restart after a crash) and need not be waited out.
       const entry = await this.kv.get(LEASE_KEY);

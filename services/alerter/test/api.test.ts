@@ -6,6 +6,7 @@ import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { startTestNatsServer, tempDir, waitUntil, type TestNatsServer } from '@kiln/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { basicAuthorization } from '@kiln/http';
 import { alertLabels, Scenario } from './scenario.js';
 
 const run = promisify(execFile);
@@ -30,7 +31,7 @@ async function amtool(...args: string[]): Promise<{ code: number; out: string }>
 }
 
 const api = (path: string, init: RequestInit = {}) => fetch(`${s.alerter.api.url}${path}`, init);
-const basic = { authorization: `Basic ${Buffer.from(`${AUTH.user}:${AUTH.password}`).toString('base64')}` };
+const basic = { authorization: basicAuthorization(AUTH) };
 
 beforeAll(async () => {
   // The real amtool is part of this suite: a missing binary fails it, it never skips.

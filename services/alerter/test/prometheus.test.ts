@@ -6,11 +6,12 @@ import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { freePort, startProcess, startTestNatsServer, tempDir, waitUntil, type RunningProcess, type TestNatsServer } from '@kiln/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { basicAuthorization } from '@kiln/http';
 import { Scenario } from './scenario.js';
 
 const run = promisify(execFile);
 const AUTH = { user: 'prom', password: 'rule-sender' };
-const basic = { authorization: `Basic ${Buffer.from(`${AUTH.user}:${AUTH.password}`).toString('base64')}` };
+const basic = { authorization: basicAuthorization(AUTH) };
 
 let nats: TestNatsServer;
 let nc: NatsConnection;

@@ -9,6 +9,7 @@ import type { Labels } from '@kiln/alerts';
 import { startTestNatsServer, waitUntil, type TestNatsServer } from '@kiln/testkit';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { basicAuthorization } from '@kiln/http';
 import { alertLabels, Scenario } from './scenario.js';
 
 /**
@@ -18,7 +19,7 @@ import { alertLabels, Scenario } from './scenario.js';
  */
 
 const AUTH = { user: 'oncall', password: 'pump-swap-42' };
-const basic = { authorization: `Basic ${Buffer.from(`${AUTH.user}:${AUTH.password}`).toString('base64')}` };
+const basic = { authorization: basicAuthorization(AUTH) };
 const HOSTILE_SUMMARY = '<img src=x onerror="window.kilnXss=1">';
 const HOSTILE_DESCRIPTION = '</pre><script>window.kilnXss=2</script>';
 const HOSTILE_LABEL = '<b onclick="window.kilnXss=3">r0077</b>';

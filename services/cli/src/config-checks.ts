@@ -1,5 +1,6 @@
 import { AlertingConfigError, buildAlerting } from '@kiln/alerter';
-import { parseListen, type KilnConfig } from '@kiln/config';
+import type { KilnConfig } from '@kiln/config';
+import { parseListen } from '@kiln/http';
 import { FaultSyntaxError, parseFault } from '@kiln/simulator';
 
 /**

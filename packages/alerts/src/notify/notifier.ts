@@ -1,8 +1,8 @@
 import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ConcurrencyLimit } from '@kiln/flow';
 import type { Alert } from '../alert.js';
 import type { Receiver } from '../receivers/receiver.js';
-import { ConcurrencyLimit } from './concurrency-limit.js';
 import type { GroupSnapshot, NotifyDecision } from './dedup.js';
 import { decideNotification } from './dedup.js';
 import { NotificationLog } from './notification-log.js';

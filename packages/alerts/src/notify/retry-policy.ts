@@ -1,4 +1,6 @@
-export interface RetryOptions {
+import type { BackoffPolicy } from '@kiln/flow';
+
+export interface RetryOptions extends BackoffPolicy {
   /** Backoff before the first retry; it doubles (multiplier) after each failure up to maxDelayMs. */
   readonly initialDelayMs: number;
   readonly maxDelayMs: number;
@@ -25,14 +27,4 @@ export function resolveRetryOptions(overrides: Partial<RetryOptions> = {}): Retr
   if (options.multiplier < 1) throw new RangeError(`retry option multiplier must be at least 1, got ${options.multiplier}`);
   if (options.requestTimeoutMs === 0) throw new RangeError('retry option requestTimeoutMs must be positive');
   return options;
-}
-
-/**
- * Delay before the next attempt after `failures` failed ones: exponential, capped, with "equal jitter" (uniform in
- * the upper half of the step) so that many alerts failing together do not retry in lockstep, while the delay never
- * falls below half the step.
- */
-export function backoffDelay(failures: number, options: RetryOptions, random: () => number = Math.random): number {
-  const step = Math.min(options.maxDelayMs, options.initialDelayMs * options.multiplier ** Math.max(0, failures - 1));
-  return step / 2 + (random() * step) / 2;
 }

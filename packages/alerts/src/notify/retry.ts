@@ -2,8 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { DeliveryResult, SendOptions } from '../receivers/receiver.js';
 import type { Notification } from './notification.js';
 import type { OutcomeDetail } from './outcome.js';
+import { backoffDelay } from '@kiln/flow';
 import type { RetryOptions } from './retry-policy.js';
-import { backoffDelay } from './retry-policy.js';
 
 /**
  * Sends a notification with `send` (one request to the receiver), retrying retryable failures (network errors, timeouts, 408, 429, 5xx)
@@ -34,7 +34,7 @@ export async function sendWithRetries(
       report({ result: 'failed', attempts: attempt, ...http, error: result.error, elapsedMs: elapsed() });
       return false;
     }
-    const delay = Math.ceil(Math.max(backoffDelay(attempt, options), result.retryAfterMs ?? 0));
+    const delay = Math.ceil(Math.max(backoffDelay(options, attempt), result.retryAfterMs ?? 0));
     if (elapsed() + delay > options.maxElapsedMs) {
       const error = `${result.error} (gave up: next attempt in ${delay} ms would pass the ${options.maxElapsedMs} ms retry limit)`;
       report({ result: 'failed', attempts: attempt, ...http, error, elapsedMs: elapsed() });

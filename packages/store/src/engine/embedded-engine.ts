@@ -5,22 +5,23 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseError } from '@clickhouse/client';
 import { Session } from 'chdb';
+import { ConcurrencyLimit } from '@kiln/flow';
 import { createChdbConnection, type ChdbConnection } from 'chdb/connection';
 import { settingList, sqlString } from '../insert/insert-statement.js';
 import { queuedConnection, type ClientConnection } from './queued-connection.js';
-import { SerialQueue } from './serial-queue.js';
 
 /**
  * The in-process ClickHouse engine (chdb) bound to one data directory. libchdb binds a single data path per process;
  * several sessions on that path coexist, each with its own session settings, and run their statements concurrently.
- * Statements go through one of two lanes, each a queue that runs one at a time:
+ * Statements go through one of two lanes, each a queue that runs one at a time, in arrival order (a statement waits
+ * here rather than on a libuv worker thread inside libchdb, which keeps the libuv pool free for file and network work):
  * - `writes`: the store's client (inserts, migrations, Kiln's own queries) and the HTTP interface's writer;
  * - `reads`: the HTTP interface's anonymous readers (Grafana, operators).
  * So a dashboard query, however heavy, never holds an insert back; it only waits for other reads.
  */
 export class EmbeddedEngine {
-  readonly writes = new SerialQueue();
-  readonly reads = new SerialQueue();
+  readonly writes = new ConcurrencyLimit(1);
+  readonly reads = new ConcurrencyLimit(1);
   /** The connection `@clickhouse/client` runs on, already queued; closing the client closes it. */
   readonly connection: ClientConnection;
   readonly #chdb: ChdbConnection;

@@ -1,9 +1,17 @@
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import type { ConnectionOptions, NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
-import type { Logger } from '@kiln/log';
+import { LogThrottle, type Logger } from '@kiln/log';
 import { natsConnectionOptions, type NatsSection } from '@kiln/nats';
-import { Backoff } from '../backoff.js';
+import { Backoff } from '@kiln/flow';
+
+/**
+ * Between attempts to reach NATS: from 500 ms to 15 s, jittered, so that a fleet of agents cut off by one outage
+ * does not come back at the same instant and knock the recovering servers over again.
+ */
+export function reconnectBackoff(): Backoff {
+  return new Backoff({ initialDelayMs: 500, maxDelayMs: 15_000 });
+}
 
 /** The reply-subject prefix of a host's agent: its PubAcks come back on `_INBOX_<host>.>`, which only it may read. */
 export function agentInboxPrefix(host: string): string {
@@ -54,15 +62,14 @@ export class NatsLink {
 
   private async run(): Promise<void> {
     const { log } = this.opts;
-    const backoff = new Backoff(500, 15_000);
-    let lastLog = 0;
+    const backoff = reconnectBackoff();
+    const unreachable = new LogThrottle();
     while (!this.stopped) {
       let nc: NatsConnection;
       try {
         nc = await connect(this.opts.options);
       } catch (err) {
-        if (Date.now() - lastLog >= 60_000) {
-          lastLog = Date.now();
+        if (unreachable.allow()) {
           log.warn({ servers: this.opts.options.servers, err: String(err) }, 'cannot reach NATS yet; spooling meanwhile');
         }
         await this.sleep(backoff.next());

@@ -1,7 +1,6 @@
 import type { JetStreamClient } from '@nats-io/jetstream';
-import type { Logger } from '@kiln/log';
-import { Backoff } from '../backoff.js';
-import { AckWindow } from './ack-window.js';
+import { LogThrottle, type Logger } from '@kiln/log';
+import { Backoff, ConcurrencyLimit } from '@kiln/flow';
 import type { Spool, SpooledRecord, SpoolRecord } from './spool.js';
 
 export interface PublisherOptions {
@@ -54,18 +53,18 @@ export class Publisher {
   private connected = false;
   private stopped = false;
   private readonly outbox: OutboxEntry[] = [];
-  private readonly live: AckWindow;
-  private readonly replayWindow: AckWindow;
+  private readonly live: ConcurrencyLimit;
+  private readonly replayWindow: ConcurrencyLimit;
   private readonly replayDone: Promise<void>;
   private wakeReplay: (() => void) | undefined;
   private interruptSleep: (() => void) | undefined;
   private failingSince = 0;
-  private lastFailureLog = 0;
-  private lastSpoolErrorLog = 0;
+  private readonly publishFailures = new LogThrottle();
+  private readonly spoolFailures = new LogThrottle();
 
   constructor(private readonly options: PublisherOptions) {
-    this.live = new AckWindow(options.inflight);
-    this.replayWindow = new AckWindow(options.inflight);
+    this.live = new ConcurrencyLimit(options.inflight);
+    this.replayWindow = new ConcurrencyLimit(options.inflight);
     this.replayDone = this.replayLoop();
   }
 
@@ -90,9 +89,8 @@ export class Publisher {
     const entry: OutboxEntry = { record, state: State.ToSpool };
     this.outbox.push(entry);
     const js = this.js;
-    if (this.connected && js !== undefined && !this.stopped && !this.live.full && !this.behindSpool(entry)) {
+    if (this.connected && js !== undefined && !this.stopped && !this.behindSpool(entry) && this.live.tryAcquire()) {
       entry.state = State.InFlight;
-      this.live.take();
       js.publish(record.subject, record.body, { msgID: record.msgId, timeout: this.options.ackTimeoutMs }).then(
         (ack) => {
           entry.state = State.Acked;
@@ -153,15 +151,13 @@ export class Publisher {
       this.counters.spooled++;
     } catch (err) {
       this.counters.unspoolable++;
-      const now = Date.now();
-      if (now - this.lastSpoolErrorLog < 60_000) return;
-      this.lastSpoolErrorLog = now;
+      if (!this.spoolFailures.allow()) return;
       this.options.log.error({ err: String(err), lost: this.counters.unspoolable }, 'cannot write the spool: samples that NATS did not take are lost');
     }
   }
 
   private async replayLoop(): Promise<void> {
-    const backoff = new Backoff(500, 30_000);
+    const backoff = new Backoff({ initialDelayMs: 500, maxDelayMs: 30_000 });
     let healthy = true;
     while (!this.stopped) {
       if (!this.connected || this.options.spool.pending === 0) {
@@ -244,10 +240,8 @@ export class Publisher {
   /** Logs the first failure of an outage and then one a minute: an outage must not flood the log. */
   private noteFailure(err: unknown): void {
     this.counters.failures++;
-    const now = Date.now();
-    if (this.failingSince === 0) this.failingSince = now;
-    if (now - this.lastFailureLog < 60_000) return;
-    this.lastFailureLog = now;
+    if (this.failingSince === 0) this.failingSince = Date.now();
+    if (!this.publishFailures.allow()) return;
     this.options.log.warn(
       { err: String(err), connected: this.connected, spooled: this.options.spool.pending },
       'publish failed; samples are spooled and sent again later',

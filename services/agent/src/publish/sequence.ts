@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Logger } from '@kiln/log';
+import { LogThrottle, type Logger } from '@kiln/log';
 
 /** Sequence numbers reserved on disk at a time: a crash skips at most this many, and never reuses one. */
 const RESERVE = 1000;
@@ -17,7 +17,7 @@ export class Sequence {
   private reserved: number;
   private readonly file: string;
 
-  private lastErrorLog = 0;
+  private readonly persistFailures = new LogThrottle();
 
   constructor(
     dir: string,
@@ -56,8 +56,7 @@ export class Sequence {
     try {
       this.persist(value);
     } catch (err) {
-      if (Date.now() - this.lastErrorLog < 60_000) return;
-      this.lastErrorLog = Date.now();
+      if (!this.persistFailures.allow()) return;
       this.log.error({ file: this.file, err: String(err) }, 'cannot persist the message sequence');
     }
   }

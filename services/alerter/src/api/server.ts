@@ -1,7 +1,6 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { parseListen } from '@kiln/config';
+import { hasBasicCredentials, httpUrl, parseListen } from '@kiln/http';
 
 /** A request as handlers see it: the path parameters of their route, the query, and the body parsed as JSON. */
 export interface ApiRequest {
@@ -54,7 +53,6 @@ const MAX_URL_BYTES = 16 * 1024;
 export async function serveApi(listen: string, routes: readonly ApiRoute[], options: ApiServerOptions = {}): Promise<AlerterApi> {
   const { auth, forward } = options;
   const compiled = routes.map((r) => ({ ...r, pattern: new RegExp(`^${r.path.replace(/\{(\w+)\}/g, '(?<$1>[^/]+)')}$`) }));
-  const expected = auth ? digest(`Basic ${Buffer.from(`${auth.user}:${auth.password}`).toString('base64')}`) : undefined;
   const server: Server = createServer((req, res) => {
     void answer(req, res).catch((err: unknown) => send(res, { status: 500, body: `internal error: ${err instanceof Error ? err.message : String(err)}` }));
   });
@@ -74,7 +72,7 @@ export async function serveApi(listen: string, routes: readonly ApiRoute[], opti
       return send(res, { status: 404, body: `no route ${url.pathname}` });
     }
     const guarded = route.writes || (auth?.protect_reads === true && !route.path.startsWith('/-/'));
-    if (guarded && expected && !matches(expected, req.headers.authorization)) {
+    if (guarded && auth && !hasBasicCredentials(req.headers.authorization, auth)) {
       req.resume();
       return send(res, { status: 401, body: 'unauthorized: this request needs the alerter.basic_auth credentials' }, { 'www-authenticate': 'Basic realm="kiln-alerter"' });
     }
@@ -96,7 +94,7 @@ export async function serveApi(listen: string, routes: readonly ApiRoute[], opti
   });
   const address = server.address() as AddressInfo;
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`,
+    url: httpUrl(host, address.port),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -126,14 +124,6 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   } catch (err) {
     throw new BadRequestError(`body is not valid JSON: ${(err as Error).message}`);
   }
-}
-
-function digest(text: string): Buffer {
-  return createHash('sha256').update(text).digest();
-}
-
-function matches(expected: Buffer, header: string | undefined): boolean {
-  return header !== undefined && timingSafeEqual(expected, digest(header));
 }
 
 function decodeAll(params: Record<string, string>): Record<string, string> {

@@ -1,5 +1,6 @@
 import type { InhibitRule, Route } from '@kiln/alerts';
 import { buildInfo } from '@kiln/config';
+import { formatDuration } from '@kiln/duration';
 import type { Alerting } from '../alerting-config.js';
 import type { ApiRoute } from './server.js';
 
@@ -75,24 +76,4 @@ export function alertmanagerConfig(ctx: {
     null,
     2,
   );
-}
-
-const UNITS: readonly [string, number][] = [
-  ['d', 86_400_000],
-  ['h', 3_600_000],
-  ['m', 60_000],
-  ['s', 1_000],
-  ['ms', 1],
-];
-
-/** Milliseconds as a Prometheus duration: 4h, 1h30m, 500ms, 0s. */
-export function formatDuration(ms: number): string {
-  let rest = Math.round(ms);
-  let out = '';
-  for (const [unit, size] of UNITS) {
-    const n = Math.floor(rest / size);
-    if (n > 0) out += `${n}${unit}`;
-    rest -= n * size;
-  }
-  return out || '0s';
 }

@@ -1,6 +1,10 @@
+import { DURATION_PATTERN, parseDuration } from '@kiln/duration';
+
 /**
  * The web UI's script, served as it is written here (no bundler, no framework). It polls the API v2 routes and Kiln's
  * history route, renders the lists, and posts and expires silences with the browser's credentials.
+ *
+ * The silence form's duration parser is @kiln/config's, its source (and its pattern's) spliced in.
  *
  * Kept in a string rather than a .js file so that `tsc` alone puts it in dist; it must hold no backtick and no
  * dollar-brace, which would end or interpolate this template. The browser test (test/ui.test.ts) fails on any error
@@ -254,16 +258,18 @@ export const APP_SCRIPT = String.raw`
     form.scrollIntoView({ block: 'start' });
   }
 
-  // Prometheus' durations: 30m, 2h, 1d, 1h30m, 1w.
-  function parseDuration(text) {
-    const m = /^\s*(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?\s*$/.exec(text);
-    if (!m) return undefined;
-    const seconds = [604800, 86400, 3600, 60, 1].reduce((sum, unit, i) => sum + Number(m[i + 1] || 0) * unit, 0);
-    return seconds > 0 ? seconds * 1000 : undefined;
+  // Kiln's duration syntax (30m, 2h, 1d, 1h30m): the server's own parser, its source put here when served.
+  const DURATION_PATTERN = ` + String(DURATION_PATTERN) + String.raw`;
+  const parseDuration = ` + parseDuration.toString() + String.raw`;
+
+  /** How long a new silence lasts, in ms; undefined unless a positive duration. */
+  function silenceLength(text) {
+    const ms = parseDuration(text.trim());
+    return ms > 0 ? ms : undefined;
   }
 
   function showEnds() {
-    const ms = parseDuration(byId('duration').value);
+    const ms = silenceLength(byId('duration').value);
     byId('ends').textContent = ms === undefined ? 'Write the duration like 30m, 2h, 1d or 1h30m.' : 'Ends ' + clock(Date.now() + ms) + '.';
   }
 
@@ -275,7 +281,7 @@ export const APP_SCRIPT = String.raw`
 
   async function createSilence(event) {
     event.preventDefault();
-    const ms = parseDuration(byId('duration').value);
+    const ms = silenceLength(byId('duration').value);
     if (ms === undefined) return say('error', ['Write the duration like 30m, 2h, 1d or 1h30m.']);
     const matchers = [...byId('matchers').querySelectorAll('.matcher')]
       .filter((row) => row.querySelector('.use').checked)

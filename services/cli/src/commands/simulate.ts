@@ -1,5 +1,6 @@
+import { parseDuration } from '@kiln/duration';
 import { ONE_SHOT_CONNECT_MS } from '@kiln/nats';
-import { FaultSyntaxError, parseDuration, parseFaults } from '@kiln/simulator';
+import { FaultSyntaxError, parseFaults } from '@kiln/simulator';
 import { configFrom, parseCommandLine, printHelp } from '../args.js';
 import { openNats } from '../components.js';
 import { ConsoleReport } from '../progress.js';

@@ -1,3 +1,4 @@
+import { basicAuthorization } from '@kiln/http';
 import { commonReceiverFields } from '../config-checks.js';
 import { postJson } from '../http.js';
 import type { Receiver } from '../receiver.js';
@@ -16,9 +17,7 @@ export function createAlertmanagerReceiver(config: AlertmanagerConfig, now: () =
   if (problems.length > 0) throw new ReceiverConfigError('alertmanager', problems);
   const url = `${config.url.replace(/\/+$/, '')}/api/v2/alerts`;
   const resendIntervalMs = config.resend_interval_ms ?? ALERTMANAGER_RESEND_INTERVAL_MS;
-  const headers: Record<string, string> = config.basic_auth
-    ? { authorization: `Basic ${Buffer.from(`${config.basic_auth.user}:${config.basic_auth.password}`).toString('base64')}` }
-    : {};
+  const headers: Record<string, string> = config.basic_auth ? { authorization: basicAuthorization(config.basic_auth) } : {};
   return {
     name: config.name ?? defaultReceiverName('alertmanager', url),
     type: 'alertmanager',

@@ -1,4 +1,4 @@
-import type { Logger } from '@kiln/log';
+import { LogThrottle, type Logger } from '@kiln/log';
 import { METRIC_COUNT } from '@kiln/wire';
 import { GpuFrame, isGpuIndex, isGpuUuid } from '../../gpu-frame.js';
 import type { Collector, CollectorFacts, CollectorStats } from '../collector.js';
@@ -27,7 +27,7 @@ export class DcgmCollector implements Collector {
   hostname: string | undefined;
   private readonly timeoutMs: number;
   private failingSince = 0;
-  private lastFailureLog = 0;
+  private readonly scrapeFailures = new LogThrottle();
 
   constructor(private readonly options: DcgmOptions) {
     this.timeoutMs = Math.min(10_000, Math.max(2_000, options.intervalMs));
@@ -84,10 +84,8 @@ export class DcgmCollector implements Collector {
 
   private noteFailure(err: unknown): void {
     this.stats.failures++;
-    const now = Date.now();
-    if (this.failingSince === 0) this.failingSince = now;
-    if (now - this.lastFailureLog < 60_000) return;
-    this.lastFailureLog = now;
+    if (this.failingSince === 0) this.failingSince = Date.now();
+    if (!this.scrapeFailures.allow()) return;
     this.options.log.warn({ url: this.options.url, err: String(err) }, 'cannot scrape dcgm-exporter; its GPUs are left out of the tick');
   }
 }

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import type { Logger } from '@kiln/log';
-import { Backoff } from '../../backoff.js';
+import { LogThrottle, type Logger } from '@kiln/log';
+import { Backoff } from '@kiln/flow';
 
 export interface SupervisedProcessOptions {
   command: string;
@@ -30,13 +30,12 @@ export class SupervisedProcess {
   private restartTimer: NodeJS.Timeout | undefined;
   private readonly backoff: Backoff;
   private exitWaiters: (() => void)[] = [];
-  private lastStderr = '';
-  private lastStderrAt = 0;
+  private readonly stderrLines = new LogThrottle();
   /** Starts so far (the first included). */
   starts = 0;
 
   constructor(private readonly options: SupervisedProcessOptions) {
-    this.backoff = options.backoff ?? new Backoff(1000, 30_000);
+    this.backoff = options.backoff ?? new Backoff({ initialDelayMs: 1000, maxDelayMs: 30_000 });
   }
 
   get pid(): number | undefined {
@@ -91,10 +90,7 @@ export class SupervisedProcess {
 
   /** A failing GPU makes nvidia-smi repeat the same complaint every probe: log a line when it changes, or each minute. */
   private logStderr(line: string): void {
-    const now = Date.now();
-    if (line === this.lastStderr && now - this.lastStderrAt < 60_000) return;
-    this.lastStderr = line;
-    this.lastStderrAt = now;
+    if (!this.stderrLines.allow(line)) return;
     this.options.log.warn({ command: this.options.command, stderr: line }, 'source process wrote to stderr');
   }
 

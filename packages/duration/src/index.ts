@@ -1,0 +1,1 @@
+export { DURATION_PATTERN, formatDuration, parseDuration } from './duration.js';
