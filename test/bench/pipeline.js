@@ -7,7 +7,7 @@
 // (GPU-samples per insert, time per insert: its own metrics). Then the CPU
 // each stage of the aggregator spends per GPU-sample (decode, window, detect, encode, insert, and the background
 // merges the inserts cause), measured in this process on the same messages. The memory each tracked GPU costs is
-// the gpu-state bench's (packages/detect).
+// the gpu-state bench's.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
@@ -18,6 +18,7 @@ import { connect } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { parseConfig } from '@kiln/config';
 import { PartitionAnalysis } from '@kiln/detect';
+import { LatestSample } from '@kiln/ingest';
 import { ensureStreams, GPU_STREAM } from '@kiln/nats';
 import { Fleet } from '@kiln/simulator';
 import { createStore, NativeSampleEncoder } from '@kiln/store';
@@ -176,7 +177,9 @@ async function stageCosts(bodies, dir, ticksPerInsert) {
   if (batch.length !== rows) throw new Error(`decoded ${batch.length} rows of ${rows}`);
   // window (registry + latest + event-time clock + core, as a partition wires them), then detection, on the decoded
   // rows; each round a tick later
-  const { registry, latest, clock, windows, detection } = new PartitionAnalysis(config, () => {});
+  const { registry, clock, windows, detection } = new PartitionAnalysis(config, () => {});
+  const latest = new LatestSample();
+  registry.addStateOwner(latest);
   const ids = new Int32Array(rows);
   const window = perRow((r) => {
     clock.arrived(now + r * 1000);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
-import type { Store } from '../store.js';
+import type { Store } from '@kiln/store';
 import { ClickHouseHttpError, ErrorCode, httpStatusFor, toClickHouseHttpError } from './clickhouse-exception.js';
 import { requestCredentials, roleOf, type Credentials, type Role } from './credentials.js';
 import { HttpEngineSessions, type EngineFacts, type ReadLimits, type Statement } from './engine-sessions.js';

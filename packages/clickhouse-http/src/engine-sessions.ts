@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ChdbResult, Session } from 'chdb';
-import type { EmbeddedEngine } from '../engine/embedded-engine.js';
-import { sqlString } from '../insert/insert-statement.js';
+import { sqlString, type EmbeddedEngine } from '@kiln/store';
 import { ClickHouseHttpError, ErrorCode, toClickHouseHttpError } from './clickhouse-exception.js';
 
 export interface Statement {

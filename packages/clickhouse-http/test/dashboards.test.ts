@@ -4,11 +4,12 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStore, serveClickHouseHttp, type ClickHouseHttpServer, type Store } from '../src/index.js';
+import { createStore, type Store } from '@kiln/store';
+import { serveClickHouseHttp, type ClickHouseHttpServer } from '../src/index.js';
 import { loadDashboards, type Dashboard, type DataSourceRef } from './grafana/dashboard-json.js';
 import { CLUSTER, OVERHEATING, STRAGGLER, storeFleet, type FleetFixture } from './grafana/fleet-fixture.js';
 import { CLICKHOUSE_PLUGIN, panelQueries, resolveVariables, type Choices, type Row, type TimeRange } from './grafana/run-dashboard.js';
-import { tempDir } from './helpers.js';
+import { tempDir } from '@kiln/testkit';
 
 const GRAFANA = fileURLToPath(new URL('../../../deploy/grafana/', import.meta.url));
 const dashboards = loadDashboards(`${GRAFANA}dashboards`);

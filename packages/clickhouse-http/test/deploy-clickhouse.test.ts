@@ -3,9 +3,10 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
-import { describe, expect, it } from 'vitest';
-import { DEFAULT_RETENTION, schemaStatements, serveClickHouseHttp, type ClickHouseHttpServer, type Store } from '../src/index.js';
-import { embeddedStoreForFile } from './helpers.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createStore, DEFAULT_RETENTION, schemaStatements, type Store } from '@kiln/store';
+import { tempDir } from '@kiln/testkit';
+import { serveClickHouseHttp, type ClickHouseHttpServer } from '../src/index.js';
 
 const DEPLOY = fileURLToPath(new URL('../../../deploy/clickhouse/', import.meta.url));
 const read = (path: string) => readFileSync(`${DEPLOY}${path}`, 'utf8');
@@ -33,8 +34,14 @@ interface ComposeService {
 const compose = parse(read('cluster/docker-compose.yaml')) as { services: Record<string, ComposeService> };
 
 let store: Store;
-embeddedStoreForFile((s) => {
-  store = s;
+let dir: Awaited<ReturnType<typeof tempDir>>;
+beforeAll(async () => {
+  dir = await tempDir();
+  store = await createStore({ dataDir: dir.path });
+});
+afterAll(async () => {
+  await store.close();
+  await dir.remove();
 });
 
 describe('deploy/clickhouse', () => {

@@ -2,8 +2,9 @@ import { request as httpRequest } from 'node:http';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStore, NativeSampleEncoder, SAMPLE_COLUMNS, serveClickHouseHttp, type ClickHouseHttpServer, type Store } from '../src/index.js';
-import { recentWindowStart, sampleBatch, tempDir } from './helpers.js';
+import { createStore, NativeSampleEncoder, SAMPLE_COLUMNS, type Store } from '@kiln/store';
+import { serveClickHouseHttp, type ClickHouseHttpServer } from '../src/index.js';
+import { recentWindowStart, sampleBatch, tempDir } from '@kiln/testkit';
 
 const WRITER = { user: 'kiln', password: 's3cret' };
 /** Refusals are what these tests expect: the client need not log them. */

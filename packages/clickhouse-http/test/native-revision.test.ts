@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStore, serveClickHouseHttp, type ClickHouseHttpServer, type Store } from '../src/index.js';
-import { tempDir } from './helpers.js';
+import { createStore, type Store } from '@kiln/store';
+import { serveClickHouseHttp, type ClickHouseHttpServer } from '../src/index.js';
+import { tempDir } from '@kiln/testkit';
 
 // clickhouse-go (Grafana's data source) asks for Native with client_protocol_version and decodes at the server's
 // revision: block info before each block, and a custom-serialization byte after each column's type.

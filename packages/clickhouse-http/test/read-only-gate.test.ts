@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ClickHouseHttpError } from '../src/http/clickhouse-exception.js';
-import { assertReadOnlyQuery } from '../src/http/read-only-gate.js';
-import { formatClause, statementKeyword, tokenizeSql } from '../src/http/sql-lexer.js';
+import { ClickHouseHttpError } from '../src/clickhouse-exception.js';
+import { assertReadOnlyQuery } from '../src/read-only-gate.js';
+import { formatClause, statementKeyword, tokenizeSql } from '../src/sql-lexer.js';
 
 const refused = (sql: string): boolean => {
   try {

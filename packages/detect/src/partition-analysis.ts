@@ -1,5 +1,5 @@
 import type { KilnConfig } from '@kiln/config';
-import { EventClock, GpuRegistry, LatestSample, WindowCore } from '@kiln/window';
+import { EventClock, GpuRegistry, WindowCore } from '@kiln/window';
 import { METRIC_COUNT, type SampleBatch } from '@kiln/wire';
 import { Detection } from './detection.js';
 import type { EmitAlert } from './detector.js';
@@ -7,7 +7,7 @@ import { WINDOW_METRICS } from './window-snapshot.js';
 
 /**
  * Everything a partition keeps per GPU to analyse its samples, wired together and driven in event time: dense GPU
- * ids, the newest sample per GPU, the partition's event-time clock, event-time windows of the metrics the detectors
+ * ids, the partition's event-time clock, event-time windows of the metrics the detectors
  * read (rollups are views over the raw table, so nothing else needs windows), and the detectors fed by the windows as
  * they close. A GPU the registry forgets (it left the fleet) is forgotten by all of them.
  *
@@ -17,7 +17,6 @@ import { WINDOW_METRICS } from './window-snapshot.js';
  */
 export class PartitionAnalysis {
   readonly registry: GpuRegistry;
-  readonly latest = new LatestSample();
   readonly clock: EventClock;
   readonly windows: WindowCore;
   readonly detection: Detection;
@@ -34,7 +33,6 @@ export class PartitionAnalysis {
       onClose: (w) => detection.onWindow(w),
       onPass: (endMs) => detection.onWindowsClosed(endMs),
     });
-    this.registry.addStateOwner(this.latest);
     this.registry.addStateOwner(this.windows);
     this.registry.addStateOwner(detection);
   }

@@ -1,5 +1,4 @@
-import { grownCapacity, resized } from './capacity.js';
-import type { GpuStateOwner } from './gpu-state-owner.js';
+import { grownCapacity, resized, type GpuStateOwner } from '@kiln/window';
 
 /** How a sample relates to what is known of its GPU (LatestSample.advance). */
 export const SampleNovelty = {

@@ -7,10 +7,14 @@ import type { Logger } from '@kiln/log';
 import { GPU_STREAM, partitionFilter } from '@kiln/nats';
 import type { GpuRegistry, WindowCore } from '@kiln/window';
 import { GPU_SUBJECTS } from '@kiln/wire';
-import { Aggregator, type AggregatorStats } from './aggregator.js';
+import { AlertPublisher } from './alert-publisher.js';
 import { CheckpointStore } from './checkpoint.js';
 import { EpisodeJournal } from './episode-journal.js';
-import type { AggregatorStore } from './store.js';
+import type { IngestStats } from './ingest-stats.js';
+import type { IngestStore } from './ingest-store.js';
+import { LatestSample } from './latest-sample.js';
+import { PartitionIngest } from './partition-ingest.js';
+import { RunState } from './run-state.js';
 
 /**
  * The durable consumer (and checkpoint key) of partition k: the configured name alone with one partition, so that a
@@ -54,8 +58,8 @@ export interface PartitionDeps {
   checkpoints: KV;
   /** The episode journal's bucket (EPISODE_BUCKET). */
   episodes: KV;
-  store: AggregatorStore;
-  stats: AggregatorStats;
+  store: IngestStore;
+  stats: IngestStats;
   log: Logger;
   /** The partition was taken over by another aggregator (its checkpoint was written by a newer owner). */
   onFenced: () => void;
@@ -67,7 +71,7 @@ export interface PartitionDeps {
 export interface RunningPartition {
   readonly partition: number;
   readonly consumer: string;
-  readonly aggregator: Aggregator;
+  readonly ingest: PartitionIngest;
   readonly windows: WindowCore;
   /** The partition's GPUs: how many it tracks now. */
   readonly registry: GpuRegistry;
@@ -89,11 +93,15 @@ export async function startPartition(partition: number, deps: PartitionDeps): Pr
   const checkpoint = new CheckpointStore(deps.checkpoints, consumer);
   const cp = await checkpoint.claim();
   const created = await resetPartitionConsumer(deps.jsm, consumer, partitionFilter(partition, config.nats.partitions), cp.stored);
-  let aggregator: Aggregator | undefined;
-  const analysis = new PartitionAnalysis(config, (e) => aggregator?.publishAlert(e));
+  const state = new RunState();
   const episodes = new EpisodeJournal(deps.episodes, consumer, log);
+  const alerts = new AlertPublisher({ js: deps.js, episodes, stats: deps.stats, log, stopping: () => state.stopping });
+  // Detectors emit into the publisher; the batch being filled takes what they published when it closes.
+  const analysis = new PartitionAnalysis(config, (e) => alerts.publish(e));
+  const latest = new LatestSample();
+  analysis.registry.addStateOwner(latest);
   const orphans = analysis.detection.restore(await episodes.load());
-  aggregator = new Aggregator({
+  const a = new PartitionIngest({
     consumer,
     consumerCreated: created.created,
     stats: deps.stats,
@@ -102,23 +110,24 @@ export async function startPartition(partition: number, deps: PartitionDeps): Pr
     js: deps.js,
     store: deps.store,
     checkpoint,
-    episodes,
     analysis,
+    latest,
+    alerts,
+    state,
     log,
     config,
   });
-  const a = aggregator;
   // Alerts no enabled rule holds any more (a rule turned off since): nothing will judge them, so they resolve now.
   for (const e of orphans) {
     log.warn({ alert: e.labels }, 'resolving a firing alert no enabled rule holds any more');
-    a.publishAlert({ ...e, status: 'resolved', endsAt: Math.max(e.startsAt, Date.now()) });
+    alerts.publish({ ...e, status: 'resolved', endsAt: Math.max(e.startsAt, Date.now()) });
   }
   const done = a.run(cp).catch((err: unknown) => log.error({ err }, 'partition stopped on an error'));
   log.info({ consumer, stored: cp.stored, pending: cp.pending }, 'serving partition');
   return {
     partition,
     consumer,
-    aggregator: a,
+    ingest: a,
     windows: analysis.windows,
     registry: analysis.registry,
     async stop() {

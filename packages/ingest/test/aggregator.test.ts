@@ -8,21 +8,21 @@ import { Fleet, parseFaults, publishFleet } from '@kiln/simulator';
 import type { Store } from '@kiln/store';
 import { waitUntil, type TestNatsServer } from '@kiln/testkit';
 import { encodeMessage, gpuSubject, MAX_GPUS_PER_MESSAGE } from '@kiln/wire';
-import { startAggregator, type AggregatorStore } from '../src/index.js';
-import { startAggregatorRig, type AggregatorRig } from './rig.js';
+import type { IngestStore } from '../src/index.js';
+import { serveEveryPartition, startIngestRig, type IngestRig } from './rig.js';
 
-/** The aggregator in process, against a real nats-server and the embedded engine. */
-describe('aggregator', () => {
-  let rig: AggregatorRig;
+/** Ingest in process, against a real nats-server and the embedded engine. */
+describe('ingest', () => {
+  let rig: IngestRig;
   let nats: TestNatsServer;
   let dir: string;
   let store: Store;
   let nc: NatsConnection;
   let config: KilnConfig;
-  let sink: AggregatorStore;
+  let sink: IngestStore;
 
   beforeAll(async () => {
-    rig = await startAggregatorRig('kiln-agg-');
+    rig = await startIngestRig('kiln-agg-');
     ({ nats, dir, store, nc, sink } = rig);
     config = parseConfig({ data_dir: dir, nats: { url: nats.url }, aggregator: { batch_rows: 500, flush_ms: 50 } }, { env: {} });
   });
@@ -42,7 +42,7 @@ describe('aggregator', () => {
    * Consumer `name` checkpointed at the stream's end, with a config flushing at `batchRows` and never by age, and a
    * store recording the size of each batch it inserts.
    */
-  const batchesAtEnd = async (name: string, batchRows: number): Promise<{ config: KilnConfig; inserts: number[]; store: AggregatorStore }> => {
+  const batchesAtEnd = async (name: string, batchRows: number): Promise<{ config: KilnConfig; inserts: number[]; store: IngestStore }> => {
     const inserts: number[] = [];
     await checkpointAtStreamEnd(name);
     return {
@@ -62,7 +62,7 @@ describe('aggregator', () => {
     const first = await publishFleet(js, fleet, { mode: 'replay', ticks: 60 });
     await js.publish(gpuSubject('agg-ai1', 'r0001', 'r0001-t01'), '{"v":1', { msgID: 'bad-1' });
 
-    const service = await startAggregator(config, { nc, store: sink, log: silentLogger() });
+    const service = await serveEveryPartition(config, { nc, store: sink, log: silentLogger() });
     await waitUntil('drain', drained, 60_000, 100);
     expect(await count('SELECT count() AS n FROM kiln.gpu_samples')).toBe(first.samples);
     expect(await count("SELECT count() AS n FROM kiln.dead_letters WHERE reason = 'invalid_json'")).toBe(1);
@@ -76,7 +76,7 @@ describe('aggregator', () => {
 
     // A second process-lifetime picks up after the checkpoint: nothing twice, nothing missed.
     const second = await publishFleet(js, fleet, { mode: 'replay', ticks: 60 });
-    const again = await startAggregator(config, { nc, store: sink, log: silentLogger() });
+    const again = await serveEveryPartition(config, { nc, store: sink, log: silentLogger() });
     await waitUntil('drain', drained, 60_000, 100);
     expect(await count('SELECT count() AS n FROM kiln.gpu_samples')).toBe(first.samples + second.samples);
     expect(await count('SELECT uniqExact(host, gpu, ts) AS n FROM kiln.gpu_samples')).toBe(first.samples + second.samples);
@@ -92,7 +92,7 @@ describe('aggregator', () => {
     const startMs = Math.floor(Date.now() / 1000) * 1000 - 60 * 60_000;
     const fleet = new Fleet({ cluster: 'agg-ai2', racks: 1, seed: 3, startMs, faults: parseFaults(['offline:r0001-t01@60s']) });
     const { config: forgetting } = await batchesAtEnd('agg-forget', 500);
-    const service = await startAggregator(
+    const service = await serveEveryPartition(
       { ...forgetting, aggregator: { ...forgetting.aggregator, flush_ms: 50, forget_gpu_after_ms: horizonMs } },
       { nc, store: sink, log: silentLogger() },
     );
@@ -121,7 +121,7 @@ describe('aggregator', () => {
     const { config: big, inserts, store: sizing } = await batchesAtEnd('agg-big', 6_000);
     const published = await publishFleet(js, fleet, { mode: 'replay', ticks: 40 });
     expect(published.samples).toBe(4 * 72 * 40);
-    const service = await startAggregator(big, { nc, store: sizing, log: silentLogger() });
+    const service = await serveEveryPartition(big, { nc, store: sizing, log: silentLogger() });
     const ours = "SELECT count() AS n FROM kiln.gpu_samples WHERE cluster = 'agg-ai4'";
     await waitUntil('every sample stored', async () => (await count(ours)) === published.samples, 30_000, 100);
     expect(inserts).toHaveLength(2);
@@ -148,7 +148,7 @@ describe('aggregator', () => {
       }
       if (t === 6) for (const [i, m] of sent.entries()) await js.publish(m.subject, m.body, { msgID: `resent-${i}` });
     }
-    const service = await startAggregator(oneBatch, { nc, store: sizing, log: silentLogger() });
+    const service = await serveEveryPartition(oneBatch, { nc, store: sizing, log: silentLogger() });
     const ours = "SELECT count() AS n FROM kiln.gpu_samples WHERE cluster = 'agg-ai5'";
     await waitUntil('the batch stored', async () => inserts.length > 0, 30_000, 100);
     expect(inserts).toEqual([10 * 72]);
@@ -170,7 +170,7 @@ describe('aggregator', () => {
       { env: {} },
     );
     await checkpointAtStreamEnd('agg-restart');
-    const service = await startAggregator(restarting, { nc, store: sink, log: silentLogger() });
+    const service = await serveEveryPartition(restarting, { nc, store: sink, log: silentLogger() });
     await publishFleet(js, fleet, { mode: 'replay', ticks: 40 });
     const ours = "SELECT count() AS n FROM kiln.gpu_samples WHERE cluster = 'agg-ai3' AND rack = 'r0002'";
     await waitUntil('some samples stored', async () => (await count(ours)) > 0, 60_000, 50);

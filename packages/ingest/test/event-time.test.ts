@@ -6,8 +6,8 @@ import { silentLogger } from '@kiln/log';
 import { Fleet } from '@kiln/simulator';
 import { waitUntil } from '@kiln/testkit';
 import { encodeMessage, gpuSubject } from '@kiln/wire';
-import { startAggregator, type AggregatorService } from '../src/index.js';
-import { startAggregatorRig, type AggregatorRig } from './rig.js';
+import type { Ingest } from '../src/index.js';
+import { serveEveryPartition, startIngestRig, type IngestRig } from './rig.js';
 
 /**
  * Event time against the wall clock, with the aggregator in process, a real nats-server and the embedded engine: a
@@ -15,11 +15,11 @@ import { startAggregatorRig, type AggregatorRig } from './rig.js';
  * windows keep closing. A short allowed lateness (1 s) keeps the pauses short.
  */
 describe('event time', () => {
-  let rig: AggregatorRig;
+  let rig: IngestRig;
   let js: JetStreamClient;
 
   beforeAll(async () => {
-    rig = await startAggregatorRig('kiln-event-time-');
+    rig = await startIngestRig('kiln-event-time-');
     js = rig.js;
   });
 
@@ -28,9 +28,9 @@ describe('event time', () => {
   });
 
   /** An aggregator whose consumer starts at the stream's end: it reads only what its test publishes. */
-  const start = async (consumer: string): Promise<AggregatorService> => {
+  const start = async (consumer: string): Promise<Ingest> => {
     await rig.checkpointAtStreamEnd(consumer);
-    return startAggregator(
+    return serveEveryPartition(
       parseConfig(
         { data_dir: rig.dir, nats: { url: rig.nats.url }, aggregator: { consumer, batch_rows: 2_000, flush_ms: 200, allowed_lateness_ms: 1_000, windows_ms: [1_000, 10_000] } },
         { env: {} },

@@ -2,18 +2,30 @@ import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/nats-core';
+import type { KilnConfig } from '@kiln/config';
+import type { Logger } from '@kiln/log';
 import { ensureStreams, GPU_STREAM } from '@kiln/nats';
 import { createStore, type Store } from '@kiln/store';
 import { startTestNatsServer, tempDir, type TestNatsServer } from '@kiln/testkit';
-import { CHECKPOINT_BUCKET, type AggregatorStore } from '../src/index.js';
+import { CHECKPOINT_BUCKET, openIngest, type Ingest, type IngestStore } from '../src/index.js';
 
-/** What the aggregator runs against in these tests: a real nats-server with Kiln's streams, and the embedded engine. */
-export interface AggregatorRig {
+/**
+ * Ingest serving every partition of the configuration, as one aggregator alone in its group ends up doing (the
+ * aggregator's leases decide that; these tests are about what a partition does once served).
+ */
+export async function serveEveryPartition(config: KilnConfig, deps: { nc: NatsConnection; store: IngestStore; log: Logger }): Promise<Ingest> {
+  const ingest = await openIngest(config, { ...deps, onLost: () => undefined });
+  for (let k = 0; k < config.nats.partitions; k++) await ingest.serve(k);
+  return ingest;
+}
+
+/** What ingest runs against in these tests: a real nats-server with Kiln's streams, and the embedded engine. */
+export interface IngestRig {
   readonly nats: TestNatsServer;
   readonly dir: string;
   readonly store: Store;
-  /** The store as the aggregator uses it. */
-  readonly sink: AggregatorStore;
+  /** The store as ingest uses it. */
+  readonly sink: IngestStore;
   readonly nc: NatsConnection;
   readonly js: JetStreamClient;
   /** Checkpoints consumer `name` at the stream's end: it reads what is published from now on (other tests stored the rest). */
@@ -21,7 +33,7 @@ export interface AggregatorRig {
   close(): Promise<void>;
 }
 
-export async function startAggregatorRig(prefix: string): Promise<AggregatorRig> {
+export async function startIngestRig(prefix: string): Promise<IngestRig> {
   const nats = await startTestNatsServer();
   const dir = await tempDir(prefix);
   const store = await createStore({ dataDir: dir.path });
@@ -36,7 +48,8 @@ export async function startAggregatorRig(prefix: string): Promise<AggregatorRig>
     sink: {
       insertSamples: (b, t) => store.insertSamples(b, t),
       insertDeadLetters: (r, t) => store.insertDeadLetters(r, t),
-      query: (sql) => store.query(sql),
+      newestStored: (b, r) => store.newestStored(b, r),
+      storedIdentities: (b, r) => store.storedIdentities(b, r),
     },
     nc,
     js,

@@ -14,6 +14,8 @@ import { SAMPLE_COLUMNS } from './insert/sample-encoder.js';
 import { migrate, type MigrationReport } from './migrate.js';
 import { DEFAULT_RETENTION, type Retention } from './migrations/migration.js';
 import { checkedClusterName } from './migrations/render-statement.js';
+import { newestStored, storedIdentities } from './sample-identity.js';
+import { TABLES } from './schema/tables.js';
 
 export interface StoreOptions {
   /** A ClickHouse server's HTTP endpoint (or `kiln store`'s). Without it, the embedded engine runs in this process. */
@@ -58,6 +60,13 @@ export interface Store {
   insertRows(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[], token: string): Promise<void>;
   insertDeadLetters(rows: readonly DeadLetterRow[], token: string): Promise<void>;
   insertAlertHistory(rows: readonly AlertHistoryRow[], token: string): Promise<void>;
+  /**
+   * For each of the given rows of `batch`, its GPU's newest stored ts, looking no further back than the rows' earliest
+   * ts (by position in `rows`; -Infinity where nothing of that GPU is stored since then).
+   */
+  newestStored(batch: SampleBatch, rows: readonly number[]): Promise<Float64Array>;
+  /** Of the given rows of `batch`, those whose sample identity (cluster, rack, host, gpu, ts) is stored already. */
+  storedIdentities(batch: SampleBatch, rows: readonly number[]): Promise<Set<number>>;
   /**
    * Runs a read query (retried on transient failures) and returns its rows as JSONEachRow objects; 64-bit integers
    * as the engine prints them (numbers by default since ClickHouse 25, strings before: cast to be sure).
@@ -132,7 +141,7 @@ class ClickHouseStore implements Store {
     if (batch.length === 0) return;
     const encoder = this.#idleNativeEncoders.pop() ?? new NativeSampleEncoder();
     try {
-      await this.#insertBody('gpu_samples', SAMPLE_COLUMNS, encoder.encode(batch), token, 'Native');
+      await this.#insertBody(TABLES.samples, SAMPLE_COLUMNS, encoder.encode(batch), token, 'Native');
     } finally {
       this.#idleNativeEncoders.push(encoder);
     }
@@ -152,11 +161,19 @@ class ClickHouseStore implements Store {
   }
 
   insertDeadLetters(rows: readonly DeadLetterRow[], token: string): Promise<void> {
-    return this.insertRows('dead_letters', DEAD_LETTER_COLUMNS, rows.map(deadLetterValues), token);
+    return this.insertRows(TABLES.deadLetters, DEAD_LETTER_COLUMNS, rows.map(deadLetterValues), token);
   }
 
   insertAlertHistory(rows: readonly AlertHistoryRow[], token: string): Promise<void> {
-    return this.insertRows('alerts', ALERT_HISTORY_COLUMNS, rows.map(alertHistoryValues), token);
+    return this.insertRows(TABLES.alertHistory, ALERT_HISTORY_COLUMNS, rows.map(alertHistoryValues), token);
+  }
+
+  newestStored(batch: SampleBatch, rows: readonly number[]): Promise<Float64Array> {
+    return newestStored(<T>(sql: string) => this.query<T>(sql), `${this.database}.${TABLES.samples}`, batch, rows);
+  }
+
+  storedIdentities(batch: SampleBatch, rows: readonly number[]): Promise<Set<number>> {
+    return storedIdentities(<T>(sql: string) => this.query<T>(sql), `${this.database}.${TABLES.samples}`, batch, rows);
   }
 
   query<T>(sql: string, params?: Record<string, unknown>): Promise<T[]> {

@@ -1,13 +1,14 @@
-import type { AggregatorStore } from '@kiln/aggregator';
 import type { AlertHistorySink } from '@kiln/alerter';
+import type { IngestStore } from '@kiln/ingest';
 import type { Store } from '@kiln/store';
 
-/** The aggregator's view of the store. */
-export function aggregatorStore(store: Store): AggregatorStore {
+/** Ingest's view of the store. */
+export function aggregatorStore(store: Store): IngestStore {
   return {
     insertSamples: (batch, token) => store.insertSamples(batch, token),
     insertDeadLetters: (rows, token) => store.insertDeadLetters(rows, token),
-    query: (sql) => store.query(sql),
+    newestStored: (batch, rows) => store.newestStored(batch, rows),
+    storedIdentities: (batch, rows) => store.storedIdentities(batch, rows),
   };
 }
 

@@ -1,6 +1,6 @@
 import { Fleet, hostName, rackName } from '@kiln/simulator';
 import { DEFAULT_DECODE_LIMITS, DecodeStats, SampleBatch, decodeMessage, encodeMessage, gpuSubject } from '@kiln/wire';
-import type { AlertHistoryRow, Store } from '../../src/index.js';
+import type { AlertHistoryRow, Store } from '@kiln/store';
 
 export const CLUSTER = 'eus2-ai1';
 export const RACKS = 3;

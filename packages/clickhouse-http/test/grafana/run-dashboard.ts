@@ -1,4 +1,4 @@
-import { expandGrafanaQuery, grafanaInterval, parseGrafanaInterval, type TemplateVariable } from '../../src/index.js';
+import { expandGrafanaQuery, grafanaInterval, parseGrafanaInterval, type TemplateVariable } from '@kiln/testkit';
 import type { Dashboard, DataSourceRef, Panel, Target } from './dashboard-json.js';
 
 export const CLICKHOUSE_PLUGIN = 'grafana-clickhouse-datasource';

@@ -14,6 +14,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { parseConfig } from '@kiln/config';
 import { PartitionAnalysis, WINDOW_METRICS } from '@kiln/detect';
+import { LatestSample } from '@kiln/ingest';
 import { Fleet } from '@kiln/simulator';
 import { DecodeStats, DEFAULT_DECODE_LIMITS, decodeMessage, encodeMessage, gpuSubject, METRIC_COUNT, SampleBatch } from '@kiln/wire';
 import { WindowCore } from '@kiln/window';
@@ -62,11 +63,13 @@ function cpuMs(work) {
   return (used.user + used.system) / 1000;
 }
 
-/** The aggregator's per-GPU state, as services/aggregator builds it for each partition. */
+/** The aggregator's per-GPU state, as @kiln/ingest builds it for each partition. */
 function aggregatorState(config) {
   const alerts = [];
   const analysis = new PartitionAnalysis(config, (e) => alerts.push(e));
-  const { registry, latest, windows, detection } = analysis;
+  const latest = new LatestSample();
+  analysis.registry.addStateOwner(latest);
+  const { registry, windows, detection } = analysis;
   return { analysis, registry, latest, windows, detection, alerts };
 }
 
