@@ -13,6 +13,7 @@ export {
   DEFAULT_RETRY_POLICY,
   RetriesExhaustedError,
   isTransientError,
+  withRetry,
   type RetryEvent,
   type RetryHook,
   type RetryPolicy,

@@ -26,7 +26,10 @@ export interface StoreOptions {
   dataDir: string;
   /** Default 'kiln'. */
   database?: string | undefined;
-  /** Retry policy for inserts and `query` reads (transient failures only; `command` is not retried). */
+  /**
+   * Retry policy for `query` reads (transient failures only). Writes are not retried here: each insert is one attempt,
+   * and its writer, which knows whether it may give up, retries it under the same token (docs/architecture.md).
+   */
   retry?: Partial<RetryPolicy> | undefined;
   /** Called before each retry, e.g. to count and log it. */
   onRetry?: RetryHook | undefined;
@@ -52,8 +55,8 @@ export interface Store {
   /** Applies pending schema migrations; a no-op when the schema is current. */
   migrate(): Promise<MigrationReport>;
   /**
-   * Inserts every row of `batch` into gpu_samples. The same token with the same rows (a replay, a retry) is stored
-   * once; build it deterministically from what the batch holds.
+   * Inserts every row of `batch` into gpu_samples, in one attempt. The same token with the same rows (a replay, a
+   * retry) is stored once; build it deterministically from what the batch holds.
    */
   insertSamples(batch: SampleBatch, token: string): Promise<void>;
   /** Inserts rows (values in `columns` order; DateTime64 as epoch ms) into `table` (`db.table` or a table of `database`). */
@@ -193,28 +196,23 @@ class ClickHouseStore implements Store {
   }
 
   /**
-   * One INSERT of a prepared body, retried with the same token on transient failures. The embedded engine takes a
-   * JSONCompactEachRow body through chdb's own insert and a Native one from a file; a server takes either as the
-   * request body.
+   * One INSERT of a prepared body, one attempt. The embedded engine takes a JSONCompactEachRow body through chdb's own
+   * insert and a Native one from a file; a server takes either as the request body.
    */
-  #insertBody(table: string, columns: readonly string[], body: string | Buffer, token: string, format: InsertFormat = 'JSONCompactEachRow'): Promise<void> {
+  async #insertBody(table: string, columns: readonly string[], body: string | Buffer, token: string, format: InsertFormat = 'JSONCompactEachRow'): Promise<void> {
     const qualified = checkedTableName(table.includes('.') ? table : `${this.database}.${table}`);
     const settings = insertSettings(token, this.#insertSettings);
     const engine = this.engine;
     const bytes = typeof body === 'string' ? Buffer.from(body) : body;
     const identifiers = columns.map(checkedIdentifier);
-    let attempt: () => Promise<void>;
     if (engine === undefined) {
-      attempt = async () => {
-        const result = await this.client.exec({ query: insertStatement(qualified, columns, settings, format), values: Readable.from([bytes], { objectMode: false }) });
-        result.stream.resume();
-        await finished(result.stream);
-      };
+      const result = await this.client.exec({ query: insertStatement(qualified, columns, settings, format), values: Readable.from([bytes], { objectMode: false }) });
+      result.stream.resume();
+      await finished(result.stream);
     } else if (format === 'Native') {
-      attempt = () => engine.insertNative(qualified, identifiers, bytes, settings);
+      await engine.insertNative(qualified, identifiers, bytes, settings);
     } else {
-      attempt = () => engine.insert(qualified, identifiers, bytes, settings);
+      await engine.insert(qualified, identifiers, bytes, settings);
     }
-    return withRetry(`insert into ${qualified}`, this.#retry, this.#onRetry, attempt);
   }
 }

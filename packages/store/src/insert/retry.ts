@@ -1,7 +1,8 @@
 /**
- * Retries for transient failures. `@clickhouse/client` has none of its own. Inserts are retried with the same
- * deduplication token, so a retry after a write the server did accept (a timeout on the way back) is dropped by the
- * table's deduplication window instead of stored twice.
+ * Retries for transient failures. `@clickhouse/client` has none of its own. The store retries its reads with it; a
+ * writer that may give up after a few attempts (the alert history) retries its inserts with it, under the same
+ * deduplication token, so that a retry after a write the server did accept (a timeout on the way back) is dropped by
+ * the table's deduplication window instead of stored twice. Ingest, which may never give up, has its own loop.
  */
 
 export interface RetryPolicy {
