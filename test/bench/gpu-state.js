@@ -13,11 +13,11 @@
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { parseConfig } from '@kiln/config';
-import { PartitionAnalysis, WINDOW_METRICS } from '@kiln/detect';
+import { Detection, WINDOW_METRICS } from '@kiln/detect';
 import { LatestSample } from '@kiln/ingest';
 import { Fleet } from '@kiln/simulator';
 import { DecodeStats, DEFAULT_DECODE_LIMITS, decodeMessage, encodeMessage, gpuSubject, METRIC_COUNT, SampleBatch } from '@kiln/wire';
-import { WindowCore } from '@kiln/window';
+import { PartitionAnalysis, WindowCore } from '@kiln/window';
 
 const RACKS = 1389;
 const TICKS = 20;
@@ -66,10 +66,12 @@ function cpuMs(work) {
 /** The aggregator's per-GPU state, as @kiln/ingest builds it for each partition. */
 function aggregatorState(config) {
   const alerts = [];
-  const analysis = new PartitionAnalysis(config, (e) => alerts.push(e));
+  const { aggregator, detect } = config;
+  const windowing = { forgetGpuAfterMs: aggregator.forget_gpu_after_ms, allowedLatenessMs: aggregator.allowed_lateness_ms, windowsMs: aggregator.windows_ms, metrics: WINDOW_METRICS };
+  const analysis = new PartitionAnalysis(windowing, (registry) => new Detection(registry, detect, (e) => alerts.push(e)));
   const latest = new LatestSample();
   analysis.registry.addStateOwner(latest);
-  const { registry, windows, detection } = analysis;
+  const { registry, windows, analyser: detection } = analysis;
   return { analysis, registry, latest, windows, detection, alerts };
 }
 

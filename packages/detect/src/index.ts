@@ -16,4 +16,3 @@ export * from './partition-silent.js';
 export * from './partition-state.js';
 export { PeerGroupKind } from './topology.js';
 export { WINDOW_METRICS } from './window-snapshot.js';
-export * from './partition-analysis.js';

@@ -1,8 +1,8 @@
 import { validateAlertEvent, type AlertEvent } from '@kiln/alerts';
 import { parseConfig, type KilnConfig } from '@kiln/config';
 import type { SampleBatch } from '@kiln/wire';
-import type { GpuRegistry, WindowCore } from '@kiln/window';
-import { PartitionAnalysis, type Detection } from '../src/index.js';
+import { PartitionAnalysis, type GpuRegistry, type WindowCore } from '@kiln/window';
+import { Detection, WINDOW_METRICS } from '../src/index.js';
 
 /**
  * A partition's analysis (PartitionAnalysis: the real GpuRegistry, EventClock, WindowCore and Detection) driven as the
@@ -11,17 +11,20 @@ import { PartitionAnalysis, type Detection } from '../src/index.js';
  */
 export class DetectionRig {
   readonly events: AlertEvent[] = [];
-  readonly analysis: PartitionAnalysis;
+  readonly analysis: PartitionAnalysis<Detection>;
   /** GPUs forgotten so far. */
   forgotten = 0;
 
   constructor(detect: KilnConfig['detect'], forgetAfterMs = 3_600_000) {
-    const aggregator = { ...parseConfig({}, { env: {} }).aggregator, forget_gpu_after_ms: forgetAfterMs };
-    this.analysis = new PartitionAnalysis({ aggregator, detect }, (e) => {
-      const checked = validateAlertEvent(e);
-      if (!checked.ok) throw new Error(`alert event breaks the contract: ${checked.errors.join('; ')}\n${JSON.stringify(e)}`);
-      this.events.push(e);
-    });
+    const aggregator = parseConfig({}, { env: {} }).aggregator;
+    const windowing = { forgetGpuAfterMs: forgetAfterMs, allowedLatenessMs: aggregator.allowed_lateness_ms, windowsMs: aggregator.windows_ms, metrics: WINDOW_METRICS };
+    this.analysis = new PartitionAnalysis(windowing, (registry) =>
+      new Detection(registry, detect, (e) => {
+        const checked = validateAlertEvent(e);
+        if (!checked.ok) throw new Error(`alert event breaks the contract: ${checked.errors.join('; ')}\n${JSON.stringify(e)}`);
+        this.events.push(e);
+      }),
+    );
   }
 
   get registry(): GpuRegistry {
@@ -29,7 +32,7 @@ export class DetectionRig {
   }
 
   get detection(): Detection {
-    return this.analysis.detection;
+    return this.analysis.analyser;
   }
 
   get windows(): WindowCore {

@@ -1,5 +1,5 @@
 import type { JsMsg } from '@nats-io/jetstream';
-import type { PartitionAnalysis } from '@kiln/detect';
+import type { PartitionAnalysis } from '@kiln/window';
 import { decodeMessage, MAX_GPUS_PER_MESSAGE, type DecodeLimits } from '@kiln/wire';
 import type { Checkpoint, PendingBatch } from './checkpoint.js';
 import { IngestBatch } from './ingest-batch.js';

@@ -1,7 +1,7 @@
 import type { JetStreamClient } from '@nats-io/jetstream';
 import type { KilnConfig } from '@kiln/config';
-import type { PartitionAnalysis } from '@kiln/detect';
 import type { Logger } from '@kiln/log';
+import type { PartitionAnalysis } from '@kiln/window';
 import type { AlertPublisher } from './alert-publisher.js';
 import { BatchBuilder } from './batch-builder.js';
 import { FencedError, type Checkpoint, type CheckpointStore } from './checkpoint.js';

@@ -2,10 +2,10 @@ import { AckPolicy, DeliverPolicy, type ConsumerInfo, type JetStreamClient, type
 import type { KV } from '@nats-io/kv';
 import { nanos } from '@nats-io/nats-core';
 import type { KilnConfig } from '@kiln/config';
-import { PartitionAnalysis } from '@kiln/detect';
+import { Detection, WINDOW_METRICS } from '@kiln/detect';
 import type { Logger } from '@kiln/log';
 import { GPU_STREAM, partitionFilter } from '@kiln/nats';
-import type { GpuRegistry, WindowCore } from '@kiln/window';
+import { PartitionAnalysis, type GpuRegistry, type WindowCore } from '@kiln/window';
 import { GPU_SUBJECTS } from '@kiln/wire';
 import { AlertPublisher } from './alert-publisher.js';
 import { CheckpointStore } from './checkpoint.js';
@@ -97,10 +97,18 @@ export async function startPartition(partition: number, deps: PartitionDeps): Pr
   const episodes = new EpisodeJournal(deps.episodes, consumer, log);
   const alerts = new AlertPublisher({ js: deps.js, episodes, stats: deps.stats, log, stopping: () => state.stopping });
   // Detectors emit into the publisher; the batch being filled takes what they published when it closes.
-  const analysis = new PartitionAnalysis(config, (e) => alerts.publish(e));
+  const analysis = new PartitionAnalysis(
+    {
+      forgetGpuAfterMs: config.aggregator.forget_gpu_after_ms,
+      allowedLatenessMs: config.aggregator.allowed_lateness_ms,
+      windowsMs: config.aggregator.windows_ms,
+      metrics: WINDOW_METRICS,
+    },
+    (registry) => new Detection(registry, config.detect, (e) => alerts.publish(e)),
+  );
   const latest = new LatestSample();
   analysis.registry.addStateOwner(latest);
-  const orphans = analysis.detection.restore(await episodes.load());
+  const orphans = analysis.analyser.restore(await episodes.load());
   const a = new PartitionIngest({
     consumer,
     consumerCreated: created.created,

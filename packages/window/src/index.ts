@@ -5,3 +5,4 @@ export * from './window-core.js';
 export * from './window-columns.js';
 export * from './window-stats.js';
 export * from './event-clock.js';
+export * from './partition-analysis.js';
