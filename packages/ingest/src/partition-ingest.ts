@@ -127,17 +127,20 @@ export class PartitionIngest {
     // The tick also moves a quiet partition's event time on and lets detectors conclude: at least ten a second.
     this.timer = setInterval(() => this.onTick(), Math.max(20, Math.min(100, Math.floor(this.deps.config.aggregator.flush_ms / 2))));
     this.timer.unref();
-    await this.reader.read(async (m) => {
+    await this.reader.read((m) => {
       const now = Date.now();
       this.lastMessageWall = now;
       this.deps.analysis.arrived(now);
       this.batches.accept(m, now);
-      if (this.batches.full) {
-        this.backpressure = true;
-        await this.flush();
-        this.backpressure = false;
-      }
+      return this.batches.full ? this.flushHoldingBack() : undefined;
     });
+  }
+
+  /** Flushes a full batch while the reader waits: the partition is held back by its own writes, not quiet. */
+  private async flushHoldingBack(): Promise<void> {
+    this.backpressure = true;
+    await this.flush();
+    this.backpressure = false;
   }
 
   /** Stops consuming, stores what is in hand and waits for it. */

@@ -44,8 +44,12 @@ export class PartitionReader {
     this.consumer = await this.deps.js.consumers.get(GPU_STREAM, this.deps.consumer);
   }
 
-  /** Reads, after open(), until close(), handing each message on; resolves when reading ends. */
-  async read(handle: (m: JsMsg) => Promise<void>): Promise<void> {
+  /**
+   * Reads, after open(), until close(), handing each message on; resolves when reading ends. `handle` returns a
+   * promise only when the next message must wait (the partition is held back by its writes): most messages cost no
+   * await.
+   */
+  async read(handle: (m: JsMsg) => Promise<void> | undefined): Promise<void> {
     const consumer = this.consumer;
     if (consumer === undefined) throw new Error('the partition reader is not open');
     try {
@@ -60,7 +64,8 @@ export class PartitionReader {
           throw new Error(`delivery ${this.lastDelivery + 1} of the partition consumer never arrived (next came ${delivery})`);
         }
         this.lastDelivery = delivery;
-        await handle(m);
+        const held = handle(m);
+        if (held !== undefined) await held;
       }
       if (!this.deps.stopping()) throw new Error('the pull ended');
     } catch (err) {
