@@ -7,7 +7,7 @@
 // (GPU-samples per insert, time per insert: its own metrics). Then the CPU
 // each stage of the aggregator spends per GPU-sample (decode, window, detect, encode, insert, and the background
 // merges the inserts cause), measured in this process on the same messages. The memory each tracked GPU costs is
-// the gpu-state bench's (packages/detect).
+// the gpu-state bench's.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
@@ -17,11 +17,13 @@ import { cpuSecondsOf, KILN_BIN as KILN, minorFaultsOf, peakRssOf, threadCpuSeco
 import { connect } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { parseConfig } from '@kiln/config';
-import { PartitionAnalysis } from '@kiln/detect';
+import { Detection, WINDOW_METRICS } from '@kiln/detect';
+import { LatestSample } from '@kiln/ingest';
 import { ensureStreams, GPU_STREAM } from '@kiln/nats';
 import { Fleet } from '@kiln/simulator';
 import { createStore, NativeSampleEncoder } from '@kiln/store';
 import { startTestNatsServer, tempDir } from '@kiln/testkit';
+import { PartitionAnalysis } from '@kiln/window';
 import { DecodeStats, DEFAULT_DECODE_LIMITS, decodeMessage, encodeMessage, gpuSubject, METRIC_COUNT, messageId, SampleBatch } from '@kiln/wire';
 
 const RACKS = 278; // 20,016 GPUs
@@ -176,7 +178,12 @@ async function stageCosts(bodies, dir, ticksPerInsert) {
   if (batch.length !== rows) throw new Error(`decoded ${batch.length} rows of ${rows}`);
   // window (registry + latest + event-time clock + core, as a partition wires them), then detection, on the decoded
   // rows; each round a tick later
-  const { registry, latest, clock, windows, detection } = new PartitionAnalysis(config, () => {});
+  const { aggregator } = config;
+  const windowing = { forgetGpuAfterMs: aggregator.forget_gpu_after_ms, allowedLatenessMs: aggregator.allowed_lateness_ms, windowsMs: aggregator.windows_ms, metrics: WINDOW_METRICS };
+  const analysis = new PartitionAnalysis(windowing, (registry) => new Detection(registry, config.detect, () => {}));
+  const { registry, clock, windows, analyser: detection } = analysis;
+  const latest = new LatestSample();
+  registry.addStateOwner(latest);
   const ids = new Int32Array(rows);
   const window = perRow((r) => {
     clock.arrived(now + r * 1000);

@@ -8,7 +8,8 @@
 import { readFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createStore, expandGrafanaQuery, grafanaInterval } from '@kiln/store';
+import { createStore } from '@kiln/store';
+import { expandGrafanaQuery, grafanaInterval } from '@kiln/testkit';
 
 const GPUS = 72;
 const SECONDS = 86_400;

@@ -14,8 +14,8 @@ import { createServer as createTcpServer } from 'node:net';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { AggregatorStats } from '@kiln/aggregator';
 import { parseConfig } from '@kiln/config';
+import { IngestStats } from '@kiln/ingest';
 import { silentLogger } from '@kiln/log';
 import { ensureStreams, GPU_STREAM } from '@kiln/nats';
 import { Fleet, publishFleet } from '@kiln/simulator';
@@ -205,7 +205,7 @@ async function perCollectionCost(nc, jsm, sink, scraper) {
   await jsm.consumers.add(GPU_STREAM, { durable_name: 'bench-lag', ack_policy: AckPolicy.Explicit });
   const telemetry = await startTelemetry({ service: 'kiln-bench', metrics: { listen: '127.0.0.1:0', otlp_endpoint: sink.url, otlp_interval_ms: 3_600_000, trace_sample_ratio: 1 }, log });
   const windows = new WindowCore({ windowsMs: [10_000, 60_000], allowedLatenessMs: 5_000, onClose: () => {} });
-  observeAggregatorService(telemetry, { stats: new AggregatorStats(), windows, consumers: () => ['bench-lag'] }, jsm);
+  observeAggregatorService(telemetry, { stats: new IngestStats(), windows, consumers: () => ['bench-lag'] }, jsm);
   const url = `${telemetry.url}/metrics`;
   const n = 300;
   await scraper.burst(url, 20);

@@ -16,7 +16,6 @@ export * from './partition-silent.js';
 export * from './partition-state.js';
 export { PeerGroupKind } from './topology.js';
 export { WINDOW_METRICS } from './window-snapshot.js';
-export * from './partition-analysis.js';
 export * from './nvlink.js';
 export * from './fabric.js';
 export * from './rack-rollup.js';

@@ -2,8 +2,8 @@ import { validateAlertEvent, type AlertEvent } from '@kiln/alerts';
 import type { DetectConfig } from '../src/rules/index.js';
 import { AGGREGATOR_DEFAULTS } from './config.js';
 import type { SampleBatch } from '@kiln/wire';
-import type { GpuRegistry, WindowCore } from '@kiln/window';
-import { PartitionAnalysis, type Detection } from '../src/index.js';
+import { PartitionAnalysis, type GpuRegistry, type WindowCore } from '@kiln/window';
+import { Detection, WINDOW_METRICS } from '../src/index.js';
 
 /**
  * A partition's analysis (PartitionAnalysis: the real GpuRegistry, EventClock, WindowCore and Detection) driven as the
@@ -12,17 +12,24 @@ import { PartitionAnalysis, type Detection } from '../src/index.js';
  */
 export class DetectionRig {
   readonly events: AlertEvent[] = [];
-  readonly analysis: PartitionAnalysis;
+  readonly analysis: PartitionAnalysis<Detection>;
   /** GPUs forgotten so far. */
   forgotten = 0;
 
   constructor(detect: DetectConfig, forgetAfterMs = 3_600_000) {
-    const aggregator = { ...AGGREGATOR_DEFAULTS, forget_gpu_after_ms: forgetAfterMs };
-    this.analysis = new PartitionAnalysis({ aggregator, detect }, (e) => {
-      const checked = validateAlertEvent(e);
-      if (!checked.ok) throw new Error(`alert event breaks the contract: ${checked.errors.join('; ')}\n${JSON.stringify(e)}`);
-      this.events.push(e);
-    });
+    const windowing = {
+      forgetGpuAfterMs: forgetAfterMs,
+      allowedLatenessMs: AGGREGATOR_DEFAULTS.allowed_lateness_ms,
+      windowsMs: AGGREGATOR_DEFAULTS.windows_ms,
+      metrics: WINDOW_METRICS,
+    };
+    this.analysis = new PartitionAnalysis(windowing, (registry) =>
+      new Detection(registry, detect, (e) => {
+        const checked = validateAlertEvent(e);
+        if (!checked.ok) throw new Error(`alert event breaks the contract: ${checked.errors.join('; ')}\n${JSON.stringify(e)}`);
+        this.events.push(e);
+      }),
+    );
   }
 
   get registry(): GpuRegistry {
@@ -30,7 +37,7 @@ export class DetectionRig {
   }
 
   get detection(): Detection {
-    return this.analysis.detection;
+    return this.analysis.analyser;
   }
 
   get windows(): WindowCore {

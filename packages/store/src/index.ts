@@ -13,6 +13,7 @@ export {
   DEFAULT_RETRY_POLICY,
   RetriesExhaustedError,
   isTransientError,
+  withRetry,
   type RetryEvent,
   type RetryHook,
   type RetryPolicy,
@@ -20,12 +21,5 @@ export {
 export { DEAD_LETTER_BODY_LIMIT, type DeadLetterRow } from './dead-letters.js';
 export type { AlertEvent, AlertHistoryRow } from './alert-history.js';
 export { EmbeddedEngine } from './engine/embedded-engine.js';
-export {
-  serveClickHouseHttp,
-  type ClickHouseHttpOptions,
-  type ClickHouseHttpServer,
-} from './http/clickhouse-http-server.js';
-export type { Credentials } from './http/credentials.js';
-export { expandGrafanaQuery, type GrafanaQueryContext } from './grafana/expand-query.js';
-export { grafanaInterval, parseGrafanaInterval } from './grafana/grafana-interval.js';
-export type { TemplateVariable } from './grafana/template-variables.js';
+export { TABLES } from './schema/tables.js';
+export { sqlString } from './insert/insert-statement.js';

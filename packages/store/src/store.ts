@@ -5,7 +5,7 @@ import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickh
 import type { GpuEvent, SampleBatch } from '@kiln/wire';
 import { ALERT_HISTORY_COLUMNS, alertHistoryValues, type AlertHistoryRow } from './alert-history.js';
 import { DEAD_LETTER_COLUMNS, deadLetterValues, type DeadLetterRow } from './dead-letters.js';
-import { GPU_EVENT_COLUMNS, gpuEventValues } from './gpu-events.js';
+import { eventStored, GPU_EVENT_COLUMNS, gpuEventValues } from './gpu-events.js';
 import { EmbeddedEngine } from './engine/embedded-engine.js';
 import { checkedIdentifier, checkedTableName, insertSettings, insertStatement, type InsertFormat, type InsertSettings } from './insert/insert-statement.js';
 import { encodeJsonRows } from './insert/json-rows.js';
@@ -15,6 +15,8 @@ import { SAMPLE_COLUMNS } from './insert/sample-encoder.js';
 import { migrate, type MigrationReport } from './migrate.js';
 import { DEFAULT_RETENTION, type Retention } from './migrations/migration.js';
 import { checkedClusterName } from './migrations/render-statement.js';
+import { newestStored, storedIdentities } from './sample-identity.js';
+import { TABLES } from './schema/tables.js';
 
 export interface StoreOptions {
   /** A ClickHouse server's HTTP endpoint (or `kiln store`'s). Without it, the embedded engine runs in this process. */
@@ -25,7 +27,10 @@ export interface StoreOptions {
   dataDir: string;
   /** Default 'kiln'. */
   database?: string | undefined;
-  /** Retry policy for inserts and `query` reads (transient failures only; `command` is not retried). */
+  /**
+   * Retry policy for `query` reads (transient failures only). Writes are not retried here: each insert is one attempt,
+   * and its writer, which knows whether it may give up, retries it under the same token (docs/architecture.md).
+   */
   retry?: Partial<RetryPolicy> | undefined;
   /** Called before each retry, e.g. to count and log it. */
   onRetry?: RetryHook | undefined;
@@ -51,8 +56,8 @@ export interface Store {
   /** Applies pending schema migrations; a no-op when the schema is current. */
   migrate(): Promise<MigrationReport>;
   /**
-   * Inserts every row of `batch` into gpu_samples. The same token with the same rows (a replay, a retry) is stored
-   * once; build it deterministically from what the batch holds.
+   * Inserts every row of `batch` into gpu_samples, in one attempt. The same token with the same rows (a replay, a
+   * retry) is stored once; build it deterministically from what the batch holds.
    */
   insertSamples(batch: SampleBatch, token: string): Promise<void>;
   /** Inserts rows (values in `columns` order; DateTime64 as epoch ms) into `table` (`db.table` or a table of `database`). */
@@ -61,6 +66,15 @@ export interface Store {
   /** Inserts events into gpu_events, one row each; the same token with the same events is stored once. */
   insertEvents(events: readonly GpuEvent[], token: string): Promise<void>;
   insertAlertHistory(rows: readonly AlertHistoryRow[], token: string): Promise<void>;
+  /**
+   * For each of the given rows of `batch`, its GPU's newest stored ts, looking no further back than the rows' earliest
+   * ts (by position in `rows`; -Infinity where nothing of that GPU is stored since then).
+   */
+  newestStored(batch: SampleBatch, rows: readonly number[]): Promise<Float64Array>;
+  /** Of the given rows of `batch`, those whose sample identity (cluster, rack, host, gpu, ts) is stored already. */
+  storedIdentities(batch: SampleBatch, rows: readonly number[]): Promise<Set<number>>;
+  /** Whether gpu_events holds the event already (its cluster, rack, host and seq). */
+  eventStored(event: GpuEvent): Promise<boolean>;
   /**
    * Runs a read query (retried on transient failures) and returns its rows as JSONEachRow objects; 64-bit integers
    * as the engine prints them (numbers by default since ClickHouse 25, strings before: cast to be sure).
@@ -135,7 +149,7 @@ class ClickHouseStore implements Store {
     if (batch.length === 0) return;
     const encoder = this.#idleNativeEncoders.pop() ?? new NativeSampleEncoder();
     try {
-      await this.#insertBody('gpu_samples', SAMPLE_COLUMNS, encoder.encode(batch), token, 'Native');
+      await this.#insertBody(TABLES.samples, SAMPLE_COLUMNS, encoder.encode(batch), token, 'Native');
     } finally {
       this.#idleNativeEncoders.push(encoder);
     }
@@ -155,15 +169,27 @@ class ClickHouseStore implements Store {
   }
 
   insertDeadLetters(rows: readonly DeadLetterRow[], token: string): Promise<void> {
-    return this.insertRows('dead_letters', DEAD_LETTER_COLUMNS, rows.map(deadLetterValues), token);
+    return this.insertRows(TABLES.deadLetters, DEAD_LETTER_COLUMNS, rows.map(deadLetterValues), token);
   }
 
   insertEvents(events: readonly GpuEvent[], token: string): Promise<void> {
-    return this.insertRows('gpu_events', GPU_EVENT_COLUMNS, events.map(gpuEventValues), token);
+    return this.insertRows(TABLES.gpuEvents, GPU_EVENT_COLUMNS, events.map(gpuEventValues), token);
   }
 
   insertAlertHistory(rows: readonly AlertHistoryRow[], token: string): Promise<void> {
-    return this.insertRows('alerts', ALERT_HISTORY_COLUMNS, rows.map(alertHistoryValues), token);
+    return this.insertRows(TABLES.alertHistory, ALERT_HISTORY_COLUMNS, rows.map(alertHistoryValues), token);
+  }
+
+  newestStored(batch: SampleBatch, rows: readonly number[]): Promise<Float64Array> {
+    return newestStored(<T>(sql: string) => this.query<T>(sql), `${this.database}.${TABLES.samples}`, batch, rows);
+  }
+
+  eventStored(event: GpuEvent): Promise<boolean> {
+    return eventStored(<T>(sql: string) => this.query<T>(sql), `${this.database}.${TABLES.gpuEvents}`, event);
+  }
+
+  storedIdentities(batch: SampleBatch, rows: readonly number[]): Promise<Set<number>> {
+    return storedIdentities(<T>(sql: string) => this.query<T>(sql), `${this.database}.${TABLES.samples}`, batch, rows);
   }
 
   query<T>(sql: string, params?: Record<string, unknown>): Promise<T[]> {
@@ -183,28 +209,23 @@ class ClickHouseStore implements Store {
   }
 
   /**
-   * One INSERT of a prepared body, retried with the same token on transient failures. The embedded engine takes a
-   * JSONCompactEachRow body through chdb's own insert and a Native one from a file; a server takes either as the
-   * request body.
+   * One INSERT of a prepared body, one attempt. The embedded engine takes a JSONCompactEachRow body through chdb's own
+   * insert and a Native one from a file; a server takes either as the request body.
    */
-  #insertBody(table: string, columns: readonly string[], body: string | Buffer, token: string, format: InsertFormat = 'JSONCompactEachRow'): Promise<void> {
+  async #insertBody(table: string, columns: readonly string[], body: string | Buffer, token: string, format: InsertFormat = 'JSONCompactEachRow'): Promise<void> {
     const qualified = checkedTableName(table.includes('.') ? table : `${this.database}.${table}`);
     const settings = insertSettings(token, this.#insertSettings);
     const engine = this.engine;
     const bytes = typeof body === 'string' ? Buffer.from(body) : body;
     const identifiers = columns.map(checkedIdentifier);
-    let attempt: () => Promise<void>;
     if (engine === undefined) {
-      attempt = async () => {
-        const result = await this.client.exec({ query: insertStatement(qualified, columns, settings, format), values: Readable.from([bytes], { objectMode: false }) });
-        result.stream.resume();
-        await finished(result.stream);
-      };
+      const result = await this.client.exec({ query: insertStatement(qualified, columns, settings, format), values: Readable.from([bytes], { objectMode: false }) });
+      result.stream.resume();
+      await finished(result.stream);
     } else if (format === 'Native') {
-      attempt = () => engine.insertNative(qualified, identifiers, bytes, settings);
+      await engine.insertNative(qualified, identifiers, bytes, settings);
     } else {
-      attempt = () => engine.insert(qualified, identifiers, bytes, settings);
+      await engine.insert(qualified, identifiers, bytes, settings);
     }
-    return withRetry(`insert into ${qualified}`, this.#retry, this.#onRetry, attempt);
   }
 }

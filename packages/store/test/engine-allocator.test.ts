@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { type Store } from '../src/index.js';
-import { embeddedStoreForFile, tempDir } from './helpers.js';
+import { tempDir } from '@kiln/testkit';
+import { embeddedStoreForFile } from './helpers.js';
 
 /** The options the engine's jemalloc runs with, as its own statistics report them (`opt.<name>: <value>` lines). */
 async function allocatorOptions(store: Store): Promise<Map<string, string>> {

@@ -3,7 +3,8 @@ import { MIGRATIONS, type Store } from '../src/index.js';
 import { migrate } from '../src/migrate.js';
 import { DEFAULT_RETENTION } from '../src/migrations/migration.js';
 import { renderStatement } from '../src/migrations/render-statement.js';
-import { recentWindowStart, sampleBatch, embeddedStoreForFile, type SampleRow } from './helpers.js';
+import { recentWindowStart, sampleBatch, type SampleRow } from '@kiln/testkit';
+import { embeddedStoreForFile } from './helpers.js';
 
 let store: Store;
 embeddedStoreForFile((s) => {

@@ -2,7 +2,7 @@ import { METRICS } from '@kiln/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStore, DEFAULT_RETENTION, MIGRATIONS, type Migration, type Store } from '../src/index.js';
 import { migrate } from '../src/migrate.js';
-import { recentWindowStart, sampleBatch, tempDir } from './helpers.js';
+import { recentWindowStart, sampleBatch, tempDir } from '@kiln/testkit';
 
 let dir: Awaited<ReturnType<typeof tempDir>>;
 let store: Store;

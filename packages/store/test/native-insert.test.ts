@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { insertSettings } from '../src/insert/insert-statement.js';
 import { NativeSampleEncoder, SAMPLE_COLUMNS, SampleEncoder, type Store } from '../src/index.js';
-import { embeddedStoreForFile, recentWindowStart, sampleBatch, type SampleRow } from './helpers.js';
+import { recentWindowStart, sampleBatch, type SampleRow } from '@kiln/testkit';
+import { embeddedStoreForFile } from './helpers.js';
 
 /** Rows at the edges of what gpu_samples keeps: rounding, negatives, nulls, counters past 2^53, non-ASCII labels. */
 function edgeRows(startMs: number): SampleRow[] {

@@ -4,7 +4,7 @@ import { ByteWriter } from '../src/insert/byte-writer.js';
 import { encodeJsonRows } from '../src/insert/json-rows.js';
 import { insertSettings, insertStatement } from '../src/insert/insert-statement.js';
 import { SAMPLE_COLUMNS, SampleEncoder } from '../src/index.js';
-import { sampleBatch } from './helpers.js';
+import { sampleBatch } from '@kiln/testkit';
 
 const scaled = (value: number, decimals: number): string => {
   const out = new ByteWriter(8);

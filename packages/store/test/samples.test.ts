@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClickHouseError } from '@clickhouse/client';
 import { createStore, isTransientError, type Store } from '../src/index.js';
-import { recentWindowStart, sampleBatch, tempDir, type SampleRow } from './helpers.js';
+import { recentWindowStart, sampleBatch, tempDir, type SampleRow } from '@kiln/testkit';
 
 let dir: Awaited<ReturnType<typeof tempDir>>;
 let store: Store;

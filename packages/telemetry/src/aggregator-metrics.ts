@@ -1,7 +1,7 @@
 import type { Meter } from '@opentelemetry/api';
 import { METRIC_NAMES, REJECT_REASONS, type DecodeStats } from '@kiln/wire';
 
-/** The aggregator's counters (AggregatorStats of @kiln/aggregator), read at each collection. */
+/** The aggregator's counters (IngestStats of @kiln/ingest), read at each collection. */
 export interface AggregatorCounters {
   readonly messages: number;
   readonly samplesStored: number;

@@ -2,7 +2,7 @@ import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { Logger } from '@kiln/log';
 import type { Telemetry } from './telemetry.js';
 
-/** What stores raw samples: the aggregator's store (AggregatorStore of @kiln/aggregator) has this method. */
+/** What stores raw samples: ingest's store (IngestStore of @kiln/ingest) has this method. */
 export interface SampleInserter {
   insertSamples(batch: { readonly length: number }, token: string): Promise<void>;
 }

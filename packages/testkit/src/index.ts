@@ -5,3 +5,7 @@ export * from './wait.js';
 export * from './process.js';
 export * from './nats-cluster.js';
 export * from './tcp-proxy.js';
+export * from './sample-rows.js';
+export { expandGrafanaQuery, type GrafanaQueryContext } from './grafana/expand-query.js';
+export { grafanaInterval, parseGrafanaInterval } from './grafana/grafana-interval.js';
+export type { TemplateVariable } from './grafana/template-variables.js';

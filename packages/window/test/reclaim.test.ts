@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { METRIC_COUNT, METRIC_ID } from '@kiln/wire';
-import { GpuRegistry, LatestSample, SampleNovelty, WindowCore, type ClosedWindow, type GpuStateOwner } from '../src/index.js';
+import { GpuRegistry, WindowCore, type ClosedWindow, type GpuStateOwner } from '../src/index.js';
 
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2026, 0, 15);
@@ -108,16 +108,6 @@ describe('state owners forget a GPU so that its id starts clean', () => {
     add(0, T0 + 4_000, 40, 9_100);
     core.advanceTo(T0 + 30_000);
     expect(closed).toEqual([{ gpuId: 0, samples: 2, tempSum: 80, energyCount: 1, energySum: 100 }]);
-  });
-
-  it('LatestSample: the next holder of the id is unseen and unseeded, so storage is asked about it', () => {
-    const latest = new LatestSample();
-    latest.seed(7, T0 + 50_000);
-    expect(latest.advance(7, T0 + 60_000)).toBe(SampleNovelty.NEW);
-    latest.forgetGpu(7);
-    expect(latest.unseeded(7)).toBe(true);
-    expect(latest.storedNewest(7)).toBe(-Infinity);
-    expect(latest.advance(7, T0 + 1_000)).toBe(SampleNovelty.UNVERIFIED);
   });
 
   it('are all told, through the registry, when a GPU goes', () => {

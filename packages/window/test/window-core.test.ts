@@ -137,23 +137,6 @@ describe('WindowCore', () => {
   });
 });
 
-import { LatestSample, SampleNovelty } from '../src/index.js';
-
-describe('LatestSample', () => {
-  it('vouches for a sample only once its GPU is seeded and the sample is newer than all it knows', () => {
-    const latest = new LatestSample();
-    expect(latest.advance(5, 1000)).toBe(SampleNovelty.UNVERIFIED); // never seen: storage may hold it already
-    expect(latest.advance(5, 1000)).toBe(SampleNovelty.NOT_NEWER); // the same sample again
-    expect(latest.unseeded(5)).toBe(true);
-    expect(latest.advance(5, 2000)).toBe(SampleNovelty.UNVERIFIED); // in order, still waiting for the seed
-    latest.seed(5, 2_500); // storage already holds newer samples
-    expect(latest.unseeded(5)).toBe(false);
-    expect(latest.advance(5, 2_400)).toBe(SampleNovelty.NOT_NEWER);
-    expect(latest.advance(5, 3000)).toBe(SampleNovelty.NEW);
-    expect(latest.advance(5000, 1)).toBe(SampleNovelty.UNVERIFIED); // grows
-  });
-});
-
 describe('WindowCore, ahead of event time', () => {
   it('windows a sample up to the ring of open windows ahead of event time, and counts one further ahead as early', () => {
     const { core, closed } = collect([10_000], 5_000);

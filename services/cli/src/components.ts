@@ -2,10 +2,11 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/nats-core';
+import { serveClickHouseHttp } from '@kiln/clickhouse-http';
 import type { KilnConfig } from '@kiln/config';
 import type { Logger } from '@kiln/log';
 import { connectNats, partitionMapping, startNatsServer, type FirstConnect, type NatsServerHandle } from '@kiln/nats';
-import { createStore, serveClickHouseHttp, type Store } from '@kiln/store';
+import { createStore, type Store } from '@kiln/store';
 import { CommandError } from './command-error.js';
 
 /** The pieces a kiln command may start, each with its own clean shutdown. */

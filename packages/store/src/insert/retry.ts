@@ -1,7 +1,10 @@
+import { retry } from '@kiln/flow';
+
 /**
- * Retries for transient failures. `@clickhouse/client` has none of its own. Inserts are retried with the same
- * deduplication token, so a retry after a write the server did accept (a timeout on the way back) is dropped by the
- * table's deduplication window instead of stored twice.
+ * Retries for transient failures. `@clickhouse/client` has none of its own. The store retries its reads with it; a
+ * writer that may give up after a few attempts (the alert history) retries its inserts with it, under the same
+ * deduplication token, so that a retry after a write the server did accept (a timeout on the way back) is dropped by
+ * the table's deduplication window instead of stored twice. Ingest, which may never give up, has its own loop.
  */
 
 export interface RetryPolicy {
@@ -64,12 +67,6 @@ export function isTransientError(error: unknown): boolean {
   );
 }
 
-/** Delay before retry number `retry` (1 = the first retry): exponential, capped, with full jitter. */
-export function backoffDelay(policy: RetryPolicy, retry: number, random: () => number = Math.random): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (retry - 1));
-  return Math.round(ceiling / 2 + (ceiling / 2) * random());
-}
-
 export class RetriesExhaustedError extends Error {
   constructor(
     readonly operation: string,
@@ -92,15 +89,21 @@ export async function withRetry<T>(
   onRetry: RetryHook | undefined,
   attempt: () => Promise<T>,
 ): Promise<T> {
-  for (let n = 1; ; n++) {
-    try {
-      return await attempt();
-    } catch (error) {
-      if (!isTransientError(error)) throw error;
-      if (n >= policy.maxAttempts) throw new RetriesExhaustedError(operation, n, error);
-      const delayMs = backoffDelay(policy, n);
-      onRetry?.({ operation, attempt: n, delayMs, error });
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
-    }
+  let attempts = 0;
+  try {
+    return await retry(
+      () => {
+        attempts++;
+        return attempt();
+      },
+      {
+        backoff: { initialDelayMs: policy.baseDelayMs, maxDelayMs: policy.maxDelayMs },
+        retryable: isTransientError,
+        maxAttempts: policy.maxAttempts,
+        onRetry: (e) => onRetry?.({ operation, attempt: e.attempt, delayMs: e.delayMs, error: e.error }),
+      },
+    );
+  } catch (error) {
+    throw isTransientError(error) ? new RetriesExhaustedError(operation, attempts, error) : error;
   }
 }

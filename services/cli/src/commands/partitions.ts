@@ -1,5 +1,5 @@
 import { jetstreamManager } from '@nats-io/jetstream';
-import { partitionConsumer } from '@kiln/aggregator';
+import { partitionConsumer } from '@kiln/ingest';
 import { GPU_STREAM, ONE_SHOT_CONNECT_MS, partitionMapping, readLeaseOwners } from '@kiln/nats';
 import { isSubjectToken, partitionOf } from '@kiln/wire';
 import { configFrom, parseCommandLine, printHelp } from '../args.js';

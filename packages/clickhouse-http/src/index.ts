@@ -1,0 +1,2 @@
+export { serveClickHouseHttp, type ClickHouseHttpOptions, type ClickHouseHttpServer } from './clickhouse-http-server.js';
+export type { Credentials } from './credentials.js';
