@@ -7,7 +7,7 @@ import type { Store } from '@kiln/store';
 import { ClickHouseHttpError, ErrorCode, httpStatusFor, toClickHouseHttpError } from './clickhouse-exception.js';
 import { requestCredentials, roleOf, type Credentials, type Role } from './credentials.js';
 import { HttpEngineSessions, type EngineFacts, type ReadLimits, type Statement } from './engine-sessions.js';
-import { compress, decodeBody, responseEncoding, zlibLevel, type ResponseEncoding } from './http-compression.js';
+import { compress, decodeBody, responseEncoding, zlibLevel } from './http-compression.js';
 import { nativeAtRevision } from './native-revision.js';
 import { contentTypeOf } from './output-format.js';
 import { queryParams } from './request-params.js';

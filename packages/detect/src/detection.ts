@@ -11,7 +11,7 @@ import { PartitionState } from './partition-state.js';
 import { RackCoolingDetector } from './rack-cooling.js';
 import { gpuIdentity, hostIdentity, rackIdentity, RetiredEpisodes } from './retired-episodes.js';
 import { RowRemapFailureDetector } from './row-remap.js';
-import { SilenceDetector } from './silence.js';
+import { AbsenceDetector } from './absence.js';
 import { StallDetector } from './stall.js';
 import { StragglerDetector } from './straggler.js';
 import { TemperatureRiseDetector } from './temperature-rise.js';
@@ -80,7 +80,7 @@ export class Detection implements GpuStateOwner {
       ],
       [
         config.gpu_missing.enabled || config.host_silent.enabled || config.rack_silent.enabled,
-        () => new SilenceDetector(registry, { gpu: config.gpu_missing, host: config.host_silent, rack: config.rack_silent }, state),
+        () => new AbsenceDetector(registry, { gpu: config.gpu_missing, host: config.host_silent, rack: config.rack_silent }, state),
       ],
       [config.partition_silent.enabled, () => new PartitionSilentDetector(config.partition_silent, state.topology)],
       [config.ecc_storm.enabled, () => new EccStormDetector(registry, config.ecc_storm)],

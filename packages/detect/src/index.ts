@@ -11,7 +11,7 @@ export * from './straggler.js';
 export * from './xid.js';
 export * from './ecc.js';
 export * from './row-remap.js';
-export * from './silence.js';
+export * from './absence.js';
 export * from './partition-silent.js';
 export * from './partition-state.js';
 export { PeerGroupKind } from './topology.js';

@@ -53,7 +53,7 @@ describe('availability detectors', () => {
   });
 });
 
-describe('silence after an outage of the whole partition', () => {
+describe('absence after an outage of the whole partition', () => {
   it('pages none of the hosts that come back one by one after NATS was away 30 s, and one that does not come back', () => {
     // One rack whose tray 18 dies with the outage. Live before and after: the wall clock is event time.
     const T = Date.UTC(2026, 0, 15);

@@ -7,7 +7,7 @@ import { describeEvent, T0 } from './scenario.js';
 
 const CLUSTER = 'test-ai1';
 const RACK = 'r0001';
-/** GPUs are forgotten after two minutes of silence here (an hour by default). */
+/** GPUs are forgotten after two minutes of absence here (an hour by default). */
 const FORGET_AFTER_MS = 120_000;
 
 /** A GPU in a host slot, reporting from `from` to before `until` (seconds since T0), healthy unless `values` says. */

@@ -43,7 +43,7 @@ export interface Scenario {
   series?: Record<string, GpuSeries>;
   /** Overrides of config.detect, by rule. */
   detect?: Record<string, Record<string, unknown>>;
-  /** Wall-clock time with no samples and no event time passing, appended after the run (partition silence). */
+  /** Wall-clock time with no samples and no event time passing, appended after the run (the whole partition absent). */
   wallOnlyAfter?: string;
   /** Hosts whose clock runs ahead (or behind, negative) of the others: their samples carry ts + skew. */
   clockSkew?: Record<string, string>;

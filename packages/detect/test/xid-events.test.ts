@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AlertEvent } from '@kiln/alerts';
-import { parseConfig } from '@kiln/config';
+import { detectConfig } from './config.js';
 import { METRIC_COUNT, METRIC_ID, SampleBatch } from '@kiln/wire';
 import { GpuRegistry } from '@kiln/window';
 import { XidDetector } from '../src/index.js';
@@ -10,7 +10,7 @@ const UUID = 'GPU-00000000-0000-0000-0000-000000000002';
 
 /** An Xid detector (keep_firing_for 60 s) and the calls its partition makes, with the events it emitted. */
 function rig() {
-  const rule = parseConfig({ detect: { xid: { keep_firing_for_ms: 60_000 } } }, { env: {} }).detect.xid;
+  const rule = detectConfig({ xid: { keep_firing_for_ms: 60_000 } }).xid;
   const registry = new GpuRegistry();
   const detector = new XidDetector(registry, rule);
   const gpuId = registry.id('c1', 'r0001', 'r0001-t07', 2);

@@ -27,7 +27,11 @@ describe('openCoordinationBucket', () => {
   async function apiRequestsDuring(action: () => Promise<unknown>): Promise<string[]> {
     const watcher = await connect({ servers: server.url });
     const seen: string[] = [];
-    const sub = watcher.subscribe('$JS.API.>', { callback: (_err, msg) => seen.push(msg.subject) });
+    const sub = watcher.subscribe('$JS.API.>', {
+      callback: (_err, msg) => {
+        seen.push(msg.subject);
+      },
+    });
     await watcher.flush();
     await action();
     await nc.flush();

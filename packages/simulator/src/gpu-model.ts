@@ -117,7 +117,7 @@ export class GpuModel implements FaultEventSink {
   private settled = false;
 
   constructor(
-    private readonly topology: Topology,
+    topology: Topology,
     seed: number,
   ) {
     const n = topology.gpuCount;

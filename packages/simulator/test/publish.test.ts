@@ -13,6 +13,12 @@ describe('publishFleet into a real JetStream stream', () => {
   let js: JetStreamClient;
   let jsm: JetStreamManager;
   let stream = 0;
+  /**
+   * A publish whose PubAck is late is sent again under the same Nats-Msg-Id and then counts as a duplicate, so the
+   * default 5 s ack timeout made the counts below depend on how busy the machine was (a nats-server stopped for 6 s
+   * mid-run gave 64 duplicates where none were due). Acks this patient time out only past the test's own timeout.
+   */
+  const PATIENT = { ackTimeoutMs: 55_000 } as const;
   const options: FleetOptions = { cluster: 'pub-ai1', racks: 2, seed: 4, startMs: T0, faults: [{ kind: 'offline', host: 'r0002-t18', startMs: 0, endMs: 2_000 }] };
 
   beforeAll(async () => {
@@ -63,18 +69,18 @@ describe('publishFleet into a real JetStream stream', () => {
   it('stores one message per host per tick, and a re-send of the same ticks as duplicates', async () => {
     const name = await freshStream();
     const progress: PublishStats[] = [];
-    const first = await publishFleet(js, new Fleet(options), { mode: 'replay', ticks: 5, inflight: 64, onProgress: (s) => progress.push(s) });
+    const first = await publishFleet(js, new Fleet(options), { ...PATIENT, mode: 'replay', ticks: 5, inflight: 64, onProgress: (s) => progress.push(s) });
     // 36 hosts × 5 ticks, less the two ticks r0002-t18 is offline.
     expect(first).toMatchObject({ ticks: 5, messages: 178, samples: 178 * 4, duplicates: 0, aborted: false, lastTs: T0 + 4000 });
     expect(progress.map((p) => p.ticks)).toEqual([1, 2, 3, 4, 5]);
     expect((await jsm.streams.info(name)).state.messages).toBe(178);
 
-    const again = await publishFleet(js, new Fleet(options), { mode: 'replay', ticks: 5 });
+    const again = await publishFleet(js, new Fleet(options), { ...PATIENT, mode: 'replay', ticks: 5 });
     expect(again).toMatchObject({ messages: 178, duplicates: 178 });
     expect((await jsm.streams.info(name)).state.messages).toBe(178);
 
     // Continuing past the re-sent ticks stores only the new ones.
-    const longer = await publishFleet(js, new Fleet(options), { mode: 'replay', durationMs: 7_000 });
+    const longer = await publishFleet(js, new Fleet(options), { ...PATIENT, mode: 'replay', durationMs: 7_000 });
     expect(longer).toMatchObject({ ticks: 7, messages: 178 + 72, duplicates: 178 });
     expect((await jsm.streams.info(name)).state.messages).toBe(178 + 72);
   });
@@ -96,6 +102,7 @@ describe('publishFleet into a real JetStream stream', () => {
     const name = await freshStream();
     const abort = new AbortController();
     const result = await publishFleet(js, new Fleet(options), {
+      ...PATIENT,
       mode: 'replay',
       signal: abort.signal,
       onProgress: (s) => {
@@ -111,7 +118,7 @@ describe('publishFleet into a real JetStream stream', () => {
     const before = Date.now();
     const fleet = new Fleet({ cluster: 'pub-ai1', racks: 1, seed: 4, startMs: before, intervalMs: 100 });
     const stamps: number[] = [];
-    const result = await publishFleet(js, fleet, { mode: 'realtime', ticks: 3, onProgress: (s) => stamps.push(s.lastTs) });
+    const result = await publishFleet(js, fleet, { ...PATIENT, mode: 'realtime', ticks: 3, onProgress: (s) => stamps.push(s.lastTs) });
     const after = Date.now();
     expect(result).toMatchObject({ ticks: 3, messages: 54, duplicates: 0 });
     expect(stamps[0]).toBeGreaterThanOrEqual(before);

@@ -1,11 +1,11 @@
 /** What happened to an alert at one moment of its life. */
-export type AlertEvent = 'firing' | 'resolved' | 'notified' | 'notify_failed' | 'silenced' | 'inhibited' | (string & {});
+export type AlertHistoryKind = 'firing' | 'resolved' | 'notified' | 'notify_failed' | 'silenced' | 'inhibited' | (string & {});
 
 /** One entry of the alert history that Grafana shows as a timeline. */
 export interface AlertHistoryRow {
   /** When it happened (event time for firing/resolved, wall time for notifications), Unix milliseconds. */
   at: number;
-  event: AlertEvent;
+  event: AlertHistoryKind;
   /** The alert's labels; alertname, severity, category, cluster, rack, host, gpu, uuid also get columns of their own. */
   labels: Readonly<Record<string, string>>;
   annotations: Readonly<Record<string, string>>;

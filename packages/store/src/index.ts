@@ -19,7 +19,7 @@ export {
   type RetryPolicy,
 } from './insert/retry.js';
 export { DEAD_LETTER_BODY_LIMIT, type DeadLetterRow } from './dead-letters.js';
-export type { AlertEvent, AlertHistoryRow } from './alert-history.js';
+export type { AlertHistoryKind, AlertHistoryRow } from './alert-history.js';
 export { EmbeddedEngine } from './engine/embedded-engine.js';
 export { TABLES } from './schema/tables.js';
 export { sqlString } from './insert/insert-statement.js';

@@ -1,7 +1,7 @@
 import type { XidEvent } from '@kiln/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStore, type Store } from '../src/index.js';
-import { tempDir } from './helpers.js';
+import { tempDir } from '@kiln/testkit';
 
 let dir: Awaited<ReturnType<typeof tempDir>>;
 let store: Store;

@@ -59,7 +59,7 @@ function prng(seed: number): () => number {
 
 describe('WindowCore', () => {
   it('closes a 10 s window once the watermark passes its end, with exact stats', () => {
-    const { core, closed, add } = collect([10_000], 5_000);
+    const { closed, add } = collect([10_000], 5_000);
     for (let s = 0; s < 10; s++) add(0, 1_000_000 + s * 1000, 60 + s);
     add(0, 1_014_000, 99); // watermark 1_009_000: first window [1_000_000, 1_010_000) still open
     expect(closed).toHaveLength(0);

@@ -6,9 +6,12 @@ import { COMMON_OPTIONS, commandHelp } from './options.js';
 import { UsageError } from './usage-error.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
+type CommandLine<O extends Options> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: typeof COMMON_OPTIONS & O; allowPositionals: boolean; strict: true }>
+>;
 
 /** parseArgs with --config/-c and --help always understood, and errors as UsageError. */
-export function parseCommandLine<O extends Options>(argv: string[], options: O, allowPositionals = false) {
+export function parseCommandLine<O extends Options>(argv: string[], options: O, allowPositionals = false): CommandLine<O> {
   try {
     return parseArgs({
       args: argv,

@@ -10,7 +10,7 @@ import { rackCoolingRule } from './rack-cooling.js';
 import { rackPowerSwingRule } from './rack-power.js';
 import { rackRollupRule } from './rack-rollup.js';
 import { rowRemapRule } from './row-remap.js';
-import { silenceRule } from './silence.js';
+import { absenceRule } from './absence.js';
 import { stallRule } from './stall.js';
 import { stragglerRule } from './straggler.js';
 import { temperatureRiseRule } from './temperature-rise.js';
@@ -43,9 +43,9 @@ export const detectSection = z
     ecc_dbe: eccRule.prefault({}).describe('GpuEccDoubleBitErrors: ecc_dbe_vol increased.'),
     row_remap_failure: rowRemapRule.prefault({}).describe('GpuRowRemapFailure: row_remap_failure is set.'),
     power_brake: powerBrakeRule.prefault({}).describe('GpuPowerBrakeSlowdown: clock_events carries HW power brake (0x80), sustained.'),
-    gpu_missing: silenceRule(30_000).prefault({}).describe("GpuMissing: a GPU absent from its host's messages."),
-    host_silent: silenceRule(30_000).prefault({}).describe('HostSilent: a host silent while its rack goes on.'),
-    rack_silent: silenceRule(60_000).prefault({}).describe('RackSilent: a rack silent while its partition goes on.'),
+    gpu_missing: absenceRule(30_000).prefault({}).describe("GpuMissing: a GPU absent from its host's messages."),
+    host_silent: absenceRule(30_000).prefault({}).describe('HostSilent: a host silent while its rack goes on.'),
+    rack_silent: absenceRule(60_000).prefault({}).describe('RackSilent: a rack silent while its partition goes on.'),
     partition_silent: partitionSilentRule
       .prefault({})
       .describe('PartitionSilent: no sample at all, after samples had arrived (wall clock).'),

@@ -12,7 +12,7 @@ export type { StragglerRule } from './straggler.js';
 export type { XidRule } from './xid.js';
 export type { EccRule } from './ecc.js';
 export type { RowRemapRule } from './row-remap.js';
-export type { SilenceRule } from './silence.js';
+export type { AbsenceRule } from './absence.js';
 export type { PartitionSilentRule } from './partition-silent.js';
 export type { NvlinkRule } from './nvlink.js';
 export type { RackRollupRule } from './rack-rollup.js';

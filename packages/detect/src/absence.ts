@@ -1,5 +1,5 @@
 import { TOPOLOGY_ALERTNAMES } from '@kiln/alerts';
-import type { SilenceRule } from './rules/silence.js';
+import type { AbsenceRule } from './rules/absence.js';
 import type { GpuRegistry } from '@kiln/window';
 import { gpuAlertLabels, hostAlertLabels, rackAlertLabels } from './alert-labels.js';
 import { AlertTrack } from './alert-track.js';
@@ -7,7 +7,7 @@ import type { Detector, EmitAlert } from './detector.js';
 import { duration, gpuPlace } from './format.js';
 import type { PartitionState } from './partition-state.js';
 
-export const SILENCE_ALERTNAMES = { gpu: TOPOLOGY_ALERTNAMES.gpuMissing, host: TOPOLOGY_ALERTNAMES.hostSilent, rack: TOPOLOGY_ALERTNAMES.rackSilent } as const;
+export const ABSENCE_ALERTNAMES = { gpu: TOPOLOGY_ALERTNAMES.gpuMissing, host: TOPOLOGY_ALERTNAMES.hostSilent, rack: TOPOLOGY_ALERTNAMES.rackSilent } as const;
 
 
 /**
@@ -27,8 +27,8 @@ export const SILENCE_ALERTNAMES = { gpu: TOPOLOGY_ALERTNAMES.gpuMissing, host: T
  * started hearing its hosts again. A replay far behind the wall clock is judged in event time alone, as living
  * through it was.
  */
-export class SilenceDetector implements Detector {
-  readonly name = 'silence';
+export class AbsenceDetector implements Detector {
+  readonly name = 'absence';
   readonly tracks: readonly AlertTrack[];
   private readonly gpuTrack: AlertTrack;
   private readonly hostTrack: AlertTrack;
@@ -41,13 +41,13 @@ export class SilenceDetector implements Detector {
 
   constructor(
     private readonly registry: GpuRegistry,
-    private readonly rules: { readonly gpu: SilenceRule; readonly host: SilenceRule; readonly rack: SilenceRule },
+    private readonly rules: { readonly gpu: AbsenceRule; readonly host: AbsenceRule; readonly rack: AbsenceRule },
     private readonly state: PartitionState,
   ) {
     const noTiming = { for_ms: 0, keep_firing_for_ms: 0 };
-    this.gpuTrack = new AlertTrack(SILENCE_ALERTNAMES.gpu, noTiming);
-    this.hostTrack = new AlertTrack(SILENCE_ALERTNAMES.host, noTiming, 'host');
-    this.rackTrack = new AlertTrack(SILENCE_ALERTNAMES.rack, noTiming, 'rack');
+    this.gpuTrack = new AlertTrack(ABSENCE_ALERTNAMES.gpu, noTiming);
+    this.hostTrack = new AlertTrack(ABSENCE_ALERTNAMES.host, noTiming, 'host');
+    this.rackTrack = new AlertTrack(ABSENCE_ALERTNAMES.rack, noTiming, 'rack');
     this.tracks = [this.gpuTrack, this.hostTrack, this.rackTrack];
   }
 
@@ -110,7 +110,7 @@ export class SilenceDetector implements Detector {
         if (this.gpuTrack.engaged(g)) this.gpuTrack.clear(g, hostTs, emit);
         continue;
       }
-      const labels = gpuAlertLabels(this.registry, g, topology.uuid[g]!, SILENCE_ALERTNAMES.gpu, this.rules.gpu.severity, 'availability');
+      const labels = gpuAlertLabels(this.registry, g, topology.uuid[g]!, ABSENCE_ALERTNAMES.gpu, this.rules.gpu.severity, 'availability');
       this.gpuTrack.observe(
         g,
         true,
@@ -148,7 +148,7 @@ export class SilenceDetector implements Detector {
         h,
         true,
         rackTs,
-        hostAlertLabels(cluster, rack, host, SILENCE_ALERTNAMES.host, this.rules.host.severity, 'availability'),
+        hostAlertLabels(cluster, rack, host, ABSENCE_ALERTNAMES.host, this.rules.host.severity, 'availability'),
         {
           summary: `Host ${host} (rack ${rack}, ${cluster}) has sent nothing for ${duration(lag)} while its rack goes on`,
           description:
@@ -189,7 +189,7 @@ export class SilenceDetector implements Detector {
         r,
         true,
         partitionTs,
-        rackAlertLabels(cluster, rack, SILENCE_ALERTNAMES.rack, this.rules.rack.severity, 'availability'),
+        rackAlertLabels(cluster, rack, ABSENCE_ALERTNAMES.rack, this.rules.rack.severity, 'availability'),
         {
           summary: `Rack ${rack} (${cluster}) has gone silent: no host has sent anything for ${duration(lag)}`,
           description:

@@ -5,7 +5,7 @@ import { ruleEnabled, severity } from './rule-keys.js';
  * GpuMissing, HostSilent, RackSilent: a GPU absent from its host's messages, a host silent while its rack goes on, a
  * rack silent while the partition goes on, each for `after_ms` of the container's event time.
  */
-export const silenceRule = (afterMs: number) =>
+export const absenceRule = (afterMs: number) =>
   z
     .object({
       enabled: ruleEnabled,
@@ -14,4 +14,4 @@ export const silenceRule = (afterMs: number) =>
     })
     .strict();
 
-export type SilenceRule = z.infer<ReturnType<typeof silenceRule>>;
+export type AbsenceRule = z.infer<ReturnType<typeof absenceRule>>;
