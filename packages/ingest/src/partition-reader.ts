@@ -1,6 +1,6 @@
 import type { Consumer, ConsumerMessages, JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import type { Logger } from '@kiln/log';
-import { GPU_STREAM } from '@kiln/nats';
+import { GPU_STREAM, isConsumerNotFound } from '@kiln/nats';
 
 /** How long a partition may receive nothing while its consumer has messages waiting before its pull counts as stuck. */
 export const STALLED_PULL_MS = 15_000;
@@ -124,7 +124,7 @@ export class PartitionReader {
         }
       } catch (err) {
         // NATS away: the next tick asks again; the consumer gone: this run cannot go on.
-        if (/consumer not found/i.test(String(err))) stuck = 'the partition consumer is gone';
+        if (isConsumerNotFound(err)) stuck = 'the partition consumer is gone';
       }
       if (stuck !== undefined && !this.deps.stopping() && Date.now() - quietSince() > STALLED_PULL_MS) {
         await this.messages?.close();
