@@ -15,12 +15,32 @@ const CLUSTER = 'xid-ai1';
 const RACK = 'r0001';
 const HOST = 'r0001-t05';
 const uuidOf = (i: number): string => `GPU-5c1d2a3b-7b4d-11ef-9a10-0242ac12000${i}`;
-const GPUS = [0, 1, 2, 3].map((i) => ({
-  index: i,
-  uuid: uuidOf(i),
-  busId: `0000000${8 + i}:01:00.0`,
-  values: { 'temperature.gpu': 60, 'power.draw': 900, 'enforced.power.limit': 1400, 'utilization.gpu': 97, 'clocks.sm': 1965 },
-}));
+/** A GB300 tray in its compute domain, every NVLink link up but `downLink`'s (GPU, link) when given. */
+const gb300Tray = (downLink?: { gpu: number; link: number }) => ({
+  limits: 'tlimit',
+  gpus: [0, 1, 2, 3].map((i) => ({
+    index: i,
+    uuid: uuidOf(i),
+    busId: `${(8 + i).toString(16).padStart(8, '0')}:01:00.0`,
+    values: {
+      'temperature.gpu': 60,
+      'power.draw': 900,
+      'enforced.power.limit': 1400,
+      'utilization.gpu': 97,
+      'clocks.sm': 1965,
+      'temperature.gpu.tlimit': 27,
+      'module.power.draw.average': 2410.5,
+      'module.enforced.power.limit': 2900,
+      'fabric.state': 'Completed',
+      'fabric.status': 'Success',
+    },
+    slowdown: 87,
+    maxOp: 85,
+    fabric: { state: 'Completed', cliqueId: '32766' },
+    links: Array.from({ length: 18 }, (_, l) => (downLink?.gpu === i && downLink.link === l ? '<inactive>' : '53.125 GB/s')),
+    linkErrors: Array.from({ length: 18 }, () => ({ replay: 0, recovery: 0, crc: 0 })),
+  })),
+});
 
 /** A /dev/kmsg record logged now (microseconds since boot: the kernel's clock). */
 async function kmsg(seq: number, text: string): Promise<string> {
@@ -29,17 +49,19 @@ async function kmsg(seq: number, text: string): Promise<string> {
 }
 
 /**
- * Xid events end to end: a real `kiln agent` reading a stand-in nvidia-smi and a kernel-log file, a real nats-server,
- * `kiln up` (store, aggregator, alerter) and a webhook receiver. Events become rows of kiln.gpu_events, once each,
- * and pages; an agent cut off from NATS replays its events later.
+ * A GB300 tray end to end: a real `kiln agent` reading a stand-in nvidia-smi (GB300 output) and a kernel-log file, a
+ * real nats-server, `kiln up` (store, aggregator, alerter) and a webhook receiver. The Grace-Blackwell fields become
+ * columns of kiln.gpu_samples and an NVLink link going down a page; Xid events become rows of kiln.gpu_events, once
+ * each, and pages; an agent cut off from NATS replays its events later.
  */
-describe('Xid events: kernel log → kiln agent → NATS → aggregator → gpu_events and a page', () => {
+describe('a GB300 tray: nvidia-smi and the kernel log → kiln agent → NATS → aggregator → rows and pages', () => {
   let nats: NatsServerHandle;
   let first: TestNatsServer;
   let dir: { path: string; remove(): Promise<void> };
   let webhook: HttpReceiver;
   let ch: ClickHouseClient;
   let kernelLog: string;
+  let smiState: string;
   const processes: KilnProcess[] = [];
 
   const count = async (sql: string): Promise<number> => {
@@ -76,8 +98,8 @@ describe('Xid events: kernel log → kiln agent → NATS → aggregator → gpu_
     });
     ch = createClient({ url: `http://127.0.0.1:${chPort}` });
 
-    const smiState = join(dir.path, 'smi.json');
-    await writeFile(smiState, JSON.stringify({ gpus: GPUS }));
+    smiState = join(dir.path, 'smi.json');
+    await writeFile(smiState, JSON.stringify(gb300Tray()));
     kernelLog = join(dir.path, 'kmsg');
     await writeFile(kernelLog, '');
     const agentConfig = join(dir.path, 'agent.yaml');
@@ -86,7 +108,7 @@ describe('Xid events: kernel log → kiln agent → NATS → aggregator → gpu_
       JSON.stringify({
         data_dir: join(dir.path, 'agent'),
         nats: { url: first.url },
-        agent: { cluster: CLUSTER, rack: RACK, host: HOST, nvidia_smi: FAKE_NVIDIA_SMI, interval_ms: 1000, ack_timeout_ms: 1000, xid_events: { kmsg: kernelLog, journal_command: [] } },
+        agent: { cluster: CLUSTER, rack: RACK, host: HOST, nvidia_smi: FAKE_NVIDIA_SMI, interval_ms: 1000, nvlink_refresh_ms: 1000, ack_timeout_ms: 1000, xid_events: { kmsg: kernelLog, journal_command: [] } },
       }),
     );
     processes.push(spawnKiln('agent', ['agent', '--config', agentConfig], { FAKE_NVIDIA_SMI_STATE: smiState }));
@@ -121,6 +143,31 @@ describe('Xid events: kernel log → kiln agent → NATS → aggregator → gpu_
     expect(page.alerts[0]!.labels).toMatchObject({ alertname: 'GpuXidError', severity: 'critical', xid: '79', cluster: CLUSTER, rack: RACK, host: HOST, gpu: '1', uuid: uuidOf(1) });
     expect(page.alerts[0]!.annotations.summary).toMatch(/logged Xid 79: GPU has fallen off the bus/);
   }, 90_000);
+
+  it('stores the Grace-Blackwell fields as read, and pages the GPU whose NVLink link went down', async () => {
+    type Row = { gpu: number; margin: string; module: string; limit: string; inactive: number; state: number; status: number; clique: number };
+    const latest = async (): Promise<Row[]> =>
+      (
+        await ch.query({
+          query: `SELECT gpu, toString(argMax(temp_margin_c, ts)) AS margin, toString(argMax(module_power_w, ts)) AS module,
+                         toString(argMax(module_power_limit_w, ts)) AS limit, argMax(nvlink_links_inactive, ts) AS inactive,
+                         argMax(fabric_state, ts) AS state, argMax(fabric_status, ts) AS status, argMax(fabric_clique, ts) AS clique
+                  FROM kiln.gpu_samples WHERE host = '${HOST}' GROUP BY gpu ORDER BY gpu`,
+          format: 'JSONEachRow',
+        })
+      ).json<Row>();
+    await waitUntil('the links and the clique read', async () => (await latest()).every((r) => r.inactive === 0 && r.clique === 32766), 30_000);
+    expect((await latest())[0]).toEqual({ gpu: 0, margin: '27', module: '2410.5', limit: '2900', inactive: 0, state: 3, status: 0, clique: 32766 });
+
+    await writeFile(smiState, JSON.stringify(gb300Tray({ gpu: 2, link: 7 })));
+    await waitUntil('the inactive link stored', async () => (await latest())[2]?.inactive === 1, 30_000);
+    type Hook = { alerts: { status: string; labels: Record<string, string> }[] };
+    const nvlinkPages = (): Hook['alerts'] =>
+      webhook.requests.flatMap((r) => (JSON.parse(r.body) as Hook).alerts).filter((a) => a.labels.alertname === 'GpuNvlinkDegraded');
+    await webhook.waitFor(() => nvlinkPages().length > 0, 90_000);
+    expect(nvlinkPages()[0]).toMatchObject({ status: 'firing', labels: { host: HOST, gpu: '2', uuid: uuidOf(2) } });
+    expect(nvlinkPages().every((a) => a.labels.gpu === '2')).toBe(true);
+  }, 150_000);
 
   it('replays the events of an agent cut off from NATS, and stores a replayed event once', async () => {
     await first.stop();
