@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { receiverConfig } from '@kiln/alerts/receivers';
+import { receiverConfigSchema } from '@kiln/alerts/receivers';
 import { basicAuth, durationSchema, milliseconds as duration, SECRET } from '@kiln/config-schema';
 import { detectSection } from '@kiln/detect/rules';
 
@@ -391,7 +391,7 @@ export const configSchema = z
     simulate: simulateSection.prefault({}).describe('The simulated GB300 fleet.'),
     // Each receiver's schema is its integration's (packages/alerts/src/receivers).
     notify: z
-      .array(receiverConfig)
+      .array(receiverConfigSchema)
       .default([])
       .describe('The receivers; routes name them by `name`. Without `route`, every alert goes to every receiver.'),
     route: route.optional().describe("Alertmanager's routing tree (its top level matches every alert)."),

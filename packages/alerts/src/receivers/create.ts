@@ -2,7 +2,7 @@ import { createAlertmanagerReceiver } from './alertmanager/receiver.js';
 import { createPagerDutyReceiver } from './pagerduty/receiver.js';
 import type { Receiver } from './receiver.js';
 import { ReceiverConfigError } from './receiver.js';
-import { receiverConfig, type ReceiverConfigInput } from './receiver-config.js';
+import { receiverConfigSchema, type ReceiverConfigInput } from './receiver-config.js';
 import { createSlackReceiver } from './slack/receiver.js';
 import { createWebhookReceiver } from './webhook/receiver.js';
 
@@ -11,7 +11,7 @@ import { createWebhookReceiver } from './webhook/receiver.js';
  * (an entry from @kiln/config passes again; one built in code gets the same checks and defaults).
  */
 export function createReceiver(entry: ReceiverConfigInput): Receiver {
-  const parsed = receiverConfig.safeParse(entry);
+  const parsed = receiverConfigSchema.safeParse(entry);
   if (!parsed.success) {
     const type: unknown = (entry as { type?: unknown }).type;
     throw new ReceiverConfigError(

@@ -9,7 +9,7 @@ import { commonReceiverKeys } from '../common-config.js';
 export const ALERTMANAGER_RESEND_INTERVAL_MS = 60_000;
 
 /** An existing Alertmanager that Kiln forwards its alerts to, through its API v2. */
-export const alertmanagerConfig = z
+export const alertmanagerConfigSchema = z
   .object({
     type: z.literal('alertmanager').describe('Forward alerts to an existing Alertmanager.'),
     ...commonReceiverKeys,
@@ -24,4 +24,4 @@ export const alertmanagerConfig = z
   })
   .strict();
 
-export type AlertmanagerConfig = z.infer<typeof alertmanagerConfig>;
+export type AlertmanagerConfig = z.infer<typeof alertmanagerConfigSchema>;

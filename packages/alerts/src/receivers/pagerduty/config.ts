@@ -14,7 +14,7 @@ export const PAGERDUTY_INCIDENTS = ['alert', 'group'] as const;
 export type PagerDutyIncident = (typeof PAGERDUTY_INCIDENTS)[number];
 
 /** A PagerDuty service integration, reached through Events API v2. */
-export const pagerDutyConfig = z
+export const pagerDutyConfigSchema = z
   .object({
     type: z.literal('pagerduty').describe('PagerDuty Events API v2.'),
     ...commonReceiverKeys,
@@ -33,4 +33,4 @@ export const pagerDutyConfig = z
   })
   .strict();
 
-export type PagerDutyConfig = z.infer<typeof pagerDutyConfig>;
+export type PagerDutyConfig = z.infer<typeof pagerDutyConfigSchema>;

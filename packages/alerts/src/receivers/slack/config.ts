@@ -6,7 +6,7 @@ import { commonReceiverKeys } from '../common-config.js';
 export const SLACK_RATE_LIMIT = { perMinute: 60, burst: 1 } as const;
 
 /** A Slack incoming webhook. */
-export const slackConfig = z
+export const slackConfigSchema = z
   .object({
     type: z.literal('slack').describe('A Slack incoming webhook.'),
     ...commonReceiverKeys,
@@ -19,4 +19,4 @@ export const slackConfig = z
   })
   .strict();
 
-export type SlackConfig = z.infer<typeof slackConfig>;
+export type SlackConfig = z.infer<typeof slackConfigSchema>;

@@ -3,7 +3,7 @@ import { httpUrl } from '@kiln/config-schema';
 import { commonReceiverKeys } from '../common-config.js';
 
 /** A generic webhook that receives Alertmanager's webhook payload, version 4. */
-export const webhookConfig = z
+export const webhookConfigSchema = z
   .object({
     type: z.literal('webhook').describe("Alertmanager's webhook payload, version 4."),
     ...commonReceiverKeys,
@@ -12,4 +12,4 @@ export const webhookConfig = z
   })
   .strict();
 
-export type WebhookConfig = z.infer<typeof webhookConfig>;
+export type WebhookConfig = z.infer<typeof webhookConfigSchema>;
