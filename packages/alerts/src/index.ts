@@ -28,7 +28,8 @@ export * from './notify/notifier.js';
 
 export * from './receivers/receiver.js';
 export { parseRetryAfter, postJson } from './receivers/http.js';
-export * from './receivers/config-checks.js';
+export * from './receivers/common-config.js';
+export * from './receivers/receiver-config.js';
 export * from './receivers/create.js';
 export * from './receivers/webhook/config.js';
 export * from './receivers/webhook/encode.js';

@@ -72,7 +72,7 @@ describe('webhook receiver', () => {
 
   it('rejects a bad URL and names receivers without revealing the URL', () => {
     expect(() => createReceiver({ type: 'webhook', url: 'ftp://example.com/x' })).toThrow(ReceiverConfigError);
-    expect(() => createReceiver({ type: 'webhook', url: 'not a url' })).toThrow('invalid webhook receiver: url: not a URL');
+    expect(() => createReceiver({ type: 'webhook', url: 'not a url' })).toThrow('invalid webhook receiver: url: expected an http or https URL');
     const name = createReceiver({ type: 'webhook', url: 'https://user:secret@hooks.example.com/T1' }).name;
     expect(name).toMatch(/^webhook-[0-9a-f]{8}$/);
     expect(createReceiver({ type: 'webhook', url: 'https://user:secret@hooks.example.com/T1' }).name).toBe(name);

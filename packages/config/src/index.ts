@@ -1,4 +1,4 @@
-export { configSchema, type InhibitRuleConfig, type KilnConfig, type ReceiverConfig, type RouteConfig } from './schema.js';
+export { configSchema, type InhibitRuleConfig, type KilnConfig, type RouteConfig } from './schema.js';
 export { loadConfig, parseConfig, ConfigError, type ConfigCheck, type ParseOptions } from './load.js';
 export { formatPath, locateProblems, problemPath, type ConfigPath } from './problem-location.js';
 export { applyEnvOverrides, overrideFromEnv, type EnvOverrides } from './env.js';

@@ -1,9 +1,7 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import { hasSecretMark } from '@kiln/config-schema';
 
 export type Schema = z.ZodType;
-
-/** Marks a key as a secret: it may also be given as the path of a file holding it (`<key>_file`, KILN_<…>_FILE). */
-export const SECRET = { secret: true } as const;
 
 /** Peels default/prefault/optional/nullable wrappers to reach the schema that says what a key holds. */
 export function unwrap(schema: Schema): Schema {
@@ -22,7 +20,7 @@ export function objectShape(schema: Schema): Record<string, Schema> | undefined 
 }
 
 export function isSecret(schema: Schema): boolean {
-  return z.globalRegistry.get(unwrap(schema))?.secret === true;
+  return hasSecretMark(unwrap(schema));
 }
 
 /** The schema of a list's items, or undefined when `schema` is no list. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { receiverConfigSchema } from '@kiln/alerts/receivers';
+import { basicAuth, durationSchema, milliseconds as duration, SECRET } from '@kiln/config-schema';
 import { detectSection } from '@kiln/detect/rules';
-import { DURATION_PATTERN, parseDuration } from '@kiln/duration';
-import { SECRET } from './schema-walk.js';
 
 /** host:port on which a Kiln HTTP endpoint listens. Loopback by default everywhere. */
 const listen = z
@@ -9,7 +9,6 @@ const listen = z
   .regex(/^[^\s:]*:\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:9093')
   .refine((s) => Number(s.slice(s.lastIndexOf(':') + 1)) <= 65_535, 'the port must be 0..65535')
   .meta({ title: 'host:port' });
-const duration = z.number().int().nonnegative();
 const token = z
   .string()
   .regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected a subject token: [A-Za-z0-9_-]{1,64}')
@@ -150,10 +149,6 @@ const aggregatorSection = z
       .default([10_000, 60_000])
       .describe('Tumbling window lengths in ms.'),
   })
-  .strict();
-
-const basicAuth = z
-  .object({ user: z.string().min(1).describe('User name.'), password: z.string().min(1).meta(SECRET).describe('Password.') })
   .strict();
 
 const alerterSection = z
@@ -332,86 +327,9 @@ const simulateSection = z
   })
   .strict();
 
-const rateLimit = z
-  .object({
-    per_minute: z.number().positive().max(600_000).describe('Sustained requests per minute.'),
-    burst: z.number().int().min(1).max(10_000).describe('Requests allowed at once above the sustained rate.'),
-  })
-  .strict()
-  .describe('Requests per minute with a burst allowance; notifications over it wait and coalesce, none is dropped.');
-/** Keys every receiver takes. `name` is what routes refer to. */
-const receiverCommon = {
-  name: z.string().min(1).max(128).optional().describe('What routes call this receiver.'),
-  send_resolved: z
-    .boolean()
-    .optional()
-    .describe('Whether the receiver hears of resolved alerts. Unset: true, false for slack (as in Alertmanager).'),
-  rate_limit: rateLimit.optional(),
-};
-
-const receiver = z.discriminatedUnion('type', [
-  z
-    .object({
-      type: z.literal('webhook').describe("Alertmanager's webhook payload, version 4."),
-      ...receiverCommon,
-      url: z.string().url().describe('Where the payload is POSTed.'),
-      max_alerts: z.number().int().min(0).optional().describe('At most this many alerts per payload, the rest counted in truncatedAlerts (0 = all).'),
-    })
-    .strict(),
-  z
-    .object({
-      type: z.literal('pagerduty').describe('PagerDuty Events API v2.'),
-      ...receiverCommon,
-      routing_key: z.string().min(1).meta(SECRET).describe("The integration's routing key (a secret)."),
-      url: z.string().url().default('https://events.pagerduty.com/v2/enqueue').describe('Events API v2 endpoint.'),
-      incident: z
-        .enum(['alert', 'group'])
-        .default('alert')
-        .describe('`alert`: one PagerDuty alert per Kiln alert; `group`: one per route group, as Alertmanager does.'),
-    })
-    .strict(),
-  z
-    .object({
-      type: z.literal('slack').describe('A Slack incoming webhook.'),
-      ...receiverCommon,
-      url: z.string().url().meta(SECRET).describe('Incoming webhook URL (a secret).'),
-      channel: z.string().min(1).optional().describe("Channel instead of the webhook's own."),
-      username: z.string().min(1).optional().describe('Name the message is posted under.'),
-      icon_emoji: z.string().min(1).optional().describe('Emoji shown as the poster\'s icon, e.g. :fire:.'),
-    })
-    .strict(),
-  z
-    .object({
-      type: z.literal('alertmanager').describe('Forward alerts to an existing Alertmanager.'),
-      ...receiverCommon,
-      url: z.string().url().describe('Base URL of the Alertmanager; alerts go to <url>/api/v2/alerts.'),
-      basic_auth: basicAuth.optional().describe("The Alertmanager's basic auth credentials."),
-      resend_interval_ms: z
-        .number()
-        .int()
-        .min(1_000)
-        .optional()
-        .describe('Firing alerts are sent again this often so the Alertmanager does not time them out.'),
-    })
-    .strict(),
-]);
-
-/** A duration in Kiln's syntax ("500ms", "30s", "5m", "1h30m", "2d"; see duration.ts) or a number of milliseconds. */
-const amDuration = z.union(
-  [
-    z.number().int().nonnegative(),
-    z
-      .string()
-      .regex(DURATION_PATTERN)
-      .refine((s) => parseDuration(s) !== undefined)
-      .transform((s) => parseDuration(s) as number),
-  ],
-  { error: 'expected a duration such as 500ms, 30s, 5m, 4h, or a number of milliseconds' },
-).meta({ title: 'duration: 500ms, 30s, 5m, 1h30m, 2d, or milliseconds' });
-
 /** Alertmanager matchers: 'name="value"', 'name!="value"', 'name=~"regex"', 'name!~"regex"' (checked by the alerter). */
 const matchers = z.array(z.string().min(1));
-const inheritedTimer = (what: string) => amDuration.optional().describe(`${what} Unset: the parent's.`);
+const inheritedTimer = (what: string) => durationSchema.optional().describe(`${what} Unset: the parent's.`);
 
 /** A node of the routing tree, in Alertmanager's shape. Unset keys are inherited from the parent. */
 export interface RouteConfig {
@@ -471,8 +389,9 @@ export const configSchema = z
     metrics: metricsSection.prefault({}).describe("Kiln's own metrics and traces."),
     agent: agentSection.prefault({}).describe('`kiln agent` on a GPU host.'),
     simulate: simulateSection.prefault({}).describe('The simulated GB300 fleet.'),
+    // Each receiver's schema is its integration's (packages/alerts/src/receivers).
     notify: z
-      .array(receiver)
+      .array(receiverConfigSchema)
       .default([])
       .describe('The receivers; routes name them by `name`. Without `route`, every alert goes to every receiver.'),
     route: route.optional().describe("Alertmanager's routing tree (its top level matches every alert)."),
@@ -481,5 +400,4 @@ export const configSchema = z
   .strict();
 
 export type KilnConfig = z.infer<typeof configSchema>;
-export type ReceiverConfig = z.infer<typeof receiver>;
 export type InhibitRuleConfig = z.infer<typeof inhibitRule>;

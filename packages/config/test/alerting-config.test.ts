@@ -89,4 +89,20 @@ describe('alerting config: route, inhibit_rules, receivers', () => {
     expect(problems).toMatch(/notify\[0\]\.url/);
     expect(problems).toMatch(/notify\[1\]\.resend_interval_ms/);
   });
+
+  it("checks each receiver by its integration's own schema: what fetch() cannot post to fails at load, not in the alerter", () => {
+    const problemsOf = (notify: unknown[]): string => {
+      try {
+        parseConfig({ notify }, { env: {} });
+      } catch (e) {
+        if (e instanceof ConfigError) return e.problems.join('\n');
+        throw e;
+      }
+      return '';
+    };
+    expect(problemsOf([{ type: 'webhook', url: 'ftp://hooks.example/x' }])).toMatch(/notify\[0\]\.url: expected an http or https URL/);
+    expect(problemsOf([{ type: 'pagerduty', routing_key: 'two words' }])).toMatch(/notify\[0\]\.routing_key: expected the integration key/);
+    expect(problemsOf([{ type: 'webhook', name: '   ', url: 'http://127.0.0.1:1/x' }])).toMatch(/notify\[0\]\.name: expected a name, not blanks/);
+    expect(problemsOf([{ type: 'alertmanager', url: 'http://am:9093', basic_auth: { user: 'kiln', password: 'pw' } }])).toBe('');
+  });
 });

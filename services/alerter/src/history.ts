@@ -2,13 +2,14 @@ import type { Alert } from '@kiln/alerts';
 
 /**
  * One line of alert history, for the alerts table Grafana reads: an alert changing state (`firing`, `resolved`,
- * `flapping`) or the outcome of a notification about it (`delivered`, `failed`). The alert carries its labels and
+ * `flapping`) or the outcome of a notification about it (`notified`, `notify_failed`). The events are named as the
+ * table stores them (docs/storage.md), so rows and dashboards need no translation. The alert carries its labels and
  * annotations, whose description holds the detector's evidence.
  */
 export interface AlertHistoryEntry {
   /** When: event time for state changes, wall clock for notification outcomes (Unix ms). */
   at: number;
-  event: 'firing' | 'resolved' | 'flapping' | 'delivered' | 'failed';
+  event: 'firing' | 'resolved' | 'flapping' | 'notified' | 'notify_failed';
   alert: Alert;
   /** For outcomes: the receiver notified, the attempts it took, and the HTTP status or error. */
   receiver?: string;

@@ -109,8 +109,9 @@ export async function startAlerter(config: KilnConfig, deps: AlerterDeps): Promi
     if (o.result === 'delivered' || o.result === 'failed') {
       const at = Date.now();
       const detail = o.error ?? (o.httpStatus ? `HTTP ${o.httpStatus}` : '');
+      const event = o.result === 'delivered' ? 'notified' : 'notify_failed';
       recordHistory(
-        o.updates.map((alert) => ({ at, event: o.result as 'delivered' | 'failed', alert, receiver: o.receiver, attempts: o.attempts, detail, groupKey: o.groupKey, reason: o.reason })),
+        o.updates.map((alert) => ({ at, event, alert, receiver: o.receiver, attempts: o.attempts, detail, groupKey: o.groupKey, reason: o.reason })),
         `notify:${o.receiver}:${o.groupKey}:${o.updates.map((u) => `${u.fingerprint}@${u.startsAt}:${u.status}`).join(',')}:${o.result}:${at}`,
       );
     }

@@ -7,7 +7,7 @@ import { silentLogger } from '@kiln/log';
 import { ALERT_STREAM, alertSubject } from '@kiln/nats';
 import { startHttpReceiver, type HttpReceiver, type ReceivedRequest } from '@kiln/testkit';
 import { expect } from 'vitest';
-import { startAlerter, type AlerterService } from '../src/index.js';
+import { startAlerter, type AlerterService, type AlertHistoryEntry } from '../src/index.js';
 
 /**
  * A compact notation for alerter scenarios, after Alertmanager's acceptance tests: receivers are real HTTP endpoints
@@ -57,6 +57,8 @@ export class Scenario {
     readonly alerter: AlerterService,
     private readonly endpoints: ReadonlyMap<string, Endpoint>,
     private readonly nc: NatsConnection,
+    /** What the alerter wrote to its history sink (kiln.alerts in a deployment), in order. */
+    readonly history: readonly AlertHistoryEntry[],
   ) {}
 
   /** Starts endpoints and an alerter on a clean alert stream, with its own KV buckets and consumer. */
@@ -87,8 +89,9 @@ export class Scenario {
       },
       { env: {} },
     );
-    const alerter = await startAlerter(config, { nc, log: silentLogger() });
-    return new Scenario(alerter, endpoints, nc);
+    const history: AlertHistoryEntry[] = [];
+    const alerter = await startAlerter(config, { nc, log: silentLogger(), history: { record: async (entries) => void history.push(...entries) } });
+    return new Scenario(alerter, endpoints, nc, history);
   }
 
   /** Seconds since the timeline started. */

@@ -130,6 +130,10 @@ describe('alerter scenarios against real receivers', () => {
     expect(dead.every((r) => r.what === 'firing +GpuHot{r1,0}')).toBe(true);
     expect(dead[1]!.at - dead[0]!.at).toBeGreaterThanOrEqual(1); // each attempt waited out the 1 s request timeout
     expect(s.alerter.stats.failed).toBe(1);
+    // History speaks the alerts table's words, so the dashboards' `event IN ('notified', 'notify_failed')` finds it.
+    const outcomes = s.history.filter((h) => h.receiver !== undefined).map((h) => `${h.receiver} ${h.event}`);
+    expect(outcomes).toEqual(expect.arrayContaining(['flaky notified', 'limited notified', 'slow notified', 'dead notify_failed']));
+    expect(outcomes).toHaveLength(4);
   });
 
   it("mutes a rack's per-GPU thermal pages while its cooling alert fires, with no inhibit_rules written, and pages them once it resolves", async () => {

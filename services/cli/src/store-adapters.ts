@@ -14,8 +14,6 @@ export function aggregatorStore(store: Store): IngestStore {
   };
 }
 
-const HISTORY_EVENT = { delivered: 'notified', failed: 'notify_failed' } as const;
-
 /**
  * Alert history rows (kiln.alerts, for Grafana) from the alerter's history entries. A failing write is retried a few
  * times under the same token, then given up (the alerter logs it): the history is a record, not the alert.
@@ -25,14 +23,14 @@ export function alertHistory(store: Store): AlertHistorySink {
     record: (entries, token) => {
       const rows = entries.map((e) => ({
         at: e.at,
-        event: e.event === 'delivered' || e.event === 'failed' ? HISTORY_EVENT[e.event] : e.event,
+        event: e.event,
         labels: e.alert.labels,
         annotations: e.alert.annotations,
         fingerprint: e.alert.fingerprint,
         startsAt: e.alert.startsAt,
         endsAt: e.alert.endsAt ?? null,
         ...(e.receiver !== undefined ? { receiver: e.receiver } : {}),
-        ...(e.event === 'delivered' || e.event === 'failed' ? { outcome: e.event === 'delivered' ? 'ok' : 'failed' } : {}),
+        ...(e.event === 'notified' || e.event === 'notify_failed' ? { outcome: e.event === 'notified' ? 'ok' : 'failed' } : {}),
         // Why the group was notified (Alertmanager's notification_reason) travels with the outcome's detail.
         ...(e.detail !== undefined || e.reason !== undefined ? { detail: [e.detail, e.reason && `reason: ${e.reason}`].filter(Boolean).join('; ') } : {}),
         ...(e.attempts !== undefined ? { attempts: e.attempts } : {}),

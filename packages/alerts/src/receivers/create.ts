@@ -1,18 +1,25 @@
-import type { AlertmanagerConfig } from './alertmanager/config.js';
 import { createAlertmanagerReceiver } from './alertmanager/receiver.js';
-import type { PagerDutyConfig } from './pagerduty/config.js';
 import { createPagerDutyReceiver } from './pagerduty/receiver.js';
 import type { Receiver } from './receiver.js';
 import { ReceiverConfigError } from './receiver.js';
-import type { SlackConfig } from './slack/config.js';
+import { receiverConfigSchema, type ReceiverConfigInput } from './receiver-config.js';
 import { createSlackReceiver } from './slack/receiver.js';
-import type { WebhookConfig } from './webhook/config.js';
 import { createWebhookReceiver } from './webhook/receiver.js';
 
-/** The `notify:` entries of the configuration. A new integration adds its config here and a case below. */
-export type ReceiverConfig = WebhookConfig | PagerDutyConfig | SlackConfig | AlertmanagerConfig;
-
-export function createReceiver(config: ReceiverConfig): Receiver {
+/**
+ * The receiver a `notify:` entry describes, checked against the schema the configuration file is checked against
+ * (an entry from @kiln/config passes again; one built in code gets the same checks and defaults).
+ */
+export function createReceiver(entry: ReceiverConfigInput): Receiver {
+  const parsed = receiverConfigSchema.safeParse(entry);
+  if (!parsed.success) {
+    const type: unknown = (entry as { type?: unknown }).type;
+    throw new ReceiverConfigError(
+      String(type),
+      parsed.error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : 'type'}: ${issue.message}`),
+    );
+  }
+  const config = parsed.data;
   switch (config.type) {
     case 'webhook':
       return createWebhookReceiver(config);
@@ -22,9 +29,5 @@ export function createReceiver(config: ReceiverConfig): Receiver {
       return createSlackReceiver(config);
     case 'alertmanager':
       return createAlertmanagerReceiver(config);
-    default: {
-      const type: unknown = (config as { type?: unknown }).type;
-      throw new ReceiverConfigError(String(type), [`type: unsupported receiver type ${JSON.stringify(type)}; expected webhook, pagerduty, slack or alertmanager`]);
-    }
   }
 }

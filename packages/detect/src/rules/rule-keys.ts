@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { milliseconds } from '@kiln/config-schema';
 
-/** Milliseconds of event time (or wall time where a rule says so). */
-export const duration = z.number().int().nonnegative();
+/** The rules' `…_ms` keys: milliseconds of event time (or wall time where a rule says so). */
+export const duration = milliseconds;
 
 const alertSeverity = z.enum(['critical', 'warning', 'info']);
 /** The alert's severity label, `level` by default. */

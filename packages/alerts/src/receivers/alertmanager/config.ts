@@ -1,5 +1,6 @@
-import type { CommonReceiverConfig } from '../config-checks.js';
-import { checkCommon, checkHttpUrl } from '../config-checks.js';
+import { z } from 'zod';
+import { basicAuth, httpUrl } from '@kiln/config-schema';
+import { commonReceiverKeys } from '../common-config.js';
 
 /**
  * Prometheus re-sends firing alerts at least once a minute (--rules.alert.resend-delay) and marks them valid for four
@@ -8,25 +9,19 @@ import { checkCommon, checkHttpUrl } from '../config-checks.js';
 export const ALERTMANAGER_RESEND_INTERVAL_MS = 60_000;
 
 /** An existing Alertmanager that Kiln forwards its alerts to, through its API v2. */
-export interface AlertmanagerConfig extends CommonReceiverConfig {
-  readonly type: 'alertmanager';
-  /** Base URL; alerts are posted to <url>/api/v2/alerts. */
-  readonly url: string;
-  readonly basic_auth?: { readonly user: string; readonly password: string } | undefined;
-  readonly resend_interval_ms?: number | undefined;
-}
+export const alertmanagerConfigSchema = z
+  .object({
+    type: z.literal('alertmanager').describe('Forward alerts to an existing Alertmanager.'),
+    ...commonReceiverKeys,
+    url: httpUrl.describe('Base URL of the Alertmanager; alerts go to <url>/api/v2/alerts.'),
+    basic_auth: basicAuth.optional().describe("The Alertmanager's basic auth credentials."),
+    resend_interval_ms: z
+      .number()
+      .int()
+      .min(1_000)
+      .optional()
+      .describe('Firing alerts are sent again this often so the Alertmanager does not time them out.'),
+  })
+  .strict();
 
-export function validateAlertmanagerConfig(config: AlertmanagerConfig): string[] {
-  const problems: string[] = [];
-  checkHttpUrl(config.url, 'url', problems);
-  checkCommon(config, problems);
-  const auth = config.basic_auth as { user?: unknown; password?: unknown } | undefined;
-  if (auth !== undefined && (typeof auth?.user !== 'string' || typeof auth?.password !== 'string' || auth.user === '')) {
-    problems.push('basic_auth: expected { user, password }');
-  }
-  const every: unknown = config.resend_interval_ms;
-  if (every !== undefined && (typeof every !== 'number' || !Number.isInteger(every) || every < 1000)) {
-    problems.push('resend_interval_ms: expected an integer of at least 1000');
-  }
-  return problems;
-}
+export type AlertmanagerConfig = z.infer<typeof alertmanagerConfigSchema>;

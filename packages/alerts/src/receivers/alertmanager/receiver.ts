@@ -1,10 +1,10 @@
 import { basicAuthorization } from '@kiln/http';
-import { commonReceiverFields } from '../config-checks.js';
+import { commonReceiverFields } from '../common-config.js';
 import { postJson } from '../http.js';
 import type { Receiver } from '../receiver.js';
-import { defaultReceiverName, ReceiverConfigError } from '../receiver.js';
+import { defaultReceiverName } from '../receiver.js';
 import type { AlertmanagerConfig } from './config.js';
-import { ALERTMANAGER_RESEND_INTERVAL_MS, validateAlertmanagerConfig } from './config.js';
+import { ALERTMANAGER_RESEND_INTERVAL_MS } from './config.js';
 import { encodePostableAlerts } from './encode.js';
 
 /**
@@ -13,8 +13,6 @@ import { encodePostableAlerts } from './encode.js';
  * firing there.
  */
 export function createAlertmanagerReceiver(config: AlertmanagerConfig, now: () => number = Date.now): Receiver {
-  const problems = validateAlertmanagerConfig(config);
-  if (problems.length > 0) throw new ReceiverConfigError('alertmanager', problems);
   const url = `${config.url.replace(/\/+$/, '')}/api/v2/alerts`;
   const resendIntervalMs = config.resend_interval_ms ?? ALERTMANAGER_RESEND_INTERVAL_MS;
   const headers: Record<string, string> = config.basic_auth ? { authorization: basicAuthorization(config.basic_auth) } : {};

@@ -1,5 +1,6 @@
-import type { CommonReceiverConfig } from '../config-checks.js';
-import { checkCommon, checkHttpUrl } from '../config-checks.js';
+import { z } from 'zod';
+import { httpUrl, SECRET } from '@kiln/config-schema';
+import { commonReceiverKeys } from '../common-config.js';
 
 export const PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue';
 
@@ -9,32 +10,27 @@ export const PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue';
  */
 export const PAGERDUTY_RATE_LIMIT = { perMinute: 100, burst: 20 } as const;
 
-/** A PagerDuty service integration, reached through Events API v2. */
-export interface PagerDutyConfig extends CommonReceiverConfig {
-  readonly type: 'pagerduty';
-  /** The integration key of the PagerDuty service (a secret). */
-  readonly routing_key: string;
-  /** Events API endpoint; PAGERDUTY_EVENTS_URL unless set (a proxy, PagerDuty's EU endpoint). */
-  readonly url?: string | undefined;
-  /**
-   * `alert` (the default): one PagerDuty alert per Kiln alert, resolved when it resolves. `group`: one per group of
-   * the route (its group_by labels), as Alertmanager does, resolved when all of the group's alerts have resolved.
-   */
-  readonly incident?: PagerDutyIncident | undefined;
-}
-
 export const PAGERDUTY_INCIDENTS = ['alert', 'group'] as const;
 export type PagerDutyIncident = (typeof PAGERDUTY_INCIDENTS)[number];
 
-/** Problems with a PagerDuty config, each naming its field; empty when it is valid. */
-export function validatePagerDutyConfig(config: PagerDutyConfig): string[] {
-  const problems: string[] = [];
-  const key: unknown = config.routing_key;
-  if (typeof key !== 'string' || !/^\S{1,255}$/.test(key)) problems.push('routing_key: expected the integration key, a non-empty string without spaces');
-  if (config.url !== undefined) checkHttpUrl(config.url, 'url', problems);
-  if (config.incident !== undefined && !(PAGERDUTY_INCIDENTS as readonly string[]).includes(config.incident)) {
-    problems.push(`incident: expected one of ${PAGERDUTY_INCIDENTS.join(', ')}, got ${JSON.stringify(config.incident)}`);
-  }
-  checkCommon(config, problems);
-  return problems;
-}
+/** A PagerDuty service integration, reached through Events API v2. */
+export const pagerDutyConfigSchema = z
+  .object({
+    type: z.literal('pagerduty').describe('PagerDuty Events API v2.'),
+    ...commonReceiverKeys,
+    routing_key: z
+      .string()
+      .regex(/^\S{1,255}$/, 'expected the integration key, a non-empty string without spaces')
+      .meta(SECRET)
+      .describe("The integration's routing key (a secret)."),
+    // A proxy, or PagerDuty's EU endpoint.
+    url: httpUrl.default(PAGERDUTY_EVENTS_URL).describe('Events API v2 endpoint.'),
+    // Alertmanager's way, resolved once all of the group's alerts have resolved.
+    incident: z
+      .enum(PAGERDUTY_INCIDENTS)
+      .default('alert')
+      .describe('`alert`: one PagerDuty alert per Kiln alert; `group`: one per route group, as Alertmanager does.'),
+  })
+  .strict();
+
+export type PagerDutyConfig = z.infer<typeof pagerDutyConfigSchema>;

@@ -1,10 +1,10 @@
 import { hashString } from '../../fingerprint.js';
-import { commonReceiverFields } from '../config-checks.js';
+import { commonReceiverFields } from '../common-config.js';
 import { postJson } from '../http.js';
 import type { DeliveryResult, Receiver } from '../receiver.js';
-import { defaultReceiverName, ReceiverConfigError } from '../receiver.js';
+import { defaultReceiverName } from '../receiver.js';
 import type { PagerDutyConfig } from './config.js';
-import { PAGERDUTY_EVENTS_URL, PAGERDUTY_RATE_LIMIT, validatePagerDutyConfig } from './config.js';
+import { PAGERDUTY_RATE_LIMIT } from './config.js';
 import { encodePagerDutyEvent, encodePagerDutyGroupEvent } from './encode.js';
 
 /**
@@ -14,9 +14,7 @@ import { encodePagerDutyEvent, encodePagerDutyGroupEvent } from './encode.js';
  * share its rate limit.
  */
 export function createPagerDutyReceiver(config: PagerDutyConfig): Receiver {
-  const problems = validatePagerDutyConfig(config);
-  if (problems.length > 0) throw new ReceiverConfigError('pagerduty', problems);
-  const url = config.url ?? PAGERDUTY_EVENTS_URL;
+  const { url } = config;
   const routingKey = config.routing_key;
   return {
     name: config.name ?? defaultReceiverName('pagerduty', `${url} ${routingKey}`),

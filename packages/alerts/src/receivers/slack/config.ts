@@ -1,27 +1,22 @@
-import type { CommonReceiverConfig } from '../config-checks.js';
-import { checkCommon, checkHttpUrl } from '../config-checks.js';
+import { z } from 'zod';
+import { httpUrl, SECRET } from '@kiln/config-schema';
+import { commonReceiverKeys } from '../common-config.js';
 
 /** Slack's incoming webhooks take "no more than one message per second", with short bursts. */
 export const SLACK_RATE_LIMIT = { perMinute: 60, burst: 1 } as const;
 
 /** A Slack incoming webhook. */
-export interface SlackConfig extends CommonReceiverConfig {
-  readonly type: 'slack';
-  /** https://hooks.slack.com/services/T…/B…/… (a secret). */
-  readonly url: string;
-  /** Overrides the webhook's channel where the Slack app allows it. */
-  readonly channel?: string | undefined;
-  readonly username?: string | undefined;
-  readonly icon_emoji?: string | undefined;
-}
+export const slackConfigSchema = z
+  .object({
+    type: z.literal('slack').describe('A Slack incoming webhook.'),
+    ...commonReceiverKeys,
+    // https://hooks.slack.com/services/T…/B…/…: whoever holds it can post to the channel.
+    url: httpUrl.meta(SECRET).describe('Incoming webhook URL (a secret).'),
+    // Where the Slack app allows it.
+    channel: z.string().min(1).optional().describe("Channel instead of the webhook's own."),
+    username: z.string().min(1).optional().describe('Name the message is posted under.'),
+    icon_emoji: z.string().min(1).optional().describe("Emoji shown as the poster's icon, e.g. :fire:."),
+  })
+  .strict();
 
-export function validateSlackConfig(config: SlackConfig): string[] {
-  const problems: string[] = [];
-  checkHttpUrl(config.url, 'url', problems);
-  checkCommon(config, problems);
-  for (const field of ['channel', 'username', 'icon_emoji'] as const) {
-    const v: unknown = config[field];
-    if (v !== undefined && (typeof v !== 'string' || v === '')) problems.push(`${field}: expected a non-empty string`);
-  }
-  return problems;
-}
+export type SlackConfig = z.infer<typeof slackConfigSchema>;

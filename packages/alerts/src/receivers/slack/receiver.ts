@@ -1,10 +1,10 @@
 import { hashString } from '../../fingerprint.js';
-import { commonReceiverFields } from '../config-checks.js';
+import { commonReceiverFields } from '../common-config.js';
 import { postJson } from '../http.js';
 import type { Receiver } from '../receiver.js';
-import { defaultReceiverName, ReceiverConfigError } from '../receiver.js';
+import { defaultReceiverName } from '../receiver.js';
 import type { SlackConfig } from './config.js';
-import { SLACK_RATE_LIMIT, validateSlackConfig } from './config.js';
+import { SLACK_RATE_LIMIT } from './config.js';
 import { encodeSlackMessage } from './encode.js';
 
 /**
@@ -12,8 +12,6 @@ import { encodeSlackMessage } from './encode.js';
  * 429 is retried after its Retry-After (Alertmanager gives up on it).
  */
 export function createSlackReceiver(config: SlackConfig): Receiver {
-  const problems = validateSlackConfig(config);
-  if (problems.length > 0) throw new ReceiverConfigError('slack', problems);
   const { url } = config;
   return {
     name: config.name ?? defaultReceiverName('slack', url),

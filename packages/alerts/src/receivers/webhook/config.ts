@@ -1,20 +1,15 @@
-import type { CommonReceiverConfig } from '../config-checks.js';
-import { checkCommon, checkHttpUrl } from '../config-checks.js';
+import { z } from 'zod';
+import { httpUrl } from '@kiln/config-schema';
+import { commonReceiverKeys } from '../common-config.js';
 
 /** A generic webhook that receives Alertmanager's webhook payload, version 4. */
-export interface WebhookConfig extends CommonReceiverConfig {
-  readonly type: 'webhook';
-  readonly url: string;
-  /** At most this many alerts per payload, the rest counted in truncatedAlerts (0 or unset: all). */
-  readonly max_alerts?: number | undefined;
-}
+export const webhookConfigSchema = z
+  .object({
+    type: z.literal('webhook').describe("Alertmanager's webhook payload, version 4."),
+    ...commonReceiverKeys,
+    url: httpUrl.describe('Where the payload is POSTed.'),
+    max_alerts: z.number().int().min(0).optional().describe('At most this many alerts per payload, the rest counted in truncatedAlerts (0 = all).'),
+  })
+  .strict();
 
-/** Problems with a webhook config, each naming its field; empty when it is valid. */
-export function validateWebhookConfig(config: WebhookConfig): string[] {
-  const problems: string[] = [];
-  checkHttpUrl(config.url, 'url', problems);
-  checkCommon(config, problems);
-  const max: unknown = config.max_alerts;
-  if (max !== undefined && (typeof max !== 'number' || !Number.isInteger(max) || max < 0)) problems.push('max_alerts: expected a non-negative integer');
-  return problems;
-}
+export type WebhookConfig = z.infer<typeof webhookConfigSchema>;
