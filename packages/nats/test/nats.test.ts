@@ -32,7 +32,7 @@ describe('nats', () => {
     await ensureStreams(jsm, { replicas: 1, gpuMaxAgeMs: 3_600_000 });
     const names: string[] = [];
     for await (const s of jsm.streams.list()) names.push(s.config.name);
-    expect(names.sort()).toEqual([ALERT_STREAM, DLQ_STREAM, GPU_STREAM].sort());
+    expect(names.sort()).toEqual([ALERT_STREAM, DLQ_STREAM, EVENT_STREAM, GPU_STREAM].sort());
     const gpu = await jsm.streams.info(GPU_STREAM);
     expect(gpu.config.subjects).toEqual(['kiln.v1.gpu.>']);
     expect(gpu.config.max_age).toBe(3_600_000 * 1_000_000); // updated in place
