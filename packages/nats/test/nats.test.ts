@@ -3,7 +3,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ALERT_STREAM, DLQ_STREAM, GPU_STREAM, connectNats, ensureStreams, natsConnectionOptions, startNatsServer, NatsServerMissingError, type NatsServerHandle } from '../src/index.js';
+import { ALERT_STREAM, DLQ_STREAM, EVENT_STREAM, GPU_STREAM, connectNats, ensureStreams, natsConnectionOptions, startNatsServer, NatsServerMissingError, type NatsServerHandle } from '../src/index.js';
 
 describe('nats', () => {
   let dir: string;
