@@ -102,9 +102,12 @@ describe('the real amtool against the alerter', () => {
     const shown = await amtool('config', 'show');
     expect(shown.code).toBe(0);
     const config = JSON.parse(shown.out) as { inhibit_rules: { source_matchers: string[]; target_matchers: string[]; equal: string[] }[] };
-    expect(config.inhibit_rules).toHaveLength(5);
+    expect(config.inhibit_rules).toHaveLength(7);
     expect(config.inhibit_rules[0]).toEqual({ source_matchers: ['alertname="RackCoolingFailure"', 'rack=~".+"'], target_matchers: ['category="thermal"', 'host=~".+"'], equal: ['cluster', 'rack'] });
     expect(config.inhibit_rules.map((r) => r.source_matchers.join(','))).toContain('alertname="HostSilent",rack=~".+"');
+    // A rack's NVLink or fabric trouble mutes the per-GPU alerts of the same cause.
+    expect(config.inhibit_rules.find((r) => r.source_matchers[0] === 'alertname="RackNvlinkDegraded"')?.target_matchers).toEqual(['alertname="GpuNvlinkDegraded"', 'host=~".+"']);
+    expect(config.inhibit_rules.find((r) => r.source_matchers[0] === 'alertname="RackFabricNotReady"')?.target_matchers).toEqual(['alertname="GpuFabricNotReady"', 'host=~".+"']);
   });
 });
 
