@@ -1,21 +1,13 @@
 import { z } from 'zod';
-import { ruleTiming, severity } from './rule-keys.js';
+import { rackRollupRule } from './rack-rollup.js';
 
 /**
  * RackCoolingFailure: one rack-level alert when many GPUs of one rack heat up without a rise in power (coolant, not
- * load) or are hot (near their slowdown threshold, or thermally throttled) at the same time.
+ * load) or are hot (near their slowdown threshold, or thermally throttled) at the same time: a rack roll-up whose
+ * condition is heating or heat.
  */
-export const rackCoolingRule = z
-  .object({
-    ...ruleTiming(10_000, 300_000),
-    min_gpus: z.number().int().min(2).max(1000).default(8).describe('Affected GPUs needed: at least this many …'),
-    min_fraction: z.number().gt(0).max(1).default(0.25).describe("… and at least this share of the rack's reporting GPUs."),
-    exit_ratio: z
-      .number()
-      .gt(0)
-      .max(1)
-      .default(0.5)
-      .describe('Once firing, the alert holds while at least this share of that count stays affected.'),
+export const rackCoolingRule = rackRollupRule(8, 10_000, 300_000)
+  .extend({
     rise_c: z.number().positive().max(50).default(4).describe('Heating: temperature up by this much over lookback_ms …'),
     lookback_ms: z.number().int().min(20_000).max(1_800_000).default(60_000).describe('The span heating is judged over.'),
     // After a load step the die still follows its thermal lag (time constant ~25 s on a cold plate), which is not heating.
@@ -32,7 +24,6 @@ export const rackCoolingRule = z
       .max(50)
       .default(5)
       .describe('Hot: temp_c >= slowdown_temp_c − hot_margin_c, or a thermal clock event.'),
-    severity: severity('critical'),
   })
   .strict();
 

@@ -6,10 +6,10 @@ import { ruleTiming, severity } from './rule-keys.js';
  * reporting GPUs meet the GPU rule's condition. Its `for` is no longer than the GPU rule's, so the rack alert is out
  * before the GPU alerts it mutes (which wait for it a little while it is pending).
  */
-export const rackRollupRule = (minGpus: number, forMs: number) =>
+export const rackRollupRule = (minGpus: number, forMs: number, keepFiringForMs = 120_000) =>
   z
     .object({
-      ...ruleTiming(forMs, 120_000),
+      ...ruleTiming(forMs, keepFiringForMs),
       min_gpus: z.number().int().min(2).max(1000).default(minGpus).describe('GPUs meeting the condition needed: at least this many …'),
       min_fraction: z.number().gt(0).max(1).default(0.25).describe("… and at least this share of the rack's reporting GPUs."),
       exit_ratio: z
