@@ -1,7 +1,7 @@
 // One GPU in detail: every metric it reports, the events in its samples (Xids, throttling, ECC errors, row
 // remapping) and the alerts about it.
 import { gpuGraceBlackwellPanels } from './grace-blackwell.mjs';
-import { dashboard, table, timeseries } from './panels.mjs';
+import { dashboard, table, tieredSeries, timeseries } from './panels.mjs';
 import { agg, alertRows, CLOCK_EVENTS, filter, tiered } from './sql.mjs';
 import { gpuVariables } from './variables.mjs';
 
@@ -9,17 +9,7 @@ const where = [filter.is('cluster'), filter.is('rack'), filter.is('host'), filte
 const THERMAL = CLOCK_EVENTS.thermal | CLOCK_EVENTS.hwSlowdown;
 
 /** A panel of this GPU's `values` ([alias, aggregate]) per interval. */
-function series(title, unit, values, extra = {}) {
-  return timeseries({
-    title,
-    unit,
-    sql: `SELECT time, ${values.map(([alias]) => alias).join(', ')} FROM (
-${tiered({ values, where })}
-)
-ORDER BY time`,
-    ...extra,
-  });
-}
+const series = (title, unit, values, extra = {}) => tieredSeries(title, unit, values, where, extra);
 
 export const gpu = dashboard({
   uid: 'kiln-gpu',

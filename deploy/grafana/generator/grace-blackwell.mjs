@@ -1,6 +1,6 @@
 // Grace-Blackwell panels of the GPU and rack dashboards: thermal margin, module power, NVLink links and errors, and
 // the NVLink fabric. One block per dashboard, so they stay together.
-import { table, timeseries } from './panels.mjs';
+import { table, tieredSeries, timeseries } from './panels.mjs';
 import { agg, filter, GPU_LABEL, tiered } from './sql.mjs';
 
 const GPU_WHERE = [filter.is('cluster'), filter.is('rack'), filter.is('host'), filter.is('gpu')];
@@ -11,31 +11,19 @@ const NVLINK_ERRORS = [
   ['recovery_errors_per_s', agg.rate('nvlink_recovery_errors')],
 ];
 
-/** A panel of `values` ([alias, aggregate]) per interval over the rows `where` selects. */
-function series(title, unit, values, where, extra = {}) {
-  return timeseries({
-    title,
-    unit,
-    sql: `SELECT time, ${values.map(([alias]) => alias).join(', ')} FROM (
-${tiered({ values, where })}
-)
-ORDER BY time`,
-    ...extra,
-  });
-}
 
 export const gpuGraceBlackwellPanels = [
-  series('Thermal margin', 'celsius', [['margin_lowest', agg.min('temp_margin_c')], ['margin_mean', agg.mean('temp_margin_c')]], GPU_WHERE, {
+  tieredSeries('Thermal margin', 'celsius', [['margin_lowest', agg.min('temp_margin_c')], ['margin_mean', agg.mean('temp_margin_c')]], GPU_WHERE, {
     description: 'Degrees below the slowdown point, as the GPU reads it (temp_margin_c, T.Limit): at 0 it slows its clocks.',
   }),
-  series(
+  tieredSeries(
     'Module power',
     'watt',
     [['module_mean', agg.mean('module_power_w')], ['module_max', agg.max('module_power_w')], ['module_limit', agg.min('module_power_limit_w')]],
     GPU_WHERE,
     { description: 'The Grace-Blackwell module (two GPUs and a Grace CPU) this GPU belongs to, against its power limit.' },
   ),
-  series('NVLink links inactive and errors', 'none', [['links_inactive', agg.max('nvlink_links_inactive')], ...NVLINK_ERRORS], GPU_WHERE, {
+  tieredSeries('NVLink links inactive and errors', 'none', [['links_inactive', agg.max('nvlink_links_inactive')], ...NVLINK_ERRORS], GPU_WHERE, {
     description: 'Links present but not active (0 on a healthy GB300), and the NVLink error counters as rates per second.',
   }),
   timeseries({

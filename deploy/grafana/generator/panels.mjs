@@ -1,5 +1,7 @@
 // Grafana dashboard JSON: panels, targets, template variables and layout for the ClickHouse data source.
 
+import { tiered } from './sql.mjs';
+
 /** The data source every Kiln panel uses; provisioning/datasources/kiln-clickhouse.yaml gives it this uid. */
 export const DATASOURCE = { type: 'grafana-clickhouse-datasource', uid: 'kiln-clickhouse' };
 
@@ -104,4 +106,17 @@ export function dashboard({ uid, title, description, variables, panels, time = {
     annotations: { list: [] },
     panels: layout(panels),
   };
+}
+
+/** A time series of `values` ([alias, aggregate]) per interval over the rows `where` selects, from the tier that fits. */
+export function tieredSeries(title, unit, values, where, extra = {}) {
+  return timeseries({
+    title,
+    unit,
+    sql: `SELECT time, ${values.map(([alias]) => alias).join(', ')} FROM (
+${tiered({ values, where })}
+)
+ORDER BY time`,
+    ...extra,
+  });
 }
