@@ -67,10 +67,8 @@ const K_UUID = K_GPU + 1;
 const K_JOB = K_GPU + 2;
 const K_FIRST_METRIC = K_GPU + 3;
 const KEYS: readonly string[] = [...TOP_LEVEL_KEYS, 'gpu', 'uuid', 'job', ...METRICS.map((m) => m.name)];
-/** Bit sets of the fields seen: top-level by field id, per GPU entry by gpuFieldBit. */
+/** The top-level fields seen, a bit per field id. */
 const ALL_TOP_LEVEL_SEEN = (1 << TOP_LEVEL_KEYS.length) - 1;
-const gpuFieldBit = (id: number) => 1 << (id - K_GPU);
-const REQUIRED_GPU_SEEN = gpuFieldBit(K_GPU) | gpuFieldBit(K_UUID);
 
 const METRIC_MIN = Float64Array.from(METRICS, (m) => m.min);
 const METRIC_MAX = Float64Array.from(METRICS, (m) => m.max);
@@ -147,6 +145,12 @@ class MessageScanner {
   private stringClass = 0;
   private stringStart = 0;
   private seenGpus = 0;
+  /**
+   * The GPU entry in which each field was last seen (by field id): a GPU entry has more fields than a 32-bit set
+   * holds, and stamping an entry number allocates nothing per entry.
+   */
+  private readonly fieldSeenIn = new Uint32Array(KEYS.length);
+  private entry = 0;
   /** Set by number(). */
   private value = 0;
 
@@ -235,16 +239,17 @@ class MessageScanner {
     const values = out.values;
     const base = row * METRIC_COUNT;
     values.fill(NaN, base, base + METRIC_COUNT);
-    let seen = 0;
+    const fieldSeenIn = this.fieldSeenIn;
+    // 0 is what the stamps start at: skip it when the entry count wraps.
+    const entry = (this.entry = (this.entry + 1) >>> 0 || 1);
     let gpu = NaN;
     let uuid = '';
     let job = '';
     for (let key = K_GPU - 1; ; ) {
       key = this.key(key + 1);
       if (key < K_GPU) return false; // unknown, or a top-level field
-      const bit = gpuFieldBit(key);
-      if ((seen & bit) !== 0) return false;
-      seen |= bit;
+      if (fieldSeenIn[key] === entry) return false; // twice in one entry
+      fieldSeenIn[key] = entry;
       if (key === K_GPU) {
         if (!this.number() || !isIntegerIn(this.value, 0, MAX_GPU_INDEX)) return false;
         gpu = this.value;
@@ -265,7 +270,7 @@ class MessageScanner {
       if (after === CLOSE_BRACE) break;
       if (after !== COMMA) return false;
     }
-    if ((seen & REQUIRED_GPU_SEEN) !== REQUIRED_GPU_SEEN || (this.seenGpus & (1 << gpu)) !== 0) return false;
+    if (fieldSeenIn[K_GPU] !== entry || fieldSeenIn[K_UUID] !== entry || (this.seenGpus & (1 << gpu)) !== 0) return false;
     this.seenGpus |= 1 << gpu;
     out.gpu[row] = gpu;
     out.uuid[row] = uuid;

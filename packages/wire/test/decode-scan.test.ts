@@ -8,6 +8,7 @@ import {
   DEFAULT_DECODE_LIMITS,
   METRIC_COUNT,
   METRIC_ID,
+  METRICS,
   SampleBatch,
   encodeMessage,
   gpuSubject,
@@ -83,6 +84,13 @@ describe('scanner', () => {
     expect(expectAgreement(body(JSON.stringify(msg, null, 2).replaceAll('\n', '\r\n\t')))).toBe(true);
     const reordered = { gpus: msg.gpus.map((g) => Object.fromEntries(Object.entries(g).reverse())), ts: msg.ts, host: msg.host, rack: msg.rack, cluster: msg.cluster, seq: msg.seq, v: 1 };
     expect(expectAgreement(body(reordered))).toBe(true);
+  });
+
+  it('takes a GPU entry with every catalog metric: more fields than a 32-bit set holds', () => {
+    const everyMetric = Object.fromEntries(METRICS.map((m) => [m.name, m.min + (m.max - m.min) / 2 > 1e6 ? 1234 : Math.round(m.min + (m.max - m.min) / 2)]));
+    expect(METRICS.length + 3).toBeGreaterThan(32);
+    const msg = { ...exampleMessage(1), gpus: [0, 1, 2, 3].map((g) => ({ ...exampleGpu(g), ...everyMetric })) };
+    expect(expectAgreement(utf8(encodeMessage(msg)))).toBe(true);
   });
 
   it('takes out-of-range metrics and DCGM sentinels, counting them as the general path does', () => {
