@@ -20,7 +20,8 @@ const { values } = parseArgs({
   },
 });
 const rawDays = values['raw-days'] === undefined ? DEFAULT_RETENTION.rawDays : Number(values['raw-days']);
-if (!Number.isInteger(rawDays) || rawDays < 1) throw new Error(`--raw-days must be a whole number of days, got ${values['raw-days']}`);
+if (!Number.isInteger(rawDays) || rawDays < 1)
+  throw new Error(`--raw-days must be a whole number of days, got ${values['raw-days']}`);
 const retention = { ...DEFAULT_RETENTION, rawDays };
 
 if (values.print) {

@@ -35,7 +35,14 @@ export async function threadCpuSecondsOf(pid) {
     const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const seconds = (Number(fields[11]) + Number(fields[12])) / 100;
-    const kind = tid === String(pid) ? 'main' : name === 'MergeMutate' ? 'merges' : /^(node|libuv-worker|V8 |v8:)/.test(name) ? 'node' : 'engine';
+    const kind =
+      tid === String(pid)
+        ? 'main'
+        : name === 'MergeMutate'
+          ? 'merges'
+          : /^(node|libuv-worker|V8 |v8:)/.test(name)
+            ? 'node'
+            : 'engine';
     kinds[kind] += seconds;
   }
   return kinds;

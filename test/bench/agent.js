@@ -50,7 +50,13 @@ async function measureFootprint(dir, url) {
     JSON.stringify({
       data_dir: join(dir, 'agent-data'),
       nats: { url },
-      agent: { cluster: 'bench', rack: 'r0001', host: 'r0001-t01', source: 'nvidia-smi', nvidia_smi: join(agentDir, 'test', 'fixtures', 'nvidia-smi.mjs') },
+      agent: {
+        cluster: 'bench',
+        rack: 'r0001',
+        host: 'r0001-t01',
+        source: 'nvidia-smi',
+        nvidia_smi: join(agentDir, 'test', 'fixtures', 'nvidia-smi.mjs'),
+      },
     }),
   );
   const child = spawn(process.execPath, [join(agentDir, 'bin', 'kiln-agent.js'), '--config', config], {
@@ -69,7 +75,12 @@ async function measureFootprint(dir, url) {
     const rss = await rssKiB(child.pid);
     const cpuSeconds = (cpu1 - cpu0) / hz;
     return [
-      { name: 'cpu, 4 GPUs at 1 s (nvidia-smi source)', value: (cpuSeconds / seconds) * 100, unit: '% of a core', note: `${seconds.toFixed(0)} s window, agent process only` },
+      {
+        name: 'cpu, 4 GPUs at 1 s (nvidia-smi source)',
+        value: (cpuSeconds / seconds) * 100,
+        unit: '% of a core',
+        note: `${seconds.toFixed(0)} s window, agent process only`,
+      },
       { name: 'cpu per tick', value: (cpuSeconds / seconds) * 1000, unit: 'ms', note: 'read, encode, publish, PubAck' },
       { name: 'rss, 4 GPUs at 1 s', value: rss / 1024, unit: 'MiB', note: `node ${process.version}` },
     ];
@@ -100,7 +111,11 @@ async function measureReplay(dir, url) {
   const { startAgent } = await import(join(agentDir, 'dist', 'index.js'));
   const { silentLogger } = await import('@kiln/log');
   const config = parseConfig(
-    { data_dir: dir, nats: { url }, agent: { cluster: 'bench', rack: 'r0001', host, source: 'sim', interval_ms: 1000, spool_dir: spoolDir } },
+    {
+      data_dir: dir,
+      nats: { url },
+      agent: { cluster: 'bench', rack: 'r0001', host, source: 'sim', interval_ms: 1000, spool_dir: spoolDir },
+    },
     { env: {} },
   );
   const t0 = performance.now();
@@ -110,8 +125,18 @@ async function measureReplay(dir, url) {
   await agent.stop();
   const stored = await storedFor(url, subject);
   return [
-    { name: 'spool replay', value: REPLAY_MESSAGES / seconds, unit: 'msg/s', note: `${REPLAY_MESSAGES} queued 4-GPU messages (${(bytes / 2 ** 20).toFixed(1)} MiB), window 64` },
-    { name: 'spool replay, samples', value: (REPLAY_MESSAGES * 4) / seconds, unit: 'GPU-samples/s', note: `stream holds ${stored} of them afterwards` },
+    {
+      name: 'spool replay',
+      value: REPLAY_MESSAGES / seconds,
+      unit: 'msg/s',
+      note: `${REPLAY_MESSAGES} queued 4-GPU messages (${(bytes / 2 ** 20).toFixed(1)} MiB), window 64`,
+    },
+    {
+      name: 'spool replay, samples',
+      value: (REPLAY_MESSAGES * 4) / seconds,
+      unit: 'GPU-samples/s',
+      note: `stream holds ${stored} of them afterwards`,
+    },
   ];
 }
 
@@ -142,14 +167,29 @@ function gpus(n) {
     uuid: `GPU-3f2a9c1e-7b4d-11ef-9a10-0242ac12000${i}`,
     busId: `0000${(8 + i).toString(16).padStart(4, '0')}:01:00.0`,
     values: {
-      'temperature.gpu': 70 + i, 'temperature.memory': 78 + i, 'power.draw': 1043.52, 'enforced.power.limit': 1400,
-      'utilization.gpu': 98, 'utilization.memory': 41, 'clocks.sm': 1965, 'clocks.mem': 3996, 'memory.used': 172311,
-      'memory.free': 11857, 'clocks_event_reasons.active': '0x0000000000000000',
-      'ecc.errors.corrected.volatile.total': 0, 'ecc.errors.uncorrected.volatile.total': 0,
-      'temperature.gpu.tlimit': 15 - i, 'module.power.draw.average': 2710.4, 'module.enforced.power.limit': 2900,
-      'fabric.state': 'Completed', 'fabric.status': 'Success',
+      'temperature.gpu': 70 + i,
+      'temperature.memory': 78 + i,
+      'power.draw': 1043.52,
+      'enforced.power.limit': 1400,
+      'utilization.gpu': 98,
+      'utilization.memory': 41,
+      'clocks.sm': 1965,
+      'clocks.mem': 3996,
+      'memory.used': 172311,
+      'memory.free': 11857,
+      'clocks_event_reasons.active': '0x0000000000000000',
+      'ecc.errors.corrected.volatile.total': 0,
+      'ecc.errors.uncorrected.volatile.total': 0,
+      'temperature.gpu.tlimit': 15 - i,
+      'module.power.draw.average': 2710.4,
+      'module.enforced.power.limit': 2900,
+      'fabric.state': 'Completed',
+      'fabric.status': 'Success',
     },
-    slowdown: 87, shutdown: 92, maxOp: 85, memMax: 95,
+    slowdown: 87,
+    shutdown: 92,
+    maxOp: 85,
+    memMax: 95,
     // What a GB300 also reports: 18 NVLink links with their error counters, and its fabric clique.
     links: Array.from({ length: 18 }, () => '53.125 GB/s'),
     linkErrors: Array.from({ length: 18 }, () => ({ replay: 0, recovery: 0, crc: 0 })),

@@ -119,11 +119,36 @@ export async function run() {
   heapPerSample.sort((x, y) => x - y);
   const note = `${gpus} GPUs x ${TICKS} ticks of 1 s after ${WARMUP_TICKS} warm-up ticks, healthy, all detectors on`;
   return [
-    { name: 'Detection.onSample per GPU-sample', value: ns(tSample), unit: 'ns', note: `${note}; includes GpuRegistry.id` },
-    { name: 'full detection per GPU-sample (samples, windows, passes)', value: ns(tFull - tWindows), unit: 'ns', note: 'aggregator path with Detection minus the same path without it' },
-    { name: 'aggregator path without detection per GPU-sample', value: ns(tWindows), unit: 'ns', note: 'GpuRegistry.id + WindowCore.advanceTo + add' },
+    {
+      name: 'Detection.onSample per GPU-sample',
+      value: ns(tSample),
+      unit: 'ns',
+      note: `${note}; includes GpuRegistry.id`,
+    },
+    {
+      name: 'full detection per GPU-sample (samples, windows, passes)',
+      value: ns(tFull - tWindows),
+      unit: 'ns',
+      note: 'aggregator path with Detection minus the same path without it',
+    },
+    {
+      name: 'aggregator path without detection per GPU-sample',
+      value: ns(tWindows),
+      unit: 'ns',
+      note: 'GpuRegistry.id + WindowCore.advanceTo + add',
+    },
     { name: 'detection share of the window path', value: (tFull - tWindows) / tWindows, unit: 'x' },
-    { name: 'allocated per onSample call', value: heapPerSample[heapPerSample.length >> 1], unit: 'bytes', note: `median over ${heapPerSample.length} ticks of young-generation growth in one pass after a GC, less the loop without onSample` },
-    { name: 'alerts raised by the healthy fleet', value: full.alerts(), unit: 'alerts', note: `${TICKS + WARMUP_TICKS} s simulated` },
+    {
+      name: 'allocated per onSample call',
+      value: heapPerSample[heapPerSample.length >> 1],
+      unit: 'bytes',
+      note: `median over ${heapPerSample.length} ticks of young-generation growth in one pass after a GC, less the loop without onSample`,
+    },
+    {
+      name: 'alerts raised by the healthy fleet',
+      value: full.alerts(),
+      unit: 'alerts',
+      note: `${TICKS + WARMUP_TICKS} s simulated`,
+    },
   ];
 }

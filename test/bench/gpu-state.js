@@ -16,7 +16,15 @@ import { parseConfig } from '@kiln/config';
 import { Detection, WINDOW_METRICS } from '@kiln/detect';
 import { LatestSample } from '@kiln/ingest';
 import { Fleet } from '@kiln/simulator';
-import { DecodeStats, DEFAULT_DECODE_LIMITS, decodeMessage, encodeMessage, gpuSubject, METRIC_COUNT, SampleBatch } from '@kiln/wire';
+import {
+  DecodeStats,
+  DEFAULT_DECODE_LIMITS,
+  decodeMessage,
+  encodeMessage,
+  gpuSubject,
+  METRIC_COUNT,
+  SampleBatch,
+} from '@kiln/wire';
 import { PartitionAnalysis, WindowCore } from '@kiln/window';
 
 const RACKS = 1389;
@@ -67,8 +75,16 @@ function cpuMs(work) {
 function aggregatorState(config) {
   const alerts = [];
   const { aggregator, detect } = config;
-  const windowing = { forgetGpuAfterMs: aggregator.forget_gpu_after_ms, allowedLatenessMs: aggregator.allowed_lateness_ms, windowsMs: aggregator.windows_ms, metrics: WINDOW_METRICS };
-  const analysis = new PartitionAnalysis(windowing, (registry) => new Detection(registry, detect, (e) => alerts.push(e)));
+  const windowing = {
+    forgetGpuAfterMs: aggregator.forget_gpu_after_ms,
+    allowedLatenessMs: aggregator.allowed_lateness_ms,
+    windowsMs: aggregator.windows_ms,
+    metrics: WINDOW_METRICS,
+  };
+  const analysis = new PartitionAnalysis(
+    windowing,
+    (registry) => new Detection(registry, detect, (e) => alerts.push(e)),
+  );
   const latest = new LatestSample();
   analysis.registry.addStateOwner(latest);
   const { registry, windows, analyser: detection } = analysis;
@@ -84,7 +100,16 @@ function feed(state, fleet, batch) {
     const now = fleet.nextTs;
     batch.clear();
     for (const m of fleet.tickShared()) {
-      if (t === 0) decodeMessage(gpuSubject(m.cluster, m.rack, m.host), encoder.encode(encodeMessage(m)), now, DEFAULT_DECODE_LIMITS, batch, stats, 0);
+      if (t === 0)
+        decodeMessage(
+          gpuSubject(m.cluster, m.rack, m.host),
+          encoder.encode(encodeMessage(m)),
+          now,
+          DEFAULT_DECODE_LIMITS,
+          batch,
+          stats,
+          0,
+        );
       else batch.appendMessage(m);
     }
     analysis.arrived(now);
@@ -101,7 +126,9 @@ function feed(state, fleet, batch) {
 function layoutOf(state, gpus) {
   const parts = { registry: state.registry, latest: state.latest, windows: state.windows, detection: state.detection };
   const others = (part) => new Set(Object.values(parts).filter((p) => p !== part));
-  return Object.fromEntries(Object.entries(parts).map(([name, part]) => [name, typedArrayBytes(part, others(part)) / gpus]));
+  return Object.fromEntries(
+    Object.entries(parts).map(([name, part]) => [name, typedArrayBytes(part, others(part)) / gpus]),
+  );
 }
 
 /**
@@ -114,7 +141,8 @@ function reclaimFigures(state, fleet, batch) {
   batch.clear();
   for (const m of fleet.tickShared()) batch.appendMessage(m);
   const arrive = (from) => {
-    for (let row = from; row < batch.length; row++) registry.id(batch.cluster[row], batch.rack[row], batch.host[row], batch.gpu[row]);
+    for (let row = from; row < batch.length; row++)
+      registry.id(batch.cluster[row], batch.rack[row], batch.host[row], batch.gpu[row]);
   };
   const step = HORIZON_MS / 64;
   let now = detection.newestEventMs;
@@ -144,7 +172,8 @@ function reclaimFigures(state, fleet, batch) {
   }
   const spanBefore = registry.idSpan;
   // New GPUs (other hosts) take the freed ids: the state does not grow.
-  for (let row = 0; row < leaving; row++) registry.id(batch.cluster[row], batch.rack[row], `new-${batch.host[row]}`, batch.gpu[row]);
+  for (let row = 0; row < leaving; row++)
+    registry.id(batch.cluster[row], batch.rack[row], `new-${batch.host[row]}`, batch.gpu[row]);
   return {
     scanUs: (scanMs * 1000) / SCANS,
     forgottenIdle,
@@ -175,17 +204,56 @@ export async function run() {
   state = undefined;
   batch.clear();
   const measured = (withState - heapAndBuffers()) / gpus;
-  const allMetrics = new WindowCore({ windowsMs: config.aggregator.windows_ms, allowedLatenessMs: 5_000, onClose: () => {} }).bytesPerGpu;
+  const allMetrics = new WindowCore({
+    windowsMs: config.aggregator.windows_ms,
+    allowedLatenessMs: 5_000,
+    onClose: () => {},
+  }).bytesPerGpu;
   const fmt = (n) => Math.round(n).toLocaleString('en-US');
   return [
-    { name: 'aggregator state per tracked GPU, measured', value: measured, unit: 'bytes', note: `heap + array buffers, ${fmt(gpus)} healthy GPUs after ${TICKS} s (${alerts} alerts); goal <= 2048` },
-    { name: 'aggregator state per tracked GPU, layout', value: layoutTotal, unit: 'bytes', note: 'typed arrays at capacity (growth slack included)' },
-    { name: '  GpuRegistry, layout', value: layout.registry, unit: 'bytes', note: 'names once per host, in maps and strings (in measured)' },
+    {
+      name: 'aggregator state per tracked GPU, measured',
+      value: measured,
+      unit: 'bytes',
+      note: `heap + array buffers, ${fmt(gpus)} healthy GPUs after ${TICKS} s (${alerts} alerts); goal <= 2048`,
+    },
+    {
+      name: 'aggregator state per tracked GPU, layout',
+      value: layoutTotal,
+      unit: 'bytes',
+      note: 'typed arrays at capacity (growth slack included)',
+    },
+    {
+      name: '  GpuRegistry, layout',
+      value: layout.registry,
+      unit: 'bytes',
+      note: 'names once per host, in maps and strings (in measured)',
+    },
     { name: '  LatestSample, layout', value: layout.latest, unit: 'bytes' },
-    { name: '  WindowCore, layout', value: layout.windows, unit: 'bytes', note: `${WINDOW_METRICS.length} metrics; ${formula} B/GPU by formula; ${allMetrics} B with all ${METRIC_COUNT} metrics` },
-    { name: '  Detection, layout', value: layout.detection, unit: 'bytes', note: 'typed arrays; uuids, job and host names in measured' },
-    { name: 'reclaimIdle with nothing to forget', value: reclaim.scanUs, unit: 'CPU-us/call', note: `${fmt(gpus)} GPUs looked over; at most 64 looks per horizon (1 h); ${reclaim.forgottenIdle} forgotten` },
-    { name: 'reclaimIdle allocation with nothing to forget', value: reclaim.allocatedPerCall, unit: 'bytes/call', note: `median over ${reclaim.idleCalls} calls of young-generation growth, less the measurement's own` },
+    {
+      name: '  WindowCore, layout',
+      value: layout.windows,
+      unit: 'bytes',
+      note: `${WINDOW_METRICS.length} metrics; ${formula} B/GPU by formula; ${allMetrics} B with all ${METRIC_COUNT} metrics`,
+    },
+    {
+      name: '  Detection, layout',
+      value: layout.detection,
+      unit: 'bytes',
+      note: 'typed arrays; uuids, job and host names in measured',
+    },
+    {
+      name: 'reclaimIdle with nothing to forget',
+      value: reclaim.scanUs,
+      unit: 'CPU-us/call',
+      note: `${fmt(gpus)} GPUs looked over; at most 64 looks per horizon (1 h); ${reclaim.forgottenIdle} forgotten`,
+    },
+    {
+      name: 'reclaimIdle allocation with nothing to forget',
+      value: reclaim.allocatedPerCall,
+      unit: 'bytes/call',
+      note: `median over ${reclaim.idleCalls} calls of young-generation growth, less the measurement's own`,
+    },
     {
       name: 'forgetting a GPU (registry, windows, latest, detection)',
       value: reclaim.forgetUs,

@@ -55,7 +55,11 @@ export async function run() {
   const nc = await connect({ servers: nats.url });
   let simulate;
   try {
-    await until('kiln up', async () => (await fetch(`http://127.0.0.1:${chPort}/ping`).catch(() => undefined))?.ok === true, 60_000);
+    await until(
+      'kiln up',
+      async () => (await fetch(`http://127.0.0.1:${chPort}/ping`).catch(() => undefined))?.ok === true,
+      60_000,
+    );
     simulate = startProcess('simulate', process.execPath, [KILN_BIN, 'simulate', '--config', configFile], env);
     const pagedAt = new Map();
     const deadline = Date.now() + DEADLINE_MS;
@@ -78,7 +82,12 @@ export async function run() {
       const canFire = firstHot.get(key) === undefined ? undefined : firstHot.get(key) + forMs;
       if (canFire === undefined || !pagedAt.has(key) || !published.has(key)) continue;
       const arrived = await arrivalOf(nc, g.host, canFire);
-      rows.push({ fromTime: pagedAt.get(key) - canFire, total: pagedAt.get(key) - arrived, detect: published.get(key) - arrived, alert: pagedAt.get(key) - published.get(key) });
+      rows.push({
+        fromTime: pagedAt.get(key) - canFire,
+        total: pagedAt.get(key) - arrived,
+        detect: published.get(key) - arrived,
+        alert: pagedAt.get(key) - published.get(key),
+      });
     }
     if (rows.length === 0) throw new Error(`no GPU was paged: ${up.tail(20)}`);
     const note = `${rows.length} of ${hot.length} overheating GPUs paged, ${RACKS * 72} GPUs live at 1 Hz, for ${forMs / 1000} s`;
@@ -90,7 +99,11 @@ export async function run() {
       ...stat('page after the sample that fired it arrived', (r) => r.total, note),
       ...stat('  detect (sample to alert event)', (r) => r.detect, 'delivery, decode, detectors, publish'),
       ...stat('  alert (alert event to webhook)', (r) => r.alert, 'intake, grouping (group_wait), request'),
-      ...stat('page after that sample’s event time', (r) => r.fromTime, 'also the simulator’s publish of a 20,016-GPU tick'),
+      ...stat(
+        'page after that sample’s event time',
+        (r) => r.fromTime,
+        'also the simulator’s publish of a 20,016-GPU tick',
+      ),
     ];
   } finally {
     await simulate?.stop();
@@ -123,7 +136,8 @@ async function alertEventTimes(nc) {
     if (m === null) return first;
     const event = m.json();
     const key = `${event.labels.host}/${event.labels.gpu}`;
-    if (event.status === 'firing' && event.labels.alertname === ALERT && !first.has(key)) first.set(key, Math.round(m.info.timestampNanos / 1e6));
+    if (event.status === 'firing' && event.labels.alertname === ALERT && !first.has(key))
+      first.set(key, Math.round(m.info.timestampNanos / 1e6));
   }
 }
 

@@ -24,13 +24,21 @@ import { Fleet } from '@kiln/simulator';
 import { createStore, NativeSampleEncoder } from '@kiln/store';
 import { startTestNatsServer, tempDir } from '@kiln/testkit';
 import { PartitionAnalysis } from '@kiln/window';
-import { DecodeStats, DEFAULT_DECODE_LIMITS, decodeMessage, encodeMessage, gpuSubject, METRIC_COUNT, messageId, SampleBatch } from '@kiln/wire';
+import {
+  DecodeStats,
+  DEFAULT_DECODE_LIMITS,
+  decodeMessage,
+  encodeMessage,
+  gpuSubject,
+  METRIC_COUNT,
+  messageId,
+  SampleBatch,
+} from '@kiln/wire';
 
 const RACKS = 278; // 20,016 GPUs
 const TICKS = 60;
 /** Untimed rounds before a stage is timed. */
 const WARM_ROUNDS = 3;
-
 
 const cpuMs = () => {
   const u = process.cpuUsage();
@@ -69,7 +77,12 @@ async function publishBacklog(js, startMs) {
 }
 
 async function bareDrain(nc, jsm, messages) {
-  await jsm.consumers.add(GPU_STREAM, { durable_name: 'bench-bare', ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, max_ack_pending: 100_000 });
+  await jsm.consumers.add(GPU_STREAM, {
+    durable_name: 'bench-bare',
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    max_ack_pending: 100_000,
+  });
   const c = await jetstream(nc).consumers.get(GPU_STREAM, 'bench-bare');
   const t0 = performance.now();
   const iter = await c.consume({ max_messages: 2000 });
@@ -107,7 +120,10 @@ async function kilnDrain(dir, nats, jsm, messages) {
       metrics: { listen: `127.0.0.1:${metricsPort}` },
     }),
   );
-  const child = spawn(process.execPath, [KILN, 'up', '--config', configFile], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, KILN_LOG_LEVEL: 'error' } });
+  const child = spawn(process.execPath, [KILN, 'up', '--config', configFile], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, KILN_LOG_LEVEL: 'error' },
+  });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
   let t0 = 0;
@@ -120,7 +136,8 @@ async function kilnDrain(dir, nats, jsm, messages) {
   const deadline = Date.now() + 600_000;
   try {
     for (;;) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`kiln up did not drain the backlog: ${stderr}`);
+      if (Date.now() > deadline || child.exitCode !== null)
+        throw new Error(`kiln up did not drain the backlog: ${stderr}`);
       const info = await jsm.consumers.info(GPU_STREAM, 'kiln-aggregator').catch(() => undefined);
       if (info) {
         const acked = info.ack_floor.stream_seq;
@@ -149,13 +166,23 @@ async function kilnDrain(dir, nats, jsm, messages) {
     const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     const batches = histogramTotals(metrics, 'kiln_insert_batch_samples');
     const inserts = histogramTotals(metrics, 'kiln_insert_duration_seconds', 'outcome="ok"');
-    return { seconds, fromMessage: first, cpuSeconds: usage, threads, natsSeconds, faults, peakRss, cpuFromMessage: delivered0, batches, insertSeconds: inserts.sum };
+    return {
+      seconds,
+      fromMessage: first,
+      cpuSeconds: usage,
+      threads,
+      natsSeconds,
+      faults,
+      peakRss,
+      cpuFromMessage: delivered0,
+      batches,
+      insertSeconds: inserts.sum,
+    };
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
   }
 }
-
 
 async function stageCosts(bodies, dir, ticksPerInsert) {
   const config = parseConfig({}, { env: {} });
@@ -173,13 +200,19 @@ async function stageCosts(bodies, dir, ticksPerInsert) {
   };
   const decode = perRow(() => {
     batch.clear();
-    for (let i = 0; i < bodies.length; i++) decodeMessage(bodies[i].subject, bodies[i].body, now, DEFAULT_DECODE_LIMITS, batch, stats, i);
+    for (let i = 0; i < bodies.length; i++)
+      decodeMessage(bodies[i].subject, bodies[i].body, now, DEFAULT_DECODE_LIMITS, batch, stats, i);
   });
   if (batch.length !== rows) throw new Error(`decoded ${batch.length} rows of ${rows}`);
   // window (registry + latest + event-time clock + core, as a partition wires them), then detection, on the decoded
   // rows; each round a tick later
   const { aggregator } = config;
-  const windowing = { forgetGpuAfterMs: aggregator.forget_gpu_after_ms, allowedLatenessMs: aggregator.allowed_lateness_ms, windowsMs: aggregator.windows_ms, metrics: WINDOW_METRICS };
+  const windowing = {
+    forgetGpuAfterMs: aggregator.forget_gpu_after_ms,
+    allowedLatenessMs: aggregator.allowed_lateness_ms,
+    windowsMs: aggregator.windows_ms,
+    metrics: WINDOW_METRICS,
+  };
   const analysis = new PartitionAnalysis(windowing, (registry) => new Detection(registry, config.detect, () => {}));
   const { registry, clock, windows, analyser: detection } = analysis;
   const latest = new LatestSample();
@@ -190,7 +223,11 @@ async function stageCosts(bodies, dir, ticksPerInsert) {
     for (let row = 0; row < rows; row++) {
       const id = (ids[row] = registry.id(batch.cluster[row], batch.rack[row], batch.host[row], batch.gpu[row]));
       latest.advance(id, batch.ts[row] + r * 1000);
-      const at = (batch.eventTs[row] = clock.count(batch.ts[row] + r * 1000, registry.hostIdOf(id), registry.hostsTracked));
+      const at = (batch.eventTs[row] = clock.count(
+        batch.ts[row] + r * 1000,
+        registry.hostIdOf(id),
+        registry.hostsTracked,
+      ));
       windows.advanceTo(clock.now);
       windows.add(id, at, batch.values, row * METRIC_COUNT);
     }
@@ -274,11 +311,36 @@ function drainCpuRows(kiln, samples) {
   const total = per(main + node + engine + merges + kiln.natsSeconds);
   const cores = cpus().length;
   return [
-    { name: 'drain CPU: kiln up JavaScript thread', value: per(main), unit: 'CPU-us/sample', note: 'NATS client, decode, windows, detectors, encode' },
-    { name: "drain CPU: kiln up Node's other threads", value: per(node), unit: 'CPU-us/sample', note: "libuv workers (body files, the engine's calls), V8 helpers" },
-    { name: 'drain CPU: kiln up engine inserts', value: per(engine), unit: 'CPU-us/sample', note: 'embedded engine: raw table and rollup views' },
-    { name: 'drain CPU: kiln up engine merges', value: per(merges), unit: 'CPU-us/sample', note: "background merges of the inserts' parts" },
-    { name: 'drain CPU: nats-server', value: per(kiln.natsSeconds), unit: 'CPU-us/sample', note: "delivering the backlog to kiln up's consumer" },
+    {
+      name: 'drain CPU: kiln up JavaScript thread',
+      value: per(main),
+      unit: 'CPU-us/sample',
+      note: 'NATS client, decode, windows, detectors, encode',
+    },
+    {
+      name: "drain CPU: kiln up Node's other threads",
+      value: per(node),
+      unit: 'CPU-us/sample',
+      note: "libuv workers (body files, the engine's calls), V8 helpers",
+    },
+    {
+      name: 'drain CPU: kiln up engine inserts',
+      value: per(engine),
+      unit: 'CPU-us/sample',
+      note: 'embedded engine: raw table and rollup views',
+    },
+    {
+      name: 'drain CPU: kiln up engine merges',
+      value: per(merges),
+      unit: 'CPU-us/sample',
+      note: "background merges of the inserts' parts",
+    },
+    {
+      name: 'drain CPU: nats-server',
+      value: per(kiln.natsSeconds),
+      unit: 'CPU-us/sample',
+      note: "delivering the backlog to kiln up's consumer",
+    },
     {
       name: 'drain: page faults in kiln up',
       value: (kiln.faults * 1000) / samples,
@@ -317,32 +379,87 @@ export async function run() {
     const config = parseConfig({}, { env: process.env });
     const us = (ms) => ms * 1000;
     return [
-      { name: 'kiln up drain, end to end', value: kilnRate, unit: 'GPU-samples/s', note: `${backlog.gpus} GPUs x ${TICKS} ticks backlog, embedded engine; ${(kiln.cpuSeconds * 1e6 / cpuCounted).toFixed(1)} CPU-us/sample in kiln up` },
+      {
+        name: 'kiln up drain, end to end',
+        value: kilnRate,
+        unit: 'GPU-samples/s',
+        note: `${backlog.gpus} GPUs x ${TICKS} ticks backlog, embedded engine; ${((kiln.cpuSeconds * 1e6) / cpuCounted).toFixed(1)} CPU-us/sample in kiln up`,
+      },
       ...drainCpuRows(kiln, cpuCounted),
-      { name: 'JetStream bare drain (ack only)', value: bareRate, unit: 'GPU-samples/s', note: `${backlog.messages} messages of 4 GPUs` },
-      { name: 'kiln drain / bare drain', value: kilnRate / bareRate, unit: 'ratio', note: 'against the ceiling of any consumer of this stream' },
-      { name: 'JetStream ingest (acked publish)', value: ingestRate, unit: 'GPU-samples/s', note: 'Node publisher, 256 in flight' },
-      { name: 'kiln drain / ingest', value: kilnRate / ingestRate, unit: 'ratio', note: 'goal >= 0.8 of JetStream\'s own rate' },
+      {
+        name: 'JetStream bare drain (ack only)',
+        value: bareRate,
+        unit: 'GPU-samples/s',
+        note: `${backlog.messages} messages of 4 GPUs`,
+      },
+      {
+        name: 'kiln drain / bare drain',
+        value: kilnRate / bareRate,
+        unit: 'ratio',
+        note: 'against the ceiling of any consumer of this stream',
+      },
+      {
+        name: 'JetStream ingest (acked publish)',
+        value: ingestRate,
+        unit: 'GPU-samples/s',
+        note: 'Node publisher, 256 in flight',
+      },
+      {
+        name: 'kiln drain / ingest',
+        value: kilnRate / ingestRate,
+        unit: 'ratio',
+        note: "goal >= 0.8 of JetStream's own rate",
+      },
       {
         name: 'kiln up: GPU-samples per insert',
         value: kiln.batches.sum / kiln.batches.count,
         unit: 'GPU-samples',
         note: `mean of ${kiln.batches.count} inserts (aggregator.batch_rows ${config.aggregator.batch_rows}, flush_ms ${config.aggregator.flush_ms})`,
       },
-      { name: 'kiln up: peak RSS', value: kiln.peakRss / 2 ** 20, unit: 'MiB', note: 'start-up and the drain: NATS client, batches, embedded engine' },
+      {
+        name: 'kiln up: peak RSS',
+        value: kiln.peakRss / 2 ** 20,
+        unit: 'MiB',
+        note: 'start-up and the drain: NATS client, batches, embedded engine',
+      },
       {
         name: 'kiln up: time per insert',
         value: (kiln.insertSeconds / kiln.batches.count) * 1000,
         unit: 'ms',
         note: `one at a time: ${kiln.insertSeconds.toFixed(1)} s of inserts, the first included; the rate counts from the first batch stored, ${kiln.seconds.toFixed(1)} s`,
       },
-      { name: 'stage CPU: decode', value: us(stages.decode), unit: 'CPU-us/sample', note: `${stages.rows} samples x 5, after ${WARM_ROUNDS} untimed rounds (each stage)` },
+      {
+        name: 'stage CPU: decode',
+        value: us(stages.decode),
+        unit: 'CPU-us/sample',
+        note: `${stages.rows} samples x 5, after ${WARM_ROUNDS} untimed rounds (each stage)`,
+      },
       { name: 'stage CPU: window (registry, dedup, core)', value: us(stages.window), unit: 'CPU-us/sample' },
       { name: 'stage CPU: detect (all detectors)', value: us(stages.detect), unit: 'CPU-us/sample' },
-      { name: 'stage CPU: encode (insert body)', value: us(stages.encode), unit: 'CPU-us/sample', note: 'Native, as the embedded engine takes it' },
-      { name: 'stage CPU: insert, one tick per insert (live)', value: us(stages.live.insert), unit: 'CPU-us/sample', note: `embedded engine in process, every rollup view; ${stages.rows}-sample inserts` },
-      { name: 'stage CPU: background merges of those', value: us(stages.live.merges), unit: 'CPU-us/sample', note: 'during the inserts, and after until none is left' },
-      { name: `stage CPU: insert, ${stages.ticksPerInsert} ticks per insert (drain)`, value: us(stages.drain.insert), unit: 'CPU-us/sample', note: `as kiln up's drain batches held; ${stages.rows * stages.ticksPerInsert}-sample inserts` },
+      {
+        name: 'stage CPU: encode (insert body)',
+        value: us(stages.encode),
+        unit: 'CPU-us/sample',
+        note: 'Native, as the embedded engine takes it',
+      },
+      {
+        name: 'stage CPU: insert, one tick per insert (live)',
+        value: us(stages.live.insert),
+        unit: 'CPU-us/sample',
+        note: `embedded engine in process, every rollup view; ${stages.rows}-sample inserts`,
+      },
+      {
+        name: 'stage CPU: background merges of those',
+        value: us(stages.live.merges),
+        unit: 'CPU-us/sample',
+        note: 'during the inserts, and after until none is left',
+      },
+      {
+        name: `stage CPU: insert, ${stages.ticksPerInsert} ticks per insert (drain)`,
+        value: us(stages.drain.insert),
+        unit: 'CPU-us/sample',
+        note: `as kiln up's drain batches held; ${stages.rows * stages.ticksPerInsert}-sample inserts`,
+      },
       { name: 'stage CPU: background merges of those', value: us(stages.drain.merges), unit: 'CPU-us/sample' },
     ];
   } finally {

@@ -16,7 +16,8 @@ async function modulesIn(dir) {
 }
 const dirs = [here];
 for (const group of ['packages', 'services']) {
-  for (const name of await readdir(join(repo, group)).catch(() => [])) dirs.push(join(repo, group, name, 'test', 'bench'));
+  for (const name of await readdir(join(repo, group)).catch(() => []))
+    dirs.push(join(repo, group, name, 'test', 'bench'));
 }
 const files = (await Promise.all(dirs.map(modulesIn)))
   .flat()
@@ -24,7 +25,9 @@ const files = (await Promise.all(dirs.map(modulesIn)))
   .sort((a, b) => basename(a).localeCompare(basename(b)));
 
 const cpu = cpus()[0]?.model ?? 'unknown cpu';
-console.log(`kiln bench: node ${process.version}, ${cpus().length} cores (${cpu}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB`);
+console.log(
+  `kiln bench: node ${process.version}, ${cpus().length} cores (${cpu}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
+);
 console.log(`${new Date().toISOString()}\n`);
 
 const rows = [];
@@ -49,7 +52,11 @@ const fmt = (v) =>
 const table = rows.map((r) => [r.area, r.name, fmt(r.value), r.unit, r.note ?? '']);
 const head = ['area', 'measure', 'value', 'unit', 'note'];
 const widths = head.map((h, i) => Math.max(h.length, ...table.map((t) => t[i].length)));
-const line = (cells) => cells.map((c, i) => (i === 2 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+const line = (cells) =>
+  cells
+    .map((c, i) => (i === 2 ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+    .join('  ')
+    .trimEnd();
 console.log(line(head));
 console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 for (const t of table) console.log(line(t));

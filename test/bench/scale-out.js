@@ -28,7 +28,12 @@ export async function run() {
     const js = jetstream(nc);
     const backlog = await publishBacklog(js);
     const results = [
-      { name: 'backlog published (JetStream-acked)', value: backlog.samples / backlog.seconds, unit: 'GPU-samples/s', note: `${backlog.samples.toLocaleString('en-US')} samples, ${PARTITIONS} partitions` },
+      {
+        name: 'backlog published (JetStream-acked)',
+        value: backlog.samples / backlog.seconds,
+        unit: 'GPU-samples/s',
+        note: `${backlog.samples.toLocaleString('en-US')} samples, ${PARTITIONS} partitions`,
+      },
     ];
     // nats-server is still writing the backlog's blocks for a few seconds after the last acknowledgement.
     await new Promise((r) => setTimeout(r, 5_000));
@@ -40,20 +45,38 @@ export async function run() {
       const who = n === 0 ? `kiln up (${i === 0 ? 'first' : 'last'})` : `${n} aggregator${n > 1 ? 's' : ''}`;
       rates.set(n, [...(rates.get(n) ?? []), r.rate]);
       results.push(
-        { name: `drain, ${who}`, value: r.rate, unit: 'GPU-samples/s', note: `${(r.samples / 1000).toFixed(0)}k samples over ${r.seconds.toFixed(1)} s after ${r.balanceMs} ms to spread the partitions` },
-        { name: `CPU per sample, ${who}`, value: r.cpuUsPerSample, unit: 'CPU-µs', note: n === 0 ? 'one process' : `aggregators ${r.aggregatorCpu.toFixed(1)} s + store ${r.storeCpu.toFixed(1)} s` },
+        {
+          name: `drain, ${who}`,
+          value: r.rate,
+          unit: 'GPU-samples/s',
+          note: `${(r.samples / 1000).toFixed(0)}k samples over ${r.seconds.toFixed(1)} s after ${r.balanceMs} ms to spread the partitions`,
+        },
+        {
+          name: `CPU per sample, ${who}`,
+          value: r.cpuUsPerSample,
+          unit: 'CPU-µs',
+          note:
+            n === 0 ? 'one process' : `aggregators ${r.aggregatorCpu.toFixed(1)} s + store ${r.storeCpu.toFixed(1)} s`,
+        },
         {
           name: `${n === 0 ? 'kiln up' : 'kiln store'} CPU per sample by thread, ${who}`,
           value: (r.storeCpu * 1e6) / r.samples,
           unit: 'CPU-µs',
-          note: Object.entries(r.storeThreads).map(([kind, s]) => `${kind} ${((s * 1e6) / r.samples).toFixed(1)}`).join(', '),
+          note: Object.entries(r.storeThreads)
+            .map(([kind, s]) => `${kind} ${((s * 1e6) / r.samples).toFixed(1)}`)
+            .join(', '),
         },
       );
     }
     const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length;
     const up = mean(rates.get(0));
     for (const n of COUNTS) {
-      results.push({ name: `kiln store + ${n} aggregator${n > 1 ? 's' : ''} vs kiln up`, value: mean(rates.get(n)) / up, unit: '×', note: 'same backlog, same run; kiln up: the mean of its two drains' });
+      results.push({
+        name: `kiln store + ${n} aggregator${n > 1 ? 's' : ''} vs kiln up`,
+        value: mean(rates.get(n)) / up,
+        unit: '×',
+        note: 'same backlog, same run; kiln up: the mean of its two drains',
+      });
     }
     return results;
   } finally {
@@ -97,7 +120,12 @@ async function drainWith(n, natsUrl, nc, jsm, messages, group) {
     }),
   );
   const env = { KILN_LOG_LEVEL: 'error', KILN_METRICS_LISTEN: '127.0.0.1:0' };
-  const store = startProcess(n === 0 ? 'up' : 'store', process.execPath, [KILN_BIN, n === 0 ? 'up' : 'store', '--config', configFile], env);
+  const store = startProcess(
+    n === 0 ? 'up' : 'store',
+    process.execPath,
+    [KILN_BIN, n === 0 ? 'up' : 'store', '--config', configFile],
+    env,
+  );
   const aggregators = [];
   try {
     const chUrl = `http://127.0.0.1:${chPort}`;
@@ -105,17 +133,25 @@ async function drainWith(n, natsUrl, nc, jsm, messages, group) {
     const started = performance.now();
     for (let i = 0; i < n; i++) {
       aggregators.push(
-        startProcess(`aggregator-${i}`, process.execPath, [KILN_BIN, 'aggregator', '--config', configFile], { ...env, KILN_CLICKHOUSE_URL: chUrl, KILN_AGGREGATOR_INSTANCE: `a${i}` }),
+        startProcess(`aggregator-${i}`, process.execPath, [KILN_BIN, 'aggregator', '--config', configFile], {
+          ...env,
+          KILN_CLICKHOUSE_URL: chUrl,
+          KILN_AGGREGATOR_INSTANCE: `a${i}`,
+        }),
       );
     }
     const processes = Math.max(1, n);
     const share = fairShare(PARTITIONS, processes);
-    await until(`${processes} aggregators to spread the partitions`, async () => {
-      const owners = [...(await readLeaseOwners(nc, group, PARTITIONS)).values()];
-      const per = new Map();
-      for (const o of owners) per.set(o, (per.get(o) ?? 0) + 1);
-      return owners.length === PARTITIONS && per.size === processes && Math.max(...per.values()) <= share;
-    }, 120_000);
+    await until(
+      `${processes} aggregators to spread the partitions`,
+      async () => {
+        const owners = [...(await readLeaseOwners(nc, group, PARTITIONS)).values()];
+        const per = new Map();
+        for (const o of owners) per.set(o, (per.get(o) ?? 0) + 1);
+        return owners.length === PARTITIONS && per.size === processes && Math.max(...per.values()) <= share;
+      },
+      120_000,
+    );
     const balanceMs = Math.round(performance.now() - started);
     const left0 = (await remaining(jsm, group)) ?? messages;
     const t0 = performance.now();
@@ -129,7 +165,16 @@ async function drainWith(n, natsUrl, nc, jsm, messages, group) {
     const samples = left0 * GPUS_PER_MESSAGE;
     const aggregatorCpu = cpu1.aggregators - cpu0.aggregators;
     const storeCpu = cpu1.store - cpu0.store;
-    return { rate: samples / seconds, samples, seconds, balanceMs, aggregatorCpu, storeCpu, storeThreads, cpuUsPerSample: ((aggregatorCpu + storeCpu) * 1e6) / samples };
+    return {
+      rate: samples / seconds,
+      samples,
+      seconds,
+      balanceMs,
+      aggregatorCpu,
+      storeCpu,
+      storeThreads,
+      cpuUsPerSample: ((aggregatorCpu + storeCpu) * 1e6) / samples,
+    };
   } catch (err) {
     throw new Error(`${String(err)}\n${[store, ...aggregators].map((p) => p.tail(10)).join('\n')}`);
   } finally {

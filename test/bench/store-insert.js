@@ -18,7 +18,15 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { createStore, DEFAULT_RETENTION, MIGRATIONS, NativeSampleEncoder, SAMPLE_COLUMNS, SampleEncoder, schemaStatements } from '@kiln/store';
+import {
+  createStore,
+  DEFAULT_RETENTION,
+  MIGRATIONS,
+  NativeSampleEncoder,
+  SAMPLE_COLUMNS,
+  SampleEncoder,
+  schemaStatements,
+} from '@kiln/store';
 import { METRIC_COUNT, METRIC_ID, SampleBatch } from '@kiln/wire';
 
 const RACKS = 8;
@@ -141,7 +149,8 @@ function fleetSamples(startMs, seed, gpus = GPUS, seconds = SECONDS, graceBlackw
 /** Rows [from, to) of `source` as their own batch (what one aggregator flush holds). */
 function slice(source, from, to) {
   const batch = new SampleBatch(to - from);
-  for (const key of ['cluster', 'rack', 'host', 'uuid', 'job']) for (let i = from; i < to; i++) batch[key][i - from] = source[key][i];
+  for (const key of ['cluster', 'rack', 'host', 'uuid', 'job'])
+    for (let i = from; i < to; i++) batch[key][i - from] = source[key][i];
   batch.ts.set(source.ts.subarray(from, to));
   batch.gpu.set(source.gpu.subarray(from, to));
   batch.values.set(source.values.subarray(from * METRIC_COUNT, to * METRIC_COUNT));
@@ -175,7 +184,9 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 async function mergesSettled(store, database) {
   for (let quiet = 0, waited = 0; quiet < 5 && waited < 60_000; waited += 200) {
     await sleep(200);
-    const [{ n }] = await store.query(`SELECT toUInt32(count()) AS n FROM system.merges WHERE database = '${database}'`);
+    const [{ n }] = await store.query(
+      `SELECT toUInt32(count()) AS n FROM system.merges WHERE database = '${database}'`,
+    );
     quiet = n === 0 ? quiet + 1 : 0;
   }
 }
@@ -189,7 +200,11 @@ async function setMerges(store, database, on) {
  * alternating, best of two each; a pass's CPU runs until its database's merges have settled.
  */
 async function drainShape(store, startMs) {
-  for (const sql of schemaStatements({ database: DRAIN_DATABASE.before }, { retention: DEFAULT_RETENTION }, MIGRATIONS.filter((m) => m.version !== 4))) {
+  for (const sql of schemaStatements(
+    { database: DRAIN_DATABASE.before },
+    { retention: DEFAULT_RETENTION },
+    MIGRATIONS.filter((m) => m.version !== 4),
+  )) {
     await store.command(sql);
   }
   for (const table of SAMPLE_TABLES) await store.command(`TRUNCATE TABLE kiln.${table}`);
@@ -220,12 +235,20 @@ async function drainShape(store, startMs) {
     const used = process.cpuUsage(cpu);
     const cpuUs = (used.user + used.system) / samples.length;
     const wall = samples.length / insertSeconds;
-    best[variant] = { cpuUs: Math.min(cpuUs, best[variant]?.cpuUs ?? Infinity), wall: Math.max(wall, best[variant]?.wall ?? 0) };
+    best[variant] = {
+      cpuUs: Math.min(cpuUs, best[variant]?.cpuUs ?? Infinity),
+      wall: Math.max(wall, best[variant]?.wall ?? 0),
+    };
   }
   await setMerges(store, DRAIN_DATABASE.before, true);
   const note = `${DRAIN_GPUS.toLocaleString('en-US')} GPUs, one tick per batch, ${DRAIN_TICKS} per pass, all views`;
   return [
-    { name: 'drain shape: insertSamples', value: best.after.cpuUs, unit: 'CPU-us/sample', note: `${note}; process CPU, the merges it causes included` },
+    {
+      name: 'drain shape: insertSamples',
+      value: best.after.cpuUs,
+      unit: 'CPU-us/sample',
+      note: `${note}; process CPU, the merges it causes included`,
+    },
     {
       name: 'drain shape: before (pre-merge on insert, parallel parsing, merge statistics)',
       value: best.before.cpuUs,
@@ -233,7 +256,12 @@ async function drainShape(store, startMs) {
       note: 'the same inserts into a schema version 3 database with the insert settings of then',
     },
     { name: 'drain shape: CPU after / before', value: best.after.cpuUs / best.before.cpuUs, unit: 'ratio' },
-    { name: 'drain shape: insertSamples, insert calls', value: best.after.wall, unit: 'GPU-samples/s', note: 'wall clock of the inserts alone' },
+    {
+      name: 'drain shape: insertSamples, insert calls',
+      value: best.after.wall,
+      unit: 'GPU-samples/s',
+      note: 'wall clock of the inserts alone',
+    },
     { name: 'drain shape: before, insert calls', value: best.before.wall, unit: 'GPU-samples/s' },
   ];
 }
@@ -258,7 +286,11 @@ async function insertPathParts(store, startMs, drainCpuUs) {
       optimize_on_insert: 0,
       input_format_parallel_parsing: 0,
     });
-  const parts = { parse: direct('bench_parse_only'), raw: direct('bench_no_views'), views: (batch, token) => store.insertSamples(batch, token) };
+  const parts = {
+    parse: direct('bench_parse_only'),
+    raw: direct('bench_no_views'),
+    views: (batch, token) => store.insertSamples(batch, token),
+  };
   const cpuUs = { parse: [], raw: [], views: [] };
   const smallMs = [];
   const ticks = 8;
@@ -284,11 +316,36 @@ async function insertPathParts(store, startMs, drainCpuUs) {
   const [parse, raw, views] = [median(cpuUs.parse), median(cpuUs.raw), median(cpuUs.views)];
   const note = `drain shape, median of ${ticks} inserts of each`;
   return [
-    { name: 'insert path: encoding and reading the Native body', value: parse, unit: 'CPU-us/sample', note: `${note}; into a Null table of gpu_samples' columns` },
-    { name: 'insert path: writing gpu_samples', value: raw - parse, unit: 'CPU-us/sample', note: 'a copy of gpu_samples without views, less the above' },
-    { name: 'insert path: the three rollup views', value: views - raw, unit: 'CPU-us/sample', note: 'insertSamples (merges stopped), less the above' },
-    { name: 'insert path: one 500-sample insert', value: median(smallMs), unit: 'CPU-ms', note: 'insertSamples, views attached, merges stopped' },
-    { name: 'background merges (drain shape less insert path)', value: drainCpuUs - views, unit: 'CPU-us/sample', note: 'runs apart: a rough figure' },
+    {
+      name: 'insert path: encoding and reading the Native body',
+      value: parse,
+      unit: 'CPU-us/sample',
+      note: `${note}; into a Null table of gpu_samples' columns`,
+    },
+    {
+      name: 'insert path: writing gpu_samples',
+      value: raw - parse,
+      unit: 'CPU-us/sample',
+      note: 'a copy of gpu_samples without views, less the above',
+    },
+    {
+      name: 'insert path: the three rollup views',
+      value: views - raw,
+      unit: 'CPU-us/sample',
+      note: 'insertSamples (merges stopped), less the above',
+    },
+    {
+      name: 'insert path: one 500-sample insert',
+      value: median(smallMs),
+      unit: 'CPU-ms',
+      note: 'insertSamples, views attached, merges stopped',
+    },
+    {
+      name: 'background merges (drain shape less insert path)',
+      value: drainCpuUs - views,
+      unit: 'CPU-us/sample',
+      note: 'runs apart: a rough figure',
+    },
   ];
 }
 
@@ -326,7 +383,7 @@ export async function run() {
       name: 'encode, NativeSampleEncoder (bytes)',
       value: bestRate(encodeBatch.length, 15, () => native.encode(encodeBatch)),
       unit: 'GPU-samples/CPU-s',
-      note: 'the same rows, Native columns (the embedded store\'s body)',
+      note: "the same rows, Native columns (the embedded store's body)",
     });
     results.push({
       name: 'encode, JSON.stringify per row (baseline)',
@@ -341,7 +398,10 @@ export async function run() {
       const query =
         `INSERT INTO kiln.gpu_samples (${SAMPLE_COLUMNS.join(', ')}) ` +
         `SETTINGS insert_deduplication_token = '${token}', async_insert = 0 FORMAT JSONCompactEachRow`;
-      const result = await store.client.exec({ query, values: Readable.from([encoderForClient.encode(batch)], { objectMode: false }) });
+      const result = await store.client.exec({
+        query,
+        values: Readable.from([encoderForClient.encode(batch)], { objectMode: false }),
+      });
       result.stream.resume();
       await finished(result.stream);
     };
@@ -349,7 +409,8 @@ export async function run() {
     for (const [pass, [path, size]] of PASSES.entries()) {
       const shifted = fleetSamples(startMs + pass * 3_600_000, 0x6b696c6e + pass);
       const batches = [];
-      for (let from = 0; from < shifted.length; from += size) batches.push(slice(shifted, from, Math.min(shifted.length, from + size)));
+      for (let from = 0; from < shifted.length; from += size)
+        batches.push(slice(shifted, from, Math.min(shifted.length, from + size)));
       const insert = path === 'client' ? viaClient : (batch, token) => store.insertSamples(batch, token);
       const started = performance.now();
       const cpu = process.cpuUsage();
@@ -377,10 +438,16 @@ export async function run() {
         unit: 'GPU-samples/s',
         note: `wall clock, ${rows.toLocaleString('en-US')} rows, rollup views attached; ${PATH_NOTE[path]}; load avg ${load}`,
       });
-      results.push({ name, value: perCpu, unit: 'GPU-samples/CPU-s', note: 'process CPU: encoding and the engine (all its threads)' });
+      results.push({
+        name,
+        value: perCpu,
+        unit: 'GPU-samples/CPU-s',
+        note: 'process CPU: encoding and the engine (all its threads)',
+      });
     }
 
-    for (const table of ['gpu_samples', 'gpu_rollup_10s', 'gpu_rollup_1m', 'gpu_rollup_1h']) await store.command(`OPTIMIZE TABLE kiln.${table} FINAL`);
+    for (const table of ['gpu_samples', 'gpu_rollup_10s', 'gpu_rollup_1m', 'gpu_rollup_1h'])
+      await store.command(`OPTIMIZE TABLE kiln.${table} FINAL`);
     const sizes = await store.query(
       "SELECT table, toUInt64(sum(rows)) AS rows, toUInt64(sum(data_compressed_bytes)) AS bytes FROM system.parts WHERE database = 'kiln' AND active GROUP BY table",
     );
@@ -396,7 +463,10 @@ export async function run() {
     const gbDay = startMs - 3 * 86_400_000;
     const gbSamples = fleetSamples(gbDay, 0x6b696c6e + 99, GPUS, SECONDS, true);
     for (let from = 0; from < gbSamples.length; from += 20_000) {
-      await store.insertSamples(slice(gbSamples, from, Math.min(gbSamples.length, from + 20_000)), `bench:grace-blackwell:${from}`);
+      await store.insertSamples(
+        slice(gbSamples, from, Math.min(gbSamples.length, from + 20_000)),
+        `bench:grace-blackwell:${from}`,
+      );
     }
     await store.command('OPTIMIZE TABLE kiln.gpu_samples FINAL');
     const [gb] = await store.query(
@@ -409,7 +479,11 @@ export async function run() {
       note: `the same, ${Number(gb.rows).toLocaleString('en-US')} rows as a GB300 reports them (the figure above: those fields absent, as from an H100)`,
     });
     // Per window (one GPU's rollup row); the bench store-queries measures them on a whole day, where hours are whole.
-    for (const [table, window] of [['gpu_rollup_10s', '10 s'], ['gpu_rollup_1m', '1 min'], ['gpu_rollup_1h', '1 h']]) {
+    for (const [table, window] of [
+      ['gpu_rollup_10s', '10 s'],
+      ['gpu_rollup_1m', '1 min'],
+      ['gpu_rollup_1h', '1 h'],
+    ]) {
       const t = byTable[table];
       results.push({
         name: `stored bytes per ${window} window (${table})`,

@@ -96,7 +96,8 @@ export async function run() {
     });
 
     started = performance.now();
-    for (const table of ['gpu_samples', 'gpu_rollup_10s', 'gpu_rollup_1m', 'gpu_rollup_1h']) await store.command(`OPTIMIZE TABLE kiln.${table} FINAL`);
+    for (const table of ['gpu_samples', 'gpu_rollup_10s', 'gpu_rollup_1m', 'gpu_rollup_1h'])
+      await store.command(`OPTIMIZE TABLE kiln.${table} FINAL`);
     const sizes = await store.query(
       "SELECT table, toUInt64(sum(rows)) AS rows, toUInt64(sum(data_compressed_bytes)) AS bytes FROM system.parts WHERE database = 'kiln' AND active GROUP BY table",
     );
@@ -108,7 +109,11 @@ export async function run() {
       unit: 'B',
       note: `one rack-day, after OPTIMIZE FINAL: ${(raw.bytes / 2 ** 20).toFixed(1)} MiB for ${raw.rows.toLocaleString('en-US')} rows`,
     });
-    for (const [table, window] of [['gpu_rollup_10s', '10 s'], ['gpu_rollup_1m', '1 min'], ['gpu_rollup_1h', '1 h']]) {
+    for (const [table, window] of [
+      ['gpu_rollup_10s', '10 s'],
+      ['gpu_rollup_1m', '1 min'],
+      ['gpu_rollup_1h', '1 h'],
+    ]) {
       const t = size[table];
       results.push({
         name: `stored bytes per ${window} window (${table})`,
@@ -121,7 +126,10 @@ export async function run() {
     const variables = {
       cluster: { current: 'eus2-ai1', options: ['eus2-ai1'] },
       rack: { current: 'r0001', options: ['r0001'] },
-      host: { current: '$__all', options: Array.from({ length: 18 }, (_, t) => `r0001-t${String(t + 1).padStart(2, '0')}`) },
+      host: {
+        current: '$__all',
+        options: Array.from({ length: 18 }, (_, t) => `r0001-t${String(t + 1).padStart(2, '0')}`),
+      },
       gpu: { current: '2', options: ['0', '1', '2', '3'] },
     };
     const gpuVariables = { ...variables, host: { current: 'r0001-t05', options: ['r0001-t05'] } };
@@ -129,16 +137,73 @@ export async function run() {
     const panels = [
       // [dashboard, panel, range, interval override (ms) or undefined for Grafana's at 1000 points, variables, label]
       ['kiln-rack.json', 'GPU temperature', HOUR, undefined, variables, '72 series, 1 h (raw, 5 s buckets)'],
-      ['kiln-rack.json', 'GPU temperature', 24 * HOUR, undefined, variables, '72 series, 24 h (gpu_rollup_1m, 1 min buckets)'],
-      ['kiln-rack.json', 'GPU temperature', 24 * HOUR, 15_000, variables, '72 series, 24 h, raw at 15 s buckets (what the rollup saves)'],
-      ['kiln-rack.json', 'GPU temperature', 24 * HOUR, 3_600_000, variables, '72 series, 24 h (gpu_rollup_1h, 1 h buckets)'],
-      ['kiln-rack.json', 'Stragglers and outliers vs rack peers', 24 * HOUR, undefined, variables, '24 h, 72 GPUs vs rack median'],
+      [
+        'kiln-rack.json',
+        'GPU temperature',
+        24 * HOUR,
+        undefined,
+        variables,
+        '72 series, 24 h (gpu_rollup_1m, 1 min buckets)',
+      ],
+      [
+        'kiln-rack.json',
+        'GPU temperature',
+        24 * HOUR,
+        15_000,
+        variables,
+        '72 series, 24 h, raw at 15 s buckets (what the rollup saves)',
+      ],
+      [
+        'kiln-rack.json',
+        'GPU temperature',
+        24 * HOUR,
+        3_600_000,
+        variables,
+        '72 series, 24 h (gpu_rollup_1h, 1 h buckets)',
+      ],
+      [
+        'kiln-rack.json',
+        'Stragglers and outliers vs rack peers',
+        24 * HOUR,
+        undefined,
+        variables,
+        '24 h, 72 GPUs vs rack median',
+      ],
       ['kiln-rack.json', 'GPUs throttled, by reason', 24 * HOUR, undefined, variables, '24 h'],
       ['kiln-rack.json', 'Latest sample per GPU', 24 * HOUR, undefined, variables, 'raw, last 2 min'],
-      ['kiln-fleet.json', 'Hottest racks', 24 * HOUR, undefined, { ...variables, cluster: { current: '$__all', options: ['eus2-ai1'] }, rack: { current: '$__all', options: ['r0001'] } }, '24 h'],
-      ['kiln-fleet.json', 'Utilization by rack', 24 * HOUR, undefined, { ...variables, cluster: { current: '$__all', options: ['eus2-ai1'] }, rack: { current: '$__all', options: ['r0001'] } }, '24 h heatmap'],
+      [
+        'kiln-fleet.json',
+        'Hottest racks',
+        24 * HOUR,
+        undefined,
+        {
+          ...variables,
+          cluster: { current: '$__all', options: ['eus2-ai1'] },
+          rack: { current: '$__all', options: ['r0001'] },
+        },
+        '24 h',
+      ],
+      [
+        'kiln-fleet.json',
+        'Utilization by rack',
+        24 * HOUR,
+        undefined,
+        {
+          ...variables,
+          cluster: { current: '$__all', options: ['eus2-ai1'] },
+          rack: { current: '$__all', options: ['r0001'] },
+        },
+        '24 h heatmap',
+      ],
       ['kiln-gpu.json', 'Temperature', 24 * HOUR, undefined, gpuVariables, 'one GPU, 6 series, 24 h'],
-      ['kiln-gpu.json', 'Events', 24 * HOUR, undefined, gpuVariables, 'one GPU, raw, consecutive samples compared over 24 h'],
+      [
+        'kiln-gpu.json',
+        'Events',
+        24 * HOUR,
+        undefined,
+        gpuVariables,
+        'one GPU, raw, consecutive samples compared over 24 h',
+      ],
     ];
     for (const [file, title, rangeMs, intervalMs, vars, label] of panels) {
       const toMs = endMs;
@@ -150,7 +215,12 @@ export async function run() {
         variables: vars,
       });
       const { ms, rows } = await timed(store, sql);
-      results.push({ name: `panel "${title}" (${file.replace('.json', '')})`, value: ms, unit: 'ms', note: `${label}; ${rows} rows` });
+      results.push({
+        name: `panel "${title}" (${file.replace('.json', '')})`,
+        value: ms,
+        unit: 'ms',
+        note: `${label}; ${rows} rows`,
+      });
     }
     return results;
   } finally {

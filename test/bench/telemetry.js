@@ -54,7 +54,10 @@ async function otlpSink() {
     req.on('end', () => res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end());
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((resolve) => (server.closeAllConnections(), server.close(resolve))) };
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    close: () => new Promise((resolve) => (server.closeAllConnections(), server.close(resolve))),
+  };
 }
 
 /**
@@ -85,7 +88,8 @@ function startScraper() {
   const waiting = [];
   child.stdout.on('data', (d) => {
     buffered += d;
-    for (let i; (i = buffered.indexOf('\n')) >= 0; buffered = buffered.slice(i + 1)) waiting.shift()?.(JSON.parse(buffered.slice(0, i)));
+    for (let i; (i = buffered.indexOf('\n')) >= 0; buffered = buffered.slice(i + 1))
+      waiting.shift()?.(JSON.parse(buffered.slice(0, i)));
   });
   const send = (line) => child.stdin.write(`${line}\n`);
   const reply = () => new Promise((resolve) => waiting.push(resolve));
@@ -121,11 +125,17 @@ async function startAggregatorProcess(dir, name, natsUrl, mode, sink) {
       data_dir: join(dir, name),
       nats: { url: natsUrl },
       aggregator: { consumer: name },
-      metrics: { listen: `127.0.0.1:${metricsPort}`, ...(mode === 'on' ? { otlp_endpoint: sink.url, otlp_interval_ms: 1_000, trace_sample_ratio: 1 } : {}) },
+      metrics: {
+        listen: `127.0.0.1:${metricsPort}`,
+        ...(mode === 'on' ? { otlp_endpoint: sink.url, otlp_interval_ms: 1_000, trace_sample_ratio: 1 } : {}),
+      },
     }),
   );
   const env = { ...process.env, KILN_LOG_LEVEL: 'error', ...(mode === 'off' ? { OTEL_SDK_DISABLED: 'true' } : {}) };
-  const child = spawn(process.execPath, [KILN, 'aggregator', '--config', configFile], { stdio: ['ignore', 'ignore', 'pipe'], env });
+  const child = spawn(process.execPath, [KILN, 'aggregator', '--config', configFile], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env,
+  });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
   return { name, mode, child, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`, stderr: () => stderr };
@@ -138,7 +148,8 @@ async function startAggregatorProcess(dir, name, natsUrl, mode, sink) {
 async function round(index, dir, natsUrl, jsm, backlog, sink, scraper) {
   const modes = index % 2 === 0 ? ['on', 'off'] : ['off', 'on'];
   const procs = [];
-  for (const mode of modes) procs.push(await startAggregatorProcess(dir, `bench-${index}-${mode}`, natsUrl, mode, sink));
+  for (const mode of modes)
+    procs.push(await startAggregatorProcess(dir, `bench-${index}-${mode}`, natsUrl, mode, sink));
   const state = new Map(procs.map((p) => [p.name, { first: 0, t0: 0, cpu0: undefined, done: undefined }]));
   let scraping;
   const deadline = Date.now() + 600_000;
@@ -147,7 +158,8 @@ async function round(index, dir, natsUrl, jsm, backlog, sink, scraper) {
       for (const p of procs) {
         const s = state.get(p.name);
         if (s.done) continue;
-        if (Date.now() > deadline || p.child.exitCode !== null) throw new Error(`${p.name} did not drain the backlog: ${p.stderr()}`);
+        if (Date.now() > deadline || p.child.exitCode !== null)
+          throw new Error(`${p.name} did not drain the backlog: ${p.stderr()}`);
         const info = await jsm.consumers.info(GPU_STREAM, p.name).catch(() => undefined);
         const acked = info?.ack_floor.stream_seq ?? 0;
         if (!s.t0 && acked > 0) {
@@ -160,12 +172,22 @@ async function round(index, dir, natsUrl, jsm, backlog, sink, scraper) {
           const seconds = (performance.now() - s.t0) / 1000;
           const samples = backlog.samples * ((backlog.messages - s.first) / backlog.messages);
           const cpu = cpuOf(p.child.pid);
-          s.done = { mode: p.mode, rate: samples / seconds, cpuAll: (cpu.all - s.cpu0.all) / samples, cpuMain: (cpu.main - s.cpu0.main) / samples };
+          s.done = {
+            mode: p.mode,
+            rate: samples / seconds,
+            cpuAll: (cpu.all - s.cpu0.all) / samples,
+            cpuMain: (cpu.main - s.cpu0.main) / samples,
+          };
         }
       }
       await new Promise((r) => setTimeout(r, 50));
     }
-    return { modes, on: [...state.values()].find((s) => s.done.mode === 'on').done, off: [...state.values()].find((s) => s.done.mode === 'off').done, scrapes: (await scraping?.stop()) ?? [] };
+    return {
+      modes,
+      on: [...state.values()].find((s) => s.done.mode === 'on').done,
+      off: [...state.values()].find((s) => s.done.mode === 'off').done,
+      scrapes: (await scraping?.stop()) ?? [],
+    };
   } finally {
     for (const p of procs) {
       p.child.kill('SIGTERM');
@@ -180,7 +202,11 @@ const mainThreadCpuUs = () => cpuOf(process.pid).main;
 
 /** The insert wrapper's own cost per batch (span started, ended and exported; two histograms), over a no-op insert. */
 async function perBatchCost(sink) {
-  const telemetry = await startTelemetry({ service: 'kiln-bench', metrics: { listen: '127.0.0.1:0', otlp_endpoint: sink.url, otlp_interval_ms: 1_000, trace_sample_ratio: 1 }, log });
+  const telemetry = await startTelemetry({
+    service: 'kiln-bench',
+    metrics: { listen: '127.0.0.1:0', otlp_endpoint: sink.url, otlp_interval_ms: 1_000, trace_sample_ratio: 1 },
+    log,
+  });
   const noop = { insertSamples: async () => undefined };
   const wrapped = instrumentInserts(noop, telemetry, log);
   const batch = { length: 20_000 };
@@ -203,7 +229,11 @@ async function perBatchCost(sink) {
  */
 async function perCollectionCost(nc, jsm, sink, scraper) {
   await jsm.consumers.add(GPU_STREAM, { durable_name: 'bench-lag', ack_policy: AckPolicy.Explicit });
-  const telemetry = await startTelemetry({ service: 'kiln-bench', metrics: { listen: '127.0.0.1:0', otlp_endpoint: sink.url, otlp_interval_ms: 3_600_000, trace_sample_ratio: 1 }, log });
+  const telemetry = await startTelemetry({
+    service: 'kiln-bench',
+    metrics: { listen: '127.0.0.1:0', otlp_endpoint: sink.url, otlp_interval_ms: 3_600_000, trace_sample_ratio: 1 },
+    log,
+  });
   const windows = new WindowCore({ windowsMs: [10_000, 60_000], allowedLatenessMs: 5_000, onClose: () => {} });
   observeAggregatorService(telemetry, { stats: new IngestStats(), windows, consumers: () => ['bench-lag'] }, jsm);
   const url = `${telemetry.url}/metrics`;
@@ -250,19 +280,70 @@ export async function run() {
     const { batch_rows: batchRows, flush_ms: flushMs } = parseConfig({}, { env: {} }).aggregator;
     const batchesPerSecond = Math.max(rate('on') / batchRows, 1000 / flushMs);
     // The JavaScript thread's time the instrumentation takes each second, as a share of that thread were it saturated.
-    const share = (scrapeEveryS, pushEveryS, ratio) => ((scrapeMs / scrapeEveryS + pushMs / pushEveryS) / 1000 + (batchUs * ratio * batchesPerSecond) / 1e6) * 100;
+    const share = (scrapeEveryS, pushEveryS, ratio) =>
+      ((scrapeMs / scrapeEveryS + pushMs / pushEveryS) / 1000 + (batchUs * ratio * batchesPerSecond) / 1e6) * 100;
     const shape = `${RACKS * 72} GPUs x ${TICKS} ticks (${backlog.samples.toLocaleString('en-US')} GPU-samples), embedded engine each`;
     return [
-      { name: 'kiln aggregator drain, instrumentation on', value: rate('on'), unit: 'GPU-samples/s', note: `median of ${ROUNDS} rounds (k/s: ${spread('on')}); two aggregators at once, ${shape}` },
-      { name: 'kiln aggregator drain, SDK off', value: rate('off'), unit: 'GPU-samples/s', note: `median of ${ROUNDS} (k/s: ${spread('off')}); OTEL_SDK_DISABLED=true` },
-      { name: 'instrumentation cost, throughput', value: median(throughputCost) * 100, unit: '%', note: `median of rounds (${percent(throughputCost)}); on: scrape 1 s, OTLP push 1 s, every batch traced; goal < 3` },
-      { name: 'instrumentation cost, process CPU', value: median(cpuCost) * 100, unit: '%', note: `per GPU-sample, all threads (${percent(cpuCost)})` },
-      { name: 'instrumentation cost, main-thread CPU', value: median(mainExtra), unit: 'CPU-ms/s', note: `extra on the JavaScript thread per second of drain, 1000 = a core (${mainExtra.map((x) => x.toFixed(1)).join(', ')})` },
-      { name: 'instrumentation per insert batch', value: batchUs, unit: 'CPU-us', note: `span (sampled, exported) + 2 histograms; ${((batchUs * 1000) / batchRows).toFixed(2)} ns per GPU-sample at ${batchRows.toLocaleString('en-US')}-row batches` },
-      { name: 'instrumentation per /metrics scrape', value: scrapeMs, unit: 'CPU-ms', note: `main thread, serving a scraper process; ${scrapes.length ? median(scrapes).toFixed(0) : '-'} ms wall during the drains (consumer lag is a JetStream round trip)` },
-      { name: 'instrumentation per OTLP push', value: pushMs, unit: 'CPU-ms', note: 'main thread: collect, protobuf, HTTP POST' },
-      { name: 'instrumentation share of a saturated main thread', value: share(1, 1, 1), unit: '%', note: `scrape 1 s, push 1 s, every batch traced (${batchesPerSecond.toFixed(0)} batches/s)` },
-      { name: 'instrumentation share of a saturated main thread', value: share(15, 15, 0.1), unit: '%', note: 'scrape 15 s, push 15 s (otlp_interval_ms default), trace_sample_ratio 0.1 (default)' },
+      {
+        name: 'kiln aggregator drain, instrumentation on',
+        value: rate('on'),
+        unit: 'GPU-samples/s',
+        note: `median of ${ROUNDS} rounds (k/s: ${spread('on')}); two aggregators at once, ${shape}`,
+      },
+      {
+        name: 'kiln aggregator drain, SDK off',
+        value: rate('off'),
+        unit: 'GPU-samples/s',
+        note: `median of ${ROUNDS} (k/s: ${spread('off')}); OTEL_SDK_DISABLED=true`,
+      },
+      {
+        name: 'instrumentation cost, throughput',
+        value: median(throughputCost) * 100,
+        unit: '%',
+        note: `median of rounds (${percent(throughputCost)}); on: scrape 1 s, OTLP push 1 s, every batch traced; goal < 3`,
+      },
+      {
+        name: 'instrumentation cost, process CPU',
+        value: median(cpuCost) * 100,
+        unit: '%',
+        note: `per GPU-sample, all threads (${percent(cpuCost)})`,
+      },
+      {
+        name: 'instrumentation cost, main-thread CPU',
+        value: median(mainExtra),
+        unit: 'CPU-ms/s',
+        note: `extra on the JavaScript thread per second of drain, 1000 = a core (${mainExtra.map((x) => x.toFixed(1)).join(', ')})`,
+      },
+      {
+        name: 'instrumentation per insert batch',
+        value: batchUs,
+        unit: 'CPU-us',
+        note: `span (sampled, exported) + 2 histograms; ${((batchUs * 1000) / batchRows).toFixed(2)} ns per GPU-sample at ${batchRows.toLocaleString('en-US')}-row batches`,
+      },
+      {
+        name: 'instrumentation per /metrics scrape',
+        value: scrapeMs,
+        unit: 'CPU-ms',
+        note: `main thread, serving a scraper process; ${scrapes.length ? median(scrapes).toFixed(0) : '-'} ms wall during the drains (consumer lag is a JetStream round trip)`,
+      },
+      {
+        name: 'instrumentation per OTLP push',
+        value: pushMs,
+        unit: 'CPU-ms',
+        note: 'main thread: collect, protobuf, HTTP POST',
+      },
+      {
+        name: 'instrumentation share of a saturated main thread',
+        value: share(1, 1, 1),
+        unit: '%',
+        note: `scrape 1 s, push 1 s, every batch traced (${batchesPerSecond.toFixed(0)} batches/s)`,
+      },
+      {
+        name: 'instrumentation share of a saturated main thread',
+        value: share(15, 15, 0.1),
+        unit: '%',
+        note: 'scrape 15 s, push 15 s (otlp_interval_ms default), trace_sample_ratio 0.1 (default)',
+      },
     ];
   } finally {
     await nc.close();

@@ -17,7 +17,12 @@ function stream() {
 
 function runCore(values) {
   let closed = 0;
-  const core = new WindowCore({ windowsMs: WINDOWS, allowedLatenessMs: 5_000, initialGpus: GPUS, onClose: () => closed++ });
+  const core = new WindowCore({
+    windowsMs: WINDOWS,
+    allowedLatenessMs: 5_000,
+    initialGpus: GPUS,
+    onClose: () => closed++,
+  });
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   for (let t = 0; t < TICKS; t++) {
@@ -55,7 +60,7 @@ function runNaive(values) {
       }
     }
     maxTs = ts;
-    for (const [key, w] of open) if (w.start + w.len <= maxTs - 5_000) (open.delete(key), closed++);
+    for (const [key, w] of open) if (w.start + w.len <= maxTs - 5_000) open.delete(key), closed++;
   }
   const cpu = process.cpuUsage(c0);
   return { ms: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000, closed };
@@ -72,12 +77,37 @@ export async function run() {
   const coreRate = updates / (core.cpuMs / 1000);
   const naiveRate = updates / (naive.cpuMs / 1000);
   const state = new WindowCore({ windowsMs: WINDOWS, allowedLatenessMs: 5_000, onClose: () => {} }).bytesPerGpu;
-  const detectorState = new WindowCore({ windowsMs: WINDOWS, allowedLatenessMs: 5_000, metrics: WINDOW_METRICS, onClose: () => {} }).bytesPerGpu;
+  const detectorState = new WindowCore({
+    windowsMs: WINDOWS,
+    allowedLatenessMs: 5_000,
+    metrics: WINDOW_METRICS,
+    onClose: () => {},
+  }).bytesPerGpu;
   return [
-    { name: 'window core updates per CPU-second', value: coreRate, unit: 'GPU-samples/s', note: `${GPUS} GPUs x ${TICKS} ticks, windows 10s+1m, ${METRIC_COUNT} metrics` },
-    { name: 'naive reference updates per CPU-second', value: naiveRate, unit: 'GPU-samples/s', note: 'Map of objects keyed by strings' },
+    {
+      name: 'window core updates per CPU-second',
+      value: coreRate,
+      unit: 'GPU-samples/s',
+      note: `${GPUS} GPUs x ${TICKS} ticks, windows 10s+1m, ${METRIC_COUNT} metrics`,
+    },
+    {
+      name: 'naive reference updates per CPU-second',
+      value: naiveRate,
+      unit: 'GPU-samples/s',
+      note: 'Map of objects keyed by strings',
+    },
     { name: 'core speed-up over naive', value: coreRate / naiveRate, unit: 'x' },
-    { name: 'window state per tracked GPU', value: state, unit: 'bytes', note: `ring of 10 s windows + 1 min accumulator; RSS growth ${Math.round(rssCore / GPUS)} B/GPU` },
-    { name: 'window state per tracked GPU, detectors\' metrics', value: detectorState, unit: 'bytes', note: `${WINDOW_METRICS.length} of ${METRIC_COUNT} metrics (WINDOW_METRICS), by layout` },
+    {
+      name: 'window state per tracked GPU',
+      value: state,
+      unit: 'bytes',
+      note: `ring of 10 s windows + 1 min accumulator; RSS growth ${Math.round(rssCore / GPUS)} B/GPU`,
+    },
+    {
+      name: "window state per tracked GPU, detectors' metrics",
+      value: detectorState,
+      unit: 'bytes',
+      note: `${WINDOW_METRICS.length} of ${METRIC_COUNT} metrics (WINDOW_METRICS), by layout`,
+    },
   ];
 }

@@ -114,9 +114,19 @@ export async function run() {
 
   const note = `${GPUS_PER_MESSAGE} GPUs x 24 metrics per message, ~${meanBytes} B body, one core, median of ${ROUNDS}`;
   return [
-    { name: 'wire decode GPU-samples/s', value: Math.round((1e9 / decodeNs) * GPUS_PER_MESSAGE), unit: 'samples/s', note },
+    {
+      name: 'wire decode GPU-samples/s',
+      value: Math.round((1e9 / decodeNs) * GPUS_PER_MESSAGE),
+      unit: 'samples/s',
+      note,
+    },
     { name: 'wire decode messages/s', value: Math.round(1e9 / decodeNs), unit: 'msg/s', note },
-    { name: 'wire decode per GPU-sample', value: Math.round(decodeNs / GPUS_PER_MESSAGE), unit: 'ns', note: 'byte scanner: parse, validate, columnar write' },
+    {
+      name: 'wire decode per GPU-sample',
+      value: Math.round(decodeNs / GPUS_PER_MESSAGE),
+      unit: 'ns',
+      note: 'byte scanner: parse, validate, columnar write',
+    },
     {
       name: 'wire decode GPU-samples/s, general path',
       value: Math.round((1e9 / generalDecodeNs) * GPUS_PER_MESSAGE),

@@ -45,7 +45,9 @@ export function pagesOf(requests: readonly ReceivedRequest[]): Page[] {
   const pages: Page[] = [];
   for (const r of requests) {
     const payload = JSON.parse(r.body) as WebhookPayload;
-    const fresh = payload.alerts.filter((a) => a.status === 'firing' && !heard.has(`${fingerprint(a.labels)}@${a.startsAt}`));
+    const fresh = payload.alerts.filter(
+      (a) => a.status === 'firing' && !heard.has(`${fingerprint(a.labels)}@${a.startsAt}`),
+    );
     for (const a of fresh) heard.add(`${fingerprint(a.labels)}@${a.startsAt}`);
     if (fresh.length > 0) pages.push({ at: r.at, alerts: fresh.map((a) => a.labels) });
   }
@@ -68,7 +70,12 @@ export interface CaseResult {
 }
 
 /** Sorts a case's pages out into its incidents. */
-export function evaluate(name: string, incidents: readonly Incident[], pages: readonly Page[], late: number): CaseResult {
+export function evaluate(
+  name: string,
+  incidents: readonly Incident[],
+  pages: readonly Page[],
+  late: number,
+): CaseResult {
   const pagesPerIncident = incidents.map((i) => pages.filter((p) => p.alerts.some((a) => i.owns(a))).length);
   const unexplained = pages.filter((p) => p.alerts.some((a) => !incidents.some((i) => i.owns(a))));
   const latencyS = incidents.flatMap((i) => {
@@ -89,7 +96,9 @@ export function evaluate(name: string, incidents: readonly Incident[], pages: re
 
 /** A failed case's figures and every page it saw, for the assertion message. */
 export function explain(result: CaseResult, ws: { webhook: HttpReceiver }): string {
-  const pages = pagesOf(ws.webhook.requests).map((p) => `${new Date(p.at).toISOString().slice(11, 23)} ${p.alerts.map(describe).join(', ')}`);
+  const pages = pagesOf(ws.webhook.requests).map(
+    (p) => `${new Date(p.at).toISOString().slice(11, 23)} ${p.alerts.map(describe).join(', ')}`,
+  );
   return `${JSON.stringify(result)}\npages:\n  ${pages.join('\n  ')}`;
 }
 
@@ -105,11 +114,24 @@ export function table(results: readonly CaseResult[]): string {
     '|---|---|---|---|---|---|',
   ];
   for (const r of results) {
-    const pages = r.incidents === 0 ? '–' : new Set(r.pagesPerIncident).size === 1 && r.incidents > 2 ? `${r.pagesPerIncident[0]} each` : r.pagesPerIncident.join(', ');
+    const pages =
+      r.incidents === 0
+        ? '–'
+        : new Set(r.pagesPerIncident).size === 1 && r.incidents > 2
+          ? `${r.pagesPerIncident[0]} each`
+          : r.pagesPerIncident.join(', ');
     const sorted = [...r.latencyS].sort((a, b) => a - b);
     const latency =
-      sorted.length === 0 ? '–' : sorted.length <= 2 ? sorted.map((s) => `${s} s`).join(', ') : sorted[0] === sorted.at(-1) ? `${sorted[0]} s each` : `${sorted[0]}–${sorted.at(-1)} s`;
-    const late = r.late.toLocaleString('en-US') + (r.delayed === undefined ? '' : ` of ${r.delayed.toLocaleString('en-US')} delayed`);
+      sorted.length === 0
+        ? '–'
+        : sorted.length <= 2
+          ? sorted.map((s) => `${s} s`).join(', ')
+          : sorted[0] === sorted.at(-1)
+            ? `${sorted[0]} s each`
+            : `${sorted[0]}–${sorted.at(-1)} s`;
+    const late =
+      r.late.toLocaleString('en-US') +
+      (r.delayed === undefined ? '' : ` of ${r.delayed.toLocaleString('en-US')} delayed`);
     lines.push(`| ${r.name} | ${pages} | ${r.detected}/${r.incidents} | ${r.falsePages} | ${late} | ${latency} |`);
   }
   return lines.join('\n');
@@ -140,9 +162,14 @@ export class KilnUp {
   ) {}
 
   static async start(name: string, dir: string, opts: KilnUpOptions): Promise<KilnUp> {
-    const base: Record<string, unknown> = opts.shipped ? (parseYaml(await readFile(SHIPPED_CONFIG, 'utf8')) as Record<string, unknown>) : {};
+    const base: Record<string, unknown> = opts.shipped
+      ? (parseYaml(await readFile(SHIPPED_CONFIG, 'utf8')) as Record<string, unknown>)
+      : {};
     const [ch, alerter, metrics] = [await freePort(), await freePort(), await freePort()];
-    const section = (key: string): Record<string, unknown> => ({ ...(base[key] as object | undefined), ...(opts.config?.[key] as object | undefined) });
+    const section = (key: string): Record<string, unknown> => ({
+      ...(base[key] as object | undefined),
+      ...(opts.config?.[key] as object | undefined),
+    });
     const config: Record<string, unknown> = {
       ...base,
       ...opts.config,
@@ -155,7 +182,13 @@ export class KilnUp {
     };
     const configFile = join(dir, 'kiln.yaml');
     await writeFile(configFile, JSON.stringify(config));
-    const up = new KilnUp(name, configFile, `http://127.0.0.1:${ch}`, `http://127.0.0.1:${alerter}`, `http://127.0.0.1:${metrics}`);
+    const up = new KilnUp(
+      name,
+      configFile,
+      `http://127.0.0.1:${ch}`,
+      `http://127.0.0.1:${alerter}`,
+      `http://127.0.0.1:${metrics}`,
+    );
     await up.run();
     return up;
   }
@@ -164,9 +197,16 @@ export class KilnUp {
   async run(): Promise<void> {
     this.lateBefore += this.lateNow;
     this.lateNow = 0;
-    const p = spawnKiln(this.name, ['up', '--config', this.configFile], { KILN_METRICS_LISTEN: new URL(this.metricsUrl).host });
+    const p = spawnKiln(this.name, ['up', '--config', this.configFile], {
+      KILN_METRICS_LISTEN: new URL(this.metricsUrl).host,
+    });
     this.process = p;
-    await waitUntil('kiln up to be ready', async () => (await fetch(`${this.metricsUrl}/readyz`)).ok, 90_000, 200).catch((err: unknown) => {
+    await waitUntil(
+      'kiln up to be ready',
+      async () => (await fetch(`${this.metricsUrl}/readyz`)).ok,
+      90_000,
+      200,
+    ).catch((err: unknown) => {
       throw new Error(`${String(err)}\n${p.tail(60)}`);
     });
     // Its counters die with it: keep reading them while it runs.
@@ -214,7 +254,10 @@ export class KilnUp {
 
   /** The alerter's alerts, as Alertmanager's API lists them. */
   async alerts(query = ''): Promise<{ labels: Labels; status: { state: string; inhibitedBy: string[] } }[]> {
-    return (await (await fetch(`${this.alerterUrl}/api/v2/alerts${query}`)).json()) as { labels: Labels; status: { state: string; inhibitedBy: string[] } }[];
+    return (await (await fetch(`${this.alerterUrl}/api/v2/alerts${query}`)).json()) as {
+      labels: Labels;
+      status: { state: string; inhibitedBy: string[] };
+    }[];
   }
 
   output(): string {
@@ -229,10 +272,14 @@ export class KilnUp {
 }
 
 /** A case's own directory and receivers, cleaned up afterwards. */
-export async function caseWorkspace(prefix: string): Promise<{ dir: string; webhook: HttpReceiver; pagerduty: HttpReceiver; close(): Promise<void> }> {
+export async function caseWorkspace(
+  prefix: string,
+): Promise<{ dir: string; webhook: HttpReceiver; pagerduty: HttpReceiver; close(): Promise<void> }> {
   const dir = await tempDir(`kiln-conditions-${prefix}-`);
   const webhook = await startHttpReceiver();
-  const pagerduty = await startHttpReceiver((_req, _n, res) => res.writeHead(202, { 'content-type': 'application/json' }).end('{"status":"success"}'));
+  const pagerduty = await startHttpReceiver((_req, _n, res) =>
+    res.writeHead(202, { 'content-type': 'application/json' }).end('{"status":"success"}'),
+  );
   return {
     dir: dir.path,
     webhook,
@@ -249,7 +296,12 @@ export async function caseWorkspace(prefix: string): Promise<{ dir: string; webh
 export function receivers(ws: { webhook: HttpReceiver; pagerduty: HttpReceiver }): Record<string, unknown>[] {
   return [
     { type: 'webhook', name: 'oncall-webhook', url: `${ws.webhook.url}/hook` },
-    { type: 'pagerduty', name: 'oncall-pd', routing_key: 'R0UT1NGKEYCONDITIONS000000000001', url: `${ws.pagerduty.url}/v2/enqueue` },
+    {
+      type: 'pagerduty',
+      name: 'oncall-pd',
+      routing_key: 'R0UT1NGKEYCONDITIONS000000000001',
+      url: `${ws.pagerduty.url}/v2/enqueue`,
+    },
   ];
 }
 

@@ -1,6 +1,17 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { startTestNatsServer } from '@kiln/testkit';
-import { caseWorkspace, evaluate, explain, KilnUp, pagesOf, receivers, sleep, table, type CaseResult, type Incident } from './harness.js';
+import {
+  caseWorkspace,
+  evaluate,
+  explain,
+  KilnUp,
+  pagesOf,
+  receivers,
+  sleep,
+  table,
+  type CaseResult,
+  type Incident,
+} from './harness.js';
 
 /**
  * Operating conditions a live fleet produces, on `kiln up` with its simulator running in real time: a healthy rack, a
@@ -48,7 +59,13 @@ async function live(
 
 describe.concurrent('operating conditions, simulated fleet live', () => {
   it('a healthy rack pages nobody and counts nothing late', async () => {
-    const { result, ws } = await live(0, 'healthy rack throughout', { racks: 1, faults: [], cluster: 'healthy-ai1' }, () => [], () => sleep(60_000));
+    const { result, ws } = await live(
+      0,
+      'healthy rack throughout',
+      { racks: 1, faults: [], cluster: 'healthy-ai1' },
+      () => [],
+      () => sleep(60_000),
+    );
     expect(result).toMatchObject({ falsePages: 0, late: 0 });
     expect(ws.pagerduty.requests).toHaveLength(0);
     await ws.close();
@@ -80,7 +97,9 @@ describe.concurrent('operating conditions, simulated fleet live', () => {
         detect: { stall: { for_ms: 20_000 } },
         cluster: 'skew-ai1',
       },
-      (start) => [{ name: 'stall r0001-t11/2', onsetMs: start + 25_000, owns: (l) => l.host === 'r0001-t11' && l.gpu === '2' }],
+      (start) => [
+        { name: 'stall r0001-t11/2', onsetMs: start + 25_000, owns: (l) => l.host === 'r0001-t11' && l.gpu === '2' },
+      ],
       async (_up, ws) => {
         await ws.webhook.waitFor((r) => pagesOf(r).length > 0, 120_000);
         await sleep(10_000);
@@ -116,7 +135,9 @@ describe.concurrent('operating conditions, simulated fleet live', () => {
         // Long enough for the GPUs' own NVLink alerts (for 30 s) to fire: they must be muted, not absent.
         const deadline = Date.now() + 90_000;
         const muted = async () =>
-          (await up.alerts('?filter=rack="r0001"')).filter((a) => a.labels.alertname === 'GpuNvlinkDegraded' && a.status.inhibitedBy.length > 0).length;
+          (await up.alerts('?filter=rack="r0001"')).filter(
+            (a) => a.labels.alertname === 'GpuNvlinkDegraded' && a.status.inhibitedBy.length > 0,
+          ).length;
         while ((await muted()) < 4) {
           if (Date.now() > deadline) throw new Error('no GpuNvlinkDegraded alert muted within 90 s of the rack page');
           await sleep(2_000);
@@ -144,8 +165,12 @@ describe.concurrent('operating conditions, simulated fleet live', () => {
         },
       );
       expect(result, explain(result, ws)).toMatchObject({ pagesPerIncident: [1], detected: 1, falsePages: 0, late: 0 });
-      const notifications = ws.webhook.requests.map((r) => JSON.parse(r.body) as { status: string; alerts: { labels: Record<string, string> }[] });
-      expect(notifications.filter((n) => n.status === 'firing').map((n) => n.alerts.map((a) => a.labels.alertname))).toEqual([['RackCoolingFailure']]);
+      const notifications = ws.webhook.requests.map(
+        (r) => JSON.parse(r.body) as { status: string; alerts: { labels: Record<string, string> }[] },
+      );
+      expect(
+        notifications.filter((n) => n.status === 'firing').map((n) => n.alerts.map((a) => a.labels.alertname)),
+      ).toEqual([['RackCoolingFailure']]);
       expect(ws.pagerduty.requests).toHaveLength(1);
       await ws.close();
     });
@@ -156,7 +181,9 @@ describe.concurrent('operating conditions, simulated fleet live', () => {
 async function waitForMutedGpuAlerts(up: KilnUp): Promise<void> {
   const deadline = Date.now() + 150_000;
   while (Date.now() < deadline) {
-    const muted = (await up.alerts('?filter=rack="r0002"')).filter((a) => a.labels.gpu !== undefined && a.status.inhibitedBy.length > 0);
+    const muted = (await up.alerts('?filter=rack="r0002"')).filter(
+      (a) => a.labels.gpu !== undefined && a.status.inhibitedBy.length > 0,
+    );
     if (muted.length >= 4) return;
     await sleep(2_000);
   }

@@ -12,7 +12,10 @@ const serviceSchema = z
     environment: z.record(z.string(), z.string()).default({}),
     volumes: z.array(z.string()).default([]),
     ports: z.array(z.string()).default([]),
-    healthcheck: z.object({ test: z.array(z.string()) }).passthrough().optional(),
+    healthcheck: z
+      .object({ test: z.array(z.string()) })
+      .passthrough()
+      .optional(),
     depends_on: z.record(z.string(), z.object({ condition: z.string() })).default({}),
   })
   .passthrough();
@@ -102,13 +105,16 @@ const VARIABLE = /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}/g;
 
 function interpolate(value: unknown, variables: Readonly<Record<string, string>>): unknown {
   if (typeof value === 'string') {
-    return value.replace(VARIABLE, (whole, name: string | undefined, op: string | undefined, arg: string | undefined) => {
-      if (name === undefined) return '$';
-      const set = variables[name];
-      if (set !== undefined && (set !== '' || op === undefined || !op.startsWith(':'))) return set;
-      if (op?.endsWith('-')) return arg ?? '';
-      throw new Error(`compose variable ${name} is required: ${arg ?? whole}`);
-    });
+    return value.replace(
+      VARIABLE,
+      (whole, name: string | undefined, op: string | undefined, arg: string | undefined) => {
+        if (name === undefined) return '$';
+        const set = variables[name];
+        if (set !== undefined && (set !== '' || op === undefined || !op.startsWith(':'))) return set;
+        if (op?.endsWith('-')) return arg ?? '';
+        throw new Error(`compose variable ${name} is required: ${arg ?? whole}`);
+      },
+    );
   }
   if (Array.isArray(value)) return value.map((v) => interpolate(v, variables));
   if (value !== null && typeof value === 'object') {

@@ -11,7 +11,12 @@ import { agentPublishSubjects, connectNats, ensureStreams, GPU_STREAM, partition
 import { tempDir, waitUntil } from '@kiln/testkit';
 import { gpuSubject, partitionOf } from '@kiln/wire';
 import { composeVariables, containerPorts, hostFileOf, loadCompose, mounts } from './compose.js';
-import { composeDockerfile, composeProcesses, kubernetesProcesses, type DeployedProcess } from './deployed-processes.js';
+import {
+  composeDockerfile,
+  composeProcesses,
+  kubernetesProcesses,
+  type DeployedProcess,
+} from './deployed-processes.js';
 import { readDockerfile } from './dockerfile.js';
 import { loadManifests, resolvePort } from './k8s.js';
 import { helpRun, hostPort, kilnConfig, scriptInRepo, unknownKilnVariables } from './kiln-process.js';
@@ -25,7 +30,9 @@ const composeFile = join(deployDir, 'compose', 'docker-compose.yaml');
 const kilnCli = join(repoRoot, 'services', 'cli', 'bin', 'kiln.js');
 
 // Every variable the compose file uses gets an example value, as an operator's environment would give one.
-const variables = Object.fromEntries(composeVariables(composeFile).map((name) => [name, `example-${name.toLowerCase()}`]));
+const variables = Object.fromEntries(
+  composeVariables(composeFile).map((name) => [name, `example-${name.toLowerCase()}`]),
+);
 const compose = loadCompose(composeFile, variables);
 const manifests = loadManifests(join(deployDir, 'k8s'));
 /** Kiln's images as the manifests name them (without the tag), and the Dockerfiles they are built from. */
@@ -51,7 +58,13 @@ const natsNodes = readdirSync(clusterDir)
     const text = expandedConfig(join(clusterDir, file));
     const cluster = confBlock(text, 'cluster') ?? '';
     const jetstreamBlock = confBlock(text, 'jetstream') ?? '';
-    return { file, text, cluster, jetstream: jetstreamBlock, top: text.replace(cluster, '').replace(jetstreamBlock, '') };
+    return {
+      file,
+      text,
+      cluster,
+      jetstream: jetstreamBlock,
+      top: text.replace(cluster, '').replace(jetstreamBlock, ''),
+    };
   });
 const natsClientPort = confPort(natsNodes[0]?.top ?? '', 'listen');
 const natsHttpPort = confPort(natsNodes[0]?.top ?? '', 'http');
@@ -82,13 +95,23 @@ afterAll(async () => {
 describe('the Kiln processes of deploy/compose and deploy/k8s', () => {
   it('are the aggregators, the alerter, the simulator and the agents', () => {
     const composed = processes.filter((p) => p.compose).map((p) => `${p.compose!.name}: ${subcommand(p)}`);
-    expect(composed.sort()).toEqual(['aggregator-1: aggregator', 'aggregator-2: aggregator', 'alerter-1: alerter', 'alerter-2: alerter', 'simulator: simulate']);
+    expect(composed.sort()).toEqual([
+      'aggregator-1: aggregator',
+      'aggregator-2: aggregator',
+      'alerter-1: alerter',
+      'alerter-2: alerter',
+      'simulator: simulate',
+    ]);
     const kube = processes.filter((p) => p.workload).map((p) => `${p.workload!.kind}/${p.workload!.metadata.name}`);
     expect(kube.sort()).toEqual(['DaemonSet/kiln-agent', 'Deployment/kiln-aggregator', 'Deployment/kiln-alerter']);
     // Any container of a Kiln image runs a Kiln script, so none escapes the checks below.
     for (const w of manifests.workloads) {
       for (const c of [...w.spec.template.spec.initContainers, ...w.spec.template.spec.containers]) {
-        if (c.image.includes('/kiln/')) expect(processes.some((p) => p.container === c), `${w.metadata.name}/${c.name}`).toBe(true);
+        if (c.image.includes('/kiln/'))
+          expect(
+            processes.some((p) => p.container === c),
+            `${w.metadata.name}/${c.name}`,
+          ).toBe(true);
       }
     }
   });
@@ -104,12 +127,18 @@ describe('the Kiln processes of deploy/compose and deploy/k8s', () => {
 
   it('run existing commands with options they accept', async () => {
     const distinct = new Map(processes.map((p) => [p.argv.join(' '), p]));
-    const runs = await Promise.all([...distinct.values()].map(async (p) => ({ p, ...(await helpRun(p.argv, p.image, repoRoot)) })));
+    const runs = await Promise.all(
+      [...distinct.values()].map(async (p) => ({ p, ...(await helpRun(p.argv, p.image, repoRoot)) })),
+    );
     for (const { p, code, output } of runs) {
       const script = scriptInRepo(p.argv, p.image, repoRoot);
       // `kiln --help` alone prints the general usage: a subcommand's usage proves the subcommand exists.
-      const usage = script === kilnCli ? `usage: kiln ${subcommand(p)} ` : `usage: ${basename(script).replace(/\.m?js$/, '')} `;
-      expect({ code, usage: output.startsWith(usage) }, `${p.where}: ${p.argv.join(' ')}\n${output}`).toEqual({ code: 0, usage: true });
+      const usage =
+        script === kilnCli ? `usage: kiln ${subcommand(p)} ` : `usage: ${basename(script).replace(/\.m?js$/, '')} `;
+      expect({ code, usage: output.startsWith(usage) }, `${p.where}: ${p.argv.join(' ')}\n${output}`).toEqual({
+        code: 0,
+        usage: true,
+      });
     }
   });
 
@@ -126,7 +155,8 @@ describe('the Kiln processes of deploy/compose and deploy/k8s', () => {
         expect(config.nats.replicas, p.where).toBe(natsNodes.length);
         // Probes, Prometheus and published ports reach these from outside the container.
         expect(LOOPBACK.has(hostPort(config.metrics.listen).host), `${p.where}: metrics.listen`).toBe(false);
-        if (subcommand(p) === 'alerter') expect(LOOPBACK.has(hostPort(config.alerter.listen).host), `${p.where}: alerter.listen`).toBe(false);
+        if (subcommand(p) === 'alerter')
+          expect(LOOPBACK.has(hostPort(config.alerter.listen).host), `${p.where}: alerter.listen`).toBe(false);
       }
     }
   });
@@ -145,7 +175,8 @@ describe('deploy/compose', () => {
       const dockerfile = composeDockerfile(compose, s);
       if (dockerfile) {
         expect(dockerfile, s.name).toBe(join(deployDir, 'Dockerfile'));
-        for (const base of readDockerfile(dockerfile).baseImages) expect(isPinned(base), `${dockerfile}: FROM ${base}`).toBe(true);
+        for (const base of readDockerfile(dockerfile).baseImages)
+          expect(isPinned(base), `${dockerfile}: FROM ${base}`).toBe(true);
       } else {
         expect(isPinned(s.image ?? ''), `${s.name}: image ${s.image ?? '(none)'}`).toBe(true);
       }
@@ -158,17 +189,22 @@ describe('deploy/compose', () => {
         if (m.hostPath !== undefined) expect(existsSync(m.hostPath), `${s.name}: ${m.source}`).toBe(true);
         else expect(compose.namedVolumes.has(m.source), `${s.name}: volume ${m.source}`).toBe(true);
       }
-      for (const dependency of Object.keys(s.depends_on)) expect(compose.services.has(dependency), `${s.name} depends on ${dependency}`).toBe(true);
+      for (const dependency of Object.keys(s.depends_on))
+        expect(compose.services.has(dependency), `${s.name} depends on ${dependency}`).toBe(true);
     }
   });
 
   it('wires NATS, ClickHouse, metrics, the alerter, Prometheus and Grafana to the ports they listen on', () => {
-    const urlIn = (test: readonly string[] | undefined): string | undefined => test?.find((t) => /https?:\/\//.exec(t) !== null)?.match(/https?:\/\/[^'"\s)]+/)?.[0];
+    const urlIn = (test: readonly string[] | undefined): string | undefined =>
+      test?.find((t) => /https?:\/\//.exec(t) !== null)?.match(/https?:\/\/[^'"\s)]+/)?.[0];
     for (const p of composed) {
       const config = configOf(p);
       for (const url of [config.nats.url ?? []].flat()) {
         const nats = service(hostPort(url).host);
-        expect(nats.command?.some((a) => /\/nats-\d+\.conf$/.test(a)), `${p.where}: ${url} runs a server of deploy/nats/cluster`).toBe(true);
+        expect(
+          nats.command?.some((a) => /\/nats-\d+\.conf$/.test(a)),
+          `${p.where}: ${url} runs a server of deploy/nats/cluster`,
+        ).toBe(true);
         expect(hostPort(urlIn(nats.healthcheck?.test) ?? '').port, `${nats.name} health check`).toBe(natsHttpPort);
       }
       const clickhouse = hostPort(config.clickhouse.url ?? '');
@@ -178,9 +214,13 @@ describe('deploy/compose', () => {
       const metricsPort = hostPort(config.metrics.listen).port;
       if (p.compose!.healthcheck) {
         const url = urlIn(p.compose!.healthcheck.test) ?? '';
-        expect({ port: hostPort(url).port, path: new URL(url).pathname }, `${p.where} health check`).toEqual({ port: metricsPort, path: '/readyz' });
+        expect({ port: hostPort(url).port, path: new URL(url).pathname }, `${p.where} health check`).toEqual({
+          port: metricsPort,
+          path: '/readyz',
+        });
       }
-      if (subcommand(p) === 'alerter') expect(containerPorts(p.compose!), p.where).toContain(hostPort(config.alerter.listen).port);
+      if (subcommand(p) === 'alerter')
+        expect(containerPorts(p.compose!), p.where).toContain(hostPort(config.alerter.listen).port);
     }
 
     // Grafana reads the ClickHouse the Kiln processes write, and the Prometheus that scrapes every process with metrics.
@@ -193,33 +233,45 @@ describe('deploy/compose', () => {
     const promFile = hostFileOf(compose, prometheus, '/etc/prometheus/prometheus.yml');
     expect(promFile && existsSync(promFile), 'prometheus.yml is mounted').toBe(true);
     const scrape = z
-      .object({ scrape_configs: z.array(z.object({ static_configs: z.array(z.object({ targets: z.array(z.string()) })) }).passthrough()) })
+      .object({
+        scrape_configs: z.array(
+          z.object({ static_configs: z.array(z.object({ targets: z.array(z.string()) })) }).passthrough(),
+        ),
+      })
       .passthrough()
       .parse(parse(readFileSync(promFile!, 'utf8')));
     const targets = scrape.scrape_configs.flatMap((j) => j.static_configs.flatMap((s) => s.targets));
-    const withMetrics = composed.filter((p) => p.compose!.healthcheck).map((p) => `${p.compose!.name}:${hostPort(configOf(p).metrics.listen).port}`);
+    const withMetrics = composed
+      .filter((p) => p.compose!.healthcheck)
+      .map((p) => `${p.compose!.name}:${hostPort(configOf(p).metrics.listen).port}`);
     expect(targets.sort()).toEqual(withMetrics.sort());
   });
 
   it('keeps passwords in the environment of the Docker host', () => {
     for (const s of compose.services.values()) {
       for (const [name, value] of Object.entries(s.environment)) {
-        if (SECRET_NAME.test(name)) expect(Object.values(variables), `${s.name}: ${name} comes from a variable`).toContain(value);
+        if (SECRET_NAME.test(name))
+          expect(Object.values(variables), `${s.name}: ${name} comes from a variable`).toContain(value);
       }
     }
   });
 
   it('runs the NATS servers of deploy/nats/cluster as a JetStream cluster that files each sample under its rack’s partition', async () => {
-    const natsServices = [...compose.services.values()].filter((s) => s.command?.some((a) => /\/nats-\d+\.conf$/.test(a)));
+    const natsServices = [...compose.services.values()].filter((s) =>
+      s.command?.some((a) => /\/nats-\d+\.conf$/.test(a)),
+    );
     expect(natsServices.map((s) => s.name)).toEqual(['nats-1', 'nats-2', 'nats-3']);
     const cluster = await startComposedNatsCluster(compose, natsServices);
     cleanup.push(() => cluster.dispose());
     // A server reports the meta cluster's size as it has seen its peers so far: wait for all three to see all three.
     const sizes = async () => (await cluster.metaClusters()).map((v) => ({ name: v.name, size: v.cluster_size }));
-    const formed = (views: { name: string | undefined; size: number | undefined }[]) => views.length === 3 && views.every((v) => v.name === 'kiln' && v.size === 3);
-    await waitUntil('the three servers to form one meta cluster', async () => formed(await sizes()), 20_000, 100).catch(async (err: unknown) => {
-      throw new Error(`${String(err)}: ${JSON.stringify(await sizes())}`);
-    });
+    const formed = (views: { name: string | undefined; size: number | undefined }[]) =>
+      views.length === 3 && views.every((v) => v.name === 'kiln' && v.size === 3);
+    await waitUntil('the three servers to form one meta cluster', async () => formed(await sizes()), 20_000, 100).catch(
+      async (err: unknown) => {
+        throw new Error(`${String(err)}: ${JSON.stringify(await sizes())}`);
+      },
+    );
 
     // The simulator's own configuration and credentials, pointed at the loopback ports.
     const simulator = composed.find((p) => subcommand(p) === 'simulate')!;
@@ -250,7 +302,9 @@ describe('deploy/agent.Dockerfile', () => {
     }
     const agents = processes.filter((p) => p.image === image);
     expect(agents.map((p) => p.where)).toEqual(['k8s agent-daemonset.yaml DaemonSet/kiln-agent agent']);
-    const pod = z.object({ securityContext: z.object({ runAsUser: z.number(), runAsGroup: z.number() }) }).parse(agents[0]!.workload!.spec.template.spec);
+    const pod = z
+      .object({ securityContext: z.object({ runAsUser: z.number(), runAsGroup: z.number() }) })
+      .parse(agents[0]!.workload!.spec.template.spec);
     expect(image.user).toBe(`${pod.securityContext.runAsUser}:${pod.securityContext.runAsGroup}`);
   });
 
@@ -276,7 +330,8 @@ describe('deploy/k8s', () => {
         expect(isPinned(c.image), `${w.metadata.name}/${c.name}: ${c.image}`).toBe(true);
       }
     }
-    for (const p of processes.filter((q) => q.workload)) expect(existsSync(scriptInRepo(p.argv, p.image, repoRoot)), p.where).toBe(true);
+    for (const p of processes.filter((q) => q.workload))
+      expect(existsSync(scriptInRepo(p.argv, p.image, repoRoot)), p.where).toBe(true);
   });
 
   it('runs at least two aggregators and two alerters, each alerter advertising an address the other reaches', () => {
@@ -306,17 +361,25 @@ describe('deploy/k8s', () => {
         liveness: { path: '/healthz', port: metricsPort },
         readiness: { path: '/readyz', port: metricsPort },
       });
-      if (subcommand(p) === 'alerter') expect(resolvePort(containers, hostPort(config.alerter.listen).port), p.where).toBeDefined();
+      if (subcommand(p) === 'alerter')
+        expect(resolvePort(containers, hostPort(config.alerter.listen).port), p.where).toBeDefined();
       // The ClickHouse server's HTTP interface, on the port the compose ClickHouse serves it.
-      expect(hostPort(config.clickhouse.url ?? '').port, p.where).toBe(containerPorts(compose.services.get('clickhouse')!)[0]);
+      expect(hostPort(config.clickhouse.url ?? '').port, p.where).toBe(
+        containerPorts(compose.services.get('clickhouse')!)[0],
+      );
     }
     expect(manifests.services.length).toBeGreaterThan(0);
     for (const s of manifests.services) {
-      const pods = manifests.workloads.filter((w) => Object.entries(s.spec.selector).every(([k, v]) => w.spec.template.metadata.labels[k] === v));
+      const pods = manifests.workloads.filter((w) =>
+        Object.entries(s.spec.selector).every(([k, v]) => w.spec.template.metadata.labels[k] === v),
+      );
       expect(pods.length, `Service ${s.metadata.name} selects a workload`).toBeGreaterThan(0);
       for (const port of s.spec.ports) {
         for (const w of pods) {
-          expect(resolvePort(w.spec.template.spec.containers, port.targetPort ?? port.port), `Service ${s.metadata.name} port ${port.port}`).toBeDefined();
+          expect(
+            resolvePort(w.spec.template.spec.containers, port.targetPort ?? port.port),
+            `Service ${s.metadata.name} port ${port.port}`,
+          ).toBeDefined();
         }
       }
     }
@@ -329,13 +392,18 @@ describe('deploy/k8s', () => {
       const pod = w.spec.template.spec;
       for (const c of [...pod.initContainers, ...pod.containers]) {
         for (const e of c.env) {
-          if (SECRET_NAME.test(e.name)) expect(e.valueFrom?.secretKeyRef, `${w.metadata.name}/${c.name}: ${e.name}`).toBeDefined();
+          if (SECRET_NAME.test(e.name))
+            expect(e.valueFrom?.secretKeyRef, `${w.metadata.name}/${c.name}: ${e.name}`).toBeDefined();
           const ref = e.valueFrom?.secretKeyRef;
-          if (ref) expect(notes, `Secret ${ref.name} key ${ref.key}`).toMatch(new RegExp(`${ref.name}\\b[^\\n]*\\b${ref.key}\\b`));
+          if (ref)
+            expect(notes, `Secret ${ref.name} key ${ref.key}`).toMatch(
+              new RegExp(`${ref.name}\\b[^\\n]*\\b${ref.key}\\b`),
+            );
         }
       }
       for (const v of pod.volumes) {
-        if (v.configMap && !manifests.configMaps.has(v.configMap.name)) expect(notes, `ConfigMap ${v.configMap.name}`).toContain(v.configMap.name);
+        if (v.configMap && !manifests.configMaps.has(v.configMap.name))
+          expect(notes, `ConfigMap ${v.configMap.name}`).toContain(v.configMap.name);
         if (v.secret) expect(notes, `Secret ${v.secret.secretName}`).toContain(v.secret.secretName);
       }
     }
@@ -357,13 +425,20 @@ describe('deploy/nats/cluster', () => {
 
   it('carries exactly partitionMapping(n), n being the Kiln processes’ nats.partitions, and nothing else mapped', () => {
     expect(mappedPartitions).toBeGreaterThan(1);
-    const expected = partitionMapping(mappedPartitions).split('\n').map((l) => l.trim());
+    const expected = partitionMapping(mappedPartitions)
+      .split('\n')
+      .map((l) => l.trim());
     for (const n of natsNodes) {
       expect(n.text.match(/^\s*mappings\b/gm), n.file).toHaveLength(1);
       // Mappings belong to an account: the one Kiln's users are in.
       const kilnAccount = confBlock(confBlock(n.text, 'accounts') ?? '', 'KILN') ?? '';
       expect(kilnAccount, `${n.file}: the KILN account`).toMatch(/users\s*=\s*\[/);
-      expect(confBlock(kilnAccount, 'mappings')?.split('\n').map((l) => l.trim()), n.file).toEqual(expected);
+      expect(
+        confBlock(kilnAccount, 'mappings')
+          ?.split('\n')
+          .map((l) => l.trim()),
+        n.file,
+      ).toEqual(expected);
     }
   });
 
@@ -375,12 +450,37 @@ describe('deploy/nats/cluster', () => {
     cpSync(join(deployDir, 'nats', 'kiln-auth.conf'), join(dir.path, 'kiln-auth.conf'));
     const cert = join(dir.path, 'server.pem');
     const key = join(dir.path, 'server-key.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert,
-      '-days', '1', '-subj', '/CN=kiln-nats', '-addext', 'subjectAltName=DNS:nats-1,DNS:nats-2,DNS:nats-3'], { stdio: 'pipe' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=kiln-nats',
+        '-addext',
+        'subjectAltName=DNS:nats-1,DNS:nats-2,DNS:nats-3',
+      ],
+      { stdio: 'pipe' },
+    );
     for (const file of ['tls.conf', 'route-tls.conf']) {
       const path = join(dir.path, 'cluster', file);
       let text = readFileSync(path, 'utf8');
-      for (const [from, to] of [['/etc/nats/tls/server.pem', cert], ['/etc/nats/tls/server-key.pem', key], ['/etc/nats/tls/ca.pem', cert]] as const) {
+      for (const [from, to] of [
+        ['/etc/nats/tls/server.pem', cert],
+        ['/etc/nats/tls/server-key.pem', key],
+        ['/etc/nats/tls/ca.pem', cert],
+      ] as const) {
         expect(text, file).toContain(from);
         text = text.replace(from, to);
       }
@@ -388,14 +488,21 @@ describe('deploy/nats/cluster', () => {
     }
     for (const n of natsNodes) {
       const check = spawnSync('nats-server', ['-t', '-c', join(dir.path, 'cluster', n.file)], { encoding: 'utf8' });
-      expect({ status: check.status, output: check.stdout + check.stderr }, n.file).toEqual({ status: 0, output: expect.stringMatching(/is valid/) });
+      expect({ status: check.status, output: check.stdout + check.stderr }, n.file).toEqual({
+        status: 0,
+        output: expect.stringMatching(/is valid/),
+      });
     }
   });
 
   it('lets each agent publish exactly agentPublishSubjects, in agent-users.sh and in kiln-auth.conf', () => {
     const nkey = 'UC3HN646SKATQCK5ZJQSYYP3HOEJDAGKM6WEWQ3RBHPFFDIBGCFIAN6E';
-    const entry = execFileSync(join(deployDir, 'nats', 'agent-users.sh'), { input: `c1 r5 r5-t01 ${nkey}\n`, encoding: 'utf8' });
-    const allowOf = (line: string) => z.array(z.string()).parse(JSON.parse(/publish: \{ allow: (\[[^\]]*\])/.exec(line)?.[1] ?? 'null'));
+    const entry = execFileSync(join(deployDir, 'nats', 'agent-users.sh'), {
+      input: `c1 r5 r5-t01 ${nkey}\n`,
+      encoding: 'utf8',
+    });
+    const allowOf = (line: string) =>
+      z.array(z.string()).parse(JSON.parse(/publish: \{ allow: (\[[^\]]*\])/.exec(line)?.[1] ?? 'null'));
     expect(allowOf(entry)).toEqual(agentPublishSubjects('c1', 'r5', 'r5-t01'));
 
     const agents = readFileSync(join(deployDir, 'nats', 'kiln-auth.conf'), 'utf8')

@@ -53,7 +53,8 @@ export function composeProcesses(compose: Compose): DeployedProcess[] {
     const argv = [...image.entrypoint, ...(service.command ?? [])];
     const configPath = configPathOf(argv);
     const configFile = configPath === undefined ? undefined : hostFileOf(compose, service, configPath);
-    if (configFile === undefined || !existsSync(configFile)) throw new Error(`${where}: --config ${configPath ?? '(none)'} is not a file it mounts`);
+    if (configFile === undefined || !existsSync(configFile))
+      throw new Error(`${where}: --config ${configPath ?? '(none)'} is not a file it mounts`);
     out.push({
       where,
       argv,
@@ -85,15 +86,19 @@ export function kubernetesProcesses(manifests: Manifests, images: ReadonlyMap<st
       const configPath = configPathOf(argv);
       const entry = configPath === undefined ? undefined : configMapFileOf(workload, container, configPath);
       const text = entry && manifests.configMaps.get(entry.configMap)?.data[entry.key];
-      if (entry === undefined || text === undefined) throw new Error(`${where}: --config ${configPath ?? '(none)'} is not an entry of a ConfigMap it mounts`);
+      if (entry === undefined || text === undefined)
+        throw new Error(`${where}: --config ${configPath ?? '(none)'} is not an entry of a ConfigMap it mounts`);
       const env: Record<string, string> = {};
       for (const e of container.env) {
         // As Kubernetes does, $(NAME) in a value is the variable NAME defined earlier in the list.
-        if (e.value !== undefined) env[e.name] = e.value.replace(/\$\((\w+)\)/g, (ref, name: string) => env[name] ?? ref);
-        else if (e.valueFrom?.secretKeyRef) env[e.name] = SECRET_EXAMPLES[e.valueFrom.secretKeyRef.key] ?? `example-${e.valueFrom.secretKeyRef.key}`;
+        if (e.value !== undefined)
+          env[e.name] = e.value.replace(/\$\((\w+)\)/g, (ref, name: string) => env[name] ?? ref);
+        else if (e.valueFrom?.secretKeyRef)
+          env[e.name] = SECRET_EXAMPLES[e.valueFrom.secretKeyRef.key] ?? `example-${e.valueFrom.secretKeyRef.key}`;
         else if (e.valueFrom?.fieldRef) {
           const example = FIELD_EXAMPLES[e.valueFrom.fieldRef.fieldPath];
-          if (example === undefined) throw new Error(`${where}: no example value for the field ${e.valueFrom.fieldRef.fieldPath}`);
+          if (example === undefined)
+            throw new Error(`${where}: no example value for the field ${e.valueFrom.fieldRef.fieldPath}`);
           env[e.name] = example;
         }
       }

@@ -47,10 +47,14 @@ export function readDockerfile(file: string): Dockerfile {
         user = rest.trim();
         break;
       case 'COPY': {
-        const words = rest.trim().split(/\s+/).filter((w) => !w.startsWith('--chown='));
+        const words = rest
+          .trim()
+          .split(/\s+/)
+          .filter((w) => !w.startsWith('--chown='));
         if (words.some((w) => w.startsWith('--'))) break; // --from: a stage's or an image's files, not the context's
         const dest = words.pop();
-        if (dest === undefined || words.length === 0) throw new Error(`${file}: COPY ${rest}: a source and a destination expected`);
+        if (dest === undefined || words.length === 0)
+          throw new Error(`${file}: COPY ${rest}: a source and a destination expected`);
         const target = posix.resolve(workdir ?? '/', dest);
         const intoFolder = words.length > 1 || dest.endsWith('/') || dest === '.';
         for (const source of words) copies.set(intoFolder ? posix.join(target, basename(source)) : target, source);
@@ -61,6 +65,7 @@ export function readDockerfile(file: string): Dockerfile {
         break;
     }
   }
-  if (workdir === undefined || entrypoint === undefined) throw new Error(`${file}: the final stage needs WORKDIR and an exec-form ENTRYPOINT`);
+  if (workdir === undefined || entrypoint === undefined)
+    throw new Error(`${file}: the final stage needs WORKDIR and an exec-form ENTRYPOINT`);
   return { baseImages, workdir, entrypoint, copies, user };
 }

@@ -4,7 +4,9 @@ import { parseAllDocuments } from 'yaml';
 import { z } from 'zod';
 
 /** The parts of Kubernetes manifests the deployment checks read; the rest passes through unchecked. */
-const metadataSchema = z.object({ name: z.string(), namespace: z.string().optional(), labels: z.record(z.string(), z.string()).default({}) }).passthrough();
+const metadataSchema = z
+  .object({ name: z.string(), namespace: z.string().optional(), labels: z.record(z.string(), z.string()).default({}) })
+  .passthrough();
 const objectSchema = z.object({ apiVersion: z.string(), kind: z.string(), metadata: metadataSchema }).passthrough();
 
 const envVarSchema = z
@@ -13,14 +15,19 @@ const envVarSchema = z
     value: z.string().optional(),
     valueFrom: z
       .object({
-        secretKeyRef: z.object({ name: z.string(), key: z.string(), optional: z.boolean().optional() }).strict().optional(),
+        secretKeyRef: z
+          .object({ name: z.string(), key: z.string(), optional: z.boolean().optional() })
+          .strict()
+          .optional(),
         fieldRef: z.object({ fieldPath: z.string() }).strict().optional(),
       })
       .strict()
       .optional(),
   })
   .strict();
-const probeSchema = z.object({ httpGet: z.object({ path: z.string(), port: z.union([z.string(), z.number()]) }).passthrough() }).passthrough();
+const probeSchema = z
+  .object({ httpGet: z.object({ path: z.string(), port: z.union([z.string(), z.number()]) }).passthrough() })
+  .passthrough();
 const containerSchema = z
   .object({
     name: z.string(),
@@ -28,10 +35,14 @@ const containerSchema = z
     command: z.array(z.string()).default([]),
     args: z.array(z.string()).default([]),
     env: z.array(envVarSchema).default([]),
-    ports: z.array(z.object({ name: z.string().optional(), containerPort: z.number().int() }).passthrough()).default([]),
+    ports: z
+      .array(z.object({ name: z.string().optional(), containerPort: z.number().int() }).passthrough())
+      .default([]),
     livenessProbe: probeSchema.optional(),
     readinessProbe: probeSchema.optional(),
-    volumeMounts: z.array(z.object({ name: z.string(), mountPath: z.string(), subPath: z.string().optional() }).passthrough()).default([]),
+    volumeMounts: z
+      .array(z.object({ name: z.string(), mountPath: z.string(), subPath: z.string().optional() }).passthrough())
+      .default([]),
   })
   .passthrough();
 const volumeSchema = z
@@ -66,7 +77,15 @@ const serviceSchema = objectSchema.extend({
   spec: z
     .object({
       selector: z.record(z.string(), z.string()),
-      ports: z.array(z.object({ name: z.string().optional(), port: z.number().int(), targetPort: z.union([z.string(), z.number()]).optional() }).passthrough()),
+      ports: z.array(
+        z
+          .object({
+            name: z.string().optional(),
+            port: z.number().int(),
+            targetPort: z.union([z.string(), z.number()]).optional(),
+          })
+          .passthrough(),
+      ),
     })
     .passthrough(),
 });
@@ -90,13 +109,16 @@ export function loadManifests(dir: string): Manifests {
   const workloads: Workload[] = [];
   const configMaps = new Map<string, ConfigMap>();
   const services: KubeService[] = [];
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()) {
     for (const doc of parseAllDocuments(readFileSync(join(dir, file), 'utf8'))) {
       if (doc.errors.length > 0) throw new Error(`${file}: ${doc.errors.map((e) => e.message).join('; ')}`);
       const raw: unknown = doc.toJS();
       const object = objectSchema.parse(raw);
       objects.push({ file, kind: object.kind, name: object.metadata.name });
-      if (workloadSchema.shape.kind.safeParse(object.kind).success) workloads.push({ ...workloadSchema.parse(raw), file });
+      if (workloadSchema.shape.kind.safeParse(object.kind).success)
+        workloads.push({ ...workloadSchema.parse(raw), file });
       else if (object.kind === 'ConfigMap') configMaps.set(object.metadata.name, configMapSchema.parse(raw));
       else if (object.kind === 'Service') services.push(serviceSchema.parse(raw));
     }
@@ -106,7 +128,8 @@ export function loadManifests(dir: string): Manifests {
 
 /** The container's port number for a probe's or a Service's port, given by name or number. */
 export function resolvePort(containers: readonly Container[], port: string | number): number | undefined {
-  if (typeof port === 'number') return containers.some((c) => c.ports.some((p) => p.containerPort === port)) ? port : undefined;
+  if (typeof port === 'number')
+    return containers.some((c) => c.ports.some((p) => p.containerPort === port)) ? port : undefined;
   for (const c of containers) for (const p of c.ports) if (p.name === port) return p.containerPort;
   return undefined;
 }
@@ -120,8 +143,13 @@ export function configMapFileOf(
   for (const mount of container.volumeMounts) {
     const volume = workload.spec.template.spec.volumes.find((v) => v.name === mount.name);
     if (!volume?.configMap) continue;
-    if (mount.subPath !== undefined && path === mount.mountPath) return { configMap: volume.configMap.name, key: mount.subPath };
-    if (mount.subPath === undefined && path.startsWith(`${mount.mountPath}/`) && !path.slice(mount.mountPath.length + 1).includes('/')) {
+    if (mount.subPath !== undefined && path === mount.mountPath)
+      return { configMap: volume.configMap.name, key: mount.subPath };
+    if (
+      mount.subPath === undefined &&
+      path.startsWith(`${mount.mountPath}/`) &&
+      !path.slice(mount.mountPath.length + 1).includes('/')
+    ) {
       return { configMap: volume.configMap.name, key: basename(path) };
     }
   }

@@ -31,7 +31,11 @@ export function configPathOf(argv: readonly string[]): string | undefined {
  * Runs the container's command line here with --help added: the kiln command (or kiln-agent) parses it strictly and
  * exits 0 with the usage only when the subcommand exists and accepts every option given.
  */
-export async function helpRun(argv: readonly string[], image: Dockerfile, repoRoot: string): Promise<{ code: number; output: string }> {
+export async function helpRun(
+  argv: readonly string[],
+  image: Dockerfile,
+  repoRoot: string,
+): Promise<{ code: number; output: string }> {
   const script = scriptInRepo(argv, image, repoRoot);
   if (!existsSync(script)) return { code: -1, output: `${script} does not exist` };
   return new Promise((resolve) => {
@@ -50,7 +54,10 @@ export function kilnConfig(text: string, env: Readonly<Record<string, string>>, 
 /** KILN_ variables that name no configuration key (a typo there leaves the key unset without a word). */
 export function unknownKilnVariables(names: readonly string[]): string[] {
   return names.filter(
-    (name) => name.startsWith('KILN_') && !PROCESS_VARIABLES.has(name) && Object.keys(applyEnvOverrides({}, configSchema, { [name]: 'x' })).length === 0,
+    (name) =>
+      name.startsWith('KILN_') &&
+      !PROCESS_VARIABLES.has(name) &&
+      Object.keys(applyEnvOverrides({}, configSchema, { [name]: 'x' })).length === 0,
   );
 }
 

@@ -14,7 +14,9 @@ export interface ComposedNatsCluster {
   dispose(): Promise<void>;
 }
 
-const metaClusterSchema = z.object({ name: z.string(), leader: z.string().optional(), cluster_size: z.number().int() }).passthrough();
+const metaClusterSchema = z
+  .object({ name: z.string(), leader: z.string().optional(), cluster_size: z.number().int() })
+  .passthrough();
 export type MetaCluster = z.infer<typeof metaClusterSchema>;
 const jszSchema = z.object({ meta_cluster: metaClusterSchema.optional() }).passthrough();
 
@@ -25,27 +27,51 @@ const jszSchema = z.object({ meta_cluster: metaClusterSchema.optional() }).passt
  * service's data volume), and command-line flags put the client, monitoring and route ports on free loopback ports
  * with routes between them.
  */
-export async function startComposedNatsCluster(compose: Compose, services: readonly ComposeService[]): Promise<ComposedNatsCluster> {
+export async function startComposedNatsCluster(
+  compose: Compose,
+  services: readonly ComposeService[],
+): Promise<ComposedNatsCluster> {
   const dir = await tempDir('kiln-deploy-nats-');
-  const ports = await Promise.all(services.map(async () => ({ client: await freePort(), http: await freePort(), route: await freePort() })));
+  const ports = await Promise.all(
+    services.map(async () => ({ client: await freePort(), http: await freePort(), route: await freePort() })),
+  );
   const routes = ports.map((p) => `nats://127.0.0.1:${p.route}`).join(',');
   const nodes = services.map((service, i) => {
     const root = join(dir.path, service.name);
     mirrorBindMounts(compose, service, root);
     const command = service.command ?? [];
     const at = command.indexOf('-c');
-    if (at < 0 || command[at + 1] === undefined) throw new Error(`${service.name}: expected -c <config file> in its command`);
+    if (at < 0 || command[at + 1] === undefined)
+      throw new Error(`${service.name}: expected -c <config file> in its command`);
     const configFile = join(root, command[at + 1]!);
     const volumes = mounts(compose, service).filter((m) => m.hostPath === undefined);
     const text = readFileSync(configFile, 'utf8');
     const storeDir = confValue(text, 'store_dir');
     if (storeDir === undefined || !volumes.some((v) => storeDir.startsWith(`${v.target}/`))) {
-      throw new Error(`${service.name}: store_dir ${storeDir ?? '(unset)'} is not on one of its volumes (${volumes.map((v) => v.target).join(', ')})`);
+      throw new Error(
+        `${service.name}: store_dir ${storeDir ?? '(unset)'} is not on one of its volumes (${volumes.map((v) => v.target).join(', ')})`,
+      );
     }
     writeFileSync(configFile, text.replace(storeDir, join(root, storeDir)));
     const p = ports[i]!;
-    const flags = ['-a', '127.0.0.1', '-p', String(p.client), '-m', String(p.http), '--cluster', `nats://127.0.0.1:${p.route}`, '--routes', routes];
-    return startProcess(service.name, 'nats-server', [...command, ...flags].map((a) => (a === command[at + 1] ? configFile : a)), service.environment);
+    const flags = [
+      '-a',
+      '127.0.0.1',
+      '-p',
+      String(p.client),
+      '-m',
+      String(p.http),
+      '--cluster',
+      `nats://127.0.0.1:${p.route}`,
+      '--routes',
+      routes,
+    ];
+    return startProcess(
+      service.name,
+      'nats-server',
+      [...command, ...flags].map((a) => (a === command[at + 1] ? configFile : a)),
+      service.environment,
+    );
   });
   const cluster: ComposedNatsCluster = {
     urls: ports.map((p) => `nats://127.0.0.1:${p.client}`),

@@ -14,7 +14,16 @@ import { spawnKiln } from '../support/kiln-process.js';
  * nvidia-smi (same command line and output formats: --query-gpu rows, -q, nvlink -s and -e, --query-compute-apps), with a
  * fake /proc where one GPU's process belongs to a Slurm job, publishing to a real nats-server.
  */
-const FAKE_NVIDIA_SMI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'services', 'agent', 'test', 'fixtures', 'nvidia-smi.mjs');
+const FAKE_NVIDIA_SMI = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'services',
+  'agent',
+  'test',
+  'fixtures',
+  'nvidia-smi.mjs',
+);
 const uuid = (i: number): string => `GPU-5e1c7a02-9b3f-4d21-8c6e-1f0a2b3c4d5${i}`;
 
 function gb300Tray(): unknown {
@@ -32,19 +41,35 @@ function gb300Tray(): unknown {
         'utilization.gpu': 98,
         'clocks_event_reasons.active': '0x0000000000000000',
         'temperature.gpu.tlimit': 14 - i,
-        ...(forming ? {} : { 'module.power.draw.average': 2710.4, 'module.enforced.power.limit': 2900, 'fabric.status': 'Success' }),
+        ...(forming
+          ? {}
+          : { 'module.power.draw.average': 2710.4, 'module.enforced.power.limit': 2900, 'fabric.status': 'Success' }),
         'fabric.state': forming ? 'In Progress' : 'Completed',
       },
       slowdown: 87,
       maxOp: 85,
       fabric: { state: forming ? 'In Progress' : 'Completed', cliqueId: forming ? '0' : '32766' },
       // nvlink -s: 18 NVLink5 links, link 7 of GPU 2 down; GPU 3 prints no link lines (count unknown).
-      links: forming ? undefined : Array.from({ length: 18 }, (_, l) => (i === 2 && l === 7 ? '<inactive>' : '53.125 GB/s')),
+      links: forming
+        ? undefined
+        : Array.from({ length: 18 }, (_, l) => (i === 2 && l === 7 ? '<inactive>' : '53.125 GB/s')),
       // nvlink -e: GPU 0 has 5 CRC errors on link 2; GPU 3's counters read N/A.
-      linkErrors: Array.from({ length: 18 }, (_, l) => (forming ? { replay: 'N/A', recovery: 'N/A', crc: 'N/A' } : { replay: 0, recovery: 0, crc: i === 0 && l === 2 ? 5 : 0 })),
+      linkErrors: Array.from({ length: 18 }, (_, l) =>
+        forming
+          ? { replay: 'N/A', recovery: 'N/A', crc: 'N/A' }
+          : { replay: 0, recovery: 0, crc: i === 0 && l === 2 ? 5 : 0 },
+      ),
     };
   });
-  return { limits: 'tlimit', chassisSerial: '1821725000123', gpus, apps: [{ uuid: uuid(0), pid: 81234 }, { uuid: uuid(1), pid: 81300 }] };
+  return {
+    limits: 'tlimit',
+    chassisSerial: '1821725000123',
+    gpus,
+    apps: [
+      { uuid: uuid(0), pid: 81234 },
+      { uuid: uuid(1), pid: 81300 },
+    ],
+  };
 }
 
 const cleanup: (() => Promise<unknown>)[] = [];
@@ -75,7 +100,15 @@ it('kiln agent publishes the Grace-Blackwell fields and the Slurm job of each GP
     JSON.stringify({
       data_dir: join(dir.path, 'data'),
       nats: { url: nats.url },
-      agent: { cluster: 'c1', rack: 'r0043', host: 'r0043-t02', source: 'nvidia-smi', nvidia_smi: FAKE_NVIDIA_SMI, interval_ms: 200, proc_root: proc },
+      agent: {
+        cluster: 'c1',
+        rack: 'r0043',
+        host: 'r0043-t02',
+        source: 'nvidia-smi',
+        nvidia_smi: FAKE_NVIDIA_SMI,
+        interval_ms: 200,
+        proc_root: proc,
+      },
     }),
   );
   const agent = spawnKiln('agent', ['agent', '--config', config], { FAKE_NVIDIA_SMI_STATE: state });
@@ -110,7 +143,16 @@ it('kiln agent publishes the Grace-Blackwell fields and the Slurm job of each GP
   expect(g1).not.toHaveProperty('job');
   expect(g2).toMatchObject({ nvlink_links_inactive: 1, temp_margin_c: 12 });
   expect(g3).toMatchObject({ fabric_state: 2, fabric_clique: 0, temp_margin_c: 11 });
-  for (const absent of ['module_power_w', 'module_power_limit_w', 'fabric_status', 'nvlink_links_inactive', 'nvlink_crc_errors', 'nvlink_replay_errors', 'nvlink_recovery_errors', 'job']) {
+  for (const absent of [
+    'module_power_w',
+    'module_power_limit_w',
+    'fabric_status',
+    'nvlink_links_inactive',
+    'nvlink_crc_errors',
+    'nvlink_replay_errors',
+    'nvlink_recovery_errors',
+    'job',
+  ]) {
     expect(g3).not.toHaveProperty(absent);
   }
 });

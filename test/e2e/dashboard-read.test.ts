@@ -23,11 +23,17 @@ describe('a heavy dashboard query while a rack streams live', () => {
     const line = /^kiln_ingest_samples_stored_total(?:\{[^}]*\})? (\d+)/m.exec(text);
     return line === null ? 0 : Number(line[1]);
   };
-  const read = (sql: string, init: RequestInit = {}): Promise<Response> => fetch(`${chUrl}/?query=${encodeURIComponent(sql)}`, init);
+  const read = (sql: string, init: RequestInit = {}): Promise<Response> =>
+    fetch(`${chUrl}/?query=${encodeURIComponent(sql)}`, init);
   /** The writer's statements run in the write lane: they look at the engine while the read lane is busy. */
   const runningEndlessReads = async (): Promise<number> => {
-    const sql = "SELECT count() FROM system.processes WHERE query LIKE '%numbers(1000000000000)%' AND query NOT LIKE '%system.processes%'";
-    const res = await fetch(`${chUrl}/`, { method: 'POST', body: sql, headers: { authorization: `Basic ${Buffer.from('writer:writer-secret').toString('base64')}` } });
+    const sql =
+      "SELECT count() FROM system.processes WHERE query LIKE '%numbers(1000000000000)%' AND query NOT LIKE '%system.processes%'";
+    const res = await fetch(`${chUrl}/`, {
+      method: 'POST',
+      body: sql,
+      headers: { authorization: `Basic ${Buffer.from('writer:writer-secret').toString('base64')}` },
+    });
     return Number((await res.text()).trim());
   };
 
@@ -44,7 +50,12 @@ describe('a heavy dashboard query while a rack streams live', () => {
       JSON.stringify({
         data_dir: join(dir.path, 'state'),
         nats: { url: nats.url },
-        clickhouse: { listen: `127.0.0.1:${chPort}`, user: 'writer', password: 'writer-secret', read_limits: { max_execution_time_s: 60 } },
+        clickhouse: {
+          listen: `127.0.0.1:${chPort}`,
+          user: 'writer',
+          password: 'writer-secret',
+          read_limits: { max_execution_time_s: 60 },
+        },
         alerter: { listen: `127.0.0.1:${await freePort()}` },
         // Two ticks a second and batches of a quarter second: the stored count moves about every half second while
         // the rack streams, so a 2 s gap means ingest was held back, not that a tick had not come yet.
@@ -53,7 +64,12 @@ describe('a heavy dashboard query while a rack streams live', () => {
       }),
     );
     up = spawnKiln('up', ['up', '--config', configFile], { KILN_METRICS_LISTEN: `127.0.0.1:${metricsPort}` });
-    await waitUntil('kiln up to store samples', async () => (await storedSamples().catch(() => 0)) > 0, 120_000, 250).catch((err: unknown) => {
+    await waitUntil(
+      'kiln up to store samples',
+      async () => (await storedSamples().catch(() => 0)) > 0,
+      120_000,
+      250,
+    ).catch((err: unknown) => {
       throw new Error(`${String(err)}\n${up.output()}`);
     });
   }, 180_000);
@@ -66,7 +82,11 @@ describe('a heavy dashboard query while a rack streams live', () => {
 
   it('stores on beside a 60 s read, which its limit stops with ClickHouse’s error', async () => {
     const startedAt = Date.now();
-    const heavy = read(ENDLESS_READ).then(async (res) => ({ status: res.status, body: await res.text(), at: Date.now() }));
+    const heavy = read(ENDLESS_READ).then(async (res) => ({
+      status: res.status,
+      body: await res.text(),
+      at: Date.now(),
+    }));
     let done = false;
     void heavy.finally(() => (done = true));
     const advances: number[] = [startedAt];
@@ -101,6 +121,11 @@ describe('a heavy dashboard query while a rack streams live', () => {
     expect(await next.text()).toBe('1\n');
     // Answered long before the abandoned read's own limit (60 s) would have freed the read lane.
     expect(Date.now() - askedAt).toBeLessThan(30_000);
-    await waitUntil('the abandoned read to be gone from the engine', async () => (await runningEndlessReads()) === 0, 10_000, 100);
+    await waitUntil(
+      'the abandoned read to be gone from the engine',
+      async () => (await runningEndlessReads()) === 0,
+      10_000,
+      100,
+    );
   }, 60_000);
 });

@@ -8,7 +8,13 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { GPU_STREAM, ensureStreams } from '@kiln/nats';
 import { Fleet, publishFleet } from '@kiln/simulator';
 import { startTestNatsServer, tempDir, waitUntil, type TestNatsServer } from '@kiln/testkit';
-import { crashAtEveryBatchPoint, rawCounts, rollupMismatches, rollupTemperatures, writeCrashTestConfig } from '../support/exactness.js';
+import {
+  crashAtEveryBatchPoint,
+  rawCounts,
+  rollupMismatches,
+  rollupTemperatures,
+  writeCrashTestConfig,
+} from '../support/exactness.js';
 import { freePort, spawnKiln, spawnKilnStore, type KilnProcess } from '../support/kiln-process.js';
 
 /**
@@ -38,7 +44,12 @@ describe('exactly-once storage, embedded engine', () => {
     nc = await connect({ servers: nats.url });
     jsm = await jetstreamManager(nc);
     await ensureStreams(jsm, { replicas: 1 });
-    const fleet = new Fleet({ cluster: 'eoe-ai1', racks: 1, seed: 7, startMs: Math.floor((Date.now() - 6 * 60_000) / 1000) * 1000 });
+    const fleet = new Fleet({
+      cluster: 'eoe-ai1',
+      racks: 1,
+      seed: 7,
+      startMs: Math.floor((Date.now() - 6 * 60_000) / 1000) * 1000,
+    });
     expected = (await publishFleet(jetstream(nc), fleet, { mode: 'replay', ticks: 300 })).samples;
   }, 180_000);
 
@@ -57,10 +68,15 @@ describe('exactly-once storage, embedded engine', () => {
     await victim.kill();
 
     const survivor = aggregator();
-    await waitUntil('the stream to drain', async () => {
-      const info = await consumer();
-      return info.num_pending === 0 && info.num_ack_pending === 0;
-    }, 120_000, 250).catch((err: unknown) => {
+    await waitUntil(
+      'the stream to drain',
+      async () => {
+        const info = await consumer();
+        return info.num_pending === 0 && info.num_ack_pending === 0;
+      },
+      120_000,
+      250,
+    ).catch((err: unknown) => {
       throw new Error(`${String(err)}\n${survivor.output()}`);
     });
     await survivor.stop();

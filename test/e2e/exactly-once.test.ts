@@ -7,7 +7,13 @@ import { GPU_STREAM, ensureStreams } from '@kiln/nats';
 import { Fleet, publishFleet } from '@kiln/simulator';
 import { startTestNatsServer, tempDir, waitUntil, type TestNatsServer } from '@kiln/testkit';
 import { encodeMessage, gpuSubject } from '@kiln/wire';
-import { crashAtEveryBatchPoint, rawCounts, rollupMismatches, rollupTemperatures, writeCrashTestConfig } from '../support/exactness.js';
+import {
+  crashAtEveryBatchPoint,
+  rawCounts,
+  rollupMismatches,
+  rollupTemperatures,
+  writeCrashTestConfig,
+} from '../support/exactness.js';
 import { freePort, spawnKiln, spawnKilnStore, type KilnProcess } from '../support/kiln-process.js';
 
 /**
@@ -99,7 +105,9 @@ describe('exactly-once storage', () => {
     const again = new Fleet({ cluster: CLUSTER, racks: 1, seed: 3, startMs: fleetStart });
     for (let t = 0; t < 30; t++) {
       for (const m of again.tick()) {
-        await js.publish(gpuSubject(m.cluster, m.rack, m.host), encodeMessage(m), { msgID: `${m.host}:reinstalled-${m.seq}` });
+        await js.publish(gpuSubject(m.cluster, m.rack, m.host), encodeMessage(m), {
+          msgID: `${m.host}:reinstalled-${m.seq}`,
+        });
       }
     }
     const p = aggregator();
@@ -113,7 +121,9 @@ describe('exactly-once storage', () => {
   it('settles a stored batch whose acknowledgement was lost, before JetStream would redeliver it', async () => {
     // One message after the first 300 ticks, so one batch, whose acknowledgement the process skips as if lost.
     const [m] = new Fleet({ cluster: CLUSTER, racks: 1, seed: 3, startMs: fleetStart + 300_000 }).tick();
-    await js.publish(gpuSubject(m!.cluster, m!.rack, m!.host), encodeMessage(m!), { msgID: `${m!.host}:later-${m!.seq}` });
+    await js.publish(gpuSubject(m!.cluster, m!.rack, m!.host), encodeMessage(m!), {
+      msgID: `${m!.host}:later-${m!.seq}`,
+    });
     expected += m!.gpus.length;
     const p = aggregator('lose-ack=1');
     await waitUntil('the batch stored', async () => (await counts()).n === expected, 30_000, 250);

@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startHttpReceiver, startTestNatsServer, tempDir, waitUntil, type HttpReceiver, type TestNatsServer } from '@kiln/testkit';
+import {
+  startHttpReceiver,
+  startTestNatsServer,
+  tempDir,
+  waitUntil,
+  type HttpReceiver,
+  type TestNatsServer,
+} from '@kiln/testkit';
 import { freePort, spawnKiln, type KilnProcess } from '../support/kiln-process.js';
 
 /**
@@ -36,14 +43,22 @@ describe('hostile requests to the alerter API', () => {
         clickhouse: { listen: `127.0.0.1:${chPort}` },
         alerter: { listen: alerterUrl.slice(7), basic_auth: auth },
         detect: { thermal: { for_ms: 0 } },
-        simulate: { enabled: true, cluster: 'hostile-ai1', racks: 1, mode: 'realtime', faults: ['overheat=6:r0001-t05/1@20s'] },
+        simulate: {
+          enabled: true,
+          cluster: 'hostile-ai1',
+          racks: 1,
+          mode: 'realtime',
+          faults: ['overheat=6:r0001-t05/1@20s'],
+        },
         notify: [{ type: 'webhook', url: `${webhook.url}/hook` }],
       }),
     );
     up = spawnKiln('up', ['up', '--config', configFile]);
-    await waitUntil('the alerter API', async () => (await fetch(`${alerterUrl}/-/ready`)).ok, 90_000, 200).catch((err: unknown) => {
-      throw new Error(`${String(err)}\n${up.output()}`);
-    });
+    await waitUntil('the alerter API', async () => (await fetch(`${alerterUrl}/-/ready`)).ok, 90_000, 200).catch(
+      (err: unknown) => {
+        throw new Error(`${String(err)}\n${up.output()}`);
+      },
+    );
   });
 
   afterAll(async () => {
@@ -56,8 +71,25 @@ describe('hostile requests to the alerter API', () => {
   it('answers every one at once while ingestion and paging carry on', async () => {
     // One alert firing, whose uuid the evil patterns chew on.
     const uuid = `GPU-${'a'.repeat(60)}`;
-    const target = [{ labels: { alertname: 'PostedByTest', severity: 'info', category: 'hardware', cluster: 'hostile-ai1', rack: 'r0001', uuid, gpu: '0', host: 'h' }, annotations: { summary: 's', description: 'd' } }];
-    expect((await fetch(`${alerterUrl}/api/v2/alerts`, { method: 'POST', headers: basic, body: JSON.stringify(target) })).status).toBe(200);
+    const target = [
+      {
+        labels: {
+          alertname: 'PostedByTest',
+          severity: 'info',
+          category: 'hardware',
+          cluster: 'hostile-ai1',
+          rack: 'r0001',
+          uuid,
+          gpu: '0',
+          host: 'h',
+        },
+        annotations: { summary: 's', description: 'd' },
+      },
+    ];
+    expect(
+      (await fetch(`${alerterUrl}/api/v2/alerts`, { method: 'POST', headers: basic, body: JSON.stringify(target) }))
+        .status,
+    ).toBe(200);
 
     const alternation = Array.from({ length: 200 }, (_, i) => `r${i}`).join('|');
     const gets = [
@@ -72,7 +104,9 @@ describe('hostile requests to the alerter API', () => {
       'receiver=(.*.*)*X',
       `filter=rack="${'y'.repeat(100_000)}"`,
     ];
-    const bigBody = JSON.stringify([{ labels: Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [`l${i}`, 'v'])), annotations: {} }]);
+    const bigBody = JSON.stringify([
+      { labels: Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [`l${i}`, 'v'])), annotations: {} },
+    ]);
     const timings: number[] = [];
     const statuses = new Map<number, number>();
     const time = async (request: () => Promise<Response>): Promise<void> => {
@@ -92,7 +126,13 @@ describe('hostile requests to the alerter API', () => {
       }
       await time(() => fetch(`${alerterUrl}/api/v2/alerts`, { method: 'POST', body: bigBody }));
       await time(() => fetch(`${alerterUrl}/api/v2/alerts`, { method: 'POST', headers: basic, body: bigBody }));
-      const evilSilence = { matchers: [{ name: 'uuid', value: '(.*.*)*X', isRegex: true }], startsAt: new Date().toISOString(), endsAt: new Date(Date.now() + 60_000).toISOString(), createdBy: 'x', comment: 'x' };
+      const evilSilence = {
+        matchers: [{ name: 'uuid', value: '(.*.*)*X', isRegex: true }],
+        startsAt: new Date().toISOString(),
+        endsAt: new Date(Date.now() + 60_000).toISOString(),
+        createdBy: 'x',
+        comment: 'x',
+      };
       await time(() => fetch(`${alerterUrl}/api/v2/silences`, { method: 'POST', body: JSON.stringify(evilSilence) }));
     }
     const sorted = [...timings].sort((a, b) => a - b);
@@ -110,19 +150,25 @@ describe('hostile requests to the alerter API', () => {
     expect(up.lines().filter((l) => l.includes(' stored ')).length - progressBefore).toBeGreaterThanOrEqual(6);
     // And the GPU that overheated meanwhile was paged within seconds of its first sample over the threshold.
     type Hook = { status: string; alerts: { labels: Record<string, string> }[] };
-    const isPage = (body: string) => (JSON.parse(body) as Hook).alerts.some((a) => a.labels.alertname === 'GpuTemperatureNearSlowdown' && a.labels.host === 'r0001-t05');
+    const isPage = (body: string) =>
+      (JSON.parse(body) as Hook).alerts.some(
+        (a) => a.labels.alertname === 'GpuTemperatureNearSlowdown' && a.labels.host === 'r0001-t05',
+      );
     await webhook.waitFor((r) => r.some((x) => isPage(x.body)), 60_000);
     const pagedAt = webhook.requests.find((r) => isPage(r.body))!.at;
     const firstHot = await waitUntil(
       'the hot sample to be queryable',
       async () => {
-        const sql = "SELECT toUnixTimestamp64Milli(min(ts)) FROM kiln.gpu_samples WHERE host = 'r0001-t05' AND gpu = 1 AND temp_c >= slowdown_temp_c - 5";
+        const sql =
+          "SELECT toUnixTimestamp64Milli(min(ts)) FROM kiln.gpu_samples WHERE host = 'r0001-t05' AND gpu = 1 AND temp_c >= slowdown_temp_c - 5";
         const ms = Number((await (await fetch(`${chUrl}/?query=${encodeURIComponent(sql)}`)).text()).trim());
         return ms > 0 ? ms : undefined;
       },
       30_000,
     );
-    process.stdout.write(`hostile requests: the overheating GPU paged ${pagedAt - firstHot} ms after its first sample over the threshold\n`);
+    process.stdout.write(
+      `hostile requests: the overheating GPU paged ${pagedAt - firstHot} ms after its first sample over the threshold\n`,
+    );
     expect(pagedAt - firstHot).toBeLessThan(5_000);
     expect(up.alive()).toBe(true);
   }, 180_000);

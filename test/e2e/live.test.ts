@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startHttpReceiver, startTestNatsServer, tempDir, waitUntil, type HttpReceiver, type TestNatsServer } from '@kiln/testkit';
+import {
+  startHttpReceiver,
+  startTestNatsServer,
+  tempDir,
+  waitUntil,
+  type HttpReceiver,
+  type TestNatsServer,
+} from '@kiln/testkit';
 import { freePort, spawnKiln, type KilnProcess } from '../support/kiln-process.js';
 
 /**
@@ -31,7 +38,13 @@ describe('live: a GPU that overheats now', () => {
         alerter: { listen: `127.0.0.1:${await freePort()}` },
         metrics: { listen: `127.0.0.1:${await freePort()}` },
         detect: { thermal: { for_ms: 0 } },
-        simulate: { enabled: true, cluster: 'live-ai1', racks: 1, mode: 'realtime', faults: ['overheat=6:r0001-t05/1@1s'] },
+        simulate: {
+          enabled: true,
+          cluster: 'live-ai1',
+          racks: 1,
+          mode: 'realtime',
+          faults: ['overheat=6:r0001-t05/1@1s'],
+        },
         notify: [{ type: 'webhook', url: `${webhook.url}/hook` }],
       }),
     );
@@ -51,9 +64,11 @@ describe('live: a GPU that overheats now', () => {
       const h = JSON.parse(body) as Hook;
       return h.status === 'firing' && h.alerts.some((a) => a.labels.alertname === 'GpuTemperatureNearSlowdown');
     };
-    await webhook.waitFor((r) => r.some((x) => isPage(x.body)), 180_000).catch((err: unknown) => {
-      throw new Error(`${String(err)}\n${up.output()}`);
-    });
+    await webhook
+      .waitFor((r) => r.some((x) => isPage(x.body)), 180_000)
+      .catch((err: unknown) => {
+        throw new Error(`${String(err)}\n${up.output()}`);
+      });
     const pagedAt = webhook.requests.find((r) => isPage(r.body))!.at;
     // The first sample at or above the rule's threshold (slowdown_temp_c − 5 °C), in event time = wall time here.
     const firstHot = await waitUntil(
@@ -70,7 +85,9 @@ describe('live: a GPU that overheats now', () => {
       30_000,
     );
     const latencyMs = pagedAt - firstHot;
-    process.stdout.write(`live page latency: ${latencyMs} ms from the first sample over the threshold to the webhook\n`);
+    process.stdout.write(
+      `live page latency: ${latencyMs} ms from the first sample over the threshold to the webhook\n`,
+    );
     expect(latencyMs).toBeGreaterThan(0);
     expect(latencyMs).toBeLessThan(5_000);
     expect(up.alive()).toBe(true);

@@ -7,7 +7,14 @@ import { DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient } from
 import type { NatsConnection } from '@nats-io/nats-core';
 import { DLQ_STREAM, GPU_STREAM, ensureStreams } from '@kiln/nats';
 import { Fleet, parseFaults, publishFleet } from '@kiln/simulator';
-import { startHttpReceiver, startTestNatsServer, tempDir, waitUntil, type HttpReceiver, type TestNatsServer } from '@kiln/testkit';
+import {
+  startHttpReceiver,
+  startTestNatsServer,
+  tempDir,
+  waitUntil,
+  type HttpReceiver,
+  type TestNatsServer,
+} from '@kiln/testkit';
 import { freePort, spawnKiln, spawnKilnStore, type KilnProcess } from '../support/kiln-process.js';
 import { malformedMessages } from '../support/malformed.js';
 
@@ -37,7 +44,9 @@ describe('pipeline: ten minutes of one rack, replayed', () => {
     dir = await tempDir('kiln-e2e-');
     webhook = await startHttpReceiver();
     pagerduty = await startHttpReceiver((_req, _n, res) =>
-      res.writeHead(202, { 'content-type': 'application/json' }).end('{"status":"success","message":"Event processed"}'),
+      res
+        .writeHead(202, { 'content-type': 'application/json' })
+        .end('{"status":"success","message":"Event processed"}'),
     );
     const chPort = await freePort();
     const configFile = join(dir.path, 'kiln.yaml');
@@ -126,11 +135,16 @@ describe('pipeline: ten minutes of one rack, replayed', () => {
 
   it('rolls the same samples up into mergeable 10 s windows', async () => {
     const [raw] = await (
-      await ch.query({ query: "SELECT count() AS n, sum(temp_c) AS s FROM kiln.gpu_samples WHERE rack = 'r0001' AND host != 'r0001-bad'", format: 'JSONEachRow' })
+      await ch.query({
+        query:
+          "SELECT count() AS n, sum(temp_c) AS s FROM kiln.gpu_samples WHERE rack = 'r0001' AND host != 'r0001-bad'",
+        format: 'JSONEachRow',
+      })
     ).json<{ n: string; s: number }>();
     const [rollup] = await (
       await ch.query({
-        query: "SELECT sum(temp_c_count) AS n, sum(temp_c_sum) AS s FROM kiln.gpu_rollup_10s WHERE rack = 'r0001' AND host != 'r0001-bad'",
+        query:
+          "SELECT sum(temp_c_count) AS n, sum(temp_c_sum) AS s FROM kiln.gpu_rollup_10s WHERE rack = 'r0001' AND host != 'r0001-bad'",
         format: 'JSONEachRow',
       })
     ).json<{ n: string; s: number }>();
@@ -162,20 +176,28 @@ describe('pipeline: ten minutes of one rack, replayed', () => {
     ).json<{ temp_c: number; mem_temp_c: number; power_w: number | null | string; util_pct: number | null | string }>();
     expect(row!.temp_c).toBe(60);
     expect(row!.mem_temp_c).toBe(66);
-    for (const absent of [row!.power_w, row!.util_pct]) expect(absent === null || absent === 'nan' || Number.isNaN(Number(absent))).toBe(true);
+    for (const absent of [row!.power_w, row!.util_pct])
+      expect(absent === null || absent === 'nan' || Number.isNaN(Number(absent))).toBe(true);
   });
 
   it('pages the overheating GPU and then resolves it, on the webhook and PagerDuty, and nobody else', async () => {
     type Hook = { version: string; status: string; alerts: { labels: Record<string, string>; status: string }[] };
     const hooks = (): Hook[] => webhook.requests.map((r) => JSON.parse(r.body) as Hook);
-    const nearSlowdown = (h: Hook): boolean => h.alerts.some((a) => a.labels.alertname === 'GpuTemperatureNearSlowdown');
+    const nearSlowdown = (h: Hook): boolean =>
+      h.alerts.some((a) => a.labels.alertname === 'GpuTemperatureNearSlowdown');
     await webhook.waitFor(() => hooks().some((h) => nearSlowdown(h) && h.status === 'resolved'), 60_000);
     await pagerduty.waitFor((r) => r.some((x) => JSON.parse(x.body).event_action === 'resolve'), 60_000);
     // Every page is about the overheating GPU (the thermal detectors may each page it: near-slowdown, throttling, …).
     for (const h of hooks()) {
       expect(h.version).toBe('4');
       for (const a of h.alerts) {
-        expect(a.labels, JSON.stringify(h)).toMatchObject({ category: 'thermal', cluster: CLUSTER, rack: RACK, host: HOT.host, gpu: HOT.gpu });
+        expect(a.labels, JSON.stringify(h)).toMatchObject({
+          category: 'thermal',
+          cluster: CLUSTER,
+          rack: RACK,
+          host: HOT.host,
+          gpu: HOT.gpu,
+        });
         expect(a.labels.uuid).toMatch(/^GPU-/);
       }
     }
@@ -183,14 +205,22 @@ describe('pipeline: ten minutes of one rack, replayed', () => {
     expect(near.map((h) => h.status)).toEqual(['firing', 'resolved']);
     expect(near[0]!.alerts[0]!.labels).toMatchObject({ alertname: 'GpuTemperatureNearSlowdown', severity: 'critical' });
 
-    type PdEvent = { event_action: string; dedup_key: string; payload?: { summary: string; severity: string; class: string } };
+    type PdEvent = {
+      event_action: string;
+      dedup_key: string;
+      payload?: { summary: string; severity: string; class: string };
+    };
     const pd = pagerduty.requests.map((r) => JSON.parse(r.body) as PdEvent);
     const trigger = pd.find((e) => e.event_action === 'trigger' && e.payload?.summary.includes('slowdown threshold'));
     expect(trigger, JSON.stringify(pd, null, 1)).toBeDefined();
     expect(trigger!.payload!.severity).toBe('critical');
     expect(trigger!.payload!.summary).toMatch(new RegExp(`GPU ${HOT.gpu} on ${HOT.host}`));
-    expect(pd.filter((e) => e.dedup_key === trigger!.dedup_key).map((e) => e.event_action)).toEqual(['trigger', 'resolve']);
-    for (const e of pd.filter((x) => x.event_action === 'trigger')) expect(e.payload!.summary).toMatch(new RegExp(`${HOT.host}`));
+    expect(pd.filter((e) => e.dedup_key === trigger!.dedup_key).map((e) => e.event_action)).toEqual([
+      'trigger',
+      'resolve',
+    ]);
+    for (const e of pd.filter((x) => x.event_action === 'trigger'))
+      expect(e.payload!.summary).toMatch(new RegExp(`${HOT.host}`));
   });
 
   it('keeps every process alive', () => {

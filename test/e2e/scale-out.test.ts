@@ -7,7 +7,14 @@ import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jets
 import type { NatsConnection } from '@nats-io/nats-core';
 import { GPU_STREAM, ensureStreams, partitionMapping, readLeaseOwners } from '@kiln/nats';
 import { Fleet, parseFaults, publishFleet, rackName } from '@kiln/simulator';
-import { startHttpReceiver, startTestNatsCluster, tempDir, waitUntil, type HttpReceiver, type TestNatsCluster } from '@kiln/testkit';
+import {
+  startHttpReceiver,
+  startTestNatsCluster,
+  tempDir,
+  waitUntil,
+  type HttpReceiver,
+  type TestNatsCluster,
+} from '@kiln/testkit';
 import { partitionOf } from '@kiln/wire';
 import { freePort, spawnKiln, spawnKilnStore, type KilnProcess } from '../support/kiln-process.js';
 
@@ -41,7 +48,10 @@ describe('scale-out: two aggregators on a 3-node NATS cluster, one of each kille
   const leaseOwners = () => readLeaseOwners(nc, 'kiln-aggregator', PARTITIONS);
   const stored = async (): Promise<{ n: number; distinct: number }> => {
     const [row] = await (
-      await ch.query({ query: 'SELECT count() AS n, uniqExact(cluster, rack, host, gpu, ts) AS d FROM kiln.gpu_samples', format: 'JSONEachRow' })
+      await ch.query({
+        query: 'SELECT count() AS n, uniqExact(cluster, rack, host, gpu, ts) AS d FROM kiln.gpu_samples',
+        format: 'JSONEachRow',
+      })
     ).json<{ n: string; d: string }>();
     return { n: Number(row!.n), distinct: Number(row!.d) };
   };
@@ -61,7 +71,12 @@ describe('scale-out: two aggregators on a 3-node NATS cluster, one of each kille
         alerter: { listen: `127.0.0.1:${await freePort()}`, retry_for_ms: 60_000 },
         aggregator: { flush_ms: 100 },
         // The replay ends and every host falls silent; those pages are the availability rules' own tests' business.
-        detect: { host_silent: { enabled: false }, partition_silent: { enabled: false }, rack_silent: { enabled: false }, gpu_missing: { enabled: false } },
+        detect: {
+          host_silent: { enabled: false },
+          partition_silent: { enabled: false },
+          rack_silent: { enabled: false },
+          gpu_missing: { enabled: false },
+        },
         notify: [{ type: 'webhook', url: `${webhook.url}/hook` }],
       }),
     );
@@ -69,7 +84,10 @@ describe('scale-out: two aggregators on a 3-node NATS cluster, one of each kille
     processes.push(store);
     const viaStore = { KILN_CLICKHOUSE_URL: chUrl };
     for (const name of ['agg-a', 'agg-b']) {
-      const p = spawnKiln(name, ['aggregator', '--config', configFile], { ...viaStore, KILN_AGGREGATOR_INSTANCE: name });
+      const p = spawnKiln(name, ['aggregator', '--config', configFile], {
+        ...viaStore,
+        KILN_AGGREGATOR_INSTANCE: name,
+      });
       processes.push(p);
       aggregators.set(name, p);
     }
@@ -103,7 +121,13 @@ describe('scale-out: two aggregators on a 3-node NATS cluster, one of each kille
   it('stores every sample exactly once and pages the overheating GPU after the kills', async () => {
     const startMs = Math.floor((Date.now() - (TICKS + 60) * 1000) / 1000) * 1000;
     // The GPU overheats only after the kills, in a rack served by the aggregator that is killed.
-    const fleet = new Fleet({ cluster: CLUSTER, racks: RACKS, seed: 11, startMs, faults: parseFaults([`overheat:${HOT.host}/${HOT.gpu}@180s+90s`]) });
+    const fleet = new Fleet({
+      cluster: CLUSTER,
+      racks: RACKS,
+      seed: 11,
+      startMs,
+      faults: parseFaults([`overheat:${HOT.host}/${HOT.gpu}@180s+90s`]),
+    });
     expect(rackName(1)).toBe(HOT_RACK);
     const options = { mode: 'replay' as const, ackTimeoutMs: 5_000, attempts: 10 };
     published += (await publishFleet(js, fleet, { ...options, ticks: HALF })).samples;
@@ -111,19 +135,30 @@ describe('scale-out: two aggregators on a 3-node NATS cluster, one of each kille
     // Mid-stream, while the second half is being published and stored: kill the owner of the hot rack's partition
     // and a NATS node.
     const rest = publishFleet(js, fleet, { ...options, ticks: TICKS - HALF });
-    await waitUntil('the aggregators to store part of the second half', async () => (await stored()).n > published + 2_000, 60_000, 50);
+    await waitUntil(
+      'the aggregators to store part of the second half',
+      async () => (await stored()).n > published + 2_000,
+      60_000,
+      50,
+    );
     victim = (await leaseOwners()).get(partitionOf(HOT_RACK, PARTITIONS))!;
     const survivor = victim === 'agg-a' ? 'agg-b' : 'agg-a';
     await aggregators.get(victim)!.kill();
     await nats.nodes[2]!.kill();
     const killedAt = Date.now();
-    await waitUntil('the survivor to hold every partition', async () => {
-      const owners = [...(await leaseOwners()).values()];
-      return owners.length === PARTITIONS && owners.every((o) => o === survivor);
-    }, 60_000).catch((err: unknown) => {
+    await waitUntil(
+      'the survivor to hold every partition',
+      async () => {
+        const owners = [...(await leaseOwners()).values()];
+        return owners.length === PARTITIONS && owners.every((o) => o === survivor);
+      },
+      60_000,
+    ).catch((err: unknown) => {
       throw new Error(`${String(err)}\n${aggregators.get(survivor)!.tail(40)}`);
     });
-    console.log(`scale-out: the survivor held every partition ${Date.now() - killedAt} ms after the kills (lease 10 s)`);
+    console.log(
+      `scale-out: the survivor held every partition ${Date.now() - killedAt} ms after the kills (lease 10 s)`,
+    );
     published += (await rest).samples;
     expect(published).toBe(TICKS * RACKS * 72);
 
@@ -142,10 +177,15 @@ describe('scale-out: two aggregators on a 3-node NATS cluster, one of each kille
     ).catch(async (err: unknown) => {
       const lag = await Promise.all(
         Array.from({ length: PARTITIONS }, (_, k) =>
-          jsm.consumers.info(GPU_STREAM, `kiln-aggregator-p${k}`).then((i) => `p${k}: ${i.num_pending} pending, ${i.num_ack_pending} unacked`, (e: unknown) => `p${k}: ${String(e)}`),
+          jsm.consumers.info(GPU_STREAM, `kiln-aggregator-p${k}`).then(
+            (i) => `p${k}: ${i.num_pending} pending, ${i.num_ack_pending} unacked`,
+            (e: unknown) => `p${k}: ${String(e)}`,
+          ),
         ),
       );
-      throw new Error(`${String(err)}\n${lag.join('\n')}\nstored ${JSON.stringify(await stored())} of ${published}\n${diagnostics()}`);
+      throw new Error(
+        `${String(err)}\n${lag.join('\n')}\nstored ${JSON.stringify(await stored())} of ${published}\n${diagnostics()}`,
+      );
     });
     expect(await stored()).toEqual({ n: published, distinct: published });
     // The survivor serves every partition now.
@@ -171,10 +211,19 @@ describe('scale-out: two aggregators on a 3-node NATS cluster, one of each kille
 
     type Hook = { status: string; alerts: { labels: Record<string, string>; status: string }[] };
     const pages = (): Hook[] => webhook.requests.map((r) => JSON.parse(r.body) as Hook);
-    await webhook.waitFor(() => pages().some((h) => h.status === 'firing' && h.alerts.some((a) => a.labels.alertname === 'GpuTemperatureNearSlowdown')), 60_000).catch((err: unknown) => {
-      throw new Error(`${String(err)}\n${diagnostics()}`);
-    });
-    for (const h of pages()) for (const a of h.alerts) expect(a.labels).toMatchObject({ rack: HOT_RACK, host: HOT.host, gpu: HOT.gpu });
+    await webhook
+      .waitFor(
+        () =>
+          pages().some(
+            (h) => h.status === 'firing' && h.alerts.some((a) => a.labels.alertname === 'GpuTemperatureNearSlowdown'),
+          ),
+        60_000,
+      )
+      .catch((err: unknown) => {
+        throw new Error(`${String(err)}\n${diagnostics()}`);
+      });
+    for (const h of pages())
+      for (const a of h.alerts) expect(a.labels).toMatchObject({ rack: HOT_RACK, host: HOT.host, gpu: HOT.gpu });
   });
 
   it('keeps every process but the killed aggregator alive', () => {

@@ -16,7 +16,10 @@ interface Outcome {
 /** Runs one of the repository's own check tools from its root, as `npm run lint` and `npm run typecheck` do. */
 async function tool(name: string, args: string[]): Promise<Outcome> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(join(BIN, name), args, { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
+    const { stdout, stderr } = await promisify(execFile)(join(BIN, name), args, {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     return { code: 0, output: stdout + stderr };
   } catch (err) {
     const failed = err as { code?: unknown; stdout?: string; stderr?: string };
@@ -59,11 +62,18 @@ describe("the repository's checks fail on the faults they exist for", () => {
     const base = relative(dir, join(ROOT, 'tsconfig.base.json'));
     const manifest = { name: '@kiln/checks-fixture', private: true, type: 'module', devDependencies: { vitest: '*' } };
     await writeFile(join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-    await writeFile(join(dir, 'tsconfig.json'), JSON.stringify({ extends: base, compilerOptions: { noEmit: true }, include: ['src'] }));
+    await writeFile(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({ extends: base, compilerOptions: { noEmit: true }, include: ['src'] }),
+    );
     // The same shape as every workspace's tsconfig.test.json, which the root `tsc --build` runs.
     await writeFile(
       join(dir, 'tsconfig.test.json'),
-      JSON.stringify({ extends: './tsconfig.json', compilerOptions: { composite: true, declaration: true, rootDir: '.', tsBuildInfoFile: 'test.tsbuildinfo' }, include: ['src', 'test'] }),
+      JSON.stringify({
+        extends: './tsconfig.json',
+        compilerOptions: { composite: true, declaration: true, rootDir: '.', tsBuildInfoFile: 'test.tsbuildinfo' },
+        include: ['src', 'test'],
+      }),
     );
     source = join(dir, 'src', 'index.ts');
     testFile = join(dir, 'test', 'index.test.ts');
@@ -100,7 +110,10 @@ describe("the repository's checks fail on the faults they exist for", () => {
   });
 
   it('lint fails on an import of a workspace package the workspace does not declare', async () => {
-    await writeFile(source, `import { GPU_SUBJECTS } from '@kiln/wire';\n${CLEAN_SOURCE}\nexport const subjects = GPU_SUBJECTS;\n`);
+    await writeFile(
+      source,
+      `import { GPU_SUBJECTS } from '@kiln/wire';\n${CLEAN_SOURCE}\nexport const subjects = GPU_SUBJECTS;\n`,
+    );
     const biome = await tool('biome', ['lint', dir]);
     expect(biome.code).not.toBe(0);
     expect(biome.output).toContain('lint/correctness/noUndeclaredDependencies');

@@ -28,9 +28,13 @@ export function brokenMarkdownLinks(path: string, text: string, root: string): B
       const raw = m[1] ?? m[2];
       if (raw === undefined || /^[a-z][a-z0-9+.-]*:/i.test(raw) || raw.startsWith('#')) continue;
       const target = decodeURI(raw.split('#')[0]!.split('?')[0]!);
-      const resolved = posix.normalize(target.startsWith('/') ? target.slice(1) : posix.join(posix.dirname(path), target));
-      if (resolved === '..' || resolved.startsWith('../')) broken.push({ path, line: i + 1, target: raw, why: 'leaves the repository' });
-      else if (!existsSync(posix.join(root, resolved))) broken.push({ path, line: i + 1, target: raw, why: 'no such file' });
+      const resolved = posix.normalize(
+        target.startsWith('/') ? target.slice(1) : posix.join(posix.dirname(path), target),
+      );
+      if (resolved === '..' || resolved.startsWith('../'))
+        broken.push({ path, line: i + 1, target: raw, why: 'leaves the repository' });
+      else if (!existsSync(posix.join(root, resolved)))
+        broken.push({ path, line: i + 1, target: raw, why: 'no such file' });
     }
   });
   return broken;

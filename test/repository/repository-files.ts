@@ -14,7 +14,10 @@ const NOT_PROSE = new Set(['.png', '.jpg', '.jpeg', '.gif', '.ico', '.woff', '.w
  * the same rules), each with its text. Paths are relative to the root, with `/`.
  */
 export function repositoryTextFiles(root = REPO_ROOT): Array<{ path: string; text: string }> {
-  const listed = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: root, encoding: 'utf8' });
+  const listed = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
   const paths = [...new Set(listed.split('\0').filter((p) => p !== ''))];
   const files: Array<{ path: string; text: string }> = [];
   for (const path of paths) {

@@ -21,7 +21,9 @@ describe('the repository documents itself', () => {
   });
 
   it('has Markdown links that resolve to files inside the repository', () => {
-    const broken = files.filter((f) => f.path.endsWith('.md')).flatMap((f) => brokenMarkdownLinks(f.path, f.text, REPO_ROOT));
+    const broken = files
+      .filter((f) => f.path.endsWith('.md'))
+      .flatMap((f) => brokenMarkdownLinks(f.path, f.text, REPO_ROOT));
     expect(broken.map((b) => `${b.path}:${b.line}: ${b.target} (${b.why})`)).toEqual([]);
   });
 });
@@ -50,9 +52,17 @@ describe('the checks themselves', () => {
       const planted = repositoryTextFiles(root);
       expect(planted.map((f) => f.path).sort()).toEqual(['docs/here.md', 'notes.md', 'src.ts']);
       const citations = planted.flatMap((f) => outsideCitations(f.path, f.text));
-      expect(citations.map((c) => `${c.path}:${c.line}`)).toEqual(['notes.md:1', 'notes.md:2', 'notes.md:2', 'src.ts:1']);
+      expect(citations.map((c) => `${c.path}:${c.line}`)).toEqual([
+        'notes.md:1',
+        'notes.md:2',
+        'notes.md:2',
+        'src.ts:1',
+      ]);
       const broken = planted.flatMap((f) => (f.path.endsWith('.md') ? brokenMarkdownLinks(f.path, f.text, root) : []));
-      expect(broken.map((b) => `${b.target} (${b.why})`)).toEqual(['../outside.md (leaves the repository)', 'docs/missing.md (no such file)']);
+      expect(broken.map((b) => `${b.target} (${b.why})`)).toEqual([
+        '../outside.md (leaves the repository)',
+        'docs/missing.md (no such file)',
+      ]);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

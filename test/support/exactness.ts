@@ -46,7 +46,8 @@ export interface RawCounts {
 export async function rawCounts(ch: ClickHouseClient): Promise<RawCounts> {
   const [raw] = await (
     await ch.query({
-      query: 'SELECT count() AS n, uniqExact(cluster, rack, host, gpu, ts) AS ids, count(temp_c) AS temps, sum(temp_c) AS temp_sum FROM kiln.gpu_samples',
+      query:
+        'SELECT count() AS n, uniqExact(cluster, rack, host, gpu, ts) AS ids, count(temp_c) AS temps, sum(temp_c) AS temp_sum FROM kiln.gpu_samples',
       format: 'JSONEachRow',
     })
   ).json<{ n: string; ids: string; temps: string; temp_sum: number }>();
@@ -54,8 +55,16 @@ export async function rawCounts(ch: ClickHouseClient): Promise<RawCounts> {
 }
 
 /** Each rollup's temperature count and sum, to compare with the raw table's. */
-export async function rollupTemperatures(ch: ClickHouseClient, table: 'gpu_rollup_10s' | 'gpu_rollup_1m'): Promise<{ n: number; sum: number }> {
-  const [r] = await (await ch.query({ query: `SELECT sum(temp_c_count) AS n, sum(temp_c_sum) AS s FROM kiln.${table}`, format: 'JSONEachRow' })).json<{
+export async function rollupTemperatures(
+  ch: ClickHouseClient,
+  table: 'gpu_rollup_10s' | 'gpu_rollup_1m',
+): Promise<{ n: number; sum: number }> {
+  const [r] = await (
+    await ch.query({
+      query: `SELECT sum(temp_c_count) AS n, sum(temp_c_sum) AS s FROM kiln.${table}`,
+      format: 'JSONEachRow',
+    })
+  ).json<{
     n: string;
     s: number;
   }>();

@@ -32,7 +32,10 @@ export function malformedMessages(cluster: string, rack: string, nowMs: number):
     { expect: 'future_ts', body: json({ ...base, ts: nowMs + 3_600_000 }) },
     { expect: 'expired_ts', body: json({ ...base, ts: nowMs - 400 * 86_400_000 }) },
     { expect: 'oversize', body: json({ ...base, padding: 'x'.repeat(66_000) }) },
-    { expect: 'duplicate_gpu', body: json({ ...base, gpus: [gpu, { ...gpu, uuid: 'GPU-bad00000-0000-0000-0000-000000000001' }] }) },
+    {
+      expect: 'duplicate_gpu',
+      body: json({ ...base, gpus: [gpu, { ...gpu, uuid: 'GPU-bad00000-0000-0000-0000-000000000001' }] }),
+    },
     {
       // Accepted: one sentinel, one out-of-range value and an unknown field; the other metrics are stored.
       body: json({

@@ -40,7 +40,8 @@ export const fleet = dashboard({
     }),
     stat({
       title: 'GPUs thermally throttled',
-      description: 'GPUs whose clocks were held down by temperature (SW/HW thermal, HW slowdown) in the last 2 minutes.',
+      description:
+        'GPUs whose clocks were held down by temperature (SW/HW thermal, HW slowdown) in the last 2 minutes.',
       sql: `SELECT uniqExactIf((cluster, rack, host, gpu), bitAnd(clock_events_or, ${THERMAL}) != 0) AS throttled\nFROM kiln.gpu_rollup_1m\nWHERE ${LATEST}`,
     }),
     stat({
@@ -53,7 +54,8 @@ export const fleet = dashboard({
     }),
     table({
       title: 'Hottest racks',
-      description: 'Per rack over the range: the hottest GPU, the mean temperature, GPUs within 5 °C of their slowdown threshold, GPUs thermally throttled.',
+      description:
+        'Per rack over the range: the hottest GPU, the mean temperature, GPUs within 5 °C of their slowdown threshold, GPUs thermally throttled.',
       w: 12,
       h: 10,
       sql: `SELECT cluster, rack, max(temperature_max) AS max_temp_c, round(avg(temperature), 1) AS mean_temp_c,
@@ -78,7 +80,17 @@ LIMIT 20`,
       overrides: [
         {
           matcher: { id: 'byName', options: 'rack' },
-          properties: [{ id: 'links', value: [{ title: 'Rack', url: '/d/kiln-rack?var-cluster=${__data.fields.cluster}&var-rack=${__value.raw}&${__url_time_range}' }] }],
+          properties: [
+            {
+              id: 'links',
+              value: [
+                {
+                  title: 'Rack',
+                  url: '/d/kiln-rack?var-cluster=${__data.fields.cluster}&var-rack=${__value.raw}&${__url_time_range}',
+                },
+              ],
+            },
+          ],
         },
       ],
     }),

@@ -32,15 +32,25 @@ export const gpu = dashboard({
       // The energy counter's rate: the power averaged over the whole interval, not over the samples.
       ['from_energy_counter', agg.rate('energy_j')],
     ]),
-    series('Utilization', 'percent', [
-      ['gpu_util', agg.mean('util_pct')],
-      ['memory_copy_util', agg.mean('mem_util_pct')],
-    ], { min: 0, max: 100 }),
-    series('Activity (DCGM profiling)', 'percentunit', [
-      ['sm_active_mean', agg.mean('sm_active')],
-      ['tensor_active_mean', agg.mean('tensor_active')],
-      ['dram_active_mean', agg.mean('dram_active')],
-    ], { min: 0, max: 1 }),
+    series(
+      'Utilization',
+      'percent',
+      [
+        ['gpu_util', agg.mean('util_pct')],
+        ['memory_copy_util', agg.mean('mem_util_pct')],
+      ],
+      { min: 0, max: 100 },
+    ),
+    series(
+      'Activity (DCGM profiling)',
+      'percentunit',
+      [
+        ['sm_active_mean', agg.mean('sm_active')],
+        ['tensor_active_mean', agg.mean('tensor_active')],
+        ['dram_active_mean', agg.mean('dram_active')],
+      ],
+      { min: 0, max: 1 },
+    ),
     series('Clocks', 'rotmhz', [
       ['sm_mean', agg.mean('sm_clock_mhz')],
       ['sm_lowest', agg.min('sm_clock_mhz')],
@@ -61,7 +71,9 @@ export const gpu = dashboard({
         ['row_remap_failure', agg.max('row_remap_failure')],
         ['pcie_replays', agg.max('pcie_replay')],
       ],
-      { description: 'Volatile counters as levels: a step is new errors (they restart from 0 when the driver reloads).' },
+      {
+        description: 'Volatile counters as levels: a step is new errors (they restart from 0 when the driver reloads).',
+      },
     ),
     timeseries({
       title: 'Clock events (throttle reasons)',
@@ -79,7 +91,8 @@ ORDER BY time`,
     series('Last Xid', 'none', [['xid_code', agg.max('xid')]], { custom: { drawStyle: 'points', pointSize: 6 } }),
     table({
       title: 'Events',
-      description: 'Changes between consecutive samples in the range: a new Xid, thermal throttling starting or ending, ECC errors, remapped rows, a row remap failure.',
+      description:
+        'Changes between consecutive samples in the range: a new Xid, thermal throttling starting or ending, ECC errors, remapped rows, a row remap failure.',
       w: 24,
       sql: `SELECT ts AS time, arrayStringConcat(arrayFilter(e -> e != '', [
     if(xid > 0 AND xid != prev_xid, concat('Xid ', toString(xid)), ''),
@@ -105,7 +118,8 @@ LIMIT 500`,
     }),
     table({
       title: 'Xid events',
-      description: 'Every Xid the driver logged for this GPU (the kernel log, via the agent): one row per occurrence, newest first. The "Last Xid" panel shows only the latest code the driver holds.',
+      description:
+        'Every Xid the driver logged for this GPU (the kernel log, via the agent): one row per occurrence, newest first. The "Last Xid" panel shows only the latest code the driver holds.',
       w: 16,
       sql: `SELECT ts AS time, gpu, code, message
 FROM kiln.gpu_events

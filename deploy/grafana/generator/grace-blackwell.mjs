@@ -11,21 +11,44 @@ const NVLINK_ERRORS = [
   ['recovery_errors_per_s', agg.rate('nvlink_recovery_errors')],
 ];
 
-
 export const gpuGraceBlackwellPanels = [
-  tieredSeries('Thermal margin', 'celsius', [['margin_lowest', agg.min('temp_margin_c')], ['margin_mean', agg.mean('temp_margin_c')]], GPU_WHERE, {
-    description: 'Degrees below the slowdown point, as the GPU reads it (temp_margin_c, T.Limit): at 0 it slows its clocks.',
-  }),
+  tieredSeries(
+    'Thermal margin',
+    'celsius',
+    [
+      ['margin_lowest', agg.min('temp_margin_c')],
+      ['margin_mean', agg.mean('temp_margin_c')],
+    ],
+    GPU_WHERE,
+    {
+      description:
+        'Degrees below the slowdown point, as the GPU reads it (temp_margin_c, T.Limit): at 0 it slows its clocks.',
+    },
+  ),
   tieredSeries(
     'Module power',
     'watt',
-    [['module_mean', agg.mean('module_power_w')], ['module_max', agg.max('module_power_w')], ['module_limit', agg.min('module_power_limit_w')]],
+    [
+      ['module_mean', agg.mean('module_power_w')],
+      ['module_max', agg.max('module_power_w')],
+      ['module_limit', agg.min('module_power_limit_w')],
+    ],
     GPU_WHERE,
-    { description: 'The Grace-Blackwell module (two GPUs and a Grace CPU) this GPU belongs to, against its power limit.' },
+    {
+      description:
+        'The Grace-Blackwell module (two GPUs and a Grace CPU) this GPU belongs to, against its power limit.',
+    },
   ),
-  tieredSeries('NVLink links inactive and errors', 'none', [['links_inactive', agg.max('nvlink_links_inactive')], ...NVLINK_ERRORS], GPU_WHERE, {
-    description: 'Links present but not active (0 on a healthy GB300), and the NVLink error counters as rates per second.',
-  }),
+  tieredSeries(
+    'NVLink links inactive and errors',
+    'none',
+    [['links_inactive', agg.max('nvlink_links_inactive')], ...NVLINK_ERRORS],
+    GPU_WHERE,
+    {
+      description:
+        'Links present but not active (0 on a healthy GB300), and the NVLink error counters as rates per second.',
+    },
+  ),
   timeseries({
     title: 'NVLink fabric',
     description:
@@ -53,17 +76,26 @@ ORDER BY time`,
   }),
   timeseries({
     title: 'Rack power',
-    description: 'The summed mean power of the rack’s GPUs, and of its modules (each reported by both its GPUs, so halved): swings show here.',
+    description:
+      'The summed mean power of the rack’s GPUs, and of its modules (each reported by both its GPUs, so halved): swings show here.',
     unit: 'watt',
     sql: `SELECT time, sum(gpu_power) AS gpus, sum(module_power) / 2 AS modules FROM (
-${tiered({ keys: ['host', 'gpu'], values: [['gpu_power', agg.mean('power_w')], ['module_power', agg.mean('module_power_w')]], where: RACK_WHERE })}
+${tiered({
+  keys: ['host', 'gpu'],
+  values: [
+    ['gpu_power', agg.mean('power_w')],
+    ['module_power', agg.mean('module_power_w')],
+  ],
+  where: RACK_WHERE,
+})}
 )
 GROUP BY time
 ORDER BY time`,
   }),
   timeseries({
     title: 'NVLink: GPUs with links down, and errors',
-    description: 'GPUs of the rack with an inactive NVLink link in the interval, and the rack’s NVLink error rates (summed over its GPUs, per second).',
+    description:
+      'GPUs of the rack with an inactive NVLink link in the interval, and the rack’s NVLink error rates (summed over its GPUs, per second).',
     sql: `SELECT time, countIf(links_inactive > 0) AS gpus_with_links_down, sum(crc_errors_per_s) AS crc_errors_per_s,
   sum(replay_errors_per_s) AS replay_errors_per_s, sum(recovery_errors_per_s) AS recovery_errors_per_s
 FROM (

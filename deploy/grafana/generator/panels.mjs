@@ -22,7 +22,23 @@ function target(sql, format) {
  * One panel. `type`: timeseries, stat, table, heatmap, state-timeline, barchart. `w`, `h`: grid units (24 wide).
  * `custom` goes to fieldConfig.defaults.custom, `options` to the panel's options.
  */
-export function panel({ type, title, description, sql, format = 'timeSeries', w = 12, h = 8, unit, min, max, decimals, displayName, custom, options, overrides }) {
+export function panel({
+  type,
+  title,
+  description,
+  sql,
+  format = 'timeSeries',
+  w = 12,
+  h = 8,
+  unit,
+  min,
+  max,
+  decimals,
+  displayName,
+  custom,
+  options,
+  overrides,
+}) {
   const defaults = {
     ...(unit !== undefined ? { unit } : {}),
     ...(min !== undefined ? { min } : {}),
@@ -45,10 +61,22 @@ export function panel({ type, title, description, sql, format = 'timeSeries', w 
 }
 
 export const timeseries = (spec) =>
-  panel({ type: 'timeseries', ...spec, custom: { lineWidth: 1, fillOpacity: 0, showPoints: 'never', spanNulls: false, ...spec.custom } });
+  panel({
+    type: 'timeseries',
+    ...spec,
+    custom: { lineWidth: 1, fillOpacity: 0, showPoints: 'never', spanNulls: false, ...spec.custom },
+  });
 export const stat = (spec) =>
-  panel({ type: 'stat', format: 'table', w: 4, h: 4, ...spec, options: { reduceOptions: { calcs: ['lastNotNull'] }, colorMode: 'value', graphMode: 'none', ...spec.options } });
-export const table = (spec) => panel({ type: 'table', format: 'table', ...spec, options: { showHeader: true, ...spec.options } });
+  panel({
+    type: 'stat',
+    format: 'table',
+    w: 4,
+    h: 4,
+    ...spec,
+    options: { reduceOptions: { calcs: ['lastNotNull'] }, colorMode: 'value', graphMode: 'none', ...spec.options },
+  });
+export const table = (spec) =>
+  panel({ type: 'table', format: 'table', ...spec, options: { showHeader: true, ...spec.options } });
 
 /** A query variable filled by `sql` (the dashboard's time range applies: refresh on time range change). */
 export function queryVariable({ name, label, sql, multi = false, includeAll = false }) {

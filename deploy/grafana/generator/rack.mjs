@@ -31,7 +31,8 @@ ORDER BY time`,
 export const rack = dashboard({
   uid: 'kiln-rack',
   title: 'Kiln / Rack',
-  description: 'The 72 GPUs of one GB300 NVL72 rack: temperature, utilization, clocks, throttling, stragglers against their peers.',
+  description:
+    'The 72 GPUs of one GB300 NVL72 rack: temperature, utilization, clocks, throttling, stragglers against their peers.',
   variables: rackVariables,
   panels: [
     perGpu('GPU temperature', 'temp_c', 'celsius'),
@@ -40,7 +41,8 @@ export const rack = dashboard({
     perGpu('Power', 'power_w', 'watt'),
     timeseries({
       title: 'SM clock across the rack',
-      description: 'Per interval, the slowest GPU’s, the median and the fastest GPU’s mean SM clock: a straggler pulls the minimum away from the median.',
+      description:
+        'Per interval, the slowest GPU’s, the median and the fastest GPU’s mean SM clock: a straggler pulls the minimum away from the median.',
       unit: 'rotmhz',
       sql: `SELECT time, min(clock) AS slowest, median(clock) AS median, max(clock) AS fastest FROM (
 ${tiered({ keys: ['host', 'gpu'], values: [['clock', agg.mean('sm_clock_mhz')]], where })}
@@ -50,7 +52,8 @@ ORDER BY time`,
     }),
     timeseries({
       title: 'GPUs throttled, by reason',
-      description: 'GPUs whose clocks were held down in the interval: thermal (SW/HW thermal), HW slowdown, power (SW power cap, HW power brake).',
+      description:
+        'GPUs whose clocks were held down in the interval: thermal (SW/HW thermal), HW slowdown, power (SW power cap, HW power brake).',
       sql: `SELECT time,
   countIf(bitAnd(clocks, ${CLOCK_EVENTS.thermal}) != 0) AS thermal,
   countIf(bitAnd(clocks, ${CLOCK_EVENTS.hwSlowdown}) != 0) AS hw_slowdown,
@@ -64,7 +67,8 @@ ORDER BY time`,
     }),
     table({
       title: 'Stragglers and outliers vs rack peers',
-      description: 'Each GPU over the range against the rack’s median: SM clock (a straggler runs slower), temperature (an overheating GPU runs hotter). Slowest first.',
+      description:
+        'Each GPU over the range against the rack’s median: SM clock (a straggler runs slower), temperature (an overheating GPU runs hotter). Slowest first.',
       w: 24,
       h: 12,
       sql: `SELECT host, gpu,
@@ -109,7 +113,8 @@ ORDER BY host, gpu`,
     }),
     table({
       title: 'Xid events',
-      description: 'Every Xid the driver logged in the rack (the kernel log, via the agents): one row per occurrence, newest first. An empty GPU: the agent could not map the PCI address.',
+      description:
+        'Every Xid the driver logged in the rack (the kernel log, via the agents): one row per occurrence, newest first. An empty GPU: the agent could not map the PCI address.',
       w: 16,
       sql: `SELECT ts AS time, host, gpu, code, message
 FROM kiln.gpu_events

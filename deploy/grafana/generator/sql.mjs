@@ -100,4 +100,5 @@ export function alertStates(where, asOf = '$__toTime') {
 }
 
 /** How an alert is named on a timeline: `GpuOverheat r0001-t03/2`, `RackCoolingFailure r0001`. */
-export const ALERT_LABEL = "concat(alertname, ' ', if(host = '', rack, host), if(isNull(gpu), '', concat('/', toString(gpu)))) AS alert";
+export const ALERT_LABEL =
+  "concat(alertname, ' ', if(host = '', rack, host), if(isNull(gpu), '', concat('/', toString(gpu)))) AS alert";

@@ -13,7 +13,13 @@ function distinct(column, conditions) {
 /** cluster and rack, each any number or All: for the fleet and alert dashboards. */
 export const fleetVariables = [
   queryVariable({ name: 'cluster', label: 'Cluster', sql: distinct('cluster', []), multi: true, includeAll: true }),
-  queryVariable({ name: 'rack', label: 'Rack', sql: distinct('rack', [filter.any('cluster')]), multi: true, includeAll: true }),
+  queryVariable({
+    name: 'rack',
+    label: 'Rack',
+    sql: distinct('rack', [filter.any('cluster')]),
+    multi: true,
+    includeAll: true,
+  }),
 ];
 
 const oneCluster = queryVariable({ name: 'cluster', label: 'Cluster', sql: distinct('cluster', []) });

@@ -59,7 +59,9 @@ const GPU_INDEX = /^[0-7]$/;
 /** A UTF-16 surrogate without its pair (JSON's `\ud800` escape makes one): the string is not valid UTF-8. */
 const LONE_SURROGATE = /\p{Cs}/u;
 
-export type AlertValidation = { readonly ok: true; readonly event: AlertEvent } | { readonly ok: false; readonly errors: readonly string[] };
+export type AlertValidation =
+  | { readonly ok: true; readonly event: AlertEvent }
+  | { readonly ok: false; readonly errors: readonly string[] };
 
 /**
  * Which rules an alert event is held to. Kiln's own detectors publish under the alert contract (its labels and
@@ -90,18 +92,22 @@ export function validateAlertEvent(input: unknown, contract: AlertContract = 'ki
   }
 
   const status = input['status'];
-  if (status !== 'firing' && status !== 'resolved') errors.push(`status: expected "firing" or "resolved", got ${describe(status)}`);
+  if (status !== 'firing' && status !== 'resolved')
+    errors.push(`status: expected "firing" or "resolved", got ${describe(status)}`);
   const startsAt = input['startsAt'];
-  if (!isTimestamp(startsAt)) errors.push(`startsAt: expected Unix milliseconds (a positive integer), got ${describe(startsAt)}`);
+  if (!isTimestamp(startsAt))
+    errors.push(`startsAt: expected Unix milliseconds (a positive integer), got ${describe(startsAt)}`);
   const endsAt = input['endsAt'];
   if (status === 'resolved') {
     if (!isTimestamp(endsAt)) errors.push(`endsAt: a resolved alert needs Unix milliseconds, got ${describe(endsAt)}`);
-    else if (isTimestamp(startsAt) && endsAt < startsAt) errors.push(`endsAt: ${endsAt} is before startsAt ${startsAt}`);
+    else if (isTimestamp(startsAt) && endsAt < startsAt)
+      errors.push(`endsAt: ${endsAt} is before startsAt ${startsAt}`);
   } else if (status === 'firing' && endsAt !== undefined) {
     errors.push('endsAt: only a resolved alert has one');
   }
   const generatorURL = input['generatorURL'];
-  if (generatorURL !== undefined && typeof generatorURL !== 'string') errors.push(`generatorURL: expected a string, got ${describe(generatorURL)}`);
+  if (generatorURL !== undefined && typeof generatorURL !== 'string')
+    errors.push(`generatorURL: expected a string, got ${describe(generatorURL)}`);
 
   if (errors.length > 0 || !labels || !annotations) return { ok: false, errors };
   const event: AlertEvent = {
@@ -124,7 +130,8 @@ export class AlertValidationError extends Error {
 
 function checkContractLabels(labels: Labels, errors: string[]): void {
   for (const [name, value] of Object.entries(labels)) {
-    if (!LABEL_NAME.test(name)) errors.push(`labels: name ${JSON.stringify(name)} does not match [a-zA-Z_][a-zA-Z0-9_]*`);
+    if (!LABEL_NAME.test(name))
+      errors.push(`labels: name ${JSON.stringify(name)} does not match [a-zA-Z_][a-zA-Z0-9_]*`);
     if (value === '') errors.push(`labels.${name}: empty; omit the label instead`);
   }
   for (const name of REQUIRED_LABELS) {
@@ -138,7 +145,8 @@ function checkContractLabels(labels: Labels, errors: string[]): void {
     errors.push(`labels.category: expected one of ${CATEGORIES.join('|')}, got ${JSON.stringify(category)}`);
   }
   if (gpu !== undefined) {
-    if (!GPU_INDEX.test(gpu)) errors.push(`labels.gpu: expected a GPU index 0..7 as a string, got ${JSON.stringify(gpu)}`);
+    if (!GPU_INDEX.test(gpu))
+      errors.push(`labels.gpu: expected a GPU index 0..7 as a string, got ${JSON.stringify(gpu)}`);
     if (host === undefined) errors.push('labels.host: required when labels.gpu is set');
     if (uuid === undefined) errors.push('labels.uuid: required when labels.gpu is set');
   } else if (uuid !== undefined) {
@@ -154,7 +162,8 @@ function checkAnyLabels(labels: Labels, errors: string[]): void {
   const entries = Object.entries(labels);
   if (entries.length === 0) errors.push('labels: at least one label is required');
   for (const [name, value] of entries) {
-    if (name === '' || LONE_SURROGATE.test(name)) errors.push(`labels: name ${JSON.stringify(name)} is not a non-empty UTF-8 string`);
+    if (name === '' || LONE_SURROGATE.test(name))
+      errors.push(`labels: name ${JSON.stringify(name)} is not a non-empty UTF-8 string`);
     if (value === '') errors.push(`labels.${name}: empty; omit the label instead`);
     else if (LONE_SURROGATE.test(value)) errors.push(`labels.${name}: not valid UTF-8`);
   }

@@ -27,8 +27,14 @@ export function isFlapping(alert: Alert): boolean {
  * Adds an episode start to the recent ones (event time, ascending) and says whether the alert now flaps. Returns the
  * starts still inside the window, never more than `threshold` of them.
  */
-export function recordEpisodeStart(recent: readonly number[], startsAt: number, policy: FlapPolicy): { starts: number[]; flapping: boolean } {
+export function recordEpisodeStart(
+  recent: readonly number[],
+  startsAt: number,
+  policy: FlapPolicy,
+): { starts: number[]; flapping: boolean } {
   if (policy.threshold <= 0) return { starts: [], flapping: false };
-  const starts = [...recent.filter((t) => t > startsAt - policy.windowMs && t < startsAt), startsAt].slice(-policy.threshold);
+  const starts = [...recent.filter((t) => t > startsAt - policy.windowMs && t < startsAt), startsAt].slice(
+    -policy.threshold,
+  );
   return { starts, flapping: starts.length >= policy.threshold };
 }

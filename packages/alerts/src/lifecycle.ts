@@ -48,7 +48,8 @@ export class AlertLifecycle {
   constructor(private readonly options: LifecycleOptions) {
     for (const name of ['for', 'keepFiringFor'] as const) {
       const v = options[name];
-      if (!Number.isFinite(v) || v < 0) throw new RangeError(`lifecycle option ${name} must be a non-negative number of ms, got ${v}`);
+      if (!Number.isFinite(v) || v < 0)
+        throw new RangeError(`lifecycle option ${name} must be a non-negative number of ms, got ${v}`);
     }
   }
 
@@ -60,11 +61,25 @@ export class AlertLifecycle {
    * receivers deduplicate on); annotations follow the latest active observation. Observations older than the key's
    * latest are ignored: time never goes backwards for one alert.
    */
-  observe(key: string, active: boolean, atMs: number, labels: Labels, annotations: Annotations): AlertEvent | undefined {
+  observe(
+    key: string,
+    active: boolean,
+    atMs: number,
+    labels: Labels,
+    annotations: Annotations,
+  ): AlertEvent | undefined {
     const entry = this.entries.get(key);
     if (entry === undefined) {
       if (!active) return undefined;
-      const created: Entry = { state: 'pending', labels, annotations, activeAt: atMs, firedAt: NaN, clearedAt: NaN, lastObservedAt: atMs };
+      const created: Entry = {
+        state: 'pending',
+        labels,
+        annotations,
+        activeAt: atMs,
+        firedAt: NaN,
+        clearedAt: NaN,
+        lastObservedAt: atMs,
+      };
       this.entries.set(key, created);
       return this.fireIfDue(created, atMs);
     }
@@ -105,7 +120,15 @@ export class AlertLifecycle {
    */
   restore(key: string, event: AlertEvent): void {
     const { labels, annotations, startsAt } = event;
-    this.entries.set(key, { state: 'firing', labels, annotations, activeAt: startsAt, firedAt: startsAt, clearedAt: NaN, lastObservedAt: -Infinity });
+    this.entries.set(key, {
+      state: 'firing',
+      labels,
+      annotations,
+      activeAt: startsAt,
+      firedAt: startsAt,
+      clearedAt: NaN,
+      lastObservedAt: -Infinity,
+    });
   }
 
   /** Whether the firing alert of `key` is counting down its keep_firing_for (its condition cleared). */
@@ -153,6 +176,12 @@ export class AlertLifecycle {
     const endsAt = entry.clearedAt + this.options.keepFiringFor;
     if (atMs < endsAt) return undefined;
     this.entries.delete(key);
-    return { labels: entry.labels, annotations: entry.annotations, status: 'resolved', startsAt: entry.firedAt, endsAt };
+    return {
+      labels: entry.labels,
+      annotations: entry.annotations,
+      status: 'resolved',
+      startsAt: entry.firedAt,
+      endsAt,
+    };
   }
 }

@@ -17,7 +17,14 @@ describe('AlertStore', () => {
   it('applies episodes: fire, redeliver, resolve, replay of the old episode, a new episode', async () => {
     const { store, state } = setup();
     const changes = [];
-    for (const ev of [episode(0), episode(0), resolvedOf(episode(0)), episode(0), resolvedOf(episode(0)), episode(30)]) {
+    for (const ev of [
+      episode(0),
+      episode(0),
+      resolvedOf(episode(0)),
+      episode(0),
+      resolvedOf(episode(0)),
+      episode(30),
+    ]) {
       changes.push((await store.apply(ev)).change);
     }
     expect(changes).toEqual(['fired', 'refreshed', 'resolved', 'stale', 'stale', 'fired']);
@@ -43,7 +50,9 @@ describe('AlertStore', () => {
 
   it('computes each change of one alert from the one before, even while both are being stored', async () => {
     const { store, state } = setup();
-    const changes = await Promise.all([episode(0), episode(0), resolvedOf(episode(0)), episode(30)].map((ev) => store.apply(ev)));
+    const changes = await Promise.all(
+      [episode(0), episode(0), resolvedOf(episode(0)), episode(30)].map((ev) => store.apply(ev)),
+    );
     expect(changes.map((c) => c.change)).toEqual(['fired', 'refreshed', 'resolved', 'fired']);
     const [fp] = [...state.entries.keys()];
     expect(state.entries.get(fp!)).toMatchObject({ status: 'firing', startsAt: at(30) });
@@ -52,7 +61,10 @@ describe('AlertStore', () => {
   it('keeps a resolution of an unknown alert, for receivers whose log says it fires', async () => {
     const { store } = setup();
     const applied = await store.apply(resolvedOf(episode(0)));
-    expect(applied).toMatchObject({ change: 'resolved', alert: { status: 'resolved', startsAt: at(0), endsAt: at(1) } });
+    expect(applied).toMatchObject({
+      change: 'resolved',
+      alert: { status: 'resolved', startsAt: at(0), endsAt: at(1) },
+    });
     expect(store.size).toBe(0);
   });
 
@@ -69,7 +81,10 @@ describe('AlertStore', () => {
     expect((await store.apply(resolvedOf(episode(6), at(7)))).change).toBe('held');
     expect(await store.expireIfDue(fp)).toBeUndefined();
     advance(1_000);
-    expect(await store.expireIfDue(fp)).toMatchObject({ change: 'resolved', alert: { status: 'resolved', startsAt: at(4), endsAt: at(7) } });
+    expect(await store.expireIfDue(fp)).toMatchObject({
+      change: 'resolved',
+      alert: { status: 'resolved', startsAt: at(4), endsAt: at(7) },
+    });
     expect(store.view(fp)!.annotations).not.toHaveProperty('flapping');
   });
 
@@ -86,7 +101,9 @@ describe('AlertStore', () => {
   it('expires a posted alert that is not posted again, and merges re-posts into its episode', async () => {
     const { store, advance } = setup();
     const { fingerprint: fp } = await store.apply(episode(0), { expiresAt: T0 + 5_000, mergeWhileFiring: true });
-    expect((await store.apply(episode(1), { expiresAt: T0 + 10_000, mergeWhileFiring: true })).change).toBe('refreshed');
+    expect((await store.apply(episode(1), { expiresAt: T0 + 10_000, mergeWhileFiring: true })).change).toBe(
+      'refreshed',
+    );
     expect(store.view(fp)!.startsAt).toBe(at(0));
     advance(5_000);
     expect(await store.expireIfDue(fp)).toBeUndefined();

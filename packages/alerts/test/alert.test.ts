@@ -15,13 +15,23 @@ describe('validateAlertEvent', () => {
       expect(v.event).toEqual(resolvedOf(gpuAlertEvent()));
       expect(v.event).not.toHaveProperty('extra');
     }
-    const rackWide = gpuAlertEvent({ labels: { alertname: 'RackCoolingFailure', severity: 'critical', category: 'thermal', cluster: 'c', rack: 'r1' } });
+    const rackWide = gpuAlertEvent({
+      labels: { alertname: 'RackCoolingFailure', severity: 'critical', category: 'thermal', cluster: 'c', rack: 'r1' },
+    });
     expect(errorsOf(rackWide)).toEqual([]);
   });
 
   it('names every problem', () => {
     const errors = errorsOf({
-      labels: { alertname: 'X', severity: 'page', category: 'thermal', rack: 'r1', gpu: '9', 'bad-name': 'v', empty: '' },
+      labels: {
+        alertname: 'X',
+        severity: 'page',
+        category: 'thermal',
+        rack: 'r1',
+        gpu: '9',
+        'bad-name': 'v',
+        empty: '',
+      },
       annotations: { summary: 'hot' },
       status: 'open',
       startsAt: 1.5,
@@ -45,21 +55,34 @@ describe('validateAlertEvent', () => {
 
   it('checks endsAt against status and startsAt', () => {
     expect(errorsOf({ ...gpuAlertEvent(), endsAt: T0 + 1 })).toEqual(['endsAt: only a resolved alert has one']);
-    expect(errorsOf({ ...gpuAlertEvent(), status: 'resolved' })).toEqual(['endsAt: a resolved alert needs Unix milliseconds, got nothing']);
+    expect(errorsOf({ ...gpuAlertEvent(), status: 'resolved' })).toEqual([
+      'endsAt: a resolved alert needs Unix milliseconds, got nothing',
+    ]);
     expect(errorsOf(resolvedOf(gpuAlertEvent(), T0 - 1))).toEqual([`endsAt: ${T0 - 1} is before startsAt ${T0}`]);
   });
 
   it('rejects non-objects and non-string label values', () => {
     expect(errorsOf(null)).toEqual(['alert event: expected an object, got null']);
-    expect(errorsOf({ ...gpuAlertEvent(), labels: { ...gpuAlertEvent().labels, gpu: 3 } })).toContain('labels.gpu: expected a string, got number 3');
+    expect(errorsOf({ ...gpuAlertEvent(), labels: { ...gpuAlertEvent().labels, gpu: 3 } })).toContain(
+      'labels.gpu: expected a string, got number 3',
+    );
   });
 
   it('holds an alert from any other sender to Alertmanager’s rules only', () => {
-    const prometheus = { labels: { alertname: 'DiskFull', severity: 'page', 'service.name': 'db' }, annotations: {}, status: 'firing', startsAt: T0 };
+    const prometheus = {
+      labels: { alertname: 'DiskFull', severity: 'page', 'service.name': 'db' },
+      annotations: {},
+      status: 'firing',
+      startsAt: T0,
+    };
     expect(validateAlertEvent(prometheus, 'any')).toEqual({ ok: true, event: prometheus });
     expect(errorsOf(prometheus)).toContain('labels.cluster: required');
     const bad = validateAlertEvent({ ...prometheus, labels: { '': 'x', ok: '', lone: '\ud800' } }, 'any');
-    expect(bad.ok ? [] : bad.errors).toEqual(['labels: name "" is not a non-empty UTF-8 string', 'labels.ok: empty; omit the label instead', 'labels.lone: not valid UTF-8']);
+    expect(bad.ok ? [] : bad.errors).toEqual([
+      'labels: name "" is not a non-empty UTF-8 string',
+      'labels.ok: empty; omit the label instead',
+      'labels.lone: not valid UTF-8',
+    ]);
     const none = validateAlertEvent({ ...prometheus, labels: {} }, 'any');
     expect(none.ok ? [] : none.errors).toEqual(['labels: at least one label is required']);
   });

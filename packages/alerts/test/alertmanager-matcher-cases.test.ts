@@ -134,17 +134,26 @@ const CLASSIC_MATCHERS: readonly Case[] = [
   { input: '{foo="bar", baz!~"quux.*"}', want: [eq('foo', 'bar'), nre('baz', 'quux.*')] },
   { input: '{foo="bar",baz!~".*quux", derp="wat"}', want: [eq('foo', 'bar'), nre('baz', '.*quux'), eq('derp', 'wat')] },
   { input: '{foo="bar", baz!="quux", derp="wat"}', want: [eq('foo', 'bar'), ne('baz', 'quux'), eq('derp', 'wat')] },
-  { input: '{foo="bar", baz!~".*quux.*", derp="wat"}', want: [eq('foo', 'bar'), nre('baz', '.*quux.*'), eq('derp', 'wat')] },
+  {
+    input: '{foo="bar", baz!~".*quux.*", derp="wat"}',
+    want: [eq('foo', 'bar'), nre('baz', '.*quux.*'), eq('derp', 'wat')],
+  },
   { input: '{foo="bar", instance=~"some-api.*"}', want: [eq('foo', 'bar'), re('instance', 'some-api.*')] },
   { input: '{foo=""}', want: [eq('foo', '')] },
   { input: '{foo="bar,quux", job="job1"}', want: [eq('foo', 'bar,quux'), eq('job', 'job1')] },
   { input: '{foo = "bar", dings != "bums", }', want: [eq('foo', 'bar'), ne('dings', 'bums')] },
   { input: 'foo=bar,dings!=bums', want: [eq('foo', 'bar'), ne('dings', 'bums')] },
-  { input: String.raw`{quote="She said: \"Hi, ladies! That's gender-neutral…\""}`, want: [eq('quote', `She said: "Hi, ladies! That's gender-neutral…"`)] },
+  {
+    input: String.raw`{quote="She said: \"Hi, ladies! That's gender-neutral…\""}`,
+    want: [eq('quote', `She said: "Hi, ladies! That's gender-neutral…"`)],
+  },
   { input: 'statuscode=~"5.."', want: [re('statuscode', '5..')] },
   { input: 'tricky=~~~', want: [re('tricky', '~~')] },
   { input: String.raw`trickier==\\=\=\"`, want: [eq('trickier', String.raw`=\=\="`)] },
-  { input: String.raw`contains_quote != "\"" , contains_comma !~ "foo,bar" , `, want: [ne('contains_quote', '"'), nre('contains_comma', 'foo,bar')] },
+  {
+    input: String.raw`contains_quote != "\"" , contains_comma !~ "foo,bar" , `,
+    want: [ne('contains_quote', '"'), nre('contains_comma', 'foo,bar')],
+  },
   { input: '{foo=bar}}', want: [eq('foo', 'bar}')] },
   { input: '{foo=bar}},}', want: [eq('foo', 'bar}}')] },
   { input: '{foo=,bar=}}', want: [eq('foo', ''), eq('bar', '}')] },
@@ -156,7 +165,10 @@ const CLASSIC_MATCHERS: readonly Case[] = [
   { input: 'job=', want: [eq('job', '')] },
   { input: 'job="value', error: 'matcher value contains unescaped double quote: "value' },
   { input: 'job=value"', error: 'matcher value contains unescaped double quote: value"' },
-  { input: String.raw`trickier==\\=\=\""`, error: String.raw`matcher value contains unescaped double quote: =\\=\=\""` },
+  {
+    input: String.raw`trickier==\\=\=\""`,
+    error: String.raw`matcher value contains unescaped double quote: =\\=\=\""`,
+  },
   { input: 'contains_unescaped_quote = foo"bar', error: 'matcher value contains unescaped double quote: foo"bar' },
   { input: '{invalid-name = "valid label"}', error: 'bad matcher format: invalid-name = "valid label"' },
   { input: '{foo=~"invalid[regexp"}', error: 'error parsing regexp: missing closing ]: `[regexp)$`' },
@@ -211,20 +223,27 @@ const DIFFERENCES: readonly (Case & { readonly alertmanager: string; readonly wh
  */
 function kilnWording(alertmanagerError: string): string | RegExp {
   const badFormat = 'bad matcher format: ';
-  if (alertmanagerError.startsWith(badFormat)) return `${JSON.stringify(alertmanagerError.slice(badFormat.length))}: expected name="value" with one of = != =~ !~`;
-  if (alertmanagerError.startsWith('matcher value contains unescaped double quote: ')) return /^".*": (stray quote in value|unterminated quoted value)$/s;
+  if (alertmanagerError.startsWith(badFormat))
+    return `${JSON.stringify(alertmanagerError.slice(badFormat.length))}: expected name="value" with one of = != =~ !~`;
+  if (alertmanagerError.startsWith('matcher value contains unescaped double quote: '))
+    return /^".*": (stray quote in value|unterminated quoted value)$/s;
   return new RegExp(`: ${alertmanagerError.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
 }
 
 const triples = (matchers: readonly Matcher[]) => matchers.map((m) => [m.name, m.type, m.value]);
 
 /** Runs parse on input and checks the case: the same matchers in order, or an error with the expected message. */
-function check(parse: (input: string) => Matcher[], c: Case, wording: (error: string) => string | RegExp = (e) => e): void {
+function check(
+  parse: (input: string) => Matcher[],
+  c: Case,
+  wording: (error: string) => string | RegExp = (e) => e,
+): void {
   if ('want' in c) expect(triples(parse(c.input))).toEqual(c.want);
   else expect(() => parse(c.input)).toThrow(wording(c.error));
 }
 
-const label = (c: Case) => `${JSON.stringify(c.input)} → ${'want' in c ? JSON.stringify(c.want) : `error ${JSON.stringify(c.error)}`}`;
+const label = (c: Case) =>
+  `${JSON.stringify(c.input)} → ${'want' in c ? JSON.stringify(c.want) : `error ${JSON.stringify(c.error)}`}`;
 
 describe("Alertmanager's matcher cases", () => {
   describe('matcher/parse TestMatchers (UTF-8 parser)', () => {
@@ -232,15 +251,21 @@ describe("Alertmanager's matcher cases", () => {
   });
 
   describe('matcher/parse TestMatcher (UTF-8 parser, one matcher)', () => {
-    it.each(UTF8_MATCHER.map((c) => [label(c), c] as const))('%s', (_, c) => check((input) => [parseUtf8Matcher(input)], c));
+    it.each(UTF8_MATCHER.map((c) => [label(c), c] as const))('%s', (_, c) =>
+      check((input) => [parseUtf8Matcher(input)], c),
+    );
   });
 
   describe('pkg/labels TestMatchers (classic parser)', () => {
-    it.each(CLASSIC_MATCHERS.map((c) => [label(c), c] as const))('%s', (_, c) => check(parseClassicMatchers, c, kilnWording));
+    it.each(CLASSIC_MATCHERS.map((c) => [label(c), c] as const))('%s', (_, c) =>
+      check(parseClassicMatchers, c, kilnWording),
+    );
   });
 
   describe("matcher/compat TestFallbackMatcherParser (Kiln's parseMatcher)", () => {
-    it.each(FALLBACK_MATCHER.map((c) => [label(c), c] as const))('%s', (_, c) => check((input) => [parseMatcher(input)], c, kilnWording));
+    it.each(FALLBACK_MATCHER.map((c) => [label(c), c] as const))('%s', (_, c) =>
+      check((input) => [parseMatcher(input)], c, kilnWording),
+    );
   });
 
   describe("matcher/compat TestFallbackMatchersParser (Kiln's parseMatchers)", () => {
@@ -277,7 +302,10 @@ describe('amtool-style input', () => {
   it('reads quoted and bare values, lists with and without braces, escaped quotes', () => {
     expect(triples([parseMatcher('alertname="Foo"')])).toEqual([eq('alertname', 'Foo')]);
     expect(triples(parseMatchers('{foo=~"bar",baz!="qux"}'))).toEqual([re('foo', 'bar'), ne('baz', 'qux')]);
-    expect(triples(parseMatchers('alertname=GpuHot, rack=~r00.*'))).toEqual([eq('alertname', 'GpuHot'), re('rack', 'r00.*')]);
+    expect(triples(parseMatchers('alertname=GpuHot, rack=~r00.*'))).toEqual([
+      eq('alertname', 'GpuHot'),
+      re('rack', 'r00.*'),
+    ]);
     expect(triples([parseMatcher(String.raw`summary="say \"hi\""`)])).toEqual([eq('summary', 'say "hi"')]);
     expect(triples([parseMatcher(String.raw`host=~"r\d+-t07"`)])).toEqual([re('host', String.raw`r\d+-t07`)]);
     expect(triples([parseMatcher(String.raw`host=~"r\\d+-t07"`)])).toEqual([re('host', String.raw`r\d+-t07`)]);
@@ -290,11 +318,18 @@ describe('amtool-style input', () => {
   });
 
   it('reads names that are not Prometheus names through the UTF-8 syntax, and prints them back readable by both', () => {
-    expect(triples(parseMatchers('{"gpu temp"="hot", gpu.model=B300}'))).toEqual([eq('gpu temp', 'hot'), eq('gpu.model', 'B300')]);
+    expect(triples(parseMatchers('{"gpu temp"="hot", gpu.model=B300}'))).toEqual([
+      eq('gpu temp', 'hot'),
+      eq('gpu.model', 'B300'),
+    ]);
     // The classic file's "invalid-name" case: refused by that parser, read by the UTF-8 one, so accepted by default.
     expect(triples(parseMatchers('{invalid-name = "valid label"}'))).toEqual([eq('invalid-name', 'valid label')]);
-    expect(parseMatchers('{"gpu temp"="hot\\tnow", rack="a\\nb"}').map(String)).toEqual(['"gpu temp"="hot\\tnow"', 'rack="a\\nb"']);
-    for (const text of ['rack="a\\"b\\\\c\\nd"', '"gpu temp"=~"h.t"', 'gpu.model!="B300"']) expect(parseMatcher(text).toString()).toBe(text);
+    expect(parseMatchers('{"gpu temp"="hot\\tnow", rack="a\\nb"}').map(String)).toEqual([
+      '"gpu temp"="hot\\tnow"',
+      'rack="a\\nb"',
+    ]);
+    for (const text of ['rack="a\\"b\\\\c\\nd"', '"gpu temp"=~"h.t"', 'gpu.model!="B300"'])
+      expect(parseMatcher(text).toString()).toBe(text);
   });
 
   it('refuses braces around a single matcher, as Alertmanager does for a filter', () => {

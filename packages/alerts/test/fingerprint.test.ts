@@ -9,9 +9,13 @@ describe('fingerprint', () => {
     expect(fingerprint({})).toBe(hex(14695981039346656037n));
     expect(fingerprint({ name: 'garland, briggs', fear: 'love is not enough' })).toBe(hex(5799056148416392346n));
     expect(fingerprint({ 'first-label': 'first-label-value' })).toBe(hex(5146282821936882169n));
-    expect(fingerprint({ 'first-label': 'first-label-value', 'second-label': 'second-label-value', 'third-label': 'third-label-value' })).toBe(
-      hex(13843036195897128121n),
-    );
+    expect(
+      fingerprint({
+        'first-label': 'first-label-value',
+        'second-label': 'second-label-value',
+        'third-label': 'third-label-value',
+      }),
+    ).toBe(hex(13843036195897128121n));
   });
 
   it('ignores insertion order and separates names from values', () => {

@@ -1,6 +1,13 @@
 import type { ServerResponse } from 'node:http';
 import type { Responder } from '@kiln/testkit';
-import type { AlertEvent, GroupSnapshot, NotifierOptions, NotifyOutcome, Receiver, RetryOptions } from '../src/index.js';
+import type {
+  AlertEvent,
+  GroupSnapshot,
+  NotifierOptions,
+  NotifyOutcome,
+  Receiver,
+  RetryOptions,
+} from '../src/index.js';
 import { formatLabels, Notifier, toAlert } from '../src/index.js';
 
 export const T0 = Date.UTC(2026, 10, 26, 12, 0, 0);
@@ -66,7 +73,12 @@ export async function notifyState(notifier: Notifier, receiver: string, ...event
 }
 
 /** Small delays so retries take milliseconds; the suite asserts counts and orders, never speed. */
-export const FAST_RETRY: Partial<RetryOptions> = { initialDelayMs: 10, maxDelayMs: 40, requestTimeoutMs: 5_000, maxElapsedMs: 20_000 };
+export const FAST_RETRY: Partial<RetryOptions> = {
+  initialDelayMs: 10,
+  maxDelayMs: 40,
+  requestTimeoutMs: 5_000,
+  maxElapsedMs: 20_000,
+};
 
 export function notifierFor(
   receivers: Receiver[],
@@ -74,14 +86,25 @@ export function notifierFor(
   extra: Partial<NotifierOptions> = {},
 ): { notifier: Notifier; outcomes: NotifyOutcome[] } {
   const outcomes: NotifyOutcome[] = [];
-  const notifier = new Notifier({ receivers, retry, externalURL: 'http://127.0.0.1:9093', onOutcome: (o) => outcomes.push(o), ...extra });
+  const notifier = new Notifier({
+    receivers,
+    retry,
+    externalURL: 'http://127.0.0.1:9093',
+    onOutcome: (o) => outcomes.push(o),
+    ...extra,
+  });
   return { notifier, outcomes };
 }
 
 /** Answers the n-th request with statuses[n] (the last one repeating), with optional extra headers per status. */
-export function answerWith(statuses: readonly number[], headers: Readonly<Record<number, Record<string, string>>> = {}): Responder {
+export function answerWith(
+  statuses: readonly number[],
+  headers: Readonly<Record<number, Record<string, string>>> = {},
+): Responder {
   return (_req, n, res: ServerResponse) => {
     const status = statuses[Math.min(n, statuses.length - 1)] ?? 200;
-    res.writeHead(status, { 'content-type': 'text/plain', ...headers[status] }).end(status < 300 ? 'ok' : `status ${status} from test endpoint`);
+    res
+      .writeHead(status, { 'content-type': 'text/plain', ...headers[status] })
+      .end(status < 300 ? 'ok' : `status ${status} from test endpoint`);
   };
 }

@@ -3,7 +3,16 @@ import type { AlertEvent, Annotations, Labels } from '../src/index.js';
 import { AlertLifecycle } from '../src/index.js';
 import { T0 } from './helpers.js';
 
-const labels: Labels = { alertname: 'GpuHot', severity: 'critical', category: 'thermal', cluster: 'c1', rack: 'r1', host: 'h1', gpu: '0', uuid: 'GPU-00000000' };
+const labels: Labels = {
+  alertname: 'GpuHot',
+  severity: 'critical',
+  category: 'thermal',
+  cluster: 'c1',
+  rack: 'r1',
+  host: 'h1',
+  gpu: '0',
+  uuid: 'GPU-00000000',
+};
 const note = (temp: number): Annotations => ({ summary: `at ${temp} °C`, description: 'd' });
 const s = (seconds: number) => T0 + seconds * 1000;
 
@@ -19,7 +28,9 @@ describe('AlertLifecycle', () => {
     expect(events.slice(0, 3)).toEqual([undefined, undefined, undefined]);
     expect(events[3]).toEqual({ labels, annotations: note(83), status: 'firing', startsAt: s(30) });
     expect(events[4]).toBeUndefined();
-    expect(lc.active()).toEqual([{ key: 'k', state: 'firing', labels, annotations: note(84), activeAt: s(0), firedAt: s(30) }]);
+    expect(lc.active()).toEqual([
+      { key: 'k', state: 'firing', labels, annotations: note(84), activeAt: s(0), firedAt: s(30) },
+    ]);
   });
 
   it('fires on the first observation without `for` and resolves on the first clear without keepFiringFor', () => {
@@ -45,7 +56,13 @@ describe('AlertLifecycle', () => {
     expect(events[0]).toMatchObject({ status: 'firing' });
     expect(events.slice(1).every((e) => e === undefined)).toBe(true); // cleared at 30, kept until 70
     expect(lc.active()).toMatchObject([{ state: 'firing', clearedAt: s(30) }]);
-    expect(lc.observe('k', false, s(70), labels, note(0))).toEqual({ labels, annotations: note(82), status: 'resolved', startsAt: s(0), endsAt: s(70) });
+    expect(lc.observe('k', false, s(70), labels, note(0))).toEqual({
+      labels,
+      annotations: note(82),
+      status: 'resolved',
+      startsAt: s(0),
+      endsAt: s(70),
+    });
     expect(lc.observe('k', false, s(80), labels, note(0))).toBeUndefined();
   });
 
@@ -63,7 +80,10 @@ describe('AlertLifecycle', () => {
   it('fixes the labels for the episode, follows the latest annotations, ignores observations from the past', () => {
     const lc = new AlertLifecycle({ for: 10_000, keepFiringFor: 0 });
     lc.observe('k', true, s(0), labels, note(1));
-    expect(lc.observe('k', true, s(20), { ...labels, severity: 'warning' }, note(2))).toMatchObject({ labels, annotations: note(2) });
+    expect(lc.observe('k', true, s(20), { ...labels, severity: 'warning' }, note(2))).toMatchObject({
+      labels,
+      annotations: note(2),
+    });
     expect(lc.observe('k', false, s(10), labels, note(3))).toBeUndefined();
     expect(lc.stateOf('k')).toBe('firing');
   });
@@ -89,7 +109,14 @@ describe('AlertLifecycle', () => {
       return events;
     };
     const first = replay();
-    expect(first.map((e) => `${e.labels['gpu']}:${e.status}`)).toEqual(['1:firing', '0:firing', '1:resolved', '1:firing', '0:resolved', '1:resolved']);
+    expect(first.map((e) => `${e.labels['gpu']}:${e.status}`)).toEqual([
+      '1:firing',
+      '0:firing',
+      '1:resolved',
+      '1:firing',
+      '0:resolved',
+      '1:resolved',
+    ]);
     expect(replay()).toEqual(first);
   });
 

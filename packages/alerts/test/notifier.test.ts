@@ -4,7 +4,17 @@ import { startHttpReceiver, type HttpReceiver } from '@kiln/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { NotificationLogEntry, NotifyOutcome, StateStore } from '../src/index.js';
 import { createReceiver, NotificationLog, Notifier, NotifierClosedError } from '../src/index.js';
-import { answerWith, FAST_RETRY, gpuAlertEvent, notifierFor, notifyState, onGpu, resolvedOf, snapshotOf, T0 } from './helpers.js';
+import {
+  answerWith,
+  FAST_RETRY,
+  gpuAlertEvent,
+  notifierFor,
+  notifyState,
+  onGpu,
+  resolvedOf,
+  snapshotOf,
+  T0,
+} from './helpers.js';
 
 const endpoints: HttpReceiver[] = [];
 async function endpoint(...args: Parameters<typeof startHttpReceiver>): Promise<HttpReceiver> {
@@ -16,9 +26,13 @@ afterEach(async () => {
   await Promise.all(endpoints.splice(0).map((e) => e.close()));
 });
 
-const webhook = (e: HttpReceiver, name = 'hook', extra: object = {}) => createReceiver({ type: 'webhook', url: e.url, name, ...extra });
+const webhook = (e: HttpReceiver, name = 'hook', extra: object = {}) =>
+  createReceiver({ type: 'webhook', url: e.url, name, ...extra });
 const summarize = (outcomes: NotifyOutcome[]) => outcomes.map((o) => [o.result, o.attempts, o.httpStatus]);
-const bodies = (e: HttpReceiver) => e.requests.map((r) => JSON.parse(r.body) as { status: string; alerts: { status: string; labels: { gpu: string } }[] });
+const bodies = (e: HttpReceiver) =>
+  e.requests.map(
+    (r) => JSON.parse(r.body) as { status: string; alerts: { status: string; labels: { gpu: string } }[] },
+  );
 const statusesSeen = (e: HttpReceiver) => bodies(e).map((b) => b.status);
 
 describe('Notifier retries', () => {
@@ -32,7 +46,10 @@ describe('Notifier retries', () => {
       ['retrying', 2, 500],
       ['delivered', 3, 200],
     ]);
-    expect(outcomes[0]).toMatchObject({ error: 'HTTP 500: status 500 from test endpoint', reason: 'first notification' });
+    expect(outcomes[0]).toMatchObject({
+      error: 'HTTP 500: status 500 from test endpoint',
+      reason: 'first notification',
+    });
   });
 
   it('waits as long as a 429 Retry-After asks, not the backoff', async () => {
@@ -53,7 +70,9 @@ describe('Notifier retries', () => {
     const e = await endpoint(answerWith([400, 200]));
     const { notifier, outcomes } = notifierFor([webhook(e)]);
     expect(await notifyState(notifier, 'hook', gpuAlertEvent())).toBe(false);
-    expect(outcomes).toMatchObject([{ result: 'failed', attempts: 1, httpStatus: 400, receiver: 'hook', receiverType: 'webhook', status: 'firing' }]);
+    expect(outcomes).toMatchObject([
+      { result: 'failed', attempts: 1, httpStatus: 400, receiver: 'hook', receiverType: 'webhook', status: 'firing' },
+    ]);
     expect(await notifyState(notifier, 'hook', gpuAlertEvent())).toBe(true);
     expect(e.requests).toHaveLength(2);
   });
@@ -103,7 +122,10 @@ describe('Notifier dedup, ordering and coalescing', () => {
   it('holds a resolve back until its trigger got through', async () => {
     const e = await endpoint(answerWith([503, 503, 200]));
     const { notifier } = notifierFor([webhook(e)]);
-    await Promise.all([notifyState(notifier, 'hook', gpuAlertEvent()), notifyState(notifier, 'hook', resolvedOf(gpuAlertEvent()))]);
+    await Promise.all([
+      notifyState(notifier, 'hook', gpuAlertEvent()),
+      notifyState(notifier, 'hook', resolvedOf(gpuAlertEvent())),
+    ]);
     expect(statusesSeen(e)).toEqual(['firing', 'firing', 'firing', 'resolved']);
   });
 
@@ -125,8 +147,14 @@ describe('Notifier dedup, ordering and coalescing', () => {
 
   it('reports a notification log it cannot write, and notifies again since nothing was recorded', async () => {
     const e = await endpoint();
-    const failing: StateStore<NotificationLogEntry> = { load: async () => new Map(), put: () => Promise.reject(new Error('KV bucket unavailable')), delete: async () => {} };
-    const { notifier, outcomes } = notifierFor([webhook(e)], FAST_RETRY, { log: new NotificationLog({ store: failing }) });
+    const failing: StateStore<NotificationLogEntry> = {
+      load: async () => new Map(),
+      put: () => Promise.reject(new Error('KV bucket unavailable')),
+      delete: async () => {},
+    };
+    const { notifier, outcomes } = notifierFor([webhook(e)], FAST_RETRY, {
+      log: new NotificationLog({ store: failing }),
+    });
     expect(await notifyState(notifier, 'hook', gpuAlertEvent())).toBe(false);
     expect(outcomes.map((o) => o.result)).toEqual(['delivered', 'error']);
     expect(outcomes[1]!.error).toMatch(/notification log not written.*KV bucket unavailable/);
@@ -153,7 +181,12 @@ describe('Notifier rate limit', () => {
     const { notifier } = notifierFor([limited]);
     await notifyState(notifier, 'slow', onGpu('7'));
     let state = snapshotOf(onGpu('0'));
-    const waiting = notifier.notify({ receiver: 'slow', lane: 'rack', repeatIntervalMs: 3_600_000, snapshot: () => state });
+    const waiting = notifier.notify({
+      receiver: 'slow',
+      lane: 'rack',
+      repeatIntervalMs: 3_600_000,
+      snapshot: () => state,
+    });
     state = snapshotOf(onGpu('0'), onGpu('1'));
     await waiting;
     expect(bodies(e).map((b) => b.alerts.map((a) => a.labels.gpu).join(''))).toEqual(['7', '01']);
@@ -180,14 +213,21 @@ describe('Notifier boundaries', () => {
 
   it('refuses duplicate receiver names and unknown receivers', async () => {
     const e = await endpoint();
-    expect(() => new Notifier({ receivers: [webhook(e, 'x'), webhook(e, 'x')] })).toThrow(/two receivers are named "x"/);
+    expect(() => new Notifier({ receivers: [webhook(e, 'x'), webhook(e, 'x')] })).toThrow(
+      /two receivers are named "x"/,
+    );
     const { notifier } = notifierFor([webhook(e)]);
     await expect(notifyState(notifier, 'nobody', gpuAlertEvent())).rejects.toThrow(/no receiver named "nobody"/);
   });
 
   it('close cancels pending retries, reports them failed and refuses new requests', async () => {
     const e = await endpoint(answerWith([503]));
-    const { notifier, outcomes } = notifierFor([webhook(e)], { ...FAST_RETRY, initialDelayMs: 60_000, maxDelayMs: 60_000, maxElapsedMs: 120_000 });
+    const { notifier, outcomes } = notifierFor([webhook(e)], {
+      ...FAST_RETRY,
+      initialDelayMs: 60_000,
+      maxDelayMs: 60_000,
+      maxElapsedMs: 120_000,
+    });
     const handled = notifyState(notifier, 'hook', gpuAlertEvent());
     await e.waitFor((r) => r.length === 1, 10_000);
     await notifier.close();

@@ -1,7 +1,14 @@
 import { startHttpReceiver, type HttpReceiver } from '@kiln/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PagerDutyTriggerEvent } from '../src/index.js';
-import { createReceiver, encodePagerDutyEvent, FLAPPING_ANNOTATION, PAGERDUTY_SUMMARY_MAX_CHARS, pagerDutyDedupKey, toAlert } from '../src/index.js';
+import {
+  createReceiver,
+  encodePagerDutyEvent,
+  FLAPPING_ANNOTATION,
+  PAGERDUTY_SUMMARY_MAX_CHARS,
+  pagerDutyDedupKey,
+  toAlert,
+} from '../src/index.js';
 import { answerWith, gpuAlertEvent, notifierFor, notifyState, onGpu, resolvedOf } from './helpers.js';
 
 let endpoint: HttpReceiver | undefined;
@@ -15,7 +22,12 @@ const ROUTING_KEY = 'R0UT1NGKEY0000000000000000000042';
 describe('PagerDuty receiver', () => {
   it('sends trigger then resolve with the same dedup_key and a summary within 1024 characters', async () => {
     endpoint = await startHttpReceiver(answerWith([202]));
-    const receiver = createReceiver({ type: 'pagerduty', name: 'pd', routing_key: ROUTING_KEY, url: `${endpoint.url}/v2/enqueue` });
+    const receiver = createReceiver({
+      type: 'pagerduty',
+      name: 'pd',
+      routing_key: ROUTING_KEY,
+      url: `${endpoint.url}/v2/enqueue`,
+    });
     const { notifier, outcomes } = notifierFor([receiver]);
     const longSummary = `GPU 3 on r0042-t07 is at 91 °C ${'and climbing '.repeat(200)}`;
     const event = gpuAlertEvent({ annotations: { summary: longSummary, description: 'temp_c=91' } });
@@ -39,7 +51,11 @@ describe('PagerDuty receiver', () => {
         component: 'gpu3',
         group: 'r0042',
         class: 'thermal',
-        custom_details: { labels: event.labels, annotations: event.annotations, fingerprint: toAlert(event).fingerprint },
+        custom_details: {
+          labels: event.labels,
+          annotations: event.annotations,
+          fingerprint: toAlert(event).fingerprint,
+        },
       },
       links: [{ href: event.generatorURL, text: 'Source' }],
     });
@@ -73,8 +89,12 @@ describe('PagerDuty receiver', () => {
   });
 
   it('marks a flapping alert in the summary and limits events per routing key, shared by receivers of one key', () => {
-    const flapping = toAlert(gpuAlertEvent({ annotations: { summary: 'GPU 3 hot', description: 'd', [FLAPPING_ANNOTATION]: 'true' } }));
-    expect((encodePagerDutyEvent(flapping, ROUTING_KEY, '') as PagerDutyTriggerEvent).payload.summary).toBe('[flapping] GPU 3 hot');
+    const flapping = toAlert(
+      gpuAlertEvent({ annotations: { summary: 'GPU 3 hot', description: 'd', [FLAPPING_ANNOTATION]: 'true' } }),
+    );
+    expect((encodePagerDutyEvent(flapping, ROUTING_KEY, '') as PagerDutyTriggerEvent).payload.summary).toBe(
+      '[flapping] GPU 3 hot',
+    );
     const a = createReceiver({ type: 'pagerduty', name: 'a', routing_key: ROUTING_KEY });
     const b = createReceiver({ type: 'pagerduty', name: 'b', routing_key: ROUTING_KEY });
     expect(a.rateLimit).toEqual({ perMinute: 100, burst: 20 });
@@ -83,23 +103,39 @@ describe('PagerDuty receiver', () => {
   });
 
   it('uses the rack as source for rack-wide alerts and maps severities', () => {
-    const rackWide = gpuAlertEvent({ labels: { alertname: 'RackCoolingFailure', severity: 'warning', category: 'availability', cluster: 'c1', rack: 'r7' } });
+    const rackWide = gpuAlertEvent({
+      labels: {
+        alertname: 'RackCoolingFailure',
+        severity: 'warning',
+        category: 'availability',
+        cluster: 'c1',
+        rack: 'r7',
+      },
+    });
     const event = encodePagerDutyEvent(toAlert(rackWide), ROUTING_KEY, '') as PagerDutyTriggerEvent;
     expect(event.payload).toMatchObject({ source: 'r7', severity: 'warning', group: 'r7', class: 'availability' });
     expect(event.payload).not.toHaveProperty('component');
     expect(event).not.toHaveProperty('client_url');
     const info = gpuAlertEvent({ labels: { ...rackWide.labels, severity: 'info' } });
-    expect((encodePagerDutyEvent(toAlert(info), ROUTING_KEY, '') as PagerDutyTriggerEvent).payload.severity).toBe('info');
+    expect((encodePagerDutyEvent(toAlert(info), ROUTING_KEY, '') as PagerDutyTriggerEvent).payload.severity).toBe(
+      'info',
+    );
   });
 
   it('never cuts a surrogate pair when truncating the summary', () => {
     const summary = `${'x'.repeat(PAGERDUTY_SUMMARY_MAX_CHARS - 2)}🔥🔥🔥`;
-    const event = encodePagerDutyEvent(toAlert(gpuAlertEvent({ annotations: { summary, description: 'd' } })), ROUTING_KEY, '') as PagerDutyTriggerEvent;
+    const event = encodePagerDutyEvent(
+      toAlert(gpuAlertEvent({ annotations: { summary, description: 'd' } })),
+      ROUTING_KEY,
+      '',
+    ) as PagerDutyTriggerEvent;
     expect(event.payload.summary).toBe(`${'x'.repeat(PAGERDUTY_SUMMARY_MAX_CHARS - 2)}…`);
   });
 
   it('validates its config and keeps the routing key out of its name', () => {
-    expect(() => createReceiver({ type: 'pagerduty', routing_key: '' })).toThrow('invalid pagerduty receiver: routing_key: expected the integration key');
+    expect(() => createReceiver({ type: 'pagerduty', routing_key: '' })).toThrow(
+      'invalid pagerduty receiver: routing_key: expected the integration key',
+    );
     const r = createReceiver({ type: 'pagerduty', routing_key: ROUTING_KEY });
     expect(r.type).toBe('pagerduty');
     expect(r.name).not.toContain(ROUTING_KEY);

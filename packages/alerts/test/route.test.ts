@@ -8,14 +8,26 @@ const tree = buildRouteTree(
     group_by: ['alertname', 'cluster', 'rack'],
     group_wait: 500,
     routes: [
-      { matchers: ['severity="critical"'], receiver: 'oncall', continue: true, routes: [{ matchers: ['cluster=~"eus2-.*"'], receiver: 'eus2-oncall', group_wait: 0 }] },
+      {
+        matchers: ['severity="critical"'],
+        receiver: 'oncall',
+        continue: true,
+        routes: [{ matchers: ['cluster=~"eus2-.*"'], receiver: 'eus2-oncall', group_wait: 0 }],
+      },
       { matchers: ['severity="critical"'], receiver: 'archive', group_by: ['...'] },
       { matchers: ['severity=~"warning|info"'], repeat_interval: 3_600_000 },
     ],
   },
   receivers,
 );
-const labels = (over: Record<string, string>) => ({ alertname: 'GpuHot', severity: 'critical', cluster: 'wus3-ai2', rack: 'r0042', gpu: '3', ...over });
+const labels = (over: Record<string, string>) => ({
+  alertname: 'GpuHot',
+  severity: 'critical',
+  cluster: 'wus3-ai2',
+  rack: 'r0042',
+  gpu: '3',
+  ...over,
+});
 
 describe('routing tree', () => {
   it('walks depth first: continue lets later siblings match, the deepest matching node takes the alert', () => {
@@ -26,7 +38,16 @@ describe('routing tree', () => {
   });
 
   it('reads each matchers entry as a list, as Alertmanager does', () => {
-    const listed = buildRouteTree({ receiver: 'chat', routes: [{ matchers: ['severity="critical", cluster=~"eus2-.*"'], receiver: 'oncall' }, { matchers: ['{rack="r1"}'], receiver: 'archive' }] }, receivers);
+    const listed = buildRouteTree(
+      {
+        receiver: 'chat',
+        routes: [
+          { matchers: ['severity="critical", cluster=~"eus2-.*"'], receiver: 'oncall' },
+          { matchers: ['{rack="r1"}'], receiver: 'archive' },
+        ],
+      },
+      receivers,
+    );
     expect(listed.match(labels({ cluster: 'eus2-ai1' }))[0]!.receiver).toBe('oncall');
     expect(listed.match(labels({}))[0]!.receiver).toBe('chat');
     expect(listed.match(labels({ severity: 'warning', rack: 'r1' }))[0]!.receiver).toBe('archive');
@@ -34,7 +55,11 @@ describe('routing tree', () => {
 
   it('inherits receiver, grouping and timers, and applies Kiln defaults at the root', () => {
     const [eus2] = tree.match(labels({ cluster: 'eus2-ai1' }));
-    expect(eus2).toMatchObject({ groupBy: ['alertname', 'cluster', 'rack'], groupWaitMs: 0, groupIntervalMs: KILN_ROUTE_TIMERS.groupIntervalMs });
+    expect(eus2).toMatchObject({
+      groupBy: ['alertname', 'cluster', 'rack'],
+      groupWaitMs: 0,
+      groupIntervalMs: KILN_ROUTE_TIMERS.groupIntervalMs,
+    });
     expect(tree.groupWaitMs).toBe(500);
     expect(tree.repeatIntervalMs).toBe(4 * 3_600_000);
   });
@@ -43,7 +68,9 @@ describe('routing tree', () => {
     const [oncall, archive] = tree.match(labels({}));
     const gl = oncall!.groupLabels(labels({}));
     expect(gl).toEqual({ alertname: 'GpuHot', cluster: 'wus3-ai2', rack: 'r0042' });
-    expect(oncall!.groupKey(gl)).toBe('{}/{severity="critical"}:{alertname="GpuHot", cluster="wus3-ai2", rack="r0042"}');
+    expect(oncall!.groupKey(gl)).toBe(
+      '{}/{severity="critical"}:{alertname="GpuHot", cluster="wus3-ai2", rack="r0042"}',
+    );
     expect(archive!.groupLabels(labels({}))).toEqual(labels({}));
     expect(oncall!.id).not.toBe(archive!.id);
   });
@@ -51,7 +78,14 @@ describe('routing tree', () => {
   it('names every problem in one error', () => {
     let err: unknown;
     try {
-      buildRouteTree({ matchers: ['a="b"'], continue: true, routes: [{ receiver: 'pager', matchers: ['bad'] }, { group_by: ['...', 'rack'] }] }, receivers);
+      buildRouteTree(
+        {
+          matchers: ['a="b"'],
+          continue: true,
+          routes: [{ receiver: 'pager', matchers: ['bad'] }, { group_by: ['...', 'rack'] }],
+        },
+        receivers,
+      );
     } catch (e) {
       err = e;
     }
@@ -71,6 +105,10 @@ describe('routing tree', () => {
     const routes = implicit.match(labels({}));
     expect(routes.map((r) => r.receiver)).toEqual(['a', 'b']);
     expect(routes[0]!.groupLabels(labels({}))).toEqual({ alertname: 'GpuHot', cluster: 'wus3-ai2', rack: 'r0042' });
-    expect(defaultRouteTree([]).match(labels({})).map((r) => r.receiver)).toEqual(['']);
+    expect(
+      defaultRouteTree([])
+        .match(labels({}))
+        .map((r) => r.receiver),
+    ).toEqual(['']);
   });
 });

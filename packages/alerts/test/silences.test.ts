@@ -31,11 +31,18 @@ describe('posted silences', () => {
       return v.ok ? [] : v.errors;
     };
     expect(errors({ matchers: [] })).toEqual(['matchers: at least one matcher required']);
-    expect(errors({ matchers: [{ name: 'rack', value: '.*', isRegex: true }] })).toEqual(['matchers: at least one matcher must not match the empty string']);
-    expect(errors({ matchers: [{ name: 'rack', value: '(', isRegex: true }] })[0]).toMatch(/invalid regular expression/);
+    expect(errors({ matchers: [{ name: 'rack', value: '.*', isRegex: true }] })).toEqual([
+      'matchers: at least one matcher must not match the empty string',
+    ]);
+    expect(errors({ matchers: [{ name: 'rack', value: '(', isRegex: true }] })[0]).toMatch(
+      /invalid regular expression/,
+    );
     expect(errors({ endsAt: iso(NOW - 1) })).toEqual(['start time must be before end time']);
     expect(errors({ startsAt: iso(NOW - 7_200_000), endsAt: iso(NOW - 1) })).toEqual(["end time can't be in the past"]);
-    expect(errors({ createdBy: '', startsAt: 'yesterday' })).toEqual(['startsAt: "yesterday" is not an RFC 3339 date-time', 'createdBy: required, a non-empty string']);
+    expect(errors({ createdBy: '', startsAt: 'yesterday' })).toEqual([
+      'startsAt: "yesterday" is not an RFC 3339 date-time',
+      'createdBy: required, a non-empty string',
+    ]);
     expect(errors({ annotations: ['OPS-1'] })).toEqual(['annotations: expected an object of strings']);
     expect(errors({ annotations: { ticket: 1234 } })).toEqual(['annotations.ticket: expected a string']);
   });
@@ -76,7 +83,9 @@ describe('Silences', () => {
   it('keeps annotations through updates and reloads; a silence stored before annotations reads as having none', async () => {
     const { silences, store } = setup();
     const s = await silences.upsert(valid({ annotations: { ticket: 'OPS-1' } }));
-    expect((await silences.upsert(valid({ id: s.id, annotations: { ticket: 'OPS-2' } }))).annotations).toEqual({ ticket: 'OPS-2' });
+    expect((await silences.upsert(valid({ id: s.id, annotations: { ticket: 'OPS-2' } }))).annotations).toEqual({
+      ticket: 'OPS-2',
+    });
     const { annotations: _dropped, ...older } = { ...s, id: '00000000-0000-4000-8000-000000000001' };
     await store.put(older.id, older as Silence);
     const reloaded = new Silences({ store, now: () => NOW });
@@ -91,7 +100,9 @@ describe('Silences', () => {
     advance(1_000);
     const longer = await silences.upsert(valid({ id: s.id, endsAt: iso(NOW + 7_200_000) }));
     expect(longer.id).toBe(s.id);
-    const other = await silences.upsert(valid({ id: s.id, matchers: [{ name: 'rack', value: 'r0043', isRegex: false, isEqual: true }] }));
+    const other = await silences.upsert(
+      valid({ id: s.id, matchers: [{ name: 'rack', value: 'r0043', isRegex: false, isEqual: true }] }),
+    );
     expect(other.id).not.toBe(s.id);
     expect(silences.state(silences.get(s.id)!)).toBe('expired');
     await expect(silences.upsert(valid({ id: 'f00' }))).rejects.toThrow(SilenceNotFoundError);

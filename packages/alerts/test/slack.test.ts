@@ -24,7 +24,9 @@ const notification = (alerts: ReturnType<typeof toAlert>[], status: 'firing' | '
 describe('Slack receiver', () => {
   it('titles the message like Alertmanager and lists firing then resolved alerts, escaping mrkdwn', () => {
     const hot = toAlert(onGpu('1', { annotations: { summary: 'GPU 1 <hot> & rising', description: 'd' } }));
-    const flapping = toAlert(onGpu('2', { annotations: { summary: 'GPU 2', description: 'd', [FLAPPING_ANNOTATION]: 'true' } }));
+    const flapping = toAlert(
+      onGpu('2', { annotations: { summary: 'GPU 2', description: 'd', [FLAPPING_ANNOTATION]: 'true' } }),
+    );
     const cleared = toAlert(resolvedOf(onGpu('0')));
     const msg = encodeSlackMessage(notification([cleared, hot, flapping]), { channel: '#gpu-fleet' });
     expect(msg.text).toBe('[FIRING:2] GpuTemperatureNearSlowdown rack=r0042');
@@ -35,7 +37,10 @@ describe('Slack receiver', () => {
       ':warning: flapping GPU 2 (r0042-t07 gpu 2) <http://grafana.example/d/gpu?var-host=r0042-t07|source>',
       ':white_check_mark: GPU 3 on r0042-t07 is at 84 °C (r0042-t07 gpu 0) <http://grafana.example/d/gpu?var-host=r0042-t07|source>',
     ]);
-    expect(msg.blocks[2]).toEqual({ type: 'context', elements: [{ type: 'mrkdwn', text: '<http://alerter.example:9093|Kiln alerter> · first notification' }] });
+    expect(msg.blocks[2]).toEqual({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: '<http://alerter.example:9093|Kiln alerter> · first notification' }],
+    });
   });
 
   it('summarises a rack-wide incident after twenty alerts and stays within Slack limits', () => {
@@ -56,7 +61,9 @@ describe('Slack receiver', () => {
     await notifyState(notifier, 'chat', resolvedOf(onGpu('0')));
     expect(outcomes.map((o) => o.result)).toEqual(['retrying', 'delivered']);
     expect(endpoint.requests[1]!.at - endpoint.requests[0]!.at).toBeGreaterThanOrEqual(990);
-    expect((JSON.parse(endpoint.requests[1]!.body) as SlackMessage).text).toMatch(/^\[FIRING:1\] GpuTemperatureNearSlowdown severity=critical/);
+    expect((JSON.parse(endpoint.requests[1]!.body) as SlackMessage).text).toMatch(
+      /^\[FIRING:1\] GpuTemperatureNearSlowdown severity=critical/,
+    );
     expect(() => createReceiver({ type: 'slack', url: 'hooks.slack.com' })).toThrow(ReceiverConfigError);
   });
 });

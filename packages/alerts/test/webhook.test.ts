@@ -44,7 +44,12 @@ describe('webhook receiver', () => {
       commonAnnotations: event.annotations,
       externalURL: 'http://127.0.0.1:9093',
     };
-    expect(firing).toEqual({ ...envelope, status: 'firing', notification_reason: 'first notification', alerts: [alert] });
+    expect(firing).toEqual({
+      ...envelope,
+      status: 'firing',
+      notification_reason: 'first notification',
+      alerts: [alert],
+    });
     expect(resolved).toEqual({
       ...envelope,
       status: 'resolved',
@@ -59,20 +64,47 @@ describe('webhook receiver', () => {
 
   it('puts only shared labels and annotations in the common sets', () => {
     const a = toAlert(gpuAlertEvent());
-    const b = toAlert(gpuAlertEvent({ labels: { ...a.labels, gpu: '5', uuid: 'GPU-5' }, annotations: { ...a.annotations, summary: 'other' } }));
-    const notification = { receiver: 'r', groupKey: 'k', groupLabels: { rack: 'r0042' }, status: 'firing', alerts: [a, b], updates: [b], reason: 'new alerts added', externalURL: '' } as const;
+    const b = toAlert(
+      gpuAlertEvent({
+        labels: { ...a.labels, gpu: '5', uuid: 'GPU-5' },
+        annotations: { ...a.annotations, summary: 'other' },
+      }),
+    );
+    const notification = {
+      receiver: 'r',
+      groupKey: 'k',
+      groupLabels: { rack: 'r0042' },
+      status: 'firing',
+      alerts: [a, b],
+      updates: [b],
+      reason: 'new alerts added',
+      externalURL: '',
+    } as const;
     const payload = encodeWebhookPayload(notification);
-    expect(payload.commonLabels).toEqual({ alertname: 'GpuTemperatureNearSlowdown', severity: 'critical', category: 'thermal', cluster: 'eus2-ai1', rack: 'r0042', host: 'r0042-t07' });
+    expect(payload.commonLabels).toEqual({
+      alertname: 'GpuTemperatureNearSlowdown',
+      severity: 'critical',
+      category: 'thermal',
+      cluster: 'eus2-ai1',
+      rack: 'r0042',
+      host: 'r0042-t07',
+    });
     expect(payload.commonAnnotations).toEqual({ description: a.annotations['description'] });
     expect(payload.alerts.map((x) => x.fingerprint)).toEqual([a.fingerprint, b.fingerprint]);
     const truncated = encodeWebhookPayload(notification, 1);
-    expect(truncated).toMatchObject({ truncatedAlerts: 1, commonLabels: payload.commonLabels, notification_reason: 'new alerts added' });
+    expect(truncated).toMatchObject({
+      truncatedAlerts: 1,
+      commonLabels: payload.commonLabels,
+      notification_reason: 'new alerts added',
+    });
     expect(truncated.alerts.map((x) => x.fingerprint)).toEqual([a.fingerprint]);
   });
 
   it('rejects a bad URL and names receivers without revealing the URL', () => {
     expect(() => createReceiver({ type: 'webhook', url: 'ftp://example.com/x' })).toThrow(ReceiverConfigError);
-    expect(() => createReceiver({ type: 'webhook', url: 'not a url' })).toThrow('invalid webhook receiver: url: expected an http or https URL');
+    expect(() => createReceiver({ type: 'webhook', url: 'not a url' })).toThrow(
+      'invalid webhook receiver: url: expected an http or https URL',
+    );
     const name = createReceiver({ type: 'webhook', url: 'https://user:secret@hooks.example.com/T1' }).name;
     expect(name).toMatch(/^webhook-[0-9a-f]{8}$/);
     expect(createReceiver({ type: 'webhook', url: 'https://user:secret@hooks.example.com/T1' }).name).toBe(name);

@@ -59,9 +59,13 @@ interface Reply {
  * Anyone without the writer's credentials gets one read statement per request, on a readonly=1 session; a GET is a
  * read whoever sends it (as on a ClickHouse server).
  */
-export async function serveClickHouseHttp(store: Store, options: ClickHouseHttpOptions = {}): Promise<ClickHouseHttpServer> {
+export async function serveClickHouseHttp(
+  store: Store,
+  options: ClickHouseHttpOptions = {},
+): Promise<ClickHouseHttpServer> {
   const engine = store.engine;
-  if (engine === undefined) throw new Error('serveClickHouseHttp serves the embedded engine; this store talks to a server');
+  if (engine === undefined)
+    throw new Error('serveClickHouseHttp serves the embedded engine; this store talks to a server');
   if (options.writer !== undefined && options.writer.password === '') {
     throw new Error('the writer needs a password: without one, every client could write');
   }
@@ -143,7 +147,11 @@ async function respond(context: RequestContext, request: IncomingMessage, respon
 
 const OK: Reply = { status: 200, body: Buffer.from('Ok.\n'), headers: { 'Content-Type': 'text/plain; charset=UTF-8' } };
 /** What a server answers an INSERT with. */
-const OK_EMPTY: Reply = { status: 200, body: new Uint8Array(0), headers: { 'Content-Type': 'text/plain; charset=UTF-8' } };
+const OK_EMPTY: Reply = {
+  status: 200,
+  body: new Uint8Array(0),
+  headers: { 'Content-Type': 'text/plain; charset=UTF-8' },
+};
 
 async function answer(context: RequestContext, request: IncomingMessage, url: URL, gone: AbortSignal): Promise<Reply> {
   const method = request.method ?? 'GET';
@@ -164,14 +172,23 @@ async function answer(context: RequestContext, request: IncomingMessage, url: UR
   const role: Role = method === 'POST' ? credentialsRole : 'reader';
   if ((request.headers['content-type'] ?? '').startsWith('multipart/form-data')) {
     request.resume();
-    throw new ClickHouseHttpError(ErrorCode.NOT_IMPLEMENTED, 'multipart/form-data requests (external tables) are not supported');
+    throw new ClickHouseHttpError(
+      ErrorCode.NOT_IMPLEMENTED,
+      'multipart/form-data requests (external tables) are not supported',
+    );
   }
   const queryParam = url.searchParams.get('query') ?? '';
   const params = queryParams(url.searchParams, context.facts.settings);
   const nativeHead = role === 'writer' ? nativeInsertHead(queryParam) : undefined;
   if (nativeHead !== undefined) {
     const data = await readBody(request, context.maxBodyBytes);
-    const statement = { sql: nativeHead, database: params.database, format: params.defaultFormat, settings: params.settings, params: params.params };
+    const statement = {
+      sql: nativeHead,
+      database: params.database,
+      format: params.defaultFormat,
+      settings: params.settings,
+      params: params.params,
+    };
     await context.sessions.insertNative(statement, data);
     return OK_EMPTY;
   }
@@ -188,7 +205,8 @@ async function answer(context: RequestContext, request: IncomingMessage, url: UR
     settings: params.settings,
     params: params.params,
   };
-  const result = role === 'reader' ? await context.sessions.read(statement, gone) : await context.sessions.write(statement);
+  const result =
+    role === 'reader' ? await context.sessions.read(statement, gone) : await context.sessions.write(statement);
   const bytes = result.bytes();
   const summary = {
     read_rows: String(result.rowsRead),

@@ -96,7 +96,8 @@ export class HttpEngineSessions {
       settings.set(setting, String(requested > 0 && requested < cap ? requested : cap));
     }
     return this.engine.reads.run(async () => {
-      if (cancelled.aborted) throw new ClickHouseHttpError(ErrorCode.QUERY_WAS_CANCELLED, 'the client went away before the query started');
+      if (cancelled.aborted)
+        throw new ClickHouseHttpError(ErrorCode.QUERY_WAS_CANCELLED, 'the client went away before the query started');
       const session = await this.#readerSession(statement.database, settings);
       // The marker finds the query among the engine's processes, to kill it when its client goes away.
       const marker = `kiln-read:${randomUUID()}`;
@@ -127,7 +128,9 @@ export class HttpEngineSessions {
    * a file, as the engine's own Native inserts are.
    */
   insertNative(head: Statement, body: Uint8Array): Promise<ChdbResult> {
-    return this.engine.withBodyFile(body, (file) => this.write({ ...head, sql: `${head.sql} SELECT * FROM file(${sqlString(file)}, 'Native')` }));
+    return this.engine.withBodyFile(body, (file) =>
+      this.write({ ...head, sql: `${head.sql} SELECT * FROM file(${sqlString(file)}, 'Native')` }),
+    );
   }
 
   close(): Promise<void> {

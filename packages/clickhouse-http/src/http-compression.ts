@@ -18,9 +18,7 @@ const unbrotli = promisify(zlib.brotliDecompress);
  */
 export function responseEncoding(headers: IncomingHttpHeaders, search: URLSearchParams): ResponseEncoding | undefined {
   if (search.get('enable_http_compression') !== '1') return undefined;
-  const accepted = (headers['accept-encoding'] ?? '')
-    .split(',')
-    .map((e) => e.split(';')[0]!.trim().toLowerCase());
+  const accepted = (headers['accept-encoding'] ?? '').split(',').map((e) => e.split(';')[0]!.trim().toLowerCase());
   return (['gzip', 'deflate', 'br'] as const).find((e) => accepted.includes(e));
 }
 
@@ -58,7 +56,10 @@ export function decodeBody(body: Buffer, contentEncoding: string | undefined, li
       return unbrotli(body, options);
     default:
       return Promise.reject(
-        new ClickHouseHttpError(ErrorCode.NOT_IMPLEMENTED, `Content-Encoding ${encoding} is not supported (gzip, deflate, br are)`),
+        new ClickHouseHttpError(
+          ErrorCode.NOT_IMPLEMENTED,
+          `Content-Encoding ${encoding} is not supported (gzip, deflate, br are)`,
+        ),
       );
   }
 }

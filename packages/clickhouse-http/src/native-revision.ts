@@ -17,18 +17,56 @@ const BLOCK_INFO = Uint8Array.of(1, 0, 2, 0xff, 0xff, 0xff, 0xff, 0);
 
 /** Fixed byte width of a value, by type name. */
 const FIXED_WIDTH: Record<string, number> = {
-  UInt8: 1, Int8: 1, Bool: 1, Enum8: 1, Nothing: 1,
-  UInt16: 2, Int16: 2, Date: 2, Enum16: 2, BFloat16: 2,
-  UInt32: 4, Int32: 4, Float32: 4, Date32: 4, DateTime: 4, IPv4: 4, Decimal32: 4, Time: 4,
-  UInt64: 8, Int64: 8, Float64: 8, DateTime64: 8, Decimal64: 8, Time64: 8,
-  IntervalNanosecond: 8, IntervalMicrosecond: 8, IntervalMillisecond: 8, IntervalSecond: 8, IntervalMinute: 8,
-  IntervalHour: 8, IntervalDay: 8, IntervalWeek: 8, IntervalMonth: 8, IntervalQuarter: 8, IntervalYear: 8,
-  UInt128: 16, Int128: 16, UUID: 16, IPv6: 16, Decimal128: 16,
-  UInt256: 32, Int256: 32, Decimal256: 32,
+  UInt8: 1,
+  Int8: 1,
+  Bool: 1,
+  Enum8: 1,
+  Nothing: 1,
+  UInt16: 2,
+  Int16: 2,
+  Date: 2,
+  Enum16: 2,
+  BFloat16: 2,
+  UInt32: 4,
+  Int32: 4,
+  Float32: 4,
+  Date32: 4,
+  DateTime: 4,
+  IPv4: 4,
+  Decimal32: 4,
+  Time: 4,
+  UInt64: 8,
+  Int64: 8,
+  Float64: 8,
+  DateTime64: 8,
+  Decimal64: 8,
+  Time64: 8,
+  IntervalNanosecond: 8,
+  IntervalMicrosecond: 8,
+  IntervalMillisecond: 8,
+  IntervalSecond: 8,
+  IntervalMinute: 8,
+  IntervalHour: 8,
+  IntervalDay: 8,
+  IntervalWeek: 8,
+  IntervalMonth: 8,
+  IntervalQuarter: 8,
+  IntervalYear: 8,
+  UInt128: 16,
+  Int128: 16,
+  UUID: 16,
+  IPv6: 16,
+  Decimal128: 16,
+  UInt256: 32,
+  Int256: 32,
+  Decimal256: 32,
 };
 
 /** Geo types are names for nested layouts. */
-const POINT: NativeType = { name: 'Tuple', args: [{ type: { name: 'Float64', args: [] } }, { type: { name: 'Float64', args: [] } }] };
+const POINT: NativeType = {
+  name: 'Tuple',
+  args: [{ type: { name: 'Float64', args: [] } }, { type: { name: 'Float64', args: [] } }],
+};
 const arrayOf = (type: NativeType): NativeType => ({ name: 'Array', args: [{ type }] });
 const RING = arrayOf(POINT);
 const POLYGON = arrayOf(RING);

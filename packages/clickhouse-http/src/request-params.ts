@@ -86,7 +86,8 @@ export function queryParams(search: URLSearchParams, knownSettings: ReadonlySet<
           `Setting ${name} is neither a builtin setting nor started with the prefix 'custom_' registered for user-defined settings`,
         );
       }
-      if (value.includes('\0')) throw new ClickHouseHttpError(ErrorCode.BAD_ARGUMENTS, `Setting ${name} holds a NUL byte`);
+      if (value.includes('\0'))
+        throw new ClickHouseHttpError(ErrorCode.BAD_ARGUMENTS, `Setting ${name} holds a NUL byte`);
       settings.set(name, value);
     }
   }

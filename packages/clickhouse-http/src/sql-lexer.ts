@@ -52,7 +52,10 @@ function literalEnd(sql: string, start: number, quote: number): number {
 
 function unquoteIdentifier(raw: string): string {
   const quote = raw[0]!;
-  return raw.slice(1, -1).replace(/\\(.)/gs, '$1').replaceAll(quote + quote, quote);
+  return raw
+    .slice(1, -1)
+    .replace(/\\(.)/gs, '$1')
+    .replaceAll(quote + quote, quote);
 }
 
 /** Tokens of `sql`, comments and whitespace left out; only the first `maxTokens` when given. */
@@ -147,6 +150,12 @@ export function nativeInsertHead(sql: string): string | undefined {
   }
   const format = tokens[tokens.length - 2];
   const name = tokens[tokens.length - 1];
-  if (statementKeyword(tokens) !== 'INSERT' || !isWord(format, 'FORMAT') || name?.kind !== 'word' || name.text !== 'Native') return undefined;
+  if (
+    statementKeyword(tokens) !== 'INSERT' ||
+    !isWord(format, 'FORMAT') ||
+    name?.kind !== 'word' ||
+    name.text !== 'Native'
+  )
+    return undefined;
   return sql.slice(0, format!.start);
 }

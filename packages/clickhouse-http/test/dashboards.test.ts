@@ -8,7 +8,14 @@ import { createStore, type Store } from '@kiln/store';
 import { serveClickHouseHttp, type ClickHouseHttpServer } from '../src/index.js';
 import { loadDashboards, type Dashboard, type DataSourceRef } from './grafana/dashboard-json.js';
 import { CLUSTER, OVERHEATING, STRAGGLER, storeFleet, type FleetFixture } from './grafana/fleet-fixture.js';
-import { CLICKHOUSE_PLUGIN, panelQueries, resolveVariables, type Choices, type Row, type TimeRange } from './grafana/run-dashboard.js';
+import {
+  CLICKHOUSE_PLUGIN,
+  panelQueries,
+  resolveVariables,
+  type Choices,
+  type Row,
+  type TimeRange,
+} from './grafana/run-dashboard.js';
 import { tempDir } from '@kiln/testkit';
 
 const GRAFANA = fileURLToPath(new URL('../../../deploy/grafana/', import.meta.url));
@@ -89,9 +96,19 @@ describe('Grafana provisioning', () => {
   it('names only provisioned data sources in every dashboard, the ClickHouse one by its uid', () => {
     const provisioned = readdirSync(`${GRAFANA}provisioning/datasources`)
       .filter((f) => f.endsWith('.yaml'))
-      .flatMap((f) => (parse(readFileSync(`${GRAFANA}provisioning/datasources/${f}`, 'utf8')) as { datasources: ProvisionedSource[] }).datasources);
+      .flatMap(
+        (f) =>
+          (
+            parse(readFileSync(`${GRAFANA}provisioning/datasources/${f}`, 'utf8')) as {
+              datasources: ProvisionedSource[];
+            }
+          ).datasources,
+      );
     const clickhouse = provisioned.find((d) => d.type === CLICKHOUSE_PLUGIN);
-    expect(clickhouse).toMatchObject({ uid: 'kiln-clickhouse', jsonData: { protocol: 'http', defaultDatabase: 'kiln' } });
+    expect(clickhouse).toMatchObject({
+      uid: 'kiln-clickhouse',
+      jsonData: { protocol: 'http', defaultDatabase: 'kiln' },
+    });
     // The plugin reads these two only as strings.
     expect(typeof clickhouse!.jsonData.dialTimeout).toBe('string');
     expect(typeof clickhouse!.jsonData.queryTimeout).toBe('string');
@@ -99,8 +116,12 @@ describe('Grafana provisioning', () => {
       // Grafana's own (annotations, mixed, dashboard) need no provisioning.
       ds?.type === 'datasource' || provisioned.some((p) => p.uid === ds?.uid && p.type === ds?.type);
     const unknown = dashboards.flatMap((d) => [
-      ...d.variables.filter((v) => v.type === 'query' && !known(v.datasource)).map((v) => `${d.file} variable ${v.name}`),
-      ...d.panels.flatMap((p) => p.targets.filter((t) => !known(t.datasource ?? p.datasource)).map(() => `${d.file} panel "${p.title}"`)),
+      ...d.variables
+        .filter((v) => v.type === 'query' && !known(v.datasource))
+        .map((v) => `${d.file} variable ${v.name}`),
+      ...d.panels.flatMap((p) =>
+        p.targets.filter((t) => !known(t.datasource ?? p.datasource)).map(() => `${d.file} panel "${p.title}"`),
+      ),
     ]);
     expect(unknown).toEqual([]);
     const uids = dashboards.map((d) => d.uid);
@@ -109,19 +130,24 @@ describe('Grafana provisioning', () => {
 });
 
 describe('every dashboard query, macros and variables expanded, on simulated racks', () => {
-  it.each(dashboards.map((d) => [d.file, d] as const))('%s: runs over every range, every Kiln panel with rows', async (file, dashboard) => {
-    for (const range of ranges) {
-      const { variables, results, failures } = await runDashboard(dashboard, range);
-      expect(failures, range.name).toEqual([]);
-      for (const [name, variable] of Object.entries(variables)) expect(variable.options?.length, `${range.name}: $${name}`).toBeGreaterThan(0);
-      if (!KILN.includes(file)) continue;
-      for (const panel of dashboard.panels) {
-        const rows = results.get(panel.title)!;
-        expect(rows.length, `${range.name}: "${panel.title}"`).toBeGreaterThan(0);
-        if (panel.targets[0]?.queryType === 'timeSeries') expect(Object.keys(rows[0]!)[0], `"${panel.title}"`).toBe('time');
+  it.each(dashboards.map((d) => [d.file, d] as const))(
+    '%s: runs over every range, every Kiln panel with rows',
+    async (file, dashboard) => {
+      for (const range of ranges) {
+        const { variables, results, failures } = await runDashboard(dashboard, range);
+        expect(failures, range.name).toEqual([]);
+        for (const [name, variable] of Object.entries(variables))
+          expect(variable.options?.length, `${range.name}: $${name}`).toBeGreaterThan(0);
+        if (!KILN.includes(file)) continue;
+        for (const panel of dashboard.panels) {
+          const rows = results.get(panel.title)!;
+          expect(rows.length, `${range.name}: "${panel.title}"`).toBeGreaterThan(0);
+          if (panel.targets[0]?.queryType === 'timeSeries')
+            expect(Object.keys(rows[0]!)[0], `"${panel.title}"`).toBe('time');
+        }
       }
-    }
-  });
+    },
+  );
 });
 
 describe('what the panels show', () => {
@@ -153,7 +179,9 @@ describe('what the panels show', () => {
 
   it('GPU: the overheating GPU’s temperature passes its slowdown threshold, throttling shows as an event, its alert in the history', async () => {
     const temperatures = await panel('kiln-gpu.json', 'Temperature');
-    expect(Math.max(...temperatures.map((r) => Number(r.gpu_max)))).toBeGreaterThan(Number(temperatures.at(-1)!.gpu_slowdown_threshold) - 3);
+    expect(Math.max(...temperatures.map((r) => Number(r.gpu_max)))).toBeGreaterThan(
+      Number(temperatures.at(-1)!.gpu_slowdown_threshold) - 3,
+    );
     const events = (await panel('kiln-gpu.json', 'Events')).map((r) => String(r.event));
     expect(events.some((e) => e.startsWith('thermal throttling started'))).toBe(true);
     const history = await panel('kiln-gpu.json', 'Alert history');
@@ -167,19 +195,31 @@ describe('what the panels show', () => {
       [OVERHEATING.gpu, 79],
       [OVERHEATING.gpu, 79],
     ]);
-    expect((await panel('kiln-gpu.json', 'Xid events by code')).map((r) => [Number(r.code), Number(r.events)])).toEqual([[79, 3]]);
+    expect((await panel('kiln-gpu.json', 'Xid events by code')).map((r) => [Number(r.code), Number(r.events)])).toEqual(
+      [[79, 3]],
+    );
     const rackEvents = await panel('kiln-rack.json', 'Xid events');
     expect(rackEvents.map((r) => [r.host, Number(r.gpu), Number(r.code)])).toEqual([
       [STRAGGLER.host, STRAGGLER.gpu, 74],
       [STRAGGLER.host, STRAGGLER.gpu, 74],
     ]);
-    expect((await panel('kiln-rack.json', 'Xid events by code')).map((r) => [Number(r.code), Number(r.events), Number(r.gpus)])).toEqual([[74, 2, 1]]);
+    expect(
+      (await panel('kiln-rack.json', 'Xid events by code')).map((r) => [
+        Number(r.code),
+        Number(r.events),
+        Number(r.gpus),
+      ]),
+    ).toEqual([[74, 2, 1]]);
   });
 
   it('Grace-Blackwell: the rack in its compute domain with every link up, the overheating GPU’s margin gone, its module under the limit', async () => {
     const fabric = await panel('kiln-rack.json', 'NVLink fabric per GPU');
     expect(fabric).toHaveLength(72);
-    expect(fabric.every((r) => Number(r.fabric_state) === 3 && Number(r.fabric_clique) > 0 && Number(r.links_inactive) === 0)).toBe(true);
+    expect(
+      fabric.every(
+        (r) => Number(r.fabric_state) === 3 && Number(r.fabric_clique) > 0 && Number(r.links_inactive) === 0,
+      ),
+    ).toBe(true);
     const power = await panel('kiln-rack.json', 'Rack power');
     expect(Number(power.at(-1)!.modules)).toBeGreaterThan(Number(power.at(-1)!.gpus));
     const margin = await panel('kiln-gpu.json', 'Thermal margin');
@@ -220,7 +260,10 @@ describe('what the panels show', () => {
       ...dashboards.find((d) => d.file === 'kiln-gpu.json')!,
       panels: dashboards
         .find((d) => d.file === 'kiln-gpu.json')!
-        .panels.map((p) => ({ ...p, targets: p.targets.map((t) => ({ ...t, rawSql: t.rawSql?.replace(/\bmem_temp_c\b/g, 'hbm_temp_c') })) })),
+        .panels.map((p) => ({
+          ...p,
+          targets: p.targets.map((t) => ({ ...t, rawSql: t.rawSql?.replace(/\bmem_temp_c\b/g, 'hbm_temp_c') })),
+        })),
     };
     const { failures } = await runDashboard(broken, short());
     expect(failures.length).toBeGreaterThan(0);
@@ -246,7 +289,8 @@ describe('Grafana’s path: the HTTP interface, read-only, Native at clickhouse-
         const search = new URLSearchParams({ query: sql, default_format: 'Native', client_protocol_version: '54460' });
         const response = await fetch(`${server.url}/?${search}`);
         const body = Buffer.from(await response.arrayBuffer());
-        if (response.status !== 200) failures.push(`${dashboard.file} "${panel.title}": ${body.toString().split('\n')[0]}`);
+        if (response.status !== 200)
+          failures.push(`${dashboard.file} "${panel.title}": ${body.toString().split('\n')[0]}`);
       }
     }
     expect(failures).toEqual([]);

@@ -16,7 +16,9 @@ const XML_FILES = ['users.d/kiln-users.xml', 'cluster/config.d/kiln-cluster.xml'
 function checkWellFormed(xml: string, file: string): void {
   const stack: string[] = [];
   const body = xml.replace(/<!--[\s\S]*?-->/g, '').replace(/<\?[\s\S]*?\?>/g, '');
-  for (const [, closing, name, , selfClosing] of body.matchAll(/<(\/?)([A-Za-z_][\w.-]*)((?:\s+[\w-]+="[^"]*")*)\s*(\/?)>/g)) {
+  for (const [, closing, name, , selfClosing] of body.matchAll(
+    /<(\/?)([A-Za-z_][\w.-]*)((?:\s+[\w-]+="[^"]*")*)\s*(\/?)>/g,
+  )) {
     if (selfClosing === '/') continue;
     if (closing === '') stack.push(name!);
     else if (stack.pop() !== name) throw new Error(`${file}: </${name}> closes nothing open`);
@@ -25,7 +27,8 @@ function checkWellFormed(xml: string, file: string): void {
   if (/<(?![/!A-Za-z_?])/.test(body)) throw new Error(`${file}: a stray <`);
 }
 
-const inner = (xml: string, tag: string): string[] => [...xml.matchAll(new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`, 'g'))].map((m) => m[1]!);
+const inner = (xml: string, tag: string): string[] =>
+  [...xml.matchAll(new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`, 'g'))].map((m) => m[1]!);
 
 interface ComposeService {
   hostname?: string;
@@ -62,7 +65,10 @@ describe('deploy/clickhouse', () => {
     ]);
     shards.forEach((hosts, i) => {
       for (const host of hosts) {
-        expect(compose.services[host]?.environment, host).toMatchObject({ KILN_SHARD: String(i + 1).padStart(2, '0'), KILN_REPLICA: host });
+        expect(compose.services[host]?.environment, host).toMatchObject({
+          KILN_SHARD: String(i + 1).padStart(2, '0'),
+          KILN_REPLICA: host,
+        });
       }
     });
     const keepers = inner(inner(config, 'zookeeper')[0]!, 'host');
@@ -74,7 +80,9 @@ describe('deploy/clickhouse', () => {
     const users = read('users.d/kiln-users.xml');
     for (const grant of inner(users, 'query')) {
       // A user's grants in users.xml leave out the grantee (`TO user`): the user they are listed under.
-      const [parsed] = await store.query<{ sql: string }>('SELECT formatQuery({g:String}) AS sql', { g: `${grant} TO someone` });
+      const [parsed] = await store.query<{ sql: string }>('SELECT formatQuery({g:String}) AS sql', {
+        g: `${grant} TO someone`,
+      });
       expect(parsed!.sql).toMatch(/^GRANT /);
     }
     const grafana = inner(inner(users, 'users')[0]!, 'grafana')[0]!;
@@ -87,13 +95,26 @@ describe('the migration tool', () => {
   const tool = `${DEPLOY}migrate.mjs`;
 
   it('prints the cluster DDL that migrations run', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, [tool, '--print', '--cluster', 'kiln', '--raw-days', '7']);
-    const expected = schemaStatements({ database: 'kiln', cluster: 'kiln' }, { retention: { ...DEFAULT_RETENTION, rawDays: 7 } });
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      tool,
+      '--print',
+      '--cluster',
+      'kiln',
+      '--raw-days',
+      '7',
+    ]);
+    const expected = schemaStatements(
+      { database: 'kiln', cluster: 'kiln' },
+      { retention: { ...DEFAULT_RETENTION, rawDays: 7 } },
+    );
     expect(stdout).toBe(expected.map((s) => `${s};\n`).join('\n'));
   });
 
   it('migrates a server through its HTTP interface with the writer’s credentials', async () => {
-    const served: ClickHouseHttpServer = await serveClickHouseHttp(store, { listen: '127.0.0.1:0', writer: { user: 'kiln', password: 'p4ss' } });
+    const served: ClickHouseHttpServer = await serveClickHouseHttp(store, {
+      listen: '127.0.0.1:0',
+      writer: { user: 'kiln', password: 'p4ss' },
+    });
     try {
       const env = { ...process.env, KILN_CLICKHOUSE_PASSWORD: 'p4ss' };
       const run = promisify(execFile);

@@ -24,7 +24,11 @@ beforeAll(async () => {
     sampleBatch([0, 1, 2].map((gpu) => ({ ts: recentWindowStart(), host: 'seed', gpu, values: { temp_c: 60 + gpu } }))),
     'seed',
   );
-  server = await serveClickHouseHttp(store, { listen: '127.0.0.1:0', writer: WRITER, readLimits: { maxExecutionTimeS: 1 } });
+  server = await serveClickHouseHttp(store, {
+    listen: '127.0.0.1:0',
+    writer: WRITER,
+    readLimits: { maxExecutionTimeS: 1 },
+  });
   anonymous = createClient({ url: server.url, log: QUIET });
 });
 afterAll(async () => {
@@ -39,12 +43,17 @@ async function get(search: Record<string, string>, headers: Record<string, strin
   return { status: response.status, headers: response.headers, text: await response.text() };
 }
 
-async function post(body: string | Uint8Array, search: Record<string, string> = {}, headers: Record<string, string> = {}) {
+async function post(
+  body: string | Uint8Array,
+  search: Record<string, string> = {},
+  headers: Record<string, string> = {},
+) {
   const response = await fetch(`${server.url}/?${new URLSearchParams(search)}`, { method: 'POST', body, headers });
   return { status: response.status, headers: response.headers, text: await response.text() };
 }
 
-const seedRows = async () => Number((await store.query<{ n: number }>("SELECT count() AS n FROM kiln.gpu_samples WHERE host = 'seed'"))[0]!.n);
+const seedRows = async () =>
+  Number((await store.query<{ n: number }>("SELECT count() AS n FROM kiln.gpu_samples WHERE host = 'seed'"))[0]!.n);
 
 describe('ClickHouse HTTP interface', () => {
   it('answers /ping and / with Ok.', async () => {
@@ -62,7 +71,9 @@ describe('ClickHouse HTTP interface', () => {
     expect(byGet.headers.get('x-clickhouse-query-id')).toBe('q-1');
     expect(JSON.parse(byGet.headers.get('x-clickhouse-summary')!)).toMatchObject({ read_rows: expect.any(String) });
 
-    const byPost = await post('SELECT gpu, toFloat64(temp_c) AS t FROM kiln.gpu_samples ORDER BY gpu FORMAT JSONEachRow');
+    const byPost = await post(
+      'SELECT gpu, toFloat64(temp_c) AS t FROM kiln.gpu_samples ORDER BY gpu FORMAT JSONEachRow',
+    );
     expect(byPost.status).toBe(200);
     expect(byPost.headers.get('x-clickhouse-format')).toBe('JSONEachRow');
     expect(byPost.text).toBe('{"gpu":0,"t":60}\n{"gpu":1,"t":61}\n{"gpu":2,"t":62}\n');
@@ -70,15 +81,21 @@ describe('ClickHouse HTTP interface', () => {
     // The second line of defence under the statement check: the session itself is read-only.
     expect((await get({ query: "SELECT getSetting('readonly')" })).text).toBe('1\n');
 
-    const withParams = await get({ query: 'SELECT {who:String} AS who, {n:UInt8} + 1', param_who: "it\\'s\\tme", param_n: '41' });
+    const withParams = await get({
+      query: 'SELECT {who:String} AS who, {n:UInt8} + 1',
+      param_who: "it\\'s\\tme",
+      param_n: '41',
+    });
     expect(withParams.text).toBe("it\\'s\\tme\t42\n");
   });
 
   it('serves @clickhouse/client: JSON rows, and Native bytes exactly as the engine writes them', async () => {
-    const rows = await (await anonymous.query({ query: 'SELECT number AS n FROM numbers(3)', format: 'JSONEachRow' })).json();
+    const rows = await (
+      await anonymous.query({ query: 'SELECT number AS n FROM numbers(3)', format: 'JSONEachRow' })
+    ).json();
     expect(rows).toEqual([{ n: 0 }, { n: 1 }, { n: 2 }]);
 
-    const sql = "SELECT number AS n, toString(number) AS s, [number] AS a FROM numbers(5) FORMAT Native";
+    const sql = 'SELECT number AS n, toString(number) AS s, [number] AS a FROM numbers(5) FORMAT Native';
     const viaHttp = await anonymous.exec({ query: sql });
     const embedded = await store.client.exec({ query: sql });
     const bytes = async (stream: AsyncIterable<Uint8Array>) => {
@@ -126,9 +143,13 @@ describe('ClickHouse HTTP interface', () => {
 
   it('lets the writer insert by POST, and treats its GET as a read', async () => {
     const ts = recentWindowStart();
-    const insert = await post(`[${ts},"c","r","writer-insert",0]\n`, {
-      query: 'INSERT INTO kiln.gpu_samples (ts, cluster, rack, host, gpu) FORMAT JSONCompactEachRow',
-    }, { authorization: basic(WRITER.user, WRITER.password) });
+    const insert = await post(
+      `[${ts},"c","r","writer-insert",0]\n`,
+      {
+        query: 'INSERT INTO kiln.gpu_samples (ts, cluster, rack, host, gpu) FORMAT JSONCompactEachRow',
+      },
+      { authorization: basic(WRITER.user, WRITER.password) },
+    );
     expect(insert.status).toBe(200);
     const viaHeaders = await post(
       `INSERT INTO kiln.gpu_samples (ts, cluster, rack, host, gpu) VALUES (${ts}, 'c', 'r', 'writer-insert', 1)`,
@@ -137,11 +158,15 @@ describe('ClickHouse HTTP interface', () => {
     );
     expect(viaHeaders.status).toBe(200);
     const asGet = await get(
-      { query: `INSERT INTO kiln.gpu_samples (ts, cluster, rack, host, gpu) VALUES (${ts}, 'c', 'r', 'writer-insert', 2)` },
+      {
+        query: `INSERT INTO kiln.gpu_samples (ts, cluster, rack, host, gpu) VALUES (${ts}, 'c', 'r', 'writer-insert', 2)`,
+      },
       { authorization: basic(WRITER.user, WRITER.password) },
     );
     expect(asGet.headers.get('x-clickhouse-exception-code')).toBe('164');
-    const [row] = await store.query<{ n: number }>("SELECT count() AS n FROM kiln.gpu_samples WHERE host = 'writer-insert'");
+    const [row] = await store.query<{ n: number }>(
+      "SELECT count() AS n FROM kiln.gpu_samples WHERE host = 'writer-insert'",
+    );
     expect(Number(row!.n)).toBe(2);
   });
 
@@ -172,7 +197,14 @@ describe('ClickHouse HTTP interface', () => {
 
   it('takes INSERT … FORMAT Native from the writer, as a ClickHouse server does, and refuses it from a reader', async () => {
     const body = new NativeSampleEncoder().encode(
-      sampleBatch([0, 1].map((gpu) => ({ ts: recentWindowStart(), host: 'native-insert', gpu, values: { temp_c: 70.25 + gpu, power_w: 1_000 } }))),
+      sampleBatch(
+        [0, 1].map((gpu) => ({
+          ts: recentWindowStart(),
+          host: 'native-insert',
+          gpu,
+          values: { temp_c: 70.25 + gpu, power_w: 1_000 },
+        })),
+      ),
     );
     const query = `INSERT INTO kiln.gpu_samples (${SAMPLE_COLUMNS.join(', ')}) SETTINGS insert_deduplication_token = 'native:1' FORMAT Native`;
     const asReader = await post(body, { query });
@@ -197,8 +229,11 @@ describe('ClickHouse HTTP interface', () => {
   });
 
   it('runs reads within the read limits and at the lowest CPU priority, whatever the request asks', async () => {
-    const settings = "SELECT getSetting('max_memory_usage'), getSetting('max_result_rows'), getSetting('os_thread_priority')";
-    expect((await get({ query: settings, max_memory_usage: '0', os_thread_priority: '0' })).text).toBe(`${4 * 2 ** 30}\t1000000\t19\n`);
+    const settings =
+      "SELECT getSetting('max_memory_usage'), getSetting('max_result_rows'), getSetting('os_thread_priority')";
+    expect((await get({ query: settings, max_memory_usage: '0', os_thread_priority: '0' })).text).toBe(
+      `${4 * 2 ** 30}\t1000000\t19\n`,
+    );
     expect((await get({ query: settings, max_result_rows: '10' })).text).toBe(`${4 * 2 ** 30}\t10\t19\n`);
   });
 

@@ -52,10 +52,17 @@ describe('an insert whose response was lost', () => {
     const remote = await createStore({ dataDir: dir.path, url: proxyUrl, ...writer });
     try {
       cutInserts = 1;
-      const rows = [0, 1, 2, 3].map((gpu) => ({ ts: recentWindowStart(), host: 'lost-response', gpu, values: { temp_c: 50 } }));
+      const rows = [0, 1, 2, 3].map((gpu) => ({
+        ts: recentWindowStart(),
+        host: 'lost-response',
+        gpu,
+        values: { temp_c: 50 },
+      }));
       await expect(remote.insertSamples(sampleBatch(rows), 'lost-response:1')).rejects.toThrow();
       await remote.insertSamples(sampleBatch(rows), 'lost-response:1');
-      const [stored] = await store.query<{ n: number }>("SELECT toUInt32(count()) AS n FROM kiln.gpu_samples WHERE host = 'lost-response'");
+      const [stored] = await store.query<{ n: number }>(
+        "SELECT toUInt32(count()) AS n FROM kiln.gpu_samples WHERE host = 'lost-response'",
+      );
       expect(stored!.n).toBe(4);
     } finally {
       await remote.close();

@@ -19,7 +19,9 @@ beforeAll(async () => {
   await store.command(
     `CREATE TABLE default.layouts (${COLUMNS.map(([name, type]) => `${name} ${type}`).join(', ')}) ENGINE = MergeTree ORDER BY u8`,
   );
-  await store.command(`INSERT INTO default.layouts SELECT ${COLUMNS.map(([, , value]) => value).join(', ')} FROM numbers(4)`);
+  await store.command(
+    `INSERT INTO default.layouts SELECT ${COLUMNS.map(([, , value]) => value).join(', ')} FROM numbers(4)`,
+  );
   server = await serveClickHouseHttp(store, { listen: '127.0.0.1:0' });
 });
 afterAll(async () => {

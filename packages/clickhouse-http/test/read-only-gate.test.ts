@@ -51,7 +51,7 @@ describe('read-only gate', () => {
     'SELECT 1; SELECT 2',
     'SELECT 1;; ',
     "SELECT 'x'; DROP TABLE t",
-    'SELECT * FROM file(\'/etc/passwd\')',
+    "SELECT * FROM file('/etc/passwd')",
     "SELECT file('/etc/passwd')",
     "SELECT FILE ('/etc/passwd')",
     "SELECT `file`('/etc/passwd')",
@@ -82,7 +82,9 @@ describe('sql lexer', () => {
   it('finds the FORMAT clause at the top level only', () => {
     expect(formatClause(tokenizeSql('SELECT 1 FORMAT JSONEachRow'))).toBe('JSONEachRow');
     expect(formatClause(tokenizeSql("SELECT format('{}', 1) AS f FROM t"))).toBeUndefined();
-    expect(formatClause(tokenizeSql('SELECT * FROM (SELECT 1 FORMAT CSV) FORMAT Native SETTINGS x = 1'))).toBe('Native');
+    expect(formatClause(tokenizeSql('SELECT * FROM (SELECT 1 FORMAT CSV) FORMAT Native SETTINGS x = 1'))).toBe(
+      'Native',
+    );
     expect(formatClause(tokenizeSql("SELECT 'FORMAT CSV'"))).toBeUndefined();
   });
 

@@ -53,9 +53,18 @@ export function gitRevision(root: string): string {
   try {
     const dotGit = join(root, '.git');
     if (!existsSync(dotGit)) return UNKNOWN_REVISION;
-    const gitDir = statSync(dotGit).isDirectory() ? dotGit : resolve(root, readFileSync(dotGit, 'utf8').replace(/^gitdir:\s*/, '').trim());
+    const gitDir = statSync(dotGit).isDirectory()
+      ? dotGit
+      : resolve(
+          root,
+          readFileSync(dotGit, 'utf8')
+            .replace(/^gitdir:\s*/, '')
+            .trim(),
+        );
     // A worktree keeps its HEAD in its own directory and its refs in the common one.
-    const commonDir = existsSync(join(gitDir, 'commondir')) ? resolve(gitDir, readFileSync(join(gitDir, 'commondir'), 'utf8').trim()) : gitDir;
+    const commonDir = existsSync(join(gitDir, 'commondir'))
+      ? resolve(gitDir, readFileSync(join(gitDir, 'commondir'), 'utf8').trim())
+      : gitDir;
     const head = readFileSync(join(gitDir, 'HEAD'), 'utf8').trim();
     const ref = /^ref:\s*(\S+)$/.exec(head)?.[1];
     if (ref === undefined) return isCommit(head) ? head : UNKNOWN_REVISION;
@@ -85,7 +94,9 @@ function isCommit(text: string): boolean {
 function readJson(file: string): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(readFileSync(file, 'utf8'));
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }

@@ -49,7 +49,11 @@ export function overrideFromEnv(raw: Record<string, unknown>, schema: Schema, en
 }
 
 /** The configuration with the environment's overrides applied (see overrideFromEnv). */
-export function applyEnvOverrides(raw: Record<string, unknown>, schema: Schema, env: NodeJS.ProcessEnv): Record<string, unknown> {
+export function applyEnvOverrides(
+  raw: Record<string, unknown>,
+  schema: Schema,
+  env: NodeJS.ProcessEnv,
+): Record<string, unknown> {
   return overrideFromEnv(raw, schema, env).config;
 }
 
@@ -58,7 +62,9 @@ export function readSecretFile(path: string): string | { error: string } {
   try {
     return readFileSync(path, 'utf8').replace(/\r?\n$/, '');
   } catch (err) {
-    return { error: `cannot read the secret file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
+    return {
+      error: `cannot read the secret file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    };
   }
 }
 
@@ -121,4 +127,3 @@ function resolvePath(rest: string, schema: Schema): { path: string[]; schema: Sc
   }
   return undefined;
 }
-

@@ -42,7 +42,8 @@ export interface ParseOptions {
 export function parseConfig(raw: unknown, options: ParseOptions = {}): KilnConfig {
   const source = options.source ?? 'config';
   const input = raw ?? {};
-  if (typeof input !== 'object' || Array.isArray(input)) throw new ConfigError(source, ['top level: expected a mapping']);
+  if (typeof input !== 'object' || Array.isArray(input))
+    throw new ConfigError(source, ['top level: expected a mapping']);
   const files = resolveSecretFiles(input, configSchema);
   const env = overrideFromEnv(files.value as Record<string, unknown>, configSchema, options.env ?? process.env);
   // A problem with a key a variable set is the variable's (KILN_NATS_REPLICAS: nats.replicas: …), not the file's.
@@ -50,7 +51,8 @@ export function parseConfig(raw: unknown, options: ParseOptions = {}): KilnConfi
     const path = problemPath(problem);
     if (!path) return undefined;
     const text = formatPath(path);
-    for (const [key, name] of env.variables) if (text === key || text.startsWith(`${key}.`) || text.startsWith(`${key}[`)) return name;
+    for (const [key, name] of env.variables)
+      if (text === key || text.startsWith(`${key}.`) || text.startsWith(`${key}[`)) return name;
     return undefined;
   };
   const fail = (problems: readonly string[]): never => {
@@ -59,12 +61,21 @@ export function parseConfig(raw: unknown, options: ParseOptions = {}): KilnConfi
       return name ? [`${name}: ${p}`] : [];
     });
     const rest = problems.filter((p) => variableOf(p) === undefined);
-    throw new ConfigError(source, [...env.problems, ...named, ...(options.text !== undefined ? locateProblems(source, options.text, rest) : rest)]);
+    throw new ConfigError(source, [
+      ...env.problems,
+      ...named,
+      ...(options.text !== undefined ? locateProblems(source, options.text, rest) : rest),
+    ]);
   };
   const result = configSchema.safeParse(env.config);
   const unresolved = new Set([...files.unresolved, ...env.unresolved]);
-  const schemaProblems = result.success ? [] : result.error.issues.filter((i) => !unresolved.has(formatPath(i.path))).map((i) => `${formatPath(i.path)}: ${i.message}`);
-  if (!result.success || files.problems.length > 0 || env.problems.length > 0) return fail([...files.problems, ...schemaProblems]);
+  const schemaProblems = result.success
+    ? []
+    : result.error.issues
+        .filter((i) => !unresolved.has(formatPath(i.path)))
+        .map((i) => `${formatPath(i.path)}: ${i.message}`);
+  if (!result.success || files.problems.length > 0 || env.problems.length > 0)
+    return fail([...files.problems, ...schemaProblems]);
   const config = result.data;
   const baseDir = options.baseDir ?? process.cwd();
   if (!isAbsolute(config.data_dir)) config.data_dir = resolve(baseDir, config.data_dir);
@@ -77,7 +88,11 @@ export function parseConfig(raw: unknown, options: ParseOptions = {}): KilnConfi
  * Reads a YAML (or JSON) file and validates it, with `check` after the schema. Without a file, defaults plus
  * environment overrides.
  */
-export async function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env, check?: ConfigCheck): Promise<KilnConfig> {
+export async function loadConfig(
+  file: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+  check?: ConfigCheck,
+): Promise<KilnConfig> {
   if (!file) return parseConfig({}, { env, source: 'defaults', ...(check ? { check } : {}) });
   let text: string;
   try {

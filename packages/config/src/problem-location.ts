@@ -14,7 +14,9 @@ export function formatPath(path: readonly PropertyKey[]): string {
 export function problemPath(problem: string): ConfigPath | undefined {
   const head = /^([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*|\.\d+|\[\d+\])*): /.exec(problem)?.[1];
   if (head === undefined) return undefined;
-  return head.split(/\.|(?=\[)/).map((part) => (/^\[(\d+)\]$/.test(part) ? Number(part.slice(1, -1)) : /^\d+$/.test(part) ? Number(part) : part));
+  return head
+    .split(/\.|(?=\[)/)
+    .map((part) => (/^\[(\d+)\]$/.test(part) ? Number(part.slice(1, -1)) : /^\d+$/.test(part) ? Number(part) : part));
 }
 
 /**

@@ -8,7 +8,10 @@ export function unwrap(schema: Schema): Schema {
   let s: Schema = schema;
   for (;;) {
     const def = (s as unknown as { def: { type: string; innerType?: Schema } }).def;
-    if ((def.type === 'default' || def.type === 'prefault' || def.type === 'optional' || def.type === 'nullable') && def.innerType) {
+    if (
+      (def.type === 'default' || def.type === 'prefault' || def.type === 'optional' || def.type === 'nullable') &&
+      def.innerType
+    ) {
       s = def.innerType;
     } else return s;
   }

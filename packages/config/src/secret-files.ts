@@ -7,7 +7,10 @@ import { isSecret, listItem, objectShape, unionOption, type Schema } from './sch
  * receiver, clickhouse.password_file, …) by `<key>` with the file's text: secrets stay out of the configuration file,
  * in files Kubernetes or Docker mount. Problems (unreadable file, both keys set) are named by their path.
  */
-export function resolveSecretFiles(raw: unknown, schema: Schema): { value: unknown; problems: string[]; unresolved: string[] } {
+export function resolveSecretFiles(
+  raw: unknown,
+  schema: Schema,
+): { value: unknown; problems: string[]; unresolved: string[] } {
   const problems: string[] = [];
   // Secrets whose file failed: the schema need not add that they are missing.
   const unresolved: string[] = [];

@@ -64,7 +64,12 @@ describe('alerting config: route, inhibit_rules, receivers', () => {
     const c = parseConfig({}, { env: {} });
     expect(c.route).toBeUndefined();
     expect(c.inhibit_rules).toEqual([]);
-    expect(c.alerter).toMatchObject({ state_bucket: 'kiln_alerter', resolve_timeout_ms: 300_000, flap_threshold: 3, retention_ms: 432_000_000 });
+    expect(c.alerter).toMatchObject({
+      state_bucket: 'kiln_alerter',
+      resolve_timeout_ms: 300_000,
+      flap_threshold: 3,
+      retention_ms: 432_000_000,
+    });
   });
 
   it('names every problem in route, inhibit_rules and receivers', () => {
@@ -74,7 +79,10 @@ describe('alerting config: route, inhibit_rules, receivers', () => {
         {
           route: { receiver: 'x', group_wait: '5 minutes', routes: [{ match: { a: 'b' } }] },
           inhibit_rules: [{ source_matchers: [], target_matchers: ['a="b"'] }],
-          notify: [{ type: 'slack', url: 'nope' }, { type: 'alertmanager', url: 'http://am:9093', resend_interval_ms: 10 }],
+          notify: [
+            { type: 'slack', url: 'nope' },
+            { type: 'alertmanager', url: 'http://am:9093', resend_interval_ms: 10 },
+          ],
         },
         { env: {} },
       );
@@ -100,9 +108,17 @@ describe('alerting config: route, inhibit_rules, receivers', () => {
       }
       return '';
     };
-    expect(problemsOf([{ type: 'webhook', url: 'ftp://hooks.example/x' }])).toMatch(/notify\[0\]\.url: expected an http or https URL/);
-    expect(problemsOf([{ type: 'pagerduty', routing_key: 'two words' }])).toMatch(/notify\[0\]\.routing_key: expected the integration key/);
-    expect(problemsOf([{ type: 'webhook', name: '   ', url: 'http://127.0.0.1:1/x' }])).toMatch(/notify\[0\]\.name: expected a name, not blanks/);
-    expect(problemsOf([{ type: 'alertmanager', url: 'http://am:9093', basic_auth: { user: 'kiln', password: 'pw' } }])).toBe('');
+    expect(problemsOf([{ type: 'webhook', url: 'ftp://hooks.example/x' }])).toMatch(
+      /notify\[0\]\.url: expected an http or https URL/,
+    );
+    expect(problemsOf([{ type: 'pagerduty', routing_key: 'two words' }])).toMatch(
+      /notify\[0\]\.routing_key: expected the integration key/,
+    );
+    expect(problemsOf([{ type: 'webhook', name: '   ', url: 'http://127.0.0.1:1/x' }])).toMatch(
+      /notify\[0\]\.name: expected a name, not blanks/,
+    );
+    expect(
+      problemsOf([{ type: 'alertmanager', url: 'http://am:9093', basic_auth: { user: 'kiln', password: 'pw' } }]),
+    ).toBe('');
   });
 });

@@ -24,7 +24,9 @@ describe('configuration reference', () => {
   it('docs/configuration.md and deploy/kiln.schema.json are what `npm run docs:config` writes from the schema', async () => {
     for (const file of configReferenceFiles()) {
       const committed = await readFile(join(REPO, file.path), 'utf8').catch(() => '(missing)');
-      expect(committed, `${file.path} is out of date with packages/config/src/schema.ts: run npm run docs:config`).toBe(file.text);
+      expect(committed, `${file.path} is out of date with packages/config/src/schema.ts: run npm run docs:config`).toBe(
+        file.text,
+      );
     }
   });
 
@@ -40,10 +42,14 @@ describe('configuration reference', () => {
     try {
       for (const { path, env } of rows) {
         const secretKey = path.at(-1)!.replace(/_file$/, '');
-        const isSecretFile = secretKey !== path.at(-1) && markdown.includes(`| \`${[...path.slice(0, -1), secretKey].join('.')}\` |`);
+        const isSecretFile =
+          secretKey !== path.at(-1) && markdown.includes(`| \`${[...path.slice(0, -1), secretKey].join('.')}\` |`);
         if (isSecretFile) {
           // <key>_file of a secret: the variable names the file, and the key gets the file's text.
-          expect(valueAt(applyEnvOverrides({}, configSchema, { [env]: secretFile }), [...path.slice(0, -1), secretKey]), env).toBe('sentinel');
+          expect(
+            valueAt(applyEnvOverrides({}, configSchema, { [env]: secretFile }), [...path.slice(0, -1), secretKey]),
+            env,
+          ).toBe('sentinel');
         } else {
           expect(valueAt(applyEnvOverrides({}, configSchema, { [env]: 'sentinel' }), path), env).toBe('sentinel');
         }

@@ -58,7 +58,12 @@ describe('config', () => {
     await writeFile(file, 'data_dir: state\nnotify:\n  - { type: pagerduty, routing_key: abc }\n');
     const c = await loadConfig(file, {});
     expect(c.data_dir).toBe(join(process.cwd(), 'state'));
-    expect(c.notify[0]).toEqual({ type: 'pagerduty', routing_key: 'abc', url: 'https://events.pagerduty.com/v2/enqueue', incident: 'alert' });
+    expect(c.notify[0]).toEqual({
+      type: 'pagerduty',
+      routing_key: 'abc',
+      url: 'https://events.pagerduty.com/v2/enqueue',
+      incident: 'alert',
+    });
     await writeFile(file, '{"simulate": {"racks": 2}}');
     expect((await loadConfig(file, {})).simulate.racks).toBe(2);
     await writeFile(file, 'nats: [unclosed');
@@ -68,7 +73,11 @@ describe('config', () => {
 
 describe('clickhouse.cluster', () => {
   it('names the cluster the schema is created on, and refuses what is not a remote_servers name', () => {
-    expect(parseConfig({ clickhouse: { url: 'http://ch:8123', cluster: 'kiln_gpu' } }, { env: {} }).clickhouse.cluster).toBe('kiln_gpu');
-    expect(() => parseConfig({ clickhouse: { cluster: 'kiln gpu; DROP' } }, { env: {} })).toThrow(/clickhouse\.cluster/);
+    expect(
+      parseConfig({ clickhouse: { url: 'http://ch:8123', cluster: 'kiln_gpu' } }, { env: {} }).clickhouse.cluster,
+    ).toBe('kiln_gpu');
+    expect(() => parseConfig({ clickhouse: { cluster: 'kiln gpu; DROP' } }, { env: {} })).toThrow(
+      /clickhouse\.cluster/,
+    );
   });
 });

@@ -7,8 +7,11 @@ import type { Detector, EmitAlert } from './detector.js';
 import { duration, gpuPlace } from './format.js';
 import type { PartitionState } from './partition-state.js';
 
-export const ABSENCE_ALERTNAMES = { gpu: TOPOLOGY_ALERTNAMES.gpuMissing, host: TOPOLOGY_ALERTNAMES.hostSilent, rack: TOPOLOGY_ALERTNAMES.rackSilent } as const;
-
+export const ABSENCE_ALERTNAMES = {
+  gpu: TOPOLOGY_ALERTNAMES.gpuMissing,
+  host: TOPOLOGY_ALERTNAMES.hostSilent,
+  rack: TOPOLOGY_ALERTNAMES.rackSilent,
+} as const;
 
 /**
  * Members gone quiet while their container goes on, judged in event time on every closing pass, so a replay finds
@@ -75,7 +78,8 @@ export class AbsenceDetector implements Detector {
       const r = topology.hostRack[h]!;
       const ts = topology.hostLastTs[h]!;
       this.rackHosts[r]!++;
-      if (topology.hostArrivalWall[h]! > this.rackArrivalWall[r]!) this.rackArrivalWall[r] = topology.hostArrivalWall[h]!;
+      if (topology.hostArrivalWall[h]! > this.rackArrivalWall[r]!)
+        this.rackArrivalWall[r] = topology.hostArrivalWall[h]!;
       if (ts > this.rackNewest[r]!) {
         this.rackSecond[r] = this.rackNewest[r]!;
         this.rackNewest[r] = ts;
@@ -110,7 +114,14 @@ export class AbsenceDetector implements Detector {
         if (this.gpuTrack.engaged(g)) this.gpuTrack.clear(g, hostTs, emit);
         continue;
       }
-      const labels = gpuAlertLabels(this.registry, g, topology.uuid[g]!, ABSENCE_ALERTNAMES.gpu, this.rules.gpu.severity, 'availability');
+      const labels = gpuAlertLabels(
+        this.registry,
+        g,
+        topology.uuid[g]!,
+        ABSENCE_ALERTNAMES.gpu,
+        this.rules.gpu.severity,
+        'availability',
+      );
       this.gpuTrack.observe(
         g,
         true,

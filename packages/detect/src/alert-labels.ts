@@ -23,11 +23,24 @@ export function gpuAlertLabels(
 }
 
 /** Contract labels of an alert about one host: no gpu or uuid. */
-export function hostAlertLabels(cluster: string, rack: string, host: string, alertname: string, severity: Severity, category: Category): Labels {
+export function hostAlertLabels(
+  cluster: string,
+  rack: string,
+  host: string,
+  alertname: string,
+  severity: Severity,
+  category: Category,
+): Labels {
   return { alertname, severity, category, cluster, rack, host };
 }
 
 /** Contract labels of an alert about a whole rack: no host, gpu or uuid, so it can inhibit the rack's per-GPU alerts. */
-export function rackAlertLabels(cluster: string, rack: string, alertname: string, severity: Severity, category: Category): Labels {
+export function rackAlertLabels(
+  cluster: string,
+  rack: string,
+  alertname: string,
+  severity: Severity,
+  category: Category,
+): Labels {
   return { alertname, severity, category, cluster, rack };
 }

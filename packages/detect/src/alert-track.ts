@@ -124,7 +124,9 @@ export class AlertTrack {
 
   /** Whether this track holds alerts like `e` (its alertname, and its severity where it keeps one). */
   holds(e: AlertEvent): boolean {
-    return e.labels.alertname === this.alertname && (this.severity === undefined || e.labels.severity === this.severity);
+    return (
+      e.labels.alertname === this.alertname && (this.severity === undefined || e.labels.severity === this.severity)
+    );
   }
 
   /**

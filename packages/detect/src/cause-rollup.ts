@@ -60,7 +60,8 @@ export class CauseRollup {
     private readonly covers: readonly CoveringCause[],
     private readonly emit: EmitAlert,
   ) {
-    for (const track of gpuTracks) this.tracksByName.set(track.alertname, [...(this.tracksByName.get(track.alertname) ?? []), track]);
+    for (const track of gpuTracks)
+      this.tracksByName.set(track.alertname, [...(this.tracksByName.get(track.alertname) ?? []), track]);
   }
 
   /** An event of a GPU alert (labels.gpu set). */
@@ -74,7 +75,13 @@ export class CauseRollup {
       this.emit(e);
       tray.firing.delete(gpu);
       if (tray.firing.size === 0 && tray.alert !== undefined) {
-        this.emit({ labels: tray.alert.labels, annotations: tray.alert.annotations, status: 'resolved', startsAt: tray.alert.startsAt, endsAt: e.endsAt ?? e.startsAt });
+        this.emit({
+          labels: tray.alert.labels,
+          annotations: tray.alert.annotations,
+          status: 'resolved',
+          startsAt: tray.alert.startsAt,
+          endsAt: e.endsAt ?? e.startsAt,
+        });
         tray.alert = undefined;
       }
       if (tray.firing.size === 0 && tray.held.length === 0) this.trays.delete(key);
@@ -107,7 +114,8 @@ export class CauseRollup {
     const key = trayKey(trayAlert);
     const tray = this.newTray(key, trayAlert);
     tray.alert = trayAlert;
-    for (const e of gpuAlerts) if (e.labels.gpu !== undefined && trayKey(e) === key) tray.firing.set(Number(e.labels.gpu), e);
+    for (const e of gpuAlerts)
+      if (e.labels.gpu !== undefined && trayKey(e) === key) tray.firing.set(Number(e.labels.gpu), e);
   }
 
   private newTray(key: string, e: AlertEvent): Tray {
@@ -143,7 +151,9 @@ export class CauseRollup {
       if (!tray.firing.has(index)) pending ||= (this.tracksByName.get(tray.alertname) ?? []).some((t) => t.pending(id));
     }
     const trayAlert = gpus >= 2 && tray.firing.size >= gpus ? this.trayAlert(tray) : undefined;
-    const covered = [...tray.held, ...(trayAlert ? [trayAlert] : [])].some((e) => this.covers.some((c) => c.pendingFor(e)));
+    const covered = [...tray.held, ...(trayAlert ? [trayAlert] : [])].some((e) =>
+      this.covers.some((c) => c.pendingFor(e)),
+    );
     if (nowMs < tray.holdUntil && (covered || (trayAlert === undefined && pending))) return;
     if (trayAlert !== undefined) {
       tray.alert = trayAlert;

@@ -68,7 +68,14 @@ export class ClockEventDetector implements Detector {
     if (gpuId >= this.since.length) this.grow(gpuId + 1);
     // Not held before, or taken up after a restart without its start: held from now.
     if (!this.track.held(gpuId) || this.since[gpuId] !== this.since[gpuId]) this.since[gpuId] = ts;
-    const labels = gpuAlertLabels(this.registry, gpuId, batch.uuid[row]!, this.spec.alertname, this.rule.severity, this.spec.category);
+    const labels = gpuAlertLabels(
+      this.registry,
+      gpuId,
+      batch.uuid[row]!,
+      this.spec.alertname,
+      this.rule.severity,
+      this.spec.category,
+    );
     const held = ts - this.since[gpuId]!;
     this.track.observe(
       gpuId,
@@ -105,12 +112,14 @@ export const THERMAL_THROTTLE_SPEC: ClockEventSpec = {
   alertname: 'GpuThermalThrottling',
   name: 'thermal_throttle',
   category: 'thermal',
-  meaning: 'The GPU is cutting its clocks to stay within its temperature limits (HW thermal: at least a 2x cut); its job runs slower.',
+  meaning:
+    'The GPU is cutting its clocks to stay within its temperature limits (HW thermal: at least a 2x cut); its job runs slower.',
 };
 
 export const POWER_BRAKE_SPEC: ClockEventSpec = {
   alertname: 'GpuPowerBrakeSlowdown',
   name: 'power_brake',
   category: 'hardware',
-  meaning: 'An external power-brake signal (power shelf or PSU) has cut the clocks at least 2x: a facility or power-supply problem.',
+  meaning:
+    'An external power-brake signal (power shelf or PSU) has cut the clocks at least 2x: a facility or power-supply problem.',
 };

@@ -55,7 +55,11 @@ export class Detection implements GpuStateOwner {
   ) {
     const { rack_cooling, temperature_rise, rack_power_swing } = config;
     this.state = new PartitionState(
-      Math.max(rack_cooling.lookback_ms + rack_cooling.settle_ms, temperature_rise.span_ms, rack_power_swing.enabled ? rack_power_swing.span_ms : 0),
+      Math.max(
+        rack_cooling.lookback_ms + rack_cooling.settle_ms,
+        temperature_rise.span_ms,
+        rack_power_swing.enabled ? rack_power_swing.span_ms : 0,
+      ),
     );
     const state = this.state;
     const slowdownC = config.thermal.default_slowdown_c;
@@ -66,8 +70,14 @@ export class Detection implements GpuStateOwner {
       [config.thermal.enabled, () => new ThermalDetector(registry, config.thermal, config.thermal_margin.enabled)],
       [config.thermal_margin.enabled, () => new ThermalMarginDetector(registry, config.thermal_margin)],
       [config.hbm_temperature.enabled, () => new HbmTemperatureDetector(registry, config.hbm_temperature)],
-      [config.thermal_throttle.enabled, () => new ClockEventDetector(registry, config.thermal_throttle, THERMAL_THROTTLE_SPEC)],
-      [config.temperature_rise.enabled, () => new TemperatureRiseDetector(registry, temperature_rise, slowdownC, state)],
+      [
+        config.thermal_throttle.enabled,
+        () => new ClockEventDetector(registry, config.thermal_throttle, THERMAL_THROTTLE_SPEC),
+      ],
+      [
+        config.temperature_rise.enabled,
+        () => new TemperatureRiseDetector(registry, temperature_rise, slowdownC, state),
+      ],
       [rack_cooling.enabled, () => new RackCoolingDetector(registry, rack_cooling, slowdownC, state)],
       [config.stall.enabled, () => new StallDetector(registry, config.stall, state)],
       [config.straggler.enabled, () => new StragglerDetector(registry, config.straggler, state)],
@@ -76,11 +86,21 @@ export class Detection implements GpuStateOwner {
       [config.row_remap_failure.enabled, () => new RowRemapFailureDetector(registry, config.row_remap_failure)],
       [
         config.power_brake.enabled,
-        () => new ClockEventDetector(registry, { ...config.power_brake, mask: ClockEvent.HW_POWER_BRAKE }, POWER_BRAKE_SPEC),
+        () =>
+          new ClockEventDetector(
+            registry,
+            { ...config.power_brake, mask: ClockEvent.HW_POWER_BRAKE },
+            POWER_BRAKE_SPEC,
+          ),
       ],
       [
         config.gpu_missing.enabled || config.host_silent.enabled || config.rack_silent.enabled,
-        () => new AbsenceDetector(registry, { gpu: config.gpu_missing, host: config.host_silent, rack: config.rack_silent }, state),
+        () =>
+          new AbsenceDetector(
+            registry,
+            { gpu: config.gpu_missing, host: config.host_silent, rack: config.rack_silent },
+            state,
+          ),
       ],
       [config.partition_silent.enabled, () => new PartitionSilentDetector(config.partition_silent, state.topology)],
       [config.ecc_storm.enabled, () => new EccStormDetector(registry, config.ecc_storm)],
@@ -89,8 +109,22 @@ export class Detection implements GpuStateOwner {
     ];
     this.detectors = [
       ...candidates.filter(([enabled]) => enabled).map(([, make]) => make()),
-      ...(nvlink ? [nvlink, ...(config.rack_nvlink.enabled ? [new RackRollupDetector(registry, config.rack_nvlink, rackNvlinkSpec(nvlink), state)] : [])] : []),
-      ...(fabric ? [fabric, ...(config.rack_fabric.enabled ? [new RackRollupDetector(registry, config.rack_fabric, rackFabricSpec(fabric), state)] : [])] : []),
+      ...(nvlink
+        ? [
+            nvlink,
+            ...(config.rack_nvlink.enabled
+              ? [new RackRollupDetector(registry, config.rack_nvlink, rackNvlinkSpec(nvlink), state)]
+              : []),
+          ]
+        : []),
+      ...(fabric
+        ? [
+            fabric,
+            ...(config.rack_fabric.enabled
+              ? [new RackRollupDetector(registry, config.rack_fabric, rackFabricSpec(fabric), state)]
+              : []),
+          ]
+        : []),
     ];
     this.xid = this.detectors.find((d): d is XidDetector => d instanceof XidDetector);
     this.perSample = this.detectors.filter((d) => d.onSample !== undefined);
@@ -102,7 +136,8 @@ export class Detection implements GpuStateOwner {
     if (rackCooling) {
       // A rack losing its coolant pages once for the rack: its GPUs' thermal alerts wait while it may be.
       covers.push({
-        pendingFor: (e) => e.labels.category === 'thermal' && rackCooling.suspects(e.labels.cluster ?? '', e.labels.rack ?? ''),
+        pendingFor: (e) =>
+          e.labels.category === 'thermal' && rackCooling.suspects(e.labels.cluster ?? '', e.labels.rack ?? ''),
         get holdMs() {
           return rack_cooling.for_ms + 2 * (state.windows.lengthMs || 10_000);
         },
@@ -159,7 +194,12 @@ export class Detection implements GpuStateOwner {
       const key = track.retire(gpuId);
       if (key === undefined) continue;
       const { registry } = this;
-      identity ??= gpuIdentity(registry.clusterOf(gpuId), registry.hostOf(gpuId), registry.gpuIndexOf(gpuId), this.state.topology.uuid[gpuId] ?? '');
+      identity ??= gpuIdentity(
+        registry.clusterOf(gpuId),
+        registry.hostOf(gpuId),
+        registry.gpuIndexOf(gpuId),
+        this.state.topology.uuid[gpuId] ?? '',
+      );
       this.retired.add(identity, track, key);
     }
     for (const d of this.forgetters) d.forgetGpu!(gpuId);
@@ -177,7 +217,8 @@ export class Detection implements GpuStateOwner {
     const trays: AlertEvent[] = [];
     for (const e of firing) {
       const { cluster = '', rack = '', host, gpu, uuid = '' } = e.labels;
-      const scopes: readonly TrackScope[] = gpu !== undefined ? ['gpu'] : host !== undefined ? ['host'] : ['rack', 'partition'];
+      const scopes: readonly TrackScope[] =
+        gpu !== undefined ? ['gpu'] : host !== undefined ? ['host'] : ['rack', 'partition'];
       const track = this.tracks.find((t) => scopes.includes(t.scope) && t.holds(e));
       if (track === undefined) {
         if (host !== undefined && gpu === undefined && this.gpuTracks.some((t) => t.holds(e))) trays.push(e);
@@ -187,7 +228,12 @@ export class Detection implements GpuStateOwner {
       const key = track.restore(e);
       if (track.scope === 'partition') track.resume(0, key);
       else {
-        const identity = gpu !== undefined ? gpuIdentity(cluster, host ?? '', Number(gpu), uuid) : host !== undefined ? hostIdentity(cluster, host) : rackIdentity(cluster, rack);
+        const identity =
+          gpu !== undefined
+            ? gpuIdentity(cluster, host ?? '', Number(gpu), uuid)
+            : host !== undefined
+              ? hostIdentity(cluster, host)
+              : rackIdentity(cluster, rack);
         this.retired.add(identity, track, key);
       }
     }
@@ -210,10 +256,13 @@ export class Detection implements GpuStateOwner {
     const { topology } = this.state;
     const hosts = topology.hostCount;
     const racks = topology.rackCount;
-    if (!topology.isKnown(gpuId)) this.retired.resume(gpuIdentity(batch.cluster[row]!, batch.host[row]!, batch.gpu[row]!, batch.uuid[row]!), gpuId);
+    if (!topology.isKnown(gpuId))
+      this.retired.resume(gpuIdentity(batch.cluster[row]!, batch.host[row]!, batch.gpu[row]!, batch.uuid[row]!), gpuId);
     this.state.onSample(batch, row, gpuId);
-    if (topology.hostCount > hosts) this.retired.resume(hostIdentity(batch.cluster[row]!, batch.host[row]!), topology.hostOf[gpuId]!);
-    if (topology.rackCount > racks) this.retired.resume(rackIdentity(batch.cluster[row]!, batch.rack[row]!), topology.rackOf[gpuId]!);
+    if (topology.hostCount > hosts)
+      this.retired.resume(hostIdentity(batch.cluster[row]!, batch.host[row]!), topology.hostOf[gpuId]!);
+    if (topology.rackCount > racks)
+      this.retired.resume(rackIdentity(batch.cluster[row]!, batch.rack[row]!), topology.rackOf[gpuId]!);
   }
 
   /** Periodically, with the wall clock and the partition's watermark (NaN before any sample). */

@@ -50,7 +50,8 @@ export class EccDoubleBitDetector implements Detector {
       if (this.track.engaged(gpuId)) this.track.clear(gpuId, ts, emit);
       return;
     }
-    const errors = (this.episodeErrors[gpuId] = (this.track.inEpisode(gpuId) ? this.episodeErrors[gpuId]! : 0) + increase);
+    const errors = (this.episodeErrors[gpuId] =
+      (this.track.inEpisode(gpuId) ? this.episodeErrors[gpuId]! : 0) + increase);
     const remapped = batch.values[o + REMAPPED]!;
     const labels = gpuAlertLabels(this.registry, gpuId, batch.uuid[row]!, ALERTNAME, this.rule.severity, 'hardware');
     this.track.observe(

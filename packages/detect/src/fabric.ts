@@ -51,7 +51,8 @@ export class FabricDetector implements Detector {
     if (fabric !== fabric || fabric === NOT_SUPPORTED) return this.clear(gpuId, batch, row, emit);
     const ts = batch.eventTs[row]!;
     const rack = this.state.topology.rackOf[gpuId]!;
-    if (rack >= this.domainTs.length) this.domainTs = resized(this.domainTs, grownCapacity(this.domainTs.length, rack + 1), -Infinity);
+    if (rack >= this.domainTs.length)
+      this.domainTs = resized(this.domainTs, grownCapacity(this.domainTs.length, rack + 1), -Infinity);
     const clique = batch.values[o + CLIQUE]!;
     if (clique > 0 && ts > this.domainTs[rack]!) this.domainTs[rack] = ts;
     const status = batch.values[o + STATUS]!;
@@ -60,7 +61,14 @@ export class FabricDetector implements Detector {
     const job = batch.job[row]!;
     const domainActive = ts - this.domainTs[rack]! <= this.rule.domain_memory_ms;
     if (job === '' && !domainActive) return this.clear(gpuId, batch, row, emit);
-    const labels = gpuAlertLabels(this.registry, gpuId, batch.uuid[row]!, GPU_FABRIC_ALERTNAME, this.rule.severity, 'hardware');
+    const labels = gpuAlertLabels(
+      this.registry,
+      gpuId,
+      batch.uuid[row]!,
+      GPU_FABRIC_ALERTNAME,
+      this.rule.severity,
+      'hardware',
+    );
     const stateName = STATE_NAMES[fabric] ?? `state ${fabric}`;
     this.track.observe(
       gpuId,
@@ -99,6 +107,7 @@ export function rackFabricSpec(fabric: FabricDetector): RackRollupSpec {
     category: 'hardware',
     holds: (g) => fabric.notReady(g),
     what: 'NVLink fabric not ready',
-    advice: "the rack's fabric manager (on its NVSwitch trays) or its compute domain (IMEX) has not brought the fabric up.",
+    advice:
+      "the rack's fabric manager (on its NVSwitch trays) or its compute domain (IMEX) has not brought the fabric up.",
   };
 }

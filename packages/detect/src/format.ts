@@ -10,7 +10,12 @@ export function hex(v: number): string {
 }
 
 /** Where a GPU is, as a person on call reads it: "GPU 2 on r0001-t07 (rack r0001, eus2-ai1)". */
-export function gpuPlace(labels: { readonly gpu?: string; readonly host?: string; readonly rack?: string; readonly cluster?: string }): string {
+export function gpuPlace(labels: {
+  readonly gpu?: string;
+  readonly host?: string;
+  readonly rack?: string;
+  readonly cluster?: string;
+}): string {
   return `GPU ${labels.gpu} on ${labels.host} (rack ${labels.rack}, ${labels.cluster})`;
 }
 

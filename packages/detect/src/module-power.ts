@@ -54,7 +54,7 @@ export class ModulePowerDetector implements Detector {
         description:
           `module_power_w=${fmt(power, 0)} >= ${fmt(this.rule.limit_fraction * 100, 0)} % of module_power_limit_w ${fmt(limit, 0)}` +
           `${reported > 0 ? '' : ' (configured default)'} for over ${duration(this.rule.for_ms)}. The module's GPUs and CPU share this budget: ` +
-          'at the limit the GPUs clock down. Check the job\'s power profile and the module power limit.',
+          "at the limit the GPUs clock down. Check the job's power profile and the module power limit.",
         value: fmt(power, 0),
         limit: fmt(limit, 0),
       },

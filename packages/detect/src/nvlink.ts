@@ -12,7 +12,11 @@ import type { NvlinkRule } from './rules/nvlink.js';
 export const GPU_NVLINK_ALERTNAME = 'GpuNvlinkDegraded';
 const INACTIVE = METRIC_ID.nvlink_links_inactive;
 /** The NVLink error counters, each judged on its own rate. */
-const ERROR_COUNTERS = [METRIC_ID.nvlink_crc_errors, METRIC_ID.nvlink_replay_errors, METRIC_ID.nvlink_recovery_errors] as const;
+const ERROR_COUNTERS = [
+  METRIC_ID.nvlink_crc_errors,
+  METRIC_ID.nvlink_replay_errors,
+  METRIC_ID.nvlink_recovery_errors,
+] as const;
 const ERROR_NAMES = ['nvlink_crc_errors', 'nvlink_replay_errors', 'nvlink_recovery_errors'] as const;
 
 /**
@@ -66,7 +70,14 @@ export class NvlinkDetector implements Detector {
       if (this.track.held(gpuId) || this.track.engaged(gpuId)) this.track.clear(gpuId, ts, emit);
       return;
     }
-    const labels = gpuAlertLabels(this.registry, gpuId, batch.uuid[row]!, GPU_NVLINK_ALERTNAME, this.rule.severity, 'hardware');
+    const labels = gpuAlertLabels(
+      this.registry,
+      gpuId,
+      batch.uuid[row]!,
+      GPU_NVLINK_ALERTNAME,
+      this.rule.severity,
+      'hardware',
+    );
     this.track.observe(gpuId, true, ts, labels, this.annotations(labels, gpuId, linksDown ? inactive : 0), emit);
   }
 
@@ -114,6 +125,7 @@ export function rackNvlinkSpec(nvlink: NvlinkDetector): RackRollupSpec {
     category: 'hardware',
     holds: (g) => nvlink.degraded(g),
     what: 'NVLink degraded',
-    advice: 'many GPUs of one NVLink domain losing links at once points at what they share, the NVLink switch trays or their cabling and power.',
+    advice:
+      'many GPUs of one NVLink domain losing links at once points at what they share, the NVLink switch trays or their cabling and power.',
   };
 }

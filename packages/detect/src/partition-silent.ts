@@ -18,7 +18,11 @@ const NAMED_RACKS = 20;
  */
 export class PartitionSilentDetector implements Detector {
   readonly name = 'partition_silent';
-  private readonly track = new AlertTrack(PARTITION_SILENT_ALERTNAME, { for_ms: 0, keep_firing_for_ms: 0 }, 'partition');
+  private readonly track = new AlertTrack(
+    PARTITION_SILENT_ALERTNAME,
+    { for_ms: 0, keep_firing_for_ms: 0 },
+    'partition',
+  );
   readonly tracks: readonly AlertTrack[] = [this.track];
   private seenSamples = 0;
   private lastProgressWallMs = NaN;
@@ -49,7 +53,10 @@ export class PartitionSilentDetector implements Detector {
     const racks = topology.rackName.map((rack, r) => `${topology.rackCluster[r]}/${rack}`).sort();
     const cluster = clusters.length === 1 ? clusters[0]! : '*';
     const rack = topology.rackCount === 1 ? topology.rackName[0]! : '*';
-    const shown = racks.length > NAMED_RACKS ? `${racks.slice(0, NAMED_RACKS).join(', ')} and ${racks.length - NAMED_RACKS} more` : racks.join(', ');
+    const shown =
+      racks.length > NAMED_RACKS
+        ? `${racks.slice(0, NAMED_RACKS).join(', ')} and ${racks.length - NAMED_RACKS} more`
+        : racks.join(', ');
     this.track.observe(
       0,
       true,

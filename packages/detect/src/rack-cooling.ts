@@ -81,7 +81,8 @@ export class RackCoolingDetector implements Detector {
         if (isHot || this.rise[i - from]! >= this.rule.rise_c) warming++;
       }
       const needed = Math.max(this.rule.min_gpus, Math.ceil(this.rule.min_fraction * reporting));
-      if (rack >= this.suspect.length) this.suspect = resized(this.suspect, grownCapacity(this.suspect.length, rack + 1), 0);
+      if (rack >= this.suspect.length)
+        this.suspect = resized(this.suspect, grownCapacity(this.suspect.length, rack + 1), 0);
       this.suspect[rack] = warming >= Math.ceil(this.rule.exit_ratio * needed) ? 1 : 0;
       const active = this.track.held(rack) ? affected >= Math.ceil(this.rule.exit_ratio * needed) : affected >= needed;
       if (!active) {
@@ -133,7 +134,9 @@ export class RackCoolingDetector implements Detector {
     const cluster = topology.rackCluster[rack]!;
     const rackName = topology.rackName[rack]!;
     const labels = rackAlertLabels(cluster, rackName, RACK_COOLING_ALERTNAME, this.rule.severity, 'thermal');
-    const rises = Array.from(this.rise.subarray(0, to - from)).filter((r) => r === r).sort((a, b) => a - b);
+    const rises = Array.from(this.rise.subarray(0, to - from))
+      .filter((r) => r === r)
+      .sort((a, b) => a - b);
     const medianRise = rises.length > 0 ? rises[rises.length >> 1]! : NaN;
     const named = this.hottestGpus(byRack.members, from, to);
     this.track.observe(
@@ -147,7 +150,9 @@ export class RackCoolingDetector implements Detector {
           `${n.heating} GPUs heated up without a rise in power (median rise ${medianRise === medianRise ? `${fmt(medianRise)} °C` : 'unknown'} over ${duration(this.rule.lookback_ms)}) and ` +
           `${n.hot} are within ${fmt(this.rule.hot_margin_c)} °C of their slowdown threshold or thermally throttled; ` +
           `${n.needed} affected GPUs make a rack-wide event. Check the rack's CDU and facility water. Hottest: ` +
-          named.map((g) => `${this.registry.hostOf(g)}/${this.registry.gpuIndexOf(g)} ${fmt(windows.temp[g]!)} °C`).join(', ') +
+          named
+            .map((g) => `${this.registry.hostOf(g)}/${this.registry.gpuIndexOf(g)} ${fmt(windows.temp[g]!)} °C`)
+            .join(', ') +
           `. Per-GPU thermal alerts of this rack are inhibited while this fires.`,
         affected_gpus: String(n.affected),
         reporting_gpus: String(n.reporting),

@@ -79,7 +79,7 @@ export class RackPowerSwingDetector implements Detector {
             description:
               `The summed power of the rack's ${to - from} reporting GPUs moved by ${fmt(variation / 1000)} kW in ${duration(steps * len)} ` +
               `(largest step ${fmt(largest / 1000)} kW per ${duration(len)}); threshold ${fmt(this.rule.max_w_per_s / 1000)} kW/s. ` +
-              'Large synchronous swings stress the rack\'s power shelves and the facility feed: look for a job whose GPUs stall and resume together.',
+              "Large synchronous swings stress the rack's power shelves and the facility feed: look for a job whose GPUs stall and resume together.",
             value: fmt(wPerS, 0),
             threshold: fmt(this.rule.max_w_per_s, 0),
           },

@@ -74,7 +74,8 @@ export class RackRollupDetector implements Detector, CoveringCause {
         for (let i = from; i < to; i++) if (this.spec.holds(byRack.members[i]!)) meeting++;
         const needed = Math.max(this.rule.min_gpus, Math.ceil(this.rule.min_fraction * (to - from)));
         const keep = Math.ceil(this.rule.exit_ratio * needed);
-        if (rack >= this.suspect.length) this.suspect = resized(this.suspect, grownCapacity(this.suspect.length, rack + 1), 0);
+        if (rack >= this.suspect.length)
+          this.suspect = resized(this.suspect, grownCapacity(this.suspect.length, rack + 1), 0);
         this.suspect[rack] = meeting >= keep ? 1 : 0;
         const active = this.track.held(rack) ? meeting >= keep : meeting >= needed;
         if (!active) {
@@ -87,7 +88,15 @@ export class RackRollupDetector implements Detector, CoveringCause {
     this.track.advance(watermarkMs, emit);
   }
 
-  private raise(rack: number, from: number, to: number, meeting: number, needed: number, at: number, emit: EmitAlert): void {
+  private raise(
+    rack: number,
+    from: number,
+    to: number,
+    meeting: number,
+    needed: number,
+    at: number,
+    emit: EmitAlert,
+  ): void {
     const { topology, byRack } = this.state;
     const cluster = topology.rackCluster[rack]!;
     const rackName = topology.rackName[rack]!;

@@ -62,10 +62,19 @@ export class StallDetector implements Detector {
     }
   }
 
-  private raise(gpu: number, group: number, a: number, median: number, peers: number, at: number, emit: EmitAlert): void {
+  private raise(
+    gpu: number,
+    group: number,
+    a: number,
+    median: number,
+    peers: number,
+    at: number,
+    emit: EmitAlert,
+  ): void {
     const { topology } = this.state;
     const base = gpuAlertLabels(this.registry, gpu, topology.uuid[gpu]!, ALERTNAME, this.rule.severity, 'utilization');
-    const labels = topology.groupKind[group] === PeerGroupKind.job ? { ...base, job: topology.groupName[group]! } : base;
+    const labels =
+      topology.groupKind[group] === PeerGroupKind.job ? { ...base, job: topology.groupName[group]! } : base;
     const peersName = topology.describeGroup(group);
     this.track.observe(
       gpu,

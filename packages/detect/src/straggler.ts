@@ -113,7 +113,8 @@ export class StragglerDetector implements Detector {
     const mad = this.mad[m]!;
     const z = robustZ(x, median, mad);
     const base = gpuAlertLabels(this.registry, gpu, topology.uuid[gpu]!, ALERTNAME, this.rule.severity, 'utilization');
-    const labels = topology.groupKind[group] === PeerGroupKind.job ? { ...base, job: topology.groupName[group]! } : base;
+    const labels =
+      topology.groupKind[group] === PeerGroupKind.job ? { ...base, job: topology.groupName[group]! } : base;
     const peersName = topology.describeGroup(group);
     const drop = (median - x) / median;
     const show = (v: number): string => `${fmt(v, metric.digits)}${metric.unit}`;

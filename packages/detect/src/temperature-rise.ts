@@ -55,13 +55,20 @@ export class TemperatureRiseDetector implements Detector {
       const rising = throttled
         ? false
         : held
-        ? ratePerMin >= this.rule.min_rate_c_per_min * EXIT_RATE_SHARE && forecast >= limit - EXIT_FORECAST_C
-        : ratePerMin >= this.rule.min_rate_c_per_min && temp >= limit - this.rule.near_c && forecast >= limit;
+          ? ratePerMin >= this.rule.min_rate_c_per_min * EXIT_RATE_SHARE && forecast >= limit - EXIT_FORECAST_C
+          : ratePerMin >= this.rule.min_rate_c_per_min && temp >= limit - this.rule.near_c && forecast >= limit;
       if (!rising) {
         if (this.track.engaged(gpu)) this.track.clear(gpu, at, emit);
         continue;
       }
-      const labels = gpuAlertLabels(this.registry, gpu, this.state.topology.uuid[gpu]!, ALERTNAME, this.rule.severity, 'thermal');
+      const labels = gpuAlertLabels(
+        this.registry,
+        gpu,
+        this.state.topology.uuid[gpu]!,
+        ALERTNAME,
+        this.rule.severity,
+        'thermal',
+      );
       const eta = Math.max(0, (limit - temp) / slope);
       this.track.observe(
         gpu,

@@ -60,7 +60,13 @@ export class TemperatureLimitDetector implements Detector {
     const elsewhere = this.spec.judgedElsewhereBy;
     // Without a limit of its own the GPU would be held to the configured default, a fixed temperature: where it
     // reports its margin, that rule judges it instead.
-    if (elsewhere !== undefined && reported !== reported && batch.values[o + elsewhere] === batch.values[o + elsewhere] && !this.track.engaged(gpuId)) return;
+    if (
+      elsewhere !== undefined &&
+      reported !== reported &&
+      batch.values[o + elsewhere] === batch.values[o + elsewhere] &&
+      !this.track.engaged(gpuId)
+    )
+      return;
     const limit = reported === reported ? reported : this.rule.defaultLimitC;
     const enter = limit - this.rule.margin_c;
     const track = this.track;
@@ -69,8 +75,22 @@ export class TemperatureLimitDetector implements Detector {
       if (track.engaged(gpuId)) track.clear(gpuId, batch.eventTs[row]!, emit);
       return; // the healthy fast path
     }
-    const labels = gpuAlertLabels(this.registry, gpuId, batch.uuid[row]!, this.spec.alertname, this.rule.severity, 'thermal');
-    track.observe(gpuId, true, batch.eventTs[row]!, labels, this.annotations(labels, temp, limit, enter, reported === reported), emit);
+    const labels = gpuAlertLabels(
+      this.registry,
+      gpuId,
+      batch.uuid[row]!,
+      this.spec.alertname,
+      this.rule.severity,
+      'thermal',
+    );
+    track.observe(
+      gpuId,
+      true,
+      batch.eventTs[row]!,
+      labels,
+      this.annotations(labels, temp, limit, enter, reported === reported),
+      emit,
+    );
   }
 
   onWindowsClosed(watermarkMs: number, emit: EmitAlert): void {
@@ -95,7 +115,9 @@ export class TemperatureLimitDetector implements Detector {
   }
 }
 
-const METRIC_NAME: Readonly<Record<number, string>> = Object.fromEntries(Object.entries(METRIC_ID).map(([name, id]) => [id, name]));
+const METRIC_NAME: Readonly<Record<number, string>> = Object.fromEntries(
+  Object.entries(METRIC_ID).map(([name, id]) => [id, name]),
+);
 
 /** GpuTemperatureNearSlowdown: the GPU die against its slowdown threshold (slowdown_temp_c). */
 export class ThermalDetector extends TemperatureLimitDetector {

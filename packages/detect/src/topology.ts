@@ -186,7 +186,8 @@ export class PartitionTopology {
     const group = this.freeGroups.pop() ?? this.groupName.length;
     this.groupKind[group] = kind;
     this.groupName[group] = name;
-    if (group >= this.groupMembers.length) this.groupMembers = resized(this.groupMembers, grownCapacity(this.groupMembers.length, group + 1), 0);
+    if (group >= this.groupMembers.length)
+      this.groupMembers = resized(this.groupMembers, grownCapacity(this.groupMembers.length, group + 1), 0);
     return group;
   }
 

@@ -128,14 +128,18 @@ export class WindowSnapshot {
     if (g >= this.start.length) return -1;
     const newest = this.start[g]!;
     // NaN bounds (no window yet) compare false: not held.
-    if (!(startMs >= this.historyFrom[g]! && startMs <= newest && newest - startMs < this.depth * this.lengthMs)) return -1;
+    if (!(startMs >= this.historyFrom[g]! && startMs <= newest && newest - startMs < this.depth * this.lengthMs))
+      return -1;
     return g * this.depth + (Math.floor(startMs / this.lengthMs) % this.depth);
   }
 
   /** Judges windows of this length from now on; the history restarts. */
   private adopt(w: ClosedWindow): void {
     for (const m of WINDOW_METRICS) {
-      if (w.column[m]! < 0) throw new Error(`the window core must keep statistics of every metric in WINDOW_METRICS; ${METRIC_NAMES[m]} is missing`);
+      if (w.column[m]! < 0)
+        throw new Error(
+          `the window core must keep statistics of every metric in WINDOW_METRICS; ${METRIC_NAMES[m]} is missing`,
+        );
     }
     this.lengthMs = w.lengthMs;
     this.depth = Math.ceil(this.historyMs / w.lengthMs) + 2;

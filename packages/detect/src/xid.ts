@@ -93,7 +93,10 @@ export class XidDetector implements Detector {
     if (cls === 0) return;
     const severity: Severity = cls === 1 ? 'critical' : 'warning';
     const track = cls === 1 ? this.fatal : this.warning;
-    const labels: Labels = { ...gpuAlertLabels(this.registry, gpuId, uuid, ALERTNAME, severity, 'hardware'), xid: String(code) };
+    const labels: Labels = {
+      ...gpuAlertLabels(this.registry, gpuId, uuid, ALERTNAME, severity, 'hardware'),
+      xid: String(code),
+    };
     track.observe(
       gpuId,
       true,
@@ -137,7 +140,10 @@ export class XidDetector implements Detector {
       return;
     }
     // The `xid` label is the code that opened the episode (labels are fixed then); `value` follows the latest.
-    const labels: Labels = { ...gpuAlertLabels(this.registry, gpuId, batch.uuid[row]!, ALERTNAME, severity, 'hardware'), xid: String(code) };
+    const labels: Labels = {
+      ...gpuAlertLabels(this.registry, gpuId, batch.uuid[row]!, ALERTNAME, severity, 'hardware'),
+      xid: String(code),
+    };
     track.observe(
       gpuId,
       true,

@@ -6,4 +6,8 @@ export function detectConfig(overrides: Record<string, unknown> = {}): DetectCon
 }
 
 /** The aggregator's windowing as the shipped defaults set it (@kiln/config sits above this package). */
-export const AGGREGATOR_DEFAULTS = { forget_gpu_after_ms: 3_600_000, allowed_lateness_ms: 5_000, windows_ms: [10_000, 60_000] } as const;
+export const AGGREGATOR_DEFAULTS = {
+  forget_gpu_after_ms: 3_600_000,
+  allowed_lateness_ms: 5_000,
+  windows_ms: [10_000, 60_000],
+} as const;

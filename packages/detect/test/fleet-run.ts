@@ -31,7 +31,14 @@ export interface FleetResult {
 
 /** Runs a simulated GB300 fleet through the detection rig, one message per host per second. Events come back in event-time order. */
 export function runFleet(run: FleetRun): FleetResult {
-  const fleet = new Fleet({ cluster: 'sim-ai1', racks: run.racks, seed: run.seed ?? 1, startMs: T0, faults: parseFaults(run.faults ?? []), ...(run.jobs ? { jobs: run.jobs } : {}) });
+  const fleet = new Fleet({
+    cluster: 'sim-ai1',
+    racks: run.racks,
+    seed: run.seed ?? 1,
+    startMs: T0,
+    faults: parseFaults(run.faults ?? []),
+    ...(run.jobs ? { jobs: run.jobs } : {}),
+  });
   const rig = new DetectionRig(detectConfig());
   const batch = new SampleBatch(64);
   const stats = new DecodeStats();
@@ -43,7 +50,15 @@ export function runFleet(run: FleetRun): FleetResult {
     for (const m of run.codec ? fleet.tick() : fleet.tickShared()) {
       batch.clear();
       if (run.codec) {
-        const result = decodeMessage(gpuSubject(m.cluster, m.rack, m.host), encoder.encode(encodeMessage(m)), now, DEFAULT_DECODE_LIMITS, batch, stats, 0);
+        const result = decodeMessage(
+          gpuSubject(m.cluster, m.rack, m.host),
+          encoder.encode(encodeMessage(m)),
+          now,
+          DEFAULT_DECODE_LIMITS,
+          batch,
+          stats,
+          0,
+        );
         if (!result.ok) throw new Error(`simulated message rejected: ${result.reason} ${result.detail}`);
       } else batch.appendMessage(m);
       samples += batch.length;
@@ -51,6 +66,9 @@ export function runFleet(run: FleetRun): FleetResult {
     }
     if (!run.replay || t % 30 === 29) rig.tick(wall);
   }
-  const events = rig.events.map((e, i) => ({ e, i })).sort((a, b) => eventTime(a.e) - eventTime(b.e) || a.i - b.i).map(({ e }) => e);
+  const events = rig.events
+    .map((e, i) => ({ e, i }))
+    .sort((a, b) => eventTime(a.e) - eventTime(b.e) || a.i - b.i)
+    .map(({ e }) => e);
   return { events, samples, gpus: fleet.gpuCount };
 }

@@ -5,7 +5,13 @@ import { runFleet, T0 } from './fleet-run.js';
 import { describeEvent } from './scenario.js';
 
 /** Per-GPU thermal alerts: what an overheating GPU, or every GPU of a rack losing cooling, may raise. */
-const GPU_THERMAL = ['GpuThermalMarginLow', 'GpuTemperatureNearSlowdown', 'GpuTemperatureRising', 'GpuThermalThrottling', 'GpuMemoryTemperatureNearLimit'];
+const GPU_THERMAL = [
+  'GpuThermalMarginLow',
+  'GpuTemperatureNearSlowdown',
+  'GpuTemperatureRising',
+  'GpuThermalThrottling',
+  'GpuMemoryTemperatureNearLimit',
+];
 
 /** A simulator fault and the alert that must find it; `also` lists alerts it may raise besides. */
 interface LabelledFault {
@@ -91,22 +97,35 @@ function evaluate(events: AlertEvent[]): { rows: Row[]; unexplained: AlertEvent[
 }
 
 function table(rows: Row[]): string {
-  const lines = ['| detector | faults | found | recall | false alerts | latency s (min / median / max) |', '|---|---|---|---|---|---|'];
+  const lines = [
+    '| detector | faults | found | recall | false alerts | latency s (min / median / max) |',
+    '|---|---|---|---|---|---|',
+  ];
   for (const r of rows) {
     const l = [...r.latenciesS].sort((a, b) => a - b);
     const lat = l.length ? `${l[0]} / ${l[l.length >> 1]} / ${l[l.length - 1]}` : '-';
-    lines.push(`| ${r.detector} | ${r.faults} | ${r.found} | ${r.faults ? (r.found / r.faults).toFixed(2) : '-'} | ${r.falseAlerts} | ${lat} |`);
+    lines.push(
+      `| ${r.detector} | ${r.faults} | ${r.found} | ${r.faults ? (r.found / r.faults).toFixed(2) : '-'} | ${r.falseAlerts} | ${lat} |`,
+    );
   }
   return lines.join('\n');
 }
 
 describe('simulated fleet, through WindowCore and Detection', () => {
   it('finds every labelled fault with its own detector, and raises nothing the faults do not explain', () => {
-    const run = runFleet({ racks: 4, seconds: 45 * 60, seed: 2, jobs: { perRack: 2, restartMeanMs: 30 * 60_000 }, faults: FAULTS.map((f) => f.spec), codec: true });
+    const run = runFleet({
+      racks: 4,
+      seconds: 45 * 60,
+      seed: 2,
+      jobs: { perRack: 2, restartMeanMs: 30 * 60_000 },
+      faults: FAULTS.map((f) => f.spec),
+      codec: true,
+    });
     const { rows, unexplained } = evaluate(run.events);
     console.log(`${run.gpus} GPUs, ${run.samples} samples, ${FAULTS.length} labelled faults\n${table(rows)}`);
     expect(unexplained.map(describeEvent)).toEqual([]);
-    for (const r of rows) expect({ detector: r.detector, recall: r.found / r.faults }).toEqual({ detector: r.detector, recall: 1 });
+    for (const r of rows)
+      expect({ detector: r.detector, recall: r.found / r.faults }).toEqual({ detector: r.detector, recall: 1 });
     // The rack alert comes no later than the first per-GPU thermal page of its rack, so inhibition can mute them all.
     const firing = run.events.filter((e) => e.status === 'firing' && e.labels.rack === 'r0001');
     const rackAlert = firing.find((e) => e.labels.alertname === 'RackCoolingFailure')!;

@@ -20,14 +20,21 @@ interface Gpu {
   values?: (t: number) => Partial<Record<MetricName, number>>;
 }
 
-const HEALTHY: Partial<Record<MetricName, number>> = { temp_c: 62, slowdown_temp_c: 87, xid: 0, ecc_dbe_vol: 0, clock_events: 0 };
+const HEALTHY: Partial<Record<MetricName, number>> = {
+  temp_c: 62,
+  slowdown_temp_c: 87,
+  xid: 0,
+  ecc_dbe_vol: 0,
+  clock_events: 0,
+};
 
 /** Three hosts of four GPUs, every GPU always present, plus `extra` GPUs (each replacing the default of its slot). */
 function fleet(extra: Gpu[]): Gpu[] {
   const gpus: Gpu[] = [];
   for (const host of ['r0001-t01', 'r0001-t02', 'r0001-t03']) {
     for (let index = 0; index < 4; index++) {
-      if (!extra.some((g) => g.host === host && g.index === index)) gpus.push({ host, index, uuid: `GPU-${host}-${index}-0000-0000-000000000000` });
+      if (!extra.some((g) => g.host === host && g.index === index))
+        gpus.push({ host, index, uuid: `GPU-${host}-${index}-0000-0000-000000000000` });
     }
   }
   return [...gpus, ...extra];
@@ -47,7 +54,8 @@ function run(gpus: Gpu[], seconds: number, atEachSecond?: (t: number, rig: Detec
         const row = batch.length++;
         const values = { ...HEALTHY, ...g.values?.(t) };
         for (let m = 0; m < METRIC_COUNT; m++) batch.values[row * METRIC_COUNT + m] = NaN;
-        for (const [name, v] of Object.entries(values)) batch.values[row * METRIC_COUNT + METRIC_ID[name as MetricName]] = v;
+        for (const [name, v] of Object.entries(values))
+          batch.values[row * METRIC_COUNT + METRIC_ID[name as MetricName]] = v;
         batch.ts[row] = now;
         batch.gpu[row] = g.index;
         batch.cluster[row] = CLUSTER;
@@ -94,9 +102,21 @@ describe('reclaiming the state of GPUs that left', () => {
 
   it('lets the GPU that takes a forgotten GPU’s id inherit nothing: no counter baseline, no alert, no resolution of its alerts', () => {
     // The GPU that leaves had a fatal Xid (firing) and 5 double-bit errors on its counter.
-    const leaving: Gpu = { host: 'r0001-t02', index: 1, uuid: 'GPU-leaving-00-0000-0000-000000000000', until: 60, values: (t) => ({ ecc_dbe_vol: 5, xid: t >= 30 ? 79 : 0 }) };
+    const leaving: Gpu = {
+      host: 'r0001-t02',
+      index: 1,
+      uuid: 'GPU-leaving-00-0000-0000-000000000000',
+      until: 60,
+      values: (t) => ({ ecc_dbe_vol: 5, xid: t >= 30 ? 79 : 0 }),
+    };
     // A GPU on a new host, once the first is forgotten: its counter reads 7 from the start, its Xid is clear.
-    const arriving: Gpu = { host: 'r0001-t04', index: 0, uuid: 'GPU-arriving-0-0000-0000-000000000000', from: 300, values: () => ({ ecc_dbe_vol: 7 }) };
+    const arriving: Gpu = {
+      host: 'r0001-t04',
+      index: 0,
+      uuid: 'GPU-arriving-0-0000-0000-000000000000',
+      from: 300,
+      values: () => ({ ecc_dbe_vol: 7 }),
+    };
     let leavingId = -1;
     let arrivingId = -2;
     const { rig, lines } = run(fleet([leaving, arriving]), 8 * 60, (t, r) => {

@@ -8,7 +8,13 @@ import { runFleet } from './fleet-run.js';
  */
 describe('replay determinism', () => {
   it('raises identical alerts lived through and replayed', () => {
-    const faults = ['overheat:r0001-t03/1@2m+5m', 'stall:r0001-t09/2@4m+4m', 'xid=79:r0001-t12/0@6m', 'straggler:r0001-t15/3@3m+8m', 'offline:r0001-t17@9m'];
+    const faults = [
+      'overheat:r0001-t03/1@2m+5m',
+      'stall:r0001-t09/2@4m+4m',
+      'xid=79:r0001-t12/0@6m',
+      'straggler:r0001-t15/3@3m+8m',
+      'offline:r0001-t17@9m',
+    ];
     const live = runFleet({ racks: 1, seconds: 15 * 60, faults, codec: true });
     const replay = runFleet({ racks: 1, seconds: 15 * 60, faults, codec: true, replay: true });
     expect(live.events.length).toBeGreaterThanOrEqual(5);

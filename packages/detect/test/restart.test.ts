@@ -51,17 +51,34 @@ describe('restarting a partition mid-incident', () => {
     // Every kind of episode is open at the restart: thermal (the simulated GB300 reports its margin too), a tray and its
     // GPUs, a silent host, a missing GPU, a stall.
     expect([...names].sort()).toEqual(
-      ['GpuMissing', 'GpuStalled', 'GpuTemperatureNearSlowdown', 'GpuThermalMarginLow', 'GpuThermalThrottling', 'GpuXidError', 'GpuXidError tray/host', 'HostSilent tray/host'].sort(),
+      [
+        'GpuMissing',
+        'GpuStalled',
+        'GpuTemperatureNearSlowdown',
+        'GpuThermalMarginLow',
+        'GpuThermalThrottling',
+        'GpuXidError',
+        'GpuXidError tray/host',
+        'HostSilent tray/host',
+      ].sort(),
     );
     const openFps = new Set(open.map((e) => fingerprint(e.labels)));
-    expect(after.filter((e) => e.status === 'firing' && openFps.has(fingerprint(e.labels))).map(describeEvent)).toEqual([]);
+    expect(after.filter((e) => e.status === 'firing' && openFps.has(fingerprint(e.labels))).map(describeEvent)).toEqual(
+      [],
+    );
     for (const e of open) {
       const resolved = after.find((r) => r.status === 'resolved' && fingerprint(r.labels) === fingerprint(e.labels));
-      expect(resolved, `${describeEvent(e)} resolves after the restart; after: ${after.map(describeEvent).join(", ")}`).toBeDefined();
+      expect(
+        resolved,
+        `${describeEvent(e)} resolves after the restart; after: ${after.map(describeEvent).join(', ')}`,
+      ).toBeDefined();
       expect(resolved!.startsAt).toBe(e.startsAt);
     }
     // And the same alerts as living through it without a restart.
-    const episodes = (events: AlertEvent[]) => [...new Set(events.filter((e) => e.status === 'firing').map((e) => `${fingerprint(e.labels)}@${e.startsAt}`))].sort();
+    const episodes = (events: AlertEvent[]) =>
+      [
+        ...new Set(events.filter((e) => e.status === 'firing').map((e) => `${fingerprint(e.labels)}@${e.startsAt}`)),
+      ].sort();
     expect(episodes([...before, ...after])).toEqual(episodes(whole));
   });
 });

@@ -23,12 +23,15 @@ export class DetectionRig {
       windowsMs: AGGREGATOR_DEFAULTS.windows_ms,
       metrics: WINDOW_METRICS,
     };
-    this.analysis = new PartitionAnalysis(windowing, (registry) =>
-      new Detection(registry, detect, (e) => {
-        const checked = validateAlertEvent(e);
-        if (!checked.ok) throw new Error(`alert event breaks the contract: ${checked.errors.join('; ')}\n${JSON.stringify(e)}`);
-        this.events.push(e);
-      }),
+    this.analysis = new PartitionAnalysis(
+      windowing,
+      (registry) =>
+        new Detection(registry, detect, (e) => {
+          const checked = validateAlertEvent(e);
+          if (!checked.ok)
+            throw new Error(`alert event breaks the contract: ${checked.errors.join('; ')}\n${JSON.stringify(e)}`);
+          this.events.push(e);
+        }),
     );
   }
 
@@ -49,7 +52,11 @@ export class DetectionRig {
     const { analysis } = this;
     analysis.arrived(wallMs);
     for (let row = from; row < batch.length; row++) {
-      analysis.analyse(batch, row, analysis.registry.id(batch.cluster[row]!, batch.rack[row]!, batch.host[row]!, batch.gpu[row]!));
+      analysis.analyse(
+        batch,
+        row,
+        analysis.registry.id(batch.cluster[row]!, batch.rack[row]!, batch.host[row]!, batch.gpu[row]!),
+      );
     }
   }
 

@@ -190,7 +190,9 @@ function buildGpus(s: Scenario): Gpu[] {
   const rank = (sel: string): number => (sel === '*' ? 0 : sel.includes('/') ? 3 : sel.includes('-') ? 2 : 1);
   const selectors = Object.entries(s.series ?? {}).sort(([a], [b]) => rank(a) - rank(b));
   for (const [sel, series] of selectors) {
-    const matched = gpus.filter((g) => sel === '*' || g.rack === sel || g.host === sel || `${g.host}/${g.index}` === sel);
+    const matched = gpus.filter(
+      (g) => sel === '*' || g.rack === sel || g.host === sel || `${g.host}/${g.index}` === sel,
+    );
     if (matched.length === 0) throw new Error(`selector ${sel} matches no GPU`);
     for (const g of matched) {
       for (const [key, text] of Object.entries(series)) {
@@ -221,7 +223,12 @@ export function runScenario(s: Scenario): ScenarioResult {
   const hosts = new Map<string, Gpu[]>();
   for (const g of gpus) hosts.set(g.host, [...(hosts.get(g.host) ?? []), g]);
 
-  const skew = new Map(Object.entries(s.clockSkew ?? {}).map(([host, d]) => [host, d.startsWith('-') ? -parseDuration(d.slice(1)) : parseDuration(d)]));
+  const skew = new Map(
+    Object.entries(s.clockSkew ?? {}).map(([host, d]) => [
+      host,
+      d.startsWith('-') ? -parseDuration(d.slice(1)) : parseDuration(d),
+    ]),
+  );
   const wallAt = (i: number): number => (s.replay ? T0 + 3_600_000 + i : T0 + i * interval + WALL_DELAY_MS);
   const rig = new DetectionRig(detect);
   const batch = new SampleBatch(8);
@@ -260,7 +267,10 @@ export function runScenario(s: Scenario): ScenarioResult {
   const wallOnly = s.wallOnlyAfter ? parseDuration(s.wallOnlyAfter) : 0;
   for (let w = 0; w < wallOnly; w += interval) rig.tick(end + w);
   // In time order (a pass judges windows that ended before the samples that triggered it).
-  const sorted = rig.events.map((e, i) => ({ e, i })).sort((a, b) => eventTime(a.e) - eventTime(b.e) || a.i - b.i).map(({ e }) => e);
+  const sorted = rig.events
+    .map((e, i) => ({ e, i }))
+    .sort((a, b) => eventTime(a.e) - eventTime(b.e) || a.i - b.i)
+    .map(({ e }) => e);
   return { events: sorted, lines: sorted.map(describeEvent), emitted: rig.events.map(describeEvent) };
 }
 
@@ -282,8 +292,17 @@ export function expectAlerts(result: ScenarioResult, expected: string[]): void {
       const e = result.events[i]!;
       const [got, , gotName, gotTarget] = result.lines[i]!.split(' ');
       const t = (status === 'firing' ? e.startsAt : e.endsAt!) - T0;
-      const [lo, hi] = when!.includes('..') ? when!.split('..').map(parseDuration) : [parseDuration(when!), parseDuration(when!)];
-      return e.status === status && gotName === alertname && gotTarget === target && t >= lo! && t <= hi! && got !== undefined;
+      const [lo, hi] = when!.includes('..')
+        ? when!.split('..').map(parseDuration)
+        : [parseDuration(when!), parseDuration(when!)];
+      return (
+        e.status === status &&
+        gotName === alertname &&
+        gotTarget === target &&
+        t >= lo! &&
+        t <= hi! &&
+        got !== undefined
+      );
     });
   if (!ok) expect(result.lines).toEqual(expected);
 }

@@ -20,7 +20,9 @@ describe('thermal detectors', () => {
     ]);
     const [rising, near] = result.events;
     expect(rising!.annotations).toMatchObject({ rate_c_per_min: '30', forecast_c: '112.3', threshold: '87' });
-    expect(rising!.annotations.summary).toMatch(/^GPU 2 on r0001-t03 \(rack r0001, test-ai1\) is heating at 30 °C\/min: 82\.3 °C now/);
+    expect(rising!.annotations.summary).toMatch(
+      /^GPU 2 on r0001-t03 \(rack r0001, test-ai1\) is heating at 30 °C\/min: 82\.3 °C now/,
+    );
     expect(near!.annotations).toMatchObject({ value: '86', threshold: '82', limit: '87' });
   });
 
@@ -30,26 +32,46 @@ describe('thermal detectors', () => {
   });
 
   it('holds HBM against the GPU’s own memory limit, or the default when it reports none', () => {
-    const own = runScenario({ duration: '3m', series: { [HOT]: { mem_temp_c: '80x59 92x59 85', mem_max_temp_c: '95' } } });
-    expectAlerts(own, ['1m10s firing GpuMemoryTemperatureNearLimit r0001-t03/2', '2m resolved GpuMemoryTemperatureNearLimit r0001-t03/2']);
-    expect(own.events[0]!.annotations.summary).toMatch(/^HBM of GPU 2 on r0001-t03 .* 92 °C, 3 °C below its 95 °C memory maximum/);
-    // A GPU with a lower memory limit pages at a lower temperature.
-    expectAlerts(runScenario({ duration: '3m', series: { [HOT]: { mem_temp_c: '80x59 88x59 80', mem_max_temp_c: '90' } } }), [
+    const own = runScenario({
+      duration: '3m',
+      series: { [HOT]: { mem_temp_c: '80x59 92x59 85', mem_max_temp_c: '95' } },
+    });
+    expectAlerts(own, [
       '1m10s firing GpuMemoryTemperatureNearLimit r0001-t03/2',
       '2m resolved GpuMemoryTemperatureNearLimit r0001-t03/2',
     ]);
-    const absent = runScenario({ duration: '3m', series: { [HOT]: { mem_temp_c: '80x59 92x59 85', mem_max_temp_c: '_' } } });
+    expect(own.events[0]!.annotations.summary).toMatch(
+      /^HBM of GPU 2 on r0001-t03 .* 92 °C, 3 °C below its 95 °C memory maximum/,
+    );
+    // A GPU with a lower memory limit pages at a lower temperature.
+    expectAlerts(
+      runScenario({ duration: '3m', series: { [HOT]: { mem_temp_c: '80x59 88x59 80', mem_max_temp_c: '90' } } }),
+      [
+        '1m10s firing GpuMemoryTemperatureNearLimit r0001-t03/2',
+        '2m resolved GpuMemoryTemperatureNearLimit r0001-t03/2',
+      ],
+    );
+    const absent = runScenario({
+      duration: '3m',
+      series: { [HOT]: { mem_temp_c: '80x59 92x59 85', mem_max_temp_c: '_' } },
+    });
     expect(absent.events[0]!.annotations.description).toMatch(/configured default/);
   });
 
   it('pages sustained thermal throttling, not a brief one, nor power capping or idling', () => {
     // SW thermal (0x20) from 60 s to 149 s, then HW thermal (0x40) to 179 s.
     const result = runScenario({ duration: '5m', series: { [HOT]: { clock_events: '0x59 32x89 64x29 0' } } });
-    expectAlerts(result, ['1m30s firing GpuThermalThrottling r0001-t03/2', '4m resolved GpuThermalThrottling r0001-t03/2']);
+    expectAlerts(result, [
+      '1m30s firing GpuThermalThrottling r0001-t03/2',
+      '4m resolved GpuThermalThrottling r0001-t03/2',
+    ]);
     expect(result.events[0]!.annotations).toMatchObject({ value: '0x0020', mask: '0x0060', held_for_s: '30' });
     expect(result.events[0]!.annotations.summary).toMatch(/SW thermal slowdown for 30 s$/);
     expectAlerts(runScenario({ duration: '3m', series: { [HOT]: { clock_events: '0x59 64x19 0' } } }), []);
-    expectAlerts(runScenario({ duration: '5m', series: { '*': { clock_events: '4' }, [HOT]: { clock_events: '1' } } }), []);
+    expectAlerts(
+      runScenario({ duration: '5m', series: { '*': { clock_events: '4' }, [HOT]: { clock_events: '1' } } }),
+      [],
+    );
   });
 
   it('raises one rack-level alert when a rack heats up without load, and no per-GPU page', () => {
@@ -59,17 +81,35 @@ describe('thermal detectors', () => {
     // once the minute looked back over holds less than 4 °C of the ramp (window ending 390 s); keep_firing_for 5 min.
     expectAlerts(result, ['6m firing RackCoolingFailure r0001', '11m30s resolved RackCoolingFailure r0001']);
     const { labels, annotations } = result.events[0]!;
-    expect(labels).toEqual({ alertname: 'RackCoolingFailure', severity: 'critical', category: 'thermal', cluster: 'test-ai1', rack: 'r0001' });
-    expect(annotations).toMatchObject({ affected_gpus: '72', reporting_gpus: '72', heating_gpus: '72', hot_gpus: '0', threshold: '18' });
+    expect(labels).toEqual({
+      alertname: 'RackCoolingFailure',
+      severity: 'critical',
+      category: 'thermal',
+      cluster: 'test-ai1',
+      rack: 'r0001',
+    });
+    expect(annotations).toMatchObject({
+      affected_gpus: '72',
+      reporting_gpus: '72',
+      heating_gpus: '72',
+      hot_gpus: '0',
+      threshold: '18',
+    });
     expect(annotations.summary).toBe('Rack r0001 (test-ai1) is losing cooling: 72 of 72 GPUs heating or hot at once');
   });
 
   it('tells a hot rack from hot GPUs: a quarter of the rack near its limit is a rack event, one host is not', () => {
     const heat = { temp_c: '70x59 70+0.35x40 84x239 70' };
-    const rack = runScenario({ duration: '11m', series: { 'r0001-t01': heat, 'r0001-t02': heat, 'r0001-t03': heat, 'r0001-t04': heat, 'r0001-t05': heat } });
+    const rack = runScenario({
+      duration: '11m',
+      series: { 'r0001-t01': heat, 'r0001-t02': heat, 'r0001-t03': heat, 'r0001-t04': heat, 'r0001-t05': heat },
+    });
     // 20 GPUs (over a quarter of 72) at or above 82 °C in the window ending 100 s, for 10 s; cooled by the window
     // ending 350 s, then keep_firing_for 5 min.
-    expect(linesOf(rack, 'RackCoolingFailure')).toEqual(['1m50s firing RackCoolingFailure r0001', '10m50s resolved RackCoolingFailure r0001']);
+    expect(linesOf(rack, 'RackCoolingFailure')).toEqual([
+      '1m50s firing RackCoolingFailure r0001',
+      '10m50s resolved RackCoolingFailure r0001',
+    ]);
     // The per-GPU alerts are there too, and each tray's, since every GPU of the five trays is hot; the alerter's built-in
     // inhibition (source RackCoolingFailure, equal cluster, rack) mutes them all.
     const perGpu = (r: ScenarioResult) => linesOf(r, 'GpuTemperatureNearSlowdown').filter((l) => l.includes('/'));
@@ -80,7 +120,10 @@ describe('thermal detectors', () => {
     expect(linesOf(host, 'RackCoolingFailure')).toEqual([]);
     expect(perGpu(host)).toHaveLength(8);
     // One tray alert for the host, which mutes its four GPUs' (the built-in rule "a tray mutes its GPUs").
-    expect(perTray(host)).toEqual(['1m45s firing GpuTemperatureNearSlowdown r0001-t03', '5m41s resolved GpuTemperatureNearSlowdown r0001-t03']);
+    expect(perTray(host)).toEqual([
+      '1m45s firing GpuTemperatureNearSlowdown r0001-t03',
+      '5m41s resolved GpuTemperatureNearSlowdown r0001-t03',
+    ]);
   });
 
   it('pages nothing when a job starts on an idle rack, though the whole rack heats up (with its power)', () => {
@@ -89,7 +132,15 @@ describe('thermal detectors', () => {
     expectAlerts(
       runScenario({
         duration: '12m',
-        series: { r0001: { temp_c: warmUp, power_w: '200x299 1100', util_pct: '0x299 97', sm_active: '0x299 0.88', clock_events: '1x299 0' } },
+        series: {
+          r0001: {
+            temp_c: warmUp,
+            power_w: '200x299 1100',
+            util_pct: '0x299 97',
+            sm_active: '0x299 0.88',
+            clock_events: '1x299 0',
+          },
+        },
       }),
       [],
     );

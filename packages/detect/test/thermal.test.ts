@@ -36,7 +36,13 @@ const series = (...parts: [number, number][]): number[] => parts.flatMap(([v, n]
 describe('ThermalDetector', () => {
   it('fires after `for` at slowdown − margin and resolves below the hysteresis, with contract labels', () => {
     const events = run(series([70, 5], [83, 15], [81, 5], [79, 3]), { slowdown: 87, rule: { for_ms: 10_000 } });
-    expect(events.map((e) => [e.status, (e.startsAt - T0) / 1000, e.endsAt === undefined ? undefined : (e.endsAt - T0) / 1000])).toEqual([
+    expect(
+      events.map((e) => [
+        e.status,
+        (e.startsAt - T0) / 1000,
+        e.endsAt === undefined ? undefined : (e.endsAt - T0) / 1000,
+      ]),
+    ).toEqual([
       ['firing', 15, undefined],
       ['resolved', 15, 25],
     ]);
@@ -50,7 +56,9 @@ describe('ThermalDetector', () => {
       gpu: '2',
       uuid: 'GPU-00000000-0000-0000-0000-000000000002',
     });
-    expect(events[0]!.annotations.summary).toMatch(/GPU 2 on r0001-t07 .* 83 °C, 4 °C below its 87 °C slowdown threshold/);
+    expect(events[0]!.annotations.summary).toMatch(
+      /GPU 2 on r0001-t07 .* 83 °C, 4 °C below its 87 °C slowdown threshold/,
+    );
     expect(events[0]!.annotations.threshold).toBe('82');
   });
 
@@ -63,12 +71,20 @@ describe('ThermalDetector', () => {
   it('does not page for a spike shorter than `for`, nor flap around the threshold', () => {
     expect(run(series([70, 5], [90, 3], [70, 10]), { slowdown: 87, rule: { for_ms: 10_000 } })).toHaveLength(0);
     const hovering = [82, 81.5, 82.2, 81, 82.5, 80.5, 82, 81.2].flatMap((t) => [t, t]);
-    expect(run(hovering, { slowdown: 87, rule: { for_ms: 0, hysteresis_c: 2 } }).map((e) => e.status)).toEqual(['firing']);
+    expect(run(hovering, { slowdown: 87, rule: { for_ms: 0, hysteresis_c: 2 } }).map((e) => e.status)).toEqual([
+      'firing',
+    ]);
   });
 
   it('keeps firing for keep_firing_for after the condition clears', () => {
     const events = run(series([85, 3], [70, 8]), { slowdown: 87, rule: { for_ms: 0, keep_firing_for_ms: 5_000 } });
-    expect(events.map((e) => [e.status, (e.startsAt - T0) / 1000, e.endsAt === undefined ? undefined : (e.endsAt - T0) / 1000])).toEqual([
+    expect(
+      events.map((e) => [
+        e.status,
+        (e.startsAt - T0) / 1000,
+        e.endsAt === undefined ? undefined : (e.endsAt - T0) / 1000,
+      ]),
+    ).toEqual([
       ['firing', 0, undefined],
       ['resolved', 0, 8],
     ]);

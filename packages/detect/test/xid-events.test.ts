@@ -38,7 +38,11 @@ function rig() {
   };
 }
 
-const timeline = (events: AlertEvent[]) => events.map((e) => `${e.status} ${e.labels.severity} ${e.labels.xid} ${(e.startsAt - T0) / 1000}${e.endsAt === undefined ? '' : `-${(e.endsAt - T0) / 1000}`}`);
+const timeline = (events: AlertEvent[]) =>
+  events.map(
+    (e) =>
+      `${e.status} ${e.labels.severity} ${e.labels.xid} ${(e.startsAt - T0) / 1000}${e.endsAt === undefined ? '' : `-${(e.endsAt - T0) / 1000}`}`,
+  );
 
 describe('Xid events', () => {
   it('counts each occurrence: two Xid 79s a while apart are two pages, one a little later keeps the first going', () => {
@@ -49,8 +53,19 @@ describe('Xid events', () => {
     r.passTo(95);
     r.event(200, 79);
     r.passTo(300);
-    expect(timeline(r.events)).toEqual(['firing critical 79 0', 'resolved critical 79 0-90', 'firing critical 79 200', 'resolved critical 79 200-260']);
-    expect(r.events[0]!.labels).toMatchObject({ alertname: 'GpuXidError', category: 'hardware', gpu: '2', uuid: UUID, host: 'r0001-t07' });
+    expect(timeline(r.events)).toEqual([
+      'firing critical 79 0',
+      'resolved critical 79 0-90',
+      'firing critical 79 200',
+      'resolved critical 79 200-260',
+    ]);
+    expect(r.events[0]!.labels).toMatchObject({
+      alertname: 'GpuXidError',
+      category: 'hardware',
+      gpu: '2',
+      uuid: UUID,
+      host: 'r0001-t07',
+    });
     expect(r.events[0]!.annotations.summary).toMatch(/logged Xid 79: GPU has fallen off the bus/);
   });
 

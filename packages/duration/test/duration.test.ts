@@ -22,11 +22,18 @@ describe('parseDuration', () => {
   });
 
   it('refuses what is not one: no unit, units out of order or twice, a fraction of a millisecond', () => {
-    for (const text of ['', '10', 's', '5 m', '30s5m', '1m1m', '0.5ms', '-1s', '1e3s', '1.s']) expect(parseDuration(text), text).toBeUndefined();
+    for (const text of ['', '10', 's', '5 m', '30s5m', '1m1m', '0.5ms', '-1s', '1e3s', '1.s'])
+      expect(parseDuration(text), text).toBeUndefined();
   });
 
   it('formats in the largest units, as it reads them back', () => {
-    expect([0, 500, 90_000, 3_723_004, 86_400_000 + 1_000].map(formatDuration)).toEqual(['0s', '500ms', '1m30s', '1h2m3s4ms', '1d1s']);
+    expect([0, 500, 90_000, 3_723_004, 86_400_000 + 1_000].map(formatDuration)).toEqual([
+      '0s',
+      '500ms',
+      '1m30s',
+      '1h2m3s4ms',
+      '1d1s',
+    ]);
     for (const ms of [1, 59_999, 5_400_000, 777_777_777]) expect(parseDuration(formatDuration(ms))).toBe(ms);
   });
 });

@@ -10,7 +10,8 @@ export class ConcurrencyLimit {
   private idleWaiters: (() => void)[] = [];
 
   constructor(readonly max: number) {
-    if (!Number.isInteger(max) || max < 1) throw new RangeError(`concurrency limit must be a positive integer, got ${max}`);
+    if (!Number.isInteger(max) || max < 1)
+      throw new RangeError(`concurrency limit must be a positive integer, got ${max}`);
   }
 
   /** Slots held now. */

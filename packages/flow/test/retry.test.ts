@@ -31,7 +31,9 @@ describe('retry', () => {
   it('throws a failure that is not retryable at once, as it is', async () => {
     const fatal = new Error('fatal');
     const { op, calls } = failing(new Error('transient'), fatal);
-    await expect(retry(op, { backoff: fast, retryable: (e) => (e as Error).message === 'transient' })).rejects.toBe(fatal);
+    await expect(retry(op, { backoff: fast, retryable: (e) => (e as Error).message === 'transient' })).rejects.toBe(
+      fatal,
+    );
     expect(calls()).toBe(2);
   });
 
@@ -44,14 +46,20 @@ describe('retry', () => {
 
   it('gives up when the next attempt would start past maxElapsedMs', async () => {
     const { op, calls } = failing(new Error('1'), new Error('2'));
-    await expect(retry(op, { backoff: { initialDelayMs: 60_000, maxDelayMs: 60_000 }, maxElapsedMs: 1_000 })).rejects.toThrow('1');
+    await expect(
+      retry(op, { backoff: { initialDelayMs: 60_000, maxDelayMs: 60_000 }, maxElapsedMs: 1_000 }),
+    ).rejects.toThrow('1');
     expect(calls()).toBe(1);
   });
 
   it('stops waiting when the signal aborts', async () => {
     const controller = new AbortController();
     const { op } = failing(new Error('1'));
-    const pending = retry(op, { backoff: { initialDelayMs: 60_000, maxDelayMs: 60_000 }, signal: controller.signal, onRetry: () => controller.abort() });
+    const pending = retry(op, {
+      backoff: { initialDelayMs: 60_000, maxDelayMs: 60_000 },
+      signal: controller.signal,
+      onRetry: () => controller.abort(),
+    });
     await expect(pending).rejects.toThrow(/abort/i);
   });
 });

@@ -19,7 +19,9 @@ export function parseBasicAuthorization(header: string | undefined): BasicCreden
   if (header === undefined || !/^basic /i.test(header)) return undefined;
   const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
-  return colon === -1 ? { user: decoded, password: '' } : { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+  return colon === -1
+    ? { user: decoded, password: '' }
+    : { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
 const digest = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();

@@ -18,7 +18,10 @@ const LISTEN = /^(?:(?:\[([^\]]+)\]|([^:[\]\s]*)):)?(\d{1,5})$/;
 export function parseListen(listen: string): ListenAddress {
   const match = LISTEN.exec(listen);
   const port = Number(match?.[3]);
-  if (match === null || port > 65_535) throw new Error(`listen address must be host:port, [ipv6]:port or a port (0..65535), got ${JSON.stringify(listen)}`);
+  if (match === null || port > 65_535)
+    throw new Error(
+      `listen address must be host:port, [ipv6]:port or a port (0..65535), got ${JSON.stringify(listen)}`,
+    );
   return { host: match[1] ?? (match[2] || DEFAULT_LISTEN_HOST), port };
 }
 

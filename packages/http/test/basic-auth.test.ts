@@ -20,7 +20,8 @@ describe('basic auth', () => {
 
   afterAll(() => new Promise((resolve) => server.close(resolve)));
 
-  const status = async (authorization?: string) => (await fetch(url, authorization === undefined ? {} : { headers: { authorization } })).status;
+  const status = async (authorization?: string) =>
+    (await fetch(url, authorization === undefined ? {} : { headers: { authorization } })).status;
 
   it('lets exactly the expected credentials in, as a client sends them', async () => {
     expect(await status(basicAuthorization(expected))).toBe(200);
@@ -31,8 +32,14 @@ describe('basic auth', () => {
   });
 
   it('reads the header as RFC 7617 writes it: any case of the scheme, the password after the first colon', () => {
-    expect(parseBasicAuthorization(`basic ${Buffer.from('ops:a:b').toString('base64')}`)).toEqual({ user: 'ops', password: 'a:b' });
-    expect(parseBasicAuthorization(`Basic ${Buffer.from('ops').toString('base64')}`)).toEqual({ user: 'ops', password: '' });
+    expect(parseBasicAuthorization(`basic ${Buffer.from('ops:a:b').toString('base64')}`)).toEqual({
+      user: 'ops',
+      password: 'a:b',
+    });
+    expect(parseBasicAuthorization(`Basic ${Buffer.from('ops').toString('base64')}`)).toEqual({
+      user: 'ops',
+      password: '',
+    });
     expect(parseBasicAuthorization('Digest x')).toBeUndefined();
     expect(parseBasicAuthorization(undefined)).toBeUndefined();
   });

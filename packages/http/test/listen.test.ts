@@ -5,7 +5,9 @@ import { httpUrl, parseListen } from '../src/index.js';
 
 describe('parseListen', () => {
   it('reads host:port, [ipv6]:port, :port and a bare port; no host means loopback', () => {
-    expect(['127.0.0.1:9093', 'localhost:80', '0.0.0.0:8123', '[::1]:9464', '[::]:0', ':8123', '8123'].map(parseListen)).toEqual([
+    expect(
+      ['127.0.0.1:9093', 'localhost:80', '0.0.0.0:8123', '[::1]:9464', '[::]:0', ':8123', '8123'].map(parseListen),
+    ).toEqual([
       { host: '127.0.0.1', port: 9093 },
       { host: 'localhost', port: 80 },
       { host: '0.0.0.0', port: 8123 },
@@ -17,7 +19,17 @@ describe('parseListen', () => {
   });
 
   it('refuses anything else, saying what it got', () => {
-    for (const bad of ['', '127.0.0.1', '127.0.0.1:', '::1:9093', 'host:65536', 'host:port', 'a b:1', '[::1]9093', 'http://127.0.0.1:80']) {
+    for (const bad of [
+      '',
+      '127.0.0.1',
+      '127.0.0.1:',
+      '::1:9093',
+      'host:65536',
+      'host:port',
+      'a b:1',
+      '[::1]9093',
+      'http://127.0.0.1:80',
+    ]) {
       expect(() => parseListen(bad), bad).toThrow(/listen address must be host:port/);
     }
   });

@@ -38,7 +38,9 @@ export class AlertPublisher {
     this.journaling = this.journaling
       .then(() => published)
       .then(() => retryUntilDone('episode journal', () => episodes.write(e), this.deps))
-      .catch((err: unknown) => log.error({ err: String(err), alert: e.labels }, 'alert not recorded in the episode journal'));
+      .catch((err: unknown) =>
+        log.error({ err: String(err), alert: e.labels }, 'alert not recorded in the episode journal'),
+      );
   }
 
   /** The publishes since the last call: they belong to the batch being closed. */

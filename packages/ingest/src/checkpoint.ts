@@ -66,7 +66,9 @@ export class CheckpointStore {
       const checkpoint = exists ? this.parse(entry.string()) : { stored: 0 };
       try {
         const body = JSON.stringify(checkpoint);
-        this.revision = exists ? await this.kv.update(this.key, body, entry.revision) : await this.kv.create(this.key, body);
+        this.revision = exists
+          ? await this.kv.update(this.key, body, entry.revision)
+          : await this.kv.create(this.key, body);
         return checkpoint;
       } catch (err) {
         if (!isWrongLastSequence(err) || attempt >= CLAIM_ATTEMPTS) throw err;

@@ -58,9 +58,15 @@ export class Committer {
     if (b.repeated.length > 0) pending.repeated = toRanges(b.repeated);
     await retryUntilDone('checkpoint', () => checkpoint.write({ stored: this.stored, pending }), this.retry);
     failpoint('after-intent');
-    if (b.samples.length > 0) await retryUntilDone('insert samples', () => store.insertSamples(b.samples, `samples:${token}`), this.retry);
+    if (b.samples.length > 0)
+      await retryUntilDone('insert samples', () => store.insertSamples(b.samples, `samples:${token}`), this.retry);
     failpoint('after-insert');
-    if (b.rejected.length > 0) await retryUntilDone('dead letters', () => storeDeadLetters(this.deps.js, store, GPU_STREAM, b.rejected, b.nowMs, token), this.retry);
+    if (b.rejected.length > 0)
+      await retryUntilDone(
+        'dead letters',
+        () => storeDeadLetters(this.deps.js, store, GPU_STREAM, b.rejected, b.nowMs, token),
+        this.retry,
+      );
     await retryUntilDone('alert events', () => Promise.all(b.alertPublishes), this.retry);
     await retryUntilDone('checkpoint', () => checkpoint.write({ stored: b.last }), this.retry);
     failpoint('after-checkpoint');

@@ -23,7 +23,14 @@ export async function storeDeadLetters(
 ): Promise<void> {
   const acks = await Promise.all(
     rejected.map((r) =>
-      publishDeadLetter(js, { stream, seq: r.msg.seq, subject: r.msg.subject, reason: r.reason, detail: r.detail, data: r.msg.data }),
+      publishDeadLetter(js, {
+        stream,
+        seq: r.msg.seq,
+        subject: r.msg.subject,
+        reason: r.reason,
+        detail: r.detail,
+        data: r.msg.data,
+      }),
     ),
   );
   await store.insertDeadLetters(

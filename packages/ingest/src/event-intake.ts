@@ -1,10 +1,24 @@
-import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  type ConsumerMessages,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+} from '@nats-io/jetstream';
 import { nanos } from '@nats-io/nats-core';
 import type { Detection } from '@kiln/detect';
 import type { Logger } from '@kiln/log';
 import { EVENT_STREAM, isConsumerNotFound } from '@kiln/nats';
 import type { PartitionAnalysis } from '@kiln/window';
-import { decodeEvent, parseEventSubject, partitionOf, REJECT_REASON_ID, type EventDecodeLimits, type GpuEvent } from '@kiln/wire';
+import {
+  decodeEvent,
+  parseEventSubject,
+  partitionOf,
+  REJECT_REASON_ID,
+  type EventDecodeLimits,
+  type GpuEvent,
+} from '@kiln/wire';
 import { storeDeadLetters } from './dead-letters.js';
 import type { IngestStats } from './ingest-stats.js';
 import type { IngestStore } from './ingest-store.js';
@@ -74,7 +88,11 @@ export class EventIntake {
         if (this.stopping) break;
       }
     } catch (err) {
-      if (!this.stopping) this.deps.log.error({ err: String(err) }, 'event intake stopped; unacknowledged events come again on the next start');
+      if (!this.stopping)
+        this.deps.log.error(
+          { err: String(err) },
+          'event intake stopped; unacknowledged events come again on the next start',
+        );
     }
   }
 
@@ -86,7 +104,14 @@ export class EventIntake {
       const rack = parseEventSubject(m.subject)?.rack;
       if ((rack === undefined ? 0 : partitionOf(rack, partitions)) === partition) {
         await this.retrying('event dead letter', () =>
-          storeDeadLetters(this.deps.js, this.deps.store, EVENT_STREAM, [{ msg: m, reason: decoded.reason, detail: decoded.detail }], now, `events:${m.seq}`),
+          storeDeadLetters(
+            this.deps.js,
+            this.deps.store,
+            EVENT_STREAM,
+            [{ msg: m, reason: decoded.reason, detail: decoded.detail }],
+            now,
+            `events:${m.seq}`,
+          ),
         );
         stats.rejected++;
         stats.decode.rejected[REJECT_REASON_ID[decoded.reason]]!++;
@@ -99,7 +124,9 @@ export class EventIntake {
       let stored = false;
       await this.retrying('event lookup', async () => (stored = await this.deps.store.eventStored(event)));
       if (!stored) {
-        await this.retrying('insert event', () => this.deps.store.insertEvents([event], `gpu_events:${event.cluster}:${event.host}:${event.seq}`));
+        await this.retrying('insert event', () =>
+          this.deps.store.insertEvents([event], `gpu_events:${event.cluster}:${event.host}:${event.seq}`),
+        );
         stats.eventsStored++;
         this.occurrence(event);
       } else stats.duplicateEvents++;

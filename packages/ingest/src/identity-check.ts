@@ -43,7 +43,8 @@ export class SampleIdentityCheck {
       suspectGpu[b.gpuIds[row]!] = 1;
     }
     const seen = new Set<number | string>();
-    for (let row = 0; row < s.length; row++) if (suspect[row] === 0 && suspectGpu[b.gpuIds[row]!] === 1) seen.add(identity.of(row));
+    for (let row = 0; row < s.length; row++)
+      if (suspect[row] === 0 && suspectGpu[b.gpuIds[row]!] === 1) seen.add(identity.of(row));
     const repeated: number[] = [];
     const unresolved: number[] = [];
     for (const row of b.suspects) {
@@ -83,7 +84,8 @@ export class SampleIdentityCheck {
     b.repeated = repeated;
     b.removeRows(repeated);
     this.deps.stats.duplicateSamples += repeated.length;
-    if (repeated.length > 0) this.deps.log.info({ first: b.first, last: b.last, dropped: repeated.length }, 'dropped samples already stored');
+    if (repeated.length > 0)
+      this.deps.log.info({ first: b.first, last: b.last, dropped: repeated.length }, 'dropped samples already stored');
   }
 }
 
@@ -101,6 +103,7 @@ function identityKeys(b: IngestBatch): { gpuIds: number; of: (row: number) => nu
     latest = Math.max(latest, s.ts[row]!);
     gpuIds = Math.max(gpuIds, b.gpuIds[row]! + 1);
   }
-  if ((latest - earliest + 1) * gpuIds <= Number.MAX_SAFE_INTEGER) return { gpuIds, of: (row) => (s.ts[row]! - earliest) * gpuIds + b.gpuIds[row]! };
+  if ((latest - earliest + 1) * gpuIds <= Number.MAX_SAFE_INTEGER)
+    return { gpuIds, of: (row) => (s.ts[row]! - earliest) * gpuIds + b.gpuIds[row]! };
   return { gpuIds, of: (row) => `${b.gpuIds[row]}:${s.ts[row]}` };
 }

@@ -4,4 +4,10 @@ export * from './ingest-store.js';
 export * from './checkpoint.js';
 export * from './episode-journal.js';
 export * from './latest-sample.js';
-export { partitionConsumer, resetPartitionConsumer, startPartition, type PartitionDeps, type RunningPartition } from './partition.js';
+export {
+  partitionConsumer,
+  resetPartitionConsumer,
+  startPartition,
+  type PartitionDeps,
+  type RunningPartition,
+} from './partition.js';

@@ -120,7 +120,10 @@ export async function openIngest(config: KilnConfig, deps: IngestDeps): Promise<
         return served().reduce((n, p) => n + p.windows.early, retired.early);
       },
       get watermark() {
-        return served().reduce((w, p) => (Number.isFinite(p.windows.watermark) ? Math.min(w, p.windows.watermark) : w), Infinity);
+        return served().reduce(
+          (w, p) => (Number.isFinite(p.windows.watermark) ? Math.min(w, p.windows.watermark) : w),
+          Infinity,
+        );
       },
     },
     serve,

@@ -122,10 +122,17 @@ export class PartitionIngest {
   async run(cp: Checkpoint): Promise<void> {
     this.committer.stored = cp.stored;
     this.batches.resume(cp);
-    if (cp.pending) this.deps.log.warn({ first: cp.pending.first, last: cp.pending.last }, 'finishing a batch interrupted by a restart');
+    if (cp.pending)
+      this.deps.log.warn(
+        { first: cp.pending.first, last: cp.pending.last },
+        'finishing a batch interrupted by a restart',
+      );
     await this.reader.open();
     // The tick also moves a quiet partition's event time on and lets detectors conclude: at least ten a second.
-    this.timer = setInterval(() => this.onTick(), Math.max(20, Math.min(100, Math.floor(this.deps.config.aggregator.flush_ms / 2))));
+    this.timer = setInterval(
+      () => this.onTick(),
+      Math.max(20, Math.min(100, Math.floor(this.deps.config.aggregator.flush_ms / 2))),
+    );
     this.timer.unref();
     await this.reader.read((m) => {
       const now = Date.now();
@@ -169,7 +176,10 @@ export class PartitionIngest {
     if (this.batches.rebuilding) {
       // The rest of the interrupted run never came (aged out of the stream): store what there is under its range.
       if (now - this.lastMessageWall > REPLAY_QUIET_MS) this.batches.finishReplay();
-    } else if (!b.empty && (now - b.openedAt >= this.deps.config.aggregator.flush_ms || now - this.lastMessageWall >= QUIET_FLUSH_MS)) {
+    } else if (
+      !b.empty &&
+      (now - b.openedAt >= this.deps.config.aggregator.flush_ms || now - this.lastMessageWall >= QUIET_FLUSH_MS)
+    ) {
       void this.flush();
     }
     this.deps.analysis.tick(now, {
@@ -179,7 +189,11 @@ export class PartitionIngest {
       // pass a whole horizon of event time within one batch, and a reused id would give such a row another GPU's state.
       mayReclaim: b.suspects.length === 0 && this.committer.checking === 0,
     });
-    this.reader.checkStall(() => this.lastMessageWall, now, () => this.batches.settled());
+    this.reader.checkStall(
+      () => this.lastMessageWall,
+      now,
+      () => this.batches.settled(),
+    );
   }
 
   /** Swaps in an empty batch and queues the full one for writing; waits only when both buffers are busy. */

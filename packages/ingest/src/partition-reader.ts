@@ -61,7 +61,9 @@ export class PartitionReader {
         // checkpoint and its acknowledgement (which covers all before it) would skip that message for good. So the
         // run ends there and the partition starts again from its checkpoint, as after a stalled pull.
         if (this.lastDelivery >= 0 && delivery !== this.lastDelivery + 1) {
-          throw new Error(`delivery ${this.lastDelivery + 1} of the partition consumer never arrived (next came ${delivery})`);
+          throw new Error(
+            `delivery ${this.lastDelivery + 1} of the partition consumer never arrived (next came ${delivery})`,
+          );
         }
         this.lastDelivery = delivery;
         const held = handle(m);
@@ -82,7 +84,12 @@ export class PartitionReader {
    * pull. `settled`: everything read is stored and nothing is in hand.
    */
   checkStall(quietSince: () => number, now: number, settled: () => boolean): void {
-    if (now - quietSince() > STALLED_PULL_MS && now >= this.nextStallCheck && !this.checkingStall && !this.deps.stopping()) {
+    if (
+      now - quietSince() > STALLED_PULL_MS &&
+      now >= this.nextStallCheck &&
+      !this.checkingStall &&
+      !this.deps.stopping()
+    ) {
       void this.checkStalledPull(quietSince, settled);
     }
   }
@@ -97,11 +104,17 @@ export class PartitionReader {
     this.deps.stop();
     const info = await this.consumer?.info(false).catch(() => undefined);
     if (info !== undefined && info.created !== this.deps.consumerCreated) {
-      this.deps.log.warn({ consumer: this.deps.consumer }, 'the partition consumer was recreated by another aggregator');
+      this.deps.log.warn(
+        { consumer: this.deps.consumer },
+        'the partition consumer was recreated by another aggregator',
+      );
       this.deps.onFenced();
       return;
     }
-    this.deps.log.warn({ err: String(err), consumer: this.deps.consumer }, 'consuming interrupted; restarting the partition from its checkpoint');
+    this.deps.log.warn(
+      { err: String(err), consumer: this.deps.consumer },
+      'consuming interrupted; restarting the partition from its checkpoint',
+    );
     this.deps.onInterrupted();
   }
 
@@ -118,7 +131,8 @@ export class PartitionReader {
       let stuck: string | undefined;
       try {
         const info = await this.consumer?.info(false);
-        if (info !== undefined && info.num_pending > 0) stuck = `no message for ${STALLED_PULL_MS} ms with ${info.num_pending} waiting`;
+        if (info !== undefined && info.num_pending > 0)
+          stuck = `no message for ${STALLED_PULL_MS} ms with ${info.num_pending} waiting`;
         else if (info !== undefined && info.num_ack_pending > 0 && settled()) {
           stuck = `${info.num_ack_pending} stored messages unacknowledged for ${STALLED_PULL_MS} ms`;
         }

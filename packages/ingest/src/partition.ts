@@ -1,4 +1,10 @@
-import { AckPolicy, DeliverPolicy, type ConsumerInfo, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  type ConsumerInfo,
+  type JetStreamClient,
+  type JetStreamManager,
+} from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import { nanos } from '@nats-io/nats-core';
 import type { KilnConfig } from '@kiln/config';
@@ -32,7 +38,12 @@ export function partitionConsumer(config: KilnConfig, partition: number): string
  * unacknowledged come again at once instead of after their ack wait, and nothing stored is read twice beyond acks that
  * were lost. Recreating it also cuts a previous owner off the consumer.
  */
-export async function resetPartitionConsumer(jsm: JetStreamManager, name: string, filter: string, stored: number): Promise<ConsumerInfo> {
+export async function resetPartitionConsumer(
+  jsm: JetStreamManager,
+  name: string,
+  filter: string,
+  stored: number,
+): Promise<ConsumerInfo> {
   await jsm.consumers.delete(GPU_STREAM, name).catch((err: unknown) => {
     if (!isConsumerNotFound(err)) throw err;
   });
@@ -44,7 +55,9 @@ export async function resetPartitionConsumer(jsm: JetStreamManager, name: string
     // nats-server 2.9 counts a filtered consumer's pending messages by scanning the stream at every info request
     // (53 ms of server CPU per request on a 150,000-message stream, against 1.4 ms unfiltered).
     ...(filter === GPU_SUBJECTS ? {} : { filter_subject: filter }),
-    ...(stored > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: stored + 1 } : { deliver_policy: DeliverPolicy.All }),
+    ...(stored > 0
+      ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: stored + 1 }
+      : { deliver_policy: DeliverPolicy.All }),
     // Acks wait for a durable batch; a ClickHouse hiccup must not turn into a redelivery storm.
     ack_wait: nanos(60_000),
     max_ack_pending: 100_000,
@@ -93,7 +106,12 @@ export async function startPartition(partition: number, deps: PartitionDeps): Pr
   const log = deps.log.child({ partition });
   const checkpoint = new CheckpointStore(deps.checkpoints, consumer);
   const cp = await checkpoint.claim();
-  const created = await resetPartitionConsumer(deps.jsm, consumer, partitionFilter(partition, config.nats.partitions), cp.stored);
+  const created = await resetPartitionConsumer(
+    deps.jsm,
+    consumer,
+    partitionFilter(partition, config.nats.partitions),
+    cp.stored,
+  );
   const state = new RunState();
   const episodes = new EpisodeJournal(deps.episodes, consumer, log);
   const alerts = new AlertPublisher({ js: deps.js, episodes, stats: deps.stats, log, stopping: () => state.stopping });
@@ -140,7 +158,10 @@ export async function startPartition(partition: number, deps: PartitionDeps): Pr
     store: deps.store,
     stats: deps.stats,
     analysis,
-    limits: { futureSkewMs: config.aggregator.future_skew_ms, maxAgeMs: config.clickhouse.raw_retention_days * 86_400_000 },
+    limits: {
+      futureSkewMs: config.aggregator.future_skew_ms,
+      maxAgeMs: config.clickhouse.raw_retention_days * 86_400_000,
+    },
     log,
   });
   // Started first: a partition whose events cannot be read does not start consuming samples either.

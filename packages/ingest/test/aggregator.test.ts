@@ -24,7 +24,10 @@ describe('ingest', () => {
   beforeAll(async () => {
     rig = await startIngestRig('kiln-agg-');
     ({ nats, dir, store, nc, sink } = rig);
-    config = parseConfig({ data_dir: dir, nats: { url: nats.url }, aggregator: { batch_rows: 500, flush_ms: 50 } }, { env: {} });
+    config = parseConfig(
+      { data_dir: dir, nats: { url: nats.url }, aggregator: { batch_rows: 500, flush_ms: 50 } },
+      { env: {} },
+    );
   });
 
   afterAll(async () => {
@@ -42,12 +45,19 @@ describe('ingest', () => {
    * Consumer `name` checkpointed at the stream's end, with a config flushing at `batchRows` and never by age, and a
    * store recording the size of each batch it inserts.
    */
-  const batchesAtEnd = async (name: string, batchRows: number): Promise<{ config: KilnConfig; inserts: number[]; store: IngestStore }> => {
+  const batchesAtEnd = async (
+    name: string,
+    batchRows: number,
+  ): Promise<{ config: KilnConfig; inserts: number[]; store: IngestStore }> => {
     const inserts: number[] = [];
     await checkpointAtStreamEnd(name);
     return {
       config: parseConfig(
-        { data_dir: dir, nats: { url: nats.url }, aggregator: { batch_rows: batchRows, flush_ms: 600_000, consumer: name } },
+        {
+          data_dir: dir,
+          nats: { url: nats.url },
+          aggregator: { batch_rows: batchRows, flush_ms: 600_000, consumer: name },
+        },
         { env: {} },
       ),
       inserts,
@@ -79,7 +89,9 @@ describe('ingest', () => {
     const again = await serveEveryPartition(config, { nc, store: sink, log: silentLogger() });
     await waitUntil('drain', drained, 60_000, 100);
     expect(await count('SELECT count() AS n FROM kiln.gpu_samples')).toBe(first.samples + second.samples);
-    expect(await count('SELECT uniqExact(host, gpu, ts) AS n FROM kiln.gpu_samples')).toBe(first.samples + second.samples);
+    expect(await count('SELECT uniqExact(host, gpu, ts) AS n FROM kiln.gpu_samples')).toBe(
+      first.samples + second.samples,
+    );
     expect(again.stats.duplicateSamples).toBe(0);
     await again.stop();
   });
@@ -90,7 +102,13 @@ describe('ingest', () => {
     // A rack whose first tray goes offline after a minute and never comes back, replayed from an hour ago (message ids
     // <host>:<seq>, seq from the time, that the other tests' hosts do not send).
     const startMs = Math.floor(Date.now() / 1000) * 1000 - 60 * 60_000;
-    const fleet = new Fleet({ cluster: 'agg-ai2', racks: 1, seed: 3, startMs, faults: parseFaults(['offline:r0001-t01@60s']) });
+    const fleet = new Fleet({
+      cluster: 'agg-ai2',
+      racks: 1,
+      seed: 3,
+      startMs,
+      faults: parseFaults(['offline:r0001-t01@60s']),
+    });
     const { config: forgetting } = await batchesAtEnd('agg-forget', 500);
     const service = await serveEveryPartition(
       { ...forgetting, aggregator: { ...forgetting.aggregator, flush_ms: 50, forget_gpu_after_ms: horizonMs } },
@@ -112,7 +130,7 @@ describe('ingest', () => {
     await service.stop();
   });
 
-  it('grows a batch to its share of batch_rows and stores it there; a paused stream\'s tail a second later', async () => {
+  it("grows a batch to its share of batch_rows and stores it there; a paused stream's tail a second later", async () => {
     const js = jetstream(nc);
     // Ten minutes back: message ids (<host>:<seq>, seq from the time) none of the other tests' hosts send.
     const startMs = Math.floor(Date.now() / 1000) * 1000 - 600_000;
@@ -128,7 +146,9 @@ describe('ingest', () => {
     expect(inserts[0]).toBeGreaterThan(6_000 - MAX_GPUS_PER_MESSAGE);
     expect(inserts[0]).toBeLessThanOrEqual(6_000);
     expect(inserts[0]! + inserts[1]!).toBe(published.samples);
-    expect(await count("SELECT uniqExact(host, gpu, ts) AS n FROM kiln.gpu_samples WHERE cluster = 'agg-ai4'")).toBe(published.samples);
+    expect(await count("SELECT uniqExact(host, gpu, ts) AS n FROM kiln.gpu_samples WHERE cluster = 'agg-ai4'")).toBe(
+      published.samples,
+    );
     await service.stop();
   });
 
@@ -154,7 +174,9 @@ describe('ingest', () => {
     expect(inserts).toEqual([10 * 72]);
     expect(service.stats.duplicateSamples).toBe(4 * 72);
     expect(await count(ours)).toBe(10 * 72);
-    expect(await count("SELECT uniqExact(host, gpu, ts) AS n FROM kiln.gpu_samples WHERE cluster = 'agg-ai5'")).toBe(10 * 72);
+    expect(await count("SELECT uniqExact(host, gpu, ts) AS n FROM kiln.gpu_samples WHERE cluster = 'agg-ai5'")).toBe(
+      10 * 72,
+    );
     await service.stop();
   });
 
@@ -166,7 +188,11 @@ describe('ingest', () => {
     // JetStream drops as duplicates; the second rack's are new.
     const fleet = new Fleet({ cluster: 'agg-ai3', racks: 2, seed: 4, startMs, faults: [] });
     const restarting = parseConfig(
-      { data_dir: dir, nats: { url: nats.url }, aggregator: { batch_rows: 500, flush_ms: 50, consumer: 'agg-restart' } },
+      {
+        data_dir: dir,
+        nats: { url: nats.url },
+        aggregator: { batch_rows: 500, flush_ms: 50, consumer: 'agg-restart' },
+      },
       { env: {} },
     );
     await checkpointAtStreamEnd('agg-restart');
@@ -183,7 +209,11 @@ describe('ingest', () => {
     const info = await jsm.consumers.info(GPU_STREAM, 'agg-restart');
     expect(info.num_pending).toBe(0);
     expect(await count(ours)).toBe(total);
-    expect(await count("SELECT uniqExact(host, gpu, ts) AS n FROM kiln.gpu_samples WHERE cluster = 'agg-ai3' AND rack = 'r0002'")).toBe(total);
+    expect(
+      await count(
+        "SELECT uniqExact(host, gpu, ts) AS n FROM kiln.gpu_samples WHERE cluster = 'agg-ai3' AND rack = 'r0002'",
+      ),
+    ).toBe(total);
     expect(service.partitions()).toEqual([0]);
     await service.stop();
   }, 150_000);

@@ -32,7 +32,17 @@ describe('event time', () => {
     await rig.checkpointAtStreamEnd(consumer);
     return serveEveryPartition(
       parseConfig(
-        { data_dir: rig.dir, nats: { url: rig.nats.url }, aggregator: { consumer, batch_rows: 2_000, flush_ms: 200, allowed_lateness_ms: 1_000, windows_ms: [1_000, 10_000] } },
+        {
+          data_dir: rig.dir,
+          nats: { url: rig.nats.url },
+          aggregator: {
+            consumer,
+            batch_rows: 2_000,
+            flush_ms: 200,
+            allowed_lateness_ms: 1_000,
+            windows_ms: [1_000, 10_000],
+          },
+        },
         { env: {} },
       ),
       { nc: rig.nc, store: rig.sink, log: silentLogger() },
@@ -44,26 +54,43 @@ describe('event time', () => {
     await Promise.all(
       fleet.tick(wallMs).map((m) => {
         const ts = m.ts + (skewMs[m.host] ?? 0);
-        return js.publish(gpuSubject(m.cluster, m.rack, m.host), encodeMessage({ ...m, ts }), { msgID: `${m.host}:${m.seq}` });
+        return js.publish(gpuSubject(m.cluster, m.rack, m.host), encodeMessage({ ...m, ts }), {
+          msgID: `${m.host}:${m.seq}`,
+        });
       }),
     );
   };
 
   /** Ticks of the fleet at the wall clock, `everyMs` apart, for `forMs`. */
   const live = async (fleet: Fleet, forMs: number, everyMs: number, skewMs?: Record<string, number>): Promise<void> => {
-    for (const end = Date.now() + forMs; Date.now() < end; await sleep(everyMs)) await publishTick(fleet, Date.now(), skewMs);
+    for (const end = Date.now() + forMs; Date.now() < end; await sleep(everyMs))
+      await publishTick(fleet, Date.now(), skewMs);
   };
 
   it('counts nothing late after a pause: a quiet partition follows the wall clock no faster than it runs', async () => {
-    const fleet = new Fleet({ cluster: 'pause-ai1', racks: 1, seed: 11, startMs: Date.now(), intervalMs: 250, faults: [] });
+    const fleet = new Fleet({
+      cluster: 'pause-ai1',
+      racks: 1,
+      seed: 11,
+      startMs: Date.now(),
+      intervalMs: 250,
+      faults: [],
+    });
     const service = await start('et-pause');
     await live(fleet, 3_000, 250);
     // Quiet for four times the allowed lateness, then live again at the wall clock.
     await sleep(4_000);
     const closedBefore = service.windows.windowsClosed;
     await live(fleet, 4_000, 250);
-    await waitUntil('the live windows to close', () => service.windows.windowsClosed >= closedBefore + 72 * 3, 10_000, 100).catch(() => {
-      throw new Error(`windows closed ${service.windows.windowsClosed - closedBefore} after the pause, late ${service.windows.late}`);
+    await waitUntil(
+      'the live windows to close',
+      () => service.windows.windowsClosed >= closedBefore + 72 * 3,
+      10_000,
+      100,
+    ).catch(() => {
+      throw new Error(
+        `windows closed ${service.windows.windowsClosed - closedBefore} after the pause, late ${service.windows.late}`,
+      );
     });
     expect(service.windows.late).toBe(0);
     // The watermark never got ahead of the wall clock.
@@ -72,7 +99,14 @@ describe('event time', () => {
   });
 
   it('counts nothing late when one host runs four minutes ahead, and windows that host with its rack', async () => {
-    const fleet = new Fleet({ cluster: 'skew-ai1', racks: 1, seed: 12, startMs: Date.now(), intervalMs: 250, faults: [] });
+    const fleet = new Fleet({
+      cluster: 'skew-ai1',
+      racks: 1,
+      seed: 12,
+      startMs: Date.now(),
+      intervalMs: 250,
+      faults: [],
+    });
     const service = await start('et-skew');
     await live(fleet, 5_000, 250, { 'r0001-t05': 240_000 });
     await waitUntil('windows to close', () => service.windows.windowsClosed >= 72 * 3, 10_000, 100).catch(() => {
@@ -81,14 +115,22 @@ describe('event time', () => {
     expect(service.windows.late).toBe(0);
     expect(service.windows.watermark).toBeLessThanOrEqual(Date.now());
     // Every sample is stored with the time its agent gave it.
-    const ahead = await rig.store.query<{ n: string }>("SELECT count() AS n FROM kiln.gpu_samples WHERE cluster = 'skew-ai1' AND host = 'r0001-t05' AND ts > now64(3) + INTERVAL 200 SECOND");
+    const ahead = await rig.store.query<{ n: string }>(
+      "SELECT count() AS n FROM kiln.gpu_samples WHERE cluster = 'skew-ai1' AND host = 'r0001-t05' AND ts > now64(3) + INTERVAL 200 SECOND",
+    );
     expect(Number(ahead[0]!.n)).toBeGreaterThan(0);
     await service.stop();
   });
 
   it('counts nothing late in a catch-up when one host runs four minutes ahead of the rest of the backlog', async () => {
     // Twenty minutes ago, one tick a second (message ids <host>:<seq>, seq from the time, that no other test sends).
-    const fleet = new Fleet({ cluster: 'backlog-ai1', racks: 1, seed: 13, startMs: Math.floor(Date.now() / 1000) * 1000 - 20 * 60_000, faults: [] });
+    const fleet = new Fleet({
+      cluster: 'backlog-ai1',
+      racks: 1,
+      seed: 13,
+      startMs: Math.floor(Date.now() / 1000) * 1000 - 20 * 60_000,
+      faults: [],
+    });
     const service = await start('et-backlog');
     for (let t = 0; t < 120; t++) await publishTick(fleet, fleet.nextTs, { 'r0001-t05': 240_000 });
     const samples = 120 * 72;

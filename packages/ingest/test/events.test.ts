@@ -16,7 +16,10 @@ afterAll(async () => {
 
 it('stores each event once, by the partition of its rack, and a replay under another message id not again', async () => {
   const { nats, dir, nc, sink, store } = rig;
-  const config = parseConfig({ data_dir: dir, nats: { url: nats.url, partitions: 2 }, aggregator: { flush_ms: 50, consumer: 'agg-events' } }, { env: {} });
+  const config = parseConfig(
+    { data_dir: dir, nats: { url: nats.url, partitions: 2 }, aggregator: { flush_ms: 50, consumer: 'agg-events' } },
+    { env: {} },
+  );
   const racks = ['r0001', 'r0002', 'r0003', 'r0004', 'r0005', 'r0006'];
   expect(new Set(racks.map((r) => partitionOf(r, 2))).size).toBe(2);
   const js = jetstream(nc);
@@ -33,14 +36,20 @@ it('stores each event once, by the partition of its rack, and a replay under ano
     code: 79,
     message: 'GPU has fallen off the bus.',
   }));
-  for (const e of events) await js.publish(eventSubject(e.cluster, e.rack, e.host), encodeEvent(e), { msgID: eventMessageId(e.host, e.seq) });
+  for (const e of events)
+    await js.publish(eventSubject(e.cluster, e.rack, e.host), encodeEvent(e), { msgID: eventMessageId(e.host, e.seq) });
   // An agent's replay past the stream's duplicate window: the same event under a new message id.
   await js.publish(eventSubject('ev-ai1', 'r0001', 'r0001-t01'), encodeEvent(events[0]!), { msgID: 'replayed' });
 
   const service = await serveEveryPartition(config, { nc, store: sink, log: silentLogger() });
   try {
     await waitUntil('both partitions served', () => service.partitions().length === 2, 30_000, 50);
-    await waitUntil('every event judged', () => service.stats.eventsStored + service.stats.duplicateEvents >= 7, 30_000, 50);
+    await waitUntil(
+      'every event judged',
+      () => service.stats.eventsStored + service.stats.duplicateEvents >= 7,
+      30_000,
+      50,
+    );
     const rows = await store.query<{ host: string; n: number | string }>(
       "SELECT host, count() AS n FROM kiln.gpu_events WHERE cluster = 'ev-ai1' GROUP BY host ORDER BY host",
     );

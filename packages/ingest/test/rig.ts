@@ -13,7 +13,10 @@ import { CHECKPOINT_BUCKET, openIngest, type Ingest, type IngestStore } from '..
  * Ingest serving every partition of the configuration, as one aggregator alone in its group ends up doing (the
  * aggregator's leases decide that; these tests are about what a partition does once served).
  */
-export async function serveEveryPartition(config: KilnConfig, deps: { nc: NatsConnection; store: IngestStore; log: Logger }): Promise<Ingest> {
+export async function serveEveryPartition(
+  config: KilnConfig,
+  deps: { nc: NatsConnection; store: IngestStore; log: Logger },
+): Promise<Ingest> {
   const ingest = await openIngest(config, { ...deps, onLost: () => undefined });
   for (let k = 0; k < config.nats.partitions; k++) await ingest.serve(k);
   return ingest;
@@ -57,7 +60,10 @@ export async function startIngestRig(prefix: string): Promise<IngestRig> {
     js,
     async checkpointAtStreamEnd(name) {
       const checkpoints = await new Kvm(js).create(CHECKPOINT_BUCKET, { history: 1 });
-      await checkpoints.put(name, JSON.stringify({ stored: (await (await jetstreamManager(nc)).streams.info(GPU_STREAM)).state.last_seq }));
+      await checkpoints.put(
+        name,
+        JSON.stringify({ stored: (await (await jetstreamManager(nc)).streams.info(GPU_STREAM)).state.last_seq }),
+      );
     },
     async close() {
       await nc.close();

@@ -10,7 +10,10 @@ export type { Logger };
  */
 export function createLogger(component: string, level?: LevelWithSilent): Logger {
   const envLevel = process.env.KILN_LOG_LEVEL as LevelWithSilent | undefined;
-  return pino({ level: level ?? envLevel ?? 'info', base: { component, pid: process.pid, hostname: hostname() } }, pino.destination(2));
+  return pino(
+    { level: level ?? envLevel ?? 'info', base: { component, pid: process.pid, hostname: hostname() } },
+    pino.destination(2),
+  );
 }
 
 /** A logger that drops everything (tests). */

@@ -16,7 +16,12 @@ describe('LogThrottle', () => {
   it('lets an event of another kind through at once', () => {
     let now = 0;
     const throttle = new LogThrottle(60_000, () => now);
-    expect([throttle.allow('a'), throttle.allow('a'), throttle.allow('b'), throttle.allow('b')]).toEqual([true, false, true, false]);
+    expect([throttle.allow('a'), throttle.allow('a'), throttle.allow('b'), throttle.allow('b')]).toEqual([
+      true,
+      false,
+      true,
+      false,
+    ]);
     now = 60_000;
     expect(throttle.allow('b')).toBe(true);
   });

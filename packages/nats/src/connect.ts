@@ -1,7 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect } from '@nats-io/transport-node';
-import { credsAuthenticator, nkeyAuthenticator, type Authenticator, type NatsConnection, type ConnectionOptions } from '@nats-io/nats-core';
+import {
+  credsAuthenticator,
+  nkeyAuthenticator,
+  type Authenticator,
+  type NatsConnection,
+  type ConnectionOptions,
+} from '@nats-io/nats-core';
 
 /**
  * What connecting reads of the `nats` configuration section (validated by @kiln/config, whose section satisfies this):
@@ -14,7 +20,13 @@ export interface NatsSection {
   readonly token?: string | undefined;
   readonly creds?: string | undefined;
   readonly nkey_seed_file?: string | undefined;
-  readonly tls?: { readonly ca_file?: string | undefined; readonly cert_file?: string | undefined; readonly key_file?: string | undefined } | undefined;
+  readonly tls?:
+    | {
+        readonly ca_file?: string | undefined;
+        readonly cert_file?: string | undefined;
+        readonly key_file?: string | undefined;
+      }
+    | undefined;
 }
 
 export interface ConnectOptions {
@@ -73,7 +85,9 @@ const WAITING_NOTICE_EVERY_MS = 30_000;
  * service keeps trying for ever and is told through `onWaiting` (at the first failure, then every 30 s) so that an
  * unreachable NATS is never a silent hang. After the first connection either reconnects for ever.
  */
-export type FirstConnect = { readonly giveUpAfterMs: number } | { readonly onWaiting: (servers: string, err: Error) => void };
+export type FirstConnect =
+  | { readonly giveUpAfterMs: number }
+  | { readonly onWaiting: (servers: string, err: Error) => void };
 
 /** NATS could not be reached within a one-shot command's patience. */
 export class NatsUnreachableError extends Error {
@@ -81,7 +95,9 @@ export class NatsUnreachableError extends Error {
     readonly servers: string,
     cause: unknown,
   ) {
-    super(`cannot reach NATS at ${servers}: ${cause instanceof Error ? cause.message : String(cause)}; is the server running, and is nats.url (KILN_NATS_URL) right?`);
+    super(
+      `cannot reach NATS at ${servers}: ${cause instanceof Error ? cause.message : String(cause)}; is the server running, and is nats.url (KILN_NATS_URL) right?`,
+    );
     this.name = 'NatsUnreachableError';
   }
 }
@@ -89,11 +105,16 @@ export class NatsUnreachableError extends Error {
 /** A one-shot command's patience with an unreachable NATS. */
 export const ONE_SHOT_CONNECT_MS = 5_000;
 
-export async function connectNats(section: NatsSection, opts: ConnectOptions, first: FirstConnect = { giveUpAfterMs: ONE_SHOT_CONNECT_MS }): Promise<NatsConnection> {
+export async function connectNats(
+  section: NatsSection,
+  opts: ConnectOptions,
+  first: FirstConnect = { giveUpAfterMs: ONE_SHOT_CONNECT_MS },
+): Promise<NatsConnection> {
   const options = await natsConnectionOptions(section, opts);
   const servers = [options.servers ?? []].flat().join(', ');
   // Each attempt tries every server once; the loop below is what waits (nats.js alone would wait without a word).
-  const attempt = (timeout: number): Promise<NatsConnection> => connect({ ...options, waitOnFirstConnect: false, timeout });
+  const attempt = (timeout: number): Promise<NatsConnection> =>
+    connect({ ...options, waitOnFirstConnect: false, timeout });
   if ('giveUpAfterMs' in first) {
     try {
       return await attempt(first.giveUpAfterMs);

@@ -16,7 +16,11 @@ export interface CoordinationBucketOptions {
  * the server allows it, which any replica may answer: one lagging after a NATS node died answers with an older value or
  * none, and a process then misses the lease it should take, or a new leader loads its state without the latest write.
  */
-export function openCoordinationBucket(js: JetStreamClient, bucket: string, options: CoordinationBucketOptions): Promise<KV> {
+export function openCoordinationBucket(
+  js: JetStreamClient,
+  bucket: string,
+  options: CoordinationBucketOptions,
+): Promise<KV> {
   return retryTransient(`KV bucket ${bucket}`, () =>
     new Kvm(js).create(bucket, {
       history: 1,

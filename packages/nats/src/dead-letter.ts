@@ -29,5 +29,8 @@ export function publishDeadLetter(js: JetStreamClient, letter: DeadLetter): Prom
   h.set('Kiln-Detail', letter.detail.slice(0, DETAIL_HEADER_LIMIT).replace(/[\r\n]/g, ' '));
   h.set('Kiln-Original-Subject', letter.subject);
   h.set('Kiln-Stream-Seq', String(letter.seq));
-  return js.publish(dlqSubject(letter.reason), letter.data, { msgID: `dlq:${letter.stream}:${letter.seq}`, headers: h });
+  return js.publish(dlqSubject(letter.reason), letter.data, {
+    msgID: `dlq:${letter.stream}:${letter.seq}`,
+    headers: h,
+  });
 }

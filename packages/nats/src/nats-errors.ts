@@ -48,7 +48,9 @@ export function isStreamNameInUse(err: unknown): boolean {
  */
 export function isWrongLastSequence(err: unknown): boolean {
   const code = jetStreamErrorCode(err);
-  return code === JetStreamErrorCode.StreamWrongLastSequence || code === JetStreamErrorCode.StreamWrongLastSequenceUnknown;
+  return (
+    code === JetStreamErrorCode.StreamWrongLastSequence || code === JetStreamErrorCode.StreamWrongLastSequenceUnknown
+  );
 }
 
 /** JetStream API answers that mean "not now" rather than "no". */

@@ -54,10 +54,18 @@ async function leaseHolders(kv: KV, group: string, partitions: readonly number[]
 }
 
 /** Which instance of `group` holds each of its `partitions` leases now (absent: nobody), for operators and tests. */
-export async function readLeaseOwners(nc: NatsConnection, group: string, partitions: number): Promise<Map<number, string>> {
+export async function readLeaseOwners(
+  nc: NatsConnection,
+  group: string,
+  partitions: number,
+): Promise<Map<number, string>> {
   try {
     const kv = await new Kvm(jetstream(nc)).open(PARTITION_BUCKET);
-    return await leaseHolders(kv, group, Array.from({ length: partitions }, (_, k) => k));
+    return await leaseHolders(
+      kv,
+      group,
+      Array.from({ length: partitions }, (_, k) => k),
+    );
   } catch (err) {
     if (!isStreamNotFound(err)) throw err;
     return new Map(); // no aggregator has started yet: nobody holds anything
@@ -104,16 +112,32 @@ export class PartitionLeases {
    * Opens (or creates) the lease bucket with `replicas` and announces this instance; from the next round on it takes
    * its share and keeps it renewed.
    */
-  static async start(nc: NatsConnection, replicas: number, options: PartitionLeaseOptions, owner: PartitionOwner): Promise<PartitionLeases> {
+  static async start(
+    nc: NatsConnection,
+    replicas: number,
+    options: PartitionLeaseOptions,
+    owner: PartitionOwner,
+  ): Promise<PartitionLeases> {
     // A request that takes a fifth of the lease has failed: the round gives up and the next one, a quarter of a lease
     // later, tries again, so one slow answer (an election after a NATS node died) does not let the leases run out.
     const timeout = Math.max(250, Math.floor(options.leaseMs / 5));
-    const kv = await openCoordinationBucket(jetstream(nc, { timeout }), PARTITION_BUCKET, { replicas, ttlMs: options.leaseMs, timeout });
-    const leases = new PartitionLeases(kv, await retryTransient('JetStream', () => jetstreamManager(nc, { timeout })), options, owner);
+    const kv = await openCoordinationBucket(jetstream(nc, { timeout }), PARTITION_BUCKET, {
+      replicas,
+      ttlMs: options.leaseMs,
+      timeout,
+    });
+    const leases = new PartitionLeases(
+      kv,
+      await retryTransient('JetStream', () => jetstreamManager(nc, { timeout })),
+      options,
+      owner,
+    );
     // Announce first and take partitions one round later: aggregators started together (a deployment rolling out)
     // then all count each other before any claims, and split the partitions without handing them back and forth.
     // A bucket just created on a cluster answers once its stream has elected a leader.
-    await retryTransient('announcing this aggregator', () => kv.put(memberKey(options.group, options.instance), String(Date.now())));
+    await retryTransient('announcing this aggregator', () =>
+      kv.put(memberKey(options.group, options.instance), String(Date.now())),
+    );
     leases.timer = setInterval(() => void leases.runRound(), Math.max(100, Math.floor(options.leaseMs / 4)));
     leases.timer.unref();
     return leases;
@@ -152,9 +176,9 @@ export class PartitionLeases {
 
   /** Rounds never overlap: a slow one delays the next instead of racing it. */
   private runRound(): Promise<void> {
-    this.round = this.round.then(() => (this.stopped ? undefined : this.renewAndBalance())).catch((err: unknown) =>
-      this.options.log.warn({ err }, 'partition lease round failed; retrying'),
-    );
+    this.round = this.round
+      .then(() => (this.stopped ? undefined : this.renewAndBalance()))
+      .catch((err: unknown) => this.options.log.warn({ err }, 'partition lease round failed; retrying'));
     return this.round;
   }
 
@@ -232,8 +256,8 @@ export class PartitionLeases {
   private handOver(k: number): void {
     this.options.log.info({ partition: k, members: this.members }, 'handing partition over');
     const done = this.revoke(k, 'handover').finally(() => {
-        if (this.handingOver.delete(k) && this.held.has(k)) this.handedOver.add(k);
-      });
+      if (this.handingOver.delete(k) && this.held.has(k)) this.handedOver.add(k);
+    });
     this.handingOver.set(k, done);
   }
 
@@ -250,7 +274,9 @@ export class PartitionLeases {
   /** Live members: membership keys present (one stream-info request names them) and not deleted by a leaver. */
   private async countMembers(): Promise<number> {
     const prefix = `$KV.${PARTITION_BUCKET}.`;
-    const info = await this.jsm.streams.info(`KV_${PARTITION_BUCKET}`, { subjects_filter: `${prefix}${memberKey(this.options.group, '*')}` });
+    const info = await this.jsm.streams.info(`KV_${PARTITION_BUCKET}`, {
+      subjects_filter: `${prefix}${memberKey(this.options.group, '*')}`,
+    });
     const keys = Object.keys(info.state.subjects ?? {}).map((subject) => subject.slice(prefix.length));
     const entries = await Promise.all(keys.map((key) => this.kv.get(key)));
     return Math.max(1, entries.filter((e) => e !== null && e.operation === 'PUT').length);

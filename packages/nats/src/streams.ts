@@ -1,4 +1,10 @@
-import { DiscardPolicy, RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
+import {
+  DiscardPolicy,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamManager,
+  type StreamConfig,
+} from '@nats-io/jetstream';
 import { nanos } from '@nats-io/nats-core';
 import { GPU_SUBJECTS, DLQ_SUBJECTS, EVENT_SUBJECTS, MAX_EVENT_BODY_BYTES } from '@kiln/wire';
 import { isStreamNameInUse, isStreamNotFound } from './nats-errors.js';
@@ -33,7 +39,11 @@ export interface StreamOptions {
 }
 
 /** The stream options a `nats` config section asks for: every process that creates the streams passes the same. */
-export function streamOptions(section: { replicas: number; gpu_retention_ms: number; gpu_max_bytes?: number | undefined }): StreamOptions {
+export function streamOptions(section: {
+  replicas: number;
+  gpu_retention_ms: number;
+  gpu_max_bytes?: number | undefined;
+}): StreamOptions {
   return {
     replicas: section.replicas,
     gpuMaxAgeMs: section.gpu_retention_ms,
@@ -101,7 +111,8 @@ export function streamConfigs(opts: StreamOptions): KilnStreamConfig[] {
  * for a cluster that is still electing its leaders.
  */
 export async function ensureStreams(jsm: JetStreamManager, opts: StreamOptions): Promise<void> {
-  for (const config of streamConfigs(opts)) await retryTransient(`stream ${config.name}`, () => ensureStream(jsm, config));
+  for (const config of streamConfigs(opts))
+    await retryTransient(`stream ${config.name}`, () => ensureStream(jsm, config));
 }
 
 async function ensureStream(jsm: JetStreamManager, config: KilnStreamConfig): Promise<void> {

@@ -47,12 +47,16 @@ describe('openCoordinationBucket', () => {
     const requests = await apiRequestsDuring(() => kv.get('lease'));
     expect(requests).toContain('$JS.API.STREAM.MSG.GET.KV_kiln_coordination_test');
     expect(requests.filter((s) => s.startsWith('$JS.API.DIRECT.GET'))).toEqual([]);
-    expect((await (await jetstreamManager(nc)).streams.info('KV_kiln_coordination_test')).config.allow_direct).toBe(false);
+    expect((await (await jetstreamManager(nc)).streams.info('KV_kiln_coordination_test')).config.allow_direct).toBe(
+      false,
+    );
   });
 
   it('does so on a bucket an earlier version created with direct gets allowed', async () => {
     await new Kvm(jetstream(nc)).create('kiln_coordination_old', { history: 1 });
-    expect((await (await jetstreamManager(nc)).streams.info('KV_kiln_coordination_old')).config.allow_direct).toBe(true);
+    expect((await (await jetstreamManager(nc)).streams.info('KV_kiln_coordination_old')).config.allow_direct).toBe(
+      true,
+    );
     const kv = await openCoordinationBucket(jetstream(nc), 'kiln_coordination_old', { replicas: 1 });
     await kv.put('checkpoint', '1');
     const requests = await apiRequestsDuring(() => kv.get('checkpoint'));

@@ -42,10 +42,7 @@ it('keeps the original bytes under kiln.v1.dlq.<reason>, says why in headers, an
   const stored = await (await jetstreamManager(nc)).streams.getMessage('DLQ', { seq: first.seq });
   expect(stored?.subject).toBe('kiln.v1.dlq.invalid_alert');
   expect(stored?.string()).toBe('{"not":"an alert"}');
-  expect(['Kiln-Reason', 'Kiln-Detail', 'Kiln-Original-Subject', 'Kiln-Stream-Seq'].map((h) => stored?.header.get(h))).toEqual([
-    'invalid_alert',
-    'labels: expected an object second line',
-    'kiln.v1.alerts.x',
-    '42',
-  ]);
+  expect(
+    ['Kiln-Reason', 'Kiln-Detail', 'Kiln-Original-Subject', 'Kiln-Stream-Seq'].map((h) => stored?.header.get(h)),
+  ).toEqual(['invalid_alert', 'labels: expected an object second line', 'kiln.v1.alerts.x', '42']);
 });

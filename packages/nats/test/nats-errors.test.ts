@@ -27,11 +27,19 @@ async function failure(op: () => Promise<unknown>): Promise<unknown> {
   throw new Error('expected a failure');
 }
 
-const classifiers = { isStreamNotFound, isConsumerNotFound, isStreamOrConsumerNotFound, isStreamNameInUse, isWrongLastSequence, isTransientJetStreamError };
+const classifiers = {
+  isStreamNotFound,
+  isConsumerNotFound,
+  isStreamOrConsumerNotFound,
+  isStreamNameInUse,
+  isWrongLastSequence,
+  isTransientJetStreamError,
+};
 type Classifier = keyof typeof classifiers;
 
 /** The names of the classifiers that accept `err`. */
-const classify = (err: unknown): Classifier[] => (Object.keys(classifiers) as Classifier[]).filter((name) => classifiers[name](err));
+const classify = (err: unknown): Classifier[] =>
+  (Object.keys(classifiers) as Classifier[]).filter((name) => classifiers[name](err));
 
 describe('NATS error classification, on a real nats-server', () => {
   let dir: string;
@@ -54,13 +62,24 @@ describe('NATS error classification, on a real nats-server', () => {
   });
 
   it('a missing stream, a missing consumer', async () => {
-    expect(classify(await failure(() => jsm.streams.info('MISSING')))).toEqual(['isStreamNotFound', 'isStreamOrConsumerNotFound']);
-    expect(classify(await failure(() => jsm.consumers.info('MISSING', 'c')))).toEqual(['isStreamNotFound', 'isStreamOrConsumerNotFound']);
-    expect(classify(await failure(() => jsm.consumers.info('S', 'missing')))).toEqual(['isConsumerNotFound', 'isStreamOrConsumerNotFound']);
+    expect(classify(await failure(() => jsm.streams.info('MISSING')))).toEqual([
+      'isStreamNotFound',
+      'isStreamOrConsumerNotFound',
+    ]);
+    expect(classify(await failure(() => jsm.consumers.info('MISSING', 'c')))).toEqual([
+      'isStreamNotFound',
+      'isStreamOrConsumerNotFound',
+    ]);
+    expect(classify(await failure(() => jsm.consumers.info('S', 'missing')))).toEqual([
+      'isConsumerNotFound',
+      'isStreamOrConsumerNotFound',
+    ]);
   });
 
   it('a stream name taken with another configuration', async () => {
-    expect(classify(await failure(() => jsm.streams.add({ name: 'S', subjects: ['t.>'] })))).toEqual(['isStreamNameInUse']);
+    expect(classify(await failure(() => jsm.streams.add({ name: 'S', subjects: ['t.>'] })))).toEqual([
+      'isStreamNameInUse',
+    ]);
   });
 
   it('a KV compare-and-set on a stale revision, and a create of a key that exists', async () => {
@@ -71,16 +90,29 @@ describe('NATS error classification, on a real nats-server', () => {
   });
 
   it('nobody answering and timeouts are transient', async () => {
-    expect(classify(await failure(() => nc.request('nobody.listens', '', { timeout: 1_000 })))).toEqual(['isTransientJetStreamError']);
+    expect(classify(await failure(() => nc.request('nobody.listens', '', { timeout: 1_000 })))).toEqual([
+      'isTransientJetStreamError',
+    ]);
     const sub = nc.subscribe('silent');
-    expect(classify(await failure(() => nc.request('silent', '', { timeout: 50 })))).toEqual(['isTransientJetStreamError']);
+    expect(classify(await failure(() => nc.request('silent', '', { timeout: 50 })))).toEqual([
+      'isTransientJetStreamError',
+    ]);
     sub.unsubscribe();
     // No stream takes the subject: nats.js reports the missing answer as JetStream not being there (yet).
-    expect(classify(await failure(() => jetstream(nc).publish('no.stream', 'x')))).toEqual(['isTransientJetStreamError']);
+    expect(classify(await failure(() => jetstream(nc).publish('no.stream', 'x')))).toEqual([
+      'isTransientJetStreamError',
+    ]);
   });
 
   it('message text alone means nothing: servers reword their answers', () => {
-    for (const text of ['stream not found', 'consumer not found', 'wrong last sequence: 4', 'jetstream is not enabled', 'timeout', 'already in use']) {
+    for (const text of [
+      'stream not found',
+      'consumer not found',
+      'wrong last sequence: 4',
+      'jetstream is not enabled',
+      'timeout',
+      'already in use',
+    ]) {
       expect(classify(new Error(text))).toEqual([]);
     }
   });

@@ -3,7 +3,18 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ALERT_STREAM, DLQ_STREAM, EVENT_STREAM, GPU_STREAM, connectNats, ensureStreams, natsConnectionOptions, startNatsServer, NatsServerMissingError, type NatsServerHandle } from '../src/index.js';
+import {
+  ALERT_STREAM,
+  DLQ_STREAM,
+  EVENT_STREAM,
+  GPU_STREAM,
+  connectNats,
+  ensureStreams,
+  natsConnectionOptions,
+  startNatsServer,
+  NatsServerMissingError,
+  type NatsServerHandle,
+} from '../src/index.js';
 
 describe('nats', () => {
   let dir: string;
@@ -42,11 +53,22 @@ describe('nats', () => {
   it('maps the config section to connection options', async () => {
     const section = { url: ['nats://a:4222', 'nats://b:4222'], user: 'u', password: 'p' };
     const opts = await natsConnectionOptions(section, { name: 'kiln-x', inboxPrefix: '_INBOX_h1' });
-    expect(opts).toMatchObject({ servers: ['nats://a:4222', 'nats://b:4222'], user: 'u', pass: 'p', name: 'kiln-x', inboxPrefix: '_INBOX_h1', maxReconnectAttempts: -1 });
+    expect(opts).toMatchObject({
+      servers: ['nats://a:4222', 'nats://b:4222'],
+      user: 'u',
+      pass: 'p',
+      name: 'kiln-x',
+      inboxPrefix: '_INBOX_h1',
+      maxReconnectAttempts: -1,
+    });
   });
 
   it('says how to install nats-server when it is missing', async () => {
-    await expect(startNatsServer({ dir, binary: 'nats-server-that-does-not-exist' })).rejects.toThrow(NatsServerMissingError);
-    await expect(startNatsServer({ dir, binary: 'nats-server-that-does-not-exist' })).rejects.toThrow(/apt-get install nats-server/);
+    await expect(startNatsServer({ dir, binary: 'nats-server-that-does-not-exist' })).rejects.toThrow(
+      NatsServerMissingError,
+    );
+    await expect(startNatsServer({ dir, binary: 'nats-server-that-does-not-exist' })).rejects.toThrow(
+      /apt-get install nats-server/,
+    );
   });
 });

@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { PartitionLeases, fairShare, startNatsServer, type NatsServerHandle, type PartitionOwner } from '../src/index.js';
+import {
+  PartitionLeases,
+  fairShare,
+  startNatsServer,
+  type NatsServerHandle,
+  type PartitionOwner,
+} from '../src/index.js';
 
 const PARTITIONS = 8;
 const LEASE_MS = 1_500;
@@ -56,7 +62,12 @@ describe('partition leases on a real nats-server', () => {
   it('spreads partitions evenly, moves a dead instance’s partitions to the survivors, and hands over on stop', async () => {
     const owners = { a: new RecordingOwner(), b: new RecordingOwner(), c: new RecordingOwner() };
     const start = async (name: 'a' | 'b' | 'c') =>
-      PartitionLeases.start(await open(), 1, { group: 'g', instance: name, partitions: PARTITIONS, leaseMs: LEASE_MS, log: quiet }, owners[name]);
+      PartitionLeases.start(
+        await open(),
+        1,
+        { group: 'g', instance: name, partitions: PARTITIONS, leaseMs: LEASE_MS, log: quiet },
+        owners[name],
+      );
     // Every partition is served by exactly one live instance whenever the instances agree.
     const disjointCover = (...names: ('a' | 'b' | 'c')[]): boolean => {
       const all = names.flatMap((n) => [...owners[n].serving]);
@@ -66,10 +77,23 @@ describe('partition leases on a real nats-server', () => {
     const a = await start('a');
     await until('a to take every partition', () => owners.a.serving.size === PARTITIONS);
     const b = await start('b');
-    await until('a and b to split 4/4', () => owners.a.serving.size === 4 && owners.b.serving.size === 4 && disjointCover('a', 'b'));
+    await until(
+      'a and b to split 4/4',
+      () => owners.a.serving.size === 4 && owners.b.serving.size === 4 && disjointCover('a', 'b'),
+    );
     const cConnection = await open();
-    const c = await PartitionLeases.start(cConnection, 1, { group: 'g', instance: 'c', partitions: PARTITIONS, leaseMs: LEASE_MS, log: quiet }, owners.c);
-    await until('a, b, c to share 3/3/2', () => disjointCover('a', 'b', 'c') && Math.max(owners.a.serving.size, owners.b.serving.size, owners.c.serving.size) === 3);
+    const c = await PartitionLeases.start(
+      cConnection,
+      1,
+      { group: 'g', instance: 'c', partitions: PARTITIONS, leaseMs: LEASE_MS, log: quiet },
+      owners.c,
+    );
+    await until(
+      'a, b, c to share 3/3/2',
+      () =>
+        disjointCover('a', 'b', 'c') &&
+        Math.max(owners.a.serving.size, owners.b.serving.size, owners.c.serving.size) === 3,
+    );
     expect(owners.a.events.filter((e) => e.endsWith(':lost'))).toEqual([]);
 
     // c dies without a word: its connection is gone, its keys expire, a and b take its partitions.
@@ -96,7 +120,12 @@ describe('partition leases on a real nats-server', () => {
     const owners = [new RecordingOwner(), new RecordingOwner()];
     const leases = await Promise.all(
       owners.map(async (owner, i) =>
-        PartitionLeases.start(await open(), 1, { group: 'together', instance: `t${i}`, partitions: PARTITIONS, leaseMs: LEASE_MS, log: quiet }, owner),
+        PartitionLeases.start(
+          await open(),
+          1,
+          { group: 'together', instance: `t${i}`, partitions: PARTITIONS, leaseMs: LEASE_MS, log: quiet },
+          owner,
+        ),
       ),
     );
     await until('a 4/4 split', () => owners.every((o) => o.serving.size === PARTITIONS / 2));

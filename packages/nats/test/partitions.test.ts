@@ -5,7 +5,15 @@ import { join } from 'node:path';
 import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { parseGpuSubject, partitionOf } from '@kiln/wire';
-import { GPU_STREAM, agentPublishSubjects, ensureStreams, partitionFilter, partitionMapping, startNatsServer, type NatsServerHandle } from '../src/index.js';
+import {
+  GPU_STREAM,
+  agentPublishSubjects,
+  ensureStreams,
+  partitionFilter,
+  partitionMapping,
+  startNatsServer,
+  type NatsServerHandle,
+} from '../src/index.js';
 
 const PARTITIONS = 8;
 const RACKS = Array.from({ length: 60 }, (_, i) => `r${String(i).padStart(4, '0')}`);
@@ -43,7 +51,11 @@ describe('partitions by rack, mapped by a real nats-server', () => {
 
     const seen = new Map<string, number>();
     for (let k = 0; k < PARTITIONS; k++) {
-      await jsm.consumers.add(GPU_STREAM, { durable_name: `p${k}`, ack_policy: AckPolicy.None, filter_subject: partitionFilter(k, PARTITIONS) });
+      await jsm.consumers.add(GPU_STREAM, {
+        durable_name: `p${k}`,
+        ack_policy: AckPolicy.None,
+        filter_subject: partitionFilter(k, PARTITIONS),
+      });
       const consumer = await js.consumers.get(GPU_STREAM, `p${k}`);
       const pending = (await consumer.info()).num_pending;
       const batch = await consumer.fetch({ max_messages: pending, expires: 2_000 });

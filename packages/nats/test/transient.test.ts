@@ -22,6 +22,8 @@ describe('retryTransient', () => {
   });
 
   it('stops retrying at its deadline', async () => {
-    await expect(retryTransient('probe', () => Promise.reject(new TimeoutError()), 250)).rejects.toThrow(/probe: .*timeout/);
+    await expect(retryTransient('probe', () => Promise.reject(new TimeoutError()), 250)).rejects.toThrow(
+      /probe: .*timeout/,
+    );
   });
 });

@@ -146,7 +146,9 @@ export class FaultEffects {
       const count = r.param;
       const window = endMs - startMs;
       const due =
-        Number.isFinite(window) && window > 0 ? Math.min(count, Math.floor(((offsetMs - startMs) * count) / window) + 1) : count;
+        Number.isFinite(window) && window > 0
+          ? Math.min(count, Math.floor(((offsetMs - startMs) * count) / window) + 1)
+          : count;
       const added = this.progress[i]!;
       if (due > added) {
         for (let gpu = r.firstGpu; gpu < r.endGpu; gpu++) events.addDoubleBitErrors(gpu, due - added);
@@ -182,19 +184,26 @@ function resolve(topology: Topology, fault: Fault): ResolvedFault {
   if ('rack' in fault) {
     const rack = topology.rackId(fault.rack);
     if (rack === undefined) {
-      throw new RangeError(`fault ${fault.kind}: no rack ${JSON.stringify(fault.rack)} (racks: ${describe(topology.racks)})`);
+      throw new RangeError(
+        `fault ${fault.kind}: no rack ${JSON.stringify(fault.rack)} (racks: ${describe(topology.racks)})`,
+      );
     }
     return { fault, firstGpu: rack * GPUS_PER_RACK, endGpu: (rack + 1) * GPUS_PER_RACK, host: -1, rack, param };
   }
   const host = topology.hostId(fault.host);
   if (host === undefined) {
-    throw new RangeError(`fault ${fault.kind}: no host ${JSON.stringify(fault.host)} (hosts: ${describe(topology.hosts)})`);
+    throw new RangeError(
+      `fault ${fault.kind}: no host ${JSON.stringify(fault.host)} (hosts: ${describe(topology.hosts)})`,
+    );
   }
   const rack = topology.rackOfHost(host);
   const gpu = 'gpu' in fault ? fault.gpu : undefined;
-  if (gpu === undefined) return { fault, firstGpu: host * GPUS_PER_TRAY, endGpu: (host + 1) * GPUS_PER_TRAY, host, rack, param };
+  if (gpu === undefined)
+    return { fault, firstGpu: host * GPUS_PER_TRAY, endGpu: (host + 1) * GPUS_PER_TRAY, host, rack, param };
   if (gpu >= GPUS_PER_TRAY) {
-    throw new RangeError(`fault ${fault.kind} on ${faultTargetName(fault)}: a compute tray has GPUs 0..${GPUS_PER_TRAY - 1}`);
+    throw new RangeError(
+      `fault ${fault.kind} on ${faultTargetName(fault)}: a compute tray has GPUs 0..${GPUS_PER_TRAY - 1}`,
+    );
   }
   const first = host * GPUS_PER_TRAY + gpu;
   return { fault, firstGpu: first, endGpu: first + 1, host, rack, param };

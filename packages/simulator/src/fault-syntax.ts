@@ -1,6 +1,14 @@
 import { formatDuration, parseDuration } from '@kiln/duration';
 import { isSubjectToken } from '@kiln/wire';
-import { checkParam, FAULT_KIND_NAMES, FAULT_KINDS, faultParam, faultTargetName, isFaultKind, type Fault } from './faults.js';
+import {
+  checkParam,
+  FAULT_KIND_NAMES,
+  FAULT_KINDS,
+  faultParam,
+  faultTargetName,
+  isFaultKind,
+  type Fault,
+} from './faults.js';
 
 /**
  * The compact fault syntax of `kiln simulate --fault`:
@@ -55,15 +63,19 @@ export function parseFault(spec: string): Fault {
   const [startText = '', durationText, ...extraDurations] = rest.slice(at + 1).split('+');
   if (extraDurations.length > 0) fail('more than one "+<duration>"');
   const startMs = parseDuration(startText);
-  if (startMs === undefined) fail(`start ${JSON.stringify(startText)} is not a duration (use e.g. 90s, 5m, 1h30m, 500ms)`);
+  if (startMs === undefined)
+    fail(`start ${JSON.stringify(startText)} is not a duration (use e.g. 90s, 5m, 1h30m, 500ms)`);
   const durationMs = durationText === undefined ? kindSpec.defaultDurationMs : parseDuration(durationText);
-  if (durationMs === undefined) fail(`duration ${JSON.stringify(durationText)} is not a duration (use e.g. 90s, 5m, 1h30m)`);
+  if (durationMs === undefined)
+    fail(`duration ${JSON.stringify(durationText)} is not a duration (use e.g. 90s, 5m, 1h30m)`);
 
   const fault: Record<string, unknown> = { kind, startMs, endMs: startMs + durationMs };
   const [name, gpuText, ...extraParts] = target.split('/');
   if (extraParts.length > 0) fail(`target ${JSON.stringify(target)} has more than one "/"`);
   if (name === undefined || !isSubjectToken(name)) {
-    fail(`target ${JSON.stringify(target)} is not a ${kindSpec.target === 'rack' ? 'rack' : 'host'} name ([A-Za-z0-9_-], e.g. r0001-t03)`);
+    fail(
+      `target ${JSON.stringify(target)} is not a ${kindSpec.target === 'rack' ? 'rack' : 'host'} name ([A-Za-z0-9_-], e.g. r0001-t03)`,
+    );
   }
   if (kindSpec.target === 'rack') {
     if (gpuText !== undefined) fail(`${kind} targets a whole rack (e.g. r0001), not a GPU`);
@@ -100,7 +112,10 @@ export function parseFaults(specs: readonly string[]): Fault[] {
  *  has no open-ended counter_reset (it reads back as an instant reload). */
 export function formatFault(fault: Fault): string {
   const spec = FAULT_KINDS[fault.kind];
-  const param = spec.param && (fault as unknown as Record<string, unknown>)[spec.param.name] !== undefined ? `=${faultParam(fault)}` : '';
+  const param =
+    spec.param && (fault as unknown as Record<string, unknown>)[spec.param.name] !== undefined
+      ? `=${faultParam(fault)}`
+      : '';
   // An open-ended window has no duration to write; only counter_reset then reads back as its instant default.
   const duration = fault.endMs - fault.startMs;
   const until = duration === spec.defaultDurationMs || duration === Infinity ? '' : `+${formatDuration(duration)}`;

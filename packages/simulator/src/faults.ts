@@ -178,8 +178,16 @@ export const FAULT_KINDS: Readonly<Record<FaultKind, FaultKindSpec>> = {
     param: { name: 'slowdown', default: 0.22, min: 0.01, max: 0.9, integer: false },
     defaultDurationMs: Infinity,
   },
-  xid: { target: 'gpu', param: { name: 'code', default: 79, min: 1, max: 65535, integer: true }, defaultDurationMs: Infinity },
-  xid_storm: { target: 'gpu', param: { name: 'code', default: 74, min: 1, max: 65535, integer: true }, defaultDurationMs: Infinity },
+  xid: {
+    target: 'gpu',
+    param: { name: 'code', default: 79, min: 1, max: 65535, integer: true },
+    defaultDurationMs: Infinity,
+  },
+  xid_storm: {
+    target: 'gpu',
+    param: { name: 'code', default: 74, min: 1, max: 65535, integer: true },
+    defaultDurationMs: Infinity,
+  },
   ecc_dbe: {
     target: 'gpu',
     param: { name: 'count', default: 1, min: 1, max: 1_000_000, integer: true },
@@ -188,15 +196,27 @@ export const FAULT_KINDS: Readonly<Record<FaultKind, FaultKindSpec>> = {
   gpu_missing: { target: 'gpu', defaultDurationMs: Infinity },
   offline: { target: 'host', defaultDurationMs: Infinity },
   counter_reset: { target: 'host', defaultDurationMs: 0 },
-  clock_skew: { target: 'host', param: { name: 'aheadS', default: 240, min: -3600, max: 3600, integer: false }, defaultDurationMs: Infinity },
+  clock_skew: {
+    target: 'host',
+    param: { name: 'aheadS', default: 240, min: -3600, max: 3600, integer: false },
+    defaultDurationMs: Infinity,
+  },
   rack_cooling: {
     target: 'rack',
     param: { name: 'riseC', default: 22, min: 0, max: 80, integer: false },
     defaultDurationMs: Infinity,
   },
-  nvlink_down: { target: 'gpu', param: { name: 'links', default: 2, min: 1, max: 18, integer: true }, defaultDurationMs: Infinity },
+  nvlink_down: {
+    target: 'gpu',
+    param: { name: 'links', default: 2, min: 1, max: 18, integer: true },
+    defaultDurationMs: Infinity,
+  },
   fabric_stuck: { target: 'gpu', defaultDurationMs: Infinity },
-  ecc_storm: { target: 'gpu', param: { name: 'rate', default: 100, min: 0.01, max: 1_000_000, integer: false }, defaultDurationMs: Infinity },
+  ecc_storm: {
+    target: 'gpu',
+    param: { name: 'rate', default: 100, min: 0.01, max: 1_000_000, integer: false },
+    defaultDurationMs: Infinity,
+  },
   idle_rack: { target: 'rack', defaultDurationMs: Infinity },
 };
 
@@ -235,22 +255,35 @@ export function validateFault(input: unknown): Fault {
   }
   const spec = FAULT_KINDS[kind];
   const where = `fault ${kind}`;
-  const allowed = new Set(['kind', 'startMs', 'endMs', ...targetKeys(spec.target), ...(spec.param ? [spec.param.name] : [])]);
+  const allowed = new Set([
+    'kind',
+    'startMs',
+    'endMs',
+    ...targetKeys(spec.target),
+    ...(spec.param ? [spec.param.name] : []),
+  ]);
   for (const key of Object.keys(f)) {
-    if (!allowed.has(key)) throw new TypeError(`${where}: unknown field ${JSON.stringify(key)} (allowed: ${[...allowed].join(', ')})`);
+    if (!allowed.has(key))
+      throw new TypeError(`${where}: unknown field ${JSON.stringify(key)} (allowed: ${[...allowed].join(', ')})`);
   }
   const startMs = f.startMs;
   const endMs = f.endMs;
   if (typeof startMs !== 'number' || !Number.isFinite(startMs) || startMs < 0) {
-    throw new TypeError(`${where}: startMs must be a finite number of milliseconds >= 0, got ${JSON.stringify(startMs)}`);
+    throw new TypeError(
+      `${where}: startMs must be a finite number of milliseconds >= 0, got ${JSON.stringify(startMs)}`,
+    );
   }
   if (typeof endMs !== 'number' || Number.isNaN(endMs) || endMs < startMs) {
-    throw new TypeError(`${where}: endMs must be a number >= startMs (${startMs}) or Infinity, got ${JSON.stringify(endMs)}`);
+    throw new TypeError(
+      `${where}: endMs must be a number >= startMs (${startMs}) or Infinity, got ${JSON.stringify(endMs)}`,
+    );
   }
   if (spec.target === 'rack') {
-    if (typeof f.rack !== 'string' || f.rack === '') throw new TypeError(`${where}: rack must be a rack name, e.g. r0001`);
+    if (typeof f.rack !== 'string' || f.rack === '')
+      throw new TypeError(`${where}: rack must be a rack name, e.g. r0001`);
   } else {
-    if (typeof f.host !== 'string' || f.host === '') throw new TypeError(`${where}: host must be a host name, e.g. r0001-t03`);
+    if (typeof f.host !== 'string' || f.host === '')
+      throw new TypeError(`${where}: host must be a host name, e.g. r0001-t03`);
     if (f.gpu !== undefined && !(Number.isInteger(f.gpu) && (f.gpu as number) >= 0 && (f.gpu as number) <= 7)) {
       throw new TypeError(`${where}: gpu must be a GPU index 0..7 or absent (all GPUs), got ${JSON.stringify(f.gpu)}`);
     }

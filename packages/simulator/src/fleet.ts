@@ -48,7 +48,8 @@ export class Fleet {
   constructor(options: FleetOptions) {
     const { seed, startMs, intervalMs = 1000 } = options;
     if (!Number.isSafeInteger(seed)) throw new RangeError(`seed must be a safe integer, got ${seed}`);
-    if (!Number.isSafeInteger(startMs) || startMs < 0) throw new RangeError(`startMs must be Unix milliseconds, got ${startMs}`);
+    if (!Number.isSafeInteger(startMs) || startMs < 0)
+      throw new RangeError(`startMs must be Unix milliseconds, got ${startMs}`);
     if (!Number.isSafeInteger(intervalMs) || intervalMs < 1) {
       throw new RangeError(`intervalMs must be a positive integer, got ${intervalMs}`);
     }
@@ -138,7 +139,8 @@ export class Fleet {
   /** Moves jobs, faults and physics to `atMs`; returns the tick's seq. */
   private advance(atMs: number): number {
     if (!Number.isSafeInteger(atMs)) throw new RangeError(`tick time must be integer Unix milliseconds, got ${atMs}`);
-    if (atMs <= this.lastTickTs) throw new RangeError(`tick time ${atMs} is not after the previous tick (${this.lastTickTs})`);
+    if (atMs <= this.lastTickTs)
+      throw new RangeError(`tick time ${atMs} is not after the previous tick (${this.lastTickTs})`);
     const dtS = Number.isNaN(this.lastTickTs) ? this.intervalMs / 1000 : (atMs - this.lastTickTs) / 1000;
     const offsetMs = atMs - this.startMs;
     this.jobs.advance(offsetMs);

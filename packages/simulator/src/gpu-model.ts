@@ -116,10 +116,7 @@ export class GpuModel implements FaultEventSink {
   /** Before the first step the temperatures start at their steady state: the fleet has been running a while. */
   private settled = false;
 
-  constructor(
-    topology: Topology,
-    seed: number,
-  ) {
+  constructor(topology: Topology, seed: number) {
     const n = topology.gpuCount;
     const traits = new Rng(seed, 1);
     this.frame = new Float64Array(n * METRIC_COUNT);
@@ -164,7 +161,9 @@ export class GpuModel implements FaultEventSink {
     this.noise = new Rng(seed, 3);
     // A stream of its own, so the GPUs' traits stay what they were before modules were modelled.
     const grace = new Rng(seed, 4);
-    this.graceW = Float32Array.from({ length: n / hw.GPUS_PER_MODULE }, () => grace.range(hw.GRACE_POWER_W[0], hw.GRACE_POWER_W[1]));
+    this.graceW = Float32Array.from({ length: n / hw.GPUS_PER_MODULE }, () =>
+      grace.range(hw.GRACE_POWER_W[0], hw.GRACE_POWER_W[1]),
+    );
   }
 
   addDoubleBitErrors(gpu: number, count: number): void {
@@ -234,7 +233,10 @@ export class GpuModel implements FaultEventSink {
 
         // Thermal control, from the temperatures at the start of the interval.
         const slowdownC = this.slowdownC[g]!;
-        const excessC = Math.max(this.dieC[g]! - (slowdownC - hw.SW_THERMAL_MARGIN_C), this.hbmC[g]! - this.memMaxC[g]!);
+        const excessC = Math.max(
+          this.dieC[g]! - (slowdownC - hw.SW_THERMAL_MARGIN_C),
+          this.hbmC[g]! - this.memMaxC[g]!,
+        );
         let thermalClock = this.thermalClock[g]!;
         if (excessC > 0) thermalClock = Math.max(MIN_THERMAL_CLOCK, thermalClock - CAP_GAIN * excessC * dtS);
         else if (excessC < -CAP_DEADBAND_C) thermalClock = Math.min(1, thermalClock + CAP_RECOVERY * dtS);
@@ -321,7 +323,8 @@ export class GpuModel implements FaultEventSink {
       for (let g = rack * GPUS_PER_RACK; g < rackEnd; g += hw.GPUS_PER_MODULE) {
         let moduleW = this.graceW[g / hw.GPUS_PER_MODULE]!;
         for (let k = 0; k < hw.GPUS_PER_MODULE; k++) moduleW += frame[(g + k) * METRIC_COUNT + POWER]!;
-        for (let k = 0; k < hw.GPUS_PER_MODULE; k++) frame[(g + k) * METRIC_COUNT + MODULE_POWER] = Math.round(moduleW * 10) / 10;
+        for (let k = 0; k < hw.GPUS_PER_MODULE; k++)
+          frame[(g + k) * METRIC_COUNT + MODULE_POWER] = Math.round(moduleW * 10) / 10;
       }
     }
   }

@@ -146,7 +146,9 @@ function validateJobOptions(options: JobOptions | undefined): Required<JobOption
     throw new RangeError(`jobs.perRack must be an integer in 1..${TRAYS_PER_RACK}, got ${o.perRack}`);
   }
   if (!(Number.isFinite(o.checkpointIntervalMs) && o.checkpointIntervalMs > 0)) {
-    throw new RangeError(`jobs.checkpointIntervalMs must be a positive number of milliseconds, got ${o.checkpointIntervalMs}`);
+    throw new RangeError(
+      `jobs.checkpointIntervalMs must be a positive number of milliseconds, got ${o.checkpointIntervalMs}`,
+    );
   }
   if (!(o.restartMeanMs > 0)) {
     throw new RangeError(`jobs.restartMeanMs must be > 0 (Infinity disables restarts), got ${o.restartMeanMs}`);

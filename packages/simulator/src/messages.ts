@@ -40,7 +40,14 @@ export class FleetMessages {
     return present;
   }
 
-  private write(writer: MessageWriter, host: number, effects: FaultEffects, frame: Float64Array, seq: number, ts: number): WireMessage | undefined {
+  private write(
+    writer: MessageWriter,
+    host: number,
+    effects: FaultEffects,
+    frame: Float64Array,
+    seq: number,
+    ts: number,
+  ): WireMessage | undefined {
     if (effects.offline[host] === 1) return undefined;
     writer.begin(seq, ts + effects.clockAheadMs[host]!);
     const { uuids } = this.topology;

@@ -1,5 +1,13 @@
 import type { JetStreamClient } from '@nats-io/jetstream';
-import { encodeEvent, encodeMessage, eventMessageId, eventSubject, gpuSubject, messageId, type WireMessage } from '@kiln/wire';
+import {
+  encodeEvent,
+  encodeMessage,
+  eventMessageId,
+  eventSubject,
+  gpuSubject,
+  messageId,
+  type WireMessage,
+} from '@kiln/wire';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Fleet } from './fleet.js';
 import { ConcurrencyLimit } from '@kiln/flow';
@@ -57,7 +65,8 @@ const MAX_INFLIGHT = 4096;
  */
 export async function publishFleet(js: JetStreamClient, fleet: Fleet, options: PublishOptions): Promise<PublishResult> {
   const { mode, signal, onProgress } = options;
-  if (mode !== 'realtime' && mode !== 'replay') throw new RangeError(`mode must be 'realtime' or 'replay', got ${String(mode)}`);
+  if (mode !== 'realtime' && mode !== 'replay')
+    throw new RangeError(`mode must be 'realtime' or 'replay', got ${String(mode)}`);
   const inflight = positiveInteger('inflight', options.inflight ?? DEFAULT_INFLIGHT, MAX_INFLIGHT);
   const timeout = positiveInteger('ackTimeoutMs', options.ackTimeoutMs ?? 5000, 3_600_000);
   const attempts = positiveInteger('attempts', options.attempts ?? 3, 100);
@@ -103,7 +112,11 @@ export async function publishFleet(js: JetStreamClient, fleet: Fleet, options: P
         }
         const body = encodeMessage(message);
         const samples = message.gpus.length;
-        js.publish(subjectOf(message), body, { msgID: messageId(message.host, message.seq), timeout, retries: attempts }).then(
+        js.publish(subjectOf(message), body, {
+          msgID: messageId(message.host, message.seq),
+          timeout,
+          retries: attempts,
+        }).then(
           (ack) => {
             stats.messages++;
             stats.samples += samples;
@@ -120,7 +133,11 @@ export async function publishFleet(js: JetStreamClient, fleet: Fleet, options: P
       // Xid storms: events go to the event stream, as an agent reading the kernel log publishes them.
       for (const e of fleet.tickEvents()) {
         await acks.acquire();
-        js.publish(eventSubject(e.cluster, e.rack, e.host), encodeEvent(e), { msgID: eventMessageId(e.host, e.seq), timeout, retries: attempts }).then(
+        js.publish(eventSubject(e.cluster, e.rack, e.host), encodeEvent(e), {
+          msgID: eventMessageId(e.host, e.seq),
+          timeout,
+          retries: attempts,
+        }).then(
           () => acks.release(),
           (error: unknown) => {
             failure ??= { error };
@@ -137,7 +154,10 @@ export async function publishFleet(js: JetStreamClient, fleet: Fleet, options: P
     await acks.idle();
     if (failure) {
       const { error } = failure;
-      throw new Error(`publishing stopped after ${stats.ticks} ticks (${stats.messages} messages acknowledged): ${describe(error)}`, { cause: error });
+      throw new Error(
+        `publishing stopped after ${stats.ticks} ticks (${stats.messages} messages acknowledged): ${describe(error)}`,
+        { cause: error },
+      );
     }
   }
   return { ...stats, aborted };
@@ -148,7 +168,8 @@ async function sleepUntil(due: number, signal: AbortSignal | undefined): Promise
   try {
     // A timer may fire a millisecond before the wall clock reads `due` (they round differently): sleep on until it does,
     // so that a tick is never stamped before its time.
-    for (let left = due - Date.now(); left > 0; left = due - Date.now()) await sleep(left, undefined, signal ? { signal } : undefined);
+    for (let left = due - Date.now(); left > 0; left = due - Date.now())
+      await sleep(left, undefined, signal ? { signal } : undefined);
     return true;
   } catch (error) {
     if (signal?.aborted) return false;

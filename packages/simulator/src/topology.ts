@@ -41,7 +41,9 @@ export class Topology {
     }
     this.racks = Array.from({ length: rackCount }, (_, r) => rackName(r));
     this.hosts = this.racks.flatMap((rack) => Array.from({ length: TRAYS_PER_RACK }, (_, t) => hostName(rack, t)));
-    this.uuids = this.hosts.flatMap((host) => Array.from({ length: GPUS_PER_TRAY }, (_, g) => gpuUuid(cluster, host, g)));
+    this.uuids = this.hosts.flatMap((host) =>
+      Array.from({ length: GPUS_PER_TRAY }, (_, g) => gpuUuid(cluster, host, g)),
+    );
     this.gpuCount = this.uuids.length;
     this.hostIds = new Map(this.hosts.map((h, i) => [h, i]));
     this.rackIds = new Map(this.racks.map((r, i) => [r, i]));
@@ -72,6 +74,12 @@ export function gpuUuid(cluster: string, host: string, gpu: number): string {
   let h = 0x811c9dc5;
   const key = `${cluster}/${host}/${gpu}`;
   for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
-  const hex = [1, 2, 3, 4].map((k) => mix32(h ^ Math.imul(k, 0x9e3779b9)).toString(16).padStart(8, '0')).join('');
+  const hex = [1, 2, 3, 4]
+    .map((k) =>
+      mix32(h ^ Math.imul(k, 0x9e3779b9))
+        .toString(16)
+        .padStart(8, '0'),
+    )
+    .join('');
   return `GPU-${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

@@ -3,12 +3,32 @@ import { FaultSyntaxError, formatFault, parseFault, parseFaults, validateFault, 
 
 describe('parseFault', () => {
   it('reads host, GPU, start and duration', () => {
-    expect(parseFault('overheat:r0001-t03/2@120s+300s')).toEqual({ kind: 'overheat', host: 'r0001-t03', gpu: 2, startMs: 120_000, endMs: 420_000 });
+    expect(parseFault('overheat:r0001-t03/2@120s+300s')).toEqual({
+      kind: 'overheat',
+      host: 'r0001-t03',
+      gpu: 2,
+      startMs: 120_000,
+      endMs: 420_000,
+    });
   });
 
   it('reads a parameter, compound durations, and open-ended windows', () => {
-    expect(parseFault('xid=48:r0002-t11/0@10m')).toEqual({ kind: 'xid', host: 'r0002-t11', gpu: 0, startMs: 600_000, endMs: Infinity, code: 48 });
-    expect(parseFault('xid_storm=119:r0002-t11/0@10m+30s')).toEqual({ kind: 'xid_storm', host: 'r0002-t11', gpu: 0, startMs: 600_000, endMs: 630_000, code: 119 });
+    expect(parseFault('xid=48:r0002-t11/0@10m')).toEqual({
+      kind: 'xid',
+      host: 'r0002-t11',
+      gpu: 0,
+      startMs: 600_000,
+      endMs: Infinity,
+      code: 48,
+    });
+    expect(parseFault('xid_storm=119:r0002-t11/0@10m+30s')).toEqual({
+      kind: 'xid_storm',
+      host: 'r0002-t11',
+      gpu: 0,
+      startMs: 600_000,
+      endMs: 630_000,
+      code: 119,
+    });
     expect(parseFault('straggler=0.3:r0001-t01@1h30m+500ms')).toEqual({
       kind: 'straggler',
       host: 'r0001-t01',
@@ -16,12 +36,28 @@ describe('parseFault', () => {
       endMs: 5_400_500,
       slowdown: 0.3,
     });
-    expect(parseFault('rack_cooling=25:r0003@5m+15m')).toEqual({ kind: 'rack_cooling', rack: 'r0003', startMs: 300_000, endMs: 1_200_000, riseC: 25 });
-    expect(parseFault(' offline:r0001-t09@0s+30s ')).toEqual({ kind: 'offline', host: 'r0001-t09', startMs: 0, endMs: 30_000 });
+    expect(parseFault('rack_cooling=25:r0003@5m+15m')).toEqual({
+      kind: 'rack_cooling',
+      rack: 'r0003',
+      startMs: 300_000,
+      endMs: 1_200_000,
+      riseC: 25,
+    });
+    expect(parseFault(' offline:r0001-t09@0s+30s ')).toEqual({
+      kind: 'offline',
+      host: 'r0001-t09',
+      startMs: 0,
+      endMs: 30_000,
+    });
   });
 
   it('makes counter_reset an instant reload unless given a duration', () => {
-    expect(parseFault('counter_reset:r0001-t04@2m')).toEqual({ kind: 'counter_reset', host: 'r0001-t04', startMs: 120_000, endMs: 120_000 });
+    expect(parseFault('counter_reset:r0001-t04@2m')).toEqual({
+      kind: 'counter_reset',
+      host: 'r0001-t04',
+      startMs: 120_000,
+      endMs: 120_000,
+    });
     expect(parseFault('counter_reset:r0001-t04@2m+10s').endMs).toBe(130_000);
   });
 

@@ -19,7 +19,9 @@ describe('Fleet topology', () => {
   it('sends a rack as 18 messages of 4 GPUs: 72 GPUs', () => {
     const rack1 = messages.filter((m) => m.rack === 'r0001');
     expect(rack1).toHaveLength(18);
-    expect(rack1.map((m) => m.host)).toEqual(Array.from({ length: 18 }, (_, t) => `r0001-t${String(t + 1).padStart(2, '0')}`));
+    expect(rack1.map((m) => m.host)).toEqual(
+      Array.from({ length: 18 }, (_, t) => `r0001-t${String(t + 1).padStart(2, '0')}`),
+    );
     for (const m of rack1) expect(m.gpus.map((g) => g.gpu)).toEqual([0, 1, 2, 3]);
     expect(messages.filter((m) => m.rack === 'r0002')).toHaveLength(18);
     expect(fleet.gpuCount).toBe(144);
@@ -75,22 +77,53 @@ describe('Fleet topology', () => {
     expect(() => new Fleet({ cluster: 'c', racks: 1, seed: 1, startMs: T0, intervalMs: 0 })).toThrow(/intervalMs/);
     expect(() => new Fleet({ cluster: 'c', racks: 1, seed: 1, startMs: T0, jobs: { perRack: 19 } })).toThrow(/perRack/);
     expect(
-      () => new Fleet({ cluster: 'c', racks: 1, seed: 1, startMs: T0, faults: [{ kind: 'stall', host: 'r0002-t01', startMs: 0, endMs: 1 }] }),
+      () =>
+        new Fleet({
+          cluster: 'c',
+          racks: 1,
+          seed: 1,
+          startMs: T0,
+          faults: [{ kind: 'stall', host: 'r0002-t01', startMs: 0, endMs: 1 }],
+        }),
     ).toThrow(/no host "r0002-t01"/);
     expect(
-      () => new Fleet({ cluster: 'c', racks: 1, seed: 1, startMs: T0, faults: [{ kind: 'stall', host: 'r0001-t01', gpu: 4, startMs: 0, endMs: 1 }] }),
+      () =>
+        new Fleet({
+          cluster: 'c',
+          racks: 1,
+          seed: 1,
+          startMs: T0,
+          faults: [{ kind: 'stall', host: 'r0001-t01', gpu: 4, startMs: 0, endMs: 1 }],
+        }),
     ).toThrow(/GPUs 0\.\.3/);
     expect(
-      () => new Fleet({ cluster: 'c', racks: 1, seed: 1, startMs: T0, faults: [{ kind: 'rack_cooling', rack: 'r0009', startMs: 0, endMs: 1 }] }),
+      () =>
+        new Fleet({
+          cluster: 'c',
+          racks: 1,
+          seed: 1,
+          startMs: T0,
+          faults: [{ kind: 'rack_cooling', rack: 'r0009', startMs: 0, endMs: 1 }],
+        }),
     ).toThrow(/no rack "r0009"/);
     expect(
-      () => new Fleet({ cluster: 'c', racks: 1, seed: 1, startMs: T0, faults: [{ kind: 'xid', host: 'r0001-t01', startMs: 10, endMs: 5 }] }),
+      () =>
+        new Fleet({
+          cluster: 'c',
+          racks: 1,
+          seed: 1,
+          startMs: T0,
+          faults: [{ kind: 'xid', host: 'r0001-t01', startMs: 10, endMs: 5 }],
+        }),
     ).toThrow(/endMs/);
   });
 });
 
 describe('determinism', () => {
-  const opts = { racks: 2, faults: [{ kind: 'overheat' as const, host: 'r0001-t02', gpu: 1, startMs: 5_000, endMs: 60_000 }] };
+  const opts = {
+    racks: 2,
+    faults: [{ kind: 'overheat' as const, host: 'r0001-t02', gpu: 1, startMs: 5_000, endMs: 60_000 }],
+  };
 
   it('gives identical messages for the same seed', () => {
     expect(run({ ...opts, seed: 11 }, 120)).toEqual(run({ ...opts, seed: 11 }, 120));
@@ -140,7 +173,15 @@ describe('wire validity', () => {
     let rows = 0;
     for (const [i, m] of messages.entries()) {
       batch.clear();
-      const result = decodeMessage(gpuSubject(m.cluster, m.rack, m.host), Buffer.from(encodeMessage(m)), m.ts, DEFAULT_DECODE_LIMITS, batch, stats, i);
+      const result = decodeMessage(
+        gpuSubject(m.cluster, m.rack, m.host),
+        Buffer.from(encodeMessage(m)),
+        m.ts,
+        DEFAULT_DECODE_LIMITS,
+        batch,
+        stats,
+        i,
+      );
       if (!result.ok) throw new Error(`${m.host} seq ${m.seq}: ${result.reason}: ${result.detail}`);
       rows += result.rows;
     }
@@ -156,11 +197,18 @@ describe('wire validity', () => {
       for (const g of m.gpus) {
         for (const def of METRICS) {
           const v = g[def.name];
-          if (v === undefined || !Number.isFinite(v) || v < def.min || v > def.max || (def.integer && !Number.isInteger(v))) {
+          if (
+            v === undefined ||
+            !Number.isFinite(v) ||
+            v < def.min ||
+            v > def.max ||
+            (def.integer && !Number.isInteger(v))
+          ) {
             problems.push(`${m.host}/${g.gpu} ${def.name}=${v}`);
           }
         }
-        if (g.fb_used_mib! + g.fb_free_mib! !== 288 * 1024 - 1024) problems.push(`${m.host}/${g.gpu} framebuffer total`);
+        if (g.fb_used_mib! + g.fb_free_mib! !== 288 * 1024 - 1024)
+          problems.push(`${m.host}/${g.gpu} framebuffer total`);
       }
     }
     expect(problems.slice(0, 10)).toEqual([]);

@@ -12,7 +12,9 @@ describe('a simulated GB300 rack reports its NVLink, fabric, thermal margin and 
     expect(new Set(readings.map(({ r }) => r.nvlink_links_inactive))).toEqual(new Set([0]));
     expect(new Set(readings.map(({ r }) => r.fabric_state))).toEqual(new Set([3]));
     expect(new Set(readings.map(({ r }) => r.fabric_status))).toEqual(new Set([0]));
-    expect(new Set(readings.map(({ rack, r }) => `${rack}:${r.fabric_clique}`))).toEqual(new Set(['r0001:1', 'r0002:2']));
+    expect(new Set(readings.map(({ rack, r }) => `${rack}:${r.fabric_clique}`))).toEqual(
+      new Set(['r0001:1', 'r0002:2']),
+    );
     for (const { r } of readings) expect(r.temp_margin_c).toBe(r.slowdown_temp_c! - r.temp_c!);
     expect(min(readings.map(({ r }) => r.temp_margin_c!))).toBeGreaterThan(5);
   });
@@ -33,7 +35,12 @@ describe('a simulated GB300 rack reports its NVLink, fabric, thermal margin and 
 });
 
 describe('Grace-Blackwell faults', () => {
-  const faults = parseFaults(['nvlink_down=4:r0001-t05/1@10s+10s', 'fabric_stuck:r0001-t06@10s', 'ecc_storm=50:r0001-t07/0@10s', 'idle_rack:r0002@0s']);
+  const faults = parseFaults([
+    'nvlink_down=4:r0001-t05/1@10s+10s',
+    'fabric_stuck:r0001-t06@10s',
+    'ecc_storm=50:r0001-t07/0@10s',
+    'idle_rack:r0002@0s',
+  ]);
   const messages = run({ racks: 2, jobs: { restartMeanMs: Infinity }, faults }, 40);
 
   it('takes links down on the GPU for the fault’s window only', () => {
@@ -60,11 +67,21 @@ describe('Grace-Blackwell faults', () => {
     const stats = new DecodeStats();
     for (const m of idle) {
       batch.clear();
-      const result = decodeMessage(gpuSubject(m.cluster, m.rack, m.host), new TextEncoder().encode(encodeMessage(m)), m.ts, DEFAULT_DECODE_LIMITS, batch, stats, 0);
+      const result = decodeMessage(
+        gpuSubject(m.cluster, m.rack, m.host),
+        new TextEncoder().encode(encodeMessage(m)),
+        m.ts,
+        DEFAULT_DECODE_LIMITS,
+        batch,
+        stats,
+        0,
+      );
       expect(result.ok).toBe(true);
     }
     const gpus = idle.flatMap((m) => m.gpus);
     expect(gpus).toHaveLength(72 * 40);
-    expect(gpus.every((r) => r.job === undefined && r.util_pct === 0 && r.fabric_state === 2 && r.fabric_clique === 0)).toBe(true);
+    expect(
+      gpus.every((r) => r.job === undefined && r.util_pct === 0 && r.fabric_state === 2 && r.fabric_clique === 0),
+    ).toBe(true);
   });
 });

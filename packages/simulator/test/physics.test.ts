@@ -10,7 +10,12 @@ describe('15 minutes of two healthy racks and one overheating GPU', () => {
   const START_S = 120;
   const END_S = 420;
   const messages = run(
-    { racks: 2, seed: 42, jobs: { restartMeanMs: Infinity }, faults: [parseFault(`overheat:${HOT.host}/${HOT.gpu}@${START_S}s+${END_S - START_S}s`)] },
+    {
+      racks: 2,
+      seed: 42,
+      jobs: { restartMeanMs: Infinity },
+      faults: [parseFault(`overheat:${HOT.host}/${HOT.gpu}@${START_S}s+${END_S - START_S}s`)],
+    },
     15 * 60,
   );
   const hot = series(messages, HOT.host, HOT.gpu);
@@ -60,9 +65,13 @@ describe('15 minutes of two healthy racks and one overheating GPU', () => {
     expect(throttled.every((x) => x.s >= START_S && x.s < END_S + 60)).toBe(true);
     const busyBefore = hot.filter((x) => x.s < START_S && x.r.util_pct! >= 90);
     const busyThrottled = throttled.filter((x) => x.r.util_pct! >= 90);
-    expect(mean(busyThrottled.map((x) => x.r.sm_clock_mhz!))).toBeLessThan(0.9 * mean(busyBefore.map((x) => x.r.sm_clock_mhz!)));
+    expect(mean(busyThrottled.map((x) => x.r.sm_clock_mhz!))).toBeLessThan(
+      0.9 * mean(busyBefore.map((x) => x.r.sm_clock_mhz!)),
+    );
     expect(mean(busyThrottled.map((x) => x.r.power_w!))).toBeLessThan(0.9 * mean(busyBefore.map((x) => x.r.power_w!)));
-    const throttledElsewhere = messages.flatMap((m) => m.gpus.filter((g) => !isHot(m.host, g.gpu) && (g.clock_events! & THROTTLE) !== 0));
+    const throttledElsewhere = messages.flatMap((m) =>
+      m.gpus.filter((g) => !isHot(m.host, g.gpu) && (g.clock_events! & THROTTLE) !== 0),
+    );
     expect(throttledElsewhere).toEqual([]);
   });
 
@@ -86,7 +95,12 @@ describe('15 minutes of two healthy racks and one overheating GPU', () => {
     }
     expect(busyTicks).toBeGreaterThan(1500);
     const inconsistent = messages.flatMap((m) =>
-      m.gpus.filter((g) => g.sm_active! > g.util_pct! / 100 + 0.01 || g.tensor_active! > g.sm_active! || g.dram_active! > g.util_pct! / 100 + 0.2),
+      m.gpus.filter(
+        (g) =>
+          g.sm_active! > g.util_pct! / 100 + 0.01 ||
+          g.tensor_active! > g.sm_active! ||
+          g.dram_active! > g.util_pct! / 100 + 0.2,
+      ),
     );
     expect(inconsistent).toEqual([]);
   });
@@ -135,7 +149,9 @@ describe('15 minutes of two healthy racks and one overheating GPU', () => {
     const dipping = messages.flatMap((m) => m.gpus.filter((g) => g.util_pct! < 50));
     expect(max(dipping.map((g) => g.power_w!))).toBeLessThan(400);
     const s = series(messages, 'r0002-t01', 0);
-    const growth = s.slice(1).map((x, i) => ({ util: x.r.util_pct!, bytes: x.r.nvlink_bytes! - s[i]!.r.nvlink_bytes! }));
+    const growth = s
+      .slice(1)
+      .map((x, i) => ({ util: x.r.util_pct!, bytes: x.r.nvlink_bytes! - s[i]!.r.nvlink_bytes! }));
     expect(mean(growth.filter((x) => x.util >= 90).map((x) => x.bytes))).toBeGreaterThan(
       10 * mean(growth.filter((x) => x.util < 50).map((x) => x.bytes)),
     );
@@ -160,7 +176,12 @@ describe('job restarts', () => {
     expect(restarts.length).toBeGreaterThanOrEqual(1);
     for (const r of restarts.filter((r) => r[r.length - 1]! < 599)) expect(r.length).toBe(60);
     const last = idleTicks[idleTicks.length - 1]!;
-    if (last < 590) expect(byTick(messages).get(last + 5)!.every((x) => x.r.util_pct! > 0)).toBe(true);
+    if (last < 590)
+      expect(
+        byTick(messages)
+          .get(last + 5)!
+          .every((x) => x.r.util_pct! > 0),
+      ).toBe(true);
   });
 });
 
@@ -223,7 +244,10 @@ describe('faults', () => {
       if (!busy || s < 60 || s >= 180) continue;
       expect(r.util_pct!).toBeGreaterThanOrEqual(90);
       const others = busy.filter((x) => !(x.host === 'r0001-t06' && x.r.gpu === 0));
-      ratios.push({ clock: r.sm_clock_mhz! / mean(others.map((x) => x.r.sm_clock_mhz!)), power: r.power_w! / mean(others.map((x) => x.r.power_w!)) });
+      ratios.push({
+        clock: r.sm_clock_mhz! / mean(others.map((x) => x.r.sm_clock_mhz!)),
+        power: r.power_w! / mean(others.map((x) => x.r.power_w!)),
+      });
     }
     expect(ratios.length).toBeGreaterThan(60);
     expect(mean(ratios.map((x) => x.clock))).toBeGreaterThan(0.7);
@@ -233,7 +257,9 @@ describe('faults', () => {
   });
 
   it('xid: the code from startMs until endMs, on that GPU only', () => {
-    const xids = messages.flatMap((m) => m.gpus.filter((g) => g.xid !== 0).map((g) => `${m.host}/${g.gpu}@${(m.ts - messages[0]!.ts) / 1000}=${g.xid}`));
+    const xids = messages.flatMap((m) =>
+      m.gpus.filter((g) => g.xid !== 0).map((g) => `${m.host}/${g.gpu}@${(m.ts - messages[0]!.ts) / 1000}=${g.xid}`),
+    );
     expect(xids).toEqual(Array.from({ length: 60 }, (_, i) => `r0001-t07/3@${30 + i}=48`));
   });
 
@@ -244,7 +270,9 @@ describe('faults', () => {
     expect(s.find((x) => x.s === 100)!.r.ecc_dbe_vol).toBe(2);
     expect(s.find((x) => x.s === 140)!.r.ecc_dbe_vol).toBe(3);
     expect(s.filter((x) => x.s >= 140).every((x) => x.r.ecc_dbe_vol === 3 && x.r.remapped_rows_unc === 3)).toBe(true);
-    expect(messages.flatMap((m) => m.gpus).filter((g) => g.ecc_dbe_vol! > 0)).toHaveLength(s.filter((x) => x.s >= 60).length);
+    expect(messages.flatMap((m) => m.gpus).filter((g) => g.ecc_dbe_vol! > 0)).toHaveLength(
+      s.filter((x) => x.s >= 60).length,
+    );
   });
 
   it('offline: the host sends nothing in the window, then resumes with a higher seq', () => {
@@ -277,7 +305,12 @@ describe('faults', () => {
 
   it('rack_cooling: every GPU of the rack heats up together and cools after, the other rack unaffected', () => {
     const rackMean = (s: number, rack: string) =>
-      mean(ticks.get(s)!.filter((x) => x.host.startsWith(rack) && x.r.util_pct! >= 90).map((x) => x.r.temp_c!));
+      mean(
+        ticks
+          .get(s)!
+          .filter((x) => x.host.startsWith(rack) && x.r.util_pct! >= 90)
+          .map((x) => x.r.temp_c!),
+      );
     const warm = [200, 250, 290].filter((s) => peers(s, 'r0002'));
     expect(warm.length).toBeGreaterThan(0);
     for (const s of warm) {
@@ -287,7 +320,9 @@ describe('faults', () => {
     }
     expect(Math.abs(rackMean(250, 'r0001') - rackMean(50, 'r0001'))).toBeLessThan(3);
     const late = ticks.get(8 * 60 - 1)!.filter((x) => x.host.startsWith('r0002'));
-    expect(late.every((x) => x.r.temp_c! < x.r.slowdown_temp_c! - 10 && (x.r.clock_events! & THERMAL_CLOCK_EVENTS) === 0)).toBe(true);
+    expect(
+      late.every((x) => x.r.temp_c! < x.r.slowdown_temp_c! - 10 && (x.r.clock_events! & THERMAL_CLOCK_EVENTS) === 0),
+    ).toBe(true);
   });
 });
 

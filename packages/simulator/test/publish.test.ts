@@ -19,7 +19,13 @@ describe('publishFleet into a real JetStream stream', () => {
    * mid-run gave 64 duplicates where none were due). Acks this patient time out only past the test's own timeout.
    */
   const PATIENT = { ackTimeoutMs: 55_000 } as const;
-  const options: FleetOptions = { cluster: 'pub-ai1', racks: 2, seed: 4, startMs: T0, faults: [{ kind: 'offline', host: 'r0002-t18', startMs: 0, endMs: 2_000 }] };
+  const options: FleetOptions = {
+    cluster: 'pub-ai1',
+    racks: 2,
+    seed: 4,
+    startMs: T0,
+    faults: [{ kind: 'offline', host: 'r0002-t18', startMs: 0, endMs: 2_000 }],
+  };
 
   beforeAll(async () => {
     server = await startTestNatsServer();
@@ -45,7 +51,10 @@ describe('publishFleet into a real JetStream stream', () => {
   it('publishes an Xid storm as one event per tick of its window on the event subject, and a re-send as duplicates', async () => {
     await freshStream();
     await jsm.streams.add({ name: 'EVENTS', subjects: [EVENT_SUBJECTS] });
-    const storm: FleetOptions = { ...options, faults: [{ kind: 'xid_storm', host: 'r0001-t03', gpu: 1, code: 119, startMs: 2_000, endMs: 4_000 }] };
+    const storm: FleetOptions = {
+      ...options,
+      faults: [{ kind: 'xid_storm', host: 'r0001-t03', gpu: 1, code: 119, startMs: 2_000, endMs: 4_000 }],
+    };
     await publishFleet(js, new Fleet(storm), { mode: 'replay', ticks: 5 });
     await publishFleet(js, new Fleet(storm), { mode: 'replay', ticks: 5 });
     const info = await jsm.streams.info('EVENTS');
@@ -69,9 +78,22 @@ describe('publishFleet into a real JetStream stream', () => {
   it('stores one message per host per tick, and a re-send of the same ticks as duplicates', async () => {
     const name = await freshStream();
     const progress: PublishStats[] = [];
-    const first = await publishFleet(js, new Fleet(options), { ...PATIENT, mode: 'replay', ticks: 5, inflight: 64, onProgress: (s) => progress.push(s) });
+    const first = await publishFleet(js, new Fleet(options), {
+      ...PATIENT,
+      mode: 'replay',
+      ticks: 5,
+      inflight: 64,
+      onProgress: (s) => progress.push(s),
+    });
     // 36 hosts × 5 ticks, less the two ticks r0002-t18 is offline.
-    expect(first).toMatchObject({ ticks: 5, messages: 178, samples: 178 * 4, duplicates: 0, aborted: false, lastTs: T0 + 4000 });
+    expect(first).toMatchObject({
+      ticks: 5,
+      messages: 178,
+      samples: 178 * 4,
+      duplicates: 0,
+      aborted: false,
+      lastTs: T0 + 4000,
+    });
     expect(progress.map((p) => p.ticks)).toEqual([1, 2, 3, 4, 5]);
     expect((await jsm.streams.info(name)).state.messages).toBe(178);
 
@@ -118,7 +140,12 @@ describe('publishFleet into a real JetStream stream', () => {
     const before = Date.now();
     const fleet = new Fleet({ cluster: 'pub-ai1', racks: 1, seed: 4, startMs: before, intervalMs: 100 });
     const stamps: number[] = [];
-    const result = await publishFleet(js, fleet, { ...PATIENT, mode: 'realtime', ticks: 3, onProgress: (s) => stamps.push(s.lastTs) });
+    const result = await publishFleet(js, fleet, {
+      ...PATIENT,
+      mode: 'realtime',
+      ticks: 3,
+      onProgress: (s) => stamps.push(s.lastTs),
+    });
     const after = Date.now();
     expect(result).toMatchObject({ ticks: 3, messages: 54, duplicates: 0 });
     expect(stamps[0]).toBeGreaterThanOrEqual(before);
@@ -140,7 +167,9 @@ describe('publishFleet into a real JetStream stream', () => {
 
   it('checks its options', async () => {
     const fleet = new Fleet(options);
-    await expect(publishFleet(js, fleet, { mode: 'replay', inflight: 0 })).rejects.toThrow(/inflight must be an integer/);
+    await expect(publishFleet(js, fleet, { mode: 'replay', inflight: 0 })).rejects.toThrow(
+      /inflight must be an integer/,
+    );
     await expect(publishFleet(js, fleet, { mode: 'fast' as 'replay' })).rejects.toThrow(/mode must be/);
     await expect(publishFleet(js, fleet, { mode: 'replay', ticks: -1 })).rejects.toThrow(/ticks must be/);
     expect(fleet.tickCount).toBe(0);

@@ -1,5 +1,12 @@
 /** What happened to an alert at one moment of its life. */
-export type AlertHistoryKind = 'firing' | 'resolved' | 'notified' | 'notify_failed' | 'silenced' | 'inhibited' | (string & {});
+export type AlertHistoryKind =
+  | 'firing'
+  | 'resolved'
+  | 'notified'
+  | 'notify_failed'
+  | 'silenced'
+  | 'inhibited'
+  | (string & {});
 
 /** One entry of the alert history that Grafana shows as a timeline. */
 export interface AlertHistoryRow {

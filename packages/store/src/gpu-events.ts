@@ -1,7 +1,18 @@
 import type { GpuEvent } from '@kiln/wire';
 import type { ReadQuery } from './sample-identity.js';
 
-export const GPU_EVENT_COLUMNS = ['ts', 'cluster', 'rack', 'host', 'seq', 'kind', 'gpu', 'uuid', 'code', 'message'] as const;
+export const GPU_EVENT_COLUMNS = [
+  'ts',
+  'cluster',
+  'rack',
+  'host',
+  'seq',
+  'kind',
+  'gpu',
+  'uuid',
+  'code',
+  'message',
+] as const;
 
 /** An event as kiln.gpu_events holds it: no GPU is NULL, no uuid empty. */
 export function gpuEventValues(e: GpuEvent): unknown[] {

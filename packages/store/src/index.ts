@@ -4,7 +4,14 @@ export { DEFAULT_RETENTION, DEDUPLICATION_WINDOW, type Retention } from './migra
 export { MIGRATIONS } from './migrations/index.js';
 export type { Migration, MigrationContext } from './migrations/migration.js';
 export type { SchemaTarget } from './migrations/render-statement.js';
-export type { AlterTable, Backfill, CreateMaterializedView, CreateTable, SchemaStatement, TableEngine } from './migrations/schema-statement.js';
+export type {
+  AlterTable,
+  Backfill,
+  CreateMaterializedView,
+  CreateTable,
+  SchemaStatement,
+  TableEngine,
+} from './migrations/schema-statement.js';
 export { ROLLUP_COLUMNS, type RollupColumn } from './schema/rollup-columns.js';
 export { METRIC_COLUMNS, METRIC_COLUMNS_V1, type MetricColumn, type RollupKind } from './schema/metric-columns.js';
 export { SAMPLE_COLUMNS, SampleEncoder } from './insert/sample-encoder.js';

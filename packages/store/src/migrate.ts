@@ -39,7 +39,9 @@ const SCHEMA_MIGRATIONS: CreateTable = {
 async function appliesTo(store: MigrationTarget, statement: SchemaStatement): Promise<boolean> {
   if (statement.kind !== 'alter' || statement.onlyWhereSettingExists === undefined) return true;
   const name = checkedIdentifier(statement.onlyWhereSettingExists);
-  const [found] = await store.query<{ n: number }>(`SELECT toUInt32(count()) AS n FROM system.merge_tree_settings WHERE name = '${name}'`);
+  const [found] = await store.query<{ n: number }>(
+    `SELECT toUInt32(count()) AS n FROM system.merge_tree_settings WHERE name = '${name}'`,
+  );
   return Number(found?.n) > 0;
 }
 

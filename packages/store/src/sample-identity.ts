@@ -9,7 +9,8 @@ function gpuKey(batch: SampleBatch, row: number): string {
 }
 
 // Identity strings are subject tokens ([A-Za-z0-9_-], checked by the decoder), so they are safe to quote inline.
-const gpuTuple = (b: SampleBatch, row: number): string => `('${b.cluster[row]}','${b.rack[row]}','${b.host[row]}',${b.gpu[row]})`;
+const gpuTuple = (b: SampleBatch, row: number): string =>
+  `('${b.cluster[row]}','${b.rack[row]}','${b.host[row]}',${b.gpu[row]})`;
 /** Tuples per query: an IN list this long stays well inside the server's default max_query_size. */
 const CHUNK = 5_000;
 
@@ -18,7 +19,12 @@ const CHUNK = 5_000;
  * engine read only the recent part of those GPUs' data), by position in `rows`: -Infinity where nothing of that GPU is
  * stored since then.
  */
-export async function newestStored(query: ReadQuery, table: string, batch: SampleBatch, rows: readonly number[]): Promise<Float64Array> {
+export async function newestStored(
+  query: ReadQuery,
+  table: string,
+  batch: SampleBatch,
+  rows: readonly number[],
+): Promise<Float64Array> {
   const newest = new Map<string, number>();
   const gpus = new Map<string, string>();
   let lo = Infinity;
@@ -40,7 +46,12 @@ export async function newestStored(query: ReadQuery, table: string, batch: Sampl
 }
 
 /** Of the given rows of `batch`, those whose sample identity (cluster, rack, host, gpu, ts) is in `table`. */
-export async function storedIdentities(query: ReadQuery, table: string, batch: SampleBatch, rows: readonly number[]): Promise<Set<number>> {
+export async function storedIdentities(
+  query: ReadQuery,
+  table: string,
+  batch: SampleBatch,
+  rows: readonly number[],
+): Promise<Set<number>> {
   const found = new Set<number>();
   for (let i = 0; i < rows.length; i += CHUNK) {
     const part = rows.slice(i, i + CHUNK);

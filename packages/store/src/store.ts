@@ -7,7 +7,14 @@ import { ALERT_HISTORY_COLUMNS, alertHistoryValues, type AlertHistoryRow } from 
 import { DEAD_LETTER_COLUMNS, deadLetterValues, type DeadLetterRow } from './dead-letters.js';
 import { eventStored, GPU_EVENT_COLUMNS, gpuEventValues } from './gpu-events.js';
 import { EmbeddedEngine } from './engine/embedded-engine.js';
-import { checkedIdentifier, checkedTableName, insertSettings, insertStatement, type InsertFormat, type InsertSettings } from './insert/insert-statement.js';
+import {
+  checkedIdentifier,
+  checkedTableName,
+  insertSettings,
+  insertStatement,
+  type InsertFormat,
+  type InsertSettings,
+} from './insert/insert-statement.js';
 import { encodeJsonRows } from './insert/json-rows.js';
 import { DEFAULT_RETRY_POLICY, withRetry, type RetryHook, type RetryPolicy } from './insert/retry.js';
 import { NativeSampleEncoder } from './insert/native-sample-encoder.js';
@@ -61,7 +68,12 @@ export interface Store {
    */
   insertSamples(batch: SampleBatch, token: string): Promise<void>;
   /** Inserts rows (values in `columns` order; DateTime64 as epoch ms) into `table` (`db.table` or a table of `database`). */
-  insertRows(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[], token: string): Promise<void>;
+  insertRows(
+    table: string,
+    columns: readonly string[],
+    rows: readonly (readonly unknown[])[],
+    token: string,
+  ): Promise<void>;
   insertDeadLetters(rows: readonly DeadLetterRow[], token: string): Promise<void>;
   /** Inserts events into gpu_events, one row each; the same token with the same events is stored once. */
   insertEvents(events: readonly GpuEvent[], token: string): Promise<void>;
@@ -104,7 +116,8 @@ export async function createStore(options: StoreOptions): Promise<Store> {
     });
     return new ClickHouseStore(client, undefined, database, options);
   }
-  if (options.cluster !== undefined) throw new Error('a cluster is a set of ClickHouse servers: set url as well as cluster');
+  if (options.cluster !== undefined)
+    throw new Error('a cluster is a set of ClickHouse servers: set url as well as cluster');
   const engine = new EmbeddedEngine(join(options.dataDir, 'clickhouse'));
   const client = createClient({ connection: engine.connection });
   return new ClickHouseStore(client, engine, database, options);
@@ -163,7 +176,8 @@ class ClickHouseStore implements Store {
   ): Promise<void> {
     if (rows.length === 0) return;
     for (const row of rows) {
-      if (row.length !== columns.length) throw new Error(`insert into ${table}: a row has ${row.length} values for ${columns.length} columns`);
+      if (row.length !== columns.length)
+        throw new Error(`insert into ${table}: a row has ${row.length} values for ${columns.length} columns`);
     }
     await this.#insertBody(table, columns, encodeJsonRows(rows), token);
   }
@@ -212,14 +226,23 @@ class ClickHouseStore implements Store {
    * One INSERT of a prepared body, one attempt. The embedded engine takes a JSONCompactEachRow body through chdb's own
    * insert and a Native one from a file; a server takes either as the request body.
    */
-  async #insertBody(table: string, columns: readonly string[], body: string | Buffer, token: string, format: InsertFormat = 'JSONCompactEachRow'): Promise<void> {
+  async #insertBody(
+    table: string,
+    columns: readonly string[],
+    body: string | Buffer,
+    token: string,
+    format: InsertFormat = 'JSONCompactEachRow',
+  ): Promise<void> {
     const qualified = checkedTableName(table.includes('.') ? table : `${this.database}.${table}`);
     const settings = insertSettings(token, this.#insertSettings);
     const engine = this.engine;
     const bytes = typeof body === 'string' ? Buffer.from(body) : body;
     const identifiers = columns.map(checkedIdentifier);
     if (engine === undefined) {
-      const result = await this.client.exec({ query: insertStatement(qualified, columns, settings, format), values: Readable.from([bytes], { objectMode: false }) });
+      const result = await this.client.exec({
+        query: insertStatement(qualified, columns, settings, format),
+        values: Readable.from([bytes], { objectMode: false }),
+      });
       result.stream.resume();
       await finished(result.stream);
     } else if (format === 'Native') {

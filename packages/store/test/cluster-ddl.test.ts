@@ -6,7 +6,8 @@ import { embeddedStoreForFile } from './helpers.js';
 // parser (formatQuery), which is the parser a cluster's servers run.
 const cluster = schemaStatements({ database: 'kiln', cluster: 'kiln_cluster' }, { retention: DEFAULT_RETENTION });
 const single = schemaStatements({ database: 'kiln' }, { retention: DEFAULT_RETENTION });
-const creating = (name: string) => cluster.find((s) => new RegExp(`^CREATE (TABLE|MATERIALIZED VIEW) IF NOT EXISTS kiln\\.${name} `).test(s));
+const creating = (name: string) =>
+  cluster.find((s) => new RegExp(`^CREATE (TABLE|MATERIALIZED VIEW) IF NOT EXISTS kiln\\.${name} `).test(s));
 
 let store: Store;
 let dataDir: string;
@@ -20,7 +21,8 @@ describe('the schema for a cluster', () => {
     expect(cluster[0]).toBe('CREATE DATABASE IF NOT EXISTS kiln ON CLUSTER kiln_cluster');
     const ddl = cluster.slice(1).filter((s) => !s.startsWith('INSERT'));
     expect(ddl).toHaveLength(cluster.length - 2); // all but the database and the backfill
-    for (const sql of ddl) expect(sql).toMatch(/^(CREATE [A-Z ]+|ALTER TABLE|DROP VIEW IF EXISTS) kiln\.\w+ ON CLUSTER kiln_cluster\b/);
+    for (const sql of ddl)
+      expect(sql).toMatch(/^(CREATE [A-Z ]+|ALTER TABLE|DROP VIEW IF EXISTS) kiln\.\w+ ON CLUSTER kiln_cluster\b/);
   });
 
   it('alters the local tables, where the rows are', () => {
@@ -52,8 +54,14 @@ describe('the schema for a cluster', () => {
 
   it('replaces the rollup views on every node when a migration changes their columns', () => {
     const drops = cluster.filter((s) => s.startsWith('DROP'));
-    expect(drops).toEqual(['gpu_rollup_10s_mv', 'gpu_rollup_1m_mv', 'gpu_rollup_1h_mv'].map((v) => `DROP VIEW IF EXISTS kiln.${v} ON CLUSTER kiln_cluster`));
-    const lastView = cluster.findLast((s) => s.startsWith('CREATE MATERIALIZED VIEW IF NOT EXISTS kiln.gpu_rollup_10s_mv '));
+    expect(drops).toEqual(
+      ['gpu_rollup_10s_mv', 'gpu_rollup_1m_mv', 'gpu_rollup_1h_mv'].map(
+        (v) => `DROP VIEW IF EXISTS kiln.${v} ON CLUSTER kiln_cluster`,
+      ),
+    );
+    const lastView = cluster.findLast((s) =>
+      s.startsWith('CREATE MATERIALIZED VIEW IF NOT EXISTS kiln.gpu_rollup_10s_mv '),
+    );
     expect(lastView).toContain('max(fabric_clique) AS fabric_clique_max');
     expect(lastView).toContain('FROM kiln.gpu_samples_local');
   });
@@ -70,7 +78,9 @@ describe('the schema for a cluster', () => {
       expect(creating(`${table}_local`)).toContain(
         `ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/kiln/${table}_local', '{replica}')`,
       );
-      expect(creating(table)).toContain(`ENGINE = Distributed(kiln_cluster, kiln, ${table}_local, cityHash64(cluster, rack))`);
+      expect(creating(table)).toContain(
+        `ENGINE = Distributed(kiln_cluster, kiln, ${table}_local, cityHash64(cluster, rack))`,
+      );
     }
     expect(creating('alerts')).toContain('Distributed(kiln_cluster, kiln, alerts_local, cityHash64(fingerprint))');
     expect(creating('dead_letters')).toContain('Distributed(kiln_cluster, kiln, dead_letters_local, stream_seq)');
@@ -85,16 +95,26 @@ describe('the schema for a cluster', () => {
 
   it('trades the non-replicated deduplication window for the replicated one, a week long', () => {
     const samples = creating('gpu_samples_local')!;
-    expect(samples).toContain('SETTINGS ttl_only_drop_parts = 1, replicated_deduplication_window = 10000, replicated_deduplication_window_seconds = 604800');
+    expect(samples).toContain(
+      'SETTINGS ttl_only_drop_parts = 1, replicated_deduplication_window = 10000, replicated_deduplication_window_seconds = 604800',
+    );
     expect(cluster.join('\n')).not.toContain('non_replicated_deduplication_window');
   });
 
   it('attaches the views to the local tables on every node, and backfills through the Distributed ones', () => {
-    expect(creating('gpu_rollup_10s_mv')).toMatch(/ TO kiln\.gpu_rollup_10s_local AS\n[\s\S]*\nFROM kiln\.gpu_samples_local\n/);
-    expect(creating('gpu_rollup_1m_mv')).toMatch(/ TO kiln\.gpu_rollup_1m_local AS\n[\s\S]*\nFROM kiln\.gpu_samples_local\n/);
-    expect(creating('gpu_rollup_1h_mv')).toMatch(/ TO kiln\.gpu_rollup_1h_local AS\n[\s\S]*\nFROM kiln\.gpu_rollup_1m_local\n/);
+    expect(creating('gpu_rollup_10s_mv')).toMatch(
+      / TO kiln\.gpu_rollup_10s_local AS\n[\s\S]*\nFROM kiln\.gpu_samples_local\n/,
+    );
+    expect(creating('gpu_rollup_1m_mv')).toMatch(
+      / TO kiln\.gpu_rollup_1m_local AS\n[\s\S]*\nFROM kiln\.gpu_samples_local\n/,
+    );
+    expect(creating('gpu_rollup_1h_mv')).toMatch(
+      / TO kiln\.gpu_rollup_1h_local AS\n[\s\S]*\nFROM kiln\.gpu_rollup_1m_local\n/,
+    );
     const backfill = cluster.find((s) => s.startsWith('INSERT'))!;
-    expect(backfill).toMatch(/^INSERT INTO kiln\.gpu_rollup_1h \(ts, cluster, rack, host, gpu, samples, [^)]*\)\nSETTINGS insert_deduplication_token = 'migration-0002:backfill', async_insert = 0, distributed_foreground_insert = 1\nSELECT/);
+    expect(backfill).toMatch(
+      /^INSERT INTO kiln\.gpu_rollup_1h \(ts, cluster, rack, host, gpu, samples, [^)]*\)\nSETTINGS insert_deduplication_token = 'migration-0002:backfill', async_insert = 0, distributed_foreground_insert = 1\nSELECT/,
+    );
     expect(backfill).toContain('\nFROM kiln.gpu_rollup_1m\n');
   });
 
@@ -115,7 +135,9 @@ describe('the schema for a cluster', () => {
   });
 
   it('refuses a cluster name that is not a plain identifier, and a cluster without a server', async () => {
-    expect(() => schemaStatements({ database: 'kiln', cluster: 'x; DROP' }, { retention: DEFAULT_RETENTION })).toThrow(/invalid cluster name/);
+    expect(() => schemaStatements({ database: 'kiln', cluster: 'x; DROP' }, { retention: DEFAULT_RETENTION })).toThrow(
+      /invalid cluster name/,
+    );
     await expect(createStore({ dataDir, cluster: 'kiln_cluster' })).rejects.toThrow(/set url/);
   });
 });

@@ -16,7 +16,14 @@ afterAll(async () => {
   await dir.remove();
 });
 
-const base = { v: 1, cluster: 'c1', rack: 'r0001', host: 'r0001-t01', kind: 'xid', message: 'GPU has fallen off the bus.' } as const;
+const base = {
+  v: 1,
+  cluster: 'c1',
+  rack: 'r0001',
+  host: 'r0001-t01',
+  kind: 'xid',
+  message: 'GPU has fallen off the bus.',
+} as const;
 
 describe('gpu_events', () => {
   it('stores one row per event, a GPU-less event with NULL gpu, and a retried insert once', async () => {

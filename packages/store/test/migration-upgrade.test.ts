@@ -23,7 +23,8 @@ function twoHours(host: string, startMs: number): SampleRow[] {
 /** Inserts rows as a writer of schema version 1 did: only the columns that version has. */
 async function insertVersion1(rows: readonly SampleRow[], token: string): Promise<void> {
   const values = rows.map(
-    (r) => `(fromUnixTimestamp64Milli(${r.ts}), 'eus2-ai1', 'r0042', '${r.host}', 0, '', '', ${r.values?.temp_c}, ${r.values?.energy_j}, ${r.values?.clock_events})`,
+    (r) =>
+      `(fromUnixTimestamp64Milli(${r.ts}), 'eus2-ai1', 'r0042', '${r.host}', 0, '', '', ${r.values?.temp_c}, ${r.values?.energy_j}, ${r.values?.clock_events})`,
   );
   await store.command(
     `INSERT INTO kiln.gpu_samples (ts, cluster, rack, host, gpu, uuid, job, temp_c, energy_j, clock_events)
@@ -57,12 +58,20 @@ describe('upgrading a version 1 database in place', () => {
     const v1 = await migrate(store, { database: 'kiln' }, { retention: DEFAULT_RETENTION }, MIGRATIONS.slice(0, 1));
     expect(v1.version).toBe(1);
     await insertVersion1(twoHours('before-upgrade', start), 'upgrade:1');
-    const before = { raw: await counts('gpu_samples'), r10s: await counts('gpu_rollup_10s'), r1m: await counts('gpu_rollup_1m') };
+    const before = {
+      raw: await counts('gpu_samples'),
+      r10s: await counts('gpu_rollup_10s'),
+      r1m: await counts('gpu_rollup_1m'),
+    };
     expect(before.raw).toBe(720);
 
     const upgrade = await store.migrate();
     expect(upgrade.applied.map((m) => m.version)).toEqual(MIGRATIONS.slice(1).map((m) => m.version));
-    expect({ raw: await counts('gpu_samples'), r10s: await counts('gpu_rollup_10s'), r1m: await counts('gpu_rollup_1m') }).toEqual(before);
+    expect({
+      raw: await counts('gpu_samples'),
+      r10s: await counts('gpu_rollup_10s'),
+      r1m: await counts('gpu_rollup_1m'),
+    }).toEqual(before);
     const backfilled = await hourly('gpu_rollup_1h', 'before-upgrade');
     expect(backfilled).toHaveLength(2);
     expect(backfilled).toEqual(await hourly('gpu_samples', 'before-upgrade'));

@@ -85,7 +85,8 @@ describe('migrations', () => {
       "SELECT table, statistics FROM system.columns WHERE database = 'kiln' AND table IN ('gpu_samples', 'gpu_rollup_10s', 'gpu_rollup_1m', 'gpu_rollup_1h', 'alerts')",
     );
     const withStatistics = (table: string) => columns.filter((c) => c.table === table && c.statistics !== '').length;
-    for (const table of ['gpu_samples', 'gpu_rollup_10s', 'gpu_rollup_1m', 'gpu_rollup_1h']) expect(withStatistics(table), table).toBe(0);
+    for (const table of ['gpu_samples', 'gpu_rollup_10s', 'gpu_rollup_1m', 'gpu_rollup_1h'])
+      expect(withStatistics(table), table).toBe(0);
     // The engine's default, kept elsewhere (and the reason for migration 4).
     expect(withStatistics('alerts')).toBeGreaterThan(0);
   });
@@ -95,11 +96,21 @@ describe('migrations', () => {
       version: 99,
       name: 'a setting of a later server',
       statements: () => [
-        { kind: 'alter', table: 'gpu_samples', actions: ['MODIFY SETTING no_such_setting = 1'], onlyWhereSettingExists: 'no_such_setting' },
+        {
+          kind: 'alter',
+          table: 'gpu_samples',
+          actions: ['MODIFY SETTING no_such_setting = 1'],
+          onlyWhereSettingExists: 'no_such_setting',
+        },
       ],
     };
-    await expect(store.command('ALTER TABLE kiln.gpu_samples MODIFY SETTING no_such_setting = 1')).rejects.toThrow(/no_such_setting/);
-    const report = await migrate(store, { database: 'later' }, { retention: DEFAULT_RETENTION }, [MIGRATIONS[0]!, laterServer]);
+    await expect(store.command('ALTER TABLE kiln.gpu_samples MODIFY SETTING no_such_setting = 1')).rejects.toThrow(
+      /no_such_setting/,
+    );
+    const report = await migrate(store, { database: 'later' }, { retention: DEFAULT_RETENTION }, [
+      MIGRATIONS[0]!,
+      laterServer,
+    ]);
     expect(report.applied.map((m) => m.version)).toEqual([1, 99]);
   });
 

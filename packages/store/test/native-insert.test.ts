@@ -9,11 +9,25 @@ import { embeddedStoreForFile } from './helpers.js';
 /** Rows at the edges of what gpu_samples keeps: rounding, negatives, nulls, counters past 2^53, non-ASCII labels. */
 function edgeRows(startMs: number): SampleRow[] {
   return [
-    { ts: startMs + 17, gpu: 0, values: { temp_c: 71.25, power_w: 1043.46, energy_j: 98_765_432_109_876.54, nvlink_bytes: 2 ** 60 + 2 ** 12 } },
-    { ts: startMs + 1_003, gpu: 1, job: 'llm-prétrain-训练', values: { temp_c: -12.34, mem_temp_c: NaN, util_pct: 99.95, sm_active: 0.8765 } },
+    {
+      ts: startMs + 17,
+      gpu: 0,
+      values: { temp_c: 71.25, power_w: 1043.46, energy_j: 98_765_432_109_876.54, nvlink_bytes: 2 ** 60 + 2 ** 12 },
+    },
+    {
+      ts: startMs + 1_003,
+      gpu: 1,
+      job: 'llm-prétrain-训练',
+      values: { temp_c: -12.34, mem_temp_c: NaN, util_pct: 99.95, sm_active: 0.8765 },
+    },
     // Out of the catalog's range: stored as null, like an absent metric.
     { ts: startMs + 2_000, gpu: 2, values: { temp_c: 151, power_w: -1, clock_events: 0x40, xid: 79, ecc_dbe_vol: 3 } },
-    { ts: startMs + 2_999, gpu: 3, host: 'r0042-t08', values: { fb_used_mib: 4_194_304, mem_clock_mhz: 19_999, row_remap_failure: 1 } },
+    {
+      ts: startMs + 2_999,
+      gpu: 3,
+      host: 'r0042-t08',
+      values: { fb_used_mib: 4_194_304, mem_clock_mhz: 19_999, row_remap_failure: 1 },
+    },
   ];
 }
 
@@ -33,7 +47,12 @@ describe('Native inserts into the embedded engine', () => {
     const batch = sampleBatch(edgeRows(recentWindowStart()));
     await store.insertSamples(batch, 'native-edges');
     await store.command('CREATE TABLE kiln.json_copy AS kiln.gpu_samples');
-    await store.engine!.insert('kiln.json_copy', SAMPLE_COLUMNS, new SampleEncoder().encode(batch), insertSettings('json-edges'));
+    await store.engine!.insert(
+      'kiln.json_copy',
+      SAMPLE_COLUMNS,
+      new SampleEncoder().encode(batch),
+      insertSettings('json-edges'),
+    );
     const native = await rows('gpu_samples');
     expect(native).toHaveLength(4);
     expect(native).toEqual(await rows('json_copy'));
@@ -66,7 +85,12 @@ describe('Native inserts into the embedded engine', () => {
       await store.command(`CREATE TABLE kiln.json_${name} AS kiln.gpu_samples`);
       const native = new NativeSampleEncoder().encode(batch, from, to);
       await store.engine!.insertNative(`kiln.native_${name}`, SAMPLE_COLUMNS, native, insertSettings(`native-${name}`));
-      await store.engine!.insert(`kiln.json_${name}`, SAMPLE_COLUMNS, new SampleEncoder().encode(batch, from, to), insertSettings(`json-${name}`));
+      await store.engine!.insert(
+        `kiln.json_${name}`,
+        SAMPLE_COLUMNS,
+        new SampleEncoder().encode(batch, from, to),
+        insertSettings(`json-${name}`),
+      );
       return [await rows(`native_${name}`), await rows(`json_${name}`)];
     };
     const [whole, wholeJson] = await copies('blocks', 0, 1_300);
@@ -101,7 +125,11 @@ describe('Native inserts into the embedded engine', () => {
     await store.insertSamples(later, 'native-cut-short');
     await store.command('ATTACH TABLE kiln.gpu_rollup_1m_mv');
     const cut = (await counts())[0]!;
-    expect([Number(cut.raw) - Number(twice.raw), Number(cut.r10) - Number(twice.r10), Number(cut.r1m) - Number(twice.r1m)]).toEqual([4, 4, 0]);
+    expect([
+      Number(cut.raw) - Number(twice.raw),
+      Number(cut.r10) - Number(twice.r10),
+      Number(cut.r1m) - Number(twice.r1m),
+    ]).toEqual([4, 4, 0]);
     await store.insertSamples(later, 'native-cut-short');
     const filled = (await counts())[0]!;
     for (const n of Object.values(filled).map((v, i) => Number(v) - Number(Object.values(twice)[i]))) expect(n).toBe(4);

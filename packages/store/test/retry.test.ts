@@ -5,7 +5,8 @@ import { createStore, isTransientError, RetriesExhaustedError, type RetryEvent, 
 import { withRetry } from '../src/insert/retry.js';
 import { recentWindowStart, sampleBatch, tempDir } from '@kiln/testkit';
 
-const chError = (code: number, type: string) => Object.assign(new Error(`boom (${type})`), { code: String(code), type });
+const chError = (code: number, type: string) =>
+  Object.assign(new Error(`boom (${type})`), { code: String(code), type });
 const sysError = (code: string) => Object.assign(new Error(`connect ${code} 127.0.0.1:1`), { code });
 
 describe('transient errors', () => {
@@ -39,18 +40,28 @@ describe('transient errors', () => {
     const events: RetryEvent[] = [];
     let calls = 0;
     await expect(
-      withRetry('op', policy, (e) => events.push(e), async () => {
-        calls++;
-        throw chError(62, 'SYNTAX_ERROR');
-      }),
+      withRetry(
+        'op',
+        policy,
+        (e) => events.push(e),
+        async () => {
+          calls++;
+          throw chError(62, 'SYNTAX_ERROR');
+        },
+      ),
     ).rejects.toMatchObject({ type: 'SYNTAX_ERROR' });
     expect([calls, events.length]).toEqual([1, 0]);
 
     calls = 0;
-    const failure = withRetry('insert into t', policy, (e) => events.push(e), async () => {
-      calls++;
-      throw sysError('ECONNRESET');
-    });
+    const failure = withRetry(
+      'insert into t',
+      policy,
+      (e) => events.push(e),
+      async () => {
+        calls++;
+        throw sysError('ECONNRESET');
+      },
+    );
     await expect(failure).rejects.toBeInstanceOf(RetriesExhaustedError);
     await expect(failure).rejects.toThrow(/insert into t failed after 3 attempts .*ECONNRESET/);
     expect([calls, events.map((e) => e.attempt)]).toEqual([3, [1, 2]]);
@@ -83,7 +94,12 @@ describe('what the store retries', () => {
 
   it('makes one attempt per insert: retrying a write is its writer’s decision', async () => {
     const retries: RetryEvent[] = [];
-    const unreachable = await createStore({ dataDir: dir.path, url: await closedPort(), retry: { baseDelayMs: 1 }, onRetry: (e) => retries.push(e) });
+    const unreachable = await createStore({
+      dataDir: dir.path,
+      url: await closedPort(),
+      retry: { baseDelayMs: 1 },
+      onRetry: (e) => retries.push(e),
+    });
     try {
       const failing = unreachable.insertSamples(sampleBatch([{ ts: recentWindowStart() }]), 'nowhere');
       await expect(failing).rejects.toThrow(/ECONNREFUSED/);
@@ -96,7 +112,12 @@ describe('what the store retries', () => {
 
   it('gives a read up after the configured attempts when nothing listens, with a clear error', async () => {
     const retries: RetryEvent[] = [];
-    const unreachable = await createStore({ dataDir: dir.path, url: await closedPort(), retry: { maxAttempts: 3, baseDelayMs: 1 }, onRetry: (e) => retries.push(e) });
+    const unreachable = await createStore({
+      dataDir: dir.path,
+      url: await closedPort(),
+      retry: { maxAttempts: 3, baseDelayMs: 1 },
+      onRetry: (e) => retries.push(e),
+    });
     try {
       await expect(unreachable.query('SELECT 1')).rejects.toThrow(/query failed after 3 attempts .*ECONNREFUSED/);
       expect(retries.map((e) => e.attempt)).toEqual([1, 2]);

@@ -42,7 +42,12 @@ describe('insertSamples', () => {
     const ts = recentWindowStart();
     await store.insertSamples(sampleBatch([{ ts, host: 'tokens', values: { temp_c: 1 } }]), 'tokens:a');
     await store.insertSamples(sampleBatch([{ ts: ts + 1000, host: 'tokens', values: { temp_c: 2 } }]), 'tokens:b');
-    await store.insertRows('gpu_samples', ['ts', 'cluster', 'rack', 'host', 'gpu'], [[ts + 2000, 'c', 'r', 'tokens', 0]], 'tokens:c');
+    await store.insertRows(
+      'gpu_samples',
+      ['ts', 'cluster', 'rack', 'host', 'gpu'],
+      [[ts + 2000, 'c', 'r', 'tokens', 0]],
+      'tokens:c',
+    );
     expect(await count("host = 'tokens'")).toBe(3);
   });
 
@@ -57,7 +62,11 @@ describe('insertSamples', () => {
     const ts = recentWindowStart();
     await store.insertSamples(
       sampleBatch([
-        { ts, host: 'absent', values: { temp_c: 0, power_w: 1043.46, sm_active: 0.91249, energy_j: 8811200.456, xid: 0 } },
+        {
+          ts,
+          host: 'absent',
+          values: { temp_c: 0, power_w: 1043.46, sm_active: 0.91249, energy_j: 8811200.456, xid: 0 },
+        },
         { ts: ts + 1000, host: 'absent', values: { temp_c: Number.NaN, power_w: 6000 /* beyond the catalog */ } },
       ]),
       'absent',
@@ -73,8 +82,12 @@ describe('insertSamples', () => {
 
   it('keeps each body intact until its insert is done, when inserts overlap', async () => {
     const ts = recentWindowStart();
-    const batch = (host: string, temp: number) => sampleBatch([0, 1, 2].map((gpu) => ({ ts, host, gpu, values: { temp_c: temp } })));
-    await Promise.all([store.insertSamples(batch('overlap-a', 61), 'overlap:a'), store.insertSamples(batch('overlap-b', 62), 'overlap:b')]);
+    const batch = (host: string, temp: number) =>
+      sampleBatch([0, 1, 2].map((gpu) => ({ ts, host, gpu, values: { temp_c: temp } })));
+    await Promise.all([
+      store.insertSamples(batch('overlap-a', 61), 'overlap:a'),
+      store.insertSamples(batch('overlap-b', 62), 'overlap:b'),
+    ]);
     const rows = await store.query<{ host: string; n: number; temp: number }>(
       "SELECT host, toUInt32(count()) AS n, toFloat64(max(temp_c)) AS temp FROM kiln.gpu_samples WHERE host LIKE 'overlap-%' GROUP BY host ORDER BY host",
     );
@@ -89,7 +102,15 @@ describe('insertSamples', () => {
     // which queries (and background merges) combine.
     const window = Math.floor(recentWindowStart() / 1000);
     const columns = ['ts', 'cluster', 'rack', 'host', 'gpu', 'samples'];
-    await store.insertRows('gpu_rollup_10s', columns, [[window, 'c', 'r', 'premerge', 0, 1], [window, 'c', 'r', 'premerge', 0, 2]], 'premerge');
+    await store.insertRows(
+      'gpu_rollup_10s',
+      columns,
+      [
+        [window, 'c', 'r', 'premerge', 0, 1],
+        [window, 'c', 'r', 'premerge', 0, 2],
+      ],
+      'premerge',
+    );
     const stored = async (final: string) =>
       store.query<{ rows: number; samples: number }>(
         `SELECT toUInt32(count()) AS rows, toUInt32(sum(samples)) AS samples FROM kiln.gpu_rollup_10s ${final} WHERE host = 'premerge'`,
@@ -189,12 +210,29 @@ describe('dead letters and alert history', () => {
     const big = 'é'.repeat(40_000); // 80,000 bytes of two-byte characters
     await store.insertDeadLetters(
       [
-        { receivedAt, subject: 'kiln.v1.gpu.c.r.h', reason: 'invalid_json', detail: 'unexpected }', body: '{"v":1,}', streamSeq: 7 },
-        { receivedAt, subject: 'kiln.v1.gpu.c.r.h', reason: 'oversize', detail: '80000 bytes', body: big, streamSeq: 8 },
+        {
+          receivedAt,
+          subject: 'kiln.v1.gpu.c.r.h',
+          reason: 'invalid_json',
+          detail: 'unexpected }',
+          body: '{"v":1,}',
+          streamSeq: 7,
+        },
+        {
+          receivedAt,
+          subject: 'kiln.v1.gpu.c.r.h',
+          reason: 'oversize',
+          detail: '80000 bytes',
+          body: big,
+          streamSeq: 8,
+        },
       ],
       'dl:1',
     );
-    await store.insertDeadLetters([{ receivedAt, subject: 's', reason: 'oversize', detail: '', body: '', streamSeq: 8 }], 'dl:1');
+    await store.insertDeadLetters(
+      [{ receivedAt, subject: 's', reason: 'oversize', detail: '', body: '', streamSeq: 8 }],
+      'dl:1',
+    );
     const rows = await store.query<{ reason: string; body_bytes: number; stream_seq: number; ts: string }>(
       'SELECT reason, toUInt32(length(body)) AS body_bytes, stream_seq, ts FROM kiln.dead_letters ORDER BY stream_seq',
     );
@@ -207,12 +245,41 @@ describe('dead letters and alert history', () => {
 
   it('alert history keeps labels and annotations and splits the well-known labels into columns', async () => {
     const startsAt = Date.now() - 60_000;
-    const labels = { alertname: 'GpuOverTemp', severity: 'critical', category: 'thermal', cluster: 'c1', rack: 'r1', host: 'h1', gpu: '3', uuid: 'GPU-1', team: 'ml' };
+    const labels = {
+      alertname: 'GpuOverTemp',
+      severity: 'critical',
+      category: 'thermal',
+      cluster: 'c1',
+      rack: 'r1',
+      host: 'h1',
+      gpu: '3',
+      uuid: 'GPU-1',
+      team: 'ml',
+    };
     await store.insertAlertHistory(
       [
         { at: startsAt, event: 'firing', labels, annotations: { summary: 'hot' }, fingerprint: 'f00d', startsAt },
-        { at: startsAt + 5_000, event: 'notify_failed', labels, annotations: {}, fingerprint: 'f00d', startsAt, receiver: 'pagerduty', outcome: 'http_503', detail: 'Service Unavailable', attempts: 3 },
-        { at: startsAt + 50_000, event: 'resolved', labels: { alertname: 'RackDown', cluster: 'c1', rack: 'r1' }, annotations: {}, fingerprint: 'beef', startsAt, endsAt: startsAt + 50_000 },
+        {
+          at: startsAt + 5_000,
+          event: 'notify_failed',
+          labels,
+          annotations: {},
+          fingerprint: 'f00d',
+          startsAt,
+          receiver: 'pagerduty',
+          outcome: 'http_503',
+          detail: 'Service Unavailable',
+          attempts: 3,
+        },
+        {
+          at: startsAt + 50_000,
+          event: 'resolved',
+          labels: { alertname: 'RackDown', cluster: 'c1', rack: 'r1' },
+          annotations: {},
+          fingerprint: 'beef',
+          startsAt,
+          endsAt: startsAt + 50_000,
+        },
       ],
       'alerts:1',
     );
@@ -220,9 +287,45 @@ describe('dead letters and alert history', () => {
       'SELECT event, alertname, severity, gpu, uuid, labels, annotations, receiver, outcome, attempts, toBool(ends_at IS NULL) AS open FROM kiln.alerts ORDER BY ts',
     );
     expect(rows).toEqual([
-      { event: 'firing', alertname: 'GpuOverTemp', severity: 'critical', gpu: 3, uuid: 'GPU-1', labels, annotations: { summary: 'hot' }, receiver: '', outcome: '', attempts: 0, open: true },
-      { event: 'notify_failed', alertname: 'GpuOverTemp', severity: 'critical', gpu: 3, uuid: 'GPU-1', labels, annotations: {}, receiver: 'pagerduty', outcome: 'http_503', attempts: 3, open: true },
-      { event: 'resolved', alertname: 'RackDown', severity: '', gpu: null, uuid: '', labels: { alertname: 'RackDown', cluster: 'c1', rack: 'r1' }, annotations: {}, receiver: '', outcome: '', attempts: 0, open: false },
+      {
+        event: 'firing',
+        alertname: 'GpuOverTemp',
+        severity: 'critical',
+        gpu: 3,
+        uuid: 'GPU-1',
+        labels,
+        annotations: { summary: 'hot' },
+        receiver: '',
+        outcome: '',
+        attempts: 0,
+        open: true,
+      },
+      {
+        event: 'notify_failed',
+        alertname: 'GpuOverTemp',
+        severity: 'critical',
+        gpu: 3,
+        uuid: 'GPU-1',
+        labels,
+        annotations: {},
+        receiver: 'pagerduty',
+        outcome: 'http_503',
+        attempts: 3,
+        open: true,
+      },
+      {
+        event: 'resolved',
+        alertname: 'RackDown',
+        severity: '',
+        gpu: null,
+        uuid: '',
+        labels: { alertname: 'RackDown', cluster: 'c1', rack: 'r1' },
+        annotations: {},
+        receiver: '',
+        outcome: '',
+        attempts: 0,
+        open: false,
+      },
     ]);
   });
 });

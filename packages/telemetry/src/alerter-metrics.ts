@@ -33,18 +33,33 @@ const SUPPRESSED = { state: 'suppressed' } as const;
  * The alerter's metrics: events consumed, alert state transitions, and the firing alerts by state (active, or
  * suppressed by a silence or an inhibition), counted when a collection asks (alerts are few; events are not walked).
  */
-export function observeAlerter(meter: Meter, stats: AlerterCounters, leading: () => { alerts: AlertStates; mutes: AlertMutes } | undefined): void {
-  const events = meter.createObservableCounter('kiln_alerter_events_total', { description: 'Alert events consumed from the alert stream' });
-  const invalid = meter.createObservableCounter('kiln_alerter_events_invalid_total', { description: 'Alert events that failed validation and were dead-lettered' });
+export function observeAlerter(
+  meter: Meter,
+  stats: AlerterCounters,
+  leading: () => { alerts: AlertStates; mutes: AlertMutes } | undefined,
+): void {
+  const events = meter.createObservableCounter('kiln_alerter_events_total', {
+    description: 'Alert events consumed from the alert stream',
+  });
+  const invalid = meter.createObservableCounter('kiln_alerter_events_invalid_total', {
+    description: 'Alert events that failed validation and were dead-lettered',
+  });
   const transitions = meter.createObservableCounter('kiln_alert_transitions_total', {
     description: 'Alert state changes applied: fired, resolved, started flapping',
   });
   const firing = meter.createObservableGauge('kiln_alerts', {
-    description: 'Firing alerts by state: active, or suppressed (silenced or inhibited); counted by the leading alerter only',
+    description:
+      'Firing alerts by state: active, or suppressed (silenced or inhibited); counted by the leading alerter only',
   });
-  const leader = meter.createObservableGauge('kiln_alerter_leader', { description: '1 while this alerter leads its group (consumes and notifies), 0 while it stands by' });
-  const reloadSuccess = meter.createObservableGauge('kiln_config_reload_success', { description: 'Whether the last configuration reload was applied (1) or refused (0)' });
-  const reloadedAt = meter.createObservableGauge('kiln_config_last_reload_success_timestamp_seconds', { description: 'When the configuration last changed (start or applied reload)' });
+  const leader = meter.createObservableGauge('kiln_alerter_leader', {
+    description: '1 while this alerter leads its group (consumes and notifies), 0 while it stands by',
+  });
+  const reloadSuccess = meter.createObservableGauge('kiln_config_reload_success', {
+    description: 'Whether the last configuration reload was applied (1) or refused (0)',
+  });
+  const reloadedAt = meter.createObservableGauge('kiln_config_last_reload_success_timestamp_seconds', {
+    description: 'When the configuration last changed (start or applied reload)',
+  });
   meter.addBatchObservableCallback(
     (result) => {
       result.observe(events, stats.events);

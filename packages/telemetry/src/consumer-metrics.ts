@@ -26,7 +26,9 @@ export function observeConsumers(meter: Meter, jsm: JetStreamManager, consumers:
     async (result) => {
       // Asked at each collection: an aggregator's partitions change as instances come and go.
       const labelled = consumers().map((c) => ({ ref: c, attributes: { stream: c.stream, consumer: c.consumer } }));
-      const infos = await Promise.all(labelled.map(({ ref }) => jsm.consumers.info(ref.stream, ref.consumer).catch(() => undefined)));
+      const infos = await Promise.all(
+        labelled.map(({ ref }) => jsm.consumers.info(ref.stream, ref.consumer).catch(() => undefined)),
+      );
       infos.forEach((info, i) => {
         if (info === undefined) return;
         const { attributes } = labelled[i]!;

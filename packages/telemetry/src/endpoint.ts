@@ -36,7 +36,9 @@ export async function serveTelemetryEndpoint(
   };
   const readyz = async (res: ServerResponse): Promise<void> => {
     const report = await deps.readiness.evaluate();
-    res.writeHead(report.ready ? 200 : 503, { 'content-type': 'application/json' }).end(`${JSON.stringify({ status: report.ready ? 'ready' : 'not ready', checks: report.checks })}\n`);
+    res
+      .writeHead(report.ready ? 200 : 503, { 'content-type': 'application/json' })
+      .end(`${JSON.stringify({ status: report.ready ? 'ready' : 'not ready', checks: report.checks })}\n`);
   };
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0];

@@ -20,24 +20,37 @@ const ERROR = { outcome: 'error' } as const;
  * The span is not made the active context: that would switch on AsyncLocalStorage's hooks for every promise of the
  * process, a cost the hot path would pay for a handful of sampled batches.
  */
-export function instrumentInserts<S extends SampleInserter>(store: S, telemetry: Pick<Telemetry, 'meter' | 'tracer'>, log: Logger): S {
+export function instrumentInserts<S extends SampleInserter>(
+  store: S,
+  telemetry: Pick<Telemetry, 'meter' | 'tracer'>,
+  log: Logger,
+): S {
   const { meter, tracer } = telemetry;
   const duration = meter.createHistogram('kiln_insert_duration_seconds', {
-    description: 'Time to insert one batch of raw samples into ClickHouse, by outcome (each retry is an attempt of its own)',
+    description:
+      'Time to insert one batch of raw samples into ClickHouse, by outcome (each retry is an attempt of its own)',
     advice: { explicitBucketBoundaries: DURATION_BUCKETS_S },
   });
   const size = meter.createHistogram('kiln_insert_batch_samples', {
     description: 'GPU-samples per inserted batch',
     advice: { explicitBucketBoundaries: BATCH_BUCKETS },
   });
-  const failures = meter.createCounter('kiln_insert_failures_total', { description: 'Raw-sample insert attempts that failed (the batch is retried)' });
+  const failures = meter.createCounter('kiln_insert_failures_total', {
+    description: 'Raw-sample insert attempts that failed (the batch is retried)',
+  });
   // Zero from the start, so that the first failure is an increase and not the birth of a series.
   failures.add(0);
   const insert = store.insertSamples.bind(store);
   const insertSamples = async (batch: { readonly length: number }, token: string): Promise<void> => {
     const span = tracer.startSpan('kiln.insert_samples', {
       kind: SpanKind.CLIENT,
-      attributes: { 'db.system': 'clickhouse', 'db.operation.name': 'INSERT', 'db.collection.name': 'kiln.gpu_samples', 'kiln.batch.token': token, 'kiln.batch.samples': batch.length },
+      attributes: {
+        'db.system': 'clickhouse',
+        'db.operation.name': 'INSERT',
+        'db.collection.name': 'kiln.gpu_samples',
+        'kiln.batch.token': token,
+        'kiln.batch.samples': batch.length,
+      },
     });
     const started = performance.now();
     try {
@@ -47,7 +60,10 @@ export function instrumentInserts<S extends SampleInserter>(store: S, telemetry:
       size.record(batch.length);
       if (span.isRecording()) {
         const { traceId, spanId } = span.spanContext();
-        log.debug({ token, samples: batch.length, ms: Math.round(seconds * 1000), trace_id: traceId, span_id: spanId }, 'samples inserted');
+        log.debug(
+          { token, samples: batch.length, ms: Math.round(seconds * 1000), trace_id: traceId, span_id: spanId },
+          'samples inserted',
+        );
       }
     } catch (err) {
       duration.record((performance.now() - started) / 1000, ERROR);

@@ -31,10 +31,14 @@ const DURATION_BUCKETS_S = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 60
  * outcome; a notification that ends (delivered or failed) records its time from first attempt to end, and a span,
  * sampled, that carries the group key the alerter's `notification` log line carries too.
  */
-export function recordNotifications(telemetry: Pick<Telemetry, 'meter' | 'tracer'>, receivers: readonly ReceiverRef[]): (outcome: NotificationOutcome) => void {
+export function recordNotifications(
+  telemetry: Pick<Telemetry, 'meter' | 'tracer'>,
+  receivers: readonly ReceiverRef[],
+): (outcome: NotificationOutcome) => void {
   const { meter, tracer } = telemetry;
   const outcomes = meter.createCounter('kiln_notifications_total', {
-    description: 'Notification outcomes by receiver, integration and outcome (delivered, failed, retrying, throttled, error)',
+    description:
+      'Notification outcomes by receiver, integration and outcome (delivered, failed, retrying, throttled, error)',
   });
   const duration = meter.createHistogram('kiln_notification_duration_seconds', {
     description: 'Time from the first delivery attempt of a notification to its delivery or failure, retries included',
@@ -64,7 +68,8 @@ export function recordNotifications(telemetry: Pick<Telemetry, 'meter' | 'tracer
         ...(o.httpStatus !== undefined ? { 'http.response.status_code': o.httpStatus } : {}),
       },
     });
-    if (o.result === 'failed') span.setStatus({ code: SpanStatusCode.ERROR, ...(o.error !== undefined ? { message: o.error } : {}) });
+    if (o.result === 'failed')
+      span.setStatus({ code: SpanStatusCode.ERROR, ...(o.error !== undefined ? { message: o.error } : {}) });
     span.end(end);
   };
 }

@@ -7,11 +7,19 @@ import type { Meter } from '@opentelemetry/api';
  * figures describe the time since the previous one.
  */
 export function observeProcess(meter: Meter): { stop(): void } {
-  const cpu = meter.createObservableCounter('kiln_process_cpu_seconds_total', { description: 'CPU time used by the process, user and system' });
-  const rss = meter.createObservableGauge('kiln_process_resident_memory_bytes', { description: 'Resident set size of the process' });
+  const cpu = meter.createObservableCounter('kiln_process_cpu_seconds_total', {
+    description: 'CPU time used by the process, user and system',
+  });
+  const rss = meter.createObservableGauge('kiln_process_resident_memory_bytes', {
+    description: 'Resident set size of the process',
+  });
   const heap = meter.createObservableGauge('kiln_process_heap_used_bytes', { description: 'V8 heap in use' });
-  const delayMax = meter.createObservableGauge('kiln_event_loop_delay_max_seconds', { description: 'Longest event-loop delay since the previous collection' });
-  const delayP99 = meter.createObservableGauge('kiln_event_loop_delay_p99_seconds', { description: '99th percentile of event-loop delay since the previous collection' });
+  const delayMax = meter.createObservableGauge('kiln_event_loop_delay_max_seconds', {
+    description: 'Longest event-loop delay since the previous collection',
+  });
+  const delayP99 = meter.createObservableGauge('kiln_event_loop_delay_p99_seconds', {
+    description: '99th percentile of event-loop delay since the previous collection',
+  });
   const loop = monitorEventLoopDelay({ resolution: 20 });
   loop.enable();
   meter.addBatchObservableCallback(

@@ -23,14 +23,27 @@ export interface AlerterServiceView {
 }
 
 /** The aggregator's metrics, and the lag of the durable consumers of the partitions it serves. */
-export function observeAggregatorService(telemetry: Pick<Telemetry, 'meter'>, service: AggregatorServiceView, jsm: JetStreamManager): void {
+export function observeAggregatorService(
+  telemetry: Pick<Telemetry, 'meter'>,
+  service: AggregatorServiceView,
+  jsm: JetStreamManager,
+): void {
   observeAggregator(telemetry.meter, service.stats, service.windows);
-  observeConsumers(telemetry.meter, jsm, () => service.consumers().map((consumer) => ({ stream: GPU_STREAM, consumer })));
+  observeConsumers(telemetry.meter, jsm, () =>
+    service.consumers().map((consumer) => ({ stream: GPU_STREAM, consumer })),
+  );
 }
 
 /** The alerter's metrics, and the lag of its durable consumer on the alert stream. */
-export function observeAlerterService(telemetry: Pick<Telemetry, 'meter'>, service: AlerterServiceView, jsm: JetStreamManager, consumer: string): void {
-  observeAlerter(telemetry.meter, service.stats, () => (service.leading ? { alerts: service.active, mutes: service.dispatcher } : undefined));
+export function observeAlerterService(
+  telemetry: Pick<Telemetry, 'meter'>,
+  service: AlerterServiceView,
+  jsm: JetStreamManager,
+  consumer: string,
+): void {
+  observeAlerter(telemetry.meter, service.stats, () =>
+    service.leading ? { alerts: service.active, mutes: service.dispatcher } : undefined,
+  );
   const alerts = [{ stream: ALERT_STREAM, consumer }];
   observeConsumers(telemetry.meter, jsm, () => alerts);
 }

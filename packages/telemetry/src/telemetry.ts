@@ -1,8 +1,20 @@
 import { context, metrics, trace, type Meter, type Tracer } from '@opentelemetry/api';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
-import { defaultResource, detectResources, envDetector, hostDetector, resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  defaultResource,
+  detectResources,
+  envDetector,
+  hostDetector,
+  resourceFromAttributes,
+} from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
-import { BatchSpanProcessor, ParentBasedSampler, StackContextManager, TraceIdRatioBasedSampler, TracerProvider } from '@opentelemetry/sdk-trace';
+import {
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  StackContextManager,
+  TraceIdRatioBasedSampler,
+  TracerProvider,
+} from '@opentelemetry/sdk-trace';
 import { buildInfo, type KilnConfig } from '@kiln/config';
 import type { Logger } from '@kiln/log';
 import { serveTelemetryEndpoint, type TelemetryEndpoint } from './endpoint.js';
@@ -101,9 +113,16 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
   const readiness = new Readiness();
   let endpoint: TelemetryEndpoint | undefined;
   try {
-    endpoint = await serveTelemetryEndpoint(section.listen, { reader: disabled ? undefined : prometheus, readiness, log });
+    endpoint = await serveTelemetryEndpoint(section.listen, {
+      reader: disabled ? undefined : prometheus,
+      readiness,
+      log,
+    });
   } catch (err) {
-    log.error({ err, listen: section.listen }, 'metrics endpoint not served: set metrics.listen (KILN_METRICS_LISTEN) to a free address for each process');
+    log.error(
+      { err, listen: section.listen },
+      'metrics endpoint not served: set metrics.listen (KILN_METRICS_LISTEN) to a free address for each process',
+    );
   }
   return {
     meter,

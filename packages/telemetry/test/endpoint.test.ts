@@ -61,7 +61,10 @@ describe('the endpoint on metrics.listen', () => {
       expect(await get(`${base}/healthz`)).toMatchObject({ status: 200, text: 'ok\n' });
       const starting = await get(`${base}/readyz`);
       expect(starting.status).toBe(503);
-      expect(JSON.parse(starting.text)).toEqual({ status: 'not ready', checks: [{ name: 'startup', ok: false, error: 'starting' }] });
+      expect(JSON.parse(starting.text)).toEqual({
+        status: 'not ready',
+        checks: [{ name: 'startup', ok: false, error: 'starting' }],
+      });
 
       const jsm = await jetstreamManager(nc);
       t.readiness.use([natsReadiness(nc), streamsReadiness(jsm, [GPU_STREAM])]);
@@ -74,7 +77,13 @@ describe('the endpoint on metrics.listen', () => {
       await ensureStreams(jsm, { replicas: 1 });
       const ready = await get(`${base}/readyz`);
       expect(ready.status, ready.text).toBe(200);
-      expect(JSON.parse(ready.text)).toEqual({ status: 'ready', checks: [{ name: 'nats', ok: true }, { name: 'streams', ok: true }] });
+      expect(JSON.parse(ready.text)).toEqual({
+        status: 'ready',
+        checks: [
+          { name: 'nats', ok: true },
+          { name: 'streams', ok: true },
+        ],
+      });
 
       // NATS goes away: not ready (the checks time out rather than hang the probe), though still healthy.
       await nats.stop();
@@ -121,19 +130,38 @@ describe('OTLP export', () => {
       throw new Error('Too many parts');
     },
   };
-  const delivered = { receiver: 'oncall', receiverType: 'pagerduty', groupKey: '{}:{alertname="X"}', status: 'firing', reason: 'new_alerts', result: 'delivered', attempts: 2, httpStatus: 202, elapsedMs: 1500, alerts: [{}] };
+  const delivered = {
+    receiver: 'oncall',
+    receiverType: 'pagerduty',
+    groupKey: '{}:{alertname="X"}',
+    status: 'firing',
+    reason: 'new_alerts',
+    result: 'delivered',
+    attempts: 2,
+    httpStatus: 202,
+    elapsedMs: 1500,
+    alerts: [{}],
+  };
 
   it('pushes metrics and every sampled span (insert batches, failed ones marked, and notifications) to the OTLP endpoint', async () => {
     const sink = await startOtlpSink();
     try {
       await withTelemetry(section({ otlp_endpoint: sink.url, trace_sample_ratio: 1 }), async (t) => {
         await instrumentInserts(insertOk, t, log).insertSamples({ length: 20_000 }, 'samples:kiln-aggregator:1-100');
-        await expect(instrumentInserts(insertFails, t, log).insertSamples({ length: 500 }, 'samples:kiln-aggregator:101-102')).rejects.toThrow('Too many parts');
+        await expect(
+          instrumentInserts(insertFails, t, log).insertSamples({ length: 500 }, 'samples:kiln-aggregator:101-102'),
+        ).rejects.toThrow('Too many parts');
         recordNotifications(t, [{ name: 'oncall', type: 'pagerduty' }])(delivered);
         await t.flush();
       });
       const metrics = Buffer.concat(sink.bodies('/v1/metrics')).toString('latin1');
-      for (const name of ['kiln_insert_duration_seconds', 'kiln_insert_batch_samples', 'kiln_insert_failures_total', 'kiln_notifications_total', 'kiln_process_cpu_seconds_total']) {
+      for (const name of [
+        'kiln_insert_duration_seconds',
+        'kiln_insert_batch_samples',
+        'kiln_insert_failures_total',
+        'kiln_notifications_total',
+        'kiln_process_cpu_seconds_total',
+      ]) {
         expect(metrics).toContain(name);
       }
       expect(metrics).toContain('kiln-test');
@@ -153,7 +181,8 @@ describe('OTLP export', () => {
     const sink = await startOtlpSink();
     try {
       await withTelemetry(section({ otlp_endpoint: sink.url, trace_sample_ratio: 0 }), async (t) => {
-        for (let i = 0; i < 20; i++) await instrumentInserts(insertOk, t, log).insertSamples({ length: 100 }, `samples:c:${i}-${i}`);
+        for (let i = 0; i < 20; i++)
+          await instrumentInserts(insertOk, t, log).insertSamples({ length: 100 }, `samples:c:${i}-${i}`);
         recordNotifications(t, [])(delivered);
         await t.flush();
       });

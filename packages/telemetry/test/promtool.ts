@@ -14,7 +14,9 @@ export function promtool(args: readonly string[], input = '', cwd?: string): Pro
     const child = execFile('promtool', [...args], { cwd, timeout: 60_000 }, (err, stdout, stderr) => {
       const output = `${stdout}${stderr}`;
       if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') {
-        reject(new Error('promtool not found on PATH: install the Debian package `prometheus` (apt-get install prometheus)'));
+        reject(
+          new Error('promtool not found on PATH: install the Debian package `prometheus` (apt-get install prometheus)'),
+        );
         return;
       }
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, output });

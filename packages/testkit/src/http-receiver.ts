@@ -49,7 +49,8 @@ export async function startHttpReceiver(respond?: Responder): Promise<HttpReceiv
     async waitFor(predicate, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
       while (!predicate(requests)) {
-        if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms; received ${requests.length} requests`);
+        if (Date.now() > deadline)
+          throw new Error(`timed out after ${timeoutMs} ms; received ${requests.length} requests`);
         await new Promise((r) => setTimeout(r, 50));
       }
     },

@@ -28,7 +28,10 @@ export async function startTestNatsCluster(size = 3, extraConfig = ''): Promise<
       startNatsServer({
         dir: `${dir.path}/n${i + 1}`,
         name: `kiln-test-n${i + 1}`,
-        extraConfig: [`cluster { name: kiln-test, listen: "127.0.0.1:${port}", routes: [${routes}] }`, extraConfig].join('\n'),
+        extraConfig: [
+          `cluster { name: kiln-test, listen: "127.0.0.1:${port}", routes: [${routes}] }`,
+          extraConfig,
+        ].join('\n'),
       }),
     ),
   );
@@ -62,7 +65,8 @@ async function waitForMetaLeader(urls: string[]): Promise<void> {
           await jetstreamManager(nc, { timeout: 2_000 });
           break;
         } catch (err) {
-          if (Date.now() > deadline) throw new Error(`the NATS cluster elected no JetStream leader within 30 s: ${String(err)}`);
+          if (Date.now() > deadline)
+            throw new Error(`the NATS cluster elected no JetStream leader within 30 s: ${String(err)}`);
           await sleep(200);
         }
       }

@@ -19,7 +19,13 @@ export interface RunningProcess {
 }
 
 /** `env` is added to this process's environment; `cwd` defaults to this process's. */
-export function startProcess(name: string, command: string, args: readonly string[], env: Record<string, string> = {}, cwd?: string): RunningProcess {
+export function startProcess(
+  name: string,
+  command: string,
+  args: readonly string[],
+  env: Record<string, string> = {},
+  cwd?: string,
+): RunningProcess {
   const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   const split = (): ((d: Buffer) => void) => {

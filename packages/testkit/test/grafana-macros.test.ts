@@ -14,14 +14,17 @@ const base: GrafanaQueryContext = {
     all: { current: ['$__all'], options: ['a', 'b'], allValue: '.*' },
   },
 };
-const expand = (sql: string, context: Partial<GrafanaQueryContext> = {}) => expandGrafanaQuery(sql, { ...base, ...context });
+const expand = (sql: string, context: Partial<GrafanaQueryContext> = {}) =>
+  expandGrafanaQuery(sql, { ...base, ...context });
 const FROM_S = Math.floor(FROM / 1000);
 const TO_S = Math.floor(TO / 1000);
 
 describe('the ClickHouse data source’s macros', () => {
   it('filters on the time range in seconds or milliseconds', () => {
     expect(expand('WHERE $__timeFilter(ts)')).toBe(`WHERE ts >= toDateTime(${FROM_S}) AND ts <= toDateTime(${TO_S})`);
-    expect(expand('WHERE $__timeFilter_ms(ts)')).toBe(`WHERE ts >= fromUnixTimestamp64Milli(${FROM}) AND ts <= fromUnixTimestamp64Milli(${TO})`);
+    expect(expand('WHERE $__timeFilter_ms(ts)')).toBe(
+      `WHERE ts >= fromUnixTimestamp64Milli(${FROM}) AND ts <= fromUnixTimestamp64Milli(${TO})`,
+    );
     expect(expand('$__fromTime, $__toTime, $__fromTime_ms, $__toTime_ms')).toBe(
       `toDateTime(${FROM_S}), toDateTime(${TO_S}), fromUnixTimestamp64Milli(${FROM}), fromUnixTimestamp64Milli(${TO})`,
     );
@@ -32,12 +35,18 @@ describe('the ClickHouse data source’s macros', () => {
   });
 
   it('takes arguments with nested parentheses, trimmed', () => {
-    expect(expand('$__timeFilter( toDateTime(ts, 3) )')).toBe(`toDateTime(ts, 3) >= toDateTime(${FROM_S}) AND toDateTime(ts, 3) <= toDateTime(${TO_S})`);
+    expect(expand('$__timeFilter( toDateTime(ts, 3) )')).toBe(
+      `toDateTime(ts, 3) >= toDateTime(${FROM_S}) AND toDateTime(ts, 3) <= toDateTime(${TO_S})`,
+    );
   });
 
   it('buckets by the panel interval, in whole seconds and at least one', () => {
-    expect(expand('$__timeInterval(ts) $__interval_s')).toBe('toStartOfInterval(toDateTime(ts), INTERVAL 20 second) 20');
-    expect(expand('$__timeInterval_ms(ts)', { intervalMs: 500 })).toBe('toStartOfInterval(toDateTime64(ts, 3), INTERVAL 500 millisecond)');
+    expect(expand('$__timeInterval(ts) $__interval_s')).toBe(
+      'toStartOfInterval(toDateTime(ts), INTERVAL 20 second) 20',
+    );
+    expect(expand('$__timeInterval_ms(ts)', { intervalMs: 500 })).toBe(
+      'toStartOfInterval(toDateTime64(ts, 3), INTERVAL 500 millisecond)',
+    );
     expect(expand('$__interval_s', { intervalMs: 500 })).toBe('1');
     expect(expand('$__interval_s', { intervalMs: 90_500 })).toBe('90');
   });
@@ -51,18 +60,20 @@ describe('the ClickHouse data source’s macros', () => {
   it('drops a $__conditionalAll condition when All is selected, keeps it otherwise', () => {
     expect(expand('WHERE $__conditionalAll(rack IN (${rack:singlequote}), $rack)')).toBe('WHERE 1=1');
     expect(expand('WHERE $__conditionalAll(x IN ($all), $all)')).toBe('WHERE 1=1');
-    expect(expand('WHERE $__conditionalAll(cluster IN (${cluster:singlequote}), $cluster) AND $__conditionalAll(host = $host, $host)')).toBe(
-      "WHERE cluster IN ('eus2-ai1','o\\'neil') AND host = r0001-t03",
-    );
+    expect(
+      expand(
+        'WHERE $__conditionalAll(cluster IN (${cluster:singlequote}), $cluster) AND $__conditionalAll(host = $host, $host)',
+      ),
+    ).toBe("WHERE cluster IN ('eus2-ai1','o\\'neil') AND host = r0001-t03");
     expect(expand('$__conditionalAll(x = 1, $host)', { variables: { host: { current: '' } } })).toBe('1=1');
   });
 });
 
 describe('template variables', () => {
   it('formats values as Grafana does', () => {
-    expect(expand('${cluster:singlequote}|${cluster:sqlstring}|${cluster:csv}|${cluster:doublequote}|${cluster:pipe}')).toBe(
-      "'eus2-ai1','o\\'neil'|'eus2-ai1','o''neil'|eus2-ai1,o'neil|\"eus2-ai1\",\"o'neil\"|eus2-ai1|o'neil",
-    );
+    expect(
+      expand('${cluster:singlequote}|${cluster:sqlstring}|${cluster:csv}|${cluster:doublequote}|${cluster:pipe}'),
+    ).toBe("'eus2-ai1','o\\'neil'|'eus2-ai1','o''neil'|eus2-ai1,o'neil|\"eus2-ai1\",\"o'neil\"|eus2-ai1|o'neil");
     // Without a format the data source quotes several values and leaves one as it is.
     expect(expand('$cluster / ${host} / [[host]]')).toBe("'eus2-ai1','o'neil' / r0001-t03 / r0001-t03");
   });

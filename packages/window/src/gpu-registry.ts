@@ -151,7 +151,8 @@ export class GpuRegistry {
     // 1/64 of the horizon apart, so it is among the kept ones, or older than all of them.
     const cutoff = nowEventMs - this.forgetAfterMs;
     let idleUpTo = scan - 1;
-    while (idleUpTo >= 0 && idleUpTo > scan - SCAN_TIMES && this.scanTimes[idleUpTo % SCAN_TIMES]! >= cutoff) idleUpTo--;
+    while (idleUpTo >= 0 && idleUpTo > scan - SCAN_TIMES && this.scanTimes[idleUpTo % SCAN_TIMES]! >= cutoff)
+      idleUpTo--;
     let forgotten = 0;
     for (let id = 0; id < this.idCount; id++) {
       if (this.touched[id] === 1) {

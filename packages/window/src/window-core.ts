@@ -95,7 +95,9 @@ export class WindowCore implements GpuStateOwner {
     lengths.forEach((len, i) => {
       if (!Number.isInteger(len) || len <= 0) throw new Error(`invalid window length ${len}`);
       if (i > 0 && (len <= lengths[i - 1]! || len % baseMs !== 0)) {
-        throw new Error(`window lengths must increase and be multiples of the first (${baseMs} ms); got ${lengths.join(', ')}`);
+        throw new Error(
+          `window lengths must increase and be multiples of the first (${baseMs} ms); got ${lengths.join(', ')}`,
+        );
       }
     });
     this.baseMs = baseMs;
@@ -105,7 +107,9 @@ export class WindowCore implements GpuStateOwner {
     this.capacity = Math.max(16, options.initialGpus ?? 1024);
     const columns = this.columns;
     this.base = new WindowStats(this.capacity * this.slots, columns);
-    this.longer = lengths.slice(1).map((lengthMs) => ({ lengthMs, stats: new WindowStats(this.capacity, columns), closedBefore: -Infinity }));
+    this.longer = lengths
+      .slice(1)
+      .map((lengthMs) => ({ lengthMs, stats: new WindowStats(this.capacity, columns), closedBefore: -Infinity }));
     this.prevCounter = new Float64Array(this.capacity * columns.counters.length).fill(NaN);
     this.prevTs = new Float64Array(this.capacity).fill(-Infinity);
     this.increases = new Float64Array(columns.width).fill(NaN);
@@ -133,7 +137,10 @@ export class WindowCore implements GpuStateOwner {
 
   /** Bytes of window state per tracked GPU, by layout (capacity not in use yet not counted). */
   get bytesPerGpu(): number {
-    return WindowStats.bytesPerSlot(this.columns.width) * (this.slots + this.longer.length) + 8 * (this.columns.counters.length + 1);
+    return (
+      WindowStats.bytesPerSlot(this.columns.width) * (this.slots + this.longer.length) +
+      8 * (this.columns.counters.length + 1)
+    );
   }
 
   /**

@@ -13,7 +13,13 @@ describe('counters in windows', () => {
     const core = new WindowCore({
       windowsMs: [10_000],
       allowedLatenessMs: 0,
-      onClose: (w: ClosedWindow) => closed.push({ sum: w.sum[w.offset + ECC]!, count: w.count[w.offset + ECC]!, last: w.last[w.offset + ECC]!, max: w.max[w.offset + ECC]! }),
+      onClose: (w: ClosedWindow) =>
+        closed.push({
+          sum: w.sum[w.offset + ECC]!,
+          count: w.count[w.offset + ECC]!,
+          last: w.last[w.offset + ECC]!,
+          max: w.max[w.offset + ECC]!,
+        }),
     });
     const row = new Float64Array(METRIC_COUNT).fill(NaN);
     const feed = (ts: number, ecc: number): void => {

@@ -19,7 +19,13 @@ describe('GpuRegistry.reclaimIdle', () => {
   it('forgets a GPU silent past the horizon, gives its id to the next new GPU, and keeps those that report', () => {
     const registry = new GpuRegistry({ forgetAfterMs: HOUR });
     const forgot: { id: number; place: string }[] = [];
-    registry.addStateOwner({ forgetGpu: (id) => forgot.push({ id, place: `${registry.clusterOf(id)}/${registry.rackOf(id)}/${registry.hostOf(id)}/${registry.gpuIndexOf(id)}` }) });
+    registry.addStateOwner({
+      forgetGpu: (id) =>
+        forgot.push({
+          id,
+          place: `${registry.clusterOf(id)}/${registry.rackOf(id)}/${registry.hostOf(id)}/${registry.gpuIndexOf(id)}`,
+        }),
+    });
     const staying = (): void => {
       for (let g = 0; g < 4; g++) registry.id('c', 'r1', 'h1', g);
       registry.id('c', 'r1', 'h2', 0);
@@ -89,7 +95,14 @@ describe('state owners forget a GPU so that its id starts clean', () => {
       windowsMs: [10_000, 60_000],
       allowedLatenessMs: 5_000,
       onClose: (w: ClosedWindow) => {
-        if (w.window === 0) closed.push({ gpuId: w.gpuId, samples: w.samples, tempSum: w.sum[w.offset + w.column[TEMP]!]!, energyCount: w.count[w.offset + w.column[ENERGY]!]!, energySum: w.sum[w.offset + w.column[ENERGY]!]! });
+        if (w.window === 0)
+          closed.push({
+            gpuId: w.gpuId,
+            samples: w.samples,
+            tempSum: w.sum[w.offset + w.column[TEMP]!]!,
+            energyCount: w.count[w.offset + w.column[ENERGY]!]!,
+            energySum: w.sum[w.offset + w.column[ENERGY]!]!,
+          });
       },
     });
     const row = new Float64Array(METRIC_COUNT).fill(NaN);
@@ -135,7 +148,12 @@ describe('WindowCore with a subset of the metrics', () => {
       }
     };
     const full = new WindowCore({ windowsMs: [10_000, 60_000], allowedLatenessMs: 5_000, onClose: collect(all) });
-    const subset = new WindowCore({ windowsMs: [10_000, 60_000], allowedLatenessMs: 5_000, metrics, onClose: collect(some) });
+    const subset = new WindowCore({
+      windowsMs: [10_000, 60_000],
+      allowedLatenessMs: 5_000,
+      metrics,
+      onClose: collect(some),
+    });
     const row = new Float64Array(METRIC_COUNT);
     for (let t = 0; t < 300; t++) {
       for (let g = 0; g < 3; g++) {
@@ -156,7 +174,8 @@ describe('WindowCore with a subset of the metrics', () => {
   });
 
   it('rejects metric ids that are unknown or listed twice', () => {
-    const make = (metrics: number[]) => new WindowCore({ windowsMs: [10_000], allowedLatenessMs: 0, metrics, onClose: () => {} });
+    const make = (metrics: number[]) =>
+      new WindowCore({ windowsMs: [10_000], allowedLatenessMs: 0, metrics, onClose: () => {} });
     expect(() => make([METRIC_COUNT])).toThrow(/no metric/);
     expect(() => make([1, 1])).toThrow(/twice/);
     expect(() => make([])).toThrow(/at least one/);

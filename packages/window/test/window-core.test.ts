@@ -65,7 +65,17 @@ describe('WindowCore', () => {
     expect(closed).toHaveLength(0);
     add(0, 1_015_000, 99); // watermark 1_010_000 = end: closed as the watermark passes, no call needed
     expect(closed).toHaveLength(1);
-    expect(closed[0]).toEqual({ window: 0, gpuId: 0, startMs: 1_000_000, samples: 10, count: 10, sum: 645, min: 60, max: 69, last: 69 });
+    expect(closed[0]).toEqual({
+      window: 0,
+      gpuId: 0,
+      startMs: 1_000_000,
+      samples: 10,
+      count: 10,
+      sum: 645,
+      min: 60,
+      max: 69,
+      last: 69,
+    });
   });
 
   it('keeps samples within the lateness and counts later ones as late', () => {
@@ -93,7 +103,9 @@ describe('WindowCore', () => {
     const lateness = 5_000;
     const { core, closed, add } = collect([10_000, 60_000], lateness);
     const events: { gpu: number; ts: number; v: number }[] = [];
-    for (let t = 0; t < 600; t++) for (let g = 0; g < 5; g++) events.push({ gpu: g, ts: 2_000_000_000 + t * 1000 + g, v: Math.round(rand() * 1000) / 10 });
+    for (let t = 0; t < 600; t++)
+      for (let g = 0; g < 5; g++)
+        events.push({ gpu: g, ts: 2_000_000_000 + t * 1000 + g, v: Math.round(rand() * 1000) / 10 });
     // Disorder bounded by the lateness: order by event time plus a random delay under 4 s.
     const delayed = events.map((e) => ({ e, at: e.ts + rand() * (lateness - 1000) })).sort((a, b) => a.at - b.at);
     events.splice(0, events.length, ...delayed.map((d) => d.e));

@@ -75,14 +75,24 @@ export function decodeWithJsonParse(
   const gpus = msg.gpus;
   if (gpus === undefined) return missingField('gpus');
   if (!Array.isArray(gpus) || gpus.length < 1 || gpus.length > MAX_GPUS_PER_MESSAGE) {
-    return rejection('bad_field', `gpus: expected an array of 1..${MAX_GPUS_PER_MESSAGE} GPU entries, got ${show(gpus)}`);
+    return rejection(
+      'bad_field',
+      `gpus: expected an array of 1..${MAX_GPUS_PER_MESSAGE} GPU entries, got ${show(gpus)}`,
+    );
   }
-  if (!isGpuSubjectOf(subject, cluster, rack, host, limits.partitions)) return subjectMismatch(subject, cluster, rack, host, limits.partitions ?? 1);
+  if (!isGpuSubjectOf(subject, cluster, rack, host, limits.partitions))
+    return subjectMismatch(subject, cluster, rack, host, limits.partitions ?? 1);
   if (ts > nowMs + limits.futureSkewMs) {
-    return rejection('future_ts', `ts: ${ts} is ${ts - nowMs} ms ahead of now (${nowMs}), the allowed skew is ${limits.futureSkewMs} ms`);
+    return rejection(
+      'future_ts',
+      `ts: ${ts} is ${ts - nowMs} ms ahead of now (${nowMs}), the allowed skew is ${limits.futureSkewMs} ms`,
+    );
   }
   if (ts < nowMs - limits.maxAgeMs) {
-    return rejection('expired_ts', `ts: ${ts} is ${nowMs - ts} ms old, older than the raw retention of ${limits.maxAgeMs} ms`);
+    return rejection(
+      'expired_ts',
+      `ts: ${ts} is ${nowMs - ts} ms old, older than the raw retention of ${limits.maxAgeMs} ms`,
+    );
   }
   if (countKeys(msg) !== TOP_LEVEL_KEYS.size) collectUnknownFields(msg, TOP_LEVEL_KEYS, '');
 
@@ -90,7 +100,8 @@ export function decodeWithJsonParse(
   let seenGpus = 0; // bit i set: index i already used in this message
   for (let i = 0; i < gpus.length; i++) {
     const entry: unknown = gpus[i];
-    if (!isJsonObject(entry)) return rejection('bad_field', `gpus[${i}]: expected a GPU entry object, got ${show(entry)}`);
+    if (!isJsonObject(entry))
+      return rejection('bad_field', `gpus[${i}]: expected a GPU entry object, got ${show(entry)}`);
     const gpu = readInteger(entry, 'gpu', i, 0, MAX_GPU_INDEX);
     if (typeof gpu !== 'number') return gpu;
     const uuid = entry.uuid;
@@ -103,7 +114,10 @@ export function decodeWithJsonParse(
     }
     const job = entry.job;
     if (job !== undefined && !(typeof job === 'string' && job.length > 0 && job.length <= MAX_JOB_LENGTH)) {
-      return rejection('bad_field', `gpus[${i}].job: expected a string of 1..${MAX_JOB_LENGTH} chars, got ${show(job)}`);
+      return rejection(
+        'bad_field',
+        `gpus[${i}].job: expected a string of 1..${MAX_JOB_LENGTH} chars, got ${show(job)}`,
+      );
     }
     if ((seenGpus & (1 << gpu)) !== 0) return duplicateGpu(gpus, i, gpu);
     seenGpus |= 1 << gpu;
@@ -155,7 +169,13 @@ function readToken(msg: JsonObject, key: 'cluster' | 'rack' | 'host'): string | 
 }
 
 /** Reads an integer in [min, max]; gpuIndex < 0 for a top-level field. */
-function readInteger(obj: JsonObject, key: string, gpuIndex: number, min: number, max: number): number | DecodeRejected {
+function readInteger(
+  obj: JsonObject,
+  key: string,
+  gpuIndex: number,
+  min: number,
+  max: number,
+): number | DecodeRejected {
   const x = obj[key];
   if (typeof x === 'number' && Number.isInteger(x) && x >= min && x <= max) return x;
   const path = gpuIndex < 0 ? key : `gpus[${gpuIndex}].${key}`;
@@ -181,7 +201,13 @@ function missingField(path: string): DecodeRejected {
   return rejection('missing_field', `${path}: required field is missing`);
 }
 
-function subjectMismatch(subject: string, cluster: string, rack: string, host: string, partitions: number): DecodeRejected {
+function subjectMismatch(
+  subject: string,
+  cluster: string,
+  rack: string,
+  host: string,
+  partitions: number,
+): DecodeRejected {
   const parts = parseGpuSubject(subject);
   if (parts === undefined) {
     return rejection('subject_mismatch', `subject ${show(subject)} is not kiln.v1.gpu.<cluster>.<rack>.<host>`);

@@ -154,7 +154,14 @@ class MessageScanner {
   /** Set by number(). */
   private value = 0;
 
-  scan(subject: string, body: Uint8Array, nowMs: number, limits: DecodeLimits, out: SampleBatch, messageIndex: number): number {
+  scan(
+    subject: string,
+    body: Uint8Array,
+    nowMs: number,
+    limits: DecodeLimits,
+    out: SampleBatch,
+    messageIndex: number,
+  ): number {
     if (body.byteLength > MAX_BODY_BYTES) return SCAN_DECLINED;
     this.bytes = body;
     this.pos = 0;
@@ -270,7 +277,8 @@ class MessageScanner {
       if (after === CLOSE_BRACE) break;
       if (after !== COMMA) return false;
     }
-    if (fieldSeenIn[K_GPU] !== entry || fieldSeenIn[K_UUID] !== entry || (this.seenGpus & (1 << gpu)) !== 0) return false;
+    if (fieldSeenIn[K_GPU] !== entry || fieldSeenIn[K_UUID] !== entry || (this.seenGpus & (1 << gpu)) !== 0)
+      return false;
     this.seenGpus |= 1 << gpu;
     out.gpu[row] = gpu;
     out.uuid[row] = uuid;
@@ -282,7 +290,8 @@ class MessageScanner {
   private next(): number | undefined {
     const bytes = this.bytes;
     let c = bytes[this.pos++];
-    while (c !== undefined && c <= 0x20 && (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)) c = bytes[this.pos++];
+    while (c !== undefined && c <= 0x20 && (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09))
+      c = bytes[this.pos++];
     return c;
   }
 
@@ -352,7 +361,12 @@ class MessageScanner {
     const hash = this.string();
     const start = this.stringStart;
     const end = this.pos - 1;
-    if (hash === undefined || (this.stringClass & TOKEN_CHAR) === 0 || end === start || end - start > MAX_TOKEN_LENGTH) {
+    if (
+      hash === undefined ||
+      (this.stringClass & TOKEN_CHAR) === 0 ||
+      end === start ||
+      end - start > MAX_TOKEN_LENGTH
+    ) {
       return '';
     }
     return intern(this.bytes, start, end, hash);
@@ -366,7 +380,12 @@ class MessageScanner {
     const start = this.stringStart;
     const end = this.pos - 1;
     const length = end - start;
-    if (hash === undefined || (this.stringClass & UUID_CHAR) === 0 || length < UUID_MIN_LENGTH || length > UUID_MAX_LENGTH) {
+    if (
+      hash === undefined ||
+      (this.stringClass & UUID_CHAR) === 0 ||
+      length < UUID_MIN_LENGTH ||
+      length > UUID_MAX_LENGTH
+    ) {
       return '';
     }
     const prefixed =

@@ -90,4 +90,3 @@ export function decodeMessage(
   pending.commitTo(stats);
   return ACCEPTED[decoded]!;
 }
-

@@ -1,4 +1,11 @@
-import { MAX_GPU_INDEX, UUID_MAX_LENGTH, UUID_MIN_LENGTH, UUID_PATTERN, WIRE_VERSION, type RejectReason } from './message.js';
+import {
+  MAX_GPU_INDEX,
+  UUID_MAX_LENGTH,
+  UUID_MIN_LENGTH,
+  UUID_PATTERN,
+  WIRE_VERSION,
+  type RejectReason,
+} from './message.js';
 import { SUBJECT_TOKEN_PATTERN } from './subjects.js';
 
 /**
@@ -40,7 +47,8 @@ export type GpuEvent = XidEvent;
 
 export function eventSubject(cluster: string, rack: string, host: string): string {
   for (const t of [cluster, rack, host]) {
-    if (!SUBJECT_TOKEN_PATTERN.test(t)) throw new Error(`invalid subject token ${JSON.stringify(t)}: must match [A-Za-z0-9_-]{1,64}`);
+    if (!SUBJECT_TOKEN_PATTERN.test(t))
+      throw new Error(`invalid subject token ${JSON.stringify(t)}: must match [A-Za-z0-9_-]{1,64}`);
   }
   return `${EVENT_SUBJECT_PREFIX}.${cluster}.${rack}.${host}`;
 }
@@ -50,7 +58,8 @@ export function parseEventSubject(subject: string): { cluster: string; rack: str
   const parts = subject.split('.');
   if (parts.length !== 6 || parts[0] !== 'kiln' || parts[1] !== 'v1' || parts[2] !== 'event') return undefined;
   const [, , , cluster, rack, host] = parts as [string, string, string, string, string, string];
-  if (!SUBJECT_TOKEN_PATTERN.test(cluster) || !SUBJECT_TOKEN_PATTERN.test(rack) || !SUBJECT_TOKEN_PATTERN.test(host)) return undefined;
+  if (!SUBJECT_TOKEN_PATTERN.test(cluster) || !SUBJECT_TOKEN_PATTERN.test(rack) || !SUBJECT_TOKEN_PATTERN.test(host))
+    return undefined;
   return { cluster, rack, host };
 }
 
@@ -73,7 +82,11 @@ export function encodeEvent(event: GpuEvent): string {
   const problem = eventProblem(event as unknown as Record<string, unknown>);
   if (problem !== undefined) throw new TypeError(`cannot encode event: ${problem.detail}`);
   const { v, cluster, rack, host, seq, ts, kind, gpu, uuid, code, message } = event;
-  return JSON.stringify(gpu === undefined ? { v, cluster, rack, host, seq, ts, kind, code, message } : { v, cluster, rack, host, seq, ts, kind, gpu, uuid, code, message });
+  return JSON.stringify(
+    gpu === undefined
+      ? { v, cluster, rack, host, seq, ts, kind, code, message }
+      : { v, cluster, rack, host, seq, ts, kind, gpu, uuid, code, message },
+  );
 }
 
 export interface EventDecodeLimits {
@@ -91,55 +104,101 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * Decodes and validates an event where it enters the aggregator. A rejection names one of the wire RejectReasons, so
  * bad events are dead-lettered and counted like bad samples. Unknown fields are ignored (a newer agent may add some).
  */
-export function decodeEvent(subject: string, body: Uint8Array, nowMs: number, limits: EventDecodeLimits): EventDecodeResult {
-  if (body.length > MAX_EVENT_BODY_BYTES) return { ok: false, reason: 'oversize', detail: `body is ${body.length} bytes, the limit is ${MAX_EVENT_BODY_BYTES}` };
+export function decodeEvent(
+  subject: string,
+  body: Uint8Array,
+  nowMs: number,
+  limits: EventDecodeLimits,
+): EventDecodeResult {
+  if (body.length > MAX_EVENT_BODY_BYTES)
+    return {
+      ok: false,
+      reason: 'oversize',
+      detail: `body is ${body.length} bytes, the limit is ${MAX_EVENT_BODY_BYTES}`,
+    };
   let parsed: unknown;
   try {
     parsed = JSON.parse(utf8.decode(body));
   } catch (err) {
     return { ok: false, reason: 'invalid_json', detail: `not UTF-8 JSON: ${(err as Error).message}` };
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { ok: false, reason: 'invalid_json', detail: 'the body is not a JSON object' };
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    return { ok: false, reason: 'invalid_json', detail: 'the body is not a JSON object' };
   const fields = parsed as Record<string, unknown>;
   const problem = eventProblem(fields);
   if (problem !== undefined) return { ok: false, ...problem };
   const event = fields as unknown as GpuEvent;
   const parts = parseEventSubject(subject);
-  if (parts === undefined || parts.cluster !== event.cluster || parts.rack !== event.rack || parts.host !== event.host) {
-    return { ok: false, reason: 'subject_mismatch', detail: `cluster/rack/host ${event.cluster}/${event.rack}/${event.host} do not match the subject ${subject}` };
+  if (
+    parts === undefined ||
+    parts.cluster !== event.cluster ||
+    parts.rack !== event.rack ||
+    parts.host !== event.host
+  ) {
+    return {
+      ok: false,
+      reason: 'subject_mismatch',
+      detail: `cluster/rack/host ${event.cluster}/${event.rack}/${event.host} do not match the subject ${subject}`,
+    };
   }
   if (event.ts > nowMs + limits.futureSkewMs) {
-    return { ok: false, reason: 'future_ts', detail: `ts: ${event.ts} is ${event.ts - nowMs} ms ahead of now (${nowMs}), the allowed skew is ${limits.futureSkewMs} ms` };
+    return {
+      ok: false,
+      reason: 'future_ts',
+      detail: `ts: ${event.ts} is ${event.ts - nowMs} ms ahead of now (${nowMs}), the allowed skew is ${limits.futureSkewMs} ms`,
+    };
   }
   if (event.ts < nowMs - limits.maxAgeMs) {
-    return { ok: false, reason: 'expired_ts', detail: `ts: ${event.ts} is ${nowMs - event.ts} ms old, older than the retention of ${limits.maxAgeMs} ms` };
+    return {
+      ok: false,
+      reason: 'expired_ts',
+      detail: `ts: ${event.ts} is ${nowMs - event.ts} ms old, older than the retention of ${limits.maxAgeMs} ms`,
+    };
   }
   const { v, cluster, rack, host, seq, ts, kind, gpu, uuid, code, message } = event;
-  return { ok: true, event: gpu === undefined ? { v, cluster, rack, host, seq, ts, kind, code, message } : { v, cluster, rack, host, seq, ts, kind, gpu, uuid: uuid!, code, message } };
+  return {
+    ok: true,
+    event:
+      gpu === undefined
+        ? { v, cluster, rack, host, seq, ts, kind, code, message }
+        : { v, cluster, rack, host, seq, ts, kind, gpu, uuid: uuid!, code, message },
+  };
 }
 
 const REQUIRED = ['v', 'cluster', 'rack', 'host', 'seq', 'ts', 'kind', 'code', 'message'] as const;
 
 /** The first way `e` breaks the contract, subject and clock aside. */
 function eventProblem(e: Record<string, unknown>): { reason: RejectReason; detail: string } | undefined {
-  for (const name of REQUIRED) if (e[name] === undefined) return { reason: 'missing_field', detail: `${name} is required` };
+  for (const name of REQUIRED)
+    if (e[name] === undefined) return { reason: 'missing_field', detail: `${name} is required` };
   if (e.v !== WIRE_VERSION) return { reason: 'wrong_version', detail: `v: expected 1, got ${JSON.stringify(e.v)}` };
   const bad = (detail: string) => ({ reason: 'bad_field' as const, detail });
   for (const name of ['cluster', 'rack', 'host'] as const) {
-    if (typeof e[name] !== 'string' || !SUBJECT_TOKEN_PATTERN.test(e[name])) return bad(`${name}: expected a subject token [A-Za-z0-9_-]{1,64}`);
+    if (typeof e[name] !== 'string' || !SUBJECT_TOKEN_PATTERN.test(e[name]))
+      return bad(`${name}: expected a subject token [A-Za-z0-9_-]{1,64}`);
   }
   if (!Number.isSafeInteger(e.seq) || (e.seq as number) < 0) return bad('seq: expected a non-negative integer');
-  if (!Number.isSafeInteger(e.ts) || (e.ts as number) <= 0) return bad('ts: expected Unix milliseconds (a positive integer)');
-  if (!(EVENT_KINDS as readonly unknown[]).includes(e.kind)) return bad(`kind: expected one of ${EVENT_KINDS.join(', ')}, got ${JSON.stringify(e.kind)}`);
+  if (!Number.isSafeInteger(e.ts) || (e.ts as number) <= 0)
+    return bad('ts: expected Unix milliseconds (a positive integer)');
+  if (!(EVENT_KINDS as readonly unknown[]).includes(e.kind))
+    return bad(`kind: expected one of ${EVENT_KINDS.join(', ')}, got ${JSON.stringify(e.kind)}`);
   if (e.gpu !== undefined || e.uuid !== undefined) {
-    if (!Number.isInteger(e.gpu) || (e.gpu as number) < 0 || (e.gpu as number) > MAX_GPU_INDEX) return bad(`gpu: expected an index 0..${MAX_GPU_INDEX} with uuid`);
+    if (!Number.isInteger(e.gpu) || (e.gpu as number) < 0 || (e.gpu as number) > MAX_GPU_INDEX)
+      return bad(`gpu: expected an index 0..${MAX_GPU_INDEX} with uuid`);
     const uuid = e.uuid;
-    if (typeof uuid !== 'string' || uuid.length < UUID_MIN_LENGTH || uuid.length > UUID_MAX_LENGTH || !UUID_PATTERN.test(uuid)) {
+    if (
+      typeof uuid !== 'string' ||
+      uuid.length < UUID_MIN_LENGTH ||
+      uuid.length > UUID_MAX_LENGTH ||
+      !UUID_PATTERN.test(uuid)
+    ) {
       return bad('uuid: expected a GPU or MIG UUID with gpu');
     }
   }
-  if (!Number.isInteger(e.code) || (e.code as number) < 0 || (e.code as number) > MAX_XID_CODE) return bad(`code: expected an Xid code 0..${MAX_XID_CODE}`);
+  if (!Number.isInteger(e.code) || (e.code as number) < 0 || (e.code as number) > MAX_XID_CODE)
+    return bad(`code: expected an Xid code 0..${MAX_XID_CODE}`);
   if (typeof e.message !== 'string') return bad('message: expected a string');
-  if (Buffer.byteLength(e.message, 'utf8') > MAX_EVENT_MESSAGE_BYTES) return bad(`message: longer than ${MAX_EVENT_MESSAGE_BYTES} bytes of UTF-8`);
+  if (Buffer.byteLength(e.message, 'utf8') > MAX_EVENT_MESSAGE_BYTES)
+    return bad(`message: longer than ${MAX_EVENT_MESSAGE_BYTES} bytes of UTF-8`);
   return undefined;
 }

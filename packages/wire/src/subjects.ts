@@ -15,7 +15,8 @@ export function isSubjectToken(s: string): boolean {
 
 export function gpuSubject(cluster: string, rack: string, host: string): string {
   for (const t of [cluster, rack, host]) {
-    if (!SUBJECT_TOKEN_PATTERN.test(t)) throw new Error(`invalid subject token ${JSON.stringify(t)}: must match [A-Za-z0-9_-]{1,64}`);
+    if (!SUBJECT_TOKEN_PATTERN.test(t))
+      throw new Error(`invalid subject token ${JSON.stringify(t)}: must match [A-Za-z0-9_-]{1,64}`);
   }
   return `${GPU_SUBJECT_PREFIX}.${cluster}.${rack}.${host}`;
 }
@@ -38,8 +39,17 @@ export function parseGpuSubject(subject: string): GpuSubjectParts | undefined {
   const parts = subject.split('.');
   if (parts.length !== 6 && parts.length !== 7) return undefined;
   if (parts[0] !== 'kiln' || parts[1] !== 'v1' || parts[2] !== 'gpu') return undefined;
-  const [, , , cluster, rack, host, partition] = parts as [string, string, string, string, string, string, string | undefined];
-  if (!SUBJECT_TOKEN_PATTERN.test(cluster) || !SUBJECT_TOKEN_PATTERN.test(rack) || !SUBJECT_TOKEN_PATTERN.test(host)) return undefined;
+  const [, , , cluster, rack, host, partition] = parts as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string | undefined,
+  ];
+  if (!SUBJECT_TOKEN_PATTERN.test(cluster) || !SUBJECT_TOKEN_PATTERN.test(rack) || !SUBJECT_TOKEN_PATTERN.test(host))
+    return undefined;
   if (partition === undefined) return { cluster, rack, host };
   if (!PARTITION_TOKEN.test(partition)) return undefined;
   return { cluster, rack, host, partition: Number(partition) };
@@ -72,7 +82,10 @@ export function isGpuSubjectOf(subject: string, cluster: string, rack: string, h
   const rackAt = GPU_SUBJECT_HEAD.length + cluster.length + 1;
   const hostAt = rackAt + rack.length + 1;
   const end = hostAt + host.length;
-  if (subject.length !== end && !(subject.charCodeAt(end) === DOT && isPartitionToken(subject, end + 1, partitionOf(rack, partitions)))) {
+  if (
+    subject.length !== end &&
+    !(subject.charCodeAt(end) === DOT && isPartitionToken(subject, end + 1, partitionOf(rack, partitions)))
+  ) {
     return false;
   }
   return (

@@ -38,12 +38,20 @@ export const WIRE_MESSAGE_SCHEMA = {
         required: ['gpu', 'uuid'],
         properties: {
           gpu: { type: 'integer', minimum: 0, maximum: MAX_GPU_INDEX },
-          uuid: { type: 'string', pattern: UUID_PATTERN.source, minLength: UUID_MIN_LENGTH, maxLength: UUID_MAX_LENGTH },
+          uuid: {
+            type: 'string',
+            pattern: UUID_PATTERN.source,
+            minLength: UUID_MIN_LENGTH,
+            maxLength: UUID_MAX_LENGTH,
+          },
           job: { type: 'string', minLength: 1, maxLength: MAX_JOB_LENGTH },
           ...Object.fromEntries(
             METRICS.map((m) => [
               m.name,
-              { type: 'number', description: `${m.help} (${m.unit}, ${m.dcgm === null ? 'no DCGM field' : `DCGM field ${m.dcgm}`}, physical range ${m.min}..${m.max})` },
+              {
+                type: 'number',
+                description: `${m.help} (${m.unit}, ${m.dcgm === null ? 'no DCGM field' : `DCGM field ${m.dcgm}`}, physical range ${m.min}..${m.max})`,
+              },
             ]),
           ),
         },

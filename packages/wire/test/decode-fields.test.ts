@@ -21,14 +21,21 @@ function oneGpu(patch: Record<string, unknown>): WireMessage {
 }
 
 function faultCounts(stats: DecodeStats): Partial<Record<MetricName, number>> {
-  return Object.fromEntries(METRICS.flatMap((m, id) => (stats.fieldFaults[id] ? [[m.name, stats.fieldFaults[id]]] : [])));
+  return Object.fromEntries(
+    METRICS.flatMap((m, id) => (stats.fieldFaults[id] ? [[m.name, stats.fieldFaults[id]]] : [])),
+  );
 }
 
 describe('metrics that are not a finite number in range', () => {
   it('store DCGM blank sentinels as absent, count them, and keep the rest of the sample', () => {
     const decoder = new Decoder();
     const result = decoder.decode(
-      oneGpu({ mem_temp_c: 9223372036854775794, power_w: 140737488355328.0, xid: 2147483632, nvlink_bytes: 9223372036854775792 }),
+      oneGpu({
+        mem_temp_c: 9223372036854775794,
+        power_w: 140737488355328.0,
+        xid: 2147483632,
+        nvlink_bytes: 9223372036854775792,
+      }),
     );
     expect(result).toEqual({ ok: true, rows: 1 });
     expect(faultCounts(decoder.stats)).toEqual({ mem_temp_c: 1, power_w: 1, xid: 1, nvlink_bytes: 1 });
@@ -129,7 +136,11 @@ describe('unknown fields', () => {
       ],
     };
     expect(decoder.decode(msg)).toEqual({ ok: true, rows: 2 });
-    expect(Object.fromEntries(decoder.stats.unknownFields)).toEqual({ agent: 1, 'gpus[].fan_pct': 2, 'gpus[].serial': 1 });
+    expect(Object.fromEntries(decoder.stats.unknownFields)).toEqual({
+      agent: 1,
+      'gpus[].fan_pct': 2,
+      'gpus[].serial': 1,
+    });
     expect(faultCounts(decoder.stats)).toEqual({ temp_c: 1 });
     expect(messageFromRows(decoder.batch, 0, 2, 184467)).toEqual({
       ...exampleMessage(2),
@@ -147,15 +158,14 @@ describe('unknown fields', () => {
 });
 
 describe('GPU entries', () => {
-  it.each([
-    'MIG-3f2a9c1e-7b4d-11ef-9a10-0242ac120002',
-    'MIG-GPU-3f2a9c1e-7b4d-11ef-9a10-0242ac120002/1/0',
-    'GPU-1234',
-  ])('accepts the uuid %s', (uuid) => {
-    const decoder = new Decoder();
-    expect(decoder.decode(oneGpu({ uuid }))).toEqual({ ok: true, rows: 1 });
-    expect(decoder.batch.uuid[0]).toBe(uuid);
-  });
+  it.each(['MIG-3f2a9c1e-7b4d-11ef-9a10-0242ac120002', 'MIG-GPU-3f2a9c1e-7b4d-11ef-9a10-0242ac120002/1/0', 'GPU-1234'])(
+    'accepts the uuid %s',
+    (uuid) => {
+      const decoder = new Decoder();
+      expect(decoder.decode(oneGpu({ uuid }))).toEqual({ ok: true, rows: 1 });
+      expect(decoder.batch.uuid[0]).toBe(uuid);
+    },
+  );
 
   it('decodes up to 8 GPUs, in array order, with their own identity and the message header', () => {
     const decoder = new Decoder();

@@ -82,12 +82,22 @@ describe('scanner', () => {
     const msg = exampleMessage(4);
     expect(expectAgreement(utf8(encodeMessage(msg)))).toBe(true);
     expect(expectAgreement(body(JSON.stringify(msg, null, 2).replaceAll('\n', '\r\n\t')))).toBe(true);
-    const reordered = { gpus: msg.gpus.map((g) => Object.fromEntries(Object.entries(g).reverse())), ts: msg.ts, host: msg.host, rack: msg.rack, cluster: msg.cluster, seq: msg.seq, v: 1 };
+    const reordered = {
+      gpus: msg.gpus.map((g) => Object.fromEntries(Object.entries(g).reverse())),
+      ts: msg.ts,
+      host: msg.host,
+      rack: msg.rack,
+      cluster: msg.cluster,
+      seq: msg.seq,
+      v: 1,
+    };
     expect(expectAgreement(body(reordered))).toBe(true);
   });
 
   it('takes a GPU entry with every catalog metric: more fields than a 32-bit set holds', () => {
-    const everyMetric = Object.fromEntries(METRICS.map((m) => [m.name, m.min + (m.max - m.min) / 2 > 1e6 ? 1234 : Math.round(m.min + (m.max - m.min) / 2)]));
+    const everyMetric = Object.fromEntries(
+      METRICS.map((m) => [m.name, m.min + (m.max - m.min) / 2 > 1e6 ? 1234 : Math.round(m.min + (m.max - m.min) / 2)]),
+    );
     expect(METRICS.length + 3).toBeGreaterThan(32);
     const msg = { ...exampleMessage(1), gpus: [0, 1, 2, 3].map((g) => ({ ...exampleGpu(g), ...everyMetric })) };
     expect(expectAgreement(utf8(encodeMessage(msg)))).toBe(true);
@@ -102,11 +112,17 @@ describe('scanner', () => {
   });
 
   it.each([
-    ['an escaped job', `{"v":1,"cluster":"eus2-ai1","rack":"r0042","host":"r0042-t07","seq":1,"ts":${NOW},"gpus":[{"gpu":0,"uuid":"GPU-12345678","job":"a\\"b"}]}`],
+    [
+      'an escaped job',
+      `{"v":1,"cluster":"eus2-ai1","rack":"r0042","host":"r0042-t07","seq":1,"ts":${NOW},"gpus":[{"gpu":0,"uuid":"GPU-12345678","job":"a\\"b"}]}`,
+    ],
     ['a non-ASCII job', { ...exampleMessage(1), gpus: [{ ...exampleGpu(0), job: 'träning' }] }],
     ['an unknown field', { ...exampleMessage(1), agent: 'dcgm' }],
     ['a null metric', { ...exampleMessage(1), gpus: [{ ...exampleGpu(0), temp_c: null }] }],
-    ['a repeated key', `{"v":1,"v":1,"cluster":"eus2-ai1","rack":"r0042","host":"r0042-t07","seq":1,"ts":${NOW},"gpus":[{"gpu":0,"uuid":"GPU-12345678"}]}`],
+    [
+      'a repeated key',
+      `{"v":1,"v":1,"cluster":"eus2-ai1","rack":"r0042","host":"r0042-t07","seq":1,"ts":${NOW},"gpus":[{"gpu":0,"uuid":"GPU-12345678"}]}`,
+    ],
     ['a byte-order mark', `\ufeff${encodeMessage(exampleMessage(1))}`],
   ])('leaves %s to the general path', (_, msg) => {
     const bytes = body(msg);
@@ -117,17 +133,26 @@ describe('scanner', () => {
   it('reads every JSON number exactly as JSON.parse does', () => {
     const random = seededRandom(11);
     const digits = (n: number) => Array.from({ length: n }, () => Math.floor(random() * 10)).join('');
-    const template = encodeMessage({ ...exampleMessage(1), gpus: [{ gpu: 0, uuid: 'GPU-12345678', nvlink_bytes: 1, sm_active: 1 }] });
+    const template = encodeMessage({
+      ...exampleMessage(1),
+      gpus: [{ gpu: 0, uuid: 'GPU-12345678', nvlink_bytes: 1, sm_active: 1 }],
+    });
     for (let i = 0; i < 5000; i++) {
       const int = random() < 0.2 ? '0' : `${1 + Math.floor(random() * 9)}${digits(Math.floor(random() * 22))}`;
       const frac = random() < 0.5 ? `.${digits(1 + Math.floor(random() * 20))}` : '';
-      const exp = random() < 0.3 ? `${random() < 0.5 ? 'e' : 'E'}${['', '+', '-'][Math.floor(random() * 3)]}${Math.floor(random() * 400)}` : '';
+      const exp =
+        random() < 0.3
+          ? `${random() < 0.5 ? 'e' : 'E'}${['', '+', '-'][Math.floor(random() * 3)]}${Math.floor(random() * 400)}`
+          : '';
       const number = `${random() < 0.1 ? '-' : ''}${int}${frac}${exp}`;
       // sm_active's range, 0..1, holds numbers with large negative exponents, written either way.
-      const ratio = random() < 0.5
-        ? `0.${'0'.repeat(Math.floor(random() * 30))}${digits(1 + Math.floor(random() * 18))}`
-        : `${1 + Math.floor(random() * 9)}${digits(Math.floor(random() * 18))}e-${Math.floor(random() * 40)}`;
-      const text = template.replace('"nvlink_bytes":1', `"nvlink_bytes":${number}`).replace('"sm_active":1', `"sm_active":${ratio}`);
+      const ratio =
+        random() < 0.5
+          ? `0.${'0'.repeat(Math.floor(random() * 30))}${digits(1 + Math.floor(random() * 18))}`
+          : `${1 + Math.floor(random() * 9)}${digits(Math.floor(random() * 18))}e-${Math.floor(random() * 40)}`;
+      const text = template
+        .replace('"nvlink_bytes":1', `"nvlink_bytes":${number}`)
+        .replace('"sm_active":1', `"sm_active":${ratio}`);
       expect(expectAgreement(utf8(text)), text).toBe(true);
     }
   });
@@ -135,7 +160,9 @@ describe('scanner', () => {
   it('agrees with the general path on thousands of mutated messages', () => {
     const random = seededRandom(2024);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
-    const noise = [...'{}[]:,"\\0123456789-+.eE \nnulltrx'].map((c) => c.charCodeAt(0)).concat([0x00, 0x80, 0xc3, 0xff]);
+    const noise = [...'{}[]:,"\\0123456789-+.eE \nnulltrx']
+      .map((c) => c.charCodeAt(0))
+      .concat([0x00, 0x80, 0xc3, 0xff]);
     const subjects = new Map<string, string>();
     let taken = 0;
     let declined = 0;
@@ -146,7 +173,8 @@ describe('scanner', () => {
       for (let m = 1 + Math.floor(random() * 3); m > 0; m--) {
         const at = Math.floor(random() * bytes.length);
         const kind = random();
-        if (kind < 0.2) bytes[at] = bytes[at]! >= 0x30 && bytes[at]! <= 0x39 ? 0x30 + Math.floor(random() * 10) : bytes[at]!;
+        if (kind < 0.2)
+          bytes[at] = bytes[at]! >= 0x30 && bytes[at]! <= 0x39 ? 0x30 + Math.floor(random() * 10) : bytes[at]!;
         else if (kind < 0.5) bytes[at] = pick(noise);
         else if (kind < 0.7) bytes.splice(at, 1);
         else if (kind < 0.9) bytes.splice(at, 0, pick(noise));
@@ -164,7 +192,10 @@ describe('scanner', () => {
 
   it('reuses interned strings without mixing them up', () => {
     const random = seededRandom(5);
-    const hex = () => Math.floor(random() * 16 ** 8).toString(16).padStart(8, '0');
+    const hex = () =>
+      Math.floor(random() * 16 ** 8)
+        .toString(16)
+        .padStart(8, '0');
     const uuids = Array.from({ length: 3000 }, () => `GPU-${hex()}-${hex()}`);
     for (let round = 0; round < 2; round++) {
       for (const uuid of uuids) {

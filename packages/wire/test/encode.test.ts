@@ -120,7 +120,10 @@ describe('WIRE_MESSAGE_SCHEMA', () => {
   });
 
   it('fails where the decoder rejects', () => {
-    const gpuWith = (patch: Record<string, unknown>) => ({ ...exampleMessage(1), gpus: [{ ...exampleGpu(0), ...patch }] });
+    const gpuWith = (patch: Record<string, unknown>) => ({
+      ...exampleMessage(1),
+      gpus: [{ ...exampleGpu(0), ...patch }],
+    });
     for (const bad of [
       { ...exampleMessage(1), v: 2 },
       { ...exampleMessage(1), cluster: 'a.b' },

@@ -27,7 +27,8 @@ const XID: XidEvent = {
   message: 'GPU has fallen off the bus.',
 };
 
-const bytes = (body: unknown): Uint8Array => new TextEncoder().encode(typeof body === 'string' ? body : JSON.stringify(body));
+const bytes = (body: unknown): Uint8Array =>
+  new TextEncoder().encode(typeof body === 'string' ? body : JSON.stringify(body));
 
 describe('event contract v1', () => {
   it('names subjects and message ids apart from samples', () => {

@@ -6,7 +6,8 @@ const UUID = (n: number) => `GPU-${String(n).padStart(8, '0')}-1111-2222-3333-44
 /** A readings row per GPU, every metric set to `base + metric id`. */
 function readings(gpus: number, base = 1): Float64Array {
   const values = new Float64Array(gpus * METRIC_COUNT);
-  for (let g = 0; g < gpus; g++) for (let m = 0; m < METRIC_COUNT; m++) values[g * METRIC_COUNT + m] = base + g * 100 + m;
+  for (let g = 0; g < gpus; g++)
+    for (let m = 0; m < METRIC_COUNT; m++) values[g * METRIC_COUNT + m] = base + g * 100 + m;
   return values;
 }
 
@@ -19,7 +20,14 @@ describe('MessageWriter', () => {
     writer.add(0, UUID(0), 'job-a', values, 0);
     writer.add(3, UUID(3), undefined, values, 3 * METRIC_COUNT);
     const message = writer.finish();
-    expect(message).toMatchObject({ v: 1, cluster: 'c1', rack: 'r0001', host: 'r0001-t01', seq: 7, ts: 1_700_000_000_000 });
+    expect(message).toMatchObject({
+      v: 1,
+      cluster: 'c1',
+      rack: 'r0001',
+      host: 'r0001-t01',
+      seq: 7,
+      ts: 1_700_000_000_000,
+    });
     expect(message!.gpus.map((g) => [g.gpu, g.uuid, g.job])).toEqual([
       [0, UUID(0), 'job-a'],
       [3, UUID(3), undefined],

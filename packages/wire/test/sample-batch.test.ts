@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { DecodeStats, DEFAULT_DECODE_LIMITS, decodeMessage, encodeMessage, METRIC_COUNT, SampleBatch } from '../src/index.js';
+import {
+  DecodeStats,
+  DEFAULT_DECODE_LIMITS,
+  decodeMessage,
+  encodeMessage,
+  METRIC_COUNT,
+  SampleBatch,
+} from '../src/index.js';
 import { exampleMessage, NOW, SUBJECT, utf8 } from './fixtures.js';
 
 describe('SampleBatch.appendMessage', () => {
@@ -7,7 +14,15 @@ describe('SampleBatch.appendMessage', () => {
     const message = exampleMessage(4);
     delete message.gpus[1]!.power_w; // an absent metric
     const decoded = new SampleBatch(16);
-    const result = decodeMessage(SUBJECT, utf8(encodeMessage(message)), NOW, DEFAULT_DECODE_LIMITS, decoded, new DecodeStats(), 0);
+    const result = decodeMessage(
+      SUBJECT,
+      utf8(encodeMessage(message)),
+      NOW,
+      DEFAULT_DECODE_LIMITS,
+      decoded,
+      new DecodeStats(),
+      0,
+    );
     expect(result.ok).toBe(true);
     const appended = new SampleBatch(16);
     appended.length = 3; // appends after existing rows
@@ -18,7 +33,8 @@ describe('SampleBatch.appendMessage', () => {
       expect(Array.from(appended.values.subarray(a * METRIC_COUNT, (a + 1) * METRIC_COUNT))).toEqual(
         Array.from(decoded.values.subarray(r * METRIC_COUNT, (r + 1) * METRIC_COUNT)),
       );
-      for (const col of ['ts', 'gpu', 'cluster', 'rack', 'host', 'uuid', 'job'] as const) expect(appended[col][a]).toBe(decoded[col][r]);
+      for (const col of ['ts', 'gpu', 'cluster', 'rack', 'host', 'uuid', 'job'] as const)
+        expect(appended[col][a]).toBe(decoded[col][r]);
     }
   });
 });

@@ -61,12 +61,19 @@ describe('subjects', () => {
   });
 
   it('parses the partitioned subject the servers map to', () => {
-    expect(parseGpuSubject('kiln.v1.gpu.c1.r2.h3.11')).toEqual({ cluster: 'c1', rack: 'r2', host: 'h3', partition: 11 });
+    expect(parseGpuSubject('kiln.v1.gpu.c1.r2.h3.11')).toEqual({
+      cluster: 'c1',
+      rack: 'r2',
+      host: 'h3',
+      partition: 11,
+    });
   });
 
   it('partitionOf is the FNV-1a hash nats-server partitions by', () => {
     // Values read back from nats-server's {{partition(16,2)}} mapping (the live check is in @kiln/nats' tests).
-    expect(['r0000', 'r0001', 'r0042', 'rack-17', 'a', 'eus2_r9'].map((r) => partitionOf(r, 16))).toEqual([5, 2, 11, 9, 12, 2]);
+    expect(['r0000', 'r0001', 'r0042', 'rack-17', 'a', 'eus2_r9'].map((r) => partitionOf(r, 16))).toEqual([
+      5, 2, 11, 9, 12, 2,
+    ]);
     expect(partitionOf('r0042', 1)).toBe(0);
   });
 

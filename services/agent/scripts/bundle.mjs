@@ -35,4 +35,7 @@ const manifest = {
 writeFileSync(join(bundleDir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 mkdirSync(join(agentDir, 'dist'), { recursive: true });
 // Packed from its own folder, so npm sees a lone package rather than a workspace of the monorepo.
-execFileSync('npm', ['pack', '--silent', '--pack-destination', '..'], { cwd: bundleDir, stdio: ['ignore', 'ignore', 'inherit'] });
+execFileSync('npm', ['pack', '--silent', '--pack-destination', '..'], {
+  cwd: bundleDir,
+  stdio: ['ignore', 'ignore', 'inherit'],
+});

@@ -25,7 +25,11 @@ const jsm = await jetstreamManager(nc);
 await ensureStreams(jsm, { replicas: 1 });
 try {
   const config = parseConfig(
-    { data_dir: dir, nats: { url: server.url }, agent: { cluster: 'gpu-check', rack: 'r0001', host: 'gpu-host', source: 'nvidia-smi' } },
+    {
+      data_dir: dir,
+      nats: { url: server.url },
+      agent: { cluster: 'gpu-check', rack: 'r0001', host: 'gpu-host', source: 'nvidia-smi' },
+    },
     { env: process.env },
   );
   const agent = await startAgent(config, { log: createLogger('agent') });
@@ -40,7 +44,13 @@ try {
   }
   const fields = {};
   for (const g of messages.at(-1)?.gpus ?? []) fields[g.gpu] = METRIC_NAMES.filter((n) => g[n] !== undefined);
-  console.log(JSON.stringify({ seconds, stats, stored: messages.length, first: messages[0], last: messages.at(-1), presentFields: fields }, null, 2));
+  console.log(
+    JSON.stringify(
+      { seconds, stats, stored: messages.length, first: messages[0], last: messages.at(-1), presentFields: fields },
+      null,
+      2,
+    ),
+  );
   if (outFile) await writeFile(outFile, JSON.stringify(messages));
 } finally {
   await nc.close();

@@ -93,11 +93,20 @@ export async function startAgent(config: KilnConfig, deps: AgentDeps = {}): Prom
   let identity: AgentIdentity | undefined;
   if (section.source === 'sim') {
     identity = resolveIdentity({ configured: section, hostname, facts: {} });
-    collector = new SimCollector({ rack: identity.rack, host: identity.host, seed: config.simulate.seed, intervalMs: section.interval_ms, faults: config.simulate.faults });
+    collector = new SimCollector({
+      rack: identity.rack,
+      host: identity.host,
+      seed: config.simulate.seed,
+      intervalMs: section.interval_ms,
+      faults: config.simulate.faults,
+    });
     facts = await collector.start();
   } else {
     if (section.source === 'dcgm') {
-      if (section.dcgm_url === undefined) throw new AgentConfigError('agent.dcgm_url is required with agent.source dcgm (e.g. http://127.0.0.1:9400/metrics)');
+      if (section.dcgm_url === undefined)
+        throw new AgentConfigError(
+          'agent.dcgm_url is required with agent.source dcgm (e.g. http://127.0.0.1:9400/metrics)',
+        );
       collector = new DcgmCollector({ url: section.dcgm_url, intervalMs: section.interval_ms, log });
     } else {
       collector = new NvidiaSmiCollector({
@@ -123,10 +132,19 @@ export async function startAgent(config: KilnConfig, deps: AgentDeps = {}): Prom
   if (deps.servers !== undefined) connection.servers = deps.servers;
   const spoolDir = resolve(config.data_dir, section.spool_dir ?? 'agent');
   const xidEvents =
-    section.source !== 'sim' && section.xid_events.enabled ? new XidEvents({ section, identity, spoolDir, log }) : undefined;
+    section.source !== 'sim' && section.xid_events.enabled
+      ? new XidEvents({ section, identity, spoolDir, log })
+      : undefined;
   const runtime = new AgentRuntime(config.agent, log, collector, identity, facts, spoolDir, connection, xidEvents);
   log.info(
-    { ...identity, source: collector.source, intervalMs: section.interval_ms, spoolDir, nextSeq: runtime.sequence.peek, expectedGpus: runtime.expectedGpus },
+    {
+      ...identity,
+      source: collector.source,
+      intervalMs: section.interval_ms,
+      spoolDir,
+      nextSeq: runtime.sequence.peek,
+      expectedGpus: runtime.expectedGpus,
+    },
     'agent started',
   );
   return runtime;
@@ -162,14 +180,25 @@ class AgentRuntime implements Agent {
     readonly spoolDir: string,
     connection: ConnectionOptions,
     private readonly xidEvents: XidEvents | undefined,
-  ) {    this.source = collector.source;
+  ) {
+    this.source = collector.source;
     this.subject = gpuSubject(identity.cluster, identity.rack, identity.host);
     this.intervalMs = section.interval_ms;
     this.expectedGpus = section.expected_gpus ?? facts.expectedGpus ?? 0;
     this.writer = new MessageWriter(identity.cluster, identity.rack, identity.host, GPU_SLOTS);
     this.sequence = new Sequence(spoolDir, log);
-    this.spool = new Spool({ dir: join(spoolDir, 'spool'), maxBytes: section.spool_max_bytes, maxAgeMs: section.spool_max_age_ms, log });
-    this.publisher = new Publisher({ spool: this.spool, inflight: section.inflight, ackTimeoutMs: section.ack_timeout_ms, log });
+    this.spool = new Spool({
+      dir: join(spoolDir, 'spool'),
+      maxBytes: section.spool_max_bytes,
+      maxAgeMs: section.spool_max_age_ms,
+      log,
+    });
+    this.publisher = new Publisher({
+      spool: this.spool,
+      inflight: section.inflight,
+      ackTimeoutMs: section.ack_timeout_ms,
+      log,
+    });
     // Ticks start at once and are spooled until NATS answers.
     this.link = new NatsLink({
       options: connection,
@@ -236,9 +265,12 @@ class AgentRuntime implements Agent {
       this.counts.skippedTicks += missed;
       this.nextDue += missed * this.intervalMs;
     }
-    this.timer = setTimeout(() => {
-      this.ticking = this.tick().catch((err: unknown) => this.log.error({ err: String(err) }, 'tick failed'));
-    }, Math.max(0, this.nextDue - now));
+    this.timer = setTimeout(
+      () => {
+        this.ticking = this.tick().catch((err: unknown) => this.log.error({ err: String(err) }, 'tick failed'));
+      },
+      Math.max(0, this.nextDue - now),
+    );
   }
 
   private async tick(): Promise<void> {
@@ -258,7 +290,12 @@ class AgentRuntime implements Agent {
         return;
       }
       this.sequence.next();
-      this.publisher.submit({ subject: this.subject, msgId: messageId(this.identity.host, seq), ts, body: encodeMessage(message) });
+      this.publisher.submit({
+        subject: this.subject,
+        msgId: messageId(this.identity.host, seq),
+        ts,
+        body: encodeMessage(message),
+      });
       this.counts.messages++;
     } finally {
       this.schedule();

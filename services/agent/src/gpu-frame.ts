@@ -1,4 +1,12 @@
-import { MAX_GPU_INDEX, METRIC_COUNT, UUID_MAX_LENGTH, UUID_MIN_LENGTH, UUID_PATTERN, type MessageWriter, type WireMessage } from '@kiln/wire';
+import {
+  MAX_GPU_INDEX,
+  METRIC_COUNT,
+  UUID_MAX_LENGTH,
+  UUID_MIN_LENGTH,
+  UUID_PATTERN,
+  type MessageWriter,
+  type WireMessage,
+} from '@kiln/wire';
 
 /** GPU slots per host: the wire's GPU indexes 0..7. */
 export const GPU_SLOTS = MAX_GPU_INDEX + 1;
@@ -35,7 +43,8 @@ export class GpuFrame {
   toMessage(writer: MessageWriter, seq: number, ts: number): WireMessage | undefined {
     writer.begin(seq, ts);
     for (let index = 0; index < GPU_SLOTS; index++) {
-      if (this.present[index] === 1) writer.add(index, this.uuids[index]!, this.jobs[index], this.values, index * METRIC_COUNT);
+      if (this.present[index] === 1)
+        writer.add(index, this.uuids[index]!, this.jobs[index], this.values, index * METRIC_COUNT);
     }
     return writer.finish();
   }

@@ -39,20 +39,28 @@ export function resolveIdentity(inputs: IdentityInputs): AgentIdentity {
   const labels = machine.split('.');
   const problems: string[] = [];
   const host = configured.host ?? toToken(firstLabel(facts.hostname) ?? labels[0] ?? '');
-  if (host === undefined) problems.push(`agent.host: not set, and the host name ${JSON.stringify(inputs.hostname)} gives none`);
+  if (host === undefined)
+    problems.push(`agent.host: not set, and the host name ${JSON.stringify(inputs.hostname)} gives none`);
   const rack =
     configured.rack ??
     (host !== undefined ? toToken(/^(.+)-t(?:ray)?\d{1,3}$/.exec(host)?.[1] ?? '') : undefined) ??
     toToken(facts.chassisSerial ?? '');
   if (rack === undefined) {
-    problems.push('agent.rack: not set; discovered from a host name <rack>-t<NN> or from the NVL72 chassis serial nvidia-smi reports, neither found');
+    problems.push(
+      'agent.rack: not set; discovered from a host name <rack>-t<NN> or from the NVL72 chassis serial nvidia-smi reports, neither found',
+    );
   }
   const cluster = configured.cluster ?? (labels.length > 2 ? toToken(labels[1]!) : undefined);
   if (cluster === undefined) {
-    problems.push(`agent.cluster: not set, and the host name ${JSON.stringify(inputs.hostname)} is not fully qualified (<host>.<cluster>.<domain>)`);
+    problems.push(
+      `agent.cluster: not set, and the host name ${JSON.stringify(inputs.hostname)} is not fully qualified (<host>.<cluster>.<domain>)`,
+    );
   }
   if (problems.length > 0 || host === undefined || rack === undefined || cluster === undefined) {
-    throw new IdentityError([...problems, 'set them in the agent section or as KILN_AGENT_CLUSTER / KILN_AGENT_RACK / KILN_AGENT_HOST']);
+    throw new IdentityError([
+      ...problems,
+      'set them in the agent section or as KILN_AGENT_CLUSTER / KILN_AGENT_RACK / KILN_AGENT_HOST',
+    ]);
   }
   return { cluster, rack, host };
 }

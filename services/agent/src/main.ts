@@ -15,7 +15,10 @@ NATS JetStream, spooling to disk while NATS is away. KILN_<SECTION>_<KEY> variab
 export async function runAgentCommand(argv: readonly string[]): Promise<number> {
   let values: { config?: string | undefined; help?: boolean | undefined };
   try {
-    ({ values } = parseArgs({ args: [...argv], options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } } }));
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } },
+    }));
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n${USAGE}`);
     return 2;
@@ -33,7 +36,9 @@ export async function runAgentCommand(argv: readonly string[]): Promise<number> 
     agent = await startAgent(config, { log });
   } catch (err) {
     await telemetry?.shutdown();
-    process.stderr.write(`kiln-agent: ${err instanceof ConfigError ? err.message : String((err as Error).message ?? err)}\n`);
+    process.stderr.write(
+      `kiln-agent: ${err instanceof ConfigError ? err.message : String((err as Error).message ?? err)}\n`,
+    );
     return 1;
   }
   const running = agent;

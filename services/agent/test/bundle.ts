@@ -14,7 +14,9 @@ export const TARBALL = join(AGENT_DIR, 'dist', `kiln-agent-${version}.tgz`);
  * bundler's `__require` (what an inlined CommonJS module's require of a module outside the bundle becomes).
  */
 export function externalModules(text: string): Set<string> {
-  const found = text.matchAll(/^import\s[^'"]*?from\s+"([^"]+)"|^import\s+"([^"]+)"|\bimport\(\s*"([^"]+)"\s*\)|\b__require\(\s*"([^"]+)"\s*\)/gm);
+  const found = text.matchAll(
+    /^import\s[^'"]*?from\s+"([^"]+)"|^import\s+"([^"]+)"|\bimport\(\s*"([^"]+)"\s*\)|\b__require\(\s*"([^"]+)"\s*\)/gm,
+  );
   return new Set([...found].map((m) => m[1] ?? m[2] ?? m[3] ?? m[4]!));
 }
 

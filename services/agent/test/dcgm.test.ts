@@ -15,7 +15,11 @@ function exposition(hostLabel: 'Hostname' | 'hostname', temp: number): string {
     ['DCGM_FI_DEV_MEMORY_TEMP', 'Memory temperature (in C).', (g) => (g === 1 ? BLANK : String(78 + g))],
     ['DCGM_FI_DEV_GPU_TEMP', 'GPU temperature (in C).', (g) => String(temp + g)],
     ['DCGM_FI_DEV_POWER_USAGE', 'Power draw (in W).', (g) => (1043.5 + g).toFixed(3)],
-    ['DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION', 'Total energy consumption since boot (in mJ).', (g) => String(8811200400 + g)],
+    [
+      'DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION',
+      'Total energy consumption since boot (in mJ).',
+      (g) => String(8811200400 + g),
+    ],
     ['DCGM_FI_DEV_PCIE_REPLAY_COUNTER', 'Total number of PCIe retries.', () => '0'],
     ['DCGM_FI_DEV_GPU_UTIL', 'GPU utilization (in %).', () => '98'],
     ['DCGM_FI_DEV_MEM_COPY_UTIL', 'Memory utilization (in %).', () => '41'],
@@ -25,10 +29,18 @@ function exposition(hostLabel: 'Hostname' | 'hostname', temp: number): string {
     ['DCGM_FI_DEV_VGPU_LICENSE_STATUS', 'vGPU License status', () => '0'],
     ['DCGM_FI_DEV_UNCORRECTABLE_REMAPPED_ROWS', 'Number of remapped rows for uncorrectable errors', () => '0'],
     ['DCGM_FI_DEV_ROW_REMAP_FAILURE', 'Whether remapping of rows has failed', () => '0'],
-    ['DCGM_FI_DEV_NVLINK_BANDWIDTH_TOTAL', 'Total number of NVLink bandwidth counters for all lanes.', () => '91827364500'],
+    [
+      'DCGM_FI_DEV_NVLINK_BANDWIDTH_TOTAL',
+      'Total number of NVLink bandwidth counters for all lanes.',
+      () => '91827364500',
+    ],
     ['DCGM_FI_PROF_GR_ENGINE_ACTIVE', 'Ratio of time the graphics engine is active.', () => '0.950000'],
     ['DCGM_FI_PROF_PIPE_TENSOR_ACTIVE', 'Ratio of cycles the tensor (HMMA) pipe is active.', () => '0.660000'],
-    ['DCGM_FI_PROF_DRAM_ACTIVE', 'Ratio of cycles the device memory interface is active sending or receiving data.', () => '0.520000'],
+    [
+      'DCGM_FI_PROF_DRAM_ACTIVE',
+      'Ratio of cycles the device memory interface is active sending or receiving data.',
+      () => '0.520000',
+    ],
     ['DCGM_FI_DEV_CLOCKS_EVENT_REASONS', 'Current clock event reasons (bitmask).', (g) => (g === 2 ? '100' : '0')],
   ];
   const lines: string[] = [];
@@ -70,7 +82,13 @@ it('scrapes dcgm-exporter: fields by id, sentinels dropped, mJ to J, host named 
   const agent = await startAgent(
     testConfig({
       nats: { url: server.url, ...agentUser('r0042-t07') },
-      agent: { cluster: 'c1', source: 'dcgm', dcgm_url: `${exporter.url}/metrics`, interval_ms: 200, spool_dir: join(dir.path, 'a') },
+      agent: {
+        cluster: 'c1',
+        source: 'dcgm',
+        dcgm_url: `${exporter.url}/metrics`,
+        interval_ms: 200,
+        spool_dir: join(dir.path, 'a'),
+      },
     }),
     { log: quiet, hostname: 'dcgm-exporter-pod-x7k2q' },
   );
@@ -110,10 +128,14 @@ it('scrapes dcgm-exporter: fields by id, sentinels dropped, mJ to J, host named 
 
   // The exporter is upgraded: the label is now spelled `hostname`; readings keep flowing under the same name.
   text = exposition('hostname', 75);
-  const next = await waitUntil('a message from the upgraded exporter', async () => {
-    const last = (await readSubject(admin.jsm, subject)).at(-1)!;
-    return last.message.gpus[0]!.temp_c === 75 ? last : undefined;
-  }, 10_000);
+  const next = await waitUntil(
+    'a message from the upgraded exporter',
+    async () => {
+      const last = (await readSubject(admin.jsm, subject)).at(-1)!;
+      return last.message.gpus[0]!.temp_c === 75 ? last : undefined;
+    },
+    10_000,
+  );
   expect(next.message.gpus[3]!.temp_c).toBe(78);
   expect(agent.stats()).toMatchObject({ collectorFailures: 0, collectorRejected: 0, missingGpus: [] });
 });
@@ -135,13 +157,20 @@ function graceBlackwellExposition(): string {
     ['DCGM_FI_DEV_NVLINK_REPLAY_ERROR_COUNT_TOTAL', (g) => (g === 3 ? BLANK : String(100 + g))],
     ['DCGM_FI_DEV_NVLINK_RECOVERY_ERROR_COUNT_TOTAL', (g) => (g === 3 ? BLANK : String(g))],
   ];
-  const jobLabels = ['hpc_job="4471902"', 'hpc_job="4471902"', 'namespace="llm-train",pod="pretrain-7b-worker-3",container="trainer"', ''];
+  const jobLabels = [
+    'hpc_job="4471902"',
+    'hpc_job="4471902"',
+    'namespace="llm-train",pod="pretrain-7b-worker-3",container="trainer"',
+    '',
+  ];
   const lines: string[] = [];
   for (const [name, value] of series) {
     lines.push(`# TYPE ${name} gauge`);
     for (let g = 0; g < 4; g++) {
       const job = jobLabels[g] === '' ? '' : `,${jobLabels[g]}`;
-      lines.push(`${name}{gpu="${g}",UUID="GPU-0aa1b2c3-d4e5-f607-1829-3a4b5c6d7e8${g}",modelName="NVIDIA GB300",hostname="r0043-t02"${job}} ${value(g)}`);
+      lines.push(
+        `${name}{gpu="${g}",UUID="GPU-0aa1b2c3-d4e5-f607-1829-3a4b5c6d7e8${g}",modelName="NVIDIA GB300",hostname="r0043-t02"${job}} ${value(g)}`,
+      );
     }
   }
   return lines.join('\n') + '\n';
@@ -161,13 +190,23 @@ it('scrapes the Grace-Blackwell fields and the job labels: CRC flit and data err
   const agent = await startAgent(
     testConfig({
       nats: { url: server.url, ...agentUser('r0043-t02') },
-      agent: { cluster: 'c1', source: 'dcgm', dcgm_url: `${exporter.url}/metrics`, interval_ms: 200, spool_dir: join(dir.path, 'a') },
+      agent: {
+        cluster: 'c1',
+        source: 'dcgm',
+        dcgm_url: `${exporter.url}/metrics`,
+        interval_ms: 200,
+        spool_dir: join(dir.path, 'a'),
+      },
     }),
     { log: quiet },
   );
   cleanup.push(() => agent.stop());
 
-  const { message } = await waitUntil('a message', async () => (await readSubject(admin.jsm, gpuSubject('c1', 'r0043', 'r0043-t02'))).at(-1), 20_000);
+  const { message } = await waitUntil(
+    'a message',
+    async () => (await readSubject(admin.jsm, gpuSubject('c1', 'r0043', 'r0043-t02'))).at(-1),
+    20_000,
+  );
   const [g0, g1, g2, g3] = message.gpus;
   expect(g1).toEqual({
     gpu: 1,
@@ -183,5 +222,11 @@ it('scrapes the Grace-Blackwell fields and the job labels: CRC flit and data err
   expect(g0!.job).toBe('4471902');
   expect(g0!.nvlink_crc_errors).toBe(0);
   expect(g2!.job).toBe('llm-train/pretrain-7b-worker-3');
-  expect(g3).toEqual({ gpu: 3, uuid: 'GPU-0aa1b2c3-d4e5-f607-1829-3a4b5c6d7e83', temp_c: 73, temp_margin_c: 11, fabric_clique: 32766 });
+  expect(g3).toEqual({
+    gpu: 3,
+    uuid: 'GPU-0aa1b2c3-d4e5-f607-1829-3a4b5c6d7e83',
+    temp_c: 73,
+    temp_margin_c: 11,
+    fabric_clique: 32766,
+  });
 });

@@ -45,7 +45,9 @@ it('agent-users.sh gives each host its own subject: its key works there and nowh
     encoding: 'utf8',
   });
   expect(entries.trim().split('\n')).toHaveLength(1);
-  const server = await startTestNatsServer(`authorization { users = [\n{ user: "${ADMIN.user}", password: "${ADMIN.pass}" }\n${entries}] }\n`);
+  const server = await startTestNatsServer(
+    `authorization { users = [\n{ user: "${ADMIN.user}", password: "${ADMIN.pass}" }\n${entries}] }\n`,
+  );
   cleanup.push(() => server.dispose());
   const admin = await adminConnection(server.url);
   cleanup.push(() => admin.nc.close());
@@ -54,7 +56,15 @@ it('agent-users.sh gives each host its own subject: its key works there and nowh
     const agent = await startAgent(
       testConfig({
         nats: { url: server.url, nkey_seed_file: seedFile },
-        agent: { cluster: 'c1', rack: 'r5', host, source: 'sim', interval_ms: 100, ack_timeout_ms: 300, spool_dir: join(dir.path, host) },
+        agent: {
+          cluster: 'c1',
+          rack: 'r5',
+          host,
+          source: 'sim',
+          interval_ms: 100,
+          ack_timeout_ms: 300,
+          spool_dir: join(dir.path, host),
+        },
       }),
       { log: quiet },
     );
@@ -67,7 +77,11 @@ it('agent-users.sh gives each host its own subject: its key works there and nowh
 
   // The same key on a host configured as r5-t02: refused, so its samples wait in its spool.
   const other = await run('r5-t02');
-  await waitUntil('publishes refused and spooled', () => other.stats().publishFailures >= 2 && other.stats().spoolPending >= 5, 20_000);
+  await waitUntil(
+    'publishes refused and spooled',
+    () => other.stats().publishFailures >= 2 && other.stats().spoolPending >= 5,
+    20_000,
+  );
   await other.stop();
   expect(other.stats().published + other.stats().replayed).toBe(0);
   expect(await readSubject(admin.jsm, gpuSubject('c1', 'r5', 'r5-t02'))).toEqual([]);

@@ -12,9 +12,11 @@ import { parseComputeApps, slurmJobsByGpu } from '../src/collectors/nvidia-smi/s
 import { parseSmiQuery } from '../src/collectors/nvidia-smi/smi-query.js';
 
 // Built from the formats NVIDIA documents, not captured on a GB300 (see the fixture folder's README).
-const documented = (name: string): string => readFileSync(new URL(`./fixtures/gb300-documented-format/${name}`, import.meta.url), 'utf8');
+const documented = (name: string): string =>
+  readFileSync(new URL(`./fixtures/gb300-documented-format/${name}`, import.meta.url), 'utf8');
 // Captured on a real H100 (driver 580.159.04): the same sections reading N/A.
-const h100 = (name: string): string => readFileSync(new URL(`./fixtures/h100-driver-580/${name}`, import.meta.url), 'utf8');
+const h100 = (name: string): string =>
+  readFileSync(new URL(`./fixtures/h100-driver-580/${name}`, import.meta.url), 'utf8');
 const uuid = (i: number): string => `GPU-5e1c7a02-9b3f-4d21-8c6e-1f0a2b3c4d5${i}`;
 
 describe('Grace-Blackwell fields in --query-gpu rows', () => {
@@ -27,7 +29,9 @@ describe('Grace-Blackwell fields in --query-gpu rows', () => {
   };
 
   it('asks for thermal margin, module power and limit, fabric state and status', () => {
-    expect(selection.argument).toContain(',temperature.gpu.tlimit,module.power.draw.average,module.enforced.power.limit,fabric.state,fabric.status');
+    expect(selection.argument).toContain(
+      ',temperature.gpu.tlimit,module.power.draw.average,module.enforced.power.limit,fabric.state,fabric.status',
+    );
   });
 
   it('reads them from a GB300 row, fabric words as codes', () => {
@@ -59,7 +63,11 @@ describe('Grace-Blackwell fields in --query-gpu rows', () => {
 
 describe('fabric state and status words', () => {
   it('maps NVML fabric states and statuses to the wire codes', () => {
-    expect(['Not Supported', 'Not Started', 'In Progress', 'Completed', 'COMPLETED', 'in_progress', '3'].map(fabricStateCode)).toEqual([0, 1, 2, 3, 3, 2, 3]);
+    expect(
+      ['Not Supported', 'Not Started', 'In Progress', 'Completed', 'COMPLETED', 'in_progress', '3'].map(
+        fabricStateCode,
+      ),
+    ).toEqual([0, 1, 2, 3, 3, 2, 3]);
     expect(['Success', '0', '27', '0x1b'].map(fabricStatusCode)).toEqual([0, 0, 27, 27]);
   });
 
@@ -119,7 +127,11 @@ describe('nvidia-smi nvlink -e', () => {
 
   it('leaves a counter no line names absent, and a GPU with no lines out', () => {
     const errors = parseNvlinkErrors(
-      ['GPU 0: NVIDIA GB300 (UUID: GPU-aaaaaaaa-0000-0000-0000-000000000000)', '\t Link 0: CRC Errors: 7', 'GPU 1: NVIDIA GB300 (UUID: GPU-bbbbbbbb-0000-0000-0000-000000000000)'].join('\n'),
+      [
+        'GPU 0: NVIDIA GB300 (UUID: GPU-aaaaaaaa-0000-0000-0000-000000000000)',
+        '\t Link 0: CRC Errors: 7',
+        'GPU 1: NVIDIA GB300 (UUID: GPU-bbbbbbbb-0000-0000-0000-000000000000)',
+      ].join('\n'),
     );
     expect([...errors]).toEqual([['GPU-aaaaaaaa-0000-0000-0000-000000000000', { crc: 7, replay: NaN, recovery: NaN }]]);
   });
@@ -129,7 +141,12 @@ describe('Slurm jobs of the processes on each GPU', () => {
   let proc: { path: string; remove(): Promise<void> };
   const environ = async (pid: number, vars: Record<string, string>): Promise<void> => {
     await mkdir(join(proc.path, String(pid)), { recursive: true });
-    await writeFile(join(proc.path, String(pid), 'environ'), Object.entries(vars).map(([k, v]) => `${k}=${v}\0`).join(''));
+    await writeFile(
+      join(proc.path, String(pid), 'environ'),
+      Object.entries(vars)
+        .map(([k, v]) => `${k}=${v}\0`)
+        .join(''),
+    );
   };
 
   beforeAll(async () => {

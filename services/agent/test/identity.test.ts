@@ -3,7 +3,9 @@ import { IdentityError, resolveIdentity } from '../src/index.js';
 
 describe('identity discovery', () => {
   it('takes what is configured', () => {
-    expect(resolveIdentity({ configured: { cluster: 'c', rack: 'r', host: 'h' }, hostname: 'x.y.z', facts: {} })).toEqual({ cluster: 'c', rack: 'r', host: 'h' });
+    expect(
+      resolveIdentity({ configured: { cluster: 'c', rack: 'r', host: 'h' }, hostname: 'x.y.z', facts: {} }),
+    ).toEqual({ cluster: 'c', rack: 'r', host: 'h' });
   });
 
   it('names host, rack and cluster from a fully qualified host name that follows <rack>-t<NN>', () => {
@@ -12,7 +14,9 @@ describe('identity discovery', () => {
       rack: 'r0042',
       host: 'r0042-t07',
     });
-    expect(resolveIdentity({ configured: { cluster: 'c' }, hostname: 'gb300-rack12-tray3', facts: {} }).rack).toBe('gb300-rack12');
+    expect(resolveIdentity({ configured: { cluster: 'c' }, hostname: 'gb300-rack12-tray3', facts: {} }).rack).toBe(
+      'gb300-rack12',
+    );
   });
 
   it('falls back to the NVL72 chassis serial for the rack, and prefers the source host name for the host', () => {
@@ -20,7 +24,11 @@ describe('identity discovery', () => {
       resolveIdentity({ configured: { cluster: 'c' }, hostname: 'node-17', facts: { chassisSerial: '1653922000123' } }),
     ).toEqual({ cluster: 'c', rack: '1653922000123', host: 'node-17' });
     expect(
-      resolveIdentity({ configured: { cluster: 'c' }, hostname: 'agent-pod-abc', facts: { hostname: 'r9-t02.cluster.local' } }),
+      resolveIdentity({
+        configured: { cluster: 'c' },
+        hostname: 'agent-pod-abc',
+        facts: { hostname: 'r9-t02.cluster.local' },
+      }),
     ).toEqual({ cluster: 'c', rack: 'r9', host: 'r9-t02' });
   });
 

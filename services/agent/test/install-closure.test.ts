@@ -68,7 +68,15 @@ it('installing the agent pulls neither chdb, the ClickHouse client, the store no
   // @kiln/config composes the rules' and receivers' schemas from @kiln/detect/rules and @kiln/alerts/receivers, so the
   // workspace package reaches detect, alerts and window; the agent a GPU host installs is the bundle, which carries
   // only the schema modules (next test).
-  for (const forbidden of ['chdb', '@clickhouse/client', '@kiln/store', '@kiln/ingest', '@kiln/aggregator', '@kiln/alerter', '@kiln/cli']) {
+  for (const forbidden of [
+    'chdb',
+    '@clickhouse/client',
+    '@kiln/store',
+    '@kiln/ingest',
+    '@kiln/aggregator',
+    '@kiln/alerter',
+    '@kiln/cli',
+  ]) {
     expect(agent, forbidden).not.toContain(forbidden);
   }
   expect(agent).toContain('@nats-io/transport-node');
@@ -79,7 +87,15 @@ it('installing the agent pulls neither chdb, the ClickHouse client, the store no
 /** Bounds on what a GPU host installs; the README states the measured figures. */
 const MAX_INSTALL_BYTES = 3 << 20;
 /** What the agent must not carry: sdk-node's gRPC, protobuf and CLI parsing, and the store's engines. */
-const NEVER_INLINED = ['@opentelemetry/sdk-node', '@grpc/grpc-js', '@grpc/proto-loader', 'protobufjs', 'yargs', 'chdb', '@clickhouse/client'];
+const NEVER_INLINED = [
+  '@opentelemetry/sdk-node',
+  '@grpc/grpc-js',
+  '@grpc/proto-loader',
+  'protobufjs',
+  'yargs',
+  'chdb',
+  '@clickhouse/client',
+];
 
 const cleanup: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
@@ -98,7 +114,10 @@ function filesUnder(dir: string, prefix = ''): [string, number][] {
 it('the npm tarball installs offline as one package of one file, without sdk-node, gRPC or protobufjs in it', async () => {
   const host = await tempDir('kiln-agent-npm-');
   cleanup.push(() => host.remove());
-  execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', '--no-package-lock', TARBALL], { cwd: host.path, stdio: 'pipe' });
+  execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', '--no-package-lock', TARBALL], {
+    cwd: host.path,
+    stdio: 'pipe',
+  });
   const modules = join(host.path, 'node_modules');
   const installed = filesUnder(modules).filter(([file]) => !file.startsWith('.'));
   expect(installed.map(([file]) => file).sort()).toEqual(['kiln-agent/kiln-agent.mjs', 'kiln-agent/package.json']);

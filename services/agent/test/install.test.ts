@@ -48,7 +48,8 @@ it('installed by the recipe on a host without the repository, the agent publishe
   const upload = join(root, 'upload');
   mkdirSync(upload);
   copyFileSync(BUNDLE, join(upload, 'kiln-agent.mjs'));
-  for (const command of installAgent) execFileSync('sh', ['-c', command.replaceAll('/opt/', `${root}/opt/`)], { cwd: upload });
+  for (const command of installAgent)
+    execFileSync('sh', ['-c', command.replaceAll('/opt/', `${root}/opt/`)], { cwd: upload });
 
   const nats = await startTestNatsServer(authorization('c1', 'r0001', ['r0001-t01']));
   cleanup.push(() => nats.dispose());
@@ -75,10 +76,14 @@ it('installed by the recipe on a host without the repository, the agent publishe
   cleanup.push(() => agent.stop());
   try {
     const subject = gpuSubject('c1', 'r0001', 'r0001-t01');
-    const stored = await waitUntil('samples in JetStream', async () => {
-      const samples = await readSubject(admin.jsm, subject);
-      return samples.length >= 3 && samples;
-    }, 30_000);
+    const stored = await waitUntil(
+      'samples in JetStream',
+      async () => {
+        const samples = await readSubject(admin.jsm, subject);
+        return samples.length >= 3 && samples;
+      },
+      30_000,
+    );
     expect(stored[0]!.message).toMatchObject({ v: 1, cluster: 'c1', rack: 'r0001', host: 'r0001-t01' });
     expect(stored[0]!.message.gpus).toHaveLength(4);
     const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();

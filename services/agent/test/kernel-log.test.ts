@@ -29,7 +29,11 @@ describe('NVRM Xid lines', () => {
   });
 
   it('reads kmsg records: sequence, time since boot, text; dictionary lines are skipped', () => {
-    expect(parseKernelLogLine('4,2741,5823441919,-;NVRM: Xid (PCI:0000:1b:00): 79, pid=1234, name=python, GPU has fallen off the bus.')).toEqual({
+    expect(
+      parseKernelLogLine(
+        '4,2741,5823441919,-;NVRM: Xid (PCI:0000:1b:00): 79, pid=1234, name=python, GPU has fallen off the bus.',
+      ),
+    ).toEqual({
       seq: 2741,
       bootUs: 5823441919,
       text: 'NVRM: Xid (PCI:0000:1b:00): 79, pid=1234, name=python, GPU has fallen off the bus.',
@@ -41,13 +45,18 @@ describe('NVRM Xid lines', () => {
 
 describe('GPUs by PCI address', () => {
   it('keys nvidia-smi bus ids as the kernel log prints them', () => {
-    expect(pciKeyOfBusId('00000000:1B:00.0')).toBe(parseXidLine('NVRM: Xid (PCI:0000:1b:00): 79, GPU has fallen off the bus.')!.pci);
+    expect(pciKeyOfBusId('00000000:1B:00.0')).toBe(
+      parseXidLine('NVRM: Xid (PCI:0000:1b:00): 79, GPU has fallen off the bus.')!.pci,
+    );
     expect(pciKeyOfBusId('[N/A]')).toBeUndefined();
   });
 
   it('maps an Xid to the GPU of real nvidia-smi output (an H100, driver 580: index, uuid, pci.bus_id lead its rows)', () => {
     const real = readFileSync(fileURLToPath(new URL('./fixtures/h100-driver-580/query.csv', import.meta.url)), 'utf8');
-    const rows = real.split('\n').map((l) => l.split(',').slice(0, 3).join(',')).join('\n');
+    const rows = real
+      .split('\n')
+      .map((l) => l.split(',').slice(0, 3).join(','))
+      .join('\n');
     const xid = parseXidLine('NVRM: Xid (PCI:0000:00:06): 79, pid=1234, name=python, GPU has fallen off the bus.')!;
     expect(parseGpuBusCsv(rows).get(xid.pci)).toEqual({ gpu: 0, uuid: 'GPU-0d1ef9f0-feb7-ace0-416f-f67d3ffaed3b' });
   });
@@ -88,7 +97,11 @@ describe('KernelLogReader', () => {
       const fromCommand: string[] = [];
       const fallback = new KernelLogReader({
         path: join(dir.path, 'no-such-device'),
-        fallbackCommand: [process.execPath, '-e', "console.log('NVRM: Xid (PCI:0000:1b:00): 79, GPU has fallen off the bus.')"],
+        fallbackCommand: [
+          process.execPath,
+          '-e',
+          "console.log('NVRM: Xid (PCI:0000:1b:00): 79, GPU has fallen off the bus.')",
+        ],
         log: quiet,
         onLine: (l) => fromCommand.push(l),
       });

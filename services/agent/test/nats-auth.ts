@@ -17,24 +17,63 @@ export function makeTlsFiles(dir: string): TlsFiles {
   const f = (name: string): string => join(dir, name);
   const openssl = (...args: string[]): void => void execFileSync('openssl', args, { stdio: 'pipe' });
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  openssl('req', '-x509', ...ec, '-keyout', f('ca.key'), '-out', f('ca.pem'), '-days', '1', '-subj', '/CN=kiln-test-ca');
+  openssl(
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    f('ca.key'),
+    '-out',
+    f('ca.pem'),
+    '-days',
+    '1',
+    '-subj',
+    '/CN=kiln-test-ca',
+  );
   for (const [name, ext] of [
     ['server', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n'],
     ['client', 'extendedKeyUsage=clientAuth\n'],
   ] as const) {
     openssl('req', ...ec, '-keyout', f(`${name}.key`), '-out', f(`${name}.csr`), '-subj', `/CN=kiln-test-${name}`);
     writeFileSync(f(`${name}.ext`), ext);
-    openssl('x509', '-req', '-in', f(`${name}.csr`), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial',
-      '-out', f(`${name}.pem`), '-days', '1', '-extfile', f(`${name}.ext`));
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      f(`${name}.csr`),
+      '-CA',
+      f('ca.pem'),
+      '-CAkey',
+      f('ca.key'),
+      '-CAcreateserial',
+      '-out',
+      f(`${name}.pem`),
+      '-days',
+      '1',
+      '-extfile',
+      f(`${name}.ext`),
+    );
   }
-  return { ca: f('ca.pem'), serverCert: f('server.pem'), serverKey: f('server.key'), clientCert: f('client.pem'), clientKey: f('client.key') };
+  return {
+    ca: f('ca.pem'),
+    serverCert: f('server.pem'),
+    serverKey: f('server.key'),
+    clientCert: f('client.pem'),
+    clientKey: f('client.key'),
+  };
 }
 
 const b64url = (data: Uint8Array | string): string => Buffer.from(data).toString('base64url');
 
 /** A NATS JWT (header ed25519-nkey) with `nats` claims, signed by `issuer`. */
 function natsJwt(issuer: KeyPair, subject: string, name: string, nats: Record<string, unknown>): string {
-  const claims: Record<string, unknown> = { iat: Math.floor(Date.now() / 1000), iss: issuer.getPublicKey(), name, sub: subject, nats: { ...nats, version: 2 } };
+  const claims: Record<string, unknown> = {
+    iat: Math.floor(Date.now() / 1000),
+    iss: issuer.getPublicKey(),
+    name,
+    sub: subject,
+    nats: { ...nats, version: 2 },
+  };
   claims.jti = createHash('sha256').update(JSON.stringify(claims)).digest('base64url');
   const signed = `${b64url(JSON.stringify({ typ: 'JWT', alg: 'ed25519-nkey' }))}.${b64url(JSON.stringify(claims))}`;
   return `${signed}.${b64url(issuer.sign(new TextEncoder().encode(signed)))}`;
@@ -51,11 +90,17 @@ export interface UserSpec {
  * Decentralised (operator/JWT) auth, the way `nsc` sets it up: an operator, one account with JetStream, and a .creds
  * file per user. Returns the server configuration to add and the creds file of each user.
  */
-export function makeOperatorSetup(dir: string, users: readonly UserSpec[]): { serverConfig: string; creds: Record<string, string> } {
+export function makeOperatorSetup(
+  dir: string,
+  users: readonly UserSpec[],
+): { serverConfig: string; creds: Record<string, string> } {
   const operator = createOperator();
   const account = createAccount();
   const system = createAccount();
-  const operatorJwt = natsJwt(operator, operator.getPublicKey(), 'kiln-test', { type: 'operator', system_account: system.getPublicKey() });
+  const operatorJwt = natsJwt(operator, operator.getPublicKey(), 'kiln-test', {
+    type: 'operator',
+    system_account: system.getPublicKey(),
+  });
   const unlimited = { subs: -1, data: -1, payload: -1, imports: -1, exports: -1, wildcards: true, conn: -1, leaf: -1 };
   const accountJwt = natsJwt(operator, account.getPublicKey(), 'KILN', {
     type: 'account',

@@ -6,7 +6,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestNatsServer, tempDir, waitUntil, type TestNatsServer } from '@kiln/testkit';
 import { gpuSubject, type WireGpu } from '@kiln/wire';
 import { startAgent, type Agent } from '../src/index.js';
-import { adminConnection, agentUser, authorization, FAKE_NVIDIA_SMI, gb300Gpus, quiet, readSubject, testConfig, writeSmiState, type SmiState } from './support.js';
+import {
+  adminConnection,
+  agentUser,
+  authorization,
+  FAKE_NVIDIA_SMI,
+  gb300Gpus,
+  quiet,
+  readSubject,
+  testConfig,
+  writeSmiState,
+  type SmiState,
+} from './support.js';
 
 const CLUSTER = 'c1';
 const RACK = 'r1';
@@ -28,14 +39,27 @@ describe('agent with the nvidia-smi collector, against nats-server with per-host
   });
 
   /** Starts an agent for `host` reading the stand-in nvidia-smi with `state`. */
-  async function agentFor(host: string, state: SmiState, agentSection: Record<string, unknown> = {}): Promise<{ agent: Agent; statePath: string }> {
+  async function agentFor(
+    host: string,
+    state: SmiState,
+    agentSection: Record<string, unknown> = {},
+  ): Promise<{ agent: Agent; statePath: string }> {
     const statePath = join(dir.path, `${host}.json`);
     writeSmiState(statePath, state);
     process.env.FAKE_NVIDIA_SMI_STATE = statePath;
     const agent = await startAgent(
       testConfig({
         nats: { url: server.url, ...agentUser(host) },
-        agent: { cluster: CLUSTER, rack: RACK, host, source: 'nvidia-smi', nvidia_smi: FAKE_NVIDIA_SMI, interval_ms: 200, spool_dir: join(dir.path, host), ...agentSection },
+        agent: {
+          cluster: CLUSTER,
+          rack: RACK,
+          host,
+          source: 'nvidia-smi',
+          nvidia_smi: FAKE_NVIDIA_SMI,
+          interval_ms: 200,
+          spool_dir: join(dir.path, host),
+          ...agentSection,
+        },
       }),
       { log: quiet },
     );
@@ -53,15 +77,24 @@ describe('agent with the nvidia-smi collector, against nats-server with per-host
     const subject = gpuSubject(CLUSTER, RACK, 'h1');
     try {
       expect(agent.subject).toBe(subject);
-      const stored = await waitUntil('three messages from h1', async () => {
-        const s = await readSubject(admin.jsm, subject);
-        return s.length >= 3 ? s : undefined;
-      }, 20_000);
+      const stored = await waitUntil(
+        'three messages from h1',
+        async () => {
+          const s = await readSubject(admin.jsm, subject);
+          return s.length >= 3 ? s : undefined;
+        },
+        20_000,
+      );
       const { message, msgId } = stored.at(-1)!;
       expect(msgId).toBe(`h1:${message.seq}`);
       expect(message).toMatchObject({ v: 1, cluster: CLUSTER, rack: RACK, host: 'h1' });
       expect(message.gpus.map((g) => g.gpu)).toEqual([0, 1, 2, 3]);
-      const [g0, g1, g2, g3] = message.gpus as [typeof message.gpus[0], typeof message.gpus[0], typeof message.gpus[0], typeof message.gpus[0]];
+      const [g0, g1, g2, g3] = message.gpus as [
+        (typeof message.gpus)[0],
+        (typeof message.gpus)[0],
+        (typeof message.gpus)[0],
+        (typeof message.gpus)[0],
+      ];
       expect(g0).toEqual({
         gpu: 0,
         uuid: 'GPU-3f2a9c1e-7b4d-11ef-9a10-0242ac120000',
@@ -94,11 +127,15 @@ describe('agent with the nvidia-smi collector, against nats-server with per-host
       state.gpus[2]!.missing = true;
       writeSmiState(statePath, state);
       await waitUntil('GPU 2 reported missing', () => agent.stats().missingGpus.includes(2), 10_000);
-      const afterLoss = await waitUntil('a message without GPU 2', async () => {
-        const s = await readSubject(admin.jsm, subject);
-        const last = s.at(-1)!.message;
-        return last.gpus.length === 3 ? last : undefined;
-      }, 10_000);
+      const afterLoss = await waitUntil(
+        'a message without GPU 2',
+        async () => {
+          const s = await readSubject(admin.jsm, subject);
+          const last = s.at(-1)!.message;
+          return last.gpus.length === 3 ? last : undefined;
+        },
+        10_000,
+      );
       expect(afterLoss.gpus.map((g) => g.gpu)).toEqual([0, 1, 3]);
 
       // It comes back.
@@ -126,7 +163,11 @@ describe('agent with the nvidia-smi collector, against nats-server with per-host
     const { agent } = await agentFor('h2', state);
     const subject = gpuSubject(CLUSTER, RACK, 'h2');
     try {
-      const stored = await waitUntil('a message from h2', async () => (await readSubject(admin.jsm, subject)).at(-1), 20_000);
+      const stored = await waitUntil(
+        'a message from h2',
+        async () => (await readSubject(admin.jsm, subject)).at(-1),
+        20_000,
+      );
       const g0 = stored.message.gpus[0]!;
       expect(g0.clock_events).toBe(4);
       expect(g0.slowdown_temp_c).toBe(89);
@@ -151,7 +192,11 @@ describe('agent with the nvidia-smi collector, against nats-server with per-host
     const subject = gpuSubject(CLUSTER, RACK, 'h3');
     const last = async (): Promise<WireGpu[]> => (await readSubject(admin.jsm, subject)).at(-1)?.message.gpus ?? [];
     try {
-      const forming = await waitUntil('a message while the fabric forms', async () => ((await last()).length === 2 ? last() : undefined), 20_000);
+      const forming = await waitUntil(
+        'a message while the fabric forms',
+        async () => ((await last()).length === 2 ? last() : undefined),
+        20_000,
+      );
       expect(forming[0]).toMatchObject({ fabric_state: 2, fabric_clique: 0, nvlink_links_inactive: 0 });
       expect(forming[0]).not.toHaveProperty('fabric_status');
 
@@ -162,10 +207,14 @@ describe('agent with the nvidia-smi collector, against nats-server with per-host
       }
       state.gpus[1]!.links![5] = '<inactive>';
       writeSmiState(statePath, state);
-      const formed = await waitUntil('the clique and the inactive link', async () => {
-        const gpus = await last();
-        return gpus[0]?.fabric_clique === 32766 && gpus[1]?.nvlink_links_inactive === 1 ? gpus : undefined;
-      }, 30_000);
+      const formed = await waitUntil(
+        'the clique and the inactive link',
+        async () => {
+          const gpus = await last();
+          return gpus[0]?.fabric_clique === 32766 && gpus[1]?.nvlink_links_inactive === 1 ? gpus : undefined;
+        },
+        30_000,
+      );
       expect(formed[0]).toMatchObject({ fabric_state: 3, fabric_status: 0, nvlink_links_inactive: 0 });
       expect(formed[1]).toMatchObject({ fabric_state: 3, fabric_clique: 32766 });
     } finally {

@@ -18,14 +18,25 @@ it('keeps every tick of a 15 s NATS outage: the stream gets them all, in the ord
   const auth = authorization('c1', 'r7', ['r7-t03']);
   const first = await startTestNatsServer(auth);
   let server: NatsServerHandle = first;
-  cleanup.push(() => first.dispose(), () => server.stop());
+  cleanup.push(
+    () => first.dispose(),
+    () => server.stop(),
+  );
   const dir = await tempDir('kiln-agent-outage-');
   cleanup.push(() => dir.remove());
   let admin = await adminConnection(first.url);
   const agent = await startAgent(
     testConfig({
       nats: { url: first.url, ...agentUser('r7-t03') },
-      agent: { cluster: 'c1', rack: 'r7', host: 'r7-t03', source: 'sim', interval_ms: INTERVAL_MS, spool_dir: join(dir.path, 'agent'), ack_timeout_ms: 2000 },
+      agent: {
+        cluster: 'c1',
+        rack: 'r7',
+        host: 'r7-t03',
+        source: 'sim',
+        interval_ms: INTERVAL_MS,
+        spool_dir: join(dir.path, 'agent'),
+        ack_timeout_ms: 2000,
+      },
     }),
     { log: quiet },
   );

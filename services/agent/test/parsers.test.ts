@@ -10,7 +10,8 @@ import { parseSmiQuery } from '../src/collectors/nvidia-smi/smi-query.js';
 describe('nvidia-smi --query-gpu rows', () => {
   const selection = new QuerySelection();
   const row = new QueryRow();
-  const line = (cells: Record<string, string>): string => selection.columns.map((c) => cells[c.name] ?? '[N/A]').join(', ');
+  const line = (cells: Record<string, string>): string =>
+    selection.columns.map((c) => cells[c.name] ?? '[N/A]').join(', ');
 
   it('reads every column into its metric', () => {
     const ok = parseQueryRow(
@@ -38,9 +39,17 @@ describe('nvidia-smi --query-gpu rows', () => {
 
   it('rejects lines that are not rows of the query', () => {
     expect(parseQueryRow('index, uuid, pci.bus_id', selection.columns, row)).toBe(false);
-    expect(parseQueryRow(line({ index: '9', uuid: 'GPU-3f2a9c1e-7b4d-11ef-9a10-0242ac120002' }), selection.columns, row)).toBe(false);
+    expect(
+      parseQueryRow(line({ index: '9', uuid: 'GPU-3f2a9c1e-7b4d-11ef-9a10-0242ac120002' }), selection.columns, row),
+    ).toBe(false);
     expect(parseQueryRow(line({ index: '0', uuid: 'not-a-uuid' }), selection.columns, row)).toBe(false);
-    expect(parseQueryRow(line({ index: '0', uuid: 'GPU-3f2a9c1e-7b4d-11ef-9a10-0242ac120002' }) + ', 5', selection.columns, row)).toBe(false);
+    expect(
+      parseQueryRow(
+        line({ index: '0', uuid: 'GPU-3f2a9c1e-7b4d-11ef-9a10-0242ac120002' }) + ', 5',
+        selection.columns,
+        row,
+      ),
+    ).toBe(false);
   });
 
   it('turns every not-available spelling into NaN and keeps the low 32 bits of a bitmask', () => {
@@ -57,8 +66,12 @@ describe('nvidia-smi --query-gpu rows', () => {
   it('falls back to older field names one by one, and gives up only on a required field', () => {
     const s = new QuerySelection();
     expect(s.argument).toContain('clocks_event_reasons.active');
-    expect(invalidFieldIn('Field "clocks_event_reasons.active" is not a valid field to query.')).toBe('clocks_event_reasons.active');
-    expect(s.reject('clocks_event_reasons.active')).toBe('clocks_event_reasons.active -> clocks_throttle_reasons.active');
+    expect(invalidFieldIn('Field "clocks_event_reasons.active" is not a valid field to query.')).toBe(
+      'clocks_event_reasons.active',
+    );
+    expect(s.reject('clocks_event_reasons.active')).toBe(
+      'clocks_event_reasons.active -> clocks_throttle_reasons.active',
+    );
     expect(s.argument).toContain('clocks_throttle_reasons.active');
     expect(s.reject('clocks_throttle_reasons.active')).toBe('dropped clocks_throttle_reasons.active');
     expect(s.argument).not.toContain('reasons');
@@ -119,7 +132,8 @@ GPU 00000000:18:00.0
 describe('nvidia-smi output captured on a real GPU', () => {
   // An NVIDIA H100 80GB HBM3, driver 580.159.04, CUDA 13.0, idle at 33 °C: `nvidia-smi -q`, `-q -d TEMPERATURE` and
   // the agent's --query-gpu line, verbatim (services/agent/scripts/real-gpu-check.mjs ran the agent there too).
-  const fixture = (name: string): string => readFileSync(new URL(`./fixtures/h100-driver-580/${name}`, import.meta.url), 'utf8');
+  const fixture = (name: string): string =>
+    readFileSync(new URL(`./fixtures/h100-driver-580/${name}`, import.meta.url), 'utf8');
   // The Fabric section reads N/A on this part: no clique, never clique 0.
   const expected = [{ busId: '00000000:00:06.0', slowdownC: 89, memMaxC: NaN, fabricClique: NaN }];
 
@@ -134,7 +148,15 @@ describe('nvidia-smi output captured on a real GPU', () => {
   it('reads the query line with the newest field names, which this driver accepts', () => {
     const selection = new QuerySelection();
     // Captured before Kiln asked for the Grace-Blackwell fields: the same columns as then.
-    for (const name of ['temperature.gpu.tlimit', 'module.power.draw.average', 'module.power.draw.instant', 'module.enforced.power.limit', 'module.power.limit', 'fabric.state', 'fabric.status']) {
+    for (const name of [
+      'temperature.gpu.tlimit',
+      'module.power.draw.average',
+      'module.power.draw.instant',
+      'module.enforced.power.limit',
+      'module.power.limit',
+      'fabric.state',
+      'fabric.status',
+    ]) {
       selection.reject(name);
     }
     const row = new QueryRow();
@@ -169,7 +191,8 @@ describe('Prometheus exposition (dcgm-exporter)', () => {
         'DCGM_FI_DEV_MEM_COPY_UTIL{gpu="0"} NaN',
         'novalue{gpu="0"}',
       ].join('\n'),
-      (name, labels, value) => seen.push([name, labels.get('gpu'), labels.get('modelName') ?? labels.get('note'), value]),
+      (name, labels, value) =>
+        seen.push([name, labels.get('gpu'), labels.get('modelName') ?? labels.get('note'), value]),
     );
     expect(seen).toEqual([
       ['DCGM_FI_DEV_GPU_TEMP', '0', 'NVIDIA "GB300"', 71],
@@ -185,11 +208,21 @@ describe('Prometheus exposition (dcgm-exporter)', () => {
     expect(DCGM_MAPPINGS.get('DCGM_FI_DEV_GPU_TEMP_CELSIUS')).toEqual(temp);
     expect(temp.metric).toBe(METRIC_ID.temp_c);
     expect(DCGM_MAPPINGS.get('DCGM_FI_DEV_CLOCK_THROTTLE_REASONS')!.metric).toBe(METRIC_ID.clock_events);
-    expect(DCGM_MAPPINGS.get('DCGM_FI_DEV_GPU_TEMP_MARGIN_CELSIUS')).toEqual(DCGM_MAPPINGS.get('DCGM_FI_DEV_GPU_TEMP_LIMIT'));
+    expect(DCGM_MAPPINGS.get('DCGM_FI_DEV_GPU_TEMP_MARGIN_CELSIUS')).toEqual(
+      DCGM_MAPPINGS.get('DCGM_FI_DEV_GPU_TEMP_LIMIT'),
+    );
     expect(DCGM_MAPPINGS.get('DCGM_FI_DEV_GPU_TEMP_LIMIT')!.metric).toBe(METRIC_ID.temp_margin_c);
     // CRC flit (409) and data (419) errors add up in one metric.
-    expect(DCGM_MAPPINGS.get('DCGM_FI_DEV_NVLINK_CRC_DATA_ERROR_COUNT_TOTAL')).toMatchObject({ metric: METRIC_ID.nvlink_crc_errors, fieldId: 419, adds: true });
-    expect(DCGM_MAPPINGS.get('DCGM_FI_DEV_NVLINK_CRC_FLIT_ERROR_COUNT_TOTAL')).toMatchObject({ metric: METRIC_ID.nvlink_crc_errors, fieldId: 409, adds: true });
+    expect(DCGM_MAPPINGS.get('DCGM_FI_DEV_NVLINK_CRC_DATA_ERROR_COUNT_TOTAL')).toMatchObject({
+      metric: METRIC_ID.nvlink_crc_errors,
+      fieldId: 419,
+      adds: true,
+    });
+    expect(DCGM_MAPPINGS.get('DCGM_FI_DEV_NVLINK_CRC_FLIT_ERROR_COUNT_TOTAL')).toMatchObject({
+      metric: METRIC_ID.nvlink_crc_errors,
+      fieldId: 409,
+      adds: true,
+    });
     expect(dcgmValue(DCGM_MAPPINGS.get('DCGM_FI_DEV_MEMORY_TEMP')!, Number('9223372036854775794'))).toBeNaN();
     expect(dcgmValue(DCGM_MAPPINGS.get('DCGM_FI_DEV_XID_ERRORS')!, Number('9223372036854775792'))).toBeNaN();
     expect(dcgmValue(DCGM_MAPPINGS.get('DCGM_FI_DEV_POWER_USAGE')!, 140737488355328)).toBeNaN();

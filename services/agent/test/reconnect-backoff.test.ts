@@ -8,6 +8,7 @@ describe('reconnecting to NATS', () => {
     const [first, second] = [delays(a), delays(b)];
     expect(first).not.toEqual(second);
     // Spread, but still backing off: each delay within the upper half of its doubling step, capped at 15 s.
-    for (const d of [first, second]) d.forEach((ms, i) => expect(ms).toBeGreaterThanOrEqual(Math.min(15_000, 500 * 2 ** i) / 2));
+    for (const d of [first, second])
+      d.forEach((ms, i) => expect(ms).toBeGreaterThanOrEqual(Math.min(15_000, 500 * 2 ** i) / 2));
   });
 });

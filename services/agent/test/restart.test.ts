@@ -23,7 +23,14 @@ it('starts without NATS, and a restarted agent resumes its spool and its sequenc
   cleanup.push(() => dir.remove());
   const config = testConfig({
     nats: { url: reserved.url, ...agentUser('r2-t01') },
-    agent: { cluster: 'c1', rack: 'r2', host: 'r2-t01', source: 'sim', interval_ms: 100, spool_dir: join(dir.path, 'agent') },
+    agent: {
+      cluster: 'c1',
+      rack: 'r2',
+      host: 'r2-t01',
+      source: 'sim',
+      interval_ms: 100,
+      spool_dir: join(dir.path, 'agent'),
+    },
   });
 
   const offline = await startAgent(config, { log: quiet });
@@ -35,12 +42,25 @@ it('starts without NATS, and a restarted agent resumes its spool and its sequenc
   // A long outage's worth more in the spool (the replay then takes seconds, while fresh ticks come every 100 ms), and
   // the sequence moved past it.
   const backlog = 20_000;
-  const spool = new Spool({ dir: join(dir.path, 'agent', 'spool'), maxBytes: 256 << 20, maxAgeMs: 86_400_000, log: quiet });
+  const spool = new Spool({
+    dir: join(dir.path, 'agent', 'spool'),
+    maxBytes: 256 << 20,
+    maxAgeMs: 86_400_000,
+    log: quiet,
+  });
   const subject = gpuSubject('c1', 'r2', 'r2-t01');
   for (let i = 0; i < backlog; i++) {
     const seq = first.nextSeq + i;
     const ts = Date.now() - 60_000 + i;
-    const body = encodeMessage({ v: 1, cluster: 'c1', rack: 'r2', host: 'r2-t01', seq, ts, gpus: [{ gpu: 0, uuid: 'GPU-00000000-0000-0000-0000-000000000001', temp_c: 60 }] });
+    const body = encodeMessage({
+      v: 1,
+      cluster: 'c1',
+      rack: 'r2',
+      host: 'r2-t01',
+      seq,
+      ts,
+      gpus: [{ gpu: 0, uuid: 'GPU-00000000-0000-0000-0000-000000000001', temp_c: 60 }],
+    });
     spool.append({ subject, msgId: `r2-t01:${seq}`, ts, body });
   }
   spool.close();
@@ -52,7 +72,14 @@ it('starts without NATS, and a restarted agent resumes its spool and its sequenc
   cleanup.push(() => admin.nc.close());
   const online = await startAgent(config, { log: quiet });
   expect(online.stats().nextSeq).toBe(first.nextSeq + backlog);
-  await waitUntil('spool replayed and live samples', () => online.stats().spoolPending === 0 && online.stats().replayed >= first.messages + backlog && online.stats().published >= 5, 60_000);
+  await waitUntil(
+    'spool replayed and live samples',
+    () =>
+      online.stats().spoolPending === 0 &&
+      online.stats().replayed >= first.messages + backlog &&
+      online.stats().published >= 5,
+    60_000,
+  );
   await online.stop();
 
   const stored = await readSubject(admin.jsm, gpuSubject('c1', 'r2', 'r2-t01'));

@@ -23,7 +23,10 @@ afterAll(async () => {
 /** Runs a sim agent for `host` with `nats` settings until it has published 3 messages; returns how many the stream holds. */
 async function publishesAs(host: string, nats: Record<string, unknown>, jsm: JetStreamManager): Promise<number> {
   const agent = await startAgent(
-    testConfig({ nats, agent: { cluster: 'c1', rack: 'r1', host, source: 'sim', interval_ms: 100, spool_dir: join(dir.path, host) } }),
+    testConfig({
+      nats,
+      agent: { cluster: 'c1', rack: 'r1', host, source: 'sim', interval_ms: 100, spool_dir: join(dir.path, host) },
+    }),
     { log: quiet },
   );
   try {
@@ -51,7 +54,11 @@ describe('agent credentials', () => {
     cleanup.push(() => admin.nc.close());
     const stored = await publishesAs(
       'h-nkey',
-      { url: server.url, nkey_seed_file: seedFile, tls: { ca_file: tls.ca, cert_file: tls.clientCert, key_file: tls.clientKey } },
+      {
+        url: server.url,
+        nkey_seed_file: seedFile,
+        tls: { ca_file: tls.ca, cert_file: tls.clientCert, key_file: tls.clientKey },
+      },
       admin.jsm,
     );
     expect(stored).toBeGreaterThanOrEqual(3);

@@ -21,7 +21,12 @@ async function freshDir(): Promise<string> {
 
 const NOW = 1_764_151_200_000;
 function record(i: number, bodyBytes = 100, ts = NOW + i): SpoolRecord {
-  return { subject: 'kiln.v1.gpu.c1.r1.h1', msgId: `h1:${i}`, ts, body: `{"seq":${i},"pad":"${'x'.repeat(bodyBytes)}"}` };
+  return {
+    subject: 'kiln.v1.gpu.c1.r1.h1',
+    msgId: `h1:${i}`,
+    ts,
+    body: `{"seq":${i},"pad":"${'x'.repeat(bodyBytes)}"}`,
+  };
 }
 
 /** Reads everything pending, committing after each batch; returns the seqs in the order read. */
@@ -90,7 +95,9 @@ describe('spool', () => {
     first.commit(batch[29]!);
     first.close();
     // A crash in the middle of a write leaves half a line.
-    const segment = readdirSync(dir).filter((f) => f.endsWith('.seg')).at(-1)!;
+    const segment = readdirSync(dir)
+      .filter((f) => f.endsWith('.seg'))
+      .at(-1)!;
     appendFileSync(join(dir, segment), `${NOW} kiln.v1.gpu.c1.r1.h1 h1:100 {"seq":10`);
 
     const second = new Spool({ dir, maxBytes: MiB, maxAgeMs: 3_600_000, log, now: () => NOW });

@@ -32,7 +32,10 @@ export function authorization(cluster: string, rack: string, hosts: readonly str
 }
 
 /** The test's own connection (admin), with Kiln's streams provisioned. */
-export async function adminConnection(url: string, extra: Record<string, unknown> = {}): Promise<{ nc: NatsConnection; jsm: JetStreamManager }> {
+export async function adminConnection(
+  url: string,
+  extra: Record<string, unknown> = {},
+): Promise<{ nc: NatsConnection; jsm: JetStreamManager }> {
   const nc = await connect({ servers: url, ...ADMIN, ...extra });
   const jsm = await jetstreamManager(nc);
   await ensureStreams(jsm, { replicas: 1 });

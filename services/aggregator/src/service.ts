@@ -25,16 +25,33 @@ export interface AggregatorService {
  * each served by @kiln/ingest. A partition whose owner dies is taken by a survivor, which resumes from the
  * partition's checkpoint.
  */
-export async function startAggregator(config: KilnConfig, deps: { nc: NatsConnection; store: IngestStore; log: Logger }): Promise<AggregatorService> {
+export async function startAggregator(
+  config: KilnConfig,
+  deps: { nc: NatsConnection; store: IngestStore; log: Logger },
+): Promise<AggregatorService> {
   const instance = config.aggregator.instance ?? `${hostname().replace(/[^A-Za-z0-9_-]/g, '_')}-${process.pid}`;
   const log = deps.log.child({ instance });
   let leases: PartitionLeases | undefined;
-  const ingest = await openIngest(config, { nc: deps.nc, store: deps.store, log, onLost: (k, reason) => leases?.lost(k, reason) });
+  const ingest = await openIngest(config, {
+    nc: deps.nc,
+    store: deps.store,
+    log,
+    onLost: (k, reason) => leases?.lost(k, reason),
+  });
   leases = await PartitionLeases.start(
     deps.nc,
     config.nats.replicas,
-    { group: config.aggregator.consumer, instance, partitions: config.nats.partitions, leaseMs: config.aggregator.lease_ms, log },
-    { assigned: (k) => ingest.serve(k), revoked: (k, how) => ingest.release(k, how === 'handover' ? 'handover' : 'abandon') },
+    {
+      group: config.aggregator.consumer,
+      instance,
+      partitions: config.nats.partitions,
+      leaseMs: config.aggregator.lease_ms,
+      log,
+    },
+    {
+      assigned: (k) => ingest.serve(k),
+      revoked: (k, how) => ingest.release(k, how === 'handover' ? 'handover' : 'abandon'),
+    },
   );
   return {
     instance,

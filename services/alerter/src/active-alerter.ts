@@ -79,7 +79,12 @@ export class ActiveAlerter {
     active.engine.dispatcher.start();
     active.intake = await consumeAlertEvents(
       options.nc,
-      { consumer: a.consumer, streams: streamOptions(options.config.nats), log: options.log, counters: options.counters },
+      {
+        consumer: a.consumer,
+        streams: streamOptions(options.config.nats),
+        log: options.log,
+        counters: options.counters,
+      },
       async (event) => {
         await active.swapping;
         return active.engine.dispatcher.ingest(event);

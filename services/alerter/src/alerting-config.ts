@@ -44,7 +44,8 @@ export function buildAlerting(config: KilnConfig): Alerting {
   });
   const names = receivers.map((r) => r.name);
   const duplicates = names.filter((n, i) => names.indexOf(n) !== i);
-  if (duplicates.length > 0) problems.push(`notify: receiver names must be unique; repeated: ${[...new Set(duplicates)].join(', ')}`);
+  if (duplicates.length > 0)
+    problems.push(`notify: receiver names must be unique; repeated: ${[...new Set(duplicates)].join(', ')}`);
 
   let route: Route | undefined;
   try {

@@ -1,9 +1,24 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  jetstream,
+  jetstreamManager,
+  type ConsumerMessages,
+  type JsMsg,
+} from '@nats-io/jetstream';
 import { nanos, type NatsConnection } from '@nats-io/nats-core';
 import { validateAlertEvent, type AlertEvent } from '@kiln/alerts';
 import type { Logger } from '@kiln/log';
-import { ALERT_STREAM, ALERT_SUBJECTS, ensureStreams, isStreamOrConsumerNotFound, publishDeadLetter, retryTransient, type StreamOptions } from '@kiln/nats';
+import {
+  ALERT_STREAM,
+  ALERT_SUBJECTS,
+  ensureStreams,
+  isStreamOrConsumerNotFound,
+  publishDeadLetter,
+  retryTransient,
+  type StreamOptions,
+} from '@kiln/nats';
 
 export interface Intake {
   /** Stops consuming and waits for the events in hand to be stored (their messages acknowledged). */

@@ -93,7 +93,11 @@ export class Leadership {
     // A request that takes a fifth of the lease has failed: the round gives up and the next one tries again, so one
     // slow answer (a NATS stream electing a leader after a node died) neither stalls the rounds nor loses the lease.
     const timeout = Math.max(250, Math.floor(options.leaseMs / 5));
-    const kv = await openCoordinationBucket(jetstream(nc, { timeout }), options.bucket, { replicas: options.replicas, ttlMs: options.leaseMs, timeout });
+    const kv = await openCoordinationBucket(jetstream(nc, { timeout }), options.bucket, {
+      replicas: options.replicas,
+      ttlMs: options.leaseMs,
+      timeout,
+    });
     const leadership = new Leadership(kv, options.leaseMs, options, duties, options.log);
     await leadership.runRound();
     await leadership.activating;
@@ -121,7 +125,8 @@ export class Leadership {
    */
   async verify(term: string = this.record.term): Promise<boolean> {
     if (!this.leading || term !== this.record.term) return false;
-    if (performance.now() - this.verifiedAt < FENCE_CACHE_MS && Date.now() - this.lastRenewed < this.leaseMs) return true;
+    if (performance.now() - this.verifiedAt < FENCE_CACHE_MS && Date.now() - this.lastRenewed < this.leaseMs)
+      return true;
     let entry;
     try {
       entry = await this.kv.get(LEASE_KEY);
@@ -129,7 +134,11 @@ export class Leadership {
       // NATS unreachable: keep going while the lease cannot have run out yet.
       return Date.now() - this.lastRenewed < this.leaseMs;
     }
-    const holds = entry !== null && entry.operation === 'PUT' && entry.length > 0 && entry.json<LeaderRecord>().term === this.record.term;
+    const holds =
+      entry !== null &&
+      entry.operation === 'PUT' &&
+      entry.length > 0 &&
+      entry.json<LeaderRecord>().term === this.record.term;
     if (holds) {
       this.verifiedAt = performance.now();
       return true;
@@ -146,7 +155,9 @@ export class Leadership {
     await this.activating;
     const revision = this.revision;
     if (revision === undefined) return;
-    await this.duties.deactivate('handover').catch((err: unknown) => this.log.error({ err }, 'alerter: stepping down failed'));
+    await this.duties
+      .deactivate('handover')
+      .catch((err: unknown) => this.log.error({ err }, 'alerter: stepping down failed'));
     this.revision = undefined;
     await this.kv.delete(LEASE_KEY, { previousSeq: revision }).catch(() => undefined);
   }
@@ -172,7 +183,12 @@ export class Leadership {
         // A renewal that timed out may have been applied all the same: the lease then still holds this term, at a
         // revision this process has not seen. Anything else means it expired or was taken: step down.
         const entry = await this.kv.get(LEASE_KEY).catch(() => null);
-        if (entry !== null && entry.operation === 'PUT' && entry.length > 0 && entry.json<LeaderRecord>().term === this.record.term) {
+        if (
+          entry !== null &&
+          entry.operation === 'PUT' &&
+          entry.length > 0 &&
+          entry.json<LeaderRecord>().term === this.record.term
+        ) {
           if (this.revision === revision) this.revision = entry.revision;
           return;
         }
@@ -194,7 +210,13 @@ export class Leadership {
       // Another alerter leads, unless the lease names this process's own address: this process holds that port now,
       // so the holder is gone (a restart after a crash) and need not be waited out.
       const entry = await this.kv.get(LEASE_KEY);
-      if (entry === null || entry.operation !== 'PUT' || entry.length === 0 || entry.json<LeaderRecord>().url !== record.url) return;
+      if (
+        entry === null ||
+        entry.operation !== 'PUT' ||
+        entry.length === 0 ||
+        entry.json<LeaderRecord>().url !== record.url
+      )
+        return;
       revision = await this.kv.update(LEASE_KEY, JSON.stringify(record), entry.revision);
       this.log.info({ url: record.url }, 'the lease named this address, whose previous holder is gone: taking over');
     }
@@ -202,13 +224,21 @@ export class Leadership {
     this.revision = revision;
     this.lastRenewed = record.since;
     this.verifiedAt = performance.now();
-    this.log.info({ instance: this.record.instance, url: this.record.url }, 'alerter leads: consuming alert events and notifying');
+    this.log.info(
+      { instance: this.record.instance, url: this.record.url },
+      'alerter leads: consuming alert events and notifying',
+    );
     const abandon = new AbortController();
     this.abandon = abandon;
-    const tooSlow = setTimeout(() => abandon.abort(new Error(`not started within ${ACTIVATION_LEASES} leases`)), ACTIVATION_LEASES * this.leaseMs);
+    const tooSlow = setTimeout(
+      () => abandon.abort(new Error(`not started within ${ACTIVATION_LEASES} leases`)),
+      ACTIVATION_LEASES * this.leaseMs,
+    );
     // Raced against abandonment: a start that hangs neither holds the lease nor this process's role; when it finishes
     // late, the duties see the signal and undo it.
-    const abandoned = new Promise<never>((_, reject) => abandon.signal.addEventListener('abort', () => reject(abandon.signal.reason as Error), { once: true }));
+    const abandoned = new Promise<never>((_, reject) =>
+      abandon.signal.addEventListener('abort', () => reject(abandon.signal.reason as Error), { once: true }),
+    );
     const fence = (): Promise<boolean> => this.verify(record.term);
     this.activating = Promise.race([this.duties.activate({ abandoned: abandon.signal, fence }), abandoned])
       .finally(() => clearTimeout(tooSlow))
@@ -232,6 +262,8 @@ export class Leadership {
     this.abandon?.abort(new Error(`lease lost: ${why}`));
     this.log.warn({ why }, 'alerter lost the lease: standing by');
     const activated = this.activating ?? Promise.resolve(true);
-    void activated.then((ok) => (ok ? this.duties.deactivate('lost') : undefined)).catch((err: unknown) => this.log.error({ err }, 'alerter: stepping down failed'));
+    void activated
+      .then((ok) => (ok ? this.duties.deactivate('lost') : undefined))
+      .catch((err: unknown) => this.log.error({ err }, 'alerter: stepping down failed'));
   }
 }

@@ -1,7 +1,17 @@
 import { hostname } from 'node:os';
 import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
-import type { Alert, AlertStore, AppliedEvent, Dispatcher, NotificationLogEntry, NotifyOutcome, Silence, Silences, StoredAlert } from '@kiln/alerts';
+import type {
+  Alert,
+  AlertStore,
+  AppliedEvent,
+  Dispatcher,
+  NotificationLogEntry,
+  NotifyOutcome,
+  Silence,
+  Silences,
+  StoredAlert,
+} from '@kiln/alerts';
 import type { KilnConfig } from '@kiln/config';
 import { parseListen } from '@kiln/http';
 import type { Logger } from '@kiln/log';
@@ -97,7 +107,9 @@ export async function startAlerter(config: KilnConfig, deps: AlerterDeps): Promi
   const stats = new AlerterStats();
   const recent = new RecentChanges();
   const recordHistory = (entries: AlertHistoryEntry[], token: string): void => {
-    deps.history?.record(entries, token).catch((err: unknown) => log.error({ err, token }, 'alert history write failed'));
+    deps.history
+      ?.record(entries, token)
+      .catch((err: unknown) => log.error({ err, token }, 'alert history write failed'));
   };
 
   const onOutcome = (o: NotifyOutcome): void => {
@@ -105,20 +117,47 @@ export async function startAlerter(config: KilnConfig, deps: AlerterDeps): Promi
     if (o.result === 'failed') stats.failed++;
     if (o.result === 'throttled') stats.throttled++;
     const level = o.result === 'failed' || o.result === 'error' ? 'error' : o.result === 'retrying' ? 'warn' : 'info';
-    log[level]({ receiver: o.receiver, status: o.status, reason: o.reason, result: o.result, attempts: o.attempts, error: o.error, groupKey: o.groupKey }, 'notification');
+    log[level](
+      {
+        receiver: o.receiver,
+        status: o.status,
+        reason: o.reason,
+        result: o.result,
+        attempts: o.attempts,
+        error: o.error,
+        groupKey: o.groupKey,
+      },
+      'notification',
+    );
     if (o.result === 'delivered' || o.result === 'failed') {
       const at = Date.now();
       const detail = o.error ?? (o.httpStatus ? `HTTP ${o.httpStatus}` : '');
       const event = o.result === 'delivered' ? 'notified' : 'notify_failed';
       recordHistory(
-        o.updates.map((alert) => ({ at, event, alert, receiver: o.receiver, attempts: o.attempts, detail, groupKey: o.groupKey, reason: o.reason })),
+        o.updates.map((alert) => ({
+          at,
+          event,
+          alert,
+          receiver: o.receiver,
+          attempts: o.attempts,
+          detail,
+          groupKey: o.groupKey,
+          reason: o.reason,
+        })),
         `notify:${o.receiver}:${o.groupKey}:${o.updates.map((u) => `${u.fingerprint}@${u.startsAt}:${u.status}`).join(',')}:${o.result}:${at}`,
       );
     }
     deps.hooks?.onOutcome?.(o);
   };
   const onChange = ({ change, alert }: AppliedEvent): void => {
-    const event = change === 'fired' ? 'firing' : change === 'started-flapping' ? 'flapping' : change === 'resolved' ? 'resolved' : undefined;
+    const event =
+      change === 'fired'
+        ? 'firing'
+        : change === 'started-flapping'
+          ? 'flapping'
+          : change === 'resolved'
+            ? 'resolved'
+            : undefined;
     if (event === undefined) return;
     if (event === 'firing') stats.firing++;
     else if (event === 'resolved') stats.resolved++;
@@ -144,12 +183,14 @@ export async function startAlerter(config: KilnConfig, deps: AlerterDeps): Promi
     let next: KilnConfig;
     let built: Alerting;
     try {
-      if (deps.readConfig === undefined) throw new Error('this alerter was started without a configuration file to read again');
+      if (deps.readConfig === undefined)
+        throw new Error('this alerter was started without a configuration file to read again');
       next = await deps.readConfig();
       built = buildAlerting(next);
     } catch (err) {
       stats.configReloadSuccess = 0;
-      const problems = err instanceof AlertingConfigError ? err.problems : [err instanceof Error ? err.message : String(err)];
+      const problems =
+        err instanceof AlertingConfigError ? err.problems : [err instanceof Error ? err.message : String(err)];
       log.error({ problems }, 'configuration reload refused; the running configuration stays');
       throw new ConfigReloadError(problems);
     }
@@ -161,8 +202,13 @@ export async function startAlerter(config: KilnConfig, deps: AlerterDeps): Promi
       log.info('configuration reloaded: routing unchanged');
       return;
     }
-    const restartOnly = Object.keys(a).filter((k) => k !== 'default_inhibitions' && JSON.stringify(a[k as keyof typeof a]) !== JSON.stringify(next.alerter[k as keyof typeof a]));
-    if (restartOnly.length > 0) log.warn({ settings: restartOnly.map((k) => `alerter.${k}`) }, 'these settings take effect on restart only');
+    const restartOnly = Object.keys(a).filter(
+      (k) =>
+        k !== 'default_inhibitions' &&
+        JSON.stringify(a[k as keyof typeof a]) !== JSON.stringify(next.alerter[k as keyof typeof a]),
+    );
+    if (restartOnly.length > 0)
+      log.warn({ settings: restartOnly.map((k) => `alerter.${k}`) }, 'these settings take effect on restart only');
     alerting = built;
     runningRouting = routing;
     await active?.reload(built);
@@ -174,7 +220,12 @@ export async function startAlerter(config: KilnConfig, deps: AlerterDeps): Promi
   const api = await serveApi(
     a.listen,
     [
-      ...statusRoutes({ alerting: () => alerting, resolveTimeoutMs: a.resolve_timeout_ms, startedAt, ready: () => ready }),
+      ...statusRoutes({
+        alerting: () => alerting,
+        resolveTimeoutMs: a.resolve_timeout_ms,
+        startedAt,
+        ready: () => ready,
+      }),
       ...reloadRoutes({ reload }),
       ...alertRoutes({
         get alerts() {
@@ -204,7 +255,9 @@ export async function startAlerter(config: KilnConfig, deps: AlerterDeps): Promi
         const current = await leadership.leader();
         if (current === undefined) {
           req.resume();
-          res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify('no alerter leads right now; one takes over within a lease: retry'));
+          res
+            .writeHead(503, { 'content-type': 'application/json' })
+            .end(JSON.stringify('no alerter leads right now; one takes over within a lease: retry'));
           return true;
         }
         forwardRequest(req, res, current.url, self);
@@ -224,7 +277,16 @@ export async function startAlerter(config: KilnConfig, deps: AlerterDeps): Promi
           notificationLog: new FencedStateStore(logState, fence),
           silences: new FencedStateStore(silenceState, fence),
         };
-        const started = await ActiveAlerter.start(alerting, { config, nc, stores, log, counters: stats, onChange, onOutcome, mayDeliver: fence });
+        const started = await ActiveAlerter.start(alerting, {
+          config,
+          nc,
+          stores,
+          log,
+          counters: stats,
+          onChange,
+          onOutcome,
+          mayDeliver: fence,
+        });
         if (abandoned.aborted) {
           // Finished after the lease was lost or given back: undo, and leave the role to whoever holds the lease now.
           await started.stop();

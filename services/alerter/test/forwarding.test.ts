@@ -4,7 +4,15 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { startHttpReceiver, startTestNatsServer, tempDir, waitUntil, type HttpReceiver, type TestNatsServer, freePort } from '@kiln/testkit';
+import {
+  startHttpReceiver,
+  startTestNatsServer,
+  tempDir,
+  waitUntil,
+  type HttpReceiver,
+  type TestNatsServer,
+  freePort,
+} from '@kiln/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alertLabels, Scenario } from './scenario.js';
 
@@ -38,13 +46,20 @@ beforeAll(async () => {
   amUrl = `http://127.0.0.1:${port}`;
   alertmanager = spawn(
     'prometheus-alertmanager',
-    [`--config.file=${join(dir.path, 'alertmanager.yml')}`, `--storage.path=${join(dir.path, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address='],
+    [
+      `--config.file=${join(dir.path, 'alertmanager.yml')}`,
+      `--storage.path=${join(dir.path, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--cluster.listen-address=',
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   alertmanager.stderr?.on('data', (d: Buffer) => (amOutput = (amOutput + d.toString()).slice(-5_000)));
-  await waitUntil('Alertmanager to be ready', async () => (await fetch(`${amUrl}/-/ready`)).ok, 30_000, 100).catch((err: unknown) => {
-    throw new Error(`${String(err)}\n${amOutput}`);
-  });
+  await waitUntil('Alertmanager to be ready', async () => (await fetch(`${amUrl}/-/ready`)).ok, 30_000, 100).catch(
+    (err: unknown) => {
+      throw new Error(`${String(err)}\n${amOutput}`);
+    },
+  );
 });
 afterAll(async () => {
   if (alertmanager && alertmanager.exitCode === null) {
@@ -76,16 +91,35 @@ describe('forwarding to a real Alertmanager', () => {
       await s.play('0 +GpuHot{r1,0}');
       const amAlerts = async () => (await (await fetch(`${amUrl}/api/v2/alerts`)).json()) as AmAlert[];
       const first = await waitUntil('the alert in Alertmanager', async () => (await amAlerts())[0], 5_000, 50);
-      expect(first).toMatchObject({ labels: alertLabels('GpuHot{r1,0}'), annotations: { summary: 'GpuHot{r1,0} summary' }, status: { state: 'active' } });
+      expect(first).toMatchObject({
+        labels: alertLabels('GpuHot{r1,0}'),
+        annotations: { summary: 'GpuHot{r1,0} summary' },
+        status: { state: 'active' },
+      });
       // Valid for four resend intervals, and pushed forward by each re-send.
       expect(Date.parse(first.endsAt) - Date.now()).toBeGreaterThan(2_000);
-      await waitUntil('a re-send to extend it', async () => Date.parse((await amAlerts())[0]?.endsAt ?? '') > Date.parse(first.endsAt), 5_000, 100);
+      await waitUntil(
+        'a re-send to extend it',
+        async () => Date.parse((await amAlerts())[0]?.endsAt ?? '') > Date.parse(first.endsAt),
+        5_000,
+        100,
+      );
 
       await s.play('0 -GpuHot{r1,0}');
-      const statuses = () => collector.requests.map((r) => JSON.parse(r.body) as { status: string; receiver: string; alerts: { labels: Record<string, string> }[] });
-      await waitUntil('Alertmanager to notify the resolution', () => statuses().some((p) => p.status === 'resolved'), 10_000, 50);
+      const statuses = () =>
+        collector.requests.map(
+          (r) =>
+            JSON.parse(r.body) as { status: string; receiver: string; alerts: { labels: Record<string, string> }[] },
+        );
+      await waitUntil(
+        'Alertmanager to notify the resolution',
+        () => statuses().some((p) => p.status === 'resolved'),
+        10_000,
+        50,
+      );
       expect(statuses().map((p) => p.status)).toEqual(['firing', 'resolved']);
-      for (const p of statuses()) expect(p).toMatchObject({ receiver: 'collector', alerts: [{ labels: alertLabels('GpuHot{r1,0}') }] });
+      for (const p of statuses())
+        expect(p).toMatchObject({ receiver: 'collector', alerts: [{ labels: alertLabels('GpuHot{r1,0}') }] });
       expect(s.alerter.stats.failed).toBe(0);
     } finally {
       await s.stop();

@@ -13,7 +13,9 @@ let alertState: KV;
 /** The API URL of the alerter the lease names, or undefined while nobody holds it. */
 async function leaderUrl(): Promise<string | undefined> {
   const entry = await lease.get('leader');
-  return entry === null || entry.operation !== 'PUT' || entry.length === 0 ? undefined : entry.json<{ url: string }>().url;
+  return entry === null || entry.operation !== 'PUT' || entry.length === 0
+    ? undefined
+    : entry.json<{ url: string }>().url;
 }
 const events = () => rig.events();
 const publish = (event: Parameters<ProcessRig['publish']>[0]) => rig.publish(event);
@@ -65,19 +67,38 @@ describe('two alerters against one NATS', () => {
     await publish(x2);
     await publish(resolved(x1));
     await publish(firing('GpuHot{r9,1}', t + 1_000)); // silenced through the standby: never paged
-    const tookOver = await waitUntil('b to take the lease', async () => ((await leaderUrl()) === b.url ? Date.now() : undefined), 15_000, 20);
-    await waitUntil('the resolve of x1 and the trigger of x2', () => events().length === 3, 15_000, 20).catch((err: unknown) => {
-      throw new Error(`${String(err)}: ${JSON.stringify(events())}\n${b.process.tail()}`);
-    });
-    const firstAfter = Math.min(...events().slice(1).map((e) => e.at));
-    console.log(`alerter failover: lease taken ${((tookOver - killedAt) / 1000).toFixed(1)} s after SIGKILL, first page ${((firstAfter - killedAt) / 1000).toFixed(1)} s after`);
+    const tookOver = await waitUntil(
+      'b to take the lease',
+      async () => ((await leaderUrl()) === b.url ? Date.now() : undefined),
+      15_000,
+      20,
+    );
+    await waitUntil('the resolve of x1 and the trigger of x2', () => events().length === 3, 15_000, 20).catch(
+      (err: unknown) => {
+        throw new Error(`${String(err)}: ${JSON.stringify(events())}\n${b.process.tail()}`);
+      },
+    );
+    const firstAfter = Math.min(
+      ...events()
+        .slice(1)
+        .map((e) => e.at),
+    );
+    console.log(
+      `alerter failover: lease taken ${((tookOver - killedAt) / 1000).toFixed(1)} s after SIGKILL, first page ${((firstAfter - killedAt) / 1000).toFixed(1)} s after`,
+    );
     expect(tookOver - killedAt).toBeLessThan(10_000);
 
     // The silence posted through the standby holds on the new leader, whose API the old standby now answers itself.
-    const listed = (await (await fetch(`${b.url}/api/v2/alerts?filter=rack="r9"`)).json()) as { status: { state: string } }[];
+    const listed = (await (await fetch(`${b.url}/api/v2/alerts?filter=rack="r9"`)).json()) as {
+      status: { state: string };
+    }[];
     expect(listed).toMatchObject([{ status: { state: 'suppressed' } }]);
     await new Promise((r) => setTimeout(r, 2_500)); // room for a duplicate, if there were one
-    expect(events().map((e) => e.what).sort()).toEqual([`resolve ${key(x1)}`, `trigger ${key(x1)}`, `trigger ${key(x2)}`].sort());
+    expect(
+      events()
+        .map((e) => e.what)
+        .sort(),
+    ).toEqual([`resolve ${key(x1)}`, `trigger ${key(x1)}`, `trigger ${key(x2)}`].sort());
   }, 60_000);
 
   it('fences a paused leader: it wakes after another took over and sends nothing, its due notification sent once by the new leader', async () => {
@@ -93,18 +114,29 @@ describe('two alerters against one NATS', () => {
     try {
       await waitUntil('c to take the lease', async () => (await leaderUrl()) === c.url, 15_000, 20);
       await waitUntil('c to page x3', () => events().length === before + 1, 10_000, 20);
-      console.log(`alerter failover from a paused leader: x3 paged ${((events().at(-1)!.at - pausedAt) / 1000).toFixed(1)} s after the pause`);
+      console.log(
+        `alerter failover from a paused leader: x3 paged ${((events().at(-1)!.at - pausedAt) / 1000).toFixed(1)} s after the pause`,
+      );
     } finally {
       b.child.kill('SIGCONT');
     }
     // Awake, b's timer fires; the fence stops it from paging beside c, and it stands by.
-    await waitUntil('b to step down', () => b.lines().some((l) => l.includes('alerter lost the lease')), 10_000, 20).catch((err: unknown) => {
+    await waitUntil(
+      'b to step down',
+      () => b.lines().some((l) => l.includes('alerter lost the lease')),
+      10_000,
+      20,
+    ).catch((err: unknown) => {
       throw new Error(`${String(err)}\n${b.tail()}`);
     });
     await publish(resolved(x3));
     await waitUntil('c to resolve x3', () => events().length === before + 2, 10_000, 20);
     await new Promise((r) => setTimeout(r, 2_500));
-    expect(events().slice(before).map((e) => e.what)).toEqual([`trigger ${key(x3)}`, `resolve ${key(x3)}`]);
+    expect(
+      events()
+        .slice(before)
+        .map((e) => e.what),
+    ).toEqual([`trigger ${key(x3)}`, `resolve ${key(x3)}`]);
     expect(await leaderUrl()).toBe(c.url);
   }, 60_000);
 });

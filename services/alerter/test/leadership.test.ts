@@ -44,7 +44,11 @@ describe('Leadership', () => {
     try {
       const kv = await new Kvm(jetstream(nc)).open(bucket);
       const entry = (await kv.get('leader'))!;
-      await kv.update('leader', JSON.stringify({ instance: 'b', url: 'http://127.0.0.1:4', since: Date.now(), term: 'b-1' }), entry.revision);
+      await kv.update(
+        'leader',
+        JSON.stringify({ instance: 'b', url: 'http://127.0.0.1:4', since: Date.now(), term: 'b-1' }),
+        entry.revision,
+      );
       await waitUntil('this alerter to step down', async () => lost === 1, 5_000, 20);
       await kv.delete('leader');
       // Without the lease given back after the failed start, the process would renew it for ever, running nothing.
@@ -79,7 +83,11 @@ describe('Leadership', () => {
       // then takes the lease again under a second term.
       const kv = await new Kvm(jetstream(nc)).open(bucket);
       const entry = (await kv.get('leader'))!;
-      await kv.update('leader', JSON.stringify({ instance: 'b', url: 'http://127.0.0.1:2', since: Date.now(), term: 'b-1' }), entry.revision);
+      await kv.update(
+        'leader',
+        JSON.stringify({ instance: 'b', url: 'http://127.0.0.1:2', since: Date.now(), term: 'b-1' }),
+        entry.revision,
+      );
       await waitUntil('this alerter to step down', async () => lost.length === 1, 5_000, 20);
       expect(await terms[0]!.fence()).toBe(false);
       await kv.delete('leader');

@@ -22,7 +22,17 @@ interface SwaggerDocument {
   readonly swagger: string;
   readonly basePath: string;
   readonly definitions: Readonly<Record<string, JsonSchema>>;
-  readonly paths: Readonly<Record<string, { readonly get?: { readonly operationId: string; readonly responses: Readonly<Record<string, { readonly schema?: JsonSchema }>> } }>>;
+  readonly paths: Readonly<
+    Record<
+      string,
+      {
+        readonly get?: {
+          readonly operationId: string;
+          readonly responses: Readonly<Record<string, { readonly schema?: JsonSchema }>>;
+        };
+      }
+    >
+  >;
 }
 
 /** Swagger 2.0 keywords that are annotations only, unknown to JSON Schema (ajv's strict mode refuses unknown keywords). */
@@ -57,7 +67,10 @@ function loadValidators(doc: SwaggerDocument): Map<string, { operationId: string
   for (const [path, item] of Object.entries(doc.paths)) {
     const schema = item.get?.responses['200']?.schema;
     if (!item.get || !schema) continue;
-    out.set(`/api/v2${path}`, { operationId: item.get.operationId, validate: ajv.compile({ ...schema, definitions: doc.definitions }) });
+    out.set(`/api/v2${path}`, {
+      operationId: item.get.operationId,
+      validate: ajv.compile({ ...schema, definitions: doc.definitions }),
+    });
   }
   return out;
 }
@@ -92,7 +105,11 @@ const silence = (rack: string, extra: Record<string, unknown> = {}) => ({
 function problems(path: string, body: unknown): string[] {
   const v = validators.get(path.replace(/\/silence\/[^/?]+/, '/silence/{silenceID}').replace(/\?.*$/, ''));
   if (!v) throw new Error(`no GET operation in the definition for ${path}`);
-  return v.validate(body) ? [] : (v.validate.errors ?? []).map((e) => `${v.operationId}${e.instancePath} ${e.message ?? e.keyword} ${JSON.stringify(e.params)}`);
+  return v.validate(body)
+    ? []
+    : (v.validate.errors ?? []).map(
+        (e) => `${v.operationId}${e.instancePath} ${e.message ?? e.keyword} ${JSON.stringify(e.params)}`,
+      );
 }
 
 async function getChecked(path: string): Promise<unknown> {
@@ -114,8 +131,14 @@ beforeAll(async () => {
     route: { receiver: 'hook', group_by: ['alertname', 'rack'], group_wait: '200ms', group_interval: '1s' },
   });
   // Silences: one muting rack r1 (with annotations), one not started yet, one expired.
-  silenceIds.silencing = ((await post('/api/v2/silences', silence('r1', { annotations: { ticket: 'OPS-1234', kind: 'planned' } }))) as { silenceID: string }).silenceID;
-  silenceIds.pending = ((await post('/api/v2/silences', silence('r5', { startsAt: hour(1), endsAt: hour(2) }))) as { silenceID: string }).silenceID;
+  silenceIds.silencing = (
+    (await post('/api/v2/silences', silence('r1', { annotations: { ticket: 'OPS-1234', kind: 'planned' } }))) as {
+      silenceID: string;
+    }
+  ).silenceID;
+  silenceIds.pending = (
+    (await post('/api/v2/silences', silence('r5', { startsAt: hour(1), endsAt: hour(2) }))) as { silenceID: string }
+  ).silenceID;
   silenceIds.expired = ((await post('/api/v2/silences', silence('r9'))) as { silenceID: string }).silenceID;
   expect((await api(`/api/v2/silence/${silenceIds.expired}`, { method: 'DELETE' })).status).toBe(200);
   // Alerts: r1 silenced, r2's GPU inhibited by its rack's cooling failure (a built-in topology rule), r3 active, and
@@ -127,13 +150,28 @@ beforeAll(async () => {
     0 +GpuHot{r3,0}
   `);
   await post('/api/v2/alerts', [
-    { labels: alertLabels('GpuHot{r4,1}'), annotations: { summary: 'posted', description: 'by a rule' }, generatorURL: 'http://prometheus.example:9090/graph?g0.expr=gpu_temp_c' },
+    {
+      labels: alertLabels('GpuHot{r4,1}'),
+      annotations: { summary: 'posted', description: 'by a rule' },
+      generatorURL: 'http://prometheus.example:9090/graph?g0.expr=gpu_temp_c',
+    },
   ]);
-  await waitUntil('five alerts, each in its state', async () => {
-    const alerts = (await (await api('/api/v2/alerts')).json()) as { status: { state: string; silencedBy: string[]; inhibitedBy: string[] } }[];
-    const states = alerts.map((a) => (a.status.silencedBy.length > 0 ? 'silenced' : a.status.inhibitedBy.length > 0 ? 'inhibited' : a.status.state)).sort();
-    return JSON.stringify(states) === JSON.stringify(['active', 'active', 'active', 'inhibited', 'silenced']);
-  }, 10_000, 50);
+  await waitUntil(
+    'five alerts, each in its state',
+    async () => {
+      const alerts = (await (await api('/api/v2/alerts')).json()) as {
+        status: { state: string; silencedBy: string[]; inhibitedBy: string[] };
+      }[];
+      const states = alerts
+        .map((a) =>
+          a.status.silencedBy.length > 0 ? 'silenced' : a.status.inhibitedBy.length > 0 ? 'inhibited' : a.status.state,
+        )
+        .sort();
+      return JSON.stringify(states) === JSON.stringify(['active', 'active', 'active', 'inhibited', 'silenced']);
+    },
+    10_000,
+    50,
+  );
 });
 afterAll(async () => {
   await s?.stop();
@@ -143,13 +181,38 @@ afterAll(async () => {
 
 describe("responses against Alertmanager's API v2 definition", () => {
   it('has a validator for every GET operation, and it refuses what the definition refuses', () => {
-    expect([...validators.keys()].sort()).toEqual(['/api/v2/alerts', '/api/v2/alerts/groups', '/api/v2/receivers', '/api/v2/silence/{silenceID}', '/api/v2/silences', '/api/v2/status']);
-    // Not vacuous: a group without routeLabels, an alert without mutedBy, a silence without annotations all fail.
-    expect(problems('/api/v2/alerts/groups', [{ labels: {}, receiver: { name: 'hook' }, alerts: [] }])).toEqual([expect.stringContaining("must have required property 'routeLabels'")]);
-    expect(problems('/api/v2/status', { cluster: { status: 'disabled' }, config: { original: '' }, uptime: 'yesterday', versionInfo: {} })).not.toEqual([]);
-    expect(problems('/api/v2/silence/x', { id: 'x', status: { state: 'active' }, updatedAt: hour(0), matchers: [{ name: 'a', value: 'b', isRegex: false }], startsAt: hour(0), endsAt: hour(1), createdBy: 'me', comment: '' })).toEqual([
-      expect.stringContaining("must have required property 'annotations'"),
+    expect([...validators.keys()].sort()).toEqual([
+      '/api/v2/alerts',
+      '/api/v2/alerts/groups',
+      '/api/v2/receivers',
+      '/api/v2/silence/{silenceID}',
+      '/api/v2/silences',
+      '/api/v2/status',
     ]);
+    // Not vacuous: a group without routeLabels, an alert without mutedBy, a silence without annotations all fail.
+    expect(problems('/api/v2/alerts/groups', [{ labels: {}, receiver: { name: 'hook' }, alerts: [] }])).toEqual([
+      expect.stringContaining("must have required property 'routeLabels'"),
+    ]);
+    expect(
+      problems('/api/v2/status', {
+        cluster: { status: 'disabled' },
+        config: { original: '' },
+        uptime: 'yesterday',
+        versionInfo: {},
+      }),
+    ).not.toEqual([]);
+    expect(
+      problems('/api/v2/silence/x', {
+        id: 'x',
+        status: { state: 'active' },
+        updatedAt: hour(0),
+        matchers: [{ name: 'a', value: 'b', isRegex: false }],
+        startsAt: hour(0),
+        endsAt: hour(1),
+        createdBy: 'me',
+        comment: '',
+      }),
+    ).toEqual([expect.stringContaining("must have required property 'annotations'")]);
   });
 
   it('GET /status and /receivers', async () => {
@@ -160,27 +223,44 @@ describe("responses against Alertmanager's API v2 definition", () => {
   it('GET /alerts, with its filters', async () => {
     const all = (await getChecked('/api/v2/alerts')) as { labels: Record<string, string>; generatorURL?: string }[];
     expect(all).toHaveLength(5);
-    expect(all.find((a) => a.labels['rack'] === 'r4')?.generatorURL).toBe('http://prometheus.example:9090/graph?g0.expr=gpu_temp_c');
+    expect(all.find((a) => a.labels['rack'] === 'r4')?.generatorURL).toBe(
+      'http://prometheus.example:9090/graph?g0.expr=gpu_temp_c',
+    );
     expect(await getChecked('/api/v2/alerts?active=false')).toHaveLength(2);
     expect(await getChecked('/api/v2/alerts?silenced=false&inhibited=false&filter=alertname="GpuHot"')).toHaveLength(2);
   });
 
   it('GET /alerts/groups, each group with its route labels', async () => {
-    const groups = (await getChecked('/api/v2/alerts/groups')) as { labels: Record<string, string>; routeLabels: Record<string, string> }[];
-    expect(groups.map((g) => `${g.labels['alertname']}/${g.labels['rack']}`).sort()).toEqual(['GpuHot/r1', 'GpuHot/r2', 'GpuHot/r3', 'GpuHot/r4', 'RackCoolingFailure/r2']);
+    const groups = (await getChecked('/api/v2/alerts/groups')) as {
+      labels: Record<string, string>;
+      routeLabels: Record<string, string>;
+    }[];
+    expect(groups.map((g) => `${g.labels['alertname']}/${g.labels['rack']}`).sort()).toEqual([
+      'GpuHot/r1',
+      'GpuHot/r2',
+      'GpuHot/r3',
+      'GpuHot/r4',
+      'RackCoolingFailure/r2',
+    ]);
     // Kiln's routes set no labels of their own (Alertmanager's route `labels`), so every group's are empty.
     expect(groups.every((g) => Object.keys(g.routeLabels).length === 0)).toBe(true);
     await getChecked('/api/v2/alerts/groups?active=false&receiver=hook');
   });
 
   it('GET /silences and /silence/{id} in every state, annotations as posted', async () => {
-    const listed = (await getChecked('/api/v2/silences')) as { id: string; status: { state: string }; annotations: Record<string, string> }[];
+    const listed = (await getChecked('/api/v2/silences')) as {
+      id: string;
+      status: { state: string };
+      annotations: Record<string, string>;
+    }[];
     expect(listed.map((x) => [x.id, x.status.state])).toEqual([
       [silenceIds.silencing, 'active'],
       [silenceIds.pending, 'pending'],
       [silenceIds.expired, 'expired'],
     ]);
-    expect(await getChecked(`/api/v2/silence/${silenceIds.silencing}`)).toMatchObject({ annotations: { ticket: 'OPS-1234', kind: 'planned' } });
+    expect(await getChecked(`/api/v2/silence/${silenceIds.silencing}`)).toMatchObject({
+      annotations: { ticket: 'OPS-1234', kind: 'planned' },
+    });
     expect(await getChecked(`/api/v2/silence/${silenceIds.pending}`)).toMatchObject({ annotations: {} });
     await getChecked(`/api/v2/silence/${silenceIds.expired}`);
     await getChecked('/api/v2/silences?filter=rack="r1"');

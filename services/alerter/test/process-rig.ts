@@ -6,7 +6,16 @@ import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { fingerprint, type AlertEvent } from '@kiln/alerts';
 import { alertSubject, ensureStreams } from '@kiln/nats';
-import { startHttpReceiver, startProcess, startTestNatsServer, tempDir, waitUntil, type HttpReceiver, type RunningProcess, type TestNatsServer } from '@kiln/testkit';
+import {
+  startHttpReceiver,
+  startProcess,
+  startTestNatsServer,
+  tempDir,
+  waitUntil,
+  type HttpReceiver,
+  type RunningProcess,
+  type TestNatsServer,
+} from '@kiln/testkit';
 import { alertLabels } from './scenario.js';
 
 const FIXTURE = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'alerter-process.mjs');
@@ -39,7 +48,9 @@ export class ProcessRig {
     const nc = await connect({ servers: nats.url });
     await ensureStreams(await jetstreamManager(nc), { replicas: 1 });
     const dir = await tempDir('kiln-alerter-process-');
-    const pagerduty = await startHttpReceiver((_req, _n, res) => res.writeHead(202, { 'content-type': 'application/json' }).end('{"status":"success"}'));
+    const pagerduty = await startHttpReceiver((_req, _n, res) =>
+      res.writeHead(202, { 'content-type': 'application/json' }).end('{"status":"success"}'),
+    );
     const configFile = join(dir.path, 'kiln.json');
     await writeFile(
       configFile,
@@ -57,7 +68,12 @@ export class ProcessRig {
   async startAlerter(name: string): Promise<AlerterProcess> {
     const proc = startProcess(name, process.execPath, [FIXTURE, this.configFile]);
     this.processes.push(proc);
-    const line = await waitUntil(`${name} to start`, () => proc.lines().find((l) => l.startsWith('ready ')), 20_000, 20).catch((err: unknown) => {
+    const line = await waitUntil(
+      `${name} to start`,
+      () => proc.lines().find((l) => l.startsWith('ready ')),
+      20_000,
+      20,
+    ).catch((err: unknown) => {
       throw new Error(`${String(err)}\n${proc.tail()}`);
     });
     return { process: proc, url: line.slice('ready '.length) };
@@ -66,7 +82,9 @@ export class ProcessRig {
   /** Publishes an event the way the aggregator does, with its de-duplication id. */
   async publish(event: AlertEvent): Promise<void> {
     const id = `${event.labels['alertname']}:${fingerprint(event.labels)}:${event.status}:${event.startsAt}`;
-    await this.js.publish(alertSubject('eus2-ai1', event.labels['rack'] as string), JSON.stringify(event), { msgID: id });
+    await this.js.publish(alertSubject('eus2-ai1', event.labels['rack'] as string), JSON.stringify(event), {
+      msgID: id,
+    });
   }
 
   /** PagerDuty events received, as `<action> <dedup key>`, with their arrival time. */
@@ -92,6 +110,10 @@ export const firing = (notation: string, startsAt: number): AlertEvent => ({
   status: 'firing',
   startsAt,
 });
-export const resolved = (event: AlertEvent): AlertEvent => ({ ...event, status: 'resolved', endsAt: event.startsAt + 30_000 });
+export const resolved = (event: AlertEvent): AlertEvent => ({
+  ...event,
+  status: 'resolved',
+  endsAt: event.startsAt + 30_000,
+});
 /** The PagerDuty dedup key of an alert. */
 export const pagerDutyKey = (event: AlertEvent): string => `kiln-${fingerprint(event.labels)}`;

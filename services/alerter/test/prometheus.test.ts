@@ -4,7 +4,15 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { freePort, startProcess, startTestNatsServer, tempDir, waitUntil, type RunningProcess, type TestNatsServer } from '@kiln/testkit';
+import {
+  freePort,
+  startProcess,
+  startTestNatsServer,
+  tempDir,
+  waitUntil,
+  type RunningProcess,
+  type TestNatsServer,
+} from '@kiln/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basicAuthorization } from '@kiln/http';
 import { Scenario } from './scenario.js';
@@ -62,7 +70,9 @@ describe('a real Prometheus sending its rules’ alerts to the alerter', () => {
         group_interval: '1s',
         routes: [{ matchers: ['team="storage"', 'severity="page"'], receiver: 'storage' }],
       },
-      inhibit_rules: [{ source_matchers: ['alertname="DiskFull"'], target_matchers: ['alertname="DiskSlow"'], equal: ['instance'] }],
+      inhibit_rules: [
+        { source_matchers: ['alertname="DiskFull"'], target_matchers: ['alertname="DiskSlow"'], equal: ['instance'] },
+      ],
       alerter: { basic_auth: AUTH },
     });
     const api = s.alerter.api.url;
@@ -140,7 +150,12 @@ describe('a real Prometheus sending its rules’ alerts to the alerter', () => {
       200,
     );
     // Prometheus' labels as they are: no cluster, rack, category; its annotations templated.
-    expect(diskFull.labels).toEqual({ alertname: 'DiskFull', severity: 'page', team: 'storage', instance: 'db-1:9100' });
+    expect(diskFull.labels).toEqual({
+      alertname: 'DiskFull',
+      severity: 'page',
+      team: 'storage',
+      instance: 'db-1:9100',
+    });
     expect(diskFull.annotations).toEqual({ summary: 'Disk full on db-1:9100' });
     expect(diskSlow.status.inhibitedBy).toHaveLength(1);
     expect(queue.status).toMatchObject({ state: 'suppressed', silencedBy: [silenceID] });
@@ -148,10 +163,18 @@ describe('a real Prometheus sending its rules’ alerts to the alerter', () => {
     const pages = () => s.received('storage').map((_, i) => s.body('storage', i) as PagerDutyEvent);
     await waitUntil(failure('the DiskFull page'), () => pages().length > 0, 10_000, 100);
     // A severity PagerDuty does not know ("page") is sent as PagerDuty's "error", as Alertmanager does.
-    expect(pages()[0]).toMatchObject({ event_action: 'trigger', payload: { summary: 'Disk full on db-1:9100', severity: 'error', source: 'db-1:9100' } });
+    expect(pages()[0]).toMatchObject({
+      event_action: 'trigger',
+      payload: { summary: 'Disk full on db-1:9100', severity: 'error', source: 'db-1:9100' },
+    });
 
     // DiskFull resolves in Prometheus: PagerDuty gets the resolve, and DiskSlow, no longer inhibited, reaches ops.
-    await waitUntil(failure('the DiskFull resolve'), () => pages().some((p) => p.event_action === 'resolve'), 25_000, 200);
+    await waitUntil(
+      failure('the DiskFull resolve'),
+      () => pages().some((p) => p.event_action === 'resolve'),
+      25_000,
+      200,
+    );
     const webhooks = () => s.received('ops').map((_, i) => s.body('ops', i) as WebhookPayload);
     await waitUntil(failure('DiskSlow on the webhook'), () => webhooks().length > 0, 10_000, 100);
     expect(pages().map((p) => p.event_action)).toEqual(['trigger', 'resolve']);

@@ -30,31 +30,73 @@ describe("the README's GB300 fleet example", () => {
   it('routes by severity and cluster as its table says', async () => {
     const { route } = buildAlerting(await workedExample());
     const receivers = (labels: Record<string, string>) => route.match(alert(labels)).map((r) => r.receiver);
-    const gpu = { alertname: 'GpuTemperatureNearSlowdown', severity: 'critical', cluster: 'eus2-ai1', rack: 'r0042', host: 'r0042-t00', gpu: '3' };
+    const gpu = {
+      alertname: 'GpuTemperatureNearSlowdown',
+      severity: 'critical',
+      cluster: 'eus2-ai1',
+      rack: 'r0042',
+      host: 'r0042-t00',
+      gpu: '3',
+    };
     expect(receivers(gpu)).toEqual(['company-am', 'gpu-oncall', 'gpu-fleet-chat']);
-    expect(receivers({ alertname: 'RackCoolingFailure', severity: 'critical', cluster: 'eus2-ai1', rack: 'r0042' })).toEqual(['company-am', 'eus2-facilities', 'gpu-fleet-chat']);
-    expect(receivers({ alertname: 'RackCoolingFailure', severity: 'critical', cluster: 'wus3-ai2', rack: 'r0001' })).toEqual(['company-am', 'gpu-oncall', 'gpu-fleet-chat']);
-    expect(receivers({ alertname: 'EccDoubleBitErrors', severity: 'warning', category: 'hardware', cluster: 'eus2-ai1', rack: 'r0042', host: 'r0042-t07' })).toEqual([
-      'company-am',
-      'tickets',
-      'gpu-fleet-chat',
-    ]);
-    expect(receivers({ alertname: 'GpuUnderutilized', severity: 'info', category: 'utilization', cluster: 'eus2-ai1', rack: 'r0042' })).toEqual(['company-am', 'gpu-fleet-chat']);
+    expect(
+      receivers({ alertname: 'RackCoolingFailure', severity: 'critical', cluster: 'eus2-ai1', rack: 'r0042' }),
+    ).toEqual(['company-am', 'eus2-facilities', 'gpu-fleet-chat']);
+    expect(
+      receivers({ alertname: 'RackCoolingFailure', severity: 'critical', cluster: 'wus3-ai2', rack: 'r0001' }),
+    ).toEqual(['company-am', 'gpu-oncall', 'gpu-fleet-chat']);
+    expect(
+      receivers({
+        alertname: 'EccDoubleBitErrors',
+        severity: 'warning',
+        category: 'hardware',
+        cluster: 'eus2-ai1',
+        rack: 'r0042',
+        host: 'r0042-t07',
+      }),
+    ).toEqual(['company-am', 'tickets', 'gpu-fleet-chat']);
+    expect(
+      receivers({
+        alertname: 'GpuUnderutilized',
+        severity: 'info',
+        category: 'utilization',
+        cluster: 'eus2-ai1',
+        rack: 'r0042',
+      }),
+    ).toEqual(['company-am', 'gpu-fleet-chat']);
   });
 
   it("mutes the per-GPU thermal alerts of a rack whose cooling failed, and no other rack's", async () => {
     const { inhibitRules } = buildAlerting(await workedExample());
     const inhibitor = new Inhibitor(inhibitRules);
-    const cooling = alert({ alertname: 'RackCoolingFailure', severity: 'critical', cluster: 'eus2-ai1', rack: 'r0042' });
+    const cooling = alert({
+      alertname: 'RackCoolingFailure',
+      severity: 'critical',
+      cluster: 'eus2-ai1',
+      rack: 'r0042',
+    });
     inhibitor.update(fingerprint(cooling), cooling, true);
-    const hot = (rack: string) => alert({ alertname: 'GpuTemperatureNearSlowdown', severity: 'critical', cluster: 'eus2-ai1', rack, host: `${rack}-t00`, gpu: '3', uuid: 'GPU-1' });
+    const hot = (rack: string) =>
+      alert({
+        alertname: 'GpuTemperatureNearSlowdown',
+        severity: 'critical',
+        cluster: 'eus2-ai1',
+        rack,
+        host: `${rack}-t00`,
+        gpu: '3',
+        uuid: 'GPU-1',
+      });
     expect(inhibitor.inhibitedBy(fingerprint(hot('r0042')), hot('r0042'))).toEqual([fingerprint(cooling)]);
     expect(inhibitor.inhibitedBy(fingerprint(hot('r0043')), hot('r0043'))).toEqual([]);
   });
 
   it('names every problem of a routing configuration at once', async () => {
     const config = await workedExample();
-    const broken = { ...config, route: { receiver: 'nobody', routes: [{ matchers: ['severity=critical"'] }] }, inhibit_rules: [{ source_matchers: ['x'], target_matchers: ['a="b"'], equal: [] }] };
+    const broken = {
+      ...config,
+      route: { receiver: 'nobody', routes: [{ matchers: ['severity=critical"'] }] },
+      inhibit_rules: [{ source_matchers: ['x'], target_matchers: ['a="b"'], equal: [] }],
+    };
     expect(() => buildAlerting(broken)).toThrow(AlertingConfigError);
     try {
       buildAlerting(broken);

@@ -26,10 +26,15 @@ describe('alerter state in JetStream KV across SIGKILL', () => {
 
     // B resolves while the alerter runs; its resolution is stored but waits for the group's next tick, a minute out.
     await rig.publish(resolved(b));
-    await waitUntil('the resolution of B to be stored', async () => {
-      const firingNow = (await (await fetch(`${first.url}/api/v2/alerts`)).json()) as unknown[];
-      return firingNow.length === 1;
-    }, 10_000, 20);
+    await waitUntil(
+      'the resolution of B to be stored',
+      async () => {
+        const firingNow = (await (await fetch(`${first.url}/api/v2/alerts`)).json()) as unknown[];
+        return firingNow.length === 1;
+      },
+      10_000,
+      20,
+    );
     await first.process.kill();
 
     // A resolves while the alerter is dead. The restarted one listens on another port, so it waits out the dead one's
@@ -41,8 +46,18 @@ describe('alerter state in JetStream KV across SIGKILL', () => {
     });
     await new Promise((r) => setTimeout(r, 1_500)); // room for a duplicate, if there were one
 
-    expect(rig.events().map((e) => e.what).sort()).toEqual(
-      [`trigger ${pagerDutyKey(a)}`, `resolve ${pagerDutyKey(a)}`, `trigger ${pagerDutyKey(b)}`, `resolve ${pagerDutyKey(b)}`].sort(),
+    expect(
+      rig
+        .events()
+        .map((e) => e.what)
+        .sort(),
+    ).toEqual(
+      [
+        `trigger ${pagerDutyKey(a)}`,
+        `resolve ${pagerDutyKey(a)}`,
+        `trigger ${pagerDutyKey(b)}`,
+        `resolve ${pagerDutyKey(b)}`,
+      ].sort(),
     );
     const info = await (await jetstreamManager(rig.nc)).consumers.info(ALERT_STREAM, 'kiln-alerter');
     expect(info.num_ack_pending).toBe(0);

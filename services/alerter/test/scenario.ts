@@ -34,7 +34,12 @@ export type EndpointType = 'webhook' | 'pagerduty' | 'slack';
 
 export interface ScenarioOptions {
   /** Receiver name → type and scripted answers (default `200`). */
-  readonly receivers: Readonly<Record<string, { readonly type: EndpointType; readonly answers?: string; readonly config?: Record<string, unknown> }>>;
+  readonly receivers: Readonly<
+    Record<
+      string,
+      { readonly type: EndpointType; readonly answers?: string; readonly config?: Record<string, unknown> }
+    >
+  >;
   /** Extra receivers whose endpoints the test runs itself (e.g. a real Alertmanager). */
   readonly extraReceivers?: readonly Record<string, unknown>[];
   readonly route?: Record<string, unknown>;
@@ -66,7 +71,9 @@ export class Scenario {
     const endpoints = new Map<string, Endpoint>();
     for (const [receiver, spec] of Object.entries(options.receivers)) {
       const answers = (spec.answers ?? '200').trim().split(/\s+/);
-      const http = await startHttpReceiver((req, n, res) => answer(req, answers[Math.min(n, answers.length - 1)] as string, res));
+      const http = await startHttpReceiver((req, n, res) =>
+        answer(req, answers[Math.min(n, answers.length - 1)] as string, res),
+      );
       endpoints.set(receiver, { type: spec.type, http, answers });
     }
     await (await jetstreamManager(nc)).streams.purge(ALERT_STREAM).catch(() => undefined);
@@ -82,7 +89,14 @@ export class Scenario {
     ];
     const config = parseConfig(
       {
-        alerter: { listen: '127.0.0.1:0', consumer: `scenario-${name}`, state_bucket: `scenario_${name}`, retry_for_ms: 10_000, timeout_ms: 3_000, ...options.alerter },
+        alerter: {
+          listen: '127.0.0.1:0',
+          consumer: `scenario-${name}`,
+          state_bucket: `scenario_${name}`,
+          retry_for_ms: 10_000,
+          timeout_ms: 3_000,
+          ...options.alerter,
+        },
         notify,
         ...(options.route ? { route: options.route } : {}),
         ...(options.inhibit_rules ? { inhibit_rules: options.inhibit_rules } : {}),
@@ -90,7 +104,11 @@ export class Scenario {
       { env: {} },
     );
     const history: AlertHistoryEntry[] = [];
-    const alerter = await startAlerter(config, { nc, log: silentLogger(), history: { record: async (entries) => void history.push(...entries) } });
+    const alerter = await startAlerter(config, {
+      nc,
+      log: silentLogger(),
+      history: { record: async (entries) => void history.push(...entries) },
+    });
     return new Scenario(alerter, endpoints, nc, history);
   }
 
@@ -110,14 +128,20 @@ export class Scenario {
       const wait = this.t0 + Number(at) * 1000 - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       const event = this.event(alert, sign === '+');
-      await js.publish(alertSubject(event.labels['cluster'] as string, event.labels['rack'] as string), JSON.stringify(event));
+      await js.publish(
+        alertSubject(event.labels['cluster'] as string, event.labels['rack'] as string),
+        JSON.stringify(event),
+      );
     }
   }
 
   /** Publishes one event as it is, e.g. with event times in the past (a backlog); starts the clock if not started. */
   async publish(event: AlertEvent): Promise<void> {
     if (this.t0 === 0) this.t0 = Date.now();
-    await jetstream(this.nc).publish(alertSubject(event.labels['cluster'] as string, event.labels['rack'] as string), JSON.stringify(event));
+    await jetstream(this.nc).publish(
+      alertSubject(event.labels['cluster'] as string, event.labels['rack'] as string),
+      JSON.stringify(event),
+    );
   }
 
   /** Waits until `seconds` since the start of the timeline. */
@@ -131,7 +155,11 @@ export class Scenario {
     const e = this.endpoints.get(receiver);
     if (!e) throw new Error(`no endpoint ${receiver}`);
     const names = new Map<string, string>();
-    return e.http.requests.map((r, n) => ({ at: (r.at - this.t0) / 1000, what: describe(e.type, r, names), answer: e.answers[Math.min(n, e.answers.length - 1)] as string }));
+    return e.http.requests.map((r, n) => ({
+      at: (r.at - this.t0) / 1000,
+      what: describe(e.type, r, names),
+      answer: e.answers[Math.min(n, e.answers.length - 1)] as string,
+    }));
   }
 
   /** Asserts that the receiver got exactly these requests, in order, each in its time window. */
@@ -143,11 +171,20 @@ export class Scenario {
       return { from: Number(m[1]), to: Number(m[2]), what: m[3] as string, answer: m[4] };
     });
     const show = got.map((g) => `${g.at.toFixed(2)} ${g.what} → ${g.answer}`).join('\n    ');
-    expect(got.map((g) => g.what), `${receiver} received:\n    ${show}`).toEqual(want.map((w) => w.what));
+    expect(
+      got.map((g) => g.what),
+      `${receiver} received:\n    ${show}`,
+    ).toEqual(want.map((w) => w.what));
     got.forEach((g, i) => {
       const w = want[i]!;
-      expect(g.at, `${receiver} request ${i + 1} (${g.what}) at ${g.at.toFixed(2)} s, expected ${w.from}..${w.to}; all:\n    ${show}`).toBeGreaterThanOrEqual(w.from);
-      expect(g.at, `${receiver} request ${i + 1} (${g.what}) at ${g.at.toFixed(2)} s, expected ${w.from}..${w.to}; all:\n    ${show}`).toBeLessThanOrEqual(w.to);
+      expect(
+        g.at,
+        `${receiver} request ${i + 1} (${g.what}) at ${g.at.toFixed(2)} s, expected ${w.from}..${w.to}; all:\n    ${show}`,
+      ).toBeGreaterThanOrEqual(w.from);
+      expect(
+        g.at,
+        `${receiver} request ${i + 1} (${g.what}) at ${g.at.toFixed(2)} s, expected ${w.from}..${w.to}; all:\n    ${show}`,
+      ).toBeLessThanOrEqual(w.to);
       if (w.answer !== undefined) expect(g.answer).toBe(w.answer);
     });
   }
@@ -180,8 +217,20 @@ export class Scenario {
 export function alertLabels(notation: string): Labels {
   const m = /^(\w+)\{(\w+)(?:,(\d|t\d))?\}(?::(critical|warning|info))?$/.exec(notation);
   if (!m) throw new Error(`alert: cannot read ${JSON.stringify(notation)}`);
-  const [, alertname, rack, place, severity] = m as unknown as [string, string, string, string | undefined, string | undefined];
-  const base = { alertname: alertname as string, severity: severity ?? 'critical', category: 'thermal', cluster: 'eus2-ai1', rack: rack as string };
+  const [, alertname, rack, place, severity] = m as unknown as [
+    string,
+    string,
+    string,
+    string | undefined,
+    string | undefined,
+  ];
+  const base = {
+    alertname: alertname as string,
+    severity: severity ?? 'critical',
+    category: 'thermal',
+    cluster: 'eus2-ai1',
+    rack: rack as string,
+  };
   if (place === undefined) return base;
   if (place.startsWith('t')) return { ...base, host: `${rack}-t0${place.slice(1)}` };
   return { ...base, host: `${rack}-t0${Math.floor(Number(place) / 4)}`, gpu: place, uuid: `GPU-${rack}-000${place}` };
@@ -204,12 +253,20 @@ function describe(type: EndpointType, r: ReceivedRequest, names: Map<string, str
     const ev = body as {
       event_action: string;
       dedup_key: string;
-      payload?: { custom_details: { labels: Record<string, string> } | { group_labels: Record<string, string>; firing: number }; summary: string };
+      payload?: {
+        custom_details: { labels: Record<string, string> } | { group_labels: Record<string, string>; firing: number };
+        summary: string;
+      };
     };
     const details = ev.payload?.custom_details;
     if (details && 'group_labels' in details) {
       // incident: group: the group, and how many of its alerts fire.
-      names.set(ev.dedup_key, `group{${Object.entries(details.group_labels).map(([k, v]) => `${k}=${v}`).join(',')}}`);
+      names.set(
+        ev.dedup_key,
+        `group{${Object.entries(details.group_labels)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(',')}}`,
+      );
       return `${ev.event_action} ${names.get(ev.dedup_key)} firing=${details.firing}`;
     }
     if (details) names.set(ev.dedup_key, notationOf(details.labels));
@@ -217,8 +274,16 @@ function describe(type: EndpointType, r: ReceivedRequest, names: Map<string, str
     return `${ev.event_action} ${names.get(ev.dedup_key) ?? ev.dedup_key}${flapping}`;
   }
   if (type === 'slack') return body['text'] as string;
-  const payload = body as { status: string; alerts: { status: string; labels: Record<string, string>; annotations: Record<string, string> }[] };
-  const alerts = payload.alerts.map((a) => `${a.status === 'firing' ? '+' : '-'}${notationOf(a.labels)}${a.annotations['flapping'] === 'true' ? '~' : ''}`).sort();
+  const payload = body as {
+    status: string;
+    alerts: { status: string; labels: Record<string, string>; annotations: Record<string, string> }[];
+  };
+  const alerts = payload.alerts
+    .map(
+      (a) =>
+        `${a.status === 'firing' ? '+' : '-'}${notationOf(a.labels)}${a.annotations['flapping'] === 'true' ? '~' : ''}`,
+    )
+    .sort();
   return `${payload.status} ${alerts.join(' ')}`;
 }
 

@@ -55,8 +55,19 @@ async function api<T>(path: string): Promise<T> {
 const alertsWhere = (query: string) => api<ApiAlert[]>(`/api/v2/alerts?${query}`);
 
 /** Fires an alert through the alert stream, started `minutesAgo` in event time, with the annotations given. */
-async function fire(notation: string, minutesAgo: number, summary: string, description: string, extra: Labels = {}): Promise<void> {
-  await s.publish({ labels: { ...alertLabels(notation), ...extra }, annotations: { summary, description }, status: 'firing', startsAt: Date.now() - minutesAgo * 60_000 });
+async function fire(
+  notation: string,
+  minutesAgo: number,
+  summary: string,
+  description: string,
+  extra: Labels = {},
+): Promise<void> {
+  await s.publish({
+    labels: { ...alertLabels(notation), ...extra },
+    annotations: { summary, description },
+    status: 'firing',
+    startsAt: Date.now() - minutesAgo * 60_000,
+  });
 }
 
 async function fingerprintOf(labels: Labels): Promise<string> {
@@ -72,9 +83,17 @@ async function fingerprintOf(labels: Labels): Promise<string> {
 async function findChromium(): Promise<string> {
   for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
     const candidate = join(dir, 'chromium');
-    if (await access(candidate, constants.X_OK).then(() => true, () => false)) return candidate;
+    if (
+      await access(candidate, constants.X_OK).then(
+        () => true,
+        () => false,
+      )
+    )
+      return candidate;
   }
-  throw new Error("chromium not found on PATH: install Debian's chromium (apt-get install -y chromium) to run the web UI tests");
+  throw new Error(
+    "chromium not found on PATH: install Debian's chromium (apt-get install -y chromium) to run the web UI tests",
+  );
 }
 
 /** Texts of the elements matching `selector`. */
@@ -94,21 +113,59 @@ beforeAll(async () => {
   nc = await connect({ servers: nats.url });
   s = await Scenario.start(nc, 'ui', {
     receivers: { oncall: { type: 'webhook' } },
-    route: { receiver: 'oncall', group_by: ['alertname', 'cluster', 'rack'], group_wait: '200ms', group_interval: '1s' },
+    route: {
+      receiver: 'oncall',
+      group_by: ['alertname', 'cluster', 'rack'],
+      group_wait: '200ms',
+      group_interval: '1s',
+    },
     alerter: { basic_auth: { ...AUTH, protect_reads: true } },
   });
-  await fire('GpuTemperatureNearSlowdown{r0042,3}', 12, 'GPU 3 of r0042-t00 at 91 °C, 4 °C under its slowdown temperature', 'evidence: temp_c=91 slowdown_temp_c=95 over 60 s');
-  await fire('GpuTemperatureNearSlowdown{r0042,6}', 9, 'GPU 6 of r0042-t01 at 90 °C, 5 °C under its slowdown temperature', 'evidence: temp_c=90 slowdown_temp_c=95 over 60 s');
-  await fire('RackCoolingFailure{r0051}', 25, 'Rack r0051: CDU supply temperature 38 °C, flow 12 % of nominal', 'evidence: cdu_supply_c=38 flow_pct=12');
-  await fire('GpuTemperatureNearSlowdown{r0051,1}', 20, 'GPU 1 of r0051-t00 at 92 °C, 3 °C under its slowdown temperature', 'evidence: temp_c=92 slowdown_temp_c=95');
-  await fire('EccDoubleBitErrors{r0063,t2}:warning', 47, 'Host r0063-t02: 2 double-bit ECC errors in the last hour', 'evidence: dbe_total=2', { category: 'hardware' });
+  await fire(
+    'GpuTemperatureNearSlowdown{r0042,3}',
+    12,
+    'GPU 3 of r0042-t00 at 91 °C, 4 °C under its slowdown temperature',
+    'evidence: temp_c=91 slowdown_temp_c=95 over 60 s',
+  );
+  await fire(
+    'GpuTemperatureNearSlowdown{r0042,6}',
+    9,
+    'GPU 6 of r0042-t01 at 90 °C, 5 °C under its slowdown temperature',
+    'evidence: temp_c=90 slowdown_temp_c=95 over 60 s',
+  );
+  await fire(
+    'RackCoolingFailure{r0051}',
+    25,
+    'Rack r0051: CDU supply temperature 38 °C, flow 12 % of nominal',
+    'evidence: cdu_supply_c=38 flow_pct=12',
+  );
+  await fire(
+    'GpuTemperatureNearSlowdown{r0051,1}',
+    20,
+    'GPU 1 of r0051-t00 at 92 °C, 3 °C under its slowdown temperature',
+    'evidence: temp_c=92 slowdown_temp_c=95',
+  );
+  await fire(
+    'EccDoubleBitErrors{r0063,t2}:warning',
+    47,
+    'Host r0063-t02: 2 double-bit ECC errors in the last hour',
+    'evidence: dbe_total=2',
+    { category: 'hardware' },
+  );
   const resolvedStart = Date.now() - 30 * 60_000;
-  const resolved = { labels: alertLabels('GpuTemperatureNearSlowdown{r0042,0}'), annotations: { summary: 'GPU 0 of r0042-t00 hot', description: 'evidence' } };
+  const resolved = {
+    labels: alertLabels('GpuTemperatureNearSlowdown{r0042,0}'),
+    annotations: { summary: 'GPU 0 of r0042-t00 hot', description: 'evidence' },
+  };
   await s.publish({ ...resolved, status: 'firing', startsAt: resolvedStart });
   await s.publish({ ...resolved, status: 'resolved', startsAt: resolvedStart, endsAt: Date.now() - 2 * 60_000 });
   await waitUntil('five alerts firing', async () => (await alertsWhere('')).length === 5, 10_000, 50);
 
-  browser = await puppeteer.launch({ executablePath, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+  browser = await puppeteer.launch({
+    executablePath,
+    headless: true,
+    args: ['--no-sandbox', '--disable-dev-shm-usage'],
+  });
   page = await browser.newPage();
   page.on('pageerror', (err) => pageErrors.push(`page error: ${err instanceof Error ? err.message : String(err)}`));
   page.on('console', (msg) => {
@@ -148,7 +205,9 @@ describe('the alerter web UI', () => {
 
     const groups = await texts('.group .group-head');
     expect(groups).toHaveLength(4);
-    expect(groups).toContainEqual(expect.stringMatching(/alertname="GpuTemperatureNearSlowdown".*cluster="eus2-ai1".*rack="r0042".*→ oncall · 2/));
+    expect(groups).toContainEqual(
+      expect.stringMatching(/alertname="GpuTemperatureNearSlowdown".*cluster="eus2-ai1".*rack="r0042".*→ oncall · 2/),
+    );
     expect(groups).toContainEqual(expect.stringMatching(/alertname="RackCoolingFailure".*rack="r0051"/));
     expect(await page.$eval('#alert-count', (n) => n.textContent)).toBe('(5)');
 
@@ -185,7 +244,16 @@ describe('the alerter web UI', () => {
         })),
       );
     const prefilled = await rows();
-    expect(prefilled.map((r) => r.name)).toEqual(['alertname', 'category', 'cluster', 'gpu', 'host', 'rack', 'severity', 'uuid']);
+    expect(prefilled.map((r) => r.name)).toEqual([
+      'alertname',
+      'category',
+      'cluster',
+      'gpu',
+      'host',
+      'rack',
+      'severity',
+      'uuid',
+    ]);
     expect(prefilled.every((r) => r.use && r.op === '=' && r.value === labels[r.name])).toBe(true);
 
     // Widen it to the rack: untick the labels of the one GPU.
@@ -201,8 +269,19 @@ describe('the alerter web UI', () => {
 
     const [silence, ...others] = await api<ApiSilence[]>('/api/v2/silences');
     expect(others).toEqual([]);
-    expect(silence).toMatchObject({ status: { state: 'active' }, createdBy: 'oncall', comment: 'CDU pump swap on r0042 <until noon>' });
-    expect(silence!.matchers).toEqual(['alertname', 'category', 'cluster', 'rack', 'severity'].map((name) => ({ name, value: labels[name], isRegex: false, isEqual: true })));
+    expect(silence).toMatchObject({
+      status: { state: 'active' },
+      createdBy: 'oncall',
+      comment: 'CDU pump swap on r0042 <until noon>',
+    });
+    expect(silence!.matchers).toEqual(
+      ['alertname', 'category', 'cluster', 'rack', 'severity'].map((name) => ({
+        name,
+        value: labels[name],
+        isRegex: false,
+        isEqual: true,
+      })),
+    );
     expect(Date.parse(silence!.endsAt) - Date.parse(silence!.startsAt)).toBeCloseTo(90 * 60_000, -4);
 
     // Both hot GPUs of r0042 are silenced now; nothing else is.
@@ -211,14 +290,20 @@ describe('the alerter web UI', () => {
     expect(silenced.every((a) => a.status.silencedBy.join() === silence!.id)).toBe(true);
     expect((await alertsWhere('silenced=false')).some((a) => a.labels['rack'] === 'r0042')).toBe(false);
 
-    await page.waitForFunction((f: string) => document.querySelector(`.alert[data-fingerprint="${f}"] .state`)?.textContent === 'silenced', {}, fp);
+    await page.waitForFunction(
+      (f: string) => document.querySelector(`.alert[data-fingerprint="${f}"] .state`)?.textContent === 'silenced',
+      {},
+      fp,
+    );
     const card = await page.$eval(`[data-silence-id="${silence!.id}"]`, (n) => n.textContent ?? '');
     expect(card).toMatch(/^active\s*ends in 1h (29|30)m/);
     expect(card).toContain('rack="r0042"');
     expect(card).toContain('CDU pump swap on r0042 <until noon>');
 
     // The page as the docs show it: a form prefilled from the cooling alert, on a desktop and on a phone.
-    await page.click(`.alert[data-fingerprint="${await fingerprintOf(alertLabels('RackCoolingFailure{r0051}'))}"] .silence-alert`);
+    await page.click(
+      `.alert[data-fingerprint="${await fingerprintOf(alertLabels('RackCoolingFailure{r0051}'))}"] .silence-alert`,
+    );
     await page.evaluate(() => window.scrollTo(0, 0));
     await screenshot('alerter-ui.png', true);
     await page.setViewport({ width: 390, height: 844, isMobile: true, hasTouch: true });
@@ -239,7 +324,12 @@ describe('the alerter web UI', () => {
     await page.waitForSelector(expire);
     page.once('dialog', (dialog) => void dialog.accept());
     await page.click(expire);
-    await waitUntil('the silence expired', async () => (await api<ApiSilence>(`/api/v2/silence/${silence!.id}`)).status.state === 'expired', 5_000, 50);
+    await waitUntil(
+      'the silence expired',
+      async () => (await api<ApiSilence>(`/api/v2/silence/${silence!.id}`)).status.state === 'expired',
+      5_000,
+      50,
+    );
     expect((await alertsWhere('silenced=true')).filter((a) => a.status.silencedBy.length > 0)).toEqual([]);
     await page.waitForFunction(() => document.querySelector('#silence-count')?.textContent === '(0)');
     expect(await texts('#silences > .card')).toEqual([]);
@@ -248,17 +338,28 @@ describe('the alerter web UI', () => {
 
   it('renders hostile labels and annotations as text', async () => {
     await fire('GpuTemperatureNearSlowdown{r0077,2}', 1, HOSTILE_SUMMARY, HOSTILE_DESCRIPTION, { job: HOSTILE_LABEL });
-    const fp = await waitUntil('the hostile alert', async () => (await alertsWhere('filter=rack="r0077"'))[0]?.fingerprint, 5_000, 50);
+    const fp = await waitUntil(
+      'the hostile alert',
+      async () => (await alertsWhere('filter=rack="r0077"'))[0]?.fingerprint,
+      5_000,
+      50,
+    );
     await page.click('#refresh');
     await page.waitForSelector(`.alert[data-fingerprint="${fp}"]`);
     await page.click(`.alert[data-fingerprint="${fp}"] details summary`);
 
     expect(await page.$eval(`.alert[data-fingerprint="${fp}"] .summary`, (n) => n.textContent)).toBe(HOSTILE_SUMMARY);
-    expect(await page.$eval(`.alert[data-fingerprint="${fp}"] details pre`, (n) => n.textContent)).toBe(`description: ${HOSTILE_DESCRIPTION}`);
-    expect(await page.$eval(`.alert[data-fingerprint="${fp}"]`, (n) => n.textContent)).toContain(`job=${JSON.stringify(HOSTILE_LABEL)}`);
+    expect(await page.$eval(`.alert[data-fingerprint="${fp}"] details pre`, (n) => n.textContent)).toBe(
+      `description: ${HOSTILE_DESCRIPTION}`,
+    );
+    expect(await page.$eval(`.alert[data-fingerprint="${fp}"]`, (n) => n.textContent)).toContain(
+      `job=${JSON.stringify(HOSTILE_LABEL)}`,
+    );
     // The form takes the hostile label as a value, not as markup.
     await page.click(`.alert[data-fingerprint="${fp}"] .silence-alert`);
-    expect(await page.$$eval('#matchers .value', (nodes) => nodes.map((n) => (n as HTMLInputElement).value))).toContain(HOSTILE_LABEL);
+    expect(await page.$$eval('#matchers .value', (nodes) => nodes.map((n) => (n as HTMLInputElement).value))).toContain(
+      HOSTILE_LABEL,
+    );
 
     const injected = await page.evaluate(() => ({
       images: document.querySelectorAll('img').length,

@@ -11,7 +11,11 @@ type CommandLine<O extends Options> = ReturnType<
 >;
 
 /** parseArgs with --config/-c and --help always understood, and errors as UsageError. */
-export function parseCommandLine<O extends Options>(argv: string[], options: O, allowPositionals = false): CommandLine<O> {
+export function parseCommandLine<O extends Options>(
+  argv: string[],
+  options: O,
+  allowPositionals = false,
+): CommandLine<O> {
   try {
     return parseArgs({
       args: argv,

@@ -23,7 +23,11 @@ export interface NatsHandle {
  * Connects to nats.url, or (kiln up without nats.url) starts nats-server from PATH with JetStream under data_dir.
  * `first` says whether an unreachable NATS fails the command (one-shot commands) or is waited for (services).
  */
-export async function openNats(config: KilnConfig, name: string, opts: { startServer: boolean; first: FirstConnect }): Promise<NatsHandle> {
+export async function openNats(
+  config: KilnConfig,
+  name: string,
+  opts: { startServer: boolean; first: FirstConnect },
+): Promise<NatsHandle> {
   let server: NatsServerHandle | undefined;
   if (!config.nats.url && opts.startServer) {
     const partitions = config.nats.partitions;
@@ -68,7 +72,11 @@ export async function openStore(config: KilnConfig): Promise<Store> {
 }
 
 /** Serves the embedded engine on ClickHouse's HTTP interface; writes need the configured writer credentials. */
-export async function serveStore(store: Store, config: KilnConfig, log: Logger): Promise<{ url: string; close(): Promise<void> }> {
+export async function serveStore(
+  store: Store,
+  config: KilnConfig,
+  log: Logger,
+): Promise<{ url: string; close(): Promise<void> }> {
   const { user, password } = config.clickhouse;
   const writer = user !== undefined && password !== undefined ? { user, password } : undefined;
   if (!writer) log.warn('clickhouse.user/password are not set: the HTTP interface is read-only for everyone');
@@ -95,7 +103,8 @@ export async function openQueryStore(config: KilnConfig, source: string): Promis
     ...(config.clickhouse.user !== undefined ? { user: config.clickhouse.user } : {}),
     ...(config.clickhouse.password !== undefined ? { password: config.clickhouse.password } : {}),
   };
-  if (config.clickhouse.url) return createStore({ url: config.clickhouse.url, ...credentials, dataDir: config.data_dir });
+  if (config.clickhouse.url)
+    return createStore({ url: config.clickhouse.url, ...credentials, dataDir: config.data_dir });
   const served = `http://${config.clickhouse.listen}`;
   const ping = await fetch(`${served}/ping`, { signal: AbortSignal.timeout(1_000) }).then(
     (r) => r.ok,

@@ -30,7 +30,13 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await command.run(rest);
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof CommandError || err instanceof NatsServerMissingError || err instanceof NatsUnreachableError || err instanceof UsageError) {
+    if (
+      err instanceof ConfigError ||
+      err instanceof CommandError ||
+      err instanceof NatsServerMissingError ||
+      err instanceof NatsUnreachableError ||
+      err instanceof UsageError
+    ) {
       process.stderr.write(`kiln ${name}: ${err.message}\n`);
       return err instanceof UsageError ? 2 : 1;
     }

@@ -14,7 +14,12 @@ export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
 
 /** Options every command takes. */
 export const COMMON_OPTIONS = {
-  config: { type: 'string', short: 'c', value: 'FILE', description: 'the configuration file (YAML); KILN_<SECTION>_<KEY> variables override it' },
+  config: {
+    type: 'string',
+    short: 'c',
+    value: 'FILE',
+    description: 'the configuration file (YAML); KILN_<SECTION>_<KEY> variables override it',
+  },
   help: { type: 'boolean', short: 'h', description: "print this command's usage and options" },
 } as const satisfies OptionSpecs;
 
@@ -26,7 +31,9 @@ export function commandHelp(command: Command): string {
     return `${o.short ? `-${o.short}, ` : '    '}${long}`;
   });
   const width = Math.max(...names.map((n) => n.length));
-  const lines = Object.values(options).map((o, i) => `  ${names[i]!.padEnd(width)}  ${o.description}${o.multiple ? ' (repeatable)' : ''}`);
+  const lines = Object.values(options).map(
+    (o, i) => `  ${names[i]!.padEnd(width)}  ${o.description}${o.multiple ? ' (repeatable)' : ''}`,
+  );
   return [
     `usage: kiln ${command.name} [options]${command.operands ? ` ${command.operands}` : ''}`,
     '',

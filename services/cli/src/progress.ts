@@ -60,14 +60,21 @@ export class ConsoleReport {
       return;
     }
     // The summary describes the condition while it held; for a resolution say what and for how long.
-    const what = l.gpu !== undefined ? `GPU ${l.gpu} on ${l.host}` : l.host !== undefined ? `host ${l.host}` : `rack ${l.rack}`;
+    const what =
+      l.gpu !== undefined ? `GPU ${l.gpu} on ${l.host}` : l.host !== undefined ? `host ${l.host}` : `rack ${l.rack}`;
     const lasted = a.endsAt !== undefined ? ` after ${duration(a.endsAt - a.startsAt)}` : '';
     this.line(`RESOLVED ${l.alertname} [${l.severity}/${l.category}] ${what} (rack ${l.rack}, ${l.cluster})${lasted}`);
   }
 
   outcome(o: NotifyOutcome): void {
-    if (o.result === 'delivered') this.line(`PAGED    ${o.receiver} (${o.receiverType}): ${o.status}, ${o.alerts.length} alert(s), ${o.attempts} attempt(s)`);
-    else if (o.result === 'failed') this.line(`PAGE FAILED ${o.receiver} (${o.receiverType}) after ${o.attempts} attempt(s): ${o.error ?? 'unknown error'}`);
+    if (o.result === 'delivered')
+      this.line(
+        `PAGED    ${o.receiver} (${o.receiverType}): ${o.status}, ${o.alerts.length} alert(s), ${o.attempts} attempt(s)`,
+      );
+    else if (o.result === 'failed')
+      this.line(
+        `PAGE FAILED ${o.receiver} (${o.receiverType}) after ${o.attempts} attempt(s): ${o.error ?? 'unknown error'}`,
+      );
     else if (o.result === 'retrying') this.line(`retrying ${o.receiver}: ${o.error ?? ''} (next in ${o.retryInMs} ms)`);
   }
 }

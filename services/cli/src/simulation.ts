@@ -32,7 +32,14 @@ export async function startSimulation(
   const now = Math.floor(Date.now() / interval) * interval;
   // A replay ends at the present, so its samples fall inside the accepted ts window.
   const startMs = replay ? now - (durationMs ?? 600_000) : now;
-  const fleet = new Fleet({ cluster: sim.cluster, racks: sim.racks, seed: sim.seed, startMs, intervalMs: interval, faults });
+  const fleet = new Fleet({
+    cluster: sim.cluster,
+    racks: sim.racks,
+    seed: sim.seed,
+    startMs,
+    intervalMs: interval,
+    faults,
+  });
   report.line(
     `simulating ${sim.racks} GB300 NVL72 rack(s) of cluster ${sim.cluster}: ${fleet.gpuCount} GPUs on ${fleet.hostCount} hosts, ` +
       `${sim.mode}${faults.length ? `, faults: ${sim.faults.concat(run.faults ?? []).join(' ')}` : ''}`,

@@ -30,12 +30,18 @@ export function alertHistory(store: Store): AlertHistorySink {
         startsAt: e.alert.startsAt,
         endsAt: e.alert.endsAt ?? null,
         ...(e.receiver !== undefined ? { receiver: e.receiver } : {}),
-        ...(e.event === 'notified' || e.event === 'notify_failed' ? { outcome: e.event === 'notified' ? 'ok' : 'failed' } : {}),
+        ...(e.event === 'notified' || e.event === 'notify_failed'
+          ? { outcome: e.event === 'notified' ? 'ok' : 'failed' }
+          : {}),
         // Why the group was notified (Alertmanager's notification_reason) travels with the outcome's detail.
-        ...(e.detail !== undefined || e.reason !== undefined ? { detail: [e.detail, e.reason && `reason: ${e.reason}`].filter(Boolean).join('; ') } : {}),
+        ...(e.detail !== undefined || e.reason !== undefined
+          ? { detail: [e.detail, e.reason && `reason: ${e.reason}`].filter(Boolean).join('; ') }
+          : {}),
         ...(e.attempts !== undefined ? { attempts: e.attempts } : {}),
       }));
-      return withRetry('insert alert history', DEFAULT_RETRY_POLICY, undefined, () => store.insertAlertHistory(rows, token));
+      return withRetry('insert alert history', DEFAULT_RETRY_POLICY, undefined, () =>
+        store.insertAlertHistory(rows, token),
+      );
     },
   };
 }

@@ -5,7 +5,17 @@ import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { alertSubject } from '@kiln/nats';
-import { freePort, startHttpReceiver, startProcess, startTestNatsServer, tempDir, waitUntil, type HttpReceiver, type RunningProcess, type TestNatsServer } from '@kiln/testkit';
+import {
+  freePort,
+  startHttpReceiver,
+  startProcess,
+  startTestNatsServer,
+  tempDir,
+  waitUntil,
+  type HttpReceiver,
+  type RunningProcess,
+  type TestNatsServer,
+} from '@kiln/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const bin = fileURLToPath(new URL('../bin/kiln.js', import.meta.url));
@@ -35,11 +45,28 @@ afterAll(async () => {
 
 /** A firing GpuHot on GPU 0 of `rack`, as Kiln's detectors publish it. */
 async function fire(rack: string): Promise<void> {
-  const labels = { alertname: 'GpuHot', severity: 'critical', category: 'thermal', cluster: 'c1', rack, host: `${rack}-t00`, gpu: '0', uuid: `GPU-${rack}-0` };
-  const event = { labels, annotations: { summary: `${rack} hot`, description: 'temp_c=92' }, status: 'firing', startsAt: Date.now() };
+  const labels = {
+    alertname: 'GpuHot',
+    severity: 'critical',
+    category: 'thermal',
+    cluster: 'c1',
+    rack,
+    host: `${rack}-t00`,
+    gpu: '0',
+    uuid: `GPU-${rack}-0`,
+  };
+  const event = {
+    labels,
+    annotations: { summary: `${rack} hot`, description: 'temp_c=92' },
+    status: 'firing',
+    startsAt: Date.now(),
+  };
   await jetstream(nc).publish(alertSubject('c1', rack), JSON.stringify(event));
 }
-const racksPaged = (r: HttpReceiver) => r.requests.map((q) => (JSON.parse(q.body) as { alerts: { labels: { rack: string } }[] }).alerts.map((x) => x.labels.rack).join(','));
+const racksPaged = (r: HttpReceiver) =>
+  r.requests.map((q) =>
+    (JSON.parse(q.body) as { alerts: { labels: { rack: string } }[] }).alerts.map((x) => x.labels.rack).join(','),
+  );
 
 describe('kiln alerter reloads its configuration', () => {
   it('on SIGHUP and POST /-/reload: new routes apply to the running state, a bad file is refused and the old one kept', async () => {
@@ -60,9 +87,12 @@ describe('kiln alerter reloads its configuration', () => {
     await writeFile(file, config(''));
     alerter = startProcess('kiln alerter', process.execPath, [bin, 'alerter', '--config', file]);
     const proc = alerter;
-    const logged = (text: string) => waitUntil(`"${text}" in the log`, () => proc.lines().some((l) => l.includes(text)), 30_000, 20).catch((err: unknown) => {
-      throw new Error(`${String(err)}\n${proc.tail()}`);
-    });
+    const logged = (text: string) =>
+      waitUntil(`"${text}" in the log`, () => proc.lines().some((l) => l.includes(text)), 30_000, 20).catch(
+        (err: unknown) => {
+          throw new Error(`${String(err)}\n${proc.tail()}`);
+        },
+      );
     await logged('alerter started');
 
     await fire('r1');
@@ -83,7 +113,12 @@ describe('kiln alerter reloads its configuration', () => {
     expect(refused.status).toBe(400);
     expect(await refused.text()).toMatch(/nobody/);
     proc.child.kill('SIGHUP');
-    await waitUntil('the SIGHUP refusal', () => proc.lines().filter((l) => l.includes('configuration reload refused')).length === 2, 10_000, 20);
+    await waitUntil(
+      'the SIGHUP refusal',
+      () => proc.lines().filter((l) => l.includes('configuration reload refused')).length === 2,
+      10_000,
+      20,
+    );
     const metrics = async () => (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     expect(await metrics()).toMatch(/^kiln_config_reload_success(\{[^}]*\})? 0$/m);
     await fire('r3');

@@ -31,7 +31,9 @@ describe('kiln check', () => {
   it('says ok with a one-line summary for a valid configuration', () => {
     const r = kiln(['check', '--config', write('good.yaml', GOOD)]);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^ok\n.*good\.yaml: nats nats:\/\/127\.0\.0\.1:4222, .*2 receiver\(s\), 2 route\(s\), 0 inhibit rule\(s\), 1 fault\(s\)\n$/);
+    expect(r.stdout).toMatch(
+      /^ok\n.*good\.yaml: nats nats:\/\/127\.0\.0\.1:4222, .*2 receiver\(s\), 2 route\(s\), 0 inhibit rule\(s\), 1 fault\(s\)\n$/,
+    );
   });
 
   it('names every problem beyond the schema with file, line and column, and exits 1', () => {
@@ -70,7 +72,11 @@ describe('kiln check', () => {
 
   it('kiln up refuses a bad route matcher before it starts anything', () => {
     // Without nats-server on PATH: a start that got as far as NATS would say so instead.
-    const file = write('up.yaml', [`data_dir: ${join(dir, 'state')}`, 'notify: [{ type: webhook, name: ops, url: "http://127.0.0.1:9/h" }]', 'route: { receiver: ops, routes: [{ matchers: ["rack=~("] }] }']);
+    const file = write('up.yaml', [
+      `data_dir: ${join(dir, 'state')}`,
+      'notify: [{ type: webhook, name: ops, url: "http://127.0.0.1:9/h" }]',
+      'route: { receiver: ops, routes: [{ matchers: ["rack=~("] }] }',
+    ]);
     const r = kiln(['up', '--config', file], { PATH: '/nonexistent' });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(`${file}:3:47: route.routes[0].matchers[0]: `);

@@ -14,7 +14,8 @@ describe('kiln command line', () => {
   it('lists its commands, and refuses an unknown one', () => {
     const help = kiln(['--help']);
     expect(help.status).toBe(0);
-    for (const c of ['up', 'simulate', 'store', 'aggregator', 'alerter', 'agent', 'partitions', 'query']) expect(help.stdout).toMatch(new RegExp(`^  ${c} `, 'm'));
+    for (const c of ['up', 'simulate', 'store', 'aggregator', 'alerter', 'agent', 'partitions', 'query'])
+      expect(help.stdout).toMatch(new RegExp(`^  ${c} `, 'm'));
     const unknown = kiln(['frobnicate']);
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toMatch(/unknown command 'frobnicate'/);
@@ -33,7 +34,9 @@ describe('kiln command line', () => {
   it('prints the NATS servers’ partition mapping for the configured partition count', () => {
     const r = kiln(['partitions', '--mapping'], { KILN_NATS_PARTITIONS: '12' });
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toContain('"kiln.v1.gpu.*.*.*": "kiln.v1.gpu.{{wildcard(1)}}.{{wildcard(2)}}.{{wildcard(3)}}.{{partition(12,2)}}"');
+    expect(r.stdout).toContain(
+      '"kiln.v1.gpu.*.*.*": "kiln.v1.gpu.{{wildcard(1)}}.{{wildcard(2)}}.{{wildcard(3)}}.{{partition(12,2)}}"',
+    );
     expect(kiln(['partitions', '--mapping']).stderr).toMatch(/nats.partitions is 1/);
   });
 
@@ -45,8 +48,20 @@ describe('kiln command line', () => {
   });
 
   it('prints query results as an aligned table', () => {
-    expect(formatTable([{ host: 'r0001-t07', gpu: 2, temp: 84.5 }, { host: 'r0001-t10', gpu: 0, temp: 71 }])).toBe(
-      ['host       gpu  temp', '---------  ---  ----', 'r0001-t07    2  84.5', 'r0001-t10    0    71', '(2 rows)', ''].join('\n'),
+    expect(
+      formatTable([
+        { host: 'r0001-t07', gpu: 2, temp: 84.5 },
+        { host: 'r0001-t10', gpu: 0, temp: 71 },
+      ]),
+    ).toBe(
+      [
+        'host       gpu  temp',
+        '---------  ---  ----',
+        'r0001-t07    2  84.5',
+        'r0001-t10    0    71',
+        '(2 rows)',
+        '',
+      ].join('\n'),
     );
     expect(formatTable([])).toBe('(no rows)\n');
   });

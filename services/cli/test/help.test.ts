@@ -17,7 +17,10 @@ describe('kiln help', () => {
     expect(help.stdout).toMatch(/^ {2}-c, --config FILE +the configuration file/m);
     expect(help.stdout).toMatch(/^ {2}-h, --help +print this command's usage/m);
     expect(help.stdout).toMatch(/^ {6}--simulate +also run the simulated GB300 fleet/m);
-    for (const args of [['up', '--help'], ['up', '-h']]) {
+    for (const args of [
+      ['up', '--help'],
+      ['up', '-h'],
+    ]) {
       const r = kiln(args);
       expect(r.status, r.stderr).toBe(0);
       expect(r.stdout).toBe(help.stdout);
@@ -30,7 +33,9 @@ describe('kiln help', () => {
       const r = kiln(['help', command.name]);
       expect(r.status, r.stderr).toBe(0);
       for (const [name, option] of Object.entries(command.options)) {
-        expect(r.stdout, `kiln help ${command.name}`).toMatch(new RegExp(`--${name}\\b.* {2}${option.description.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+        expect(r.stdout, `kiln help ${command.name}`).toMatch(
+          new RegExp(`--${name}\\b.* {2}${option.description.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`),
+        );
       }
     }
   });
@@ -42,13 +47,23 @@ describe('SIGHUP', () => {
     try {
       const listen = `127.0.0.1:${await freePort()}`;
       const file = join(dir.path, 'kiln.yaml');
-      await writeFile(file, `data_dir: ${join(dir.path, 'data')}\nclickhouse: { listen: "${listen}" }\nmetrics: { listen: "127.0.0.1:0" }\n`);
+      await writeFile(
+        file,
+        `data_dir: ${join(dir.path, 'data')}\nclickhouse: { listen: "${listen}" }\nmetrics: { listen: "127.0.0.1:0" }\n`,
+      );
       const store = startProcess('kiln store', process.execPath, [bin, 'store', '--config', file]);
-      await waitUntil('kiln store serving', async () => (await fetch(`http://${listen}/ping`).catch(() => undefined))?.ok === true, 60_000, 50).catch(async (err: unknown) => {
+      await waitUntil(
+        'kiln store serving',
+        async () => (await fetch(`http://${listen}/ping`).catch(() => undefined))?.ok === true,
+        60_000,
+        50,
+      ).catch(async (err: unknown) => {
         await store.stop();
         throw new Error(`${String(err)}\n${store.tail()}`);
       });
-      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => store.child.once('exit', (code, signal) => resolve({ code, signal })));
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+        store.child.once('exit', (code, signal) => resolve({ code, signal })),
+      );
       store.child.kill('SIGHUP');
       expect(await exited, store.tail()).toEqual({ code: 0, signal: null });
     } finally {

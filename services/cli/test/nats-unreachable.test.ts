@@ -8,7 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const bin = fileURLToPath(new URL('../bin/kiln.js', import.meta.url));
 // A generous bound: without a deadline of their own, these commands wait for ever.
-const kiln = (args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, KILN_METRICS_LISTEN: '127.0.0.1:0' }, timeout: 30_000 });
+const kiln = (args: string[]) =>
+  spawnSync(process.execPath, [bin, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, KILN_METRICS_LISTEN: '127.0.0.1:0' },
+    timeout: 30_000,
+  });
 
 let dir: { path: string; remove(): Promise<void> };
 let file: string;
@@ -40,7 +45,9 @@ describe('NATS unreachable', () => {
   });
 
   it('a service says once that it waits for NATS, and starts when NATS comes', async () => {
-    aggregator = startProcess('kiln aggregator', process.execPath, [bin, 'aggregator', '--config', file], { KILN_METRICS_LISTEN: '127.0.0.1:0' });
+    aggregator = startProcess('kiln aggregator', process.execPath, [bin, 'aggregator', '--config', file], {
+      KILN_METRICS_LISTEN: '127.0.0.1:0',
+    });
     const proc = aggregator;
     const waiting = () => proc.lines().filter((l) => l.includes(`waiting for NATS at ${url}`)).length;
     await waitUntil('"waiting for NATS" in the log', () => waiting() > 0, 30_000, 20).catch((err: unknown) => {
@@ -51,7 +58,12 @@ describe('NATS unreachable', () => {
     expect(waiting()).toBe(1);
     expect(proc.alive()).toBe(true);
     server = await startNatsServer({ dir: join(dir.path, 'nats'), port });
-    await waitUntil('aggregator started', () => proc.lines().some((l) => l.includes('aggregator started')), 30_000, 20).catch((err: unknown) => {
+    await waitUntil(
+      'aggregator started',
+      () => proc.lines().some((l) => l.includes('aggregator started')),
+      30_000,
+      20,
+    ).catch((err: unknown) => {
       throw new Error(`${String(err)}\n${proc.tail()}`);
     });
     expect(await proc.stop(15_000)).toBe(0);

@@ -12,7 +12,15 @@ function reportOnClock(): { at(second: number, stored: number): void; rates(): n
   return {
     at(second, stored) {
       now = second * 1000;
-      report.progress({ samplesStored: stored, rejected: 0, windowsClosed: 0, lateSamples: 0, alertsFiring: 0, delivered: 0, failed: 0 });
+      report.progress({
+        samplesStored: stored,
+        rejected: 0,
+        windowsClosed: 0,
+        lateSamples: 0,
+        alertsFiring: 0,
+        delivered: 0,
+        failed: 0,
+      });
     },
     rates: () => lines.map((l) => /\s(\d+) samples\/s stored \(last (\d+) s\)/.exec(l)!.slice(1).map(Number)),
   };

@@ -20,7 +20,13 @@ afterAll(async () => {
   await dir?.remove();
 });
 
-const query = (args: string[], cwd: string) => spawnSync(process.execPath, [bin, 'query', ...args], { cwd, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
+const query = (args: string[], cwd: string) =>
+  spawnSync(process.execPath, [bin, 'query', ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    timeout: 60_000,
+  });
 
 describe('kiln query', () => {
   it('without data says where it looked and how to point elsewhere, and creates nothing', async () => {
@@ -49,7 +55,12 @@ describe('kiln query', () => {
     const file = join(dir.path, 'stored.yaml');
     await writeFile(file, `data_dir: ${dataDir}\n`);
     const store = startProcess('kiln store', process.execPath, [bin, 'store', '--config', file], env);
-    await waitUntil('kiln store serving', async () => (await fetch(`http://${env.KILN_CLICKHOUSE_LISTEN}/ping`).catch(() => undefined))?.ok === true, 60_000, 50).catch(async (err: unknown) => {
+    await waitUntil(
+      'kiln store serving',
+      async () => (await fetch(`http://${env.KILN_CLICKHOUSE_LISTEN}/ping`).catch(() => undefined))?.ok === true,
+      60_000,
+      50,
+    ).catch(async (err: unknown) => {
       await store.stop();
       throw new Error(`${String(err)}\n${store.tail()}`);
     });

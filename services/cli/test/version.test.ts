@@ -3,7 +3,15 @@ import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, startProcess, startTestNatsServer, tempDir, waitUntil, type RunningProcess, type TestNatsServer } from '@kiln/testkit';
+import {
+  freePort,
+  startProcess,
+  startTestNatsServer,
+  tempDir,
+  waitUntil,
+  type RunningProcess,
+  type TestNatsServer,
+} from '@kiln/testkit';
 import { gitRevision } from '@kiln/config';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -60,14 +68,23 @@ describe('which Kiln build runs', () => {
     const file = join(dir.path, 'kiln.yaml');
     await writeFile(
       file,
-      [`data_dir: ${join(dir.path, 'data')}`, `nats: { url: "${nats.url}" }`, `alerter: { listen: "127.0.0.1:${apiPort}" }`, `metrics: { listen: "127.0.0.1:${metricsPort}" }`].join('\n'),
+      [
+        `data_dir: ${join(dir.path, 'data')}`,
+        `nats: { url: "${nats.url}" }`,
+        `alerter: { listen: "127.0.0.1:${apiPort}" }`,
+        `metrics: { listen: "127.0.0.1:${metricsPort}" }`,
+      ].join('\n'),
     );
     alerter = startProcess('kiln alerter', process.execPath, [bin, 'alerter', '--config', file]);
     const proc = alerter;
-    await waitUntil('alerter started', () => proc.lines().some((l) => l.includes('alerter started')), 30_000, 20).catch((err: unknown) => {
-      throw new Error(`${String(err)}\n${proc.tail()}`);
-    });
-    const status = (await (await fetch(`http://127.0.0.1:${apiPort}/api/v2/status`)).json()) as { versionInfo: { version: string; revision: string } };
+    await waitUntil('alerter started', () => proc.lines().some((l) => l.includes('alerter started')), 30_000, 20).catch(
+      (err: unknown) => {
+        throw new Error(`${String(err)}\n${proc.tail()}`);
+      },
+    );
+    const status = (await (await fetch(`http://127.0.0.1:${apiPort}/api/v2/status`)).json()) as {
+      versionInfo: { version: string; revision: string };
+    };
     expect(status.versionInfo).toMatchObject({ version, revision });
     const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     const labels = `version="${version}",revision="${revision}",node="${process.version}"`;

@@ -140,7 +140,14 @@ export class AlertStore {
       let next: StoredAlert;
       if (s.heldResolve) {
         const { endsAt } = s.heldResolve;
-        next = { ...omit(s, 'heldResolve'), status: 'resolved', endsAt, flapping: false, recentStarts: [], updatedAt: this.now() };
+        next = {
+          ...omit(s, 'heldResolve'),
+          status: 'resolved',
+          endsAt,
+          flapping: false,
+          recentStarts: [],
+          updatedAt: this.now(),
+        };
       } else {
         next = this.resolve(s, s.sourceStartsAt, s.expiresAt as number)[1] as StoredAlert;
       }
@@ -159,10 +166,16 @@ export class AlertStore {
   /** Resolved alerts last changed longer ago than the retention period. */
   expiredTombstones(): string[] {
     const cutoff = this.now() - this.retentionMs;
-    return [...this.byFingerprint].filter(([, s]) => s.status === 'resolved' && s.updatedAt <= cutoff).map(([fp]) => fp);
+    return [...this.byFingerprint]
+      .filter(([, s]) => s.status === 'resolved' && s.updatedAt <= cutoff)
+      .map(([fp]) => fp);
   }
 
-  private fire(current: StoredAlert | undefined, event: AlertEvent, options: ApplyOptions): [AlertChange, StoredAlert | undefined] {
+  private fire(
+    current: StoredAlert | undefined,
+    event: AlertEvent,
+    options: ApplyOptions,
+  ): [AlertChange, StoredAlert | undefined] {
     const now = this.now();
     const S = event.startsAt;
     const base = {
@@ -173,7 +186,8 @@ export class AlertStore {
       status: 'firing' as const,
       updatedAt: now,
     };
-    const continues = current?.status === 'firing' && (S >= current.sourceStartsAt || options.mergeWhileFiring === true);
+    const continues =
+      current?.status === 'firing' && (S >= current.sourceStartsAt || options.mergeWhileFiring === true);
     if (current !== undefined && continues) {
       const sourceStartsAt = Math.max(S, current.sourceStartsAt);
       const unchanged =
@@ -181,14 +195,22 @@ export class AlertStore {
         sameRecord(current.annotations, event.annotations) &&
         current.expiresAt === options.expiresAt &&
         current.generatorURL === event.generatorURL;
-      return unchanged ? ['refreshed', current] : ['refreshed', { ...omit(current, 'expiresAt'), ...base, startsAt: current.startsAt, sourceStartsAt }];
+      return unchanged
+        ? ['refreshed', current]
+        : ['refreshed', { ...omit(current, 'expiresAt'), ...base, startsAt: current.startsAt, sourceStartsAt }];
     }
     if (current !== undefined && S <= current.sourceStartsAt) return ['stale', undefined];
 
     const { starts, flapping } = recordEpisodeStart(current?.recentStarts ?? [], S, this.flap);
     if (current?.flapping) {
       // Another episode of a flapping alert: folded into the one receivers know, and any held resolution cancelled.
-      const merged = { ...omit(current, 'heldResolve', 'endsAt', 'expiresAt'), ...base, startsAt: current.startsAt, sourceStartsAt: S, recentStarts: starts };
+      const merged = {
+        ...omit(current, 'heldResolve', 'endsAt', 'expiresAt'),
+        ...base,
+        startsAt: current.startsAt,
+        sourceStartsAt: S,
+        recentStarts: starts,
+      };
       return ['refreshed', merged];
     }
     const episode: StoredAlert = { ...base, startsAt: S, sourceStartsAt: S, recentStarts: starts, flapping };
@@ -215,13 +237,17 @@ export class AlertStore {
 
   private resolve(current: StoredAlert, S: number, endsAt: number): [AlertChange, StoredAlert | undefined] {
     const now = this.now();
-    if (S < current.sourceStartsAt || (current.status === 'resolved' && S === current.sourceStartsAt)) return ['stale', undefined];
+    if (S < current.sourceStartsAt || (current.status === 'resolved' && S === current.sourceStartsAt))
+      return ['stale', undefined];
     if (current.status === 'firing' && current.flapping) {
       const heldResolve = { endsAt, releaseAt: now + this.flap.quietMs };
       return ['held', { ...omit(current, 'expiresAt'), sourceStartsAt: S, heldResolve, updatedAt: now }];
     }
     // A resolution of a later episode than the one receivers heard fire closes that one too.
-    return ['resolved', { ...omit(current, 'expiresAt', 'heldResolve'), status: 'resolved', endsAt, sourceStartsAt: S, updatedAt: now }];
+    return [
+      'resolved',
+      { ...omit(current, 'expiresAt', 'heldResolve'), status: 'resolved', endsAt, sourceStartsAt: S, updatedAt: now },
+    ];
   }
 
   /**

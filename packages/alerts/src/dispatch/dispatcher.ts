@@ -84,7 +84,8 @@ export class Dispatcher {
     this.alertTimers = new KeyedTimers(this.now);
     this.silenceTimer = new KeyedTimers(this.now);
     this.lastSilenceCheck = this.now();
-    for (const r of options.notifier.receivers) if (r.resendIntervalMs !== undefined) this.resendIntervals.set(r.name, r.resendIntervalMs);
+    for (const r of options.notifier.receivers)
+      if (r.resendIntervalMs !== undefined) this.resendIntervals.set(r.name, r.resendIntervalMs);
   }
 
   /** Groups every stored alert and schedules the flushes; call once, after alerts, silences and log are loaded. */
@@ -125,7 +126,11 @@ export class Dispatcher {
   muting(fp: string, labels: Labels): AlertMuting {
     const silencedBy = this.options.silences.mutedBy(labels);
     const inhibitedBy = this.options.inhibitor.inhibitedBy(fp, labels);
-    return { state: silencedBy.length > 0 || inhibitedBy.length > 0 ? 'suppressed' : 'active', silencedBy, inhibitedBy };
+    return {
+      state: silencedBy.length > 0 || inhibitedBy.length > 0 ? 'suppressed' : 'active',
+      silencedBy,
+      inhibitedBy,
+    };
   }
 
   /** The receivers an alert with these labels is routed to. */
@@ -135,7 +140,9 @@ export class Dispatcher {
 
   /** The groups that hold firing alerts. */
   activeGroups(): AggregationGroup[] {
-    return [...this.groups.values()].filter((g) => [...g.members].some((fp) => this.options.alerts.get(fp)?.status === 'firing'));
+    return [...this.groups.values()].filter((g) =>
+      [...g.members].some((fp) => this.options.alerts.get(fp)?.status === 'firing'),
+    );
   }
 
   /**
@@ -176,7 +183,8 @@ export class Dispatcher {
     const now = this.now();
     if (change === 'fired' || change === 'started-flapping') {
       const silencedBy = this.options.silences.mutedBy(alert.labels);
-      if (silencedBy.length > 0) this.track(this.options.silences.noteMuted(silencedBy), 'recording that a silence muted an alert');
+      if (silencedBy.length > 0)
+        this.track(this.options.silences.noteMuted(silencedBy), 'recording that a silence muted an alert');
       for (const g of groups) {
         this.catchUp.delete(catchUpKey(g, fp));
         if (g.flushed) this.dueBy(g, now + g.route.groupWaitMs);
@@ -199,7 +207,14 @@ export class Dispatcher {
       const id = `${route.id}:${formatLabels(groupLabels)}`;
       let group = this.groups.get(id);
       if (group === undefined) {
-        group = { id, route, key: route.groupKey(groupLabels), labels: groupLabels, members: new Set(), flushed: false };
+        group = {
+          id,
+          route,
+          key: route.groupKey(groupLabels),
+          labels: groupLabels,
+          members: new Set(),
+          flushed: false,
+        };
         this.groups.set(id, group);
         this.dueBy(group, this.now() + route.groupWaitMs);
       }
@@ -257,7 +272,13 @@ export class Dispatcher {
       settled(true, this.snapshot(group));
       return;
     }
-    const request = { receiver: route.receiver, lane: group.id, repeatIntervalMs: route.repeatIntervalMs, snapshot: () => this.snapshot(group), settled };
+    const request = {
+      receiver: route.receiver,
+      lane: group.id,
+      repeatIntervalMs: route.repeatIntervalMs,
+      snapshot: () => this.snapshot(group),
+      settled,
+    };
     this.track(this.options.notifier.notify(request), `notifying ${route.receiver} of ${group.key}`);
   }
 
@@ -292,7 +313,9 @@ export class Dispatcher {
   private wakeInhibitedBy(source: Labels): void {
     const targets = this.options.inhibitor.targetsOf(source);
     if (targets.length === 0) return;
-    this.wakeWhere((labels) => targets.some(({ rule, key }) => matchesAll(rule.target, labels) && equalKey(rule.equal, labels) === key));
+    this.wakeWhere((labels) =>
+      targets.some(({ rule, key }) => matchesAll(rule.target, labels) && equalKey(rule.equal, labels) === key),
+    );
   }
 
   private wakeMatching(matchers: readonly Matcher[]): void {

@@ -37,7 +37,12 @@ export function buildInhibitRules(specs: readonly InhibitRuleSpec[]): InhibitRul
           return [];
         }
       });
-    return { name: spec.name ?? `rule ${i}`, source: parse('source_matchers'), target: parse('target_matchers'), equal: [...(spec.equal ?? [])] };
+    return {
+      name: spec.name ?? `rule ${i}`,
+      source: parse('source_matchers'),
+      target: parse('target_matchers'),
+      equal: [...(spec.equal ?? [])],
+    };
   });
   if (problems.length > 0) throw new InhibitRuleError(problems);
   return rules;
@@ -96,7 +101,9 @@ export class Inhibitor {
 
   /** The rules an alert with these labels is a source of, each with the equal-label values its targets need. */
   targetsOf(source: Labels): { rule: InhibitRule; key: string }[] {
-    return this.rules.filter((rule) => matchesAll(rule.source, source)).map((rule) => ({ rule, key: equalKey(rule.equal, source) }));
+    return this.rules
+      .filter((rule) => matchesAll(rule.source, source))
+      .map((rule) => ({ rule, key: equalKey(rule.equal, source) }));
   }
 }
 

@@ -13,7 +13,17 @@ export const TOPOLOGY_ALERTNAMES = {
   gpuFabric: 'GpuFabricNotReady',
 } as const;
 
-const { rackCooling, gpuMissing, hostSilent, rackSilent, partitionSilent, rackNvlink, gpuNvlink, rackFabric, gpuFabric } = TOPOLOGY_ALERTNAMES;
+const {
+  rackCooling,
+  gpuMissing,
+  hostSilent,
+  rackSilent,
+  partitionSilent,
+  rackNvlink,
+  gpuNvlink,
+  rackFabric,
+  gpuFabric,
+} = TOPOLOGY_ALERTNAMES;
 
 /**
  * Every source names a rack, and `equal` carries it to the target: Kiln's alerts always name one, so an alert posted by

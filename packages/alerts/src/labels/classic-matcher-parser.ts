@@ -46,7 +46,8 @@ export function parseClassicMatchers(input: string): Matcher[] {
  */
 export function parseClassicMatcher(input: string): Matcher {
   const m = splitMatcher(input);
-  if (m === undefined) throw new MatcherSyntaxError(`${JSON.stringify(input)}: expected name="value" with one of = != =~ !~`);
+  if (m === undefined)
+    throw new MatcherSyntaxError(`${JSON.stringify(input)}: expected name="value" with one of = != =~ !~`);
   return new Matcher(m.name, m.op, unescapeValue(m.rawValue, input));
 }
 

@@ -58,7 +58,8 @@ export function goUnquote(quoted: string): string | undefined {
       if (!new RegExp(`^[0-9a-fA-F]{${hexDigits}}$`).test(hex)) return undefined;
       i += hexDigits;
       const v = parseInt(hex, 16);
-      if (esc === 'x') bytes.push(v); // a byte, not a code point
+      if (esc === 'x')
+        bytes.push(v); // a byte, not a code point
       else if (v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff)) return undefined;
       else pushCodePoint(v);
       continue;

@@ -60,7 +60,8 @@ export class Matcher {
    * value quoted as Go quotes strings.
    */
   toString(): string {
-    if ([...this.name].some((c) => isReserved(c.codePointAt(0) as number))) return `${goQuote(this.name)}${this.type}${goQuote(this.value)}`;
+    if ([...this.name].some((c) => isReserved(c.codePointAt(0) as number)))
+      return `${goQuote(this.name)}${this.type}${goQuote(this.value)}`;
     return `${this.name}${this.type}"${openMetricsEscape(this.value)}"`;
   }
 

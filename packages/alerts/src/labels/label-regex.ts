@@ -16,7 +16,9 @@ export class LabelRegex {
     try {
       this.re = RE2JS.compile(`^(?:${source})$`);
     } catch (err) {
-      throw new LabelRegexSyntaxError(`invalid regular expression ${JSON.stringify(source)}: ${(err as Error).message}`);
+      throw new LabelRegexSyntaxError(
+        `invalid regular expression ${JSON.stringify(source)}: ${(err as Error).message}`,
+      );
     }
   }
 

@@ -80,7 +80,10 @@ export class MatcherLexer {
         return this.scanUnquoted();
       }
       if (isGoSpace(r)) this.skip();
-      else return this.fail(new ParseError(`${this.position().columnStart}:${this.position().columnEnd}: ${this.text()}: invalid input`));
+      else
+        return this.fail(
+          new ParseError(`${this.position().columnStart}:${this.position().columnEnd}: ${this.text()}: invalid input`),
+        );
     }
     return EOF_TOKEN;
   }
@@ -130,7 +133,10 @@ export class MatcherLexer {
         break;
       }
     }
-    if (this.expect('"')) return new ParseError(`${this.position().columnStart}:${this.position().columnEnd}: ${this.text()}: missing end "`);
+    if (this.expect('"'))
+      return new ParseError(
+        `${this.position().columnStart}:${this.position().columnEnd}: ${this.text()}: missing end "`,
+      );
     return this.emit('quoted');
   }
 
@@ -162,7 +168,8 @@ export class MatcherLexer {
 
   private expectedError(expected: string): ParseError {
     const { columnStart, columnEnd, offsetEnd } = this.position();
-    if (offsetEnd >= this.input.length) return new ParseError(`${columnStart}:${columnEnd}: unexpected end of input, expected one of '${expected}'`);
+    if (offsetEnd >= this.input.length)
+      return new ParseError(`${columnStart}:${columnEnd}: unexpected end of input, expected one of '${expected}'`);
     return new ParseError(`${columnStart}:${columnEnd}: ${this.text()}: expected one of '${expected}'`);
   }
 

@@ -28,7 +28,8 @@ export function parseMatchers(text: string): Matcher[] {
  * `rack != r0042`, `host=~"r\d+-t07"`. Braces are refused here, as Alertmanager refuses them: `{a=b}` is a list.
  */
 export function parseMatcher(text: string): Matcher {
-  if (text.startsWith('{') || text.endsWith('}')) throw new MatcherSyntaxError(`unexpected open or close brace: ${text}`);
+  if (text.startsWith('{') || text.endsWith('}'))
+    throw new MatcherSyntaxError(`unexpected open or close brace: ${text}`);
   return classicOrUtf8(text, parseClassicMatcher, parseUtf8Matcher);
 }
 

@@ -71,7 +71,8 @@ class Utf8MatcherParser {
   private parseCloseBrace(l: MatcherLexer): State | ParseError {
     const close = this.expect(l, '}');
     if (this.hasOpenBrace) {
-      if (close instanceof ParseError) return new ParseError(`0:${l.position().columnEnd}: ${close.message}: ${EXPECTED.closeBrace}`);
+      if (close instanceof ParseError)
+        return new ParseError(`0:${l.position().columnEnd}: ${close.message}: ${EXPECTED.closeBrace}`);
     } else if (!(close instanceof ParseError)) {
       return new ParseError(`0:${l.position().columnEnd}: }: ${EXPECTED.openBrace}`);
     }
@@ -100,7 +101,8 @@ class Utf8MatcherParser {
   private parseEndOfMatcher(l: MatcherLexer): State | ParseError {
     const next = this.expectPeek(l, ',', '}');
     // At the end of the input, the brace (if one opened) must still be closed.
-    if (next instanceof ParseError) return next.endOfInput ? this.parseCloseBrace : next.wrap(EXPECTED.commaOrCloseBrace);
+    if (next instanceof ParseError)
+      return next.endOfInput ? this.parseCloseBrace : next.wrap(EXPECTED.commaOrCloseBrace);
     return next.kind === ',' ? this.parseComma : this.parseCloseBrace;
   }
 
@@ -109,7 +111,8 @@ class Utf8MatcherParser {
     if (comma instanceof ParseError) return comma.wrap(EXPECTED.comma);
     // After a comma: another matcher, the close brace, or the end of the input (a trailing comma).
     const next = this.expectPeek(l, '}', 'unquoted', 'quoted');
-    if (next instanceof ParseError) return next.endOfInput ? this.parseCloseBrace : next.wrap(EXPECTED.matcherOrCloseBrace);
+    if (next instanceof ParseError)
+      return next.endOfInput ? this.parseCloseBrace : next.wrap(EXPECTED.matcherOrCloseBrace);
     return next.kind === '}' ? this.parseCloseBrace : this.parseMatcher;
   }
 

@@ -45,7 +45,8 @@ export function decideNotification(
     const entry = entryOf(a);
     if (entry !== undefined) firstEver = false;
     if (entry === undefined || entry.startsAt < a.startsAt) newFiring.push(a);
-    else if (entry.startsAt === a.startsAt && entry.status === 'firing') lastNotifiedAt = Math.max(lastNotifiedAt, entry.notifiedAt);
+    else if (entry.startsAt === a.startsAt && entry.status === 'firing')
+      lastNotifiedAt = Math.max(lastNotifiedAt, entry.notifiedAt);
   }
   const newResolved = snapshot.resolved.filter((a) => heardFiring(entryOf(a), a));
   if (newResolved.length > 0) firstEver = false;

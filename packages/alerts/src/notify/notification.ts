@@ -3,7 +3,12 @@ import type { Alert, AlertStatus, Labels } from '../alert.js';
 /**
  * Why a group is notified (Alertmanager's notification_reason, sent in the webhook payload since v0.34).
  */
-export type NotificationReason = 'first notification' | 'new alerts added' | 'all alerts resolved' | 'some alerts resolved' | 'repeat interval elapsed';
+export type NotificationReason =
+  | 'first notification'
+  | 'new alerts added'
+  | 'all alerts resolved'
+  | 'some alerts resolved'
+  | 'repeat interval elapsed';
 
 /** What one receiver is asked to deliver: a group of alerts, as Alertmanager hands it to an integration. */
 export interface Notification {

@@ -93,7 +93,8 @@ export class Notifier {
     const maxConcurrent = options.maxConcurrentRequests ?? DEFAULT_MAX_CONCURRENT_REQUESTS;
     const buckets = new Map<string, TokenBucket>();
     for (const receiver of options.receivers) {
-      if (this.slots.has(receiver.name)) throw new Error(`two receivers are named ${JSON.stringify(receiver.name)}; receiver names must be unique`);
+      if (this.slots.has(receiver.name))
+        throw new Error(`two receivers are named ${JSON.stringify(receiver.name)}; receiver names must be unique`);
       let bucket: TokenBucket | undefined;
       if (receiver.rateLimit) {
         const key = receiver.rateLimitKey ?? `receiver:${receiver.name}`;
@@ -124,7 +125,8 @@ export class Notifier {
    */
   notify(request: NotifyRequest): Promise<void> {
     if (this.closed) return Promise.reject(new NotifierClosedError());
-    if (!this.slots.has(request.receiver)) return Promise.reject(new Error(`no receiver named ${JSON.stringify(request.receiver)}`));
+    if (!this.slots.has(request.receiver))
+      return Promise.reject(new Error(`no receiver named ${JSON.stringify(request.receiver)}`));
     const lane = this.lanes.get(request.lane);
     if (lane === undefined) {
       const fresh: Lane = {};
@@ -190,7 +192,11 @@ export class Notifier {
         try {
           await sleep(wait, undefined, { signal: this.abort.signal });
         } catch {
-          this.report(receiver, decision.notification, { result: 'failed', attempts: 0, error: 'notifier closed while rate limited' });
+          this.report(receiver, decision.notification, {
+            result: 'failed',
+            attempts: 0,
+            error: 'notifier closed while rate limited',
+          });
           request.settled?.(false, snapshot);
           return;
         }
@@ -210,7 +216,9 @@ export class Notifier {
     if (notification) {
       bucket?.take(receiver.requestsFor?.(notification) ?? 1);
       const send: Receiver['send'] = (n, options) => slot.concurrency.run(() => receiver.send(n, options));
-      const delivered = await sendWithRetries(send, notification, this.retry, this.abort.signal, (detail) => this.report(receiver, notification, detail));
+      const delivered = await sendWithRetries(send, notification, this.retry, this.abort.signal, (detail) =>
+        this.report(receiver, notification, detail),
+      );
       if (!delivered) {
         request.settled?.(false, snapshot);
         return;
@@ -220,7 +228,11 @@ export class Notifier {
       await this.record(receiver, decision.record);
     } catch (err) {
       if (notification) {
-        this.report(receiver, notification, { result: 'error', attempts: 0, error: `notification log not written, the group may be notified again: ${String(err)}` });
+        this.report(receiver, notification, {
+          result: 'error',
+          attempts: 0,
+          error: `notification log not written, the group may be notified again: ${String(err)}`,
+        });
       }
       request.settled?.(false, snapshot);
       return;
@@ -230,7 +242,11 @@ export class Notifier {
 
   private async record(receiver: Receiver, alerts: readonly Alert[]): Promise<void> {
     const notifiedAt = this.now();
-    await Promise.all(alerts.map((a) => this.log.set(receiver.name, a.fingerprint, { status: a.status, startsAt: a.startsAt, notifiedAt })));
+    await Promise.all(
+      alerts.map((a) =>
+        this.log.set(receiver.name, a.fingerprint, { status: a.status, startsAt: a.startsAt, notifiedAt }),
+      ),
+    );
   }
 
   private report(receiver: Receiver, notification: Notification, detail: OutcomeDetail): void {

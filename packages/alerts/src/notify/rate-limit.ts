@@ -15,7 +15,8 @@ export class TokenBucket {
     readonly limit: RateLimit,
     private readonly now: () => number = () => performance.now(),
   ) {
-    if (!(limit.perMinute > 0) || !(limit.burst >= 1)) throw new RangeError(`rate limit needs perMinute > 0 and burst >= 1, got ${JSON.stringify(limit)}`);
+    if (!(limit.perMinute > 0) || !(limit.burst >= 1))
+      throw new RangeError(`rate limit needs perMinute > 0 and burst >= 1, got ${JSON.stringify(limit)}`);
     this.tokens = limit.burst;
     this.updatedAt = this.now();
     this.perMs = limit.perMinute / 60_000;

@@ -22,9 +22,11 @@ export const DEFAULT_RETRY_OPTIONS: RetryOptions = {
 export function resolveRetryOptions(overrides: Partial<RetryOptions> = {}): RetryOptions {
   const options = { ...DEFAULT_RETRY_OPTIONS, ...overrides };
   for (const [name, value] of Object.entries(options)) {
-    if (!Number.isFinite(value) || value < 0) throw new RangeError(`retry option ${name} must be a non-negative number, got ${value}`);
+    if (!Number.isFinite(value) || value < 0)
+      throw new RangeError(`retry option ${name} must be a non-negative number, got ${value}`);
   }
-  if (options.multiplier < 1) throw new RangeError(`retry option multiplier must be at least 1, got ${options.multiplier}`);
+  if (options.multiplier < 1)
+    throw new RangeError(`retry option multiplier must be at least 1, got ${options.multiplier}`);
   if (options.requestTimeoutMs === 0) throw new RangeError('retry option requestTimeoutMs must be positive');
   return options;
 }

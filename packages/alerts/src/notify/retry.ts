@@ -21,7 +21,12 @@ export async function sendWithRetries(
   const elapsed = () => Math.round(performance.now() - started);
   for (let attempt = 1; ; attempt++) {
     if (signal.aborted) {
-      report({ result: 'failed', attempts: attempt - 1, error: 'notifier closed before delivery', elapsedMs: elapsed() });
+      report({
+        result: 'failed',
+        attempts: attempt - 1,
+        error: 'notifier closed before delivery',
+        elapsedMs: elapsed(),
+      });
       return false;
     }
     const result = await send(notification, { signal, timeoutMs: options.requestTimeoutMs });
@@ -40,11 +45,24 @@ export async function sendWithRetries(
       report({ result: 'failed', attempts: attempt, ...http, error, elapsedMs: elapsed() });
       return false;
     }
-    report({ result: 'retrying', attempts: attempt, ...http, error: result.error, retryInMs: delay, elapsedMs: elapsed() });
+    report({
+      result: 'retrying',
+      attempts: attempt,
+      ...http,
+      error: result.error,
+      retryInMs: delay,
+      elapsedMs: elapsed(),
+    });
     try {
       await sleep(delay, undefined, { signal });
     } catch {
-      report({ result: 'failed', attempts: attempt, ...http, error: `${result.error} (notifier closed while waiting to retry)`, elapsedMs: elapsed() });
+      report({
+        result: 'failed',
+        attempts: attempt,
+        ...http,
+        error: `${result.error} (notifier closed while waiting to retry)`,
+        elapsedMs: elapsed(),
+      });
       return false;
     }
   }

@@ -33,6 +33,8 @@ export function commonReceiverFields(
   config: CommonReceiverConfig,
   defaults: { readonly sendResolved: boolean; readonly rateLimit?: RateLimit },
 ): Pick<Receiver, 'sendResolved' | 'rateLimit'> {
-  const rateLimit = config.rate_limit ? { perMinute: config.rate_limit.per_minute, burst: config.rate_limit.burst } : defaults.rateLimit;
+  const rateLimit = config.rate_limit
+    ? { perMinute: config.rate_limit.per_minute, burst: config.rate_limit.burst }
+    : defaults.rateLimit;
   return { sendResolved: config.send_resolved ?? defaults.sendResolved, ...(rateLimit ? { rateLimit } : {}) };
 }

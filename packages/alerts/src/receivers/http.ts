@@ -9,7 +9,12 @@ const ABORTED: DeliveryResult = { ok: false, retryable: false, error: 'request a
  * POSTs `body` as JSON and classifies the answer: 2xx delivered; 408, 429, 5xx, network errors and timeouts
  * retryable (with the Retry-After the endpoint sent); any other status final. Never throws.
  */
-export async function postJson(url: string, body: unknown, options: SendOptions, headers: Readonly<Record<string, string>> = {}): Promise<DeliveryResult> {
+export async function postJson(
+  url: string,
+  body: unknown,
+  options: SendOptions,
+  headers: Readonly<Record<string, string>> = {},
+): Promise<DeliveryResult> {
   if (options.signal.aborted) return ABORTED;
   // One controller per request, tied to the notifier's signal by a listener removed afterwards. AbortSignal.any
   // would do the same in a line, but Node 20 keeps every signal combined with a long-lived one alive (nodejs#55351).
@@ -53,7 +58,9 @@ async function classify(response: Response): Promise<DeliveryResult> {
   const detail = text.trim().slice(0, ERROR_BODY_CHARS);
   const error = `HTTP ${httpStatus}${detail ? `: ${detail}` : ''}`;
   const retryAfterMs = retryable ? parseRetryAfter(response.headers.get('retry-after'), Date.now()) : undefined;
-  return retryAfterMs === undefined ? { ok: false, retryable, httpStatus, error } : { ok: false, retryable, httpStatus, error, retryAfterMs };
+  return retryAfterMs === undefined
+    ? { ok: false, retryable, httpStatus, error }
+    : { ok: false, retryable, httpStatus, error, retryAfterMs };
 }
 
 /**

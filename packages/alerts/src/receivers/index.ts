@@ -5,6 +5,17 @@
 export * from './receiver-config.js';
 export { commonReceiverKeys, type CommonReceiverConfig } from './common-config.js';
 export { webhookConfigSchema, type WebhookConfig } from './webhook/config.js';
-export { PAGERDUTY_EVENTS_URL, PAGERDUTY_INCIDENTS, PAGERDUTY_RATE_LIMIT, pagerDutyConfigSchema, type PagerDutyConfig, type PagerDutyIncident } from './pagerduty/config.js';
+export {
+  PAGERDUTY_EVENTS_URL,
+  PAGERDUTY_INCIDENTS,
+  PAGERDUTY_RATE_LIMIT,
+  pagerDutyConfigSchema,
+  type PagerDutyConfig,
+  type PagerDutyIncident,
+} from './pagerduty/config.js';
 export { SLACK_RATE_LIMIT, slackConfigSchema, type SlackConfig } from './slack/config.js';
-export { ALERTMANAGER_RESEND_INTERVAL_MS, alertmanagerConfigSchema, type AlertmanagerConfig } from './alertmanager/config.js';
+export {
+  ALERTMANAGER_RESEND_INTERVAL_MS,
+  alertmanagerConfigSchema,
+  type AlertmanagerConfig,
+} from './alertmanager/config.js';

@@ -29,7 +29,11 @@ export interface RouteTimers {
  * detector evaluation to arrive together), where Alertmanager waits 30 s.
  * Resolutions are batched for 30 s (Alertmanager: 5 min), which also absorbs an alert that clears and re-fires.
  */
-export const KILN_ROUTE_TIMERS: RouteTimers = { groupWaitMs: 500, groupIntervalMs: 30_000, repeatIntervalMs: 4 * 3_600_000 };
+export const KILN_ROUTE_TIMERS: RouteTimers = {
+  groupWaitMs: 500,
+  groupIntervalMs: 30_000,
+  repeatIntervalMs: 4 * 3_600_000,
+};
 
 /** Grouping of the implicit routing tree (no `route:` configured): one group per alert name and rack. */
 export const KILN_DEFAULT_GROUP_BY: readonly string[] = ['alertname', 'cluster', 'rack'];
@@ -110,7 +114,11 @@ export class Route implements RouteTimers {
  * Builds the routing tree from its configuration, checking what the schema cannot: matcher syntax, receivers that
  * exist, and the root's rules (a receiver, no matchers, no continue). Throws RouteConfigError naming every problem.
  */
-export function buildRouteTree(spec: RouteSpec, receivers: readonly string[], defaults: RouteTimers = KILN_ROUTE_TIMERS): Route {
+export function buildRouteTree(
+  spec: RouteSpec,
+  receivers: readonly string[],
+  defaults: RouteTimers = KILN_ROUTE_TIMERS,
+): Route {
   const problems: string[] = [];
   if (!spec.receiver) problems.push('route.receiver: the root route needs a receiver');
   if (spec.matchers?.length) problems.push('route.matchers: the root route must not have matchers');
@@ -119,7 +127,9 @@ export function buildRouteTree(spec: RouteSpec, receivers: readonly string[], de
   const build = (s: RouteSpec, path: string, parent: Route | undefined): Route => {
     const receiver = s.receiver ?? parent?.receiver ?? '';
     if (s.receiver !== undefined && !known.has(s.receiver)) {
-      problems.push(`${path}.receiver: no receiver named ${JSON.stringify(s.receiver)} in notify (known: ${[...known].join(', ') || 'none'})`);
+      problems.push(
+        `${path}.receiver: no receiver named ${JSON.stringify(s.receiver)} in notify (known: ${[...known].join(', ') || 'none'})`,
+      );
     }
     const matchers: Matcher[] = [];
     // Each entry is a list, as Alertmanager reads it: 'severity="critical", rack="r1"' is two matchers.
@@ -133,7 +143,8 @@ export function buildRouteTree(spec: RouteSpec, receivers: readonly string[], de
     let groupBy = parent ? parent.groupBy : [];
     if (s.group_by !== undefined) {
       if (s.group_by.includes(GROUP_BY_ALL)) {
-        if (s.group_by.length > 1) problems.push(`${path}.group_by: '...' groups by all labels and cannot be combined with others`);
+        if (s.group_by.length > 1)
+          problems.push(`${path}.group_by: '...' groups by all labels and cannot be combined with others`);
         groupBy = undefined;
       } else groupBy = [...s.group_by];
     }
@@ -165,10 +176,22 @@ export function defaultRouteTree(receivers: readonly string[], defaults: RouteTi
   const [first] = receivers;
   if (first === undefined) {
     // Nobody to notify: alerts are still tracked, shown by the API and recorded.
-    return new Route('', KILN_DEFAULT_GROUP_BY, [], false, defaults.groupWaitMs, defaults.groupIntervalMs, defaults.repeatIntervalMs);
+    return new Route(
+      '',
+      KILN_DEFAULT_GROUP_BY,
+      [],
+      false,
+      defaults.groupWaitMs,
+      defaults.groupIntervalMs,
+      defaults.repeatIntervalMs,
+    );
   }
   return buildRouteTree(
-    { receiver: first, group_by: KILN_DEFAULT_GROUP_BY, routes: receivers.map((receiver) => ({ receiver, continue: true })) },
+    {
+      receiver: first,
+      group_by: KILN_DEFAULT_GROUP_BY,
+      routes: receivers.map((receiver) => ({ receiver, continue: true })),
+    },
     receivers,
     defaults,
   );

@@ -52,7 +52,9 @@ export interface PostableSilence {
  */
 export const UNTIL_RESOLVED_TAG = '[until-resolved]';
 
-export type SilenceValidation = { readonly ok: true; readonly silence: PostableSilence } | { readonly ok: false; readonly errors: readonly string[] };
+export type SilenceValidation =
+  | { readonly ok: true; readonly silence: PostableSilence }
+  | { readonly ok: false; readonly errors: readonly string[] };
 
 /** Matchers one silence may carry: far more than anyone writes, few enough that checking an alert against it is quick. */
 const MAX_SILENCE_MATCHERS = 64;
@@ -66,17 +68,24 @@ const MAX_SILENCE_ANNOTATIONS = 128;
  */
 export function parsePostableSilence(input: unknown, now: number): SilenceValidation {
   const errors: string[] = [];
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) return { ok: false, errors: ['silence: expected an object'] };
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    return { ok: false, errors: ['silence: expected an object'] };
   const body = input as Record<string, unknown>;
   const matchers: SilenceMatcher[] = [];
   const raw = body['matchers'];
   if (!Array.isArray(raw) || raw.length === 0) errors.push('matchers: at least one matcher required');
-  else if (raw.length > MAX_SILENCE_MATCHERS) errors.push(`matchers: at most ${MAX_SILENCE_MATCHERS}, got ${raw.length}`);
+  else if (raw.length > MAX_SILENCE_MATCHERS)
+    errors.push(`matchers: at most ${MAX_SILENCE_MATCHERS}, got ${raw.length}`);
   else {
     raw.forEach((m: unknown, i) => {
       const r = (typeof m === 'object' && m !== null ? m : {}) as Record<string, unknown>;
       const { name, value, isRegex, isEqual } = r;
-      if (typeof name !== 'string' || typeof value !== 'string' || typeof isRegex !== 'boolean' || (isEqual !== undefined && typeof isEqual !== 'boolean')) {
+      if (
+        typeof name !== 'string' ||
+        typeof value !== 'string' ||
+        typeof isRegex !== 'boolean' ||
+        (isEqual !== undefined && typeof isEqual !== 'boolean')
+      ) {
         errors.push(`matchers[${i}]: expected {name: string, value: string, isRegex: boolean, isEqual?: boolean}`);
         return;
       }
@@ -88,7 +97,11 @@ export function parsePostableSilence(input: unknown, now: number): SilenceValida
         errors.push(`matchers[${i}]: ${err instanceof MatcherSyntaxError ? err.message : String(err)}`);
       }
     });
-    if (matchers.length > 0 && matchers.length === raw.length && matchers.every((m) => Matcher.fromApi(m).matches({}))) {
+    if (
+      matchers.length > 0 &&
+      matchers.length === raw.length &&
+      matchers.every((m) => Matcher.fromApi(m).matches({}))
+    ) {
       errors.push('matchers: at least one matcher must not match the empty string');
     }
   }
@@ -106,7 +119,8 @@ export function parsePostableSilence(input: unknown, now: number): SilenceValida
   const id = body['id'];
   if (id !== undefined && id !== '' && typeof id !== 'string') errors.push('id: expected a string');
   const endsWhenResolved = body['endsWhenResolved'];
-  if (endsWhenResolved !== undefined && typeof endsWhenResolved !== 'boolean') errors.push('endsWhenResolved: expected true or false');
+  if (endsWhenResolved !== undefined && typeof endsWhenResolved !== 'boolean')
+    errors.push('endsWhenResolved: expected true or false');
   if (errors.length > 0) return { ok: false, errors };
   const text = comment as string;
   return {
@@ -141,10 +155,13 @@ export function canUpdateInPlace(current: Silence, next: PostableSilence, now: n
 }
 
 function sameMatchers(a: readonly SilenceMatcher[], b: readonly SilenceMatcher[]): boolean {
-  return a.length === b.length && a.every((m, i) => {
-    const o = b[i] as SilenceMatcher;
-    return m.name === o.name && m.value === o.value && m.isRegex === o.isRegex && m.isEqual === o.isEqual;
-  });
+  return (
+    a.length === b.length &&
+    a.every((m, i) => {
+      const o = b[i] as SilenceMatcher;
+      return m.name === o.name && m.value === o.value && m.isRegex === o.isRegex && m.isEqual === o.isEqual;
+    })
+  );
 }
 
 /** Annotations as Alertmanager takes them: optional (none is `{}`), an object of string values. */

@@ -39,7 +39,8 @@ export class Silences {
 
   async load(): Promise<void> {
     // Silences stored before annotations existed have none: they read as `{}`, as Alertmanager's do.
-    for (const silence of (await this.store.load()).values()) this.remember({ ...silence, annotations: (silence.annotations as Silence['annotations'] | undefined) ?? {} });
+    for (const silence of (await this.store.load()).values())
+      this.remember({ ...silence, annotations: (silence.annotations as Silence['annotations'] | undefined) ?? {} });
   }
 
   /**
@@ -62,7 +63,8 @@ export class Silences {
     if (current && canUpdateInPlace(current, posted, now)) {
       return this.save({ ...current, ...fields, startsAt: posted.startsAt });
     }
-    if (current && silenceState(current, now) !== 'expired') await this.save({ ...current, endsAt: now, updatedAt: now });
+    if (current && silenceState(current, now) !== 'expired')
+      await this.save({ ...current, endsAt: now, updatedAt: now });
     return this.save({ ...fields, id: randomUUID(), startsAt: Math.max(posted.startsAt, now), mutedAlerts: false });
   }
 
@@ -157,6 +159,10 @@ export class Silences {
 
   private remember(silence: Silence): void {
     this.byId.set(silence.id, silence);
-    if (!this.compiled.has(silence.id)) this.compiled.set(silence.id, silence.matchers.map((m) => Matcher.fromApi(m)));
+    if (!this.compiled.has(silence.id))
+      this.compiled.set(
+        silence.id,
+        silence.matchers.map((m) => Matcher.fromApi(m)),
+      );
   }
 }

@@ -49,7 +49,7 @@ function fingerprintRate() {
   const sets = Array.from({ length: 10_000 }, (_, g) => labelsOf(g));
   const t0 = performance.now();
   let n = 0;
-  for (let r = 0; r < 10; r++) for (const s of sets) (fingerprint(s), n++);
+  for (let r = 0; r < 10; r++) for (const s of sets) fingerprint(s), n++;
   return n / ((performance.now() - t0) / 1000);
 }
 
@@ -60,11 +60,19 @@ function core(url, groupWait) {
   const notifier = new Notifier({
     receivers: [createReceiver({ type: 'webhook', url, name: 'bench' })],
     onOutcome: (o) => {
-      if (o.result === 'delivered') (delivered++, notifications.push(performance.now()));
+      if (o.result === 'delivered') delivered++, notifications.push(performance.now());
     },
   });
-  const route = buildRouteTree({ receiver: 'bench', group_by: ['alertname', 'rack'], group_wait: groupWait }, ['bench']);
-  const dispatcher = new Dispatcher({ route, inhibitor: new Inhibitor([]), silences: new Silences(), alerts: new AlertStore(), notifier });
+  const route = buildRouteTree({ receiver: 'bench', group_by: ['alertname', 'rack'], group_wait: groupWait }, [
+    'bench',
+  ]);
+  const dispatcher = new Dispatcher({
+    route,
+    inhibitor: new Inhibitor([]),
+    silences: new Silences(),
+    alerts: new AlertStore(),
+    notifier,
+  });
   dispatcher.start();
   return { dispatcher, notifier, delivered: () => delivered, notifications };
 }
@@ -124,13 +132,48 @@ export async function run() {
   const fp = fingerprintRate();
   const a = await alerterFigures();
   return [
-    { name: 'lifecycle observe, condition not holding', value: idle, unit: 'observations/CPU-s', note: `${GPUS} keys x ${TICKS} ticks; no state stored` },
-    { name: 'lifecycle observe, alert pending/firing', value: active, unit: 'observations/CPU-s', note: `${GPUS} keys x ${TICKS} ticks, for=10s` },
-    { name: 'fingerprint of a GPU alert label set', value: fp, unit: 'fingerprints/s', note: '8 labels, FNV-1a 64 as Alertmanager' },
-    { name: 'alerter core ingest (store, route, group)', value: a.ingestRate, unit: 'events/CPU-s', note: `${GPUS} distinct GPU alerts, in-memory state` },
-    { name: 'alert storm: notifications sent', value: a.stormNotifications, unit: 'notifications', note: `${a.racks} racks x 72 GPUs at once, grouped by rack` },
-    { name: 'alert storm: first alert to last notification', value: a.stormMs, unit: 'ms', note: 'group_wait 500 ms included, webhook on loopback' },
-    { name: 'alerter latency p50, group_wait 0', value: a.p50, unit: 'ms', note: 'ingest to webhook 200, a new group each time' },
+    {
+      name: 'lifecycle observe, condition not holding',
+      value: idle,
+      unit: 'observations/CPU-s',
+      note: `${GPUS} keys x ${TICKS} ticks; no state stored`,
+    },
+    {
+      name: 'lifecycle observe, alert pending/firing',
+      value: active,
+      unit: 'observations/CPU-s',
+      note: `${GPUS} keys x ${TICKS} ticks, for=10s`,
+    },
+    {
+      name: 'fingerprint of a GPU alert label set',
+      value: fp,
+      unit: 'fingerprints/s',
+      note: '8 labels, FNV-1a 64 as Alertmanager',
+    },
+    {
+      name: 'alerter core ingest (store, route, group)',
+      value: a.ingestRate,
+      unit: 'events/CPU-s',
+      note: `${GPUS} distinct GPU alerts, in-memory state`,
+    },
+    {
+      name: 'alert storm: notifications sent',
+      value: a.stormNotifications,
+      unit: 'notifications',
+      note: `${a.racks} racks x 72 GPUs at once, grouped by rack`,
+    },
+    {
+      name: 'alert storm: first alert to last notification',
+      value: a.stormMs,
+      unit: 'ms',
+      note: 'group_wait 500 ms included, webhook on loopback',
+    },
+    {
+      name: 'alerter latency p50, group_wait 0',
+      value: a.p50,
+      unit: 'ms',
+      note: 'ingest to webhook 200, a new group each time',
+    },
     { name: 'alerter latency p99, group_wait 0', value: a.p99, unit: 'ms' },
   ];
 }

@@ -59,7 +59,10 @@ function optionalString(o: Json, key: string, where: string): string | undefined
 function dataSource(v: unknown, where: string): DataSourceRef | undefined {
   if (v === undefined || v === null) return undefined;
   if (!isObject(v)) return fail(where, 'datasource is not an object');
-  return { ...(typeof v.type === 'string' ? { type: v.type } : {}), ...(typeof v.uid === 'string' ? { uid: v.uid } : {}) };
+  return {
+    ...(typeof v.type === 'string' ? { type: v.type } : {}),
+    ...(typeof v.uid === 'string' ? { uid: v.uid } : {}),
+  };
 }
 
 function array(o: Json, key: string, where: string): unknown[] {
@@ -78,7 +81,12 @@ function panels(list: unknown[], where: string): Panel[] {
       const rawSql = optionalString(t, 'rawSql', at);
       const queryType = optionalString(t, 'queryType', at);
       const ds = dataSource(t.datasource, at);
-      return { refId: string(t, 'refId', at), ...(ds ? { datasource: ds } : {}), ...(rawSql !== undefined ? { rawSql } : {}), ...(queryType !== undefined ? { queryType } : {}) };
+      return {
+        refId: string(t, 'refId', at),
+        ...(ds ? { datasource: ds } : {}),
+        ...(rawSql !== undefined ? { rawSql } : {}),
+        ...(queryType !== undefined ? { queryType } : {}),
+      };
     });
     const interval = optionalString(p, 'interval', at);
     const ds = dataSource(p.datasource, at);
@@ -103,7 +111,12 @@ function variables(o: Json, where: string): Variable[] {
     if (!isObject(v)) return fail(where, `variable ${i} is not an object`);
     const at = `${where} variable ${JSON.stringify(v.name ?? i)}`;
     const query = v.query;
-    const sql = typeof query === 'string' ? query : isObject(query) && typeof query.rawSql === 'string' ? query.rawSql : undefined;
+    const sql =
+      typeof query === 'string'
+        ? query
+        : isObject(query) && typeof query.rawSql === 'string'
+          ? query.rawSql
+          : undefined;
     const ds = dataSource(v.datasource, at);
     return {
       name: string(v, 'name', at),

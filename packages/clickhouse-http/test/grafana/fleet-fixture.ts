@@ -44,8 +44,17 @@ export async function storeFleet(store: Store, startMs: number, seconds: number)
   for (let s = 0; s < seconds; s++) {
     for (const msg of fleet.tick()) {
       if (batch.free < 8) await flush();
-      const result = decodeMessage(gpuSubject(msg.cluster, msg.rack, msg.host), Buffer.from(encodeMessage(msg)), nowMs, DEFAULT_DECODE_LIMITS, batch, stats, message++);
-      if (!result.ok) throw new Error(`the simulator wrote a message the decoder rejects: ${result.reason} ${result.detail}`);
+      const result = decodeMessage(
+        gpuSubject(msg.cluster, msg.rack, msg.host),
+        Buffer.from(encodeMessage(msg)),
+        nowMs,
+        DEFAULT_DECODE_LIMITS,
+        batch,
+        stats,
+        message++,
+      );
+      if (!result.ok)
+        throw new Error(`the simulator wrote a message the decoder rejects: ${result.reason} ${result.detail}`);
     }
     const events = fleet.tickEvents();
     if (events.length > 0) await store.insertEvents(events, `fixture-events:${startMs}:${s}`);
@@ -56,8 +65,23 @@ export async function storeFleet(store: Store, startMs: number, seconds: number)
   return { startMs, endMs };
 }
 
-function alert(name: string, severity: string, category: string, gpu: { rack: string; host: string; gpu: number }, startsAt: number) {
-  const labels = { alertname: name, severity, category, cluster: CLUSTER, rack: gpu.rack, host: gpu.host, gpu: String(gpu.gpu), uuid: `GPU-${gpu.host}-${gpu.gpu}` };
+function alert(
+  name: string,
+  severity: string,
+  category: string,
+  gpu: { rack: string; host: string; gpu: number },
+  startsAt: number,
+) {
+  const labels = {
+    alertname: name,
+    severity,
+    category,
+    cluster: CLUSTER,
+    rack: gpu.rack,
+    host: gpu.host,
+    gpu: String(gpu.gpu),
+    uuid: `GPU-${gpu.host}-${gpu.gpu}`,
+  };
   return {
     labels,
     annotations: { summary: `${name} on ${gpu.host} GPU ${gpu.gpu}`, description: 'from the dashboard test fixture' },
@@ -73,7 +97,15 @@ function alertHistory(startMs: number): AlertHistoryRow[] {
   return [
     { ...overheat, at: overheat.startsAt, event: 'firing' },
     { ...overheat, at: overheat.startsAt + 800, event: 'notified', receiver: 'pagerduty', outcome: 'ok', attempts: 1 },
-    { ...overheat, at: overheat.startsAt + 9_000, event: 'notify_failed', receiver: 'slack', outcome: 'failed', detail: 'HTTP 503', attempts: 3 },
+    {
+      ...overheat,
+      at: overheat.startsAt + 9_000,
+      event: 'notify_failed',
+      receiver: 'slack',
+      outcome: 'failed',
+      detail: 'HTTP 503',
+      attempts: 3,
+    },
     { ...straggler, at: straggler.startsAt, event: 'firing' },
     { ...straggler, at: straggler.startsAt + 500, event: 'notified', receiver: 'slack', outcome: 'ok', attempts: 1 },
     { ...straggler, at: startMs + 300_000, event: 'resolved', endsAt: startMs + 300_000 },

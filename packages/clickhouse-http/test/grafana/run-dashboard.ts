@@ -33,7 +33,11 @@ export async function resolveVariables(
   const resolved: Record<string, TemplateVariable> = {};
   for (const variable of dashboard.variables) {
     if (variable.type !== 'query' || variable.sql === undefined || !usesClickHouse(variable.datasource)) continue;
-    const sql = expandGrafanaQuery(variable.sql, { ...range, intervalMs: grafanaInterval(range.toMs - range.fromMs, MAX_DATA_POINTS), variables: resolved });
+    const sql = expandGrafanaQuery(variable.sql, {
+      ...range,
+      intervalMs: grafanaInterval(range.toMs - range.fromMs, MAX_DATA_POINTS),
+      variables: resolved,
+    });
     const rows = await run(sql).catch((e: unknown) => {
       throw new Error(`${dashboard.file} variable ${variable.name}: ${(e as Error).message}\n${sql}`);
     });
@@ -53,7 +57,11 @@ export interface PanelQuery {
 }
 
 /** Every ClickHouse SQL target of the dashboard, expanded for `range` and `variables`. */
-export function panelQueries(dashboard: Dashboard, range: TimeRange, variables: Record<string, TemplateVariable>): PanelQuery[] {
+export function panelQueries(
+  dashboard: Dashboard,
+  range: TimeRange,
+  variables: Record<string, TemplateVariable>,
+): PanelQuery[] {
   return dashboard.panels.flatMap((panel) =>
     panel.targets
       .filter((t) => t.rawSql !== undefined && usesClickHouse(t.datasource ?? panel.datasource))

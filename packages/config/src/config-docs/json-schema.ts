@@ -55,7 +55,10 @@ function addSecretFiles(node: unknown): void {
   for (const [key, property] of Object.entries(properties)) {
     if (property.secret !== true) continue;
     delete property.secret;
-    properties[`${key}_file`] = { type: 'string', description: `Path of a file holding ${key} (instead of ${key}), e.g. a mounted secret.` };
+    properties[`${key}_file`] = {
+      type: 'string',
+      description: `Path of a file holding ${key} (instead of ${key}), e.g. a mounted secret.`,
+    };
     const required = (node as Node).required as string[] | undefined;
     if (required?.includes(key)) (node as Node).required = required.filter((k) => k !== key);
   }

@@ -52,7 +52,13 @@ export function configReferenceMarkdown(schema: JsonSchemaNode): string {
     return target ? { ...target, ...withoutRef(node) } : node;
   };
 
-  const section = (title: string, level: number, node: JsonSchemaNode, prefix: string, envPrefix: string | undefined): void => {
+  const section = (
+    title: string,
+    level: number,
+    node: JsonSchemaNode,
+    prefix: string,
+    envPrefix: string | undefined,
+  ): void => {
     out.push(`${'#'.repeat(level)} ${title}\n`);
     if (node.description) out.push(`${node.description}\n`);
     const rows: KeyRow[] = [];
@@ -68,7 +74,8 @@ export function configReferenceMarkdown(schema: JsonSchemaNode): string {
         }
         rows.push({ path, node: child, required: parent.required?.includes(key) ?? false, env });
         if (child.properties) collect(child, `${path}.`, env);
-        else if (child.items && !child.items.$ref && itemsAreMappings(child.items)) nested.push(() => list(path, Math.min(level + 1, 4), child));
+        else if (child.items && !child.items.$ref && itemsAreMappings(child.items))
+          nested.push(() => list(path, Math.min(level + 1, 4), child));
       }
     };
     collect(node, prefix, envPrefix);
@@ -79,12 +86,19 @@ export function configReferenceMarkdown(schema: JsonSchemaNode): string {
   const list = (path: string, level: number, node: JsonSchemaNode): void => {
     const items = node.items ?? {};
     const variants = items.oneOf;
-    if (!variants) return section(`\`${path}[]\``, level, { ...items, description: node.description }, `${path}[].`, undefined);
+    if (!variants)
+      return section(`\`${path}[]\``, level, { ...items, description: node.description }, `${path}[].`, undefined);
     out.push(`${'#'.repeat(level)} \`${path}[]\`\n`);
     if (node.description) out.push(`${node.description} Each entry is one of these, by \`type\`:\n`);
     for (const variant of variants) {
       const type = variant.properties?.['type'];
-      section(`\`type: ${String(type?.const)}\``, Math.min(level + 1, 4), { ...variant, description: type?.description }, `${path}[].`, undefined);
+      section(
+        `\`type: ${String(type?.const)}\``,
+        Math.min(level + 1, 4),
+        { ...variant, description: type?.description },
+        `${path}[].`,
+        undefined,
+      );
     }
   };
 
@@ -113,9 +127,17 @@ function itemsAreMappings(items: JsonSchemaNode): boolean {
 }
 
 function table(rows: readonly KeyRow[], withEnv: boolean): string {
-  const head = withEnv ? '| key | type | default | environment | description |\n| --- | --- | --- | --- | --- |' : '| key | type | default | description |\n| --- | --- | --- | --- |';
+  const head = withEnv
+    ? '| key | type | default | environment | description |\n| --- | --- | --- | --- | --- |'
+    : '| key | type | default | description |\n| --- | --- | --- | --- |';
   const lines = rows.map((r) => {
-    const cells = [`\`${r.path}\``, cell(typeOf(r.node)), defaultOf(r), ...(withEnv ? [r.env ? `\`${r.env}\`` : ''] : []), cell(r.node.description ?? '')];
+    const cells = [
+      `\`${r.path}\``,
+      cell(typeOf(r.node)),
+      defaultOf(r),
+      ...(withEnv ? [r.env ? `\`${r.env}\`` : ''] : []),
+      cell(r.node.description ?? ''),
+    ];
     return `| ${cells.join(' | ')} |`;
   });
   return `${head}\n${lines.join('\n')}\n`;
@@ -124,7 +146,8 @@ function table(rows: readonly KeyRow[], withEnv: boolean): string {
 function defaultOf(row: KeyRow): string {
   if (row.node.default !== undefined) {
     const text = `\`${JSON.stringify(row.node.default)}\``;
-    const span = row.path.endsWith('_ms') && typeof row.node.default === 'number' ? readableMs(row.node.default) : undefined;
+    const span =
+      row.path.endsWith('_ms') && typeof row.node.default === 'number' ? readableMs(row.node.default) : undefined;
     return cell(span ? `${text} (${span})` : text);
   }
   return row.required ? 'required' : '';

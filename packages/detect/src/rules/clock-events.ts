@@ -8,7 +8,9 @@ const clockEventMask = z.number().int().min(1).max(0xffff_ffff);
 export const thermalThrottleRule = z
   .object({
     ...ruleTiming(30_000, 60_000),
-    mask: clockEventMask.default(0x60).describe('clock_events bits that count as thermal slowdown (0x20 SW thermal, 0x40 HW thermal).'),
+    mask: clockEventMask
+      .default(0x60)
+      .describe('clock_events bits that count as thermal slowdown (0x20 SW thermal, 0x40 HW thermal).'),
     severity: severity('critical'),
   })
   .strict();

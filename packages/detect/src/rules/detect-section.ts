@@ -24,25 +24,35 @@ import { xidRule } from './xid.js';
  */
 export const detectSection = z
   .object({
-    thermal: thermalRule.prefault({}).describe("GpuTemperatureNearSlowdown: GPU temperature against the GPU's own slowdown threshold."),
+    thermal: thermalRule
+      .prefault({})
+      .describe("GpuTemperatureNearSlowdown: GPU temperature against the GPU's own slowdown threshold."),
     hbm_temperature: hbmTemperatureRule
       .prefault({})
       .describe("GpuMemoryTemperatureNearLimit: HBM temperature against the GPU's own memory maximum."),
-    thermal_throttle: thermalThrottleRule.prefault({}).describe('GpuThermalThrottling: a thermal slowdown bit in clock_events, sustained.'),
+    thermal_throttle: thermalThrottleRule
+      .prefault({})
+      .describe('GpuThermalThrottling: a thermal slowdown bit in clock_events, sustained.'),
     temperature_rise: temperatureRiseRule
       .prefault({})
-      .describe('GpuTemperatureRising: a linear forecast of the temperature reaches the slowdown threshold soon. Judged on closed windows.'),
+      .describe(
+        'GpuTemperatureRising: a linear forecast of the temperature reaches the slowdown threshold soon. Judged on closed windows.',
+      ),
     rack_cooling: rackCoolingRule
       .prefault({})
       .describe('RackCoolingFailure: many GPUs of one rack heat without a rise in power, or are hot, at once.'),
     stall: stallRule.prefault({}).describe('GpuStalled: near-zero activity while the peer group is busy.'),
     straggler: stragglerRule
       .prefault({})
-      .describe('GpuStraggler: SM clock, SM activity or power well below the peer median (robust z = 0.6745·(x − median)/MAD).'),
+      .describe(
+        'GpuStraggler: SM clock, SM activity or power well below the peer median (robust z = 0.6745·(x − median)/MAD).',
+      ),
     xid: xidRule.prefault({}).describe("GpuXidError: the GPU's last Xid is a listed code."),
     ecc_dbe: eccRule.prefault({}).describe('GpuEccDoubleBitErrors: ecc_dbe_vol increased.'),
     row_remap_failure: rowRemapRule.prefault({}).describe('GpuRowRemapFailure: row_remap_failure is set.'),
-    power_brake: powerBrakeRule.prefault({}).describe('GpuPowerBrakeSlowdown: clock_events carries HW power brake (0x80), sustained.'),
+    power_brake: powerBrakeRule
+      .prefault({})
+      .describe('GpuPowerBrakeSlowdown: clock_events carries HW power brake (0x80), sustained.'),
     gpu_missing: absenceRule(30_000).prefault({}).describe("GpuMissing: a GPU absent from its host's messages."),
     host_silent: absenceRule(30_000).prefault({}).describe('HostSilent: a host silent while its rack goes on.'),
     rack_silent: absenceRule(60_000).prefault({}).describe('RackSilent: a rack silent while its partition goes on.'),
@@ -51,7 +61,9 @@ export const detectSection = z
       .describe('PartitionSilent: no sample at all, after samples had arrived (wall clock).'),
     nvlink: nvlinkRule
       .prefault({})
-      .describe('GpuNvlinkDegraded: NVLink links inactive, or NVLink CRC/replay/recovery errors rising faster than a rate.'),
+      .describe(
+        'GpuNvlinkDegraded: NVLink links inactive, or NVLink CRC/replay/recovery errors rising faster than a rate.',
+      ),
     rack_nvlink: rackRollupRule(8, 10_000)
       .prefault({})
       .describe('RackNvlinkDegraded: many GPUs of one rack with degraded NVLink at once (one page for the rack).'),
@@ -61,7 +73,9 @@ export const detectSection = z
     rack_fabric: rackRollupRule(8, 300_000)
       .prefault({})
       .describe('RackFabricNotReady: many GPUs of one rack without a ready fabric at once (one page for the rack).'),
-    ecc_storm: eccStormRule.prefault({}).describe('GpuCorrectableErrorStorm: corrected (single-bit) ECC errors arrive faster than a rate.'),
+    ecc_storm: eccStormRule
+      .prefault({})
+      .describe('GpuCorrectableErrorStorm: corrected (single-bit) ECC errors arrive faster than a rate.'),
     thermal_margin: thermalMarginRule
       .prefault({})
       .describe("GpuThermalMarginLow: the GPU's own thermal margin (temp_margin_c) is small."),

@@ -13,7 +13,9 @@ export const fabricRule = z
     domain_memory_ms: duration
       .min(10_000)
       .default(600_000)
-      .describe("A rack's compute domain counts as active this long after a GPU of it last reported a non-zero fabric_clique (event time)."),
+      .describe(
+        "A rack's compute domain counts as active this long after a GPU of it last reported a non-zero fabric_clique (event time).",
+      ),
     severity: severity('critical'),
   })
   .strict();

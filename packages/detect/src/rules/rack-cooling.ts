@@ -8,8 +8,19 @@ import { rackRollupRule } from './rack-rollup.js';
  */
 export const rackCoolingRule = rackRollupRule(8, 10_000, 300_000)
   .extend({
-    rise_c: z.number().positive().max(50).default(4).describe('Heating: temperature up by this much over lookback_ms …'),
-    lookback_ms: z.number().int().min(20_000).max(1_800_000).default(60_000).describe('The span heating is judged over.'),
+    rise_c: z
+      .number()
+      .positive()
+      .max(50)
+      .default(4)
+      .describe('Heating: temperature up by this much over lookback_ms …'),
+    lookback_ms: z
+      .number()
+      .int()
+      .min(20_000)
+      .max(1_800_000)
+      .default(60_000)
+      .describe('The span heating is judged over.'),
     // After a load step the die still follows its thermal lag (time constant ~25 s on a cold plate), which is not heating.
     power_tolerance_w: z
       .number()
@@ -17,7 +28,13 @@ export const rackCoolingRule = rackRollupRule(8, 10_000, 300_000)
       .max(2000)
       .default(100)
       .describe('… while power stayed within this over the lookback and settle_ms before it.'),
-    settle_ms: z.number().int().min(0).max(1_800_000).default(60_000).describe('How long power must have been steady before the lookback.'),
+    settle_ms: z
+      .number()
+      .int()
+      .min(0)
+      .max(1_800_000)
+      .default(60_000)
+      .describe('How long power must have been steady before the lookback.'),
     hot_margin_c: z
       .number()
       .min(0)

@@ -10,8 +10,19 @@ export const rackRollupRule = (minGpus: number, forMs: number, keepFiringForMs =
   z
     .object({
       ...ruleTiming(forMs, keepFiringForMs),
-      min_gpus: z.number().int().min(2).max(1000).default(minGpus).describe('GPUs meeting the condition needed: at least this many …'),
-      min_fraction: z.number().gt(0).max(1).default(0.25).describe("… and at least this share of the rack's reporting GPUs."),
+      min_gpus: z
+        .number()
+        .int()
+        .min(2)
+        .max(1000)
+        .default(minGpus)
+        .describe('GPUs meeting the condition needed: at least this many …'),
+      min_fraction: z
+        .number()
+        .gt(0)
+        .max(1)
+        .default(0.25)
+        .describe("… and at least this share of the rack's reporting GPUs."),
       exit_ratio: z
         .number()
         .gt(0)

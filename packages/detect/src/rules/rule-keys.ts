@@ -6,7 +6,8 @@ export const duration = milliseconds;
 
 const alertSeverity = z.enum(['critical', 'warning', 'info']);
 /** The alert's severity label, `level` by default. */
-export const severity = (level: z.infer<typeof alertSeverity>) => alertSeverity.default(level).describe('The alert\'s severity label.');
+export const severity = (level: z.infer<typeof alertSeverity>) =>
+  alertSeverity.default(level).describe("The alert's severity label.");
 
 /** Whether the rule runs: every rule does by default. */
 export const ruleEnabled = z.boolean().default(true).describe('Whether the rule runs.');
@@ -26,4 +27,9 @@ export function ruleTiming(forMs: number, keepFiringForMs: number) {
   };
 }
 
-export const hysteresis = z.number().min(0).max(20).default(2).describe('The exit threshold sits this far below the entry threshold.');
+export const hysteresis = z
+  .number()
+  .min(0)
+  .max(20)
+  .default(2)
+  .describe('The exit threshold sits this far below the entry threshold.');

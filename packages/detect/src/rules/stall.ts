@@ -22,6 +22,9 @@ export const stallRule = z
     severity: severity('critical'),
   })
   .strict()
-  .refine((r) => r.exit_activity >= r.max_activity, { message: 'exit_activity must be >= max_activity', path: ['exit_activity'] });
+  .refine((r) => r.exit_activity >= r.max_activity, {
+    message: 'exit_activity must be >= max_activity',
+    path: ['exit_activity'],
+  });
 
 export type StallRule = z.infer<typeof stallRule>;

@@ -14,7 +14,9 @@ export const xidRule = z
     warning_codes: z
       .array(xidCode)
       .default([63, 92, 94, 121])
-      .describe('Raised as warnings: hardware Xids that do not stop the GPU. Application Xids (13, 31, 43, 45) are not listed.'),
+      .describe(
+        'Raised as warnings: hardware Xids that do not stop the GPU. Application Xids (13, 31, 43, 45) are not listed.',
+      ),
   })
   .strict();
 

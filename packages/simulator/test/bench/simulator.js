@@ -45,7 +45,12 @@ function tickFigures() {
     { name: 'tickShared: model step + in-place messages', value: (shared / TICKS) * 1000, unit: 'CPU ms/tick', note },
     { name: 'tickShared GPU-samples', value: (gpus * TICKS) / shared, unit: 'samples/CPU-s', note },
     { name: 'tick (fresh objects) GPU-samples', value: (gpus * TICKS) / fresh, unit: 'samples/CPU-s', note },
-    { name: 'tickShared + encodeMessage', value: messages / encoded, unit: 'messages/CPU-s', note: `${(bytes / messages).toFixed(0)} B/message` },
+    {
+      name: 'tickShared + encodeMessage',
+      value: messages / encoded,
+      unit: 'messages/CPU-s',
+      note: `${(bytes / messages).toFixed(0)} B/message`,
+    },
   ];
 }
 
@@ -63,7 +68,8 @@ async function publishFigures() {
     const result = await publishFleet(jetstream(nc), fleet, { mode: 'replay', ticks, inflight });
     const seconds = (performance.now() - started) / 1000;
     const stored = (await jsm.streams.info('BENCH_GPU')).state.messages;
-    if (stored !== result.messages) throw new Error(`stream holds ${stored} messages, ${result.messages} were acknowledged`);
+    if (stored !== result.messages)
+      throw new Error(`stream holds ${stored} messages, ${result.messages} were acknowledged`);
     const note = `${racks} racks × ${ticks} ticks, inflight ${inflight}, nats-server on loopback`;
     return [
       { name: 'publishFleet replay', value: result.messages / seconds, unit: 'messages/s', note },

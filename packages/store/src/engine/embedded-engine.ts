@@ -56,7 +56,13 @@ export class EmbeddedEngine {
   ): Promise<void> {
     return this.writes.run(async () => {
       try {
-        await this.#chdb.chdb.rawInsert({ table, columns, values: body, format: 'JSONCompactEachRow', settings: { ...settings } });
+        await this.#chdb.chdb.rawInsert({
+          table,
+          columns,
+          values: body,
+          format: 'JSONCompactEachRow',
+          settings: { ...settings },
+        });
       } catch (error) {
         throw asClickHouseError(error);
       }

@@ -151,7 +151,9 @@ export class ByteWriter {
   /** The rare path for magnitudes beyond 2^53 (large byte and energy counters): exact through BigInt. */
   #bigScaledInteger(scaled: number, decimals: number): void {
     const negative = scaled < 0;
-    const text = BigInt(Math.abs(scaled)).toString().padStart(decimals + 1, '0');
+    const text = BigInt(Math.abs(scaled))
+      .toString()
+      .padStart(decimals + 1, '0');
     const split = text.length - decimals;
     const formatted = decimals === 0 ? text : `${text.slice(0, split)}.${text.slice(split)}`;
     this.#pos += this.#buf.write(negative ? `-${formatted}` : formatted, this.#pos, 'latin1');

@@ -3,7 +3,8 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** `name` or `database.name`, checked so that it can be written into SQL unquoted. */
 export function checkedTableName(table: string): string {
   const parts = table.split('.');
-  if (parts.length > 2 || !parts.every((p) => IDENTIFIER.test(p))) throw new Error(`invalid table name ${JSON.stringify(table)}`);
+  if (parts.length > 2 || !parts.every((p) => IDENTIFIER.test(p)))
+    throw new Error(`invalid table name ${JSON.stringify(table)}`);
   return table;
 }
 
@@ -57,7 +58,12 @@ export function settingList(settings: InsertSettings): string {
 export type InsertFormat = 'JSONCompactEachRow' | 'Native';
 
 /** `INSERT INTO table (columns) SETTINGS … FORMAT <format>`, the body to follow. */
-export function insertStatement(table: string, columns: readonly string[], settings: InsertSettings, format: InsertFormat): string {
+export function insertStatement(
+  table: string,
+  columns: readonly string[],
+  settings: InsertSettings,
+  format: InsertFormat,
+): string {
   const columnList = columns.map(checkedIdentifier).join(', ');
   return `INSERT INTO ${checkedTableName(table)} (${columnList}) SETTINGS ${settingList(settings)} FORMAT ${format}`;
 }

@@ -70,8 +70,18 @@ ${ROLLUP_COLUMNS_V1.map((c) => `    ${c.name} ${c.type}`).join(',\n')}`,
 /** The rollups filled from gpu_samples by a view. */
 export function rollupShapes({ retention }: MigrationContext): { rollup10s: RollupShape; rollup1m: RollupShape } {
   return {
-    rollup10s: { table: 'gpu_rollup_10s', interval: '10 SECOND', partition: 'toDate(ts)', ttlDays: retention.rollup10sDays },
-    rollup1m: { table: 'gpu_rollup_1m', interval: '1 MINUTE', partition: 'toYYYYMM(ts)', ttlDays: retention.rollup1mDays },
+    rollup10s: {
+      table: 'gpu_rollup_10s',
+      interval: '10 SECOND',
+      partition: 'toDate(ts)',
+      ttlDays: retention.rollup10sDays,
+    },
+    rollup1m: {
+      table: 'gpu_rollup_1m',
+      interval: '1 MINUTE',
+      partition: 'toYYYYMM(ts)',
+      ttlDays: retention.rollup1mDays,
+    },
   };
 }
 
@@ -79,7 +89,11 @@ export function rollupShapes({ retention }: MigrationContext): { rollup10s: Roll
  * Every insert into gpu_samples becomes partial rollup rows (one per GPU and window in that insert) that merge: the
  * view that makes them, over the given rollup columns.
  */
-export function rollupView(shape: RollupShape, columns: readonly RollupColumn[], replace = false): CreateMaterializedView {
+export function rollupView(
+  shape: RollupShape,
+  columns: readonly RollupColumn[],
+  replace = false,
+): CreateMaterializedView {
   const aggregates = columns.map((c) => `    ${c.aggregate} AS ${c.name}`).join(',\n');
   return {
     kind: 'view',

@@ -6,7 +6,8 @@ import type { CreateMaterializedView } from './schema-statement.js';
 /** 1 h windows from 1 min ones: each column combined with its own SimpleAggregateFunction's function. */
 export const hourlySelect =
   (columns: readonly RollupColumn[]) =>
-  (source: string): string => `SELECT
+  (source: string): string =>
+    `SELECT
     toStartOfHour(ts) AS ts,
     ${GPU_KEY},
 ${columns.map((c) => `    ${c.combine}(${c.name}) AS ${c.name}`).join(',\n')}
@@ -15,7 +16,14 @@ GROUP BY ts, ${GPU_KEY}`;
 
 /** The hourly rollup's view, over the given rollup columns. */
 export function hourlyView(columns: readonly RollupColumn[], replace = false): CreateMaterializedView {
-  return { kind: 'view', name: 'gpu_rollup_1h_mv', target: 'gpu_rollup_1h', source: 'gpu_rollup_1m', select: hourlySelect(columns), replace };
+  return {
+    kind: 'view',
+    name: 'gpu_rollup_1h_mv',
+    target: 'gpu_rollup_1h',
+    source: 'gpu_rollup_1m',
+    select: hourlySelect(columns),
+    replace,
+  };
 }
 
 /**

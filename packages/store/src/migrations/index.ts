@@ -7,4 +7,11 @@ import { gpuEvents } from './0006-gpu-events.js';
 import type { Migration } from './migration.js';
 
 /** Every migration, in version order. Append only. */
-export const MIGRATIONS: readonly Migration[] = [initialSchema, hourlyRollup, rollupCodecs, noMergeStatistics, graceBlackwellColumns, gpuEvents];
+export const MIGRATIONS: readonly Migration[] = [
+  initialSchema,
+  hourlyRollup,
+  rollupCodecs,
+  noMergeStatistics,
+  graceBlackwellColumns,
+  gpuEvents,
+];

@@ -1,4 +1,11 @@
-import type { AddColumns, AlterTable, Backfill, CreateMaterializedView, CreateTable, SchemaStatement } from './schema-statement.js';
+import type {
+  AddColumns,
+  AlterTable,
+  Backfill,
+  CreateMaterializedView,
+  CreateTable,
+  SchemaStatement,
+} from './schema-statement.js';
 
 /** Where a migration's statements run. */
 export interface SchemaTarget {
@@ -81,7 +88,9 @@ function renderView(statement: CreateMaterializedView, target: SchemaTarget): st
   const source = `${database}.${storageName(statement.source, target)}`;
   const into = `${database}.${storageName(statement.target, target)}`;
   const create = `CREATE MATERIALIZED VIEW IF NOT EXISTS ${database}.${statement.name}${onCluster} TO ${into} AS\n${statement.select(source)}`;
-  return statement.replace === true ? [`DROP VIEW IF EXISTS ${database}.${statement.name}${onCluster}`, create] : [create];
+  return statement.replace === true
+    ? [`DROP VIEW IF EXISTS ${database}.${statement.name}${onCluster}`, create]
+    : [create];
 }
 
 function renderBackfill(statement: Backfill, target: SchemaTarget): string[] {
@@ -99,8 +108,10 @@ function renderBackfill(statement: Backfill, target: SchemaTarget): string[] {
 function renderAlter(statement: AlterTable, target: SchemaTarget): string[] {
   const { database, cluster } = target;
   const onCluster = cluster === undefined ? '' : ` ON CLUSTER ${cluster}`;
-  return [`ALTER TABLE ${database}.${storageName(statement.table, target)}${onCluster}
-    ${statement.actions.join(',\n    ')}`];
+  return [
+    `ALTER TABLE ${database}.${storageName(statement.table, target)}${onCluster}
+    ${statement.actions.join(',\n    ')}`,
+  ];
 }
 
 function renderAddColumns(statement: AddColumns, target: SchemaTarget): string[] {

@@ -19,7 +19,13 @@ export interface RollupColumn {
   readonly codec: string;
 }
 
-function column(name: string, combine: RollupColumn['combine'], valueType: string, aggregate: string, codec = 'ZSTD(1)'): RollupColumn {
+function column(
+  name: string,
+  combine: RollupColumn['combine'],
+  valueType: string,
+  aggregate: string,
+  codec = 'ZSTD(1)',
+): RollupColumn {
   return { name, type: `SimpleAggregateFunction(${combine}, ${valueType})`, aggregate, combine, codec };
 }
 

@@ -21,6 +21,7 @@ export function expandGrafanaQuery(rawSql: string, context: GrafanaQueryContext)
   const withVariables = interpolateVariables(applyConditionalAll(rawSql, context.variables), context);
   const sql = expandPluginMacros(withVariables, context);
   const unknown = /\$__\w+/.exec(sql);
-  if (unknown !== null) throw new Error(`${unknown[0]} is not a macro of the ClickHouse data source (or not one this expander implements)`);
+  if (unknown !== null)
+    throw new Error(`${unknown[0]} is not a macro of the ClickHouse data source (or not one this expander implements)`);
   return sql;
 }

@@ -50,6 +50,8 @@ function roundInterval(intervalMs: number): number {
 export function parseGrafanaInterval(text: string): number {
   const match = /^(\d+)(ms|s|m|h|d|w|y)$/.exec(text.trim());
   if (match === null) throw new Error(`not a Grafana interval: ${JSON.stringify(text)}`);
-  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, y: YEAR_MS }[match[2] as 'ms'];
+  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, y: YEAR_MS }[
+    match[2] as 'ms'
+  ];
   return Number(match[1]) * unit;
 }

@@ -29,12 +29,21 @@ const MACROS: Record<string, Macro> = {
   toTime: (c) => dateTime(c.toMs),
   fromTime_ms: (c) => dateTime64(c.fromMs),
   toTime_ms: (c) => dateTime64(c.toMs),
-  timeFilter: (c, a) => (checkArgumentCount('timeFilter', a, 1), `${a[0]} >= ${dateTime(c.fromMs)} AND ${a[0]} <= ${dateTime(c.toMs)}`),
-  timeFilter_ms: (c, a) => (checkArgumentCount('timeFilter_ms', a, 1), `${a[0]} >= ${dateTime64(c.fromMs)} AND ${a[0]} <= ${dateTime64(c.toMs)}`),
-  dateFilter: (c, a) => (checkArgumentCount('dateFilter', a, 1), `${a[0]} >= ${date(c.fromMs)} AND ${a[0]} <= ${date(c.toMs)}`),
+  timeFilter: (c, a) => (
+    checkArgumentCount('timeFilter', a, 1), `${a[0]} >= ${dateTime(c.fromMs)} AND ${a[0]} <= ${dateTime(c.toMs)}`
+  ),
+  timeFilter_ms: (c, a) => (
+    checkArgumentCount('timeFilter_ms', a, 1), `${a[0]} >= ${dateTime64(c.fromMs)} AND ${a[0]} <= ${dateTime64(c.toMs)}`
+  ),
+  dateFilter: (c, a) => (
+    checkArgumentCount('dateFilter', a, 1), `${a[0]} >= ${date(c.fromMs)} AND ${a[0]} <= ${date(c.toMs)}`
+  ),
   dateTimeFilter: (c, a) => dateTimeFilter('dateTimeFilter', c, a),
   dt: (c, a) => dateTimeFilter('dt', c, a),
-  timeInterval: (c, a) => (checkArgumentCount('timeInterval', a, 1), `toStartOfInterval(toDateTime(${a[0]}), INTERVAL ${intervalSeconds(c)} second)`),
+  timeInterval: (c, a) => (
+    checkArgumentCount('timeInterval', a, 1),
+    `toStartOfInterval(toDateTime(${a[0]}), INTERVAL ${intervalSeconds(c)} second)`
+  ),
   timeInterval_ms: (c, a) => (
     checkArgumentCount('timeInterval_ms', a, 1),
     `toStartOfInterval(toDateTime64(${a[0]}, 3), INTERVAL ${Math.max(Math.trunc(c.intervalMs), 1)} millisecond)`

@@ -55,7 +55,12 @@ export interface InterpolationContext {
 
 /** `$__interval` as Grafana writes it: the largest unit that divides it (`20s`, `1m`, `2h`, `1d`). */
 function intervalText(ms: number): string {
-  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1_000]] as const) {
+  for (const [unit, size] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1_000],
+  ] as const) {
     if (ms % size === 0) return `${ms / size}${unit}`;
   }
   return `${ms}ms`;
@@ -68,21 +73,32 @@ export function interpolateVariables(sql: string, context: InterpolationContext)
     __interval: intervalText(context.intervalMs),
     __interval_ms: String(context.intervalMs),
   };
-  return sql.replace(VARIABLE, (match: string, plain?: string, bracket?: string, bracketFormat?: string, braced?: string, fieldPath?: string, bracedFormat?: string) => {
-    const name = plain ?? bracket ?? braced ?? '';
-    const format = bracketFormat ?? bracedFormat;
-    if (fieldPath !== undefined) throw new Error(`${match}: field paths of variables are not supported`);
-    const builtIn = builtIns[name];
-    if (builtIn !== undefined) {
-      if (format !== undefined) throw new Error(`${match}: formats of built-in variables are not supported`);
-      return builtIn;
-    }
-    const variable = context.variables[name];
-    if (variable === undefined) return match;
-    const value = selectedValue(variable);
-    if (format === undefined) return datasourceFormat(value);
-    const formatter = FORMATS[format];
-    if (formatter === undefined) throw new Error(`${match}: unknown variable format ${format}`);
-    return formatter(value);
-  });
+  return sql.replace(
+    VARIABLE,
+    (
+      match: string,
+      plain?: string,
+      bracket?: string,
+      bracketFormat?: string,
+      braced?: string,
+      fieldPath?: string,
+      bracedFormat?: string,
+    ) => {
+      const name = plain ?? bracket ?? braced ?? '';
+      const format = bracketFormat ?? bracedFormat;
+      if (fieldPath !== undefined) throw new Error(`${match}: field paths of variables are not supported`);
+      const builtIn = builtIns[name];
+      if (builtIn !== undefined) {
+        if (format !== undefined) throw new Error(`${match}: formats of built-in variables are not supported`);
+        return builtIn;
+      }
+      const variable = context.variables[name];
+      if (variable === undefined) return match;
+      const value = selectedValue(variable);
+      if (format === undefined) return datasourceFormat(value);
+      const formatter = FORMATS[format];
+      if (formatter === undefined) throw new Error(`${match}: unknown variable format ${format}`);
+      return formatter(value);
+    },
+  );
 }

@@ -30,7 +30,14 @@ export class SimCollector implements Collector {
 
   constructor(options: SimOptions) {
     const faults = parseFaults(options.faults ?? []);
-    this.fleet = new Fleet({ cluster: options.rack, racks: 1, seed: options.seed, startMs: Date.now(), intervalMs: options.intervalMs, faults });
+    this.fleet = new Fleet({
+      cluster: options.rack,
+      racks: 1,
+      seed: options.seed,
+      startMs: Date.now(),
+      intervalMs: options.intervalMs,
+      faults,
+    });
     this.trayHost = hostName(rackName(0), trayOf(options.host));
   }
 

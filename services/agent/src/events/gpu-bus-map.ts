@@ -31,7 +31,10 @@ export class GpuBusMap {
       const csv = await runNvidiaSmi(this.command, ['--query-gpu=index,uuid,pci.bus_id', '--format=csv,noheader']);
       for (const [pci, gpu] of parseGpuBusCsv(csv)) this.byPci.set(pci, gpu);
     } catch (err) {
-      this.log.warn({ err: String(err) }, 'nvidia-smi could not list the GPUs by PCI address; Xid events go out without a GPU until it can');
+      this.log.warn(
+        { err: String(err) },
+        'nvidia-smi could not list the GPUs by PCI address; Xid events go out without a GPU until it can',
+      );
     }
   }
 
@@ -51,7 +54,15 @@ export function parseGpuBusCsv(csv: string): Map<string, GpuOnBus> {
     const [index, uuid, busId] = line.split(',').map((f) => f.trim());
     const gpu = Number(index);
     const pci = busId === undefined ? undefined : pciKeyOfBusId(busId);
-    if (index === undefined || !/^\d+$/.test(index) || gpu > MAX_GPU_INDEX || uuid === undefined || !UUID_PATTERN.test(uuid) || pci === undefined) continue;
+    if (
+      index === undefined ||
+      !/^\d+$/.test(index) ||
+      gpu > MAX_GPU_INDEX ||
+      uuid === undefined ||
+      !UUID_PATTERN.test(uuid) ||
+      pci === undefined
+    )
+      continue;
     out.set(pci, { gpu, uuid });
   }
   return out;

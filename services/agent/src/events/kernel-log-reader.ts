@@ -34,7 +34,10 @@ export class KernelLogReader {
 
   constructor(private readonly options: KernelLogReaderOptions) {
     this.done = this.run().catch((err: unknown) =>
-      options.log.error({ path: options.path, err: String(err) }, 'reading the kernel log failed: no more Xid events until the agent restarts'),
+      options.log.error(
+        { path: options.path, err: String(err) },
+        'reading the kernel log failed: no more Xid events until the agent restarts',
+      ),
     );
   }
 
@@ -51,10 +54,16 @@ export class KernelLogReader {
       handle = await open(this.options.path, constants.O_RDONLY | constants.O_NONBLOCK);
     } catch (err) {
       if (this.options.fallbackCommand.length === 0) {
-        this.options.log.warn({ path: this.options.path, err: String(err) }, 'cannot read the kernel log: no Xid events');
+        this.options.log.warn(
+          { path: this.options.path, err: String(err) },
+          'cannot read the kernel log: no Xid events',
+        );
         return;
       }
-      this.options.log.warn({ path: this.options.path, err: String(err), command: this.options.fallbackCommand }, 'cannot open the kernel log; following the journal instead');
+      this.options.log.warn(
+        { path: this.options.path, err: String(err), command: this.options.fallbackCommand },
+        'cannot open the kernel log; following the journal instead',
+      );
       await this.followCommand();
       return;
     }

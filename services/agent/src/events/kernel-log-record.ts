@@ -33,7 +33,8 @@ export interface XidLine {
 
 // NVRM: Xid (PCI:0000:1b:00): 79, pid=1234, name=python, GPU has fallen off the bus.
 // Older drivers leave out "PCI:", pid and name; the device may carry its function (.0).
-const XID = /NVRM: Xid \((?:PCI:)?([0-9A-Fa-f]{4,8}):([0-9A-Fa-f]{2}):([0-9A-Fa-f]{2})(?:\.[0-9A-Fa-f])?\): (\d{1,5})(?:,\s*(.*))?$/;
+const XID =
+  /NVRM: Xid \((?:PCI:)?([0-9A-Fa-f]{4,8}):([0-9A-Fa-f]{2}):([0-9A-Fa-f]{2})(?:\.[0-9A-Fa-f])?\): (\d{1,5})(?:,\s*(.*))?$/;
 const PID_NAME = /^(?:pid=('[^']*'|[^,]*),\s*)?(?:name=('[^']*'|[^,]*),\s*)?/;
 
 /** The Xid an NVRM line reports; undefined for any other kernel message. */

@@ -39,7 +39,10 @@ export class KmsgPosition {
       writeFileSync(tmp, JSON.stringify(this.mark) + '\n');
       renameSync(tmp, this.file);
     } catch (err) {
-      this.log.error({ file: this.file, err: String(err) }, 'cannot persist the kernel log position; a restart may publish recent Xids again');
+      this.log.error(
+        { file: this.file, err: String(err) },
+        'cannot persist the kernel log position; a restart may publish recent Xids again',
+      );
     }
   }
 }
@@ -47,7 +50,8 @@ export class KmsgPosition {
 function readMark(file: string): KmsgMark | undefined {
   try {
     const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<KmsgMark>;
-    if (typeof parsed.bootId === 'string' && Number.isSafeInteger(parsed.seq)) return { bootId: parsed.bootId, seq: parsed.seq! };
+    if (typeof parsed.bootId === 'string' && Number.isSafeInteger(parsed.seq))
+      return { bootId: parsed.bootId, seq: parsed.seq! };
   } catch {
     // No mark (first start) or an unreadable one: treated alike, as a first start.
   }

@@ -64,8 +64,18 @@ export class XidEvents {
     this.subject = eventSubject(identity.cluster, identity.rack, identity.host);
     this.sequence = new Sequence(dir, log);
     this.position = new KmsgPosition(dir, log);
-    this.spool = new Spool({ dir: join(dir, 'spool'), maxBytes: section.spool_max_bytes, maxAgeMs: section.spool_max_age_ms, log });
-    this.publisher = new Publisher({ spool: this.spool, inflight: section.inflight, ackTimeoutMs: section.ack_timeout_ms, log });
+    this.spool = new Spool({
+      dir: join(dir, 'spool'),
+      maxBytes: section.spool_max_bytes,
+      maxAgeMs: section.spool_max_age_ms,
+      log,
+    });
+    this.publisher = new Publisher({
+      spool: this.spool,
+      inflight: section.inflight,
+      ackTimeoutMs: section.ack_timeout_ms,
+      log,
+    });
     this.busMap = new GpuBusMap(section.nvidia_smi ?? 'nvidia-smi', log);
     // The map is read before the first line is handled: lines queue behind it.
     this.handling = this.busMap.refresh();
@@ -111,13 +121,29 @@ export class XidEvents {
     return this.position.isNew(this.bootId, record.seq) ?? (record.bootUs ?? 0) >= this.startedBootUs;
   }
 
-  private publish(record: KernelLogRecord, code: number, message: string, gpu: { gpu: number; uuid: string } | undefined): void {
+  private publish(
+    record: KernelLogRecord,
+    code: number,
+    message: string,
+    gpu: { gpu: number; uuid: string } | undefined,
+  ): void {
     const { cluster, rack, host } = this.options.identity;
     const now = Date.now();
     // A kmsg record's time is the kernel's, since boot; a plain line's is when it was read.
     const ts = record.bootUs === undefined ? now : Math.min(now, Math.round(this.bootWallMs + record.bootUs / 1000));
     const seq = this.sequence.next();
-    const event: XidEvent = { v: 1, cluster, rack, host, seq, ts, kind: 'xid', ...(gpu ?? {}), code, message: clipUtf8(message) };
+    const event: XidEvent = {
+      v: 1,
+      cluster,
+      rack,
+      host,
+      seq,
+      ts,
+      kind: 'xid',
+      ...(gpu ?? {}),
+      code,
+      message: clipUtf8(message),
+    };
     this.publisher.submit({ subject: this.subject, msgId: eventMessageId(host, seq), ts, body: encodeEvent(event) });
     this.events++;
     if (record.seq !== undefined) this.position.advance(this.bootId, record.seq);
@@ -134,5 +160,8 @@ function runningKernel(): { id: string; uptimeMs: number } {
       return '';
     }
   };
-  return { id: read('/proc/sys/kernel/random/boot_id'), uptimeMs: Math.round(Number(read('/proc/uptime').split(' ')[0] ?? 0) * 1000) };
+  return {
+    id: read('/proc/sys/kernel/random/boot_id'),
+    uptimeMs: Math.round(Number(read('/proc/uptime').split(' ')[0] ?? 0) * 1000),
+  };
 }

@@ -23,7 +23,10 @@ export function agentInboxPrefix(host: string): string {
  * prefix, and a ping interval short enough to notice a silent server within a minute.
  */
 export async function agentConnectionOptions(section: NatsSection, host: string): Promise<ConnectionOptions> {
-  const options = await natsConnectionOptions(section, { name: `kiln-agent@${host}`, inboxPrefix: agentInboxPrefix(host) });
+  const options = await natsConnectionOptions(section, {
+    name: `kiln-agent@${host}`,
+    inboxPrefix: agentInboxPrefix(host),
+  });
   // The agent runs its own first-connect loop (NatsLink), so that it keeps spooling and can stop meanwhile.
   options.waitOnFirstConnect = false;
   options.pingInterval = 15_000;
@@ -70,7 +73,10 @@ export class NatsLink {
         nc = await connect(this.opts.options);
       } catch (err) {
         if (unreachable.allow()) {
-          log.warn({ servers: this.opts.options.servers, err: String(err) }, 'cannot reach NATS yet; spooling meanwhile');
+          log.warn(
+            { servers: this.opts.options.servers, err: String(err) },
+            'cannot reach NATS yet; spooling meanwhile',
+          );
         }
         await this.sleep(backoff.next());
         continue;
@@ -89,7 +95,8 @@ export class NatsLink {
       await watching;
       this.opts.onOffline();
       this.nc = undefined;
-      if (!this.stopped) log.warn({ err: closed ? String(closed) : undefined }, 'NATS connection closed; connecting again');
+      if (!this.stopped)
+        log.warn({ err: closed ? String(closed) : undefined }, 'NATS connection closed; connecting again');
     }
   }
 

@@ -91,21 +91,23 @@ export class Publisher {
     const js = this.js;
     if (this.connected && js !== undefined && !this.stopped && !this.behindSpool(entry) && this.live.tryAcquire()) {
       entry.state = State.InFlight;
-      js.publish(record.subject, record.body, { msgID: record.msgId, timeout: this.options.ackTimeoutMs }).then(
-        (ack) => {
-          entry.state = State.Acked;
-          this.counters.live++;
-          if (ack.duplicate) this.counters.duplicates++;
-          this.noteSuccess();
-        },
-        (err: unknown) => {
-          entry.state = State.ToSpool;
-          this.noteFailure(err);
-        },
-      ).finally(() => {
-        this.live.release();
-        this.settle();
-      });
+      js.publish(record.subject, record.body, { msgID: record.msgId, timeout: this.options.ackTimeoutMs })
+        .then(
+          (ack) => {
+            entry.state = State.Acked;
+            this.counters.live++;
+            if (ack.duplicate) this.counters.duplicates++;
+            this.noteSuccess();
+          },
+          (err: unknown) => {
+            entry.state = State.ToSpool;
+            this.noteFailure(err);
+          },
+        )
+        .finally(() => {
+          this.live.release();
+          this.settle();
+        });
       return;
     }
     this.settle();
@@ -152,7 +154,10 @@ export class Publisher {
     } catch (err) {
       this.counters.unspoolable++;
       if (!this.spoolFailures.allow()) return;
-      this.options.log.error({ err: String(err), lost: this.counters.unspoolable }, 'cannot write the spool: samples that NATS did not take are lost');
+      this.options.log.error(
+        { err: String(err), lost: this.counters.unspoolable },
+        'cannot write the spool: samples that NATS did not take are lost',
+      );
     }
   }
 
@@ -191,18 +196,20 @@ export class Publisher {
         break;
       }
       const record = batch[i]!;
-      js.publish(record.subject, record.body, { msgID: record.msgId, timeout: this.options.ackTimeoutMs }).then(
-        (ack) => {
-          acked[i] = 1;
-          this.counters.replayed++;
-          if (ack.duplicate) this.counters.duplicates++;
-          this.noteSuccess();
-        },
-        (err: unknown) => {
-          failed = true;
-          this.noteFailure(err);
-        },
-      ).finally(() => this.replayWindow.release());
+      js.publish(record.subject, record.body, { msgID: record.msgId, timeout: this.options.ackTimeoutMs })
+        .then(
+          (ack) => {
+            acked[i] = 1;
+            this.counters.replayed++;
+            if (ack.duplicate) this.counters.duplicates++;
+            this.noteSuccess();
+          },
+          (err: unknown) => {
+            failed = true;
+            this.noteFailure(err);
+          },
+        )
+        .finally(() => this.replayWindow.release());
     }
     await this.replayWindow.idle();
     const prefix = acked.indexOf(0);
@@ -233,7 +240,10 @@ export class Publisher {
 
   private noteSuccess(): void {
     if (this.failingSince === 0) return;
-    this.options.log.info({ failedForMs: Date.now() - this.failingSince, spooled: this.options.spool.pending }, 'publishing again');
+    this.options.log.info(
+      { failedForMs: Date.now() - this.failingSince, spooled: this.options.spool.pending },
+      'publishing again',
+    );
     this.failingSince = 0;
   }
 

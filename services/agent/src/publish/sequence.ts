@@ -76,6 +76,9 @@ function readSeq(file: string): number | undefined {
     return undefined;
   }
   const n = Number(text.trim());
-  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`${file} holds no sequence number (${JSON.stringify(text.slice(0, 40))}); remove it to start afresh`);
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new Error(
+      `${file} holds no sequence number (${JSON.stringify(text.slice(0, 40))}); remove it to start afresh`,
+    );
   return n;
 }

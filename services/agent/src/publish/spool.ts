@@ -1,4 +1,15 @@
-import { closeSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '@kiln/log';
@@ -136,7 +147,8 @@ export class Spool {
       if (this.segments[0] !== segment || this.cursor.offset !== offset) continue;
       const records = this.parse(chunk, segment.id, offset, consumed, max);
       if (records.length > 0) return records;
-      if (this.cursor.offset === offset) throw new Error(`spool segment ${segment.id} holds a record longer than ${READ_CHUNK} bytes`);
+      if (this.cursor.offset === offset)
+        throw new Error(`spool segment ${segment.id} holds a record longer than ${READ_CHUNK} bytes`);
     }
   }
 
@@ -179,18 +191,32 @@ export class Spool {
         if (records.length > 0) break; // the next read drops it, with the rest of its run
         if (corrupt) {
           this.counters.droppedCorrupt++;
-          this.options.log.error({ segment, byte: offset + start - line.length - 1 }, 'unreadable spool record dropped');
+          this.options.log.error(
+            { segment, byte: offset + start - line.length - 1 },
+            'unreadable spool record dropped',
+          );
         } else expired++;
         this.cursor.offset = offset + start;
         this.cursor.consumed = ordinal;
         moved = true;
         continue;
       }
-      records.push({ ts, subject: line.slice(a + 1, b), msgId: line.slice(b + 1, c), body: line.slice(c + 1), segment, end: offset + start, ordinal });
+      records.push({
+        ts,
+        subject: line.slice(a + 1, b),
+        msgId: line.slice(b + 1, c),
+        body: line.slice(c + 1),
+        segment,
+        end: offset + start,
+        ordinal,
+      });
     }
     if (expired > 0) {
       this.counters.droppedAge += expired;
-      this.options.log.warn({ dropped: expired, maxAgeMs: this.options.maxAgeMs }, 'spooled samples older than spool_max_age_ms dropped');
+      this.options.log.warn(
+        { dropped: expired, maxAgeMs: this.options.maxAgeMs },
+        'spooled samples older than spool_max_age_ms dropped',
+      );
     }
     if (moved) this.persistCursor();
     return records;
@@ -231,7 +257,8 @@ export class Spool {
 
   private dropExpiredSegments(): void {
     const oldest = this.now() - this.options.maxAgeMs;
-    while (this.segments.length > 0 && this.segments[0]!.records > 0 && this.segments[0]!.newestTs < oldest) this.dropOldest('age');
+    while (this.segments.length > 0 && this.segments[0]!.records > 0 && this.segments[0]!.newestTs < oldest)
+      this.dropOldest('age');
   }
 
   /** Deletes the front segment once everything in it is delivered (the next append starts a new one). */
@@ -307,7 +334,11 @@ export class Spool {
     }
     this.alignCursor();
     const pending = this.pending;
-    if (pending > 0) this.options.log.info({ pending, bytes: this.totalBytes }, 'spool holds samples from an earlier run; they are sent first');
+    if (pending > 0)
+      this.options.log.info(
+        { pending, bytes: this.totalBytes },
+        'spool holds samples from an earlier run; they are sent first',
+      );
   }
 }
 
@@ -319,5 +350,7 @@ function readCursor(file: string): { segment: number; offset: number } | undefin
     return undefined;
   }
   const [segment, offset] = text.trim().split(' ').map(Number);
-  return Number.isSafeInteger(segment) && Number.isSafeInteger(offset) ? { segment: segment!, offset: offset! } : undefined;
+  return Number.isSafeInteger(segment) && Number.isSafeInteger(offset)
+    ? { segment: segment!, offset: offset! }
+    : undefined;
 }

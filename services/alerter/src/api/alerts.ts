@@ -33,7 +33,12 @@ export interface GettableAlert {
   /** Left out when the alert has none, as Alertmanager does: the definition's format is `uri`, which '' is not. */
   generatorURL?: string;
   receivers: { name: string }[];
-  status: { state: 'active' | 'suppressed' | 'unprocessed'; silencedBy: string[]; inhibitedBy: string[]; mutedBy: string[] };
+  status: {
+    state: 'active' | 'suppressed' | 'unprocessed';
+    silencedBy: string[];
+    inhibitedBy: string[];
+    mutedBy: string[];
+  };
 }
 
 /** Alertmanager's alertGroup (API v2 as of 0.34, where routeLabels became required). */
@@ -92,12 +97,14 @@ export function alertRoutes(ctx: AlertsApiContext): ApiRoute[] {
         const groups = ctx.dispatcher
           .activeGroups()
           .filter((g) => receiver(g.route.receiver))
-          .map((g): AlertGroup => ({
-            labels: g.labels,
-            routeLabels: {},
-            receiver: { name: g.route.receiver },
-            alerts: [...g.members].flatMap((fp) => view(fp) ?? []).filter(keep),
-          }))
+          .map(
+            (g): AlertGroup => ({
+              labels: g.labels,
+              routeLabels: {},
+              receiver: { name: g.route.receiver },
+              alerts: [...g.members].flatMap((fp) => view(fp) ?? []).filter(keep),
+            }),
+          )
           .filter((g) => g.alerts.length > 0);
         return { status: 200, body: groups };
       },
@@ -118,7 +125,12 @@ export function alertRoutes(ctx: AlertsApiContext): ApiRoute[] {
             problems.push(`alerts[${i}]: ${posted}`);
             return;
           }
-          accepted.push(ctx.dispatcher.ingest(posted.event, { ...(posted.expiresAt === undefined ? {} : { expiresAt: posted.expiresAt }), mergeWhileFiring: true }));
+          accepted.push(
+            ctx.dispatcher.ingest(posted.event, {
+              ...(posted.expiresAt === undefined ? {} : { expiresAt: posted.expiresAt }),
+              mergeWhileFiring: true,
+            }),
+          );
         });
         // As Alertmanager does: the valid alerts are taken, and the invalid ones named in a 400.
         await Promise.all(accepted);
@@ -133,7 +145,11 @@ export function alertRoutes(ctx: AlertsApiContext): ApiRoute[] {
  * startsAt means now, an endsAt in the past means resolved, and a firing alert expires at its endsAt, or
  * resolve_timeout from now without one. Returns the problems as text.
  */
-function fromPostable(item: unknown, now: number, resolveTimeoutMs: number): { event: AlertEvent; expiresAt?: number } | string {
+function fromPostable(
+  item: unknown,
+  now: number,
+  resolveTimeoutMs: number,
+): { event: AlertEvent; expiresAt?: number } | string {
   if (typeof item !== 'object' || item === null || Array.isArray(item)) return 'expected an object';
   const p = item as Record<string, unknown>;
   for (const field of ['labels', 'annotations']) {
@@ -163,7 +179,9 @@ function fromPostable(item: unknown, now: number, resolveTimeoutMs: number): { e
   // Kiln's contract binds its own detectors; a posted alert may come from any Prometheus or vmalert rule.
   const validation = validateAlertEvent(candidate, 'any');
   if (!validation.ok) return validation.errors.join(', ');
-  return resolved ? { event: validation.event } : { event: validation.event, expiresAt: endsAt ?? now + resolveTimeoutMs };
+  return resolved
+    ? { event: validation.event }
+    : { event: validation.event, expiresAt: endsAt ?? now + resolveTimeoutMs };
 }
 
 /** Alertmanager removes labels with empty values from posted alerts. */
@@ -194,9 +212,11 @@ const MAX_FILTER_CHARS = 1024;
 
 export function filterMatchers(req: ApiRequest): Matcher[] {
   const filters = req.query.getAll('filter');
-  if (filters.length > MAX_FILTERS) throw new BadRequestError(`at most ${MAX_FILTERS} filter parameters, got ${filters.length}`);
+  if (filters.length > MAX_FILTERS)
+    throw new BadRequestError(`at most ${MAX_FILTERS} filter parameters, got ${filters.length}`);
   const long = filters.find((f) => f.length > MAX_FILTER_CHARS);
-  if (long !== undefined) throw new BadRequestError(`a filter is at most ${MAX_FILTER_CHARS} characters, got ${long.length}`);
+  if (long !== undefined)
+    throw new BadRequestError(`a filter is at most ${MAX_FILTER_CHARS} characters, got ${long.length}`);
   try {
     return filters.map(parseMatcher);
   } catch (err) {
@@ -207,7 +227,8 @@ export function filterMatchers(req: ApiRequest): Matcher[] {
 function receiverFilter(req: ApiRequest): (name: string) => boolean {
   const pattern = req.query.get('receiver');
   if (pattern === null) return () => true;
-  if (pattern.length > MAX_FILTER_CHARS) throw new BadRequestError(`the receiver parameter is at most ${MAX_FILTER_CHARS} characters`);
+  if (pattern.length > MAX_FILTER_CHARS)
+    throw new BadRequestError(`the receiver parameter is at most ${MAX_FILTER_CHARS} characters`);
   try {
     const re = new LabelRegex(pattern);
     return (name) => re.test(name);

@@ -15,7 +15,11 @@ const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-en
 export function forwardRequest(req: IncomingMessage, res: ServerResponse, leaderUrl: string, self: string): void {
   if (req.headers[FORWARDED_HEADER] !== undefined) {
     req.resume();
-    answer(res, 503, `no leading alerter: ${String(req.headers[FORWARDED_HEADER])} forwarded this request to ${self}, which does not lead either`);
+    answer(
+      res,
+      503,
+      `no leading alerter: ${String(req.headers[FORWARDED_HEADER])} forwarded this request to ${self}, which does not lead either`,
+    );
     return;
   }
   const headers: Record<string, string | string[]> = {};
@@ -35,7 +39,11 @@ export function forwardRequest(req: IncomingMessage, res: ServerResponse, leader
   upstream.on('timeout', () => upstream.destroy(new Error(`no answer in ${FORWARD_TIMEOUT_MS} ms`)));
   upstream.on('error', (err) => {
     req.resume();
-    answer(res, 502, `the leading alerter at ${leaderUrl} did not answer (${err.message}); retry: another alerter takes over within a lease`);
+    answer(
+      res,
+      502,
+      `the leading alerter at ${leaderUrl} did not answer (${err.message}); retry: another alerter takes over within a lease`,
+    );
   });
   req.pipe(upstream);
 }

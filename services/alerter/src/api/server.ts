@@ -10,7 +10,12 @@ export interface ApiRequest {
 }
 
 /** A JSON answer; `text` answers plain text (the health endpoints), or what `headers` says it is (the web UI's assets). */
-export type ApiResponse = { readonly status: number; readonly body?: unknown; readonly text?: string; readonly headers?: Readonly<Record<string, string>> };
+export type ApiResponse = {
+  readonly status: number;
+  readonly body?: unknown;
+  readonly text?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+};
 
 export interface ApiRoute {
   readonly method: 'GET' | 'POST' | 'DELETE';
@@ -50,11 +55,20 @@ const MAX_URL_BYTES = 16 * 1024;
  * read), and every matcher runs in linear time (LabelRegex), so no request holds the event loop that ingestion and
  * paging share with it.
  */
-export async function serveApi(listen: string, routes: readonly ApiRoute[], options: ApiServerOptions = {}): Promise<AlerterApi> {
+export async function serveApi(
+  listen: string,
+  routes: readonly ApiRoute[],
+  options: ApiServerOptions = {},
+): Promise<AlerterApi> {
   const { auth, forward } = options;
-  const compiled = routes.map((r) => ({ ...r, pattern: new RegExp(`^${r.path.replace(/\{(\w+)\}/g, '(?<$1>[^/]+)')}$`) }));
+  const compiled = routes.map((r) => ({
+    ...r,
+    pattern: new RegExp(`^${r.path.replace(/\{(\w+)\}/g, '(?<$1>[^/]+)')}$`),
+  }));
   const server: Server = createServer((req, res) => {
-    void answer(req, res).catch((err: unknown) => send(res, { status: 500, body: `internal error: ${err instanceof Error ? err.message : String(err)}` }));
+    void answer(req, res).catch((err: unknown) =>
+      send(res, { status: 500, body: `internal error: ${err instanceof Error ? err.message : String(err)}` }),
+    );
   });
   const answer = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if ((req.url ?? '').length > MAX_URL_BYTES) {
@@ -68,13 +82,22 @@ export async function serveApi(listen: string, routes: readonly ApiRoute[], opti
     const route = onPath.find((r) => r.method === method);
     if (!route) {
       req.resume();
-      if (onPath.length > 0) return send(res, { status: 405, body: `method ${req.method} not allowed on ${url.pathname}` }, { allow: onPath.map((r) => r.method).join(', ') });
+      if (onPath.length > 0)
+        return send(
+          res,
+          { status: 405, body: `method ${req.method} not allowed on ${url.pathname}` },
+          { allow: onPath.map((r) => r.method).join(', ') },
+        );
       return send(res, { status: 404, body: `no route ${url.pathname}` });
     }
     const guarded = route.writes || (auth?.protect_reads === true && !route.path.startsWith('/-/'));
     if (guarded && auth && !hasBasicCredentials(req.headers.authorization, auth)) {
       req.resume();
-      return send(res, { status: 401, body: 'unauthorized: this request needs the alerter.basic_auth credentials' }, { 'www-authenticate': 'Basic realm="kiln-alerter"' });
+      return send(
+        res,
+        { status: 401, body: 'unauthorized: this request needs the alerter.basic_auth credentials' },
+        { 'www-authenticate': 'Basic realm="kiln-alerter"' },
+      );
     }
     const params = (route.pattern.exec(url.pathname)?.groups ?? {}) as Record<string, string>;
     const request: ApiRequest = { params: decodeAll(params), query: url.searchParams, json: () => readJson(req) };
@@ -103,11 +126,21 @@ export async function serveApi(listen: string, routes: readonly ApiRoute[], opti
   };
 }
 
-function send(res: ServerResponse, response: ApiResponse, headers: Record<string, string> = {}, headOnly = false): void {
+function send(
+  res: ServerResponse,
+  response: ApiResponse,
+  headers: Record<string, string> = {},
+  headOnly = false,
+): void {
   if (res.headersSent) return;
   const text = response.text ?? (response.body === undefined ? '' : JSON.stringify(response.body));
   const type = response.text === undefined ? 'application/json' : 'text/plain; charset=utf-8';
-  res.writeHead(response.status, { 'content-type': type, 'cache-control': 'no-store', ...response.headers, ...headers });
+  res.writeHead(response.status, {
+    'content-type': type,
+    'cache-control': 'no-store',
+    ...response.headers,
+    ...headers,
+  });
   res.end(headOnly ? undefined : text);
 }
 

@@ -57,18 +57,28 @@ export function silenceRoutes(ctx: SilencesApiContext): ApiRoute[] {
         // As Alertmanager: a filter matcher selects silences that have exactly that matcher.
         const wanted = filterMatchers(req);
         // Alertmanager 0.34's `active`, `pending` and `expired` parameters: each state is listed unless set to false.
-        const states = new Set((['active', 'pending', 'expired'] as const).filter((state) => req.query.get(state) !== 'false'));
+        const states = new Set(
+          (['active', 'pending', 'expired'] as const).filter((state) => req.query.get(state) !== 'false'),
+        );
         const list = ctx.silences
           .list()
           .filter((s) => states.has(ctx.silences.state(s)))
-          .filter((s) => wanted.every((w) => s.matchers.some((m) => m.name === w.name && m.value === w.value && m.isRegex === w.isRegex && m.isEqual === w.isEqual)))
+          .filter((s) =>
+            wanted.every((w) =>
+              s.matchers.some(
+                (m) => m.name === w.name && m.value === w.value && m.isRegex === w.isRegex && m.isEqual === w.isEqual,
+              ),
+            ),
+          )
           .map(view);
         // Active first, soonest to end; then pending, soonest to start; then expired, most recent first.
         list.sort((a, b) => {
           const byState = STATE_ORDER[a.status.state] - STATE_ORDER[b.status.state];
           if (byState !== 0) return byState;
           if (a.status.state === 'pending') return a.startsAt.localeCompare(b.startsAt);
-          return a.status.state === 'active' ? Date.parse(a.endsAt) - Date.parse(b.endsAt) : Date.parse(b.endsAt) - Date.parse(a.endsAt);
+          return a.status.state === 'active'
+            ? Date.parse(a.endsAt) - Date.parse(b.endsAt)
+            : Date.parse(b.endsAt) - Date.parse(a.endsAt);
         });
         return { status: 200, body: list };
       },

@@ -18,7 +18,12 @@ export function statusRoutes(ctx: StatusApiContext): ApiRoute[] {
   const receivers = (): string[] => ctx.alerting().receivers.map((r) => r.name);
   return [
     { method: 'GET', path: '/-/healthy', writes: false, handle: () => ({ status: 200, text: 'OK\n' }) },
-    { method: 'GET', path: '/-/ready', writes: false, handle: () => (ctx.ready() ? { status: 200, text: 'OK\n' } : { status: 503, text: 'starting\n' }) },
+    {
+      method: 'GET',
+      path: '/-/ready',
+      writes: false,
+      handle: () => (ctx.ready() ? { status: 200, text: 'OK\n' } : { status: 503, text: 'starting\n' }),
+    },
     {
       method: 'GET',
       path: '/api/v2/status',
@@ -29,15 +34,33 @@ export function statusRoutes(ctx: StatusApiContext): ApiRoute[] {
           status: 200,
           body: {
             cluster: { status: 'disabled', peers: [] },
-            config: { original: alertmanagerConfig({ ...ctx.alerting(), receivers: receivers(), resolveTimeoutMs: ctx.resolveTimeoutMs }) },
+            config: {
+              original: alertmanagerConfig({
+                ...ctx.alerting(),
+                receivers: receivers(),
+                resolveTimeoutMs: ctx.resolveTimeoutMs,
+              }),
+            },
             uptime: new Date(ctx.startedAt).toISOString(),
             // amtool shows version and revision; the Go version's place holds Node's.
-            versionInfo: { version: build.version, revision: build.revision, branch: '', buildUser: '', buildDate: '', goVersion: `node ${build.node}` },
+            versionInfo: {
+              version: build.version,
+              revision: build.revision,
+              branch: '',
+              buildUser: '',
+              buildDate: '',
+              goVersion: `node ${build.node}`,
+            },
           },
         };
       },
     },
-    { method: 'GET', path: '/api/v2/receivers', writes: false, handle: () => ({ status: 200, body: receivers().map((name) => ({ name })) }) },
+    {
+      method: 'GET',
+      path: '/api/v2/receivers',
+      writes: false,
+      handle: () => ({ status: 200, body: receivers().map((name) => ({ name })) }),
+    },
   ];
 }
 

@@ -10,7 +10,8 @@ import { DURATION_PATTERN, parseDuration } from '@kiln/duration';
  * dollar-brace, which would end or interpolate this template. The browser test (test/ui.test.ts) fails on any error
  * the page reports.
  */
-export const APP_SCRIPT = String.raw`
+export const APP_SCRIPT =
+  String.raw`
 'use strict';
 // The Kiln alerter's web UI. Everything that comes from an alert or a silence (labels, annotations, comments) is put on
 // the page through the DOM as text: textContent, text nodes and attribute values, never markup. Labels and annotations
@@ -259,8 +260,12 @@ export const APP_SCRIPT = String.raw`
   }
 
   // Kiln's duration syntax (30m, 2h, 1d, 1h30m): the server's own parser, its source put here when served.
-  const DURATION_PATTERN = ` + String(DURATION_PATTERN) + String.raw`;
-  const parseDuration = ` + parseDuration.toString() + String.raw`;
+  const DURATION_PATTERN = ` +
+  String(DURATION_PATTERN) +
+  String.raw`;
+  const parseDuration = ` +
+  parseDuration.toString() +
+  String.raw`;
 
   /** How long a new silence lasts, in ms; undefined unless a positive duration. */
   function silenceLength(text) {

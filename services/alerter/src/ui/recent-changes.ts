@@ -25,7 +25,8 @@ export class RecentChanges {
   private next = 0;
 
   constructor(readonly capacity: number = RECENT_CHANGES) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`capacity must be a positive integer, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new RangeError(`capacity must be a positive integer, got ${capacity}`);
     this.ring = new Array<RecentChange | undefined>(capacity);
   }
 
@@ -44,7 +45,8 @@ export class RecentChanges {
   /** Newest first. */
   list(): RecentChange[] {
     const out: RecentChange[] = [];
-    for (let i = this.next - 1; i >= Math.max(0, this.next - this.capacity); i--) out.push(this.ring[i % this.capacity] as RecentChange);
+    for (let i = this.next - 1; i >= Math.max(0, this.next - this.capacity); i--)
+      out.push(this.ring[i % this.capacity] as RecentChange);
     return out;
   }
 }

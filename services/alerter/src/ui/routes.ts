@@ -18,13 +18,18 @@ export const HISTORY_PATH = '/api/kiln/v1/history';
  * line: no inline script, nothing from another origin, no framing (a silence form inside someone else's page).
  */
 const PAGE_HEADERS: Readonly<Record<string, string>> = {
-  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',
 };
 
-const asset = (type: string, text: string): ApiResponse => ({ status: 200, text, headers: { ...PAGE_HEADERS, 'content-type': type } });
+const asset = (type: string, text: string): ApiResponse => ({
+  status: 200,
+  text,
+  headers: { ...PAGE_HEADERS, 'content-type': type },
+});
 
 /**
  * The on-call web UI: a static page, one script and one stylesheet, which read and write through the API v2 routes
@@ -34,7 +39,12 @@ const asset = (type: string, text: string): ApiResponse => ({ status: 200, text,
 export function uiRoutes(ctx: UiContext): ApiRoute[] {
   return [
     { method: 'GET', path: '/', writes: false, handle: () => asset('text/html; charset=utf-8', PAGE) },
-    { method: 'GET', path: '/ui/app.js', writes: false, handle: () => asset('text/javascript; charset=utf-8', APP_SCRIPT) },
+    {
+      method: 'GET',
+      path: '/ui/app.js',
+      writes: false,
+      handle: () => asset('text/javascript; charset=utf-8', APP_SCRIPT),
+    },
     { method: 'GET', path: '/ui/app.css', writes: false, handle: () => asset('text/css; charset=utf-8', APP_STYLE) },
     { method: 'GET', path: '/ui/icon.svg', writes: false, handle: () => asset('image/svg+xml', ICON_SVG) },
     {

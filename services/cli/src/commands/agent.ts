@@ -5,7 +5,8 @@ import type { Command } from './command.js';
 /** `kiln agent` is the same program as `kiln-agent`, which GPU hosts install on its own (without the store). */
 export const agent: Command = {
   name: 'agent',
-  summary: 'read this host\'s GPUs (nvidia-smi, dcgm-exporter or the simulator) and publish them, spooling to disk while NATS is away',
+  summary:
+    "read this host's GPUs (nvidia-smi, dcgm-exporter or the simulator) and publish them, spooling to disk while NATS is away",
   options: {},
   async run(argv) {
     // The whole configuration is checked first, as every long-running kiln command does; kiln-agent alone checks its own part.

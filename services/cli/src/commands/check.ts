@@ -6,7 +6,8 @@ import type { Command } from './command.js';
 export const check: Command = {
   name: 'check',
   options: {},
-  summary: 'validate a configuration (schema, receivers, routes, inhibit rules, fault specs, listen addresses); start nothing',
+  summary:
+    'validate a configuration (schema, receivers, routes, inhibit rules, fault specs, listen addresses); start nothing',
   async run(argv) {
     const { values } = parseCommandLine(argv, {});
     if (values.help) return printHelp(check);
@@ -22,7 +23,9 @@ export const check: Command = {
       `${config.inhibit_rules.length} inhibit rule(s)`,
       `${config.simulate.faults.length} fault(s)`,
     ];
-    process.stdout.write(`ok\n${typeof values.config === 'string' ? values.config : 'defaults'}: ${parts.join(', ')}\n`);
+    process.stdout.write(
+      `ok\n${typeof values.config === 'string' ? values.config : 'defaults'}: ${parts.join(', ')}\n`,
+    );
     return 0;
   },
 };

@@ -10,7 +10,18 @@ import { store } from './store.js';
 import { up } from './up.js';
 import { version } from './version.js';
 
-export const COMMANDS: readonly Command[] = [up, simulate, store, aggregator, alerter, agent, partitions, query, check, version];
+export const COMMANDS: readonly Command[] = [
+  up,
+  simulate,
+  store,
+  aggregator,
+  alerter,
+  agent,
+  partitions,
+  query,
+  check,
+  version,
+];
 
 export function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

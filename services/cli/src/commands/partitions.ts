@@ -9,14 +9,18 @@ import type { Command } from './command.js';
 
 const options = {
   rack: { type: 'string', value: 'RACK', description: 'show only the partition this rack goes to' },
-  mapping: { type: 'boolean', description: "print the subject mapping every NATS server's configuration needs for nats.partitions" },
+  mapping: {
+    type: 'boolean',
+    description: "print the subject mapping every NATS server's configuration needs for nats.partitions",
+  },
 } as const;
 import { formatTable } from './query.js';
 
 export const partitions: Command = {
   name: 'partitions',
   options,
-  summary: 'show who serves each partition and its lag; --rack R: where a rack goes; --mapping: the NATS servers’ mapping',
+  summary:
+    'show who serves each partition and its lag; --rack R: where a rack goes; --mapping: the NATS servers’ mapping',
   async run(argv) {
     const { values } = parseCommandLine(argv, options);
     if (values.help) return printHelp(partitions);
@@ -24,12 +28,18 @@ export const partitions: Command = {
     const count = config.nats.partitions;
     if (values.mapping) {
       if (count === 1) throw new UsageError('nats.partitions is 1: the servers need no mapping');
-      process.stdout.write(`# nats.partitions = ${count}: put this in every NATS server's config (the account's mappings)\n${partitionMapping(count)}\n`);
+      process.stdout.write(
+        `# nats.partitions = ${count}: put this in every NATS server's config (the account's mappings)\n${partitionMapping(count)}\n`,
+      );
       return 0;
     }
     const rack = values.rack;
-    if (rack !== undefined && !isSubjectToken(rack)) throw new UsageError(`--rack ${JSON.stringify(rack)} is not a rack name ([A-Za-z0-9_-]{1,64})`);
-    const nats = await openNats(config, 'kiln-partitions', { startServer: false, first: { giveUpAfterMs: ONE_SHOT_CONNECT_MS } });
+    if (rack !== undefined && !isSubjectToken(rack))
+      throw new UsageError(`--rack ${JSON.stringify(rack)} is not a rack name ([A-Za-z0-9_-]{1,64})`);
+    const nats = await openNats(config, 'kiln-partitions', {
+      startServer: false,
+      first: { giveUpAfterMs: ONE_SHOT_CONNECT_MS },
+    });
     try {
       const owners = await readLeaseOwners(nats.nc, config.aggregator.consumer, count);
       const jsm = await jetstreamManager(nats.nc);

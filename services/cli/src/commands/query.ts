@@ -18,10 +18,15 @@ export const query: Command = {
     const sql = positionals.join(' ').trim();
     if (!sql) throw new UsageError('no SQL given; usage: kiln query [--config FILE] [--json] "SQL"');
     const config = await configFrom(values);
-    const store = await openQueryStore(config, typeof values.config === 'string' ? values.config : 'the defaults and KILN_* variables');
+    const store = await openQueryStore(
+      config,
+      typeof values.config === 'string' ? values.config : 'the defaults and KILN_* variables',
+    );
     try {
       const rows = await store.query<Record<string, unknown>>(sql);
-      process.stdout.write(values.json ? rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : '') : formatTable(rows));
+      process.stdout.write(
+        values.json ? rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : '') : formatTable(rows),
+      );
     } finally {
       await store.close();
     }
@@ -35,9 +40,15 @@ export function formatTable(rows: Record<string, unknown>[]): string {
   const columns = Object.keys(rows[0]!);
   const cells = rows.map((r) => columns.map((c) => cellText(r[c])));
   const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i]!.length)));
-  const numeric = columns.map((c) => rows.every((r) => typeof r[c] === 'number' || (typeof r[c] === 'string' && /^-?\d+(\.\d+)?$/.test(r[c]))));
+  const numeric = columns.map((c) =>
+    rows.every((r) => typeof r[c] === 'number' || (typeof r[c] === 'string' && /^-?\d+(\.\d+)?$/.test(r[c]))),
+  );
   const pad = (text: string, i: number): string => (numeric[i] ? text.padStart(widths[i]!) : text.padEnd(widths[i]!));
-  const lines = [columns.map(pad).join('  '), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map((row) => row.map(pad).join('  '))];
+  const lines = [
+    columns.map(pad).join('  '),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+    ...cells.map((row) => row.map(pad).join('  ')),
+  ];
   return lines.map((l) => l.trimEnd()).join('\n') + `\n(${rows.length} row${rows.length === 1 ? '' : 's'})\n`;
 }
 

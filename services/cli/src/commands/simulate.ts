@@ -11,8 +11,17 @@ import type { Command } from './command.js';
 
 const options = {
   racks: { type: 'string', value: 'N', description: 'racks to simulate (simulate.racks), 72 GPUs each' },
-  mode: { type: 'string', value: 'realtime|replay', description: 'realtime: one tick per interval of wall time; replay: event time as fast as JetStream acknowledges, ending now' },
-  duration: { type: 'string', value: 'DURATION', description: 'how long to run, e.g. 90s, 10m, 1h (replay default 10m; realtime default: until stopped)' },
+  mode: {
+    type: 'string',
+    value: 'realtime|replay',
+    description:
+      'realtime: one tick per interval of wall time; replay: event time as fast as JetStream acknowledges, ending now',
+  },
+  duration: {
+    type: 'string',
+    value: 'DURATION',
+    description: 'how long to run, e.g. 90s, 10m, 1h (replay default 10m; realtime default: until stopped)',
+  },
   seed: { type: 'string', value: 'N', description: 'random seed (simulate.seed): the same seed gives the same fleet' },
   cluster: { type: 'string', value: 'NAME', description: 'cluster label of the simulated racks (simulate.cluster)' },
   fault: { type: 'string', multiple: true, value: 'SPEC', description: 'inject a fault, added to simulate.faults' },
@@ -34,7 +43,8 @@ export const simulate: Command = {
     if (values.seed !== undefined) sim.seed = positiveInt('--seed', values.seed);
     if (values.cluster !== undefined) sim.cluster = values.cluster;
     if (values.mode !== undefined) {
-      if (values.mode !== 'realtime' && values.mode !== 'replay') throw new UsageError(`--mode must be realtime or replay, not ${values.mode}`);
+      if (values.mode !== 'realtime' && values.mode !== 'replay')
+        throw new UsageError(`--mode must be realtime or replay, not ${values.mode}`);
       sim.mode = values.mode;
     }
     let durationMs: number | undefined;
@@ -51,11 +61,23 @@ export const simulate: Command = {
     const nats = await openNats(config, `kiln-simulate@${process.pid}`, {
       startServer: false,
       // A replay is a one-shot run; a realtime simulation is a service, and waits.
-      first: sim.mode === 'replay' ? { giveUpAfterMs: ONE_SHOT_CONNECT_MS } : { onWaiting: (servers, err) => report.line(`waiting for NATS at ${servers} (${err.message})`) },
+      first:
+        sim.mode === 'replay'
+          ? { giveUpAfterMs: ONE_SHOT_CONNECT_MS }
+          : { onWaiting: (servers, err) => report.line(`waiting for NATS at ${servers} (${err.message})`) },
     });
-    const run = await startSimulation(config, nats.nc, report, { ...(durationMs !== undefined ? { durationMs } : {}), faults: values.fault ?? [] });
-    const timer = setInterval(() => report.line(`published ${run.published().toLocaleString('en-US')} messages`), 5_000);
-    const ended = await Promise.race([run.done.then((r) => ({ result: r })), untilSignal({ stopOnHangup: true }).then(() => undefined)]);
+    const run = await startSimulation(config, nats.nc, report, {
+      ...(durationMs !== undefined ? { durationMs } : {}),
+      faults: values.fault ?? [],
+    });
+    const timer = setInterval(
+      () => report.line(`published ${run.published().toLocaleString('en-US')} messages`),
+      5_000,
+    );
+    const ended = await Promise.race([
+      run.done.then((r) => ({ result: r })),
+      untilSignal({ stopOnHangup: true }).then(() => undefined),
+    ]);
     clearInterval(timer);
     if (!ended) await run.stop();
     const result = ended?.result ?? (await run.done);

@@ -17,7 +17,10 @@ export const store: Command = {
     const config = await configFrom(values);
     // Listen from the start: a Ctrl-C during start-up lets start-up finish, then stops everything cleanly.
     const stopRequested = untilSignal({ stopOnHangup: true });
-    if (config.clickhouse.url) throw new UsageError('clickhouse.url is set: kiln store serves the embedded engine; unset it or use that server directly');
+    if (config.clickhouse.url)
+      throw new UsageError(
+        'clickhouse.url is set: kiln store serves the embedded engine; unset it or use that server directly',
+      );
     const log = createLogger('kiln-store');
     const telemetry = await startTelemetry({ service: 'kiln-store', metrics: config.metrics, log });
     const report = new ConsoleReport();

@@ -22,7 +22,10 @@ import { aggregatorStore, alertHistory } from '../store-adapters.js';
 import type { Command } from './command.js';
 
 const options = {
-  simulate: { type: 'boolean', description: 'also run the simulated GB300 fleet (the simulate section), as simulate.enabled does' },
+  simulate: {
+    type: 'boolean',
+    description: 'also run the simulated GB300 fleet (the simulate section), as simulate.enabled does',
+  },
 } as const;
 
 export const up: Command = {
@@ -41,8 +44,13 @@ export const up: Command = {
     const report = new ConsoleReport();
     report.line(`kiln up: state in ${config.data_dir}`);
 
-    const nats = await openNats(config, 'kiln-up', { startServer: true, first: { onWaiting: (servers, err) => report.line(`waiting for NATS at ${servers} (${err.message})`) } });
-    report.line(nats.server ? `nats-server started at ${nats.url} (JetStream in ${config.data_dir}/nats)` : `NATS at ${nats.url}`);
+    const nats = await openNats(config, 'kiln-up', {
+      startServer: true,
+      first: { onWaiting: (servers, err) => report.line(`waiting for NATS at ${servers} (${err.message})`) },
+    });
+    report.line(
+      nats.server ? `nats-server started at ${nats.url} (JetStream in ${config.data_dir}/nats)` : `NATS at ${nats.url}`,
+    );
     const store = await openStore(config);
     const http = store.embedded ? await serveStore(store, config, log) : undefined;
     report.line(
@@ -50,7 +58,11 @@ export const up: Command = {
         ? `embedded ClickHouse in ${config.data_dir}/clickhouse, HTTP interface at ${http.url} (read-only without the writer's credentials)`
         : `ClickHouse at ${config.clickhouse.url}`,
     );
-    const aggregator = await startAggregator(config, { nc: nats.nc, store: instrumentInserts(aggregatorStore(store), telemetry, log), log });
+    const aggregator = await startAggregator(config, {
+      nc: nats.nc,
+      store: instrumentInserts(aggregatorStore(store), telemetry, log),
+      log,
+    });
     const notified = recordNotifications(telemetry, buildAlerting(config).receivers);
     const alerter = await startAlerter(config, {
       nc: nats.nc,
@@ -68,10 +80,15 @@ export const up: Command = {
     const jsm = await jetstreamManager(nats.nc);
     observeAggregatorService(telemetry, aggregator, jsm);
     observeAlerterService(telemetry, alerter, jsm, config.alerter.consumer);
-    telemetry.readiness.use([natsReadiness(nats.nc), streamsReadiness(jsm, [GPU_STREAM, DLQ_STREAM, ALERT_STREAM]), clickhouseReadiness(store)]);
+    telemetry.readiness.use([
+      natsReadiness(nats.nc),
+      streamsReadiness(jsm, [GPU_STREAM, DLQ_STREAM, ALERT_STREAM]),
+      clickhouseReadiness(store),
+    ]);
     if (telemetry.url) report.line(`Kiln's own metrics at ${telemetry.url}/metrics (health: /healthz, /readyz)`);
     report.line(`aggregator consuming; alerter API at ${alerter.api.url}; ${config.notify.length} receiver(s)`);
-    const simulation = values.simulate || config.simulate.enabled ? await startSimulation(config, nats.nc, report) : undefined;
+    const simulation =
+      values.simulate || config.simulate.enabled ? await startSimulation(config, nats.nc, report) : undefined;
     // SIGHUP re-reads the file and applies the alerter's receivers, routes and inhibitions.
     const stopHangups = onHangup(() =>
       alerter.reload().then(

@@ -4,7 +4,8 @@ import type { Command } from './command.js';
 /** `kiln version`, also `kiln --version` and `kiln -V`. */
 export const version: Command = {
   name: 'version',
-  summary: 'print the Kiln version, the git revision it was built from, and the Node.js version (also kiln --version, -V)',
+  summary:
+    'print the Kiln version, the git revision it was built from, and the Node.js version (also kiln --version, -V)',
   options: {},
   async run() {
     const { version: v, revision, node } = buildInfo();

@@ -16,12 +16,18 @@ export interface PostableAlert {
  * Alertmanager resolves it by itself if Kiln falls silent), a resolved one ends when it ended, but never later than
  * now, so a clock ahead of the Alertmanager's cannot keep it firing.
  */
-export function encodePostableAlerts(notification: Notification, nowMs: number, resendIntervalMs: number): PostableAlert[] {
+export function encodePostableAlerts(
+  notification: Notification,
+  nowMs: number,
+  resendIntervalMs: number,
+): PostableAlert[] {
   return notification.alerts.map((alert: Alert) => ({
     labels: alert.labels,
     annotations: alert.annotations,
     startsAt: formatRfc3339(alert.startsAt),
-    endsAt: formatRfc3339(alert.status === 'firing' ? nowMs + 4 * resendIntervalMs : Math.min(alert.endsAt ?? nowMs, nowMs)),
+    endsAt: formatRfc3339(
+      alert.status === 'firing' ? nowMs + 4 * resendIntervalMs : Math.min(alert.endsAt ?? nowMs, nowMs),
+    ),
     generatorURL: alert.generatorURL ?? '',
   }));
 }

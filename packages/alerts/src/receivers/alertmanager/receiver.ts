@@ -15,12 +15,15 @@ import { encodePostableAlerts } from './encode.js';
 export function createAlertmanagerReceiver(config: AlertmanagerConfig, now: () => number = Date.now): Receiver {
   const url = `${config.url.replace(/\/+$/, '')}/api/v2/alerts`;
   const resendIntervalMs = config.resend_interval_ms ?? ALERTMANAGER_RESEND_INTERVAL_MS;
-  const headers: Record<string, string> = config.basic_auth ? { authorization: basicAuthorization(config.basic_auth) } : {};
+  const headers: Record<string, string> = config.basic_auth
+    ? { authorization: basicAuthorization(config.basic_auth) }
+    : {};
   return {
     name: config.name ?? defaultReceiverName('alertmanager', url),
     type: 'alertmanager',
     ...commonReceiverFields(config, { sendResolved: true }),
     resendIntervalMs,
-    send: (notification, options) => postJson(url, encodePostableAlerts(notification, now(), resendIntervalMs), options, headers),
+    send: (notification, options) =>
+      postJson(url, encodePostableAlerts(notification, now(), resendIntervalMs), options, headers),
   };
 }

@@ -65,7 +65,11 @@ export function pagerDutyDedupKey(fingerprint: string): string {
   return `kiln-${fingerprint}`;
 }
 
-const SEVERITY: Readonly<Record<string, PagerDutySeverity>> = { critical: 'critical', warning: 'warning', info: 'info' };
+const SEVERITY: Readonly<Record<string, PagerDutySeverity>> = {
+  critical: 'critical',
+  warning: 'warning',
+  info: 'info',
+};
 
 export function encodePagerDutyEvent(alert: Alert, routingKey: string, externalURL: string): PagerDutyEvent {
   const dedup_key = pagerDutyDedupKey(alert.fingerprint);
@@ -73,7 +77,10 @@ export function encodePagerDutyEvent(alert: Alert, routingKey: string, externalU
 
   const { labels, annotations } = alert;
   const payload: PagerDutyPayload = {
-    summary: truncate(`${isFlapping(alert) ? '[flapping] ' : ''}${annotations['summary'] || labels['alertname'] || 'Kiln alert'}`, PAGERDUTY_SUMMARY_MAX_CHARS),
+    summary: truncate(
+      `${isFlapping(alert) ? '[flapping] ' : ''}${annotations['summary'] || labels['alertname'] || 'Kiln alert'}`,
+      PAGERDUTY_SUMMARY_MAX_CHARS,
+    ),
     source: labels['host'] || labels['instance'] || labels['rack'] || labels['cluster'] || 'kiln',
     severity: SEVERITY[labels['severity'] ?? ''] ?? 'error',
     timestamp: formatRfc3339(alert.startsAt),
@@ -106,13 +113,17 @@ export function pagerDutyGroupDedupKey(groupKey: string): string {
 export function encodePagerDutyGroupEvent(notification: Notification, routingKey: string): PagerDutyEvent {
   const dedup_key = pagerDutyGroupDedupKey(notification.groupKey);
   const firing = notification.alerts.filter((a) => a.status === 'firing');
-  if (notification.status === 'resolved' || firing.length === 0) return { routing_key: routingKey, event_action: 'resolve', dedup_key };
+  if (notification.status === 'resolved' || firing.length === 0)
+    return { routing_key: routingKey, event_action: 'resolve', dedup_key };
   const common = commonLabels(firing);
   const { alertname, ...scope } = notification.groupLabels;
   const title = `[FIRING:${firing.length}] ${[alertname ?? common['alertname'] ?? '', ...Object.entries(scope).map(([k, v]) => `${k}=${v}`)].join(' ').trim()}`;
   const first = firing[0];
   const payload: PagerDutyPayload = {
-    summary: truncate(firing.length === 1 && first?.annotations['summary'] ? `${title}: ${first.annotations['summary']}` : title, PAGERDUTY_SUMMARY_MAX_CHARS),
+    summary: truncate(
+      firing.length === 1 && first?.annotations['summary'] ? `${title}: ${first.annotations['summary']}` : title,
+      PAGERDUTY_SUMMARY_MAX_CHARS,
+    ),
     source: common['host'] || common['instance'] || common['rack'] || common['cluster'] || 'kiln',
     severity: SEVERITY[common['severity'] ?? ''] ?? 'error',
     timestamp: formatRfc3339(Math.min(...firing.map((a) => a.startsAt))),
@@ -122,7 +133,9 @@ export function encodePagerDutyGroupEvent(notification: Notification, routingKey
       group_labels: notification.groupLabels,
       firing: firing.length,
       resolved: notification.alerts.length - firing.length,
-      alerts: firing.slice(0, GROUP_DETAILS_ALERTS).map((a) => ({ labels: a.labels, summary: a.annotations['summary'] ?? '' })),
+      alerts: firing
+        .slice(0, GROUP_DETAILS_ALERTS)
+        .map((a) => ({ labels: a.labels, summary: a.annotations['summary'] ?? '' })),
     },
   };
   return {

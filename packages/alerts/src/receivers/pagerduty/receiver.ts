@@ -23,7 +23,8 @@ export function createPagerDutyReceiver(config: PagerDutyConfig): Receiver {
     rateLimitKey: `pagerduty:${hashString(routingKey)}`,
     requestsFor: (notification) => (config.incident === 'group' ? 1 : notification.updates.length),
     async send(notification, options) {
-      if (config.incident === 'group') return postJson(url, encodePagerDutyGroupEvent(notification, routingKey), options);
+      if (config.incident === 'group')
+        return postJson(url, encodePagerDutyGroupEvent(notification, routingKey), options);
       let result: DeliveryResult = { ok: false, retryable: false, error: 'notification without updates' };
       for (const alert of notification.updates) {
         result = await postJson(url, encodePagerDutyEvent(alert, routingKey, notification.externalURL), options);

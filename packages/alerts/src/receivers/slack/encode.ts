@@ -48,7 +48,10 @@ export function encodeSlackMessage(notification: Notification, options: SlackOpt
     { type: 'section', text: { type: 'mrkdwn', text: truncate(lines.join('\n'), SECTION_MAX_CHARS) } },
   ];
   if (notification.externalURL) {
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `<${notification.externalURL}|Kiln alerter> · ${notification.reason}` }] });
+    blocks.push({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: `<${notification.externalURL}|Kiln alerter> · ${notification.reason}` }],
+    });
   }
   return {
     text: title,
@@ -61,8 +64,11 @@ export function encodeSlackMessage(notification: Notification, options: SlackOpt
 
 function alertLine(alert: Alert): string {
   const { labels, annotations } = alert;
-  const mark = alert.status === 'resolved' ? ':white_check_mark:' : isFlapping(alert) ? ':warning: flapping' : ':red_circle:';
-  const where = [labels['host'], labels['gpu'] === undefined ? undefined : `gpu ${labels['gpu']}`].filter(Boolean).join(' ');
+  const mark =
+    alert.status === 'resolved' ? ':white_check_mark:' : isFlapping(alert) ? ':warning: flapping' : ':red_circle:';
+  const where = [labels['host'], labels['gpu'] === undefined ? undefined : `gpu ${labels['gpu']}`]
+    .filter(Boolean)
+    .join(' ');
   const text = annotations['summary'] || labels['alertname'] || 'alert';
   return `${mark} ${escapeMrkdwn(text)}${where ? ` (${escapeMrkdwn(where)})` : ''}${alert.generatorURL ? ` <${alert.generatorURL}|source>` : ''}`;
 }

@@ -8,7 +8,12 @@ export const webhookConfigSchema = z
     type: z.literal('webhook').describe("Alertmanager's webhook payload, version 4."),
     ...commonReceiverKeys,
     url: httpUrl.describe('Where the payload is POSTed.'),
-    max_alerts: z.number().int().min(0).optional().describe('At most this many alerts per payload, the rest counted in truncatedAlerts (0 = all).'),
+    max_alerts: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe('At most this many alerts per payload, the rest counted in truncatedAlerts (0 = all).'),
   })
   .strict();
 

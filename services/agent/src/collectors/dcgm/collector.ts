@@ -53,7 +53,10 @@ export class DcgmCollector implements Collector {
       return;
     }
     if (this.failingSince !== 0) {
-      this.options.log.info({ url: this.options.url, failedForMs: Date.now() - this.failingSince }, 'dcgm-exporter answers again');
+      this.options.log.info(
+        { url: this.options.url, failedForMs: Date.now() - this.failingSince },
+        'dcgm-exporter answers again',
+      );
       this.failingSince = 0;
     }
     this.stats.rejected += readExposition(text, (name, labels, value) => {
@@ -86,6 +89,9 @@ export class DcgmCollector implements Collector {
     this.stats.failures++;
     if (this.failingSince === 0) this.failingSince = Date.now();
     if (!this.scrapeFailures.allow()) return;
-    this.options.log.warn({ url: this.options.url, err: String(err) }, 'cannot scrape dcgm-exporter; its GPUs are left out of the tick');
+    this.options.log.warn(
+      { url: this.options.url, err: String(err) },
+      'cannot scrape dcgm-exporter; its GPUs are left out of the tick',
+    );
   }
 }

@@ -84,7 +84,12 @@ export class NvidiaSmiCollector implements Collector {
     this.staleMs = 2 * options.intervalMs + 1000;
     this.process = new SupervisedProcess({
       command: options.command,
-      args: () => ['--query-gpu=' + this.selection.argument, '--format=csv,noheader,nounits', '-lms', String(options.intervalMs)],
+      args: () => [
+        '--query-gpu=' + this.selection.argument,
+        '--format=csv,noheader,nounits',
+        '-lms',
+        String(options.intervalMs),
+      ],
       onLine: (line) => this.onLine(line),
       onExit: (_code, _signal, output) => this.onExit(output),
       log: options.log,
@@ -116,7 +121,10 @@ export class NvidiaSmiCollector implements Collector {
         throw new NvidiaSmiMissingError(this.options.command, err);
       }
       // The driver may be reloading: stream anyway, the process supervisor keeps trying.
-      this.options.log.warn({ err: String(err) }, 'nvidia-smi -q failed; thermal limits unknown until the next refresh');
+      this.options.log.warn(
+        { err: String(err) },
+        'nvidia-smi -q failed; thermal limits unknown until the next refresh',
+      );
     }
     this.process.start();
     await Promise.all([this.refreshNvlink(), this.refreshJobs()]);
@@ -170,7 +178,11 @@ export class NvidiaSmiCollector implements Collector {
     const base = row.index * METRIC_COUNT;
     const fabricBefore = this.latest[base + FABRIC_STATE]!;
     const fabricNow = row.metrics[FABRIC_STATE]!;
-    if (fabricBefore !== fabricNow && !(Number.isNaN(fabricBefore) && Number.isNaN(fabricNow)) && this.seenAt[row.index] !== 0) {
+    if (
+      fabricBefore !== fabricNow &&
+      !(Number.isNaN(fabricBefore) && Number.isNaN(fabricNow)) &&
+      this.seenAt[row.index] !== 0
+    ) {
       void this.refreshReport();
     }
     this.latest.set(row.metrics, base);
@@ -211,7 +223,12 @@ export class NvidiaSmiCollector implements Collector {
   private refreshReport(): Promise<void> {
     this.reportRefresh ??= this.query(['-q'])
       .then((text) => this.useReport(parseSmiQuery(text)))
-      .catch((err: unknown) => this.options.log.warn({ err: String(err) }, 'nvidia-smi -q failed; keeping the previous thermal limits and fabric clique'))
+      .catch((err: unknown) =>
+        this.options.log.warn(
+          { err: String(err) },
+          'nvidia-smi -q failed; keeping the previous thermal limits and fabric clique',
+        ),
+      )
       .finally(() => (this.reportRefresh = undefined));
     return this.reportRefresh;
   }
@@ -222,13 +239,20 @@ export class NvidiaSmiCollector implements Collector {
     this.inactiveLinks = status.status === 'fulfilled' ? parseNvlinkStatus(status.value) : new Map();
     this.linkErrors = errors.status === 'fulfilled' ? parseNvlinkErrors(errors.value) : new Map();
     for (const failed of [status, errors]) {
-      if (failed.status === 'rejected') this.options.log.debug({ err: String(failed.reason) }, 'nvidia-smi nvlink failed; its NVLink fields are absent');
+      if (failed.status === 'rejected')
+        this.options.log.debug(
+          { err: String(failed.reason) },
+          'nvidia-smi nvlink failed; its NVLink fields are absent',
+        );
     }
   }
 
   private async refreshJobs(): Promise<void> {
     try {
-      this.jobs = await slurmJobsByGpu(await this.query(['--query-compute-apps=gpu_uuid,pid', '--format=csv,noheader']), this.options.procRoot);
+      this.jobs = await slurmJobsByGpu(
+        await this.query(['--query-compute-apps=gpu_uuid,pid', '--format=csv,noheader']),
+        this.options.procRoot,
+      );
     } catch (err) {
       this.jobs = new Map();
       this.options.log.debug({ err: String(err) }, 'nvidia-smi --query-compute-apps failed; GPU jobs unknown');

@@ -8,7 +8,10 @@ const FABRIC_STATES: Readonly<Record<string, number>> = { notsupported: 0, notst
 
 /** "Completed" → 3, "In Progress" → 2, "Not Started" → 1, "Not Supported" → 0; a bare code 0..3 as is; else NaN. */
 export function fabricStateCode(text: string): number {
-  const key = text.trim().toLowerCase().replace(/[\s_-]+/g, '');
+  const key = text
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_-]+/g, '');
   const code = FABRIC_STATES[key];
   if (code !== undefined) return code;
   const n = Number(key);

@@ -85,7 +85,8 @@ export class QuerySelection {
     const field = QUERY_FIELDS[i]!;
     this.choice[i]!++;
     const next = field.names[this.choice[i]!];
-    if (next === undefined && field.required) throw new Error(`nvidia-smi does not know the field "${name}", which Kiln needs`);
+    if (next === undefined && field.required)
+      throw new Error(`nvidia-smi does not know the field "${name}", which Kiln needs`);
     this.rebuild();
     return next === undefined ? `dropped ${name}` : `${name} -> ${next}`;
   }
@@ -94,7 +95,8 @@ export class QuerySelection {
     this.current = QUERY_FIELDS.flatMap((field, i) => {
       const name = field.names[this.choice[i]!];
       if (name === undefined) return [];
-      const metric = field.role === 'index' || field.role === 'uuid' || field.role === 'bus_id' ? -1 : METRIC_ID[field.role];
+      const metric =
+        field.role === 'index' || field.role === 'uuid' || field.role === 'bus_id' ? -1 : METRIC_ID[field.role];
       return [{ name, field, metric }];
     });
   }

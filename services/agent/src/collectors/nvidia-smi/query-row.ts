@@ -25,7 +25,7 @@ export function parseQueryRow(line: string, columns: readonly QueryColumn[], row
   for (let c = 0; c < columns.length; c++) {
     const comma = line.indexOf(',', start);
     const last = c === columns.length - 1;
-    if (last !== (comma < 0)) return false;
+    if (last !== comma < 0) return false;
     const text = line.slice(start, last ? line.length : comma).trim();
     start = comma + 1;
     const column = columns[c]!;

@@ -65,7 +65,8 @@ export function parseSmiQuery(text: string): SmiQueryReport {
       const n = Number(value);
       if (Number.isInteger(n) && n >= 0) report.attachedGpus = n;
     } else if (key === 'Chassis Serial Number') {
-      if (report.chassisSerial === undefined && value !== '' && value !== 'N/A' && !value.startsWith('[')) report.chassisSerial = value;
+      if (report.chassisSerial === undefined && value !== '' && value !== 'N/A' && !value.startsWith('['))
+        report.chassisSerial = value;
     } else if (fields && !fields.has(key)) {
       fields.set(key, value);
     }
@@ -79,4 +80,3 @@ function celsius(value: string | undefined): number {
   const m = value === undefined ? null : /^(-?\d+(?:\.\d+)?) C$/.exec(value);
   return m ? Number(m[1]) : NaN;
 }
-

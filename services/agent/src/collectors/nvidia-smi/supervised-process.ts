@@ -77,7 +77,10 @@ export class SupervisedProcess {
       if (Date.now() - startedAt >= (this.options.stableAfterMs ?? 60_000)) this.backoff.reset();
       const how = this.options.onExit(code, signal, output);
       const delay = how === 'now' ? 0 : this.backoff.next();
-      log.warn({ command, code, signal, restartInMs: delay, output: output.slice(-5) }, 'source process exited; restarting');
+      log.warn(
+        { command, code, signal, restartInMs: delay, output: output.slice(-5) },
+        'source process exited; restarting',
+      );
       this.restartTimer = setTimeout(() => this.start(), delay);
     };
     child.on('error', (err) => {
