@@ -323,7 +323,9 @@ describe('the alerter web UI', () => {
     await page.click('#refresh');
     await page.waitForSelector(expire);
     page.once('dialog', (dialog) => void dialog.accept());
-    await page.click(expire);
+    // Found and clicked in one task of the page: a refresh still under way may rebuild the list between a lookup
+    // from here and a click sent after it ("Node is detached from document").
+    await page.$eval(expire, (button) => (button as HTMLButtonElement).click());
     await waitUntil(
       'the silence expired',
       async () => (await api<ApiSilence>(`/api/v2/silence/${silence!.id}`)).status.state === 'expired',
