@@ -1,5 +1,5 @@
 import { hostname as machineHostname } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { ConnectionOptions } from '@nats-io/nats-core';
 import type { KilnConfig } from '@kiln/config';
 import { createLogger, type Logger } from '@kiln/log';
@@ -12,9 +12,10 @@ import { GPU_SLOTS, GpuFrame } from './gpu-frame.js';
 import { resolveIdentity, type AgentIdentity } from './identity.js';
 import { XidEvents, type XidEventStats } from './events/xid-events.js';
 import { agentConnectionOptions, NatsLink } from './publish/nats-link.js';
-import { Publisher } from './publish/publisher.js';
+import type { Publisher } from './publish/publisher.js';
 import { Sequence } from './publish/sequence.js';
-import { Spool } from './publish/spool.js';
+import type { Spool } from './publish/spool.js';
+import { spooledPublisher } from './publish/spooled-publisher.js';
 
 type AgentSection = KilnConfig['agent'];
 
@@ -187,18 +188,7 @@ class AgentRuntime implements Agent {
     this.expectedGpus = section.expected_gpus ?? facts.expectedGpus ?? 0;
     this.writer = new MessageWriter(identity.cluster, identity.rack, identity.host, GPU_SLOTS);
     this.sequence = new Sequence(spoolDir, log);
-    this.spool = new Spool({
-      dir: join(spoolDir, 'spool'),
-      maxBytes: section.spool_max_bytes,
-      maxAgeMs: section.spool_max_age_ms,
-      log,
-    });
-    this.publisher = new Publisher({
-      spool: this.spool,
-      inflight: section.inflight,
-      ackTimeoutMs: section.ack_timeout_ms,
-      log,
-    });
+    ({ spool: this.spool, publisher: this.publisher } = spooledPublisher(spoolDir, section, log));
     // Ticks start at once and are spooled until NATS answers.
     this.link = new NatsLink({
       options: connection,

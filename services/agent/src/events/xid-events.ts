@@ -5,9 +5,10 @@ import type { KilnConfig } from '@kiln/config';
 import type { Logger } from '@kiln/log';
 import { clipUtf8, encodeEvent, eventMessageId, eventSubject, type XidEvent } from '@kiln/wire';
 import type { AgentIdentity } from '../identity.js';
-import { Publisher, type PublishCounters } from '../publish/publisher.js';
+import type { Publisher, PublishCounters } from '../publish/publisher.js';
 import { Sequence } from '../publish/sequence.js';
-import { Spool } from '../publish/spool.js';
+import type { Spool } from '../publish/spool.js';
+import { spooledPublisher } from '../publish/spooled-publisher.js';
 import { GpuBusMap } from './gpu-bus-map.js';
 import { parseKernelLogLine, parseXidLine, type KernelLogRecord } from './kernel-log-record.js';
 import { KernelLogReader } from './kernel-log-reader.js';
@@ -64,18 +65,7 @@ export class XidEvents {
     this.subject = eventSubject(identity.cluster, identity.rack, identity.host);
     this.sequence = new Sequence(dir, log);
     this.position = new KmsgPosition(dir, log);
-    this.spool = new Spool({
-      dir: join(dir, 'spool'),
-      maxBytes: section.spool_max_bytes,
-      maxAgeMs: section.spool_max_age_ms,
-      log,
-    });
-    this.publisher = new Publisher({
-      spool: this.spool,
-      inflight: section.inflight,
-      ackTimeoutMs: section.ack_timeout_ms,
-      log,
-    });
+    ({ spool: this.spool, publisher: this.publisher } = spooledPublisher(dir, section, log));
     this.busMap = new GpuBusMap(section.nvidia_smi ?? 'nvidia-smi', log);
     // The map is read before the first line is handled: lines queue behind it.
     this.handling = this.busMap.refresh();
