@@ -253,7 +253,7 @@ async function drainShape(store, startMs) {
       name: 'drain shape: before (pre-merge on insert, parallel parsing, merge statistics)',
       value: best.before.cpuUs,
       unit: 'CPU-us/sample',
-      note: 'the same inserts into a schema version 3 database with the insert settings of then',
+      note: 'the same inserts into a database without migration 4, with the insert settings of then',
     },
     { name: 'drain shape: CPU after / before', value: best.after.cpuUs / best.before.cpuUs, unit: 'ratio' },
     {
